@@ -1,0 +1,42 @@
+/**
+ * Every exchange and queue name of the system, in one place. The RabbitMQ definitions
+ * file in deploy/ is checked against these by a test.
+ */
+export const EXCHANGE = 'numeter';
+export const EXCHANGE_TYPE = 'topic';
+/** Where storages dead-letter messages they refuse; bound to DEAD_QUEUE with '#'. */
+export const DEAD_LETTER_EXCHANGE = 'numeter.dlx';
+export const DEAD_QUEUE = 'numeter.dead';
+/** Header carrying the reason a message was dead-lettered. */
+export const DEAD_REASON_HEADER = 'x-numeter-reason';
+
+/** A storage's queue, shared by every process with the same storage name. */
+export function storageQueueName(storageName: string): string {
+  return `numeter.storage.${storageName}`;
+}
+
+/**
+ * Routing key of a poller's messages: its host ID, as in the original. A topic key
+ * treats `.` as a word separator and `*`/`#` as wildcards only in bindings, so any
+ * safe host ID is a valid routing key; bindings escape nothing and bind the exact ID.
+ */
+export function routingKeyForHost(hostId: string): string {
+  return hostId;
+}
+
+/** Binding for "every host" (empty or `*` host list). */
+export const ALL_HOSTS_BINDING = '#';
+
+export type QueueType = 'classic' | 'quorum';
+
+/** Header naming the routing key a dead-lettered message was originally published with. */
+export const DEAD_ROUTING_KEY_HEADER = 'x-numeter-routing-key';
+/** Header naming the queue a dead-lettered message was refused from. */
+export const DEAD_QUEUE_HEADER = 'x-numeter-queue';
+/**
+ * Per-publish header a publisher uses to match a `basic.return` to the publish it
+ * belongs to (confirms and returns carry no other per-publish identity).
+ */
+export const PUBLISH_ID_HEADER = 'x-numeter-publish-id';
+/** Content type of every numeter message body (encodeMessage's JSON). */
+export const CONTENT_TYPE = 'application/json';

@@ -1,0 +1,2 @@
+export * from './src/ini.js';
+export * from './src/layered.js';

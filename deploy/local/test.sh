@@ -1,0 +1,22 @@
+#!/usr/bin/env bash
+# `npm test`: install dependencies when missing, build, make sure the real services
+# and the Debian test peers are there, then run every test with node's test runner.
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+
+if [ ! -d node_modules ] || [ package.json -nt node_modules/.package-lock.json ]; then
+  echo "[test] installing npm dependencies"
+  npm ci --no-audit --no-fund --loglevel=error || npm install --no-audit --no-fund --loglevel=error
+fi
+
+echo "[test] building (tsc)"
+npx tsc -p tsconfig.json
+
+# Debian packages the suite uses as real peers.
+PEERS="python3-whisper munin-node munin-plugins-core netcat-openbsd snmpd snmp libvirt-clients chromium fonts-dejavu-core"
+bash deploy/local/ensure-services.sh $PEERS
+
+mapfile -t FILES < <(find common services bench -name '*.test.ts' -not -path '*/node_modules/*' | sort)
+if [ $# -gt 0 ]; then FILES=("$@"); fi
+echo "[test] running ${#FILES[@]} test files"
+exec node --import tsx --test --test-reporter=spec --test-concurrency=1 "${FILES[@]}"
