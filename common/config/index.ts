@@ -1,2 +1,3 @@
 export * from './src/ini.js';
 export * from './src/layered.js';
+export * from './src/fields.js';

@@ -3,3 +3,4 @@ export * from './src/legacy.js';
 export * from './src/messages.js';
 export * from './src/names.js';
 export * from './src/storage-api.js';
+export * from './src/webapp-api.js';

@@ -4,7 +4,21 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { z } from 'zod';
-import { ConfigError, envVariableName, formatConfig, IniSyntaxError, loadConfig, parseIni, parseIniBoolean } from '../index.js';
+import {
+  ConfigError,
+  envVariableName,
+  formatConfig,
+  IniSyntaxError,
+  iniBool,
+  iniInt,
+  iniList,
+  iniNumber,
+  iniString,
+  knownKeysOf,
+  loadConfig,
+  parseIni,
+  parseIniBoolean,
+} from '../index.js';
 
 describe('parseIni (RawConfigParser rules)', () => {
   it('reads the shipped poller config shape', () => {
@@ -94,5 +108,29 @@ describe('loadConfig', () => {
       formatConfig({ global: { rpc_password: 'secret', hosts: ['a', 'b'] } }, ['rpc_password']),
       '[global]\nrpc_password = ********\nhosts = a,b\n',
     );
+  });
+});
+
+describe('typed INI fields', () => {
+  const schema = z.object({
+    s: z.object({ n: iniInt(5, 1, 10), f: iniNumber(0.5, 0, 1), b: iniBool(false), l: iniList('a, b'), t: iniString('x') }).default({}),
+  });
+  it('takes defaults for absent and empty values', () => {
+    assert.deepEqual(schema.parse({}), { s: { n: 5, f: 0.5, b: false, l: ['a', 'b'], t: 'x' } });
+    assert.deepEqual(schema.parse({ s: { n: '', b: ' ' } }).s.n, 5);
+  });
+  it('converts and names what was expected', () => {
+    assert.deepEqual(schema.parse({ s: { n: '7', f: '1', b: 'On', l: 'x,,y ', t: '' } }), { s: { n: 7, f: 1, b: true, l: ['x', 'y'], t: '' } });
+    const r = schema.safeParse({ s: { n: '7.5', f: 'NaN', b: 'maybe' } });
+    assert.equal(r.success, false);
+    if (!r.success) {
+      assert.deepEqual(
+        r.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`),
+        ['s.n: "7.5" is not a whole number between 1 and 10', 's.f: "NaN" is not a number between 0 and 1', 's.b: "maybe" is not a boolean (yes/no, true/false, on/off, 1/0)'],
+      );
+    }
+  });
+  it('lists the known keys of each section', () => {
+    assert.deepEqual(knownKeysOf(schema), { s: ['n', 'f', 'b', 'l', 't'] });
   });
 });

@@ -60,9 +60,48 @@ export const DataResponse = z.object({
   TS_start: z.number().int(),
   TS_step: z.number().int().positive(),
   DATAS: z.record(z.array(z.number().nullable())),
+  /** Data sources that could not be read (absent from DATAS) → why. Only present when some failed. */
+  ERRORS: z.record(z.string()).optional(),
 });
 export type DataResponse = z.infer<typeof DataResponse>;
 
 /** Every 4xx/5xx body. `parameter` names the bad query parameter when there is one. */
 export const ErrorResponse = z.object({ error: z.string(), parameter: z.string().optional() });
 export type ErrorResponse = z.infer<typeof ErrorResponse>;
+
+/** `/search?q=`: hosts, plugins and data sources whose name (or label) contains q. */
+export const SearchResponse = z.object({
+  hosts: z.array(z.object({ host: z.string(), name: z.string() })),
+  plugins: z.array(z.object({ host: z.string(), plugin: z.string(), title: z.string() })),
+  dataSources: z.array(z.object({ host: z.string(), plugin: z.string(), ds: z.string(), label: z.string() })),
+  /** True when more matches exist than `limit`. */
+  truncated: z.boolean(),
+});
+export type SearchResponse = z.infer<typeof SearchResponse>;
+
+/** `/health`: 200 when every check is ok, 503 otherwise. */
+export const HealthResponse = z.object({
+  status: z.enum(['ok', 'degraded']),
+  checks: z.record(z.object({ ok: z.boolean(), detail: z.string().optional() })),
+});
+export type HealthResponse = z.infer<typeof HealthResponse>;
+
+/** Graphite `/render?format=json`: `[value, epochSeconds]` pairs. */
+export const GraphiteSeries = z.object({
+  target: z.string(),
+  tags: z.record(z.string()),
+  datapoints: z.array(z.tuple([z.number().nullable(), z.number().int()])),
+});
+export type GraphiteSeries = z.infer<typeof GraphiteSeries>;
+export const RenderResponse = z.array(GraphiteSeries);
+
+/** Graphite `/metrics/find` (treejson): flags are the integers 0/1. */
+export const FindNode = z.object({
+  text: z.string(),
+  id: z.string(),
+  allowChildren: z.union([z.literal(0), z.literal(1)]),
+  expandable: z.union([z.literal(0), z.literal(1)]),
+  leaf: z.union([z.literal(0), z.literal(1)]),
+});
+export type FindNode = z.infer<typeof FindNode>;
+export const ExpandResponse = z.object({ results: z.array(z.string()) });

@@ -25,7 +25,7 @@ export function filteredHostId(hostId: string): string {
 }
 
 function assertSafe(kind: string, name: string): void {
-  const problem = nameProblem(name);
+  const problem = nameProblem(name) ?? (kind !== 'host ID' && name.startsWith('.') ? 'starts with a dot (hidden file)' : null);
   if (problem) throw new UnsafePathError(`${kind} ${JSON.stringify(name.slice(0, 80))} ${problem}`);
 }
 
@@ -50,4 +50,25 @@ export function seriesFile(hostDir: string, plugin: string, dataSource: string):
   assertSafe('plugin', plugin);
   assertSafe('data source', dataSource);
   return containedPath(hostDir, plugin, `${dataSource}.wsp`);
+}
+
+/** Name of the file in each host directory that records the real host ID (for index rebuilds). */
+export const HOST_MARKER_FILE = '.numeter-host.json';
+
+/**
+ * The host directory for an already fixed hash (HOST_ID keeps the prefix of the first
+ * sight even if wsp_path_md5_char changes), optionally with a disambiguating suffix when
+ * another host ID filters to the same name under the same prefix.
+ */
+export function hostDirectoryWithHash(wspRoot: string, hostId: string, hash: string, suffix = ''): string {
+  assertSafe('host ID', hostId);
+  if (!/^[0-9a-f]{1,32}$/.test(hash)) throw new UnsafePathError(`host hash ${JSON.stringify(hash)} is not hexadecimal`);
+  const filtered = filteredHostId(hostId);
+  if (!filtered) throw new UnsafePathError(`host ID ${JSON.stringify(hostId)} has no characters left for a directory name`);
+  return containedPath(wspRoot, hash, filtered + suffix);
+}
+
+/** The suffix used when two host IDs filter to the same directory name: `_` + 8 hex of md5(hostID). */
+export function collisionSuffix(hostId: string): string {
+  return `_${hostHashPrefix(hostId, 8)}`;
 }

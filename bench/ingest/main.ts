@@ -1,0 +1,227 @@
+/**
+ * Ingestion benchmark: RabbitMQ → numeter-storage → .wsp files + Redis, everything on
+ * this machine. A publisher child process publishes data messages with confirms (one per
+ * host and minute, carrying every plugin of the host: HOSTS × PLUGINS × VALUES points per
+ * minute) while the storage runs in this process; the clock runs from the first publish
+ * to the last ack. Then, in the same run, the reference: the whisper library's own batched
+ * throughput (WhisperWriter.updateMany of every series' points in one call) on the same
+ * files. Printed: points/s, messages/s, p50/p99 publish-to-file latency (publish → points
+ * written and indexed, just before the ack), the ratio to the reference, the peak write-cache
+ * size against its limit, and a check that every point is in its file.
+ *
+ * Env: BENCH_HOSTS (200), BENCH_PLUGINS (10), BENCH_VALUES (5), BENCH_MINUTES (30),
+ * BENCH_PREFETCH (200), BENCH_MAX_POINTS (100000), BENCH_FLUSH_POINTS (20000).
+ */
+import { execFileSync, fork } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Redis } from 'ioredis';
+import { BusPublisher } from '../../common/bus/index.js';
+import { silentLogger } from '../../common/logging/index.js';
+import { type DataMessage, encodeMessage } from '../../common/schemas/index.js';
+import { fetch, WhisperWriter } from '../../common/whisper/index.js';
+import { StorageConfigSchema } from '../../services/storage/src/config.js';
+import { seriesFile } from '../../services/storage/src/files/layout.js';
+import { StorageService } from '../../services/storage/src/storage-service.js';
+
+const env = (name: string, def: number) => Number(process.env[name] ?? def);
+const HOSTS = env('BENCH_HOSTS', 200);
+const PLUGINS = env('BENCH_PLUGINS', 10);
+const VALUES = env('BENCH_VALUES', 5);
+const MINUTES = env('BENCH_MINUTES', 30);
+const PREFETCH = env('BENCH_PREFETCH', 200);
+const MAX_POINTS = env('BENCH_MAX_POINTS', 100_000);
+const FLUSH_POINTS = env('BENCH_FLUSH_POINTS', 20_000);
+const SENT_HEADER = 'x-bench-sent-ms';
+
+const nowSec = Math.floor(Date.now() / 1000);
+const T0 = nowSec - (nowSec % 60) - (MINUTES + 5) * 60;
+const hostId = (h: number) => `bench-host-${h}`;
+const pluginName = (p: number) => `plugin${p}`;
+const dsName = (v: number) => `ds${v}`;
+const valueOf = (h: number, p: number, v: number, m: number) => ((h * 31 + p * 7 + v * 3 + m) % 1000) / 4;
+
+function message(h: number, m: number): DataMessage {
+  const points = [];
+  for (let p = 0; p < PLUGINS; p++) {
+    const values: Record<string, number> = {};
+    for (let v = 0; v < VALUES; v++) values[dsName(v)] = valueOf(h, p, v, m);
+    points.push({ plugin: pluginName(p), timestamp: T0 + m * 60, values });
+  }
+  return { v: 1, kind: 'data', hostId: hostId(h), points };
+}
+
+/** The child: publishes every message with confirms, a window of them in flight. */
+async function publisherMain(url: string): Promise<void> {
+  const publisher = new BusPublisher({ url });
+  await publisher.start();
+  await publisher.whenConnected();
+  const window = 500;
+  const inFlight = new Set<Promise<void>>();
+  process.send?.({ started: Date.now() });
+  for (let m = 0; m < MINUTES; m++) {
+    for (let h = 0; h < HOSTS; h++) {
+      const msg = message(h, m);
+      const sent = publisher.publishRaw(msg.hostId, encodeMessage(msg), { headers: { [SENT_HEADER]: Date.now() } });
+      const tracked = sent.finally(() => inFlight.delete(tracked));
+      inFlight.add(tracked);
+      if (inFlight.size >= window) await Promise.race(inFlight);
+    }
+  }
+  await Promise.all(inFlight);
+  process.send?.({ published: Date.now() });
+  await publisher.stop();
+}
+
+function percentile(sorted: number[], p: number): number {
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? Number.NaN;
+}
+
+async function main(): Promise<void> {
+  const vhost = `bench-ingest-${randomBytes(4).toString('hex')}`;
+  execFileSync('rabbitmqctl', ['-q', 'add_vhost', vhost]);
+  execFileSync('rabbitmqctl', ['-q', 'set_permissions', '-p', vhost, 'guest', '.*', '.*', '.*']);
+  const url = `amqp://guest:guest@127.0.0.1:5672/${encodeURIComponent(vhost)}`;
+  const dir = mkdtempSync(join(tmpdir(), 'numeter-bench-ingest-'));
+  const prefix = `${vhost}:`;
+  const config = StorageConfigSchema.parse({
+    global: { storage_name: 'bench', wsp_path: join(dir, 'wsp'), redis_key_prefix: prefix, log_level: 'error', host_list_file: join(dir, 'none') },
+    amqp: { url, prefetch: String(PREFETCH) },
+    cache: { max_points: String(MAX_POINTS), flush_points: String(FLUSH_POINTS), flush_interval_ms: '100', max_open_files: String(HOSTS * PLUGINS * VALUES + 100) },
+    whisper: { sparse: 'true' },
+    api: { enabled: 'false' },
+  });
+  const latencies: number[] = [];
+  let acked = 0;
+  let lastAck = 0;
+  const service = new StorageService({
+    config,
+    hostIds: [],
+    logger: silentLogger(),
+    observeDelivery: (m, d) => {
+      if (d.action !== 'ack') return;
+      acked++;
+      lastAck = Date.now();
+      latencies.push(lastAck - Number(m.headers[SENT_HEADER]));
+    },
+  });
+  const expectedMessages = HOSTS * MINUTES;
+  const expectedPoints = expectedMessages * PLUGINS * VALUES;
+  try {
+    await service.start();
+    await service.waitUntilConsuming();
+    let firstPublish = 0;
+    let peakCache = 0;
+    let peakRss = 0;
+    const child = fork(fileURLToPath(import.meta.url), ['--publisher', url], { execArgv: ['--import', 'tsx'] });
+    let publishedAll = 0;
+    child.on('message', (msg: { started?: number; published?: number }) => {
+      if (msg.started) firstPublish = msg.started;
+      if (msg.published) publishedAll = msg.published;
+    });
+    const childExit = new Promise<number | null>((resolve) => child.on('exit', resolve));
+    while (acked < expectedMessages) {
+      await new Promise((r) => setTimeout(r, 10));
+      peakCache = Math.max(peakCache, service.stats().cache.pendingPoints + service.stats().cache.writingPoints);
+      peakRss = Math.max(peakRss, process.memoryUsage().rss);
+    }
+    if ((await childExit) !== 0) throw new Error('the publisher failed');
+    const seconds = (lastAck - firstPublish) / 1000;
+    const ingestRate = expectedPoints / seconds;
+    latencies.sort((a, b) => a - b);
+    const writer = service.stats().writer;
+    if (process.env.BENCH_DEBUG) console.log(JSON.stringify(service.stats()));
+    await service.stop();
+
+    // Nothing lost: every series holds every minute.
+    let missing = 0;
+    const files: string[] = [];
+    for (let h = 0; h < HOSTS; h++) {
+      const hostDir = (await redisHostDir(config.global.redis_key_prefix, hostId(h))) ?? '';
+      for (let p = 0; p < PLUGINS; p++) {
+        for (let v = 0; v < VALUES; v++) {
+          const file = seriesFile(hostDir, pluginName(p), dsName(v));
+          files.push(file);
+          const got = fetch(file, T0 - 60, T0 + MINUTES * 60);
+          const known = got?.values.filter((x) => x !== null).length ?? 0;
+          missing += MINUTES - known;
+        }
+      }
+    }
+
+    // Reference: the library alone, one updateMany per series with all its points.
+    const reference = new WhisperWriter({ maxOpenFiles: files.length + 10, now: () => nowSec });
+    const batch: Array<[number, number]> = Array.from({ length: MINUTES }, () => [0, 0]);
+    const started = performance.now();
+    for (let i = 0; i < files.length; i++) {
+      for (let m = 0; m < MINUTES; m++) {
+        batch[m][0] = T0 + m * 60;
+        batch[m][1] = i + m;
+      }
+      reference.updateMany(files[i], batch);
+    }
+    const referenceRate = expectedPoints / ((performance.now() - started) / 1000);
+    reference.close();
+
+    const fmt = (n: number) => Math.round(n).toLocaleString('en-US');
+    console.log(`workload: ${HOSTS} hosts × ${PLUGINS} plugins × ${VALUES} values × ${MINUTES} minutes = ${fmt(expectedPoints)} points in ${fmt(expectedMessages)} messages`);
+    console.log(`settings: prefetch ${PREFETCH}, cache max ${fmt(MAX_POINTS)} points, flush at ${fmt(FLUSH_POINTS)} points or 100 ms`);
+    console.log(`ingest: ${fmt(ingestRate)} points/s, ${fmt(expectedMessages / seconds)} messages/s (${seconds.toFixed(2)} s first publish → last ack)`);
+    console.log(`publisher: all confirmed after ${((publishedAll - firstPublish) / 1000).toFixed(2)} s`);
+    const flushes = (await service.metrics.registry.getSingleMetric('numeter_storage_write_seconds')?.get())?.values ?? [];
+    const sum = flushes.find((x) => x.metricName?.endsWith('_sum'))?.value ?? 0;
+    const count = flushes.find((x) => x.metricName?.endsWith('_count'))?.value ?? 0;
+    console.log(`flushes: ${count}, ${sum.toFixed(2)} s in total (${((sum / Math.max(count, 1)) * 1000).toFixed(1)} ms each)`);
+    console.log(`publish-to-file latency: p50 ${percentile(latencies, 50)} ms, p99 ${percentile(latencies, 99)} ms`);
+    console.log(`reference (WhisperWriter.updateMany, ${MINUTES} points per call, same files): ${fmt(referenceRate)} points/s`);
+    console.log(`ratio ingest / reference: ${(ingestRate / referenceRate).toFixed(3)}`);
+    console.log(`write cache peak: ${fmt(peakCache)} points (limit ${fmt(MAX_POINTS)}); process RSS peak ${fmt(peakRss / 2 ** 20)} MiB`);
+    console.log(`files created: ${fmt(writer.filesCreated)}; points missing: ${missing}${missing === 0 ? ' (nothing lost)' : ' (LOST DATA)'}`);
+    if (missing !== 0) process.exitCode = 1;
+  } finally {
+    await service.stop();
+    await deletePrefix(prefix);
+    rmSync(dir, { recursive: true, force: true });
+    execFileSync('rabbitmqctl', ['-q', 'delete_vhost', vhost]);
+  }
+}
+
+async function redisHostDir(prefix: string, host: string): Promise<string | null> {
+  const redis = new Redis({ lazyConnect: true });
+  await redis.connect();
+  try {
+    return await redis.hget(`${prefix}WSP_PATH`, host);
+  } finally {
+    await redis.quit();
+  }
+}
+
+async function deletePrefix(prefix: string): Promise<void> {
+  const redis = new Redis({ lazyConnect: true });
+  await redis.connect();
+  let cursor = '0';
+  do {
+    const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 1000);
+    cursor = next;
+    if (keys.length) await redis.del(...keys);
+  } while (cursor !== '0');
+  await redis.quit();
+}
+
+if (process.argv[2] === '--publisher') {
+  publisherMain(process.argv[3]).then(
+    () => process.exit(0),
+    (error) => {
+      console.error(error);
+      process.exit(1);
+    },
+  );
+} else {
+  main().catch((error) => {
+    console.error(error);
+    process.exitCode = 1;
+  });
+}

@@ -1,0 +1,130 @@
+/**
+ * Whisper write benchmark: our library against python3-whisper 1.1.4 on the same workload,
+ * in the same run. 1000 files with retention 60s:1d,5m:30d,1h:1y; 100 consecutive minutes
+ * per file written (a) as 100k single-point updates round-robin over the files, (b) as
+ * update-many batches of 10 points, (c) batches of 100. Each phase starts from fresh files;
+ * `now` is fixed at the last minute. Each phase is run REPS times alternating ours and the
+ * reference, medians are printed; a sample of files is compared byte for byte to prove
+ * both sides did the same work. Env: WHISPER_BENCH_FILES (1000), WHISPER_BENCH_REPS (3).
+ */
+import { execFileSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { create, parseRetentionDefs, update, WhisperWriter } from '../../common/whisper/index.js';
+
+const HERE = path.dirname(fileURLToPath(import.meta.url));
+const FILES = Number(process.env.WHISPER_BENCH_FILES ?? 1000);
+const REPS = Number(process.env.WHISPER_BENCH_REPS ?? 3);
+const MINUTES = 100;
+const T0 = 1699999200; // a whole hour
+const NOW = T0 + (MINUTES - 1) * 60;
+const ARCHIVES = parseRetentionDefs('60s:1d,5m:30d,1h:1y');
+
+type Phase = 'update' | 'update-path' | 'many10' | 'many100';
+interface Result {
+  createS: number;
+  opsS: number;
+  points: number;
+}
+
+const value = (i: number, m: number) => ((i * 7 + m) % 1000) / 10;
+const paths = (dir: string) => Array.from({ length: FILES }, (_, i) => path.join(dir, `m${String(i).padStart(4, '0')}.wsp`));
+
+function runOurs(phase: Phase, dir: string): Result {
+  const files = paths(dir);
+  let t = performance.now();
+  for (const f of files) create(f, ARCHIVES);
+  const createS = (performance.now() - t) / 1000;
+  const w = new WhisperWriter({ maxOpenFiles: FILES + 10, now: () => NOW });
+  t = performance.now();
+  if (phase === 'update') {
+    for (let m = 0; m < MINUTES; m++) {
+      const ts = T0 + m * 60;
+      for (let i = 0; i < FILES; i++) w.update(files[i], value(i, m), ts);
+    }
+  } else if (phase === 'update-path') {
+    // The path-based API: open, read header, write, close on every call, like the reference.
+    for (let m = 0; m < MINUTES; m++) {
+      const ts = T0 + m * 60;
+      for (let i = 0; i < FILES; i++) update(files[i], value(i, m), ts, { now: NOW });
+    }
+  } else {
+    const size = phase === 'many10' ? 10 : 100;
+    const batch: Array<[number, number]> = Array.from({ length: size }, () => [0, 0]);
+    for (let b = 0; b < MINUTES / size; b++) {
+      for (let i = 0; i < FILES; i++) {
+        for (let j = 0; j < size; j++) {
+          batch[j][0] = T0 + (b * size + j) * 60;
+          batch[j][1] = value(i, b * size + j);
+        }
+        w.updateMany(files[i], batch);
+      }
+    }
+  }
+  const opsS = (performance.now() - t) / 1000;
+  w.close();
+  return { createS, opsS, points: MINUTES * FILES };
+}
+
+function runRef(phase: Phase, dir: string): Result {
+  const refPhase = phase === 'update-path' ? 'update' : phase;
+  const out = execFileSync('/usr/bin/python3', [path.join(HERE, 'bench_ref.py'), refPhase, dir, String(FILES), String(T0)]);
+  const r = JSON.parse(out.toString()) as { create_s: number; ops_s: number; points: number };
+  return { createS: r.create_s, opsS: r.ops_s, points: r.points };
+}
+
+function sameBytes(a: string, b: string): number {
+  const fa = paths(a);
+  const fb = paths(b);
+  let mismatches = 0;
+  for (let i = 0; i < FILES; i += Math.max(1, Math.floor(FILES / 25))) {
+    if (!fs.readFileSync(fa[i]).equals(fs.readFileSync(fb[i]))) mismatches++;
+  }
+  return mismatches;
+}
+
+const median = (xs: number[]) => [...xs].sort((x, y) => x - y)[Math.floor(xs.length / 2)];
+const fmt = (n: number) => Math.round(n).toLocaleString('en-US');
+
+const root = fs.mkdtempSync(path.join(os.tmpdir(), 'numeter-bench-whisper-'));
+const rows: string[] = [];
+try {
+  const phases: Array<[Phase, string]> = [
+    ['update', '100k single-point updates, WhisperWriter (handles cached)'],
+    ['update-path', '100k single-point updates, path-based update()'],
+    ['many10', 'update-many, 10 points per call'],
+    ['many100', 'update-many, 100 points per call'],
+  ];
+  const creates: number[] = [];
+  const refCreates: number[] = [];
+  for (const [phase, label] of phases) {
+    const ours: number[] = [];
+    const refs: number[] = [];
+    let mismatches = 0;
+    for (let rep = 0; rep < REPS; rep++) {
+      const a = fs.mkdtempSync(path.join(root, 'ours-'));
+      const b = fs.mkdtempSync(path.join(root, 'ref-'));
+      const o = runOurs(phase, a);
+      const r = runRef(phase, b);
+      ours.push(o.points / o.opsS);
+      refs.push(r.points / r.opsS);
+      creates.push(o.createS);
+      refCreates.push(r.createS);
+      mismatches += sameBytes(a, b);
+      fs.rmSync(a, { recursive: true, force: true });
+      fs.rmSync(b, { recursive: true, force: true });
+    }
+    const o = median(ours);
+    const r = median(refs);
+    rows.push(`| ${label} | ${fmt(o)} | ${fmt(r)} | ${(o / r).toFixed(2)}x | ${mismatches === 0 ? 'yes' : `NO (${mismatches})`} |`);
+    console.log(`${phase.padEnd(12)} ours ${fmt(o).padStart(10)} points/s   python3-whisper ${fmt(r).padStart(10)} points/s   ratio ${(o / r).toFixed(2)}x   byte-identical sample: ${mismatches === 0 ? 'yes' : `NO (${mismatches} files differ)`}`);
+  }
+  console.log(`create ${FILES} files: ours ${median(creates).toFixed(3)} s, python3-whisper ${median(refCreates).toFixed(3)} s (median of ${creates.length})`);
+  console.log(`\n| Workload (${FILES} files, ${REPS} runs, median) | numeter points/s | python3-whisper points/s | ratio | same bytes |`);
+  console.log('|---|---|---|---|---|');
+  for (const row of rows) console.log(row);
+} finally {
+  fs.rmSync(root, { recursive: true, force: true });
+}

@@ -1,0 +1,6 @@
+export * from './src/topology.js';
+export * from './src/errors.js';
+export * from './src/connection.js';
+export * from './src/declare.js';
+export * from './src/publisher.js';
+export * from './src/consumer.js';

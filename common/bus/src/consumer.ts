@@ -1,0 +1,240 @@
+import type { Channel, ChannelModel, ConfirmChannel, ConsumeMessage, RecoveringChannelModel } from 'amqplib';
+import type { Logger } from '../../logging/index.js';
+import { type BusOptions, forceReconnect, openRecoveringConnection, sleep } from './connection.js';
+import { declareConsumerQueue, declareDeadLetter, declareExchange } from './declare.js';
+import { DEAD_LETTER_EXCHANGE, DEAD_QUEUE_HEADER, DEAD_REASON_HEADER, DEAD_ROUTING_KEY_HEADER, type QueueType } from './topology.js';
+
+export interface ConsumedMessage {
+  body: Buffer;
+  routingKey: string;
+  messageId?: string;
+  redelivered: boolean;
+  headers: Record<string, unknown>;
+  contentType?: string;
+}
+
+export type Disposition = { action: 'ack' } | { action: 'dead-letter'; reason: string } | { action: 'requeue' };
+
+/**
+ * What a handler that throws gets: 'requeue-once' requeues a first delivery and dead-letters a
+ * redelivery (a poison message cannot loop forever); the other two always do the one thing.
+ */
+export type HandlerErrorPolicy = 'requeue-once' | 'requeue' | 'dead-letter';
+
+export interface BusConsumerOptions extends BusOptions {
+  queue: string;
+  bindings: string[];
+  prefetch: number;
+  handler: (message: ConsumedMessage) => Promise<Disposition>;
+  onHandlerError?: HandlerErrorPolicy;
+  /** Quorum queues only: deliveries after which the broker dead-letters a message itself. */
+  deliveryLimit?: number;
+  /** Type of numeter.dead; shared by every consumer of the vhost. Default: queueType. */
+  deadQueueType?: QueueType;
+}
+
+/** One live connection's channels; replaced wholesale on every reconnect. */
+interface Session {
+  channel: Channel;
+  deadLetters: ConfirmChannel;
+  consumerTag?: string;
+  closed: boolean;
+}
+
+/**
+ * Manual-ack consumer. Handlers run concurrently up to `prefetch`; each delivery is
+ * settled after its handler resolves: ack, requeue, or dead-letter (a confirmed copy to
+ * the DLX with the reason header, then ack). Recovery re-declares and re-consumes; a
+ * handler that finishes after its channel died settles nothing (the broker requeued it).
+ */
+export class BusConsumer {
+  private connection?: RecoveringChannelModel;
+  private logger?: Logger;
+  private session?: Session;
+  private stopping = false;
+  private readonly inFlight = new Set<Promise<void>>();
+  private readonly counters = {
+    received: 0,
+    acked: 0,
+    deadLettered: 0,
+    requeued: 0,
+    handlerErrors: 0,
+    staleSettles: 0,
+    deadLetterFailures: 0,
+    consumerStarts: 0,
+  };
+
+  constructor(private readonly opts: BusConsumerOptions) {}
+
+  get connected(): boolean {
+    return this.session !== undefined && !this.session.closed;
+  }
+
+  async start(): Promise<void> {
+    if (this.connection) return;
+    this.stopping = false;
+    const { connection, logger } = await openRecoveringConnection(this.opts, 'consumer', (model) => this.setup(model));
+    this.connection = connection;
+    this.logger = logger.child({ queue: this.opts.queue });
+    connection.on('disconnect', () => this.dropSession());
+  }
+
+  /** Cancels the consumer, waits up to `deadlineMs` for handlers to finish and settle, then closes. */
+  async stop(deadlineMs = 10_000): Promise<void> {
+    if (!this.connection || this.stopping) return;
+    this.stopping = true;
+    const session = this.session;
+    if (session?.consumerTag && !session.closed) {
+      await session.channel.cancel(session.consumerTag).catch((err: Error) => this.logger?.debug({ reason: err.message }, 'cancel failed'));
+    }
+    const drained = Promise.allSettled([...this.inFlight]);
+    const timedOut = await Promise.race([drained.then(() => false), sleep(deadlineMs).then(() => true)]);
+    if (timedOut) this.logger?.warn({ inFlight: this.inFlight.size }, 'stopping with handlers still running; the broker requeues their messages');
+    const connection = this.connection;
+    this.connection = undefined;
+    if (this.session && !this.session.closed) {
+      // Closing the channels first makes the broker process our acks before the connection goes.
+      const { channel, deadLetters } = this.session;
+      this.session.closed = true;
+      await Promise.allSettled([channel.close(), deadLetters.close()]);
+    }
+    this.dropSession();
+    await connection.close().catch(() => {});
+  }
+
+  stats(): Record<string, number> {
+    return { ...this.counters, inFlight: this.inFlight.size, connected: this.connected ? 1 : 0 };
+  }
+
+  private async setup(model: ChannelModel): Promise<void> {
+    const queueType = this.opts.queueType ?? 'classic';
+    const channel = await model.createChannel();
+    const deadLetters = await model.createConfirmChannel();
+    const session: Session = { channel, deadLetters, closed: false };
+    for (const ch of [channel, deadLetters]) {
+      ch.on('error', (err: Error) => this.logger?.warn({ reason: err.message }, 'consumer channel error'));
+      ch.on('close', () => this.onChannelClosed(session, model));
+    }
+    await declareExchange(channel);
+    await declareDeadLetter(model, this.opts.deadQueueType ?? queueType);
+    await declareConsumerQueue(channel, this.opts.queue, this.opts.bindings, queueType, this.opts.deliveryLimit);
+    await channel.prefetch(this.opts.prefetch);
+    this.session = session;
+    const { consumerTag } = await channel.consume(this.opts.queue, (delivery) => this.onDelivery(session, delivery), { noAck: false });
+    session.consumerTag = consumerTag;
+    this.counters.consumerStarts++;
+  }
+
+  private onChannelClosed(session: Session, model: ChannelModel): void {
+    if (session.closed) return;
+    session.closed = true;
+    if (this.session === session) this.session = undefined;
+    if (!this.stopping) forceReconnect(model, this.logger as Logger);
+  }
+
+  private dropSession(): void {
+    if (this.session) this.session.closed = true;
+    this.session = undefined;
+  }
+
+  private onDelivery(session: Session, delivery: ConsumeMessage | null): void {
+    if (delivery === null) {
+      // The broker cancelled us (queue deleted): reconnecting re-declares and re-consumes.
+      this.logger?.warn('broker cancelled the consumer');
+      if (!session.closed) session.channel.close().catch(() => {});
+      return;
+    }
+    this.counters.received++;
+    const work = this.handle(session, delivery).finally(() => this.inFlight.delete(work));
+    this.inFlight.add(work);
+  }
+
+  private async handle(session: Session, delivery: ConsumeMessage): Promise<void> {
+    const message = toConsumed(delivery);
+    let disposition: Disposition;
+    try {
+      disposition = await this.opts.handler(message);
+    } catch (error) {
+      this.counters.handlerErrors++;
+      const reason = `handler failed: ${(error as Error)?.message ?? String(error)}`;
+      this.logger?.warn({ reason, messageId: message.messageId, redelivered: message.redelivered }, 'message handler threw');
+      disposition = this.dispositionAfterError(message, reason);
+    }
+    await this.settle(session, delivery, disposition);
+  }
+
+  private dispositionAfterError(message: ConsumedMessage, reason: string): Disposition {
+    const policy = this.opts.onHandlerError ?? 'requeue-once';
+    if (policy === 'requeue' || (policy === 'requeue-once' && !message.redelivered)) return { action: 'requeue' };
+    return { action: 'dead-letter', reason };
+  }
+
+  private async settle(session: Session, delivery: ConsumeMessage, disposition: Disposition): Promise<void> {
+    if (session.closed) {
+      // The delivery tag died with its channel; the broker has already requeued the message.
+      this.counters.staleSettles++;
+      return;
+    }
+    try {
+      if (disposition.action === 'ack') {
+        session.channel.ack(delivery);
+        this.counters.acked++;
+      } else if (disposition.action === 'requeue') {
+        session.channel.nack(delivery, false, true);
+        this.counters.requeued++;
+      } else {
+        await this.deadLetter(session, delivery, disposition.reason);
+      }
+    } catch (error) {
+      this.counters.staleSettles++;
+      this.logger?.warn({ reason: (error as Error).message }, 'could not settle a delivery; the broker will redeliver it');
+    }
+  }
+
+  /** Confirmed copy to the DLX first, then ack: a crash in between duplicates, never loses. */
+  private async deadLetter(session: Session, delivery: ConsumeMessage, reason: string): Promise<void> {
+    const { properties, fields, content } = delivery;
+    const headers = {
+      ...properties.headers,
+      [DEAD_REASON_HEADER]: reason.slice(0, 1024),
+      [DEAD_ROUTING_KEY_HEADER]: fields.routingKey,
+      [DEAD_QUEUE_HEADER]: this.opts.queue,
+    };
+    try {
+      await new Promise<void>((resolve, reject) => {
+        session.deadLetters.publish(
+          DEAD_LETTER_EXCHANGE,
+          fields.routingKey,
+          content,
+          { persistent: true, contentType: properties.contentType, messageId: properties.messageId, type: properties.type, headers },
+          (err) => (err ? reject(err) : resolve()),
+        );
+      });
+    } catch (error) {
+      this.counters.deadLetterFailures++;
+      this.logger?.warn({ reason: (error as Error).message }, 'dead-letter publish failed; requeueing the message');
+      if (!session.closed) session.channel.nack(delivery, false, true);
+      this.counters.requeued++;
+      return;
+    }
+    if (session.closed) {
+      this.counters.staleSettles++;
+      return;
+    }
+    session.channel.ack(delivery);
+    this.counters.deadLettered++;
+    this.logger?.info({ reason, messageId: properties.messageId, routingKey: fields.routingKey }, 'message dead-lettered');
+  }
+}
+
+function toConsumed(delivery: ConsumeMessage): ConsumedMessage {
+  const { properties, fields } = delivery;
+  return {
+    body: delivery.content,
+    routingKey: fields.routingKey,
+    messageId: properties.messageId ?? undefined,
+    redelivered: fields.redelivered,
+    headers: { ...(properties.headers ?? {}) },
+    contentType: properties.contentType ?? undefined,
+  };
+}

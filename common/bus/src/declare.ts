@@ -1,0 +1,50 @@
+import type { Channel, ChannelModel } from 'amqplib';
+import { DEAD_LETTER_EXCHANGE, DEAD_QUEUE, EXCHANGE, EXCHANGE_TYPE, type QueueType } from './topology.js';
+
+/** The durable topic exchange pollers publish to. Publishers declare only this. */
+export async function declareExchange(channel: Channel): Promise<void> {
+  await channel.assertExchange(EXCHANGE, EXCHANGE_TYPE, { durable: true });
+}
+
+/** Durable queue arguments: its type, and the DLX the broker itself uses (quorum delivery limit). */
+export function queueArguments(queueType: QueueType, deliveryLimit?: number): Record<string, unknown> {
+  const args: Record<string, unknown> = { 'x-queue-type': queueType, 'x-dead-letter-exchange': DEAD_LETTER_EXCHANGE };
+  if (queueType === 'quorum' && deliveryLimit !== undefined) args['x-delivery-limit'] = deliveryLimit;
+  return args;
+}
+
+/**
+ * The dead-letter exchange and the queue that keeps every refused message, bound with '#'.
+ * The dead queue is shared by every consumer of the vhost: one that exists is kept whatever
+ * its type (redeclaring it with another type would fail), a missing one gets `queueType`.
+ * Uses throwaway channels because a passive check of a missing queue closes its channel.
+ */
+export async function declareDeadLetter(model: ChannelModel, queueType: QueueType): Promise<void> {
+  const probe = await model.createChannel();
+  probe.on('error', () => {});
+  const exists = await probe.checkQueue(DEAD_QUEUE).then(
+    () => true,
+    () => false,
+  );
+  if (exists) await probe.close().catch(() => {});
+  const channel = await model.createChannel();
+  try {
+    await channel.assertExchange(DEAD_LETTER_EXCHANGE, 'topic', { durable: true });
+    if (!exists) await channel.assertQueue(DEAD_QUEUE, { durable: true, arguments: { 'x-queue-type': queueType } });
+    await channel.bindQueue(DEAD_QUEUE, DEAD_LETTER_EXCHANGE, '#');
+  } finally {
+    await channel.close().catch(() => {});
+  }
+}
+
+/** A consumer's queue and its bindings (routing keys = host IDs, or '#' for every host). */
+export async function declareConsumerQueue(
+  channel: Channel,
+  queue: string,
+  bindings: string[],
+  queueType: QueueType,
+  deliveryLimit?: number,
+): Promise<void> {
+  await channel.assertQueue(queue, { durable: true, arguments: queueArguments(queueType, deliveryLimit) });
+  for (const key of bindings) await channel.bindQueue(queue, EXCHANGE, key);
+}

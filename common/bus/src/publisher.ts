@@ -1,0 +1,201 @@
+import type { ChannelModel, ConfirmChannel, Message as AmqpMessage, RecoveringChannelModel } from 'amqplib';
+import type { Logger } from '../../logging/index.js';
+import { type Message, encodeMessage, messageId } from '../../schemas/index.js';
+import { type BusOptions, forceReconnect, openRecoveringConnection, sleep } from './connection.js';
+import { declareExchange } from './declare.js';
+import { BrokerUnavailableError, MessageNackedError, MessageUnroutableError, type PublishError } from './errors.js';
+import { CONTENT_TYPE, EXCHANGE, PUBLISH_ID_HEADER, routingKeyForHost } from './topology.js';
+
+export interface PublishProps {
+  messageId?: string;
+  headers?: Record<string, unknown>;
+  /** AMQP `type`; publish() sets the message kind. */
+  type?: string;
+}
+
+interface PendingPublish {
+  resolve: () => void;
+  reject: (error: PublishError) => void;
+  returned?: MessageUnroutableError;
+}
+
+/**
+ * Publishes persistent, `mandatory` messages on a ConfirmChannel to the `numeter`
+ * exchange. A publish resolves only on the broker's confirm; a message no queue took
+ * (basic.return, which arrives before its ack) rejects with MessageUnroutableError, so the
+ * caller (the spool forwarder) keeps it. Never buffers: while disconnected, publishes reject
+ * at once with BrokerUnavailableError and the spool is the only buffer.
+ */
+export class BusPublisher {
+  private connection?: RecoveringChannelModel;
+  private logger?: Logger;
+  private model?: ChannelModel;
+  private channel?: ConfirmChannel;
+  private readonly pending = new Map<string, PendingPublish>();
+  private nextPublishId = 0;
+  private stopping = false;
+  private connectedWaiters: Array<() => void> = [];
+  private readonly counters = {
+    published: 0,
+    confirmed: 0,
+    nacked: 0,
+    returned: 0,
+    unavailable: 0,
+    connects: 0,
+    disconnects: 0,
+    bufferFull: 0,
+  };
+
+  constructor(private readonly opts: BusOptions) {}
+
+  get connected(): boolean {
+    return this.channel !== undefined;
+  }
+
+  /** Connects in the background; never throws because the broker is down. */
+  async start(): Promise<void> {
+    if (this.connection) return;
+    this.stopping = false;
+    const { connection, logger } = await openRecoveringConnection(this.opts, 'publisher', (model) => this.setup(model));
+    this.connection = connection;
+    this.logger = logger;
+    connection.on('disconnect', () => this.dropChannel());
+  }
+
+  /** Resolves when a channel is ready (immediately if it is). */
+  whenConnected(): Promise<void> {
+    if (this.connected) return Promise.resolve();
+    return new Promise((resolve) => this.connectedWaiters.push(resolve));
+  }
+
+  /** Waits up to `deadlineMs` for outstanding confirms, then closes; what is left rejects. */
+  async stop(deadlineMs = 5000): Promise<void> {
+    if (!this.connection || this.stopping) return;
+    this.stopping = true;
+    const until = Date.now() + deadlineMs;
+    while (this.pending.size > 0 && this.connected && Date.now() < until) await sleep(10);
+    const connection = this.connection;
+    this.connection = undefined;
+    this.dropChannel();
+    await connection.close().catch(() => {});
+    this.failAll('publisher stopped');
+    this.wakeConnectedWaiters();
+  }
+
+  /** `body`, when given, must be encodeMessage(message) already (the spool stores it so). */
+  publish(message: Message, body?: Buffer): Promise<void> {
+    return this.publishRaw(routingKeyForHost(message.hostId), body ?? encodeMessage(message), {
+      messageId: messageId(message),
+      type: message.kind,
+    });
+  }
+
+  publishRaw(routingKey: string, body: Buffer, props: PublishProps = {}): Promise<void> {
+    const channel = this.channel;
+    if (!channel || this.stopping) {
+      this.counters.unavailable++;
+      return Promise.reject(new BrokerUnavailableError('not connected to the broker'));
+    }
+    const publishId = `${++this.nextPublishId}`;
+    return new Promise<void>((resolve, reject) => {
+      this.pending.set(publishId, { resolve, reject });
+      this.counters.published++;
+      try {
+        const hasRoom = channel.publish(
+          EXCHANGE,
+          routingKey,
+          body,
+          {
+            persistent: true,
+            mandatory: true,
+            contentType: CONTENT_TYPE,
+            messageId: props.messageId,
+            type: props.type,
+            timestamp: Math.floor(Date.now() / 1000),
+            headers: { ...props.headers, [PUBLISH_ID_HEADER]: publishId },
+          },
+          (err) => this.settle(publishId, err),
+        );
+        if (!hasRoom) this.counters.bufferFull++;
+      } catch (error) {
+        this.settle(publishId, error);
+      }
+    });
+  }
+
+  stats(): Record<string, number> {
+    return { ...this.counters, inFlight: this.pending.size, connected: this.connected ? 1 : 0 };
+  }
+
+  private settle(publishId: string, err: unknown): void {
+    const entry = this.pending.get(publishId);
+    if (!entry) return;
+    this.pending.delete(publishId);
+    if (entry.returned) {
+      this.counters.returned++;
+      entry.reject(entry.returned);
+    } else if (!err) {
+      this.counters.confirmed++;
+      entry.resolve();
+    } else if (isNack(err)) {
+      this.counters.nacked++;
+      entry.reject(new MessageNackedError('broker refused the message (nack)', { cause: err }));
+    } else {
+      this.counters.unavailable++;
+      entry.reject(new BrokerUnavailableError('channel closed before the broker confirmed', { cause: err }));
+    }
+  }
+
+  private async setup(model: ChannelModel): Promise<void> {
+    const channel = await model.createConfirmChannel();
+    channel.on('error', (err: Error) => this.logger?.warn({ reason: err.message }, 'publisher channel error'));
+    channel.on('return', (returned: AmqpMessage) => this.onReturn(returned));
+    channel.on('close', () => {
+      if (this.channel !== channel) return;
+      this.dropChannel();
+      // A channel can die alone (e.g. a protocol error); reconnecting re-runs setup.
+      if (!this.stopping) forceReconnect(model, this.logger as Logger);
+    });
+    await declareExchange(channel);
+    this.model = model;
+    this.channel = channel;
+    this.counters.connects++;
+    this.wakeConnectedWaiters();
+  }
+
+  private onReturn(returned: AmqpMessage): void {
+    const publishId = String(returned.properties.headers?.[PUBLISH_ID_HEADER] ?? '');
+    const entry = this.pending.get(publishId);
+    if (!entry) return;
+    const { replyCode, replyText, routingKey } = returned.fields as unknown as { replyCode: number; replyText: string; routingKey: string };
+    entry.returned = new MessageUnroutableError(`no queue is bound to routing key '${routingKey}' (${replyCode} ${replyText})`, replyCode, replyText);
+  }
+
+  private dropChannel(): void {
+    if (!this.channel && !this.model) return;
+    if (this.channel) this.counters.disconnects++;
+    this.channel = undefined;
+    this.model = undefined;
+    // amqplib fails outstanding confirm callbacks when the channel closes; this catches any it missed.
+    queueMicrotask(() => {
+      if (!this.channel) this.failAll('connection to the broker lost');
+    });
+  }
+
+  private failAll(reason: string): void {
+    for (const [publishId, entry] of this.pending) {
+      this.pending.delete(publishId);
+      this.counters.unavailable++;
+      entry.reject(new BrokerUnavailableError(reason));
+    }
+  }
+
+  private wakeConnectedWaiters(): void {
+    const waiters = this.connectedWaiters.splice(0);
+    for (const wake of waiters) wake();
+  }
+}
+
+function isNack(err: unknown): boolean {
+  return err instanceof Error && /nack/i.test(err.message);
+}

@@ -1,0 +1,124 @@
+import assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { describe, it } from 'node:test';
+import {
+  CorruptWhisperFileError,
+  create,
+  fetch,
+  info,
+  TimestampNotCoveredError,
+  update,
+  updateMany,
+  WhisperError,
+  WhisperWriter,
+} from '../index.js';
+import { NOW, rng, spec, STD, tempDir } from './helpers.js';
+
+const dir = tempDir();
+
+describe('WhisperWriter', () => {
+  it('writes the same bytes as the path-based API, with cached handles', () => {
+    const r = rng(5);
+    let now = NOW;
+    const w = new WhisperWriter({ maxOpenFiles: 3, now: () => now });
+    const files = Array.from({ length: 5 }, (_, i) => path.join(dir, `w${i}.wsp`));
+    const refs = files.map((f) => `${f}.ref`);
+    files.forEach((f, i) => {
+      w.create(f, STD, { aggregationMethod: i % 2 ? 'max' : 'average' });
+      create(refs[i], STD, { aggregationMethod: i % 2 ? 'max' : 'average' });
+    });
+    let expected = 0;
+    for (let step = 0; step < 400; step++) {
+      now += 30;
+      const i = Math.floor(r() * files.length);
+      const pts: Array<[number, number]> = [];
+      const count = 1 + Math.floor(r() * 12);
+      for (let j = 0; j < count; j++) pts.push([now - Math.floor(r() * 7200), Math.round(r() * 1000) / 10]);
+      pts.push([now - 90000 * 400, 1]); // beyond max retention: dropped, not counted
+      assert.equal(w.updateMany(files[i], pts), count);
+      updateMany(refs[i], pts, { now });
+      expected += count;
+      if (step % 7 === 0) {
+        w.update(files[i], step, now - 60);
+        update(refs[i], step, now - 60, { now });
+        expected += 1;
+      }
+    }
+    assert.equal(w.stats.pointsWritten, expected);
+    assert.ok(w.stats.openFiles <= 3);
+    assert.ok(w.stats.cacheHits > 0 && w.stats.cacheMisses > 5, JSON.stringify(w.stats));
+    files.forEach((f, i) => {
+      assert.ok(fs.readFileSync(f).equals(fs.readFileSync(refs[i])), f);
+      assert.deepEqual(w.fetch(f, now - 3600), fetch(refs[i], now - 3600, undefined, { now }));
+      assert.deepEqual(w.info(f), info(refs[i]));
+    });
+    w.close();
+    w.close(); // idempotent
+    assert.equal(w.stats.openFiles, 0);
+    assert.throws(() => w.updateMany(files[0], [[now, 1]]), /WhisperWriter is closed/);
+  });
+
+  it('keeps at most maxOpenFiles descriptors open (LRU)', () => {
+    const files = Array.from({ length: 4 }, (_, i) => path.join(dir, `lru${i}.wsp`));
+    files.forEach((f) => create(f, [spec(60, 10)]));
+    const w = new WhisperWriter({ maxOpenFiles: 2, now: () => NOW });
+    w.updateMany(files[0], [[NOW, 1]]);
+    w.updateMany(files[1], [[NOW, 1]]);
+    w.updateMany(files[0], [[NOW, 2]]); // files[0] becomes most recent
+    w.updateMany(files[2], [[NOW, 1]]); // evicts files[1]
+    assert.deepEqual(w.stats, { openFiles: 2, pointsWritten: 4, cacheHits: 1, cacheMisses: 3 });
+    w.updateMany(files[0], [[NOW, 3]]);
+    assert.equal(w.stats.cacheHits, 2, 'files[0] was kept');
+    w.updateMany(files[1], [[NOW, 3]]);
+    assert.equal(w.stats.cacheMisses, 4, 'files[1] had been evicted');
+    w.close();
+  });
+
+  it('forget() drops a stale handle after the file is replaced', () => {
+    const f = path.join(dir, 'replaced.wsp');
+    create(f, [spec(60, 10)]);
+    const w = new WhisperWriter({ now: () => NOW });
+    assert.equal(w.info(f).archives[0].points, 10);
+    fs.rmSync(f);
+    create(f, [spec(60, 20)]);
+    assert.equal(w.info(f).archives[0].points, 10, 'still the cached header');
+    w.forget(f);
+    assert.equal(w.info(f).archives[0].points, 20);
+    assert.equal(w.stats.openFiles, 1);
+    w.close();
+  });
+
+  it('rejected points leave the file untouched and the handle cached', () => {
+    const f = path.join(dir, 'reject.wsp');
+    create(f, [spec(60, 10)]);
+    const w = new WhisperWriter({ now: () => NOW });
+    const before = fs.readFileSync(f);
+    assert.throws(() => w.updateMany(f, [[NOW + 60, 1]]), TimestampNotCoveredError);
+    assert.throws(() => w.update(f, 1, NOW - 600), TimestampNotCoveredError);
+    assert.ok(fs.readFileSync(f).equals(before));
+    assert.equal(w.stats.openFiles, 1);
+    assert.equal(w.stats.pointsWritten, 0);
+    w.close();
+  });
+
+  it('a corrupt file raises CorruptWhisperFileError and is not cached', () => {
+    const f = path.join(dir, 'corrupt.wsp');
+    fs.writeFileSync(f, Buffer.alloc(8));
+    const w = new WhisperWriter();
+    assert.throws(() => w.updateMany(f, [[NOW, 1]]), (e: unknown) => e instanceof CorruptWhisperFileError && e.path === f);
+    assert.equal(w.stats.openFiles, 0);
+    assert.equal(fs.readFileSync(f).length, 8);
+    w.close();
+  });
+
+  it('rejects a bad maxOpenFiles', () => {
+    assert.throws(() => new WhisperWriter({ maxOpenFiles: 0 }), WhisperError);
+  });
+
+  it('create() does not make parent directories', () => {
+    const w = new WhisperWriter();
+    assert.throws(() => w.create(path.join(dir, 'nodir', 'x.wsp'), STD), (e: unknown) => e instanceof WhisperError && e.code === 'ENOENT');
+    w.close();
+  });
+});

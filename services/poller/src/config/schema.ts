@@ -1,0 +1,138 @@
+import { hostname } from 'node:os';
+import { join } from 'node:path';
+import { z } from 'zod';
+import { ConfigError, formatConfig, loadConfig } from '../../../../common/config/index.js';
+import { nameProblem } from '../../../../common/schemas/index.js';
+import { anchoredRegex, boolean, fsyncPolicy, integer, oneOf, text } from './fields.js';
+import { parseModuleList } from './module-list.js';
+
+/**
+ * The poller's configuration: the original numeter_poller.cfg shape plus new keys.
+ * Defaults live here only; docs/poller.md lists them. Every key can be overridden by
+ * NUMETER_POLLER_<SECTION>_<KEY> (e.g. NUMETER_POLLER_GLOBAL_POLLER_TIME).
+ */
+export const ENV_PREFIX = 'NUMETER_POLLER';
+export const DEFAULT_CONFIG_FILE = '/etc/numeter/numeter_poller.cfg';
+export const SECRET_KEYS = ['rpc_password', 'amqp_url'] as const;
+
+const globalSection = z.object({
+  enable: boolean(true),
+  poller_time: integer(60, 1, 86400),
+  plugins_refresh_time: integer(300, 1, 7 * 86400),
+  jitter: integer(5, 0, 86400),
+  modules: text('munin|system'),
+  rpc_hosts: text('127.0.0.1:5672'),
+  rpc_password: text('guest'),
+  amqp_user: text('guest'),
+  amqp_vhost: text('/'),
+  amqp_url: text(''),
+  amqp_heartbeat: integer(30, 0, 3600),
+  log_level: oneOf('info', ['debug', 'info', 'warning', 'warn', 'error', 'critical', 'fatal'] as const),
+  log_level_stdr: text(''),
+  log_path: text(''),
+  state_dir: text('/var/lib/numeter-poller'),
+  spool_dir: text(''),
+  spool_max_bytes: integer(256 * 1024 * 1024, 1024 * 1024),
+  spool_max_age: integer(7 * 86400, 60),
+  spool_segment_bytes: integer(8 * 1024 * 1024, 64 * 1024),
+  spool_fsync: fsyncPolicy(1000),
+  forward_window: integer(100, 1, 10000),
+  stop_deadline: integer(10, 1, 600),
+  rate_heartbeat: integer(0, 0, 30 * 86400),
+  max_points_per_message: integer(500, 1, 2000),
+  simulate: boolean(false),
+  simulate_file: text(''),
+  poller_time_file: text(''),
+});
+
+const myInfoSection = z.object({
+  name: text(() => hostname()),
+  description: text(''),
+  host_id: text(''),
+});
+
+const muninSection = z.object({
+  munin_host: text('127.0.0.1'),
+  munin_port: integer(4949, 1, 65535),
+  plugins_enable: anchoredRegex('.*'),
+  connect_timeout: integer(5, 1, 600),
+  read_timeout: integer(70, 1, 3600),
+  max_line_length: integer(65536, 256, 16 * 1024 * 1024),
+  max_lines: integer(20000, 10, 10_000_000),
+});
+
+const systemSection = z.object({ root: text('/') });
+
+const schema = z
+  .object({
+    global: globalSection.default({}),
+    myinfo: myInfoSection.default({}),
+    muninmodule: muninSection.default({}),
+    systemmodule: systemSection.default({}),
+  })
+  .passthrough()
+  .superRefine((config, ctx) => {
+    const problem = (section: string, key: string, message: string) => ctx.addIssue({ code: z.ZodIssueCode.custom, path: [section, key], message });
+    const g = config.global;
+    if (g.jitter >= g.poller_time) problem('global', 'jitter', `must be less than poller_time (${g.poller_time}), got ${g.jitter}`);
+    if (g.rate_heartbeat !== 0 && g.rate_heartbeat < g.poller_time) problem('global', 'rate_heartbeat', `must be 0 (automatic) or at least poller_time (${g.poller_time}), got ${g.rate_heartbeat}`);
+    for (const host of g.rpc_hosts.split(',').map((h) => h.trim())) {
+      if (!/^[^\s:]+(:\d{1,5})?$/.test(host)) problem('global', 'rpc_hosts', `each entry must be host or host:port, got ${JSON.stringify(host)}`);
+    }
+    if (g.amqp_url && !/^amqps?:\/\/[^\s]+$/.test(g.amqp_url)) problem('global', 'amqp_url', 'must start with amqp:// or amqps://');
+    const modules = parseModuleList(g.modules);
+    for (const error of modules.errors) problem('global', 'modules', error);
+    const idProblem = config.myinfo.host_id ? nameProblem(config.myinfo.host_id) : null;
+    if (idProblem) problem('myinfo', 'host_id', `host ID ${idProblem}`);
+    if (config.myinfo.name.length > 256) problem('myinfo', 'name', 'is longer than 256 characters');
+  });
+
+export type PollerConfig = z.output<typeof schema> & { moduleSpecs: ReturnType<typeof parseModuleList>['specs']; raw: Record<string, Record<string, string>> };
+
+const KNOWN_KEYS = {
+  global: Object.keys(globalSection.shape),
+  myinfo: Object.keys(myInfoSection.shape),
+  muninmodule: Object.keys(muninSection.shape),
+  systemmodule: Object.keys(systemSection.shape),
+} as const;
+
+export function loadPollerConfig(options: { file?: string; fileRequired?: boolean; env?: NodeJS.ProcessEnv }): PollerConfig {
+  const parsed = loadConfig({ schema, file: options.file ?? DEFAULT_CONFIG_FILE, fileRequired: options.fileRequired ?? false, envPrefix: ENV_PREFIX, env: options.env, knownKeys: KNOWN_KEYS });
+  const raw: Record<string, Record<string, string>> = {};
+  for (const [section, values] of Object.entries(parsed)) {
+    if (!(section in KNOWN_KEYS) && values && typeof values === 'object') raw[section] = values as Record<string, string>;
+  }
+  return { ...parsed, moduleSpecs: parseModuleList(parsed.global.modules).specs, raw };
+}
+
+/** Directories derived from state_dir unless set. */
+export function spoolDirOf(config: PollerConfig): string {
+  return config.global.spool_dir || join(config.global.state_dir, 'spool');
+}
+
+/** The automatic heartbeat: ten polls. */
+export function rateHeartbeatOf(config: PollerConfig): number {
+  return config.global.rate_heartbeat || 10 * config.global.poller_time;
+}
+
+/** The AMQP URL: amqp_url, else built from the first rpc_hosts entry, user, password and vhost. */
+export function amqpUrlOf(config: PollerConfig): string {
+  const g = config.global;
+  if (g.amqp_url) return g.amqp_url;
+  const [host, port = '5672'] = g.rpc_hosts.split(',')[0].trim().split(':');
+  return `amqp://${encodeURIComponent(g.amqp_user)}:${encodeURIComponent(g.rpc_password)}@${host}:${port}/${encodeURIComponent(g.amqp_vhost)}`;
+}
+
+/** `--print-config`: effective values, secrets masked, host_id as it will be used. */
+export function printableConfig(config: PollerConfig): string {
+  const sections: Record<string, Record<string, unknown>> = {
+    global: { ...config.global, spool_dir: spoolDirOf(config), rate_heartbeat: rateHeartbeatOf(config) },
+    MyInfo: { ...config.myinfo },
+    MuninModule: { ...config.muninmodule, plugins_enable: config.muninmodule.plugins_enable.source.replace(/^\^\(\?:(.*)\)$/, '$1') },
+    SystemModule: { ...config.systemmodule },
+    ...config.raw,
+  };
+  return formatConfig(sections, SECRET_KEYS);
+}
+
+export { ConfigError };

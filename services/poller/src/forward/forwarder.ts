@@ -1,0 +1,270 @@
+import type { BusPublisher } from '../../../../common/bus/index.js';
+import { BrokerUnavailableError, MessageNackedError, MessageUnroutableError } from '../../../../common/bus/index.js';
+import type { Logger } from '../../../../common/logging/index.js';
+import { silentLogger } from '../../../../common/logging/index.js';
+import type { Message } from '../../../../common/schemas/index.js';
+import type { Spool, SpoolRecord } from '../spool/index.js';
+import { RateMeter } from './rate.js';
+
+export interface ForwarderOptions {
+  spool: Spool;
+  publisher: BusPublisher;
+  /** Publishes awaiting a confirm at once. Default 256 (confirms come per broker fsync batch). */
+  window?: number;
+  logger?: Logger;
+  /** Milliseconds since the epoch. */
+  now?: () => number;
+  /** Backoff after a failed publish: first delay and cap (ms). Defaults 100 and 10000. */
+  retryInitialMs?: number;
+  retryMaxMs?: number;
+}
+
+type EntryState = 'sending' | 'confirmed' | 'failed';
+
+interface Entry {
+  record: SpoolRecord;
+  message: Message;
+  state: EntryState;
+  sentAt: number;
+}
+
+/**
+ * Moves spooled messages to the broker, oldest first. Up to `window` publishes await their
+ * confirms; the spool cursor advances over the confirmed prefix only. A failed publish
+ * (broker down, nack, return) is retried with backoff, before anything newer, with the
+ * window shrunk to one until a publish succeeds again: a refusal can let at most the
+ * publishes already in flight overtake it, and a retry never races a newer message.
+ */
+export class Forwarder {
+  private readonly spool: Spool;
+  private readonly publisher: BusPublisher;
+  private readonly window: number;
+  private readonly logger: Logger;
+  private readonly now: () => number;
+  private readonly retryInitialMs: number;
+  private readonly retryMaxMs: number;
+  private running = false;
+  private loop?: Promise<void>;
+  /** Every entry read and not yet part of the confirmed prefix, in sequence order. */
+  private entries: Entry[] = [];
+  private retries: Entry[] = [];
+  private buffered: SpoolRecord[] = [];
+  private sending = 0;
+  private limit: number;
+  private backoffMs = 0;
+  private backoffUntil = 0;
+  private backoffSetAt = 0;
+  private degradedSince?: number;
+  private kickSignal?: () => void;
+  private waitingForData = false;
+  private waitingForBroker = false;
+  private readonly rate: RateMeter;
+  private readonly counters = {
+    published: 0,
+    confirmed: 0,
+    nacked: 0,
+    returned: 0,
+    unavailable: 0,
+    retried: 0,
+    unreadable: 0,
+  };
+  private confirmLatencyMs = 0;
+
+  constructor(o: ForwarderOptions) {
+    this.spool = o.spool;
+    this.publisher = o.publisher;
+    this.window = Math.max(1, o.window ?? 256);
+    this.limit = this.window;
+    this.logger = (o.logger ?? silentLogger()).child({ component: 'forwarder' });
+    this.now = o.now ?? Date.now;
+    this.retryInitialMs = o.retryInitialMs ?? 100;
+    this.retryMaxMs = o.retryMaxMs ?? 10_000;
+    this.rate = new RateMeter(this.now);
+  }
+
+  start(): void {
+    if (this.running) return;
+    this.running = true;
+    this.entries = [];
+    this.retries = [];
+    this.buffered = [];
+    this.spool.rewind();
+    this.loop = this.run().catch((error: Error) => {
+      this.running = false;
+      this.logger.error({ reason: error.message }, 'forwarder stopped on an unexpected error');
+    });
+  }
+
+  /** Stops sending, waits up to `deadlineMs` for outstanding confirms; the rest stays spooled. */
+  async stop(deadlineMs = 5000): Promise<void> {
+    if (!this.running) return;
+    this.running = false;
+    this.kick();
+    const until = this.now() + deadlineMs;
+    while (this.sending > 0 && this.now() < until) await new Promise((resolve) => setTimeout(resolve, 10));
+    await this.loop;
+  }
+
+  stats(): Record<string, number> {
+    return {
+      ...this.counters,
+      inFlight: this.sending,
+      waitingRetry: this.retries.length,
+      window: this.limit,
+      replayRate: this.rate.perSecond(),
+      confirmLatencyMs: Math.round(this.confirmLatencyMs),
+      degraded: this.degradedSince === undefined ? 0 : 1,
+    };
+  }
+
+  private async run(): Promise<void> {
+    while (this.running) {
+      const signal = new Promise<void>((resolve) => {
+        this.kickSignal = resolve;
+      });
+      await this.fill();
+      if (!this.running) break;
+      await signal;
+    }
+  }
+
+  private kick(): void {
+    const wake = this.kickSignal;
+    this.kickSignal = undefined;
+    wake?.();
+  }
+
+  /** Sends while the window has room and there is something to send. */
+  private async fill(): Promise<void> {
+    while (this.running && this.sending < this.limit) {
+      const wait = this.backoffUntil - this.now();
+      if (wait > 0) {
+        setTimeout(() => this.kick(), wait).unref();
+        return;
+      }
+      if (!this.publisher.connected) {
+        this.waitForBroker();
+        return;
+      }
+      const entry = this.retries.shift() ?? (await this.nextEntry());
+      if (!entry) return;
+      this.send(entry);
+    }
+  }
+
+  private async nextEntry(): Promise<Entry | undefined> {
+    // Confirmed entries held behind a failed one count too: memory stays bounded.
+    if (this.entries.length >= this.window * 4) return undefined;
+    while (this.buffered.length === 0) {
+      this.buffered = await this.spool.read(Math.max(this.window, 64));
+      if (this.buffered.length > 0) break;
+      this.waitForData();
+      return undefined;
+    }
+    const record = this.buffered.shift() as SpoolRecord;
+    let message: Message;
+    try {
+      message = JSON.parse(record.payload.toString('utf8')) as Message;
+    } catch (error) {
+      // Cannot happen for a CRC-checked record the spool validated; never block the rest on it.
+      this.counters.unreadable++;
+      this.logger.error({ seq: record.seq, reason: (error as Error).message }, 'unreadable spool record skipped');
+      const skipped: Entry = { record, message: {} as Message, state: 'confirmed', sentAt: this.now() };
+      this.entries.push(skipped);
+      this.advanceCursor();
+      return this.nextEntry();
+    }
+    const entry: Entry = { record, message, state: 'sending', sentAt: 0 };
+    this.entries.push(entry);
+    return entry;
+  }
+
+  private send(entry: Entry): void {
+    entry.state = 'sending';
+    entry.sentAt = this.now();
+    this.sending++;
+    this.counters.published++;
+    this.publisher.publish(entry.message, entry.record.payload).then(
+      () => this.onConfirmed(entry),
+      (error: unknown) => this.onFailed(entry, error),
+    );
+  }
+
+  private onConfirmed(entry: Entry): void {
+    this.sending--;
+    entry.state = 'confirmed';
+    this.counters.confirmed++;
+    this.rate.add(1);
+    const latency = this.now() - entry.sentAt;
+    this.confirmLatencyMs = this.confirmLatencyMs === 0 ? latency : this.confirmLatencyMs * 0.9 + latency * 0.1;
+    if (this.degradedSince !== undefined) {
+      this.logger.info({ afterMs: this.now() - this.degradedSince }, 'broker accepts messages again: replaying the spool');
+      this.degradedSince = undefined;
+    }
+    this.limit = this.window;
+    this.backoffMs = 0;
+    this.backoffUntil = 0;
+    this.backoffSetAt = 0;
+    this.advanceCursor();
+    this.kick();
+  }
+
+  private onFailed(entry: Entry, error: unknown): void {
+    this.sending--;
+    entry.state = 'failed';
+    if (error instanceof MessageUnroutableError) this.counters.returned++;
+    else if (error instanceof MessageNackedError) this.counters.nacked++;
+    else if (error instanceof BrokerUnavailableError) this.counters.unavailable++;
+    else this.logger.error({ reason: (error as Error)?.message }, 'unexpected publish failure');
+    this.counters.retried++;
+    insertBySeq(this.retries, entry);
+    if (this.degradedSince === undefined) {
+      this.degradedSince = this.now();
+      this.logger.warn({ reason: (error as Error)?.message, records: this.spool.stats().records }, 'publishing failed: keeping messages in the spool and retrying');
+    }
+    this.limit = 1;
+    // A burst of failures from one outage (the whole window) backs off one step, not one per message.
+    if (entry.sentAt >= this.backoffSetAt) {
+      this.backoffMs = Math.min(this.retryMaxMs, this.backoffMs === 0 ? this.retryInitialMs : this.backoffMs * 2);
+      this.backoffSetAt = this.now();
+      this.backoffUntil = this.backoffSetAt + this.backoffMs;
+    }
+    this.kick();
+  }
+
+  /** Confirms the spool over the prefix of entries the broker confirmed. */
+  private advanceCursor(): void {
+    let count = 0;
+    let lastSeq = -1;
+    while (this.entries.length > 0 && this.entries[0].state === 'confirmed') {
+      lastSeq = (this.entries.shift() as Entry).record.seq;
+      count++;
+    }
+    if (count === 0) return;
+    this.spool.confirmThrough(lastSeq, count).catch((error: Error) => this.logger.error({ reason: error.message }, 'spool confirm failed'));
+  }
+
+  private waitForData(): void {
+    if (this.waitingForData) return;
+    this.waitingForData = true;
+    this.spool.waitForRecords().then(() => {
+      this.waitingForData = false;
+      this.kick();
+    });
+  }
+
+  private waitForBroker(): void {
+    if (this.waitingForBroker) return;
+    this.waitingForBroker = true;
+    this.publisher.whenConnected().then(() => {
+      this.waitingForBroker = false;
+      this.kick();
+    });
+  }
+}
+
+function insertBySeq(list: Entry[], entry: Entry): void {
+  let i = list.length;
+  while (i > 0 && list[i - 1].record.seq > entry.record.seq) i--;
+  list.splice(i, 0, entry);
+}

@@ -1,0 +1,2 @@
+export * from './forwarder.js';
+export { RateMeter } from './rate.js';

@@ -1,0 +1,20 @@
+import type { Logger } from '../../../../common/logging/index.js';
+import type { PollerConfig } from '../config/schema.js';
+import { loadCustomModule } from './custom/load.js';
+import { createMuninModule } from './munin/module.js';
+import { SystemModule } from './system/module.js';
+import type { ModuleContext, PollerModule } from './types.js';
+
+/** Builds the modules listed in `[global] modules`, in order. */
+export async function createModules(config: PollerConfig, base: { hostId: string; stateDir: string; logger: Logger; now: () => number }): Promise<PollerModule[]> {
+  const modules: PollerModule[] = [];
+  const ini = { ...config.raw };
+  for (const spec of config.moduleSpecs) {
+    const logger = base.logger.child({ module: spec.kind === 'custom' ? spec.specifier : spec.kind });
+    const context = (section: Record<string, string>): ModuleContext => ({ config: section, ini, hostId: base.hostId, stateDir: base.stateDir, logger, now: base.now });
+    if (spec.kind === 'munin') modules.push(createMuninModule(context({}), config.muninmodule));
+    else if (spec.kind === 'system') modules.push(new SystemModule({ root: config.systemmodule.root }));
+    else modules.push(await loadCustomModule(spec.specifier, spec.exportName, context(config.raw[spec.section] ?? {})));
+  }
+  return modules;
+}

@@ -1,0 +1,557 @@
+import { type FileHandle, mkdir, open, statfs, unlink } from 'node:fs/promises';
+import type { Logger } from '../../../../common/logging/index.js';
+import { silentLogger } from '../../../../common/logging/index.js';
+import { LIMITS, Message, describeIssues, encodeMessage } from '../../../../common/schemas/index.js';
+import { acquireLock, readCursor, releaseLock, syncDirectory, writeCursor } from './cursor.js';
+import { type SpoolRecord, encodeRecord } from './record.js';
+import {
+  type SegmentMeta,
+  emptySegment,
+  listSegments,
+  noteAppended,
+  readSegment,
+  recoverSegment,
+  segmentFirstTime,
+  segmentLastTime,
+  timeOfSeq,
+} from './segment.js';
+
+export type FsyncPolicy = 'always' | 'never' | number;
+export type DropReason = 'size' | 'age' | 'disk-full';
+
+/** How bytes reach a segment file; tests inject faults (ENOSPC) here. */
+export interface SpoolIo {
+  write(handle: FileHandle, data: Buffer): Promise<void>;
+}
+
+export interface SpoolOptions {
+  dir: string;
+  /** A segment is closed and a new one started past this size. Default 8 MiB. */
+  segmentBytes?: number;
+  /** Total bytes of segment files; the oldest segment is dropped to stay under. Default 256 MiB. */
+  maxBytes?: number;
+  /** Segments whose newest record is older are dropped. Default 7 days. */
+  maxAgeSeconds?: number;
+  /** fsync after every append, every N ms, or never (the OS flushes). Default 500 ms. */
+  fsync?: FsyncPolicy;
+  /** Milliseconds since the epoch. */
+  now?: () => number;
+  logger?: Logger;
+  /** How soon a confirm reaches the cursor file. Default 250 ms. */
+  cursorSyncMs?: number;
+  /** Bytes read per read() call. Default 1 MiB. */
+  readChunkBytes?: number;
+  io?: SpoolIo;
+}
+
+export class SpoolConfigError extends Error {
+  override name = 'SpoolConfigError';
+}
+export class SpoolWriteError extends Error {
+  override name = 'SpoolWriteError';
+}
+export class SpoolClosedError extends Error {
+  override name = 'SpoolClosedError';
+}
+
+const MiB = 1024 * 1024;
+const defaultIo: SpoolIo = {
+  async write(handle, data) {
+    let written = 0;
+    while (written < data.length) {
+      const { bytesWritten } = await handle.write(data, written, data.length - written);
+      written += bytesWritten;
+    }
+  },
+};
+
+interface ReadPosition {
+  segment: number;
+  offset: number;
+  /** Records below this were handed out or confirmed already. */
+  minSeq: number;
+}
+
+/**
+ * Durable store-and-forward spool: append-only segment files of CRC-checked,
+ * length-prefixed, numbered records, and a commit cursor that only confirms advance.
+ * See docs/spool.md for the format, guarantees and loss windows.
+ */
+export class Spool {
+  private readonly opts: Required<Omit<SpoolOptions, 'logger' | 'io' | 'now'>>;
+  private readonly now: () => number;
+  private readonly logger: Logger;
+  private readonly io: SpoolIo;
+  private segments: SegmentMeta[] = [];
+  private active?: FileHandle;
+  private cursor = 0;
+  private persistedCursor = 0;
+  private nextSeq = 0;
+  private readPos: ReadPosition = { segment: 0, offset: 0, minSeq: 0 };
+  private chain: Promise<unknown> = Promise.resolve();
+  private open = false;
+  private dirty = false;
+  private diskFull = false;
+  private timers: NodeJS.Timeout[] = [];
+  private cursorTimer?: NodeJS.Timeout;
+  private dataWaiters: Array<() => void> = [];
+  private readonly counters = {
+    appended: 0,
+    confirmed: 0,
+    dropped: 0,
+    droppedSize: 0,
+    droppedAge: 0,
+    droppedDiskFull: 0,
+    corrupt: 0,
+    truncatedBytes: 0,
+    invalid: 0,
+    fsyncs: 0,
+    writeErrors: 0,
+    read: 0,
+  };
+
+  constructor(options: SpoolOptions) {
+    this.opts = {
+      dir: options.dir,
+      segmentBytes: options.segmentBytes ?? 8 * MiB,
+      maxBytes: options.maxBytes ?? 256 * MiB,
+      maxAgeSeconds: options.maxAgeSeconds ?? 7 * 24 * 3600,
+      fsync: options.fsync ?? 500,
+      cursorSyncMs: options.cursorSyncMs ?? 250,
+      readChunkBytes: options.readChunkBytes ?? MiB,
+    };
+    this.now = options.now ?? Date.now;
+    this.logger = (options.logger ?? silentLogger()).child({ component: 'spool' });
+    this.io = options.io ?? defaultIo;
+    const problems = configProblems(this.opts);
+    if (problems.length) throw new SpoolConfigError(`invalid spool options: ${problems.join('; ')}`);
+  }
+
+  async start(): Promise<void> {
+    if (this.open) return;
+    await mkdir(this.opts.dir, { recursive: true });
+    await acquireLock(this.opts.dir);
+    try {
+      await this.recover();
+    } catch (error) {
+      await releaseLock(this.opts.dir, false);
+      throw error;
+    }
+    this.open = true;
+    this.startTimers();
+    await this.warnIfDiskTooSmall();
+  }
+
+  /** Waits for pending work, syncs data and cursor, closes. */
+  async stop(): Promise<void> {
+    if (!this.open) return;
+    this.open = false;
+    this.stopTimers();
+    await this.exclusive(async () => {
+      await this.closeActive(true);
+      await writeCursor(this.opts.dir, this.cursor, this.opts.fsync !== 'never');
+      this.persistedCursor = this.cursor;
+    });
+    await releaseLock(this.opts.dir, true);
+    this.wakeReaders();
+  }
+
+  /**
+   * Simulates a crash for tests: closes the files without syncing or saving the cursor,
+   * and leaves the lock file behind, as kill -9 would.
+   */
+  async abandon(): Promise<void> {
+    this.open = false;
+    this.stopTimers();
+    await this.exclusive(async () => {
+      await this.active?.close().catch(() => {});
+      this.active = undefined;
+    });
+    await releaseLock(this.opts.dir, false);
+    this.wakeReaders();
+  }
+
+  /**
+   * Validates and appends messages in one write, in order. Resolves when they are written
+   * (and fsynced under 'always'). Invalid messages are refused and counted, never stored;
+   * on a full disk the batch is dropped and counted (no throw): collection goes on.
+   */
+  append(messages: Message[]): Promise<void> {
+    if (!this.open) return Promise.reject(new SpoolClosedError('spool is not started'));
+    const payloads = this.encodeValid(messages);
+    if (payloads.length === 0) return Promise.resolve();
+    return this.exclusive(() => this.appendPayloads(payloads));
+  }
+
+  /**
+   * Next records after the last ones read, oldest first, at most `max`. Reading does not
+   * remove anything: only confirmThrough does.
+   */
+  read(max: number): Promise<SpoolRecord[]> {
+    if (!this.open) return Promise.resolve([]);
+    return this.exclusive(() => this.readNext(max));
+  }
+
+  /** Resolves when records beyond the read position exist (or the spool closes). */
+  waitForRecords(): Promise<void> {
+    if (!this.open || this.hasUnread()) return Promise.resolve();
+    return new Promise((resolve) => this.dataWaiters.push(resolve));
+  }
+
+  /** Restarts reading at the first unconfirmed record (a forwarder that starts over). */
+  rewind(): void {
+    this.readPos = this.positionOf(this.cursor);
+  }
+
+  /**
+   * Marks every record up to `seq` as confirmed by the broker; `count` of them are new
+   * confirms (counted). Deletes segments that are fully confirmed; the cursor file follows
+   * within cursorSyncMs.
+   */
+  confirmThrough(seq: number, count: number): Promise<void> {
+    if (!this.open || seq < this.cursor) return Promise.resolve();
+    this.cursor = seq + 1;
+    this.counters.confirmed += count;
+    this.scheduleCursorWrite();
+    return this.exclusive(() => this.deleteConfirmedSegments());
+  }
+
+  stats(): {
+    records: number;
+    bytes: number;
+    oldestAgeSeconds: number;
+    appended: number;
+    confirmed: number;
+    dropped: number;
+    corrupt: number;
+    [counter: string]: number;
+  } {
+    return {
+      ...this.counters,
+      records: this.unconfirmedRecords(),
+      bytes: this.segments.reduce((sum, s) => sum + s.bytes, 0),
+      oldestAgeSeconds: this.oldestAgeSeconds(),
+      segments: this.segments.length,
+      diskFull: this.diskFull ? 1 : 0,
+      cursor: this.cursor,
+      nextSeq: this.nextSeq,
+    };
+  }
+
+  // ---- start-up --------------------------------------------------------------------
+
+  private async recover(): Promise<void> {
+    const cursor = await readCursor(this.opts.dir);
+    if (!cursor.ok) this.logger.error({ reason: cursor.reason }, 'spool cursor unreadable: replaying every segment (duplicates, no loss)');
+    this.cursor = cursor.ok ? cursor.next : 0;
+    this.segments = [];
+    for (const firstSeq of await listSegments(this.opts.dir)) {
+      const { meta, corrupt, truncatedBytes } = await recoverSegment(this.opts.dir, firstSeq);
+      if (corrupt > 0 || truncatedBytes > 0) {
+        this.counters.corrupt += corrupt;
+        this.counters.truncatedBytes += truncatedBytes;
+        this.logger.warn({ segment: meta.path, lostRecords: corrupt, truncatedBytes }, 'spool segment damaged: truncated or skipped');
+      }
+      if (meta.count === 0 || meta.lastSeq < this.cursor) await unlink(meta.path);
+      else this.segments.push(meta);
+    }
+    if (!cursor.ok && this.segments.length > 0) this.cursor = this.segments[0].firstSeq;
+    this.nextSeq = Math.max(this.cursor, ...this.segments.map((s) => s.lastSeq + 1));
+    this.persistedCursor = this.cursor;
+    const last = this.segments[this.segments.length - 1];
+    if (last && !this.shouldRoll(last)) this.active = await open(last.path, 'a');
+    else await this.createSegment();
+    this.readPos = this.positionOf(this.cursor);
+    this.logger.info({ records: this.unconfirmedRecords(), segments: this.segments.length, cursor: this.cursor }, 'spool opened');
+  }
+
+  private async warnIfDiskTooSmall(): Promise<void> {
+    try {
+      const fs = await statfs(this.opts.dir);
+      const free = fs.bavail * fs.bsize + this.segments.reduce((sum, s) => sum + s.bytes, 0);
+      if (free < this.opts.maxBytes) {
+        this.logger.warn({ maxBytes: this.opts.maxBytes, availableBytes: free }, 'spool maxBytes exceeds the free disk space: the disk may fill first');
+      }
+    } catch {
+      // statfs is advisory only
+    }
+  }
+
+  // ---- append ----------------------------------------------------------------------
+
+  private encodeValid(messages: Message[]): Buffer[] {
+    const payloads: Buffer[] = [];
+    for (const message of messages) {
+      const parsed = Message.safeParse(message);
+      const payload = parsed.success ? encodeMessage(parsed.data) : undefined;
+      if (!parsed.success || !payload || payload.length > LIMITS.maxMessageBytes) {
+        this.counters.invalid++;
+        const reason = parsed.success ? `encoded message exceeds ${LIMITS.maxMessageBytes} bytes` : describeIssues(parsed.error.issues);
+        this.logger.error({ reason, hostId: (message as { hostId?: unknown })?.hostId }, 'refused to spool an invalid message');
+        continue;
+      }
+      payloads.push(payload);
+    }
+    return payloads;
+  }
+
+  private async appendPayloads(payloads: Buffer[]): Promise<void> {
+    if (!this.open) throw new SpoolClosedError('spool is not started');
+    const appendedAt = this.now();
+    await this.expireOld();
+    let active = this.activeSegment();
+    if (this.shouldRoll(active)) active = await this.roll();
+    const firstSeq = this.nextSeq;
+    const records = payloads.map((payload, i) => encodeRecord(firstSeq + i, appendedAt, payload));
+    const batch = records.length === 1 ? records[0] : Buffer.concat(records);
+    await this.makeRoom(batch.length);
+    active = this.activeSegment();
+    if (!(await this.writeBatch(active, batch, payloads.length))) return;
+    records.forEach((record, i) => noteAppended(active, firstSeq + i, appendedAt, record.length));
+    this.nextSeq += records.length;
+    this.counters.appended += records.length;
+    if (this.opts.fsync === 'always') await this.sync();
+    else this.dirty = true;
+    this.wakeReaders();
+  }
+
+  /** Writes the batch; false when it was dropped because the disk is full. */
+  private async writeBatch(active: SegmentMeta, batch: Buffer, count: number): Promise<boolean> {
+    for (let attempt = 0; ; attempt++) {
+      try {
+        await this.io.write(this.activeHandle(), batch);
+        if (this.diskFull) this.logger.info('spool disk has room again');
+        this.diskFull = false;
+        return true;
+      } catch (error) {
+        this.counters.writeErrors++;
+        // A failed write may have left part of the batch: cut it so no torn record sits mid-file.
+        await this.activeHandle().truncate(active.bytes);
+        const code = (error as NodeJS.ErrnoException).code;
+        if (code !== 'ENOSPC' && code !== 'EDQUOT') throw new SpoolWriteError(`writing ${active.path} failed`, { cause: error });
+        if (attempt === 0 && this.segments.length > 1) {
+          await this.dropOldest('disk-full');
+          continue;
+        }
+        this.countDrop('disk-full', count, this.now(), this.now());
+        if (!this.diskFull) this.logger.error({ reason: (error as Error).message }, 'spool disk full: dropping new messages until there is room');
+        this.diskFull = true;
+        return false;
+      }
+    }
+  }
+
+  private async makeRoom(bytes: number): Promise<void> {
+    while (this.totalBytes() + bytes > this.opts.maxBytes && (this.segments.length > 1 || this.activeSegment().count > 0)) {
+      await this.dropOldest('size');
+    }
+  }
+
+  private async expireOld(): Promise<void> {
+    const oldestAllowed = this.now() - this.opts.maxAgeSeconds * 1000;
+    while (this.segments.length > 0 && this.segments[0].count > 0 && (segmentLastTime(this.segments[0]) ?? 0) < oldestAllowed) {
+      await this.dropOldest('age');
+    }
+  }
+
+  /** Deletes the oldest segment, counting its unconfirmed records as dropped. */
+  private async dropOldest(reason: DropReason): Promise<void> {
+    if (this.segments.length === 1) await this.roll();
+    const oldest = this.segments.shift() as SegmentMeta;
+    await unlink(oldest.path).catch((err: Error) => this.logger.error({ reason: err.message }, 'could not delete a spool segment'));
+    const firstUnconfirmed = Math.max(this.cursor, oldest.firstSeq);
+    if (oldest.lastSeq >= firstUnconfirmed) {
+      const lost = firstUnconfirmed === oldest.firstSeq ? oldest.count : oldest.lastSeq - firstUnconfirmed + 1;
+      this.countDrop(reason, lost, timeOfSeq(oldest, firstUnconfirmed) ?? 0, segmentLastTime(oldest) ?? 0);
+      this.cursor = oldest.lastSeq + 1;
+      this.scheduleCursorWrite();
+    }
+    if (this.readPos.segment === oldest.firstSeq) this.readPos = this.positionOf(Math.max(this.readPos.minSeq, this.cursor));
+  }
+
+  private countDrop(reason: DropReason, records: number, fromMs: number, toMs: number): void {
+    this.counters.dropped += records;
+    if (reason === 'size') this.counters.droppedSize += records;
+    else if (reason === 'age') this.counters.droppedAge += records;
+    else this.counters.droppedDiskFull += records;
+    this.logger.warn({ reason, records, from: new Date(fromMs).toISOString(), to: new Date(toMs).toISOString() }, 'spool dropped records');
+  }
+
+  private shouldRoll(segment: SegmentMeta): boolean {
+    if (segment.bytes >= this.opts.segmentBytes) return true;
+    // Segments span at most 1/8 of maxAge, so age drops are that precise.
+    const first = segmentFirstTime(segment);
+    return first !== undefined && this.now() - first > (this.opts.maxAgeSeconds * 1000) / 8;
+  }
+
+  private async roll(): Promise<SegmentMeta> {
+    if (this.activeSegment().count === 0) return this.activeSegment();
+    await this.closeActive(this.opts.fsync !== 'never');
+    return this.createSegment();
+  }
+
+  private async createSegment(): Promise<SegmentMeta> {
+    const segment = emptySegment(this.opts.dir, this.nextSeq);
+    this.active = await open(segment.path, 'a');
+    this.segments.push(segment);
+    if (this.opts.fsync !== 'never') await syncDirectory(this.opts.dir);
+    return segment;
+  }
+
+  private async closeActive(sync: boolean): Promise<void> {
+    if (!this.active) return;
+    if (sync && this.dirty) await this.sync();
+    await this.active.close();
+    this.active = undefined;
+  }
+
+  private async sync(): Promise<void> {
+    if (!this.active) return;
+    this.dirty = false;
+    await this.active.sync();
+    this.counters.fsyncs++;
+  }
+
+  // ---- read and confirm ------------------------------------------------------------
+
+  private async readNext(max: number): Promise<SpoolRecord[]> {
+    await this.expireOld();
+    const out: SpoolRecord[] = [];
+    while (out.length < max) {
+      const segment = this.segments.find((s) => s.firstSeq >= this.readPos.segment);
+      if (!segment) break;
+      if (segment.firstSeq !== this.readPos.segment) this.readPos = { ...this.readPos, segment: segment.firstSeq, offset: 0 };
+      const wanted = max - out.length;
+      // Read about what `wanted` records take, not a whole chunk each time.
+      const averageRecord = segment.count > 0 ? segment.bytes / segment.count : 1024;
+      const chunk = Math.min(this.opts.readChunkBytes, Math.max(64 * 1024, Math.ceil(wanted * averageRecord * 1.2)));
+      const result = await readSegment(segment, this.readPos.offset, wanted, chunk);
+      if (result.damaged) {
+        this.counters.corrupt++;
+        this.logger.error({ segment: segment.path, offset: result.nextOffset }, 'spool segment damaged while reading: skipping its rest');
+      }
+      for (const record of result.records) {
+        if (record.seq < this.readPos.minSeq) continue;
+        out.push({ seq: record.seq, appendedAt: record.appendedAt, payload: record.payload });
+        this.readPos.minSeq = record.seq + 1;
+      }
+      this.readPos.offset = result.nextOffset;
+      const atEnd = this.readPos.offset >= segment.bytes;
+      if (!atEnd) continue;
+      if (segment === this.activeSegment()) break;
+      this.readPos = { ...this.readPos, segment: segment.firstSeq + 1, offset: 0 };
+    }
+    this.counters.read += out.length;
+    return out;
+  }
+
+  private async deleteConfirmedSegments(): Promise<void> {
+    while (this.segments.length > 1 && this.segments[0].lastSeq < this.cursor) {
+      const done = this.segments.shift() as SegmentMeta;
+      await unlink(done.path).catch((err: Error) => this.logger.error({ reason: err.message }, 'could not delete a spool segment'));
+    }
+  }
+
+  private scheduleCursorWrite(): void {
+    if (this.cursorTimer || !this.open) return;
+    this.cursorTimer = setTimeout(() => {
+      this.cursorTimer = undefined;
+      this.exclusive(() => this.persistCursor()).catch((err: Error) =>
+        this.logger.error({ reason: err.message }, 'could not save the spool cursor'),
+      );
+    }, this.opts.cursorSyncMs);
+  }
+
+  private async persistCursor(): Promise<void> {
+    if (!this.open || this.cursor === this.persistedCursor) return;
+    const cursor = this.cursor;
+    await writeCursor(this.opts.dir, cursor, this.opts.fsync !== 'never');
+    this.persistedCursor = cursor;
+  }
+
+  // ---- helpers ---------------------------------------------------------------------
+
+  /** Runs `work` after everything queued before it: appends, reads and deletes never interleave. */
+  private exclusive<T>(work: () => Promise<T>): Promise<T> {
+    const run = this.chain.then(work, work);
+    this.chain = run.catch(() => {});
+    return run;
+  }
+
+  private positionOf(seq: number): ReadPosition {
+    const segment = this.segments.find((s) => s.lastSeq >= seq) ?? this.segments[this.segments.length - 1];
+    return { segment: segment?.firstSeq ?? this.nextSeq, offset: 0, minSeq: seq };
+  }
+
+  private hasUnread(): boolean {
+    return this.readPos.minSeq < this.nextSeq;
+  }
+
+  private wakeReaders(): void {
+    for (const wake of this.dataWaiters.splice(0)) wake();
+  }
+
+  private activeSegment(): SegmentMeta {
+    return this.segments[this.segments.length - 1];
+  }
+
+  private activeHandle(): FileHandle {
+    if (!this.active) throw new SpoolClosedError('spool has no open segment');
+    return this.active;
+  }
+
+  private totalBytes(): number {
+    return this.segments.reduce((sum, s) => sum + s.bytes, 0);
+  }
+
+  private unconfirmedRecords(): number {
+    let records = 0;
+    for (const s of this.segments) {
+      if (s.lastSeq < this.cursor) continue;
+      records += s.firstSeq >= this.cursor ? s.count : s.lastSeq - this.cursor + 1;
+    }
+    return records;
+  }
+
+  private oldestAgeSeconds(): number {
+    const segment = this.segments.find((s) => s.lastSeq >= this.cursor && s.count > 0);
+    if (!segment) return 0;
+    const time = timeOfSeq(segment, Math.max(this.cursor, segment.firstSeq)) ?? this.now();
+    return Math.max(0, (this.now() - time) / 1000);
+  }
+
+  private startTimers(): void {
+    if (typeof this.opts.fsync === 'number') {
+      const every = this.opts.fsync;
+      const timer = setInterval(() => {
+        if (this.dirty) this.exclusive(() => this.sync()).catch((err: Error) => this.logger.error({ reason: err.message }, 'spool fsync failed'));
+      }, every);
+      this.timers.push(timer);
+    }
+    const ageCheck = setInterval(
+      () => {
+        this.exclusive(() => this.expireOld()).catch((err: Error) => this.logger.error({ reason: err.message }, 'spool age check failed'));
+      },
+      Math.min(60_000, (this.opts.maxAgeSeconds * 1000) / 10),
+    );
+    this.timers.push(ageCheck);
+    for (const timer of this.timers) timer.unref();
+  }
+
+  private stopTimers(): void {
+    for (const timer of this.timers) clearInterval(timer);
+    this.timers = [];
+    if (this.cursorTimer) clearTimeout(this.cursorTimer);
+    this.cursorTimer = undefined;
+  }
+}
+
+function configProblems(o: { segmentBytes: number; maxBytes: number; maxAgeSeconds: number; fsync: FsyncPolicy }): string[] {
+  const problems: string[] = [];
+  if (!Number.isInteger(o.segmentBytes) || o.segmentBytes < 4096) problems.push(`segmentBytes ${o.segmentBytes} must be an integer >= 4096`);
+  if (!(o.maxBytes >= 2 * o.segmentBytes)) problems.push(`maxBytes ${o.maxBytes} must be at least twice segmentBytes (${o.segmentBytes})`);
+  if (!(o.maxAgeSeconds > 0)) problems.push(`maxAgeSeconds ${o.maxAgeSeconds} must be positive`);
+  if (typeof o.fsync === 'number' && !(o.fsync > 0)) problems.push(`fsync interval ${o.fsync} ms must be positive`);
+  else if (typeof o.fsync === 'string' && o.fsync !== 'always' && o.fsync !== 'never') problems.push(`fsync "${o.fsync}" must be always, never or a number of ms`);
+  return problems;
+}

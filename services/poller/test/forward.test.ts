@@ -1,0 +1,145 @@
+import assert from 'node:assert/strict';
+import { after, afterEach, before, describe, it } from 'node:test';
+import { BusConsumer, BusPublisher } from '../../../common/bus/index.js';
+import { TcpProxy } from '../../../common/bus/test/tcp-proxy.js';
+import { type TestVhost, createTestVhost, waitFor } from '../../../common/bus/test/vhost.js';
+import { type DataMessage, messageId } from '../../../common/schemas/index.js';
+import { Forwarder } from '../src/forward/index.js';
+import { Spool } from '../src/spool/index.js';
+import { dataMessage, tempDir } from './spool-fixtures.js';
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+describe('forwarder: spool to a real broker through a TCP proxy that can be cut', () => {
+  let vhost: TestVhost;
+  const proxy = new TcpProxy();
+  const stops: Array<() => Promise<void>> = [];
+
+  before(async () => {
+    vhost = await createTestVhost('numeter-fwd');
+    await proxy.start();
+  });
+  after(async () => {
+    await proxy.stop();
+    await vhost.delete();
+  });
+  afterEach(async () => {
+    for (const stop of stops.splice(0)) await stop();
+  });
+
+  /** A storage-like consumer on the direct URL (not through the proxy), recording arrival order. */
+  async function storage(queue: string, hostId: string): Promise<{ arrivals: string[]; consumer: BusConsumer }> {
+    const arrivals: string[] = [];
+    const consumer = new BusConsumer({
+      url: vhost.url,
+      queue,
+      bindings: [hostId],
+      prefetch: 100,
+      handler: async (m) => {
+        arrivals.push(m.messageId ?? '');
+        return { action: 'ack' };
+      },
+    });
+    await consumer.start();
+    stops.unshift(() => consumer.stop(1000));
+    await waitFor(() => consumer.connected, 5000, 'consumer connected');
+    return { arrivals, consumer };
+  }
+
+  async function poller(): Promise<{ spool: Spool; forwarder: Forwarder; publisher: BusPublisher }> {
+    const temp = await tempDir('fwd');
+    const spool = new Spool({ dir: temp.dir, fsync: 'never', cursorSyncMs: 20 });
+    const publisher = new BusPublisher({ url: proxy.url(vhost.name), reconnectInitialDelayMs: 50, reconnectMaxDelayMs: 300 });
+    const forwarder = new Forwarder({ spool, publisher, window: 16, retryInitialMs: 50, retryMaxMs: 400 });
+    await spool.start();
+    await publisher.start();
+    forwarder.start();
+    stops.push(async () => {
+      await forwarder.stop(1000);
+      await publisher.stop(1000);
+      await spool.stop();
+      await temp.remove();
+    });
+    return { spool, forwarder, publisher };
+  }
+
+  /** Distinct ids in order of first arrival. */
+  const firstArrivals = (arrivals: string[]) => [...new Set(arrivals)];
+
+  it('delivers every message once per key, in order, across a several-second broker outage', async () => {
+    const { arrivals } = await storage('fwd-outage', 'host-outage');
+    const { spool, forwarder, publisher } = await poller();
+    await publisher.whenConnected();
+    const sent: DataMessage[] = [];
+    for (let n = 0; n < 40; n++) {
+      if (n === 8) proxy.cut();
+      if (n === 33) {
+        assert.ok(spool.stats().records >= 24, `only ${spool.stats().records} records held during the outage`);
+        proxy.restore(); // after 2.5 s without a broker
+      }
+      const message = dataMessage(n, 'host-outage');
+      sent.push(message);
+      await spool.append([message]);
+      await sleep(100);
+    }
+    const expected = sent.map(messageId);
+    await waitFor(() => new Set(arrivals).size === expected.length, 10_000, 'every message delivered');
+    assert.deepEqual(firstArrivals(arrivals), expected);
+    await waitFor(() => spool.stats().records === 0, 3000, 'the spool emptied by confirms');
+    const stats = forwarder.stats();
+    assert.ok(publisher.stats().connects >= 2, 'the publisher never reconnected: the outage did not happen');
+    assert.ok(stats.confirmed >= expected.length);
+    assert.equal(spool.stats().dropped, 0);
+  });
+
+  it('keeps unroutable messages in the spool until a queue is bound, then delivers them all in order', async () => {
+    const { spool, forwarder, publisher } = await poller();
+    await publisher.whenConnected();
+    const sent = Array.from({ length: 10 }, (_, n) => dataMessage(n, 'host-late-storage'));
+    await spool.append(sent.slice(0, 5));
+    await waitFor(() => forwarder.stats().returned >= 2, 5000, 'returns');
+    await spool.append(sent.slice(5));
+    assert.equal(spool.stats().records, 10, 'returned messages stay spooled');
+    const { arrivals } = await storage('fwd-late', 'host-late-storage');
+    await waitFor(() => new Set(arrivals).size === 10, 5000, 'all ten delivered once bound');
+    assert.deepEqual(firstArrivals(arrivals), sent.map(messageId));
+    await waitFor(() => spool.stats().records === 0, 3000, 'the spool emptied');
+    assert.equal(spool.stats().dropped, 0);
+  });
+
+  it('resumes from the commit cursor after a restart of the poller side', async () => {
+    const { arrivals } = await storage('fwd-restart', 'host-restart');
+    const temp = await tempDir('fwd-restart');
+    stops.push(temp.remove);
+    const sent = Array.from({ length: 30 }, (_, n) => dataMessage(n, 'host-restart'));
+    proxy.cut(); // broker down during the first run: everything stays spooled
+    {
+      const spool = new Spool({ dir: temp.dir, fsync: 'never' });
+      const publisher = new BusPublisher({ url: proxy.url(vhost.name), reconnectInitialDelayMs: 50 });
+      const forwarder = new Forwarder({ spool, publisher });
+      await spool.start();
+      await publisher.start();
+      forwarder.start();
+      await spool.append(sent);
+      await sleep(200);
+      await forwarder.stop(500);
+      await publisher.stop(500);
+      await spool.stop();
+    }
+    proxy.restore();
+    const spool = new Spool({ dir: temp.dir, fsync: 'never' });
+    const publisher = new BusPublisher({ url: proxy.url(vhost.name) });
+    const forwarder = new Forwarder({ spool, publisher });
+    stops.unshift(async () => {
+      await forwarder.stop(1000);
+      await publisher.stop(1000);
+      await spool.stop();
+    });
+    await spool.start();
+    assert.equal(spool.stats().records, 30);
+    await publisher.start();
+    forwarder.start();
+    await waitFor(() => new Set(arrivals).size === 30, 5000, 'all thirty delivered after the restart');
+    assert.deepEqual(firstArrivals(arrivals), sent.map(messageId));
+  });
+});

@@ -1,0 +1,12 @@
+import type { Logger } from 'pino';
+import type { Catalog } from './catalog.js';
+import type { ApiSettings, WhisperReader } from './deps.js';
+
+/** What route handlers share. */
+export interface RouteContext {
+  catalog: Catalog;
+  whisper: WhisperReader;
+  settings: ApiSettings;
+  now(): number;
+  logger: Logger;
+}

@@ -1,0 +1,70 @@
+import type { Redis } from 'ioredis';
+import type { Logger } from 'pino';
+import type { Registry } from 'prom-client';
+import type { RedisKeys } from '../index/keys.js';
+
+/** What the API needs from its config (the entry point maps the `[api]` section onto it). */
+export interface ApiSettings {
+  listen: string;
+  port: number;
+  /** Mount point of every route, e.g. `/numeter-storage` (empty string: the root). */
+  prefix: string;
+  /** Accepted `Authorization: Bearer <token>` values. Auth is on when tokens or users are set. */
+  authTokens: string[];
+  /** user → password for `Authorization: Basic`. */
+  basicUsers: Record<string, string>;
+  /** Requests per minute and client address; 0 turns the limit off. */
+  rateLimitPerMinute: number;
+  /** Most values one response may carry (all series together); more → 400. */
+  maxPoints: number;
+  /** Most series one Graphite find/expand/render may match; more → 400. */
+  maxFindResults: number;
+}
+
+export interface ApiConfig {
+  /** Root of every `.wsp` file; a `WSP_PATH` entry outside it is refused. */
+  wspPath: string;
+  api: ApiSettings;
+}
+
+/** Values for the intervals start, start+step, …, end-step; null where nothing is stored. */
+export interface SeriesFetch {
+  start: number;
+  end: number;
+  step: number;
+  values: (number | null)[];
+}
+
+export interface SeriesArchive {
+  secondsPerPoint: number;
+  points: number;
+  retention: number;
+}
+
+/** The read side of `common/whisper`, injectable so tests can pin it (they use the real one). */
+export interface WhisperReader {
+  fetch(path: string, from: number, until: number, options: { now: number; archiveToSelect?: number }): SeriesFetch | null;
+  info(path: string): { maxRetention: number; archives: SeriesArchive[] };
+}
+
+export interface ProbeResult {
+  ok: boolean;
+  detail?: string;
+}
+
+export interface HealthProbes {
+  broker(): Promise<ProbeResult>;
+  disk(): Promise<ProbeResult>;
+}
+
+export interface ApiDeps {
+  config: ApiConfig;
+  redis: Redis;
+  keys: RedisKeys;
+  whisper: WhisperReader;
+  /** Epoch seconds. */
+  now(): number;
+  logger: Logger;
+  metrics: Registry;
+  health: HealthProbes;
+}

@@ -1,0 +1,84 @@
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import express, { type Express } from 'express';
+import helmet from 'helmet';
+import { apiMetricsMiddleware } from './api-metrics.js';
+import { Catalog } from './catalog.js';
+import type { RouteContext } from './context.js';
+import type { ApiDeps } from './deps.js';
+import { errorMiddleware, notFoundRoute } from './errors.js';
+import { graphiteRouter } from './graphite-routes.js';
+import { legacyRouter } from './legacy-routes.js';
+import { healthRouter, metricsRouter } from './ops-routes.js';
+import { searchRouter } from './search-route.js';
+import { authMiddleware, rateLimitMiddleware } from './security.js';
+
+export type { ApiConfig, ApiDeps, ApiSettings, HealthProbes, ProbeResult, WhisperReader } from './deps.js';
+export { apiConfigFrom } from './settings.js';
+
+export interface ApiServer {
+  app: Express;
+  start(): Promise<{ port: number }>;
+  /** Stops accepting connections, lets requests in flight finish until the deadline, then closes the rest. */
+  stop(deadlineMs?: number): Promise<void>;
+}
+
+/**
+ * The storage REST API: the original Numeter endpoints, search, health, Prometheus
+ * metrics and a Graphite-compatible render/find API, all under `config.api.prefix`.
+ * Only `/health` is reachable without credentials when auth is configured.
+ */
+export function createApiServer(deps: ApiDeps): ApiServer {
+  const settings = deps.config.api;
+  const catalog = new Catalog(deps.redis, deps.keys, deps.config.wspPath, deps.logger);
+  const ctx: RouteContext = { catalog, whisper: deps.whisper, settings, now: deps.now, logger: deps.logger };
+
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('json escape', true); // <, > and & as \u003c… so JSON is inert even if sniffed as HTML
+  app.set('query parser', 'simple');
+  app.use(helmet());
+  app.use(apiMetricsMiddleware(deps.metrics, settings.prefix));
+
+  const api = express.Router();
+  api.use(healthRouter(catalog, deps.health));
+  const limiter = rateLimitMiddleware(settings);
+  if (limiter) api.use(limiter);
+  const auth = authMiddleware(settings);
+  if (auth) api.use(auth);
+  api.use(metricsRouter(deps.metrics));
+  api.use(legacyRouter(ctx));
+  api.use(searchRouter(ctx));
+  api.use(graphiteRouter(ctx));
+  app.use(settings.prefix || '/', api);
+  app.use(notFoundRoute);
+  app.use(errorMiddleware(deps.logger));
+
+  let server: Server | null = null;
+  return {
+    app,
+    start() {
+      if (server) return Promise.resolve({ port: (server.address() as AddressInfo).port });
+      return new Promise((resolve, reject) => {
+        const s = app.listen(settings.port, settings.listen);
+        s.once('error', reject);
+        s.once('listening', () => {
+          server = s;
+          const { port } = s.address() as AddressInfo;
+          deps.logger.info({ listen: settings.listen, port, prefix: settings.prefix }, 'API listening');
+          resolve({ port });
+        });
+      });
+    },
+    async stop(deadlineMs = 5000) {
+      const s = server;
+      if (!s) return;
+      server = null;
+      const closed = new Promise<void>((resolve) => s.close(() => resolve()));
+      s.closeIdleConnections();
+      const timer = setTimeout(() => s.closeAllConnections(), deadlineMs);
+      await closed;
+      clearTimeout(timer);
+    },
+  };
+}

@@ -1,0 +1,73 @@
+#!/usr/bin/env node
+import { Command } from 'commander';
+import { ConfigError } from '../../../common/config/index.js';
+import { createLogger } from '../../../common/logging/index.js';
+import { DEFAULT_CONFIG_FILE, loadStorageConfig, pinoLevel, printableConfig, readHostList } from './config.js';
+import { StorageService } from './storage-service.js';
+
+/**
+ * numeter-storage: reads the configuration, builds the service and runs it until SIGTERM
+ * or SIGINT, then stops it (consumers first, cache drained, everything acked and closed).
+ * Exit codes: 0 stopped cleanly, 1 bad configuration or failed start, 2 disabled (`enable = false`).
+ */
+const program = new Command('numeter-storage')
+  .description('Consume poller messages from RabbitMQ into Whisper files, index them in Redis, serve the REST API')
+  .option('-c, --config <file>', 'configuration file', DEFAULT_CONFIG_FILE)
+  .option('--print-config', 'print the effective configuration (secrets masked) and exit')
+  .option('--rebuild-index', 'rebuild the Redis index from the file tree and exit')
+  .parse();
+const options = program.opts<{ config: string; printConfig?: boolean; rebuildIndex?: boolean }>();
+
+async function main(): Promise<number> {
+  let config;
+  let hostIds: string[];
+  try {
+    config = loadStorageConfig({ file: options.config, fileRequired: program.getOptionValueSource('config') === 'cli' });
+    hostIds = readHostList(config.global.host_list_file, false);
+  } catch (error) {
+    if (!(error instanceof ConfigError)) throw error;
+    process.stderr.write(`numeter-storage: ${error.message}\n`);
+    return 1;
+  }
+  if (options.printConfig) {
+    process.stdout.write(printableConfig(config));
+    return 0;
+  }
+  if (!config.global.enable) {
+    process.stderr.write('numeter-storage: disabled in the configuration ([global] enable = false); not starting\n');
+    return 2;
+  }
+  const logger = createLogger({ name: 'numeter-storage', level: pinoLevel(config.global.log_level), file: config.global.log_path || undefined });
+  const service = new StorageService({ config, hostIds, logger });
+  if (options.rebuildIndex) {
+    await service.redis.connect();
+    const result = await service.rebuildIndex();
+    process.stdout.write(`${JSON.stringify(result)}\n`);
+    await service.redis.quit();
+    return 0;
+  }
+  try {
+    await service.start();
+  } catch (error) {
+    logger.fatal({ reason: (error as Error).message }, 'storage failed to start');
+    await service.stop(2000);
+    return 1;
+  }
+  await new Promise<void>((resolve) => {
+    process.once('SIGTERM', resolve);
+    process.once('SIGINT', resolve);
+  });
+  logger.info('stopping: consumers first, then draining the write cache');
+  await service.stop();
+  return 0;
+}
+
+main().then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (error: unknown) => {
+    process.stderr.write(`numeter-storage: ${(error as Error)?.stack ?? String(error)}\n`);
+    process.exitCode = 1;
+  },
+);

@@ -1,0 +1,80 @@
+import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
+import type { PendingSeries } from '../cache/write-cache.js';
+import type { FlushTouches, StorageIndex } from '../index/storage-index.js';
+import type { SeriesWriter } from './series-writer.js';
+
+/**
+ * The write cache's flush: writes each pending series with one updateMany, then records
+ * in the index what the flush touched (hosts, last-seen, data sources with new files) in
+ * one Redis pipeline. Only when both are done do the waiting messages get acked. The
+ * event loop is given back every `yieldEveryPoints` so deliveries and acks keep flowing.
+ */
+export interface FlushWriterOptions {
+  writer: SeriesWriter;
+  index: StorageIndex;
+  /** Epoch seconds. */
+  now: () => number;
+  yieldEveryPoints?: number;
+  /** Called after each flush with its duration and size (metrics). */
+  onFlush?: (seconds: number, points: number, series: number) => void;
+}
+
+export class FlushWriter {
+  /** Series files whose data source is known to be in DS@<host> already. */
+  private readonly indexedFiles = new Set<string>();
+
+  constructor(private readonly opts: FlushWriterOptions) {}
+
+  /** The FlushFunction of the write cache. */
+  readonly flush = async (series: PendingSeries[]): Promise<Map<string, Error>> => {
+    const started = process.hrtime.bigint();
+    const failures = new Map<string, Error>();
+    const touches: FlushTouches = { hosts: new Map(), plugins: new Map(), dataSources: new Map(), now: this.opts.now() };
+    const newlyIndexed: string[] = [];
+    const yieldEvery = this.opts.yieldEveryPoints ?? 5000;
+    let sinceYield = 0;
+    let points = 0;
+    for (const s of series) {
+      try {
+        const result = this.opts.writer.write({ file: s.file, plugin: s.plugin, ds: s.ds, points: s.points });
+        if (result.created || !this.indexedFiles.has(s.file)) {
+          addSource(touches, s);
+          newlyIndexed.push(s.file);
+        }
+        touch(touches, s);
+      } catch (error) {
+        failures.set(s.file, error as Error);
+      }
+      points += s.points.length;
+      sinceYield += s.points.length;
+      if (sinceYield >= yieldEvery) {
+        sinceYield = 0;
+        await yieldToEventLoop();
+      }
+    }
+    if (touches.hosts.size > 0) await this.opts.index.recordFlush(touches);
+    for (const file of newlyIndexed) this.indexedFiles.add(file);
+    this.opts.onFlush?.(Number(process.hrtime.bigint() - started) / 1e9, points, series.length);
+    return failures;
+  };
+
+  /** After an index rebuild or a clean-up: re-announce every data source on its next write. */
+  forgetIndexed(): void {
+    this.indexedFiles.clear();
+  }
+}
+
+function touch(touches: FlushTouches, s: PendingSeries): void {
+  touches.hosts.set(s.host.hostId, s.host);
+  let plugins = touches.plugins.get(s.host.hostId);
+  if (!plugins) touches.plugins.set(s.host.hostId, (plugins = new Set()));
+  plugins.add(s.plugin);
+}
+
+function addSource(touches: FlushTouches, s: PendingSeries): void {
+  let plugins = touches.dataSources.get(s.host.hostId);
+  if (!plugins) touches.dataSources.set(s.host.hostId, (plugins = new Map()));
+  let sources = plugins.get(s.plugin);
+  if (!sources) plugins.set(s.plugin, (sources = new Set()));
+  sources.add(s.ds);
+}

@@ -1,0 +1,267 @@
+import { statfs } from 'node:fs/promises';
+import { Redis } from 'ioredis';
+import { BusConsumer, type ConsumedMessage, type Disposition, storageQueueName } from '../../../common/bus/index.js';
+import type { Logger } from '../../../common/logging/index.js';
+import { fetch as whisperFetch, info as whisperInfo } from '../../../common/whisper/index.js';
+import { type ApiServer, apiConfigFrom, createApiServer } from './api/index.js';
+import { WriteCache } from './cache/write-cache.js';
+import { Cleaner } from './cleaning/cleaner.js';
+import { amqpUrl, bindingsFor, legacyAmqpUrl, type StorageConfig } from './config.js';
+import { HostDirectories } from './files/host-directories.js';
+import { redisKeys } from './index/keys.js';
+import { type RebuildResult, rebuildIndex } from './index/rebuild.js';
+import { StorageIndex } from './index/storage-index.js';
+import { LegacyConsumer } from './ingest/legacy-consumer.js';
+import { MessageHandler } from './ingest/message-handler.js';
+import { createStorageMetrics, type StorageMetrics } from './metrics.js';
+import { FlushWriter } from './persist/flush-writer.js';
+import { RetentionRules } from './persist/retention-rules.js';
+import { SeriesWriter } from './persist/series-writer.js';
+
+/**
+ * The storage's components, built from the configuration and started in order: Redis →
+ * writer → (index rebuild if empty) → consumers → cleaner → API. stop() goes the other
+ * way round from the inputs: consumers first (they wait for their in-flight messages,
+ * which the cache flushes and acks), then the cache drains, then the rest closes.
+ */
+export interface StorageServiceOptions {
+  config: StorageConfig;
+  /** The host list (empty = every host). */
+  hostIds: string[];
+  logger: Logger;
+  /** Epoch seconds. */
+  now?: () => number;
+  /** Called after each delivery is handled, before it is settled (benchmarks measure latency here). */
+  observeDelivery?: (message: ConsumedMessage, disposition: Disposition) => void;
+}
+
+export class StorageService {
+  readonly metrics: StorageMetrics;
+  readonly redis: Redis;
+  readonly index: StorageIndex;
+  private readonly now: () => number;
+  private readonly writer: SeriesWriter;
+  private readonly cache: WriteCache;
+  private readonly hosts: HostDirectories;
+  private readonly flushWriter: FlushWriter;
+  private readonly handler: MessageHandler;
+  private readonly consumer: BusConsumer;
+  private readonly legacy?: LegacyConsumer;
+  private readonly cleaner?: Cleaner;
+  private api?: ApiServer;
+  private started = false;
+  private stopping?: Promise<void>;
+
+  constructor(private readonly opts: StorageServiceOptions) {
+    const { config, logger } = opts;
+    const g = config.global;
+    this.now = opts.now ?? (() => Math.floor(Date.now() / 1000));
+    this.metrics = createStorageMetrics();
+    this.redis = new Redis({
+      host: g.redis_storage_host,
+      port: g.redis_storage_port,
+      password: g.redis_storage_password || undefined,
+      db: g.redis_storage_db,
+      connectTimeout: g.redis_storage_timeout * 1000,
+      commandTimeout: g.redis_storage_timeout * 1000,
+      lazyConnect: true,
+      maxRetriesPerRequest: 2,
+    });
+    this.redis.on('error', (error: Error) => logger.warn({ reason: error.message }, 'redis error'));
+    this.index = new StorageIndex(this.redis, redisKeys(g.redis_key_prefix));
+    const rules = RetentionRules.fromFiles(config.whisper.schemas_file, config.whisper.aggregation_file);
+    this.writer = new SeriesWriter({ rules, maxOpenFiles: config.cache.max_open_files, sparse: config.whisper.sparse, now: this.now });
+    this.hosts = new HostDirectories({ wspRoot: g.wsp_path, hashChars: g.wsp_path_md5_char, index: this.index });
+    this.flushWriter = new FlushWriter({ writer: this.writer, index: this.index, now: this.now, onFlush: this.metrics.onFlush });
+    this.cache = new WriteCache({
+      maxPoints: config.cache.max_points,
+      flushPoints: config.cache.flush_points,
+      flushIntervalMs: config.cache.flush_interval_ms,
+      flush: this.flushWriter.flush,
+    });
+    this.handler = new MessageHandler({
+      cache: this.cache,
+      hosts: this.hosts,
+      index: this.index,
+      rules,
+      now: this.now,
+      maxFutureSeconds: config.whisper.max_future_seconds,
+      events: this.loggedEvents(),
+    });
+    const observe = opts.observeDelivery;
+    const handle = observe
+      ? async (message: ConsumedMessage) => {
+          const disposition = await this.handler.handle(message);
+          observe(message, disposition);
+          return disposition;
+        }
+      : this.handler.handle;
+    const queue = storageQueueName(g.storage_name);
+    const bindings = bindingsFor(opts.hostIds);
+    this.consumer = new BusConsumer({
+      url: amqpUrl(config),
+      heartbeatSeconds: config.amqp.heartbeat,
+      connectionName: `numeter-storage ${g.storage_name}`,
+      logger,
+      queueType: config.amqp.queue_type,
+      queue,
+      bindings,
+      prefetch: config.amqp.prefetch,
+      handler: handle,
+    });
+    if (config.legacy.enabled) {
+      this.legacy = new LegacyConsumer({
+        url: legacyAmqpUrl(config),
+        exchange: config.legacy.exchange,
+        exchangeDurable: config.legacy.exchange_durable,
+        queue,
+        bindings,
+        prefetch: config.amqp.prefetch,
+        queueType: config.amqp.queue_type,
+        heartbeatSeconds: config.amqp.heartbeat,
+        handler: handle,
+        logger,
+      });
+    }
+    if (config.cleaning.enabled) {
+      this.cleaner = new Cleaner({
+        index: this.index,
+        wspRoot: g.wsp_path,
+        markAfterDays: config.cleaning.mark_after_days,
+        removeFiles: config.cleaning.remove_files,
+        graceDays: config.cleaning.grace_days,
+        intervalSeconds: config.cleaning.interval_seconds,
+        now: this.now,
+        onFileRemoved: (file) => this.writer.forget(file),
+        onHostRemoved: (hostId) => this.hosts.forget(hostId),
+        logger,
+      });
+    }
+    this.metrics.observe({
+      cacheSize: () => this.cache.size(),
+      indexErrors: () => this.index.stats().errors,
+      openFiles: () => this.writer.stats().openFiles,
+      consumerInFlight: () => this.consumer.stats().inFlight ?? 0,
+    });
+  }
+
+  /** Starts everything; returns the API port (0 when the API is disabled). */
+  async start(): Promise<{ apiPort: number }> {
+    if (this.started) return { apiPort: 0 };
+    this.started = true;
+    const { config, logger } = this.opts;
+    await this.redis.connect();
+    if (await this.index.isEmpty()) {
+      const rebuilt = await this.rebuildIndex();
+      if (rebuilt.hosts) logger.warn(rebuilt, 'the index was empty: rebuilt it from the file tree');
+    }
+    await this.consumer.start();
+    await this.legacy?.start();
+    this.cleaner?.start();
+    let apiPort = 0;
+    if (config.api.enabled) {
+      this.api = createApiServer({
+        config: apiConfigFrom(config),
+        redis: this.redis,
+        keys: this.index.keys,
+        whisper: { fetch: whisperFetch, info: whisperInfo },
+        now: this.now,
+        logger,
+        metrics: this.metrics.registry,
+        health: { broker: async () => this.brokerHealth(), disk: () => this.diskHealth() },
+      });
+      apiPort = (await this.api.start()).port;
+    }
+    logger.info({ storage: config.global.storage_name, hosts: this.opts.hostIds.length || 'all', apiPort }, 'storage started');
+    return { apiPort };
+  }
+
+  /** Resolves once every consumer is connected and consuming (for tests and readiness), or rejects after `timeoutMs`. */
+  async waitUntilConsuming(timeoutMs = 10_000): Promise<void> {
+    const until = Date.now() + timeoutMs;
+    while (!(this.consumer.stats().connected === 1 && (this.legacy?.stats().consuming ?? 1) === 1)) {
+      if (Date.now() > until) throw new Error(`not consuming after ${timeoutMs} ms (is RabbitMQ reachable?)`);
+      await new Promise((r) => setTimeout(r, 20));
+    }
+  }
+
+  /** Inputs first, then drain, then close. Idempotent; `deadlineMs` bounds each step. */
+  stop(deadlineMs = 15_000): Promise<void> {
+    this.stopping ??= this.stopInOrder(deadlineMs);
+    return this.stopping;
+  }
+
+  /** Refills the index from the files (at start when empty, or on demand). */
+  async rebuildIndex(): Promise<RebuildResult> {
+    const result = await rebuildIndex({ wspRoot: this.opts.config.global.wsp_path, index: this.index, logger: this.opts.logger });
+    this.hosts.forget();
+    this.flushWriter.forgetIndexed();
+    return result;
+  }
+
+  /** Runs one cleaning pass now (the cleaner must be enabled). */
+  async clean() {
+    return this.cleaner?.runOnce();
+  }
+
+  stats(): Record<string, Record<string, number>> {
+    return {
+      consumer: this.consumer.stats(),
+      legacy: this.legacy?.stats() ?? {},
+      cache: this.cache.stats(),
+      writer: this.writer.stats(),
+      index: this.index.stats(),
+      hosts: this.hosts.stats(),
+      cleaner: this.cleaner?.stats() ?? {},
+    };
+  }
+
+  private async stopInOrder(deadlineMs: number): Promise<void> {
+    const log = this.opts.logger;
+    const step = async (name: string, fn: () => Promise<unknown> | unknown) => {
+      try {
+        await fn();
+      } catch (error) {
+        log.warn({ step: name, reason: (error as Error).message }, 'stop step failed');
+      }
+    };
+    await step('consumers', () => Promise.all([this.consumer.stop(deadlineMs), this.legacy?.stop(deadlineMs)]));
+    await step('cache', () => this.cache.stop());
+    await step('cleaner', () => this.cleaner?.stop());
+    await step('api', () => this.api?.stop(Math.min(deadlineMs, 5000)));
+    await step('writer', () => this.writer.close());
+    await step('redis', () => this.redis.quit());
+    log.info(this.stats().cache, 'storage stopped');
+  }
+
+  private brokerHealth() {
+    const connected = this.consumer.stats().connected === 1;
+    return connected ? { ok: true } : { ok: false, detail: 'not connected to RabbitMQ' };
+  }
+
+  private async diskHealth() {
+    try {
+      const s = await statfs(this.opts.config.global.wsp_path);
+      const free = s.bavail / s.blocks;
+      return free > 0.05 ? { ok: true, detail: `${(free * 100).toFixed(1)}% free` } : { ok: false, detail: `only ${(free * 100).toFixed(1)}% free` };
+    } catch (error) {
+      return { ok: false, detail: (error as Error).message };
+    }
+  }
+
+  private loggedEvents() {
+    const events = this.metrics.events;
+    const log = this.opts.logger;
+    return {
+      ...events,
+      refused: (kind: Parameters<typeof events.refused>[0], reason: string) => {
+        events.refused(kind, reason);
+        log.info({ kind, reason }, 'message refused (dead-lettered)');
+      },
+      retried: (reason: string) => {
+        events.retried(reason);
+        log.warn({ reason }, 'message failed; requeued');
+      },
+    };
+  }
+}

@@ -1,0 +1,141 @@
+import assert from 'node:assert/strict';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { after, before, test } from 'node:test';
+import { Redis } from 'ioredis';
+import { Cleaner } from '../src/cleaning/cleaner.js';
+import { HostDirectories } from '../src/files/host-directories.js';
+import { HOST_MARKER_FILE, hostHashPrefix } from '../src/files/layout.js';
+import { redisKeys } from '../src/index/keys.js';
+import { rebuildIndex } from '../src/index/rebuild.js';
+import { StorageIndex } from '../src/index/storage-index.js';
+import { deletePrefix, tempDir, uniqueName } from './ingest-fixtures.js';
+
+let redis: Redis;
+let prefix: string;
+let dir: ReturnType<typeof tempDir>;
+let index: StorageIndex;
+
+before(async () => {
+  redis = new Redis({ host: '127.0.0.1', port: 6379, lazyConnect: true });
+  await redis.connect();
+  prefix = `${uniqueName('index')}:`;
+  dir = tempDir('index');
+  index = new StorageIndex(redis, redisKeys(prefix));
+});
+
+after(async () => {
+  await deletePrefix(prefix);
+  await redis.quit();
+  dir.remove();
+});
+
+/** Two host IDs that filter to the same name and share the first md5 hex digit. */
+function collidingPair(): [string, string] {
+  for (let i = 0; ; i++) {
+    const a = `web${i}.lan`;
+    const b = `web${i}lan`;
+    if (hostHashPrefix(a, 1) === hostHashPrefix(b, 1)) return [a, b];
+  }
+}
+
+test('host IDs whose filtered names collide get their own directories (marker file decides), fixed at first sight', async () => {
+  const root = join(dir.path, 'collide');
+  const hosts = new HostDirectories({ wspRoot: root, hashChars: 1, index });
+  const [a, b] = collidingPair();
+  const first = await hosts.locate(a);
+  const second = await hosts.locate(b);
+  const hash = hostHashPrefix(a, 1);
+  assert.equal(first.dir, join(root, hash, b)); // "web7.lan" filters to "web7lan"
+  assert.equal(second.dir, join(root, hash, `${b}_${hostHashPrefix(b, 8)}`));
+  assert.equal(JSON.parse(readFileSync(join(first.dir, HOST_MARKER_FILE), 'utf8')).hostId, a);
+  assert.equal(JSON.parse(readFileSync(join(second.dir, HOST_MARKER_FILE), 'utf8')).hostId, b);
+  // Another process (fresh memo, same Redis) finds the same places, even with another hash length.
+  const other = new HostDirectories({ wspRoot: root, hashChars: 3, index });
+  assert.deepEqual(await other.locate(b), second);
+  assert.equal(await redis.hget(index.keys.hostIdHash, b), hash);
+  await assert.rejects(async () => hosts.locate('..'), /made only of dots/);
+});
+
+test('a directory written by the original Numeter (no marker) is taken over, and rebuilt with its filtered name', async () => {
+  const root = join(dir.path, 'original');
+  const hash = hostHashPrefix('old.host', 2);
+  const legacyDir = join(root, hash, 'oldhost', 'load');
+  mkdirSync(legacyDir, { recursive: true });
+  writeFileSync(join(legacyDir, 'load.wsp'), '');
+  const rebuildPrefix = `${uniqueName('rebuild')}:`;
+  const fresh = new StorageIndex(redis, redisKeys(rebuildPrefix));
+  try {
+    const result = await rebuildIndex({ wspRoot: root, index: fresh });
+    assert.deepEqual(result, { hosts: 1, plugins: 1, dataSources: 1, hostsWithoutMarker: 1 });
+    const entry = JSON.parse((await redis.hget(fresh.keys.hosts, 'oldhost')) ?? '{}');
+    assert.equal(entry.hostIDHash, hash);
+    assert.equal(await redis.hget(fresh.keys.dataSources('oldhost'), 'load'), '["load"]');
+    // The real poller ID arrives: it finds the directory by hash + filtered name and claims it.
+    const hosts = new HostDirectories({ wspRoot: root, hashChars: 2, index: fresh });
+    const located = await hosts.locate('old.host');
+    assert.equal(located.dir, join(root, hash, 'oldhost'));
+    assert.ok(existsSync(join(located.dir, HOST_MARKER_FILE)));
+  } finally {
+    await deletePrefix(rebuildPrefix);
+  }
+});
+
+test('cleaning marks hosts and plugins unseen for N days, clears marks on return, removes files after the grace period', async () => {
+  const root = join(dir.path, 'clean');
+  const now = 1_800_000_000;
+  const day = 86_400;
+  const hosts = new HostDirectories({ wspRoot: root, hashChars: 2, index });
+  const stale = await hosts.locate('stale-host');
+  const alive = await hosts.locate('alive-host');
+  for (const [h, plugin] of [
+    [stale, 'cpu'],
+    [alive, 'cpu'],
+    [alive, 'old-plugin'],
+  ] as const) {
+    mkdirSync(join(h.dir, plugin), { recursive: true });
+    writeFileSync(join(h.dir, plugin, 'x.wsp'), '');
+  }
+  await index.recordFlush({
+    hosts: new Map([
+      [stale.hostId, stale],
+      [alive.hostId, alive],
+    ]),
+    plugins: new Map([
+      [stale.hostId, new Set(['cpu'])],
+      [alive.hostId, new Set(['cpu', 'old-plugin'])],
+    ]),
+    dataSources: new Map(),
+    now: now - 5 * day,
+  });
+  await index.recordFlush({ hosts: new Map([[alive.hostId, alive]]), plugins: new Map([[alive.hostId, new Set(['cpu'])]]), dataSources: new Map(), now });
+  const removed: string[] = [];
+  let clock = now;
+  const cleaner = new Cleaner({
+    index,
+    wspRoot: root,
+    markAfterDays: 2,
+    removeFiles: true,
+    graceDays: 10,
+    intervalSeconds: 3600,
+    now: () => clock,
+    onFileRemoved: (f) => removed.push(f),
+  });
+  assert.deepEqual(await cleaner.runOnce(), { hostsMarked: 1, pluginsMarked: 1, hostsRemoved: 0, pluginsRemoved: 0 });
+  assert.equal(await redis.hget(index.keys.deletedHosts, 'stale-host'), stale.dir);
+  assert.equal(await redis.hget(index.keys.deletedPlugins, 'alive-host@old-plugin'), join(alive.dir, 'old-plugin'));
+  // The plugin comes back: its mark goes.
+  await index.recordFlush({ hosts: new Map([[alive.hostId, alive]]), plugins: new Map([[alive.hostId, new Set(['old-plugin'])]]), dataSources: new Map(), now });
+  assert.equal(await redis.hget(index.keys.deletedPlugins, 'alive-host@old-plugin'), null);
+  // Eleven days later (past mark + grace for the stale host only... and the alive host stopped too).
+  clock = now + 11 * day;
+  const result = await cleaner.runOnce();
+  assert.equal(result.hostsRemoved, 1);
+  assert.equal(existsSync(stale.dir), false);
+  assert.deepEqual(removed, [join(stale.dir, 'cpu', 'x.wsp')]);
+  assert.equal(await redis.hget(index.keys.wspPath, 'stale-host'), null);
+  assert.equal(await redis.hget(index.keys.hosts, 'stale-host'), null);
+  assert.ok(existsSync(alive.dir), 'a host marked less than grace days ago keeps its files');
+  assert.equal(await redis.hget(index.keys.deletedHosts, 'alive-host'), alive.dir);
+  await cleaner.stop();
+});

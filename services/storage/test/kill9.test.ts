@@ -1,0 +1,145 @@
+import assert from 'node:assert/strict';
+import { type ChildProcess, spawn } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { existsSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { after, before, test } from 'node:test';
+import amqp from 'amqplib';
+import { storageQueueName } from '../../../common/bus/index.js';
+import {
+  createVhost,
+  dataMessage,
+  deletePrefix,
+  eventually,
+  pythonFetchMany,
+  recentMinute,
+  startPublisher,
+  tempDir,
+  uniqueName,
+  type Vhost,
+} from './ingest-fixtures.js';
+
+const MAIN = fileURLToPath(new URL('../src/main.ts', import.meta.url));
+const md5 = (s: string) => createHash('md5').update(s).digest('hex');
+
+let vhost: Vhost;
+let dir: ReturnType<typeof tempDir>;
+let prefix: string;
+let child: ChildProcess | undefined;
+
+before(async () => {
+  vhost = await createVhost('kill9');
+  dir = tempDir('kill9');
+  prefix = `${uniqueName('kill9')}:`;
+});
+
+after(async () => {
+  child?.kill('SIGKILL');
+  await deletePrefix(prefix);
+  dir?.remove();
+  await vhost?.delete();
+});
+
+function startStorage(configFile: string): ChildProcess {
+  const proc = spawn(process.execPath, ['--import', 'tsx', MAIN, '--config', configFile], { stdio: ['ignore', 'ignore', 'pipe'] });
+  proc.stderr?.resume();
+  return proc;
+}
+
+async function consumers(queue: string): Promise<{ messageCount: number; consumerCount: number }> {
+  const connection = await amqp.connect(vhost.url);
+  const channel = await connection.createChannel();
+  channel.on('error', () => {});
+  try {
+    return await channel.checkQueue(queue);
+  } catch {
+    return { messageCount: -1, consumerCount: 0 };
+  } finally {
+    await connection.close().catch(() => {});
+  }
+}
+
+test('a storage killed with SIGKILL during ingestion loses nothing that was published with a confirm', async () => {
+  const storageName = uniqueName('st');
+  const queue = storageQueueName(storageName);
+  const wsp = join(dir.path, 'wsp');
+  const configFile = join(dir.path, 'numeter_storage.cfg');
+  writeFileSync(
+    configFile,
+    [
+      '[global]',
+      `storage_name = ${storageName}`,
+      `wsp_path = ${wsp}`,
+      `redis_key_prefix = ${prefix}`,
+      `host_list_file = ${join(dir.path, 'host-list')}`,
+      'log_level = error',
+      '[amqp]',
+      `url = ${vhost.url}`,
+      'prefetch = 50',
+      '[cache]',
+      'flush_interval_ms = 30',
+      '[whisper]',
+      'sparse = true',
+      '[api]',
+      'enabled = false',
+      '',
+    ].join('\n'),
+  );
+  child = startStorage(configFile);
+  await eventually(async () => (await consumers(queue)).consumerCount === 1, 20_000, 'storage consuming');
+
+  const publisher = await startPublisher(vhost.url);
+  const hosts = Array.from({ length: 10 }, (_, i) => `kill9-host-${i}`);
+  const t0 = recentMinute(40);
+  const minutes = 30;
+  const expected = new Map<string, Array<[number, number]>>();
+  let published = 0;
+  let killedAt = -1;
+  for (let m = 0; m < minutes; m++) {
+    const ts = t0 + m * 60;
+    await Promise.all(
+      hosts.map((host, h) => {
+        const values = { a: h * 1000 + m, b: -m - 0.25 };
+        for (const [ds, v] of Object.entries(values)) {
+          const file = join(wsp, md5(host).slice(0, 2), host, 'net', `${ds}.wsp`);
+          if (!expected.has(file)) expected.set(file, []);
+          expected.get(file)?.push([ts, v]);
+        }
+        return publisher.publish(dataMessage(host, 'net', ts, values)).then(() => {
+          published++;
+        });
+      }),
+    );
+    if (m === 12) {
+      // Some messages are written, some are in flight, more are coming: kill it now.
+      child.kill('SIGKILL');
+      killedAt = published;
+      await new Promise((r) => child?.once('exit', r));
+    }
+  }
+  await publisher.stop();
+  assert.equal(published, hosts.length * minutes);
+  assert.ok(killedAt > 0);
+  const beforeRestart = await consumers(queue);
+  assert.ok(beforeRestart.messageCount > 0, 'messages waited in the queue while the storage was dead');
+
+  child = startStorage(configFile);
+  await eventually(async () => (await consumers(queue)).messageCount === 0, 30_000, 'queue drained after restart');
+  await eventually(
+    () => {
+      if (![...expected.keys()].every((f) => existsSync(f))) return false;
+      const stored = pythonFetchMany([...expected.keys()], t0 - 60, t0 + minutes * 60);
+      return [...expected].every(([file, points]) => stored[file].length === points.length);
+    },
+    20_000,
+    'every point in its file',
+  );
+  const stored = pythonFetchMany([...expected.keys()], t0 - 60, t0 + minutes * 60);
+  for (const [file, points] of expected) assert.deepEqual(stored[file], points, file);
+
+  const exited = new Promise((r) => child?.once('exit', (code) => r(code)));
+  child.kill('SIGTERM');
+  assert.equal(await exited, 0, 'SIGTERM stops the storage cleanly');
+  child = undefined;
+});

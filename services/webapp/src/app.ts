@@ -1,0 +1,101 @@
+import { existsSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import express, { type Express, type Router } from 'express';
+import session from 'express-session';
+import helmet from 'helmet';
+import { csrfProtection } from './auth/csrf.js';
+import { loadUser } from './auth/middleware.js';
+import { SESSION_COOKIE, authRouter } from './auth/routes.js';
+import { trustProxySetting } from './config.js';
+import { MySqlSessionStore } from './db/session-store.js';
+import type { AppDeps } from './deps.js';
+import { jsonErrorHandler } from './http-errors.js';
+import { restRouter } from './rest/index.js';
+import { wideStorageRouter } from './wide-storage.js';
+import { randomBytes } from 'node:crypto';
+
+const HERE = dirname(fileURLToPath(import.meta.url));
+
+/** Strict CSP: scripts and styles from our own origin only, no inline code, no framing. */
+const CSP = {
+  useDefaults: false,
+  directives: {
+    defaultSrc: ["'self'"],
+    scriptSrc: ["'self'"],
+    styleSrc: ["'self'"],
+    imgSrc: ["'self'", 'data:'],
+    connectSrc: ["'self'"],
+    fontSrc: ["'self'"],
+    objectSrc: ["'none'"],
+    frameAncestors: ["'none'"],
+    baseUri: ["'self'"],
+    formAction: ["'self'"],
+  },
+};
+
+/**
+ * The UI's routers (`pages/index.ts` → `pagesRouter`, `export/index.ts` → `exportRouter`),
+ * loaded when their module exists so the server runs before they are written.
+ */
+async function optionalRouter(deps: AppDeps, folder: string, exportName: string): Promise<Router | null> {
+  const candidates = ['index.js', 'index.ts'].map((f) => join(HERE, folder, f));
+  const file = candidates.find((f) => existsSync(f));
+  if (!file) return null;
+  const module = (await import(pathToFileURL(file).href)) as Record<string, (d: AppDeps) => Router | Promise<Router>>;
+  const factory = module[exportName];
+  if (typeof factory !== 'function') throw new Error(`${folder}/index does not export ${exportName}(deps)`);
+  return factory(deps);
+}
+
+function sessionSecrets(deps: AppDeps): string[] {
+  const keys = deps.config.web.secret_key
+    .split(',')
+    .map((k) => k.trim())
+    .filter(Boolean);
+  if (keys.length) return keys;
+  deps.logger.warn('[web] secret_key is empty: using a random key, sessions end when the process restarts');
+  return [randomBytes(32).toString('hex')];
+}
+
+export async function createApp(deps: AppDeps): Promise<Express> {
+  const app = express();
+  const web = deps.config.web;
+  app.set('trust proxy', trustProxySetting(web.trust_proxy));
+  app.disable('x-powered-by');
+  app.use(helmet({ contentSecurityPolicy: CSP, strictTransportSecurity: web.secure_cookies }));
+  app.use(express.json({ limit: '1mb' }));
+  app.use(express.urlencoded({ extended: false, limit: '1mb' }));
+  app.use(
+    session({
+      name: SESSION_COOKIE,
+      secret: sessionSecrets(deps),
+      store: new MySqlSessionStore(deps.pool, web.session_max_age * 1000),
+      resave: false,
+      saveUninitialized: false,
+      rolling: true,
+      cookie: { httpOnly: true, sameSite: 'lax', secure: web.secure_cookies, maxAge: web.session_max_age * 1000, path: '/' },
+    }),
+  );
+  app.use(loadUser(deps.repos));
+  app.use(csrfProtection);
+
+  app.get('/healthz', (_req, res) => {
+    res.json({ status: 'ok' });
+  });
+  app.use(authRouter(deps));
+  app.use('/rest', restRouter(deps));
+  app.use('/wide-storage', wideStorageRouter(deps));
+  for (const [folder, name] of [
+    ['pages', 'pagesRouter'],
+    ['export', 'exportRouter'],
+  ] as const) {
+    const router = await optionalRouter(deps, folder, name);
+    if (router) app.use(router);
+  }
+  app.use(['/rest', '/wide-storage'], (_req, res) => {
+    res.status(404).json({ error: 'not found' });
+  });
+  app.use(jsonErrorHandler(deps.logger));
+  return app;
+}

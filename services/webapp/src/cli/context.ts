@@ -1,0 +1,66 @@
+import { type Logger, silentLogger } from '../../../../common/logging/index.js';
+import { ConfigError } from '../../../../common/config/index.js';
+import { DEFAULT_CONFIG_FILE, type WebappConfig, loadWebappConfig } from '../config.js';
+import { type AppDeps, buildDeps } from '../deps.js';
+
+/** Raised by commands for bad arguments: printed without a stack, exit code 2. */
+export class UsageError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'UsageError';
+  }
+}
+
+export interface GlobalOptions {
+  config?: string;
+}
+
+export function readConfig(options: GlobalOptions, env: NodeJS.ProcessEnv = process.env): WebappConfig {
+  return loadWebappConfig(options.config ?? DEFAULT_CONFIG_FILE, options.config !== undefined, env);
+}
+
+/** Runs one command with its own pool (closed afterwards, so the process can exit). */
+export async function withDeps<T>(options: GlobalOptions, fn: (deps: AppDeps) => Promise<T>, logger: Logger = silentLogger()): Promise<T> {
+  const deps = buildDeps(readConfig(options), { logger });
+  try {
+    return await fn(deps);
+  } finally {
+    await deps.pool.end();
+  }
+}
+
+/** Fixed-width columns, as the original's tabular command output. */
+export function table(headers: string[], rows: (string | number | boolean | null)[][]): string {
+  const cells = [headers, ...rows.map((r) => r.map((c) => (c === null ? '' : String(c))))];
+  const widths = headers.map((_, i) => Math.max(...cells.map((r) => r[i].length)));
+  return cells.map((r) => r.map((c, i) => c.padEnd(widths[i])).join('  ').trimEnd()).join('\n');
+}
+
+export function idList(value: string): number[] {
+  return value.split(',').map((s) => {
+    const n = Number(s.trim());
+    if (!Number.isInteger(n) || n <= 0) throw new UsageError(`not an id: "${s}"`);
+    return n;
+  });
+}
+
+export function nameList(value: string): string[] {
+  return value
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
+}
+
+export function parseBool(value: string): boolean {
+  if (/^(1|true|yes|on)$/i.test(value)) return true;
+  if (/^(0|false|no|off)$/i.test(value)) return false;
+  throw new UsageError(`not a boolean: "${value}"`);
+}
+
+export function describeError(error: unknown): { message: string; code: number } {
+  if (error instanceof UsageError) return { message: error.message, code: 2 };
+  if (error instanceof ConfigError) return { message: error.message, code: 2 };
+  return { message: (error as Error).message ?? String(error), code: 1 };
+}
+
+export type Out = (line: string) => void;

@@ -1,0 +1,220 @@
+import type { Command } from 'commander';
+import { SkeletonIn, StorageIn } from '../../../../common/schemas/index.js';
+import type { AppDeps } from '../deps.js';
+import { populate } from '../populate.js';
+import type { Host, Storage } from '../repos/index.js';
+import { createViewFromSkeleton } from '../skeletons.js';
+import { type GlobalOptions, type Out, UsageError, idList, nameList, table, withDeps } from './context.js';
+
+function checked<T>(result: { success: true; data: T } | { success: false; error: { issues: { path: (string | number)[]; message: string }[] } }): T {
+  if (!result.success) throw new UsageError(result.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; '));
+  return result.data;
+}
+
+/** Storages named by ids or names, comma separated; `all` (or nothing) means every storage. */
+async function pickStorages(deps: AppDeps, which: string | undefined): Promise<Storage[]> {
+  if (!which || which === 'all') return deps.repos.storages.all();
+  return Promise.all(
+    nameList(which).map(async (s) => {
+      const storage = /^\d+$/.test(s) ? await deps.repos.storages.get(Number(s)) : await deps.repos.storages.byName(s);
+      if (!storage) throw new UsageError(`no storage "${s}"`);
+      return storage;
+    }),
+  );
+}
+
+/** Hosts named by database ids, host IDs or names, comma separated. */
+async function pickHosts(deps: AppDeps, which: string): Promise<Host[]> {
+  const all = await deps.repos.hosts.all();
+  return nameList(which).map((h) => {
+    const host = all.find((x) => String(x.id) === h) ?? all.find((x) => x.hostid === h) ?? all.find((x) => x.name === h);
+    if (!host) throw new UsageError(`no host "${h}" (run populate or storage hosts first)`);
+    return host;
+  });
+}
+
+export function registerInventoryCommands(program: Command, global: () => GlobalOptions, out: Out): void {
+  const storage = program.command('storage').description('manage storages');
+  storage
+    .command('add')
+    .requiredOption('-n, --name <name>')
+    .requiredOption('-a, --address <address>')
+    .option('-p, --port <port>', 'port', '8080')
+    .option('-u, --url-prefix <prefix>', 'URL prefix', '/numeter-storage')
+    .option('-P, --protocol <protocol>', 'http or https', 'http')
+    .option('-l, --login <login>', 'HTTP Basic user', '')
+    .option('-w, --password <password>', 'HTTP Basic password', '')
+    .option('-t, --token <token>', 'Bearer token', '')
+    .action((o) =>
+      withDeps(global(), async (deps) => {
+        const s = checked(
+          StorageIn.safeParse({ name: o.name, address: o.address, port: Number(o.port), url_prefix: o.urlPrefix, protocol: o.protocol, login: o.login, password: o.password, token: o.token }),
+        );
+        out(`storage ${s.name} created (id ${await deps.repos.storages.create({ ...s, urlPrefix: s.url_prefix })})`);
+      }),
+    );
+  storage.command('list').action(() =>
+    withDeps(global(), async (deps) => {
+      const rows = (await deps.repos.storages.all()).map((s) => [s.id, s.name, `${s.protocol}://${s.address}:${s.port}${s.urlPrefix}`, s.login]);
+      out(table(['ID', 'NAME', 'URL', 'LOGIN'], rows));
+    }),
+  );
+  storage
+    .command('del')
+    .requiredOption('-i, --id <ids>', 'ids or names')
+    .action((o) =>
+      withDeps(global(), async (deps) => {
+        for (const s of await pickStorages(deps, o.id)) {
+          await deps.repos.storages.delete(s.id);
+          out(`storage ${s.name} deleted`);
+        }
+      }),
+    );
+  storage
+    .command('mod')
+    .requiredOption('-i, --id <ids>', 'ids or names')
+    .option('-n, --name <name>')
+    .option('-a, --address <address>')
+    .option('-p, --port <port>')
+    .option('-u, --url-prefix <prefix>')
+    .option('-P, --protocol <protocol>')
+    .option('-l, --login <login>')
+    .option('-w, --password <password>')
+    .option('-t, --token <token>')
+    .action((o) =>
+      withDeps(global(), async (deps) => {
+        const patch = checked(
+          StorageIn.partial().safeParse({
+            name: o.name,
+            address: o.address,
+            port: o.port === undefined ? undefined : Number(o.port),
+            url_prefix: o.urlPrefix,
+            protocol: o.protocol,
+            login: o.login,
+            password: o.password,
+            token: o.token,
+          }),
+        );
+        for (const s of await pickStorages(deps, o.id)) {
+          await deps.repos.storages.update(s.id, { ...patch, urlPrefix: patch.url_prefix });
+          out(`storage ${s.name} modified`);
+        }
+      }),
+    );
+  storage
+    .command('hosts')
+    .description("hosts each storage has, and whether they are in the webapp's database")
+    .option('-i, --id <ids>', 'ids or names (default: all)')
+    .action((o) =>
+      withDeps(global(), async (deps) => {
+        const rows: (string | number)[][] = [];
+        for (const s of await pickStorages(deps, o.id)) {
+          const hosts = await deps.storages.clientFor(s).getHosts();
+          for (const [hostid, info] of Object.entries(hosts)) rows.push([s.name, hostid, info.Name, (await deps.repos.hosts.byHostid(hostid)) ? 'yes' : 'no']);
+        }
+        out(table(['STORAGE', 'HOSTID', 'NAME', 'IN DATABASE'], rows));
+      }),
+    );
+
+  const host = program.command('host').description('manage hosts');
+  host
+    .command('list')
+    .option('-s, --storage <storage>', 'only the hosts of this storage (id or name)')
+    .action((o) =>
+      withDeps(global(), async (deps) => {
+        const storages = new Map((await deps.repos.storages.all()).map((s) => [s.id, s.name]));
+        const groups = new Map((await deps.repos.groups.all()).map((g) => [g.id, g.name]));
+        const only = o.storage ? (await pickStorages(deps, o.storage))[0].id : undefined;
+        const hosts = (await deps.repos.hosts.all()).filter((h) => only === undefined || h.storageId === only);
+        out(table(['ID', 'HOSTID', 'NAME', 'STORAGE', 'GROUP'], hosts.map((h) => [h.id, h.hostid, h.name, storages.get(h.storageId ?? 0) ?? '', groups.get(h.groupId ?? 0) ?? ''])));
+      }),
+    );
+  host
+    .command('del')
+    .requiredOption('-i, --id <hosts>', 'ids, host IDs or names')
+    .action((o) =>
+      withDeps(global(), async (deps) => {
+        for (const h of await pickHosts(deps, o.id)) {
+          await deps.repos.hosts.delete(h.id);
+          out(`host ${h.hostid} deleted`);
+        }
+      }),
+    );
+  host
+    .command('mod')
+    .requiredOption('-i, --id <hosts>', 'ids, host IDs or names')
+    .option('-n, --name <name>')
+    .option('-s, --storage <storage>', 'id or name')
+    .option('-g, --group <group>', 'id or name; "none" for no group')
+    .action((o) =>
+      withDeps(global(), async (deps) => {
+        const storageId = o.storage === undefined ? undefined : (await pickStorages(deps, o.storage))[0].id;
+        let groupId: number | null | undefined;
+        if (o.group === 'none') groupId = null;
+        else if (o.group !== undefined) {
+          const g = /^\d+$/.test(o.group) ? await deps.repos.groups.get(Number(o.group)) : await deps.repos.groups.byName(o.group);
+          if (!g) throw new UsageError(`no group "${o.group}"`);
+          groupId = g.id;
+        }
+        for (const h of await pickHosts(deps, o.id)) {
+          await deps.repos.hosts.update(h.id, { name: o.name, storageId, groupId });
+          out(`host ${h.hostid} modified`);
+        }
+      }),
+    );
+
+  program
+    .command('populate')
+    .description('create hosts, plugins, sources and a default dashboard per host from every storage')
+    .option('-i, --id <storages>', 'storage ids or names, or "all"', 'all')
+    .action((o) =>
+      withDeps(global(), async (deps) => {
+        const r = await populate(deps, await pickStorages(deps, o.id));
+        out(`hosts: ${r.hostsCreated} created; plugins: ${r.pluginsCreated}; sources: ${r.sourcesCreated}; views: ${r.viewsCreated}; multiviews: ${r.multiviewsCreated}`);
+        for (const f of r.failures) out(`failed: ${f}`);
+        if (r.failures.length) process.exitCode = 1;
+      }),
+    );
+
+  const skeleton = program.command('skeleton').description('manage view templates');
+  skeleton
+    .command('add')
+    .requiredOption('-n, --name <name>')
+    .requiredOption('-p, --plugin-pattern <regex>')
+    .option('-s, --source-pattern <regex>', 'data source pattern', '.')
+    .option('-C, --comment <text>', 'comment', '')
+    .action((o) =>
+      withDeps(global(), async (deps) => {
+        const s = checked(SkeletonIn.safeParse({ name: o.name, plugin_pattern: o.pluginPattern, source_pattern: o.sourcePattern, comment: o.comment }));
+        const id = await deps.repos.skeletons.create({ name: s.name, pluginPattern: s.plugin_pattern, sourcePattern: s.source_pattern, comment: s.comment });
+        out(`skeleton ${s.name} created (id ${id})`);
+      }),
+    );
+  skeleton.command('list').action(() =>
+    withDeps(global(), async (deps) => {
+      out(table(['ID', 'NAME', 'PLUGIN PATTERN', 'SOURCE PATTERN', 'COMMENT'], (await deps.repos.skeletons.all()).map((s) => [s.id, s.name, s.pluginPattern, s.sourcePattern, s.comment])));
+    }),
+  );
+  skeleton
+    .command('del')
+    .requiredOption('-i, --id <ids>')
+    .action((o) =>
+      withDeps(global(), async (deps) => {
+        for (const id of idList(o.id)) out((await deps.repos.skeletons.delete(id)) ? `skeleton ${id} deleted` : `no skeleton ${id}`);
+      }),
+    );
+  skeleton
+    .command('create_view')
+    .description('one view from a skeleton over one or more hosts')
+    .requiredOption('-H, --host <hosts>', 'ids, host IDs or names, comma separated')
+    .requiredOption('-s, --skeleton <skeleton>', 'id or name')
+    .option('-n, --name <name>', 'view name (default: skeleton and host names)')
+    .action((o) =>
+      withDeps(global(), async (deps) => {
+        const s = /^\d+$/.test(o.skeleton) ? await deps.repos.skeletons.get(Number(o.skeleton)) : await deps.repos.skeletons.byName(o.skeleton);
+        if (!s) throw new UsageError(`no skeleton "${o.skeleton}"`);
+        const { viewId, sourceIds } = await createViewFromSkeleton(deps, s, await pickHosts(deps, o.host), { name: o.name });
+        out(`view ${viewId} created with ${sourceIds.length} sources`);
+      }),
+    );
+}

@@ -1,0 +1,128 @@
+import type { Pool, PoolConnection, RowDataPacket } from 'mysql2/promise';
+
+/**
+ * Versioned schema. Each migration runs once, in order, recorded in `schema_migrations`;
+ * applying them again is a no-op. A named MariaDB lock keeps two processes starting at the
+ * same time from applying the same version twice. Never edit a shipped migration: add one.
+ */
+export interface Migration {
+  version: number;
+  name: string;
+  statements: string[];
+}
+
+const TABLE_OPTIONS = 'ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci';
+
+export const MIGRATIONS: Migration[] = [
+  {
+    version: 1,
+    name: 'initial schema',
+    statements: [
+      `CREATE TABLE usergroups (id INT AUTO_INCREMENT PRIMARY KEY, name VARCHAR(80) NOT NULL UNIQUE) ${TABLE_OPTIONS}`,
+      `CREATE TABLE users (
+        id INT AUTO_INCREMENT PRIMARY KEY, username VARCHAR(150) NOT NULL UNIQUE, email VARCHAR(254) NOT NULL DEFAULT '',
+        password_hash VARCHAR(255) NOT NULL, is_superuser BOOLEAN NOT NULL DEFAULT FALSE,
+        graph_lib VARCHAR(50) NOT NULL DEFAULT 'uplot', date_joined DATETIME(3) NOT NULL) ${TABLE_OPTIONS}`,
+      `CREATE TABLE group_members (user_id INT NOT NULL, group_id INT NOT NULL, PRIMARY KEY (user_id, group_id),
+        FOREIGN KEY (user_id) REFERENCES users(id) ON DELETE CASCADE,
+        FOREIGN KEY (group_id) REFERENCES usergroups(id) ON DELETE CASCADE) ${TABLE_OPTIONS}`,
+      `CREATE TABLE storages (
+        id INT AUTO_INCREMENT PRIMARY KEY, name VARCHAR(100) NOT NULL UNIQUE, protocol VARCHAR(5) NOT NULL DEFAULT 'http',
+        address VARCHAR(200) NOT NULL, port INT NOT NULL DEFAULT 8080, url_prefix VARCHAR(100) NOT NULL DEFAULT '',
+        login VARCHAR(100) NOT NULL DEFAULT '', password VARCHAR(200) NOT NULL DEFAULT '', token VARCHAR(500) NOT NULL DEFAULT '') ${TABLE_OPTIONS}`,
+      `CREATE TABLE hosts (
+        id INT AUTO_INCREMENT PRIMARY KEY, hostid VARCHAR(300) NOT NULL, name VARCHAR(200) NOT NULL,
+        storage_id INT NULL, group_id INT NULL, UNIQUE KEY hosts_hostid (hostid),
+        FOREIGN KEY (storage_id) REFERENCES storages(id) ON DELETE SET NULL,
+        FOREIGN KEY (group_id) REFERENCES usergroups(id) ON DELETE SET NULL) ${TABLE_OPTIONS}`,
+      `CREATE TABLE plugins (
+        id INT AUTO_INCREMENT PRIMARY KEY, host_id INT NOT NULL, name VARCHAR(200) NOT NULL, comment TEXT NOT NULL,
+        UNIQUE KEY plugins_host_name (host_id, name), FOREIGN KEY (host_id) REFERENCES hosts(id) ON DELETE CASCADE) ${TABLE_OPTIONS}`,
+      `CREATE TABLE sources (
+        id INT AUTO_INCREMENT PRIMARY KEY, plugin_id INT NOT NULL, name VARCHAR(300) NOT NULL, comment TEXT NOT NULL,
+        UNIQUE KEY sources_plugin_name (plugin_id, name), FOREIGN KEY (plugin_id) REFERENCES plugins(id) ON DELETE CASCADE) ${TABLE_OPTIONS}`,
+      `CREATE TABLE views (
+        id INT AUTO_INCREMENT PRIMARY KEY, name VARCHAR(250) NOT NULL, comment TEXT NOT NULL,
+        warning DOUBLE NULL, critical DOUBLE NULL) ${TABLE_OPTIONS}`,
+      `CREATE TABLE view_sources (view_id INT NOT NULL, source_id INT NOT NULL, position INT NOT NULL DEFAULT 0,
+        axis ENUM('left','right') NOT NULL DEFAULT 'left', PRIMARY KEY (view_id, source_id),
+        FOREIGN KEY (view_id) REFERENCES views(id) ON DELETE CASCADE,
+        FOREIGN KEY (source_id) REFERENCES sources(id) ON DELETE CASCADE) ${TABLE_OPTIONS}`,
+      `CREATE TABLE view_users (view_id INT NOT NULL, user_id INT NOT NULL, PRIMARY KEY (view_id, user_id),
+        FOREIGN KEY (view_id) REFERENCES views(id) ON DELETE CASCADE, FOREIGN KEY (user_id) REFERENCES users(id) ON DELETE CASCADE) ${TABLE_OPTIONS}`,
+      `CREATE TABLE view_groups (view_id INT NOT NULL, group_id INT NOT NULL, PRIMARY KEY (view_id, group_id),
+        FOREIGN KEY (view_id) REFERENCES views(id) ON DELETE CASCADE, FOREIGN KEY (group_id) REFERENCES usergroups(id) ON DELETE CASCADE) ${TABLE_OPTIONS}`,
+      `CREATE TABLE multiviews (id INT AUTO_INCREMENT PRIMARY KEY, name VARCHAR(300) NOT NULL, comment TEXT NOT NULL) ${TABLE_OPTIONS}`,
+      `CREATE TABLE multiview_views (multiview_id INT NOT NULL, view_id INT NOT NULL, position INT NOT NULL DEFAULT 0,
+        PRIMARY KEY (multiview_id, view_id), FOREIGN KEY (multiview_id) REFERENCES multiviews(id) ON DELETE CASCADE,
+        FOREIGN KEY (view_id) REFERENCES views(id) ON DELETE CASCADE) ${TABLE_OPTIONS}`,
+      `CREATE TABLE multiview_users (multiview_id INT NOT NULL, user_id INT NOT NULL, PRIMARY KEY (multiview_id, user_id),
+        FOREIGN KEY (multiview_id) REFERENCES multiviews(id) ON DELETE CASCADE, FOREIGN KEY (user_id) REFERENCES users(id) ON DELETE CASCADE) ${TABLE_OPTIONS}`,
+      `CREATE TABLE multiview_groups (multiview_id INT NOT NULL, group_id INT NOT NULL, PRIMARY KEY (multiview_id, group_id),
+        FOREIGN KEY (multiview_id) REFERENCES multiviews(id) ON DELETE CASCADE, FOREIGN KEY (group_id) REFERENCES usergroups(id) ON DELETE CASCADE) ${TABLE_OPTIONS}`,
+      `CREATE TABLE skeletons (id INT AUTO_INCREMENT PRIMARY KEY, name VARCHAR(255) NOT NULL UNIQUE,
+        plugin_pattern VARCHAR(100) NOT NULL, source_pattern VARCHAR(100) NOT NULL, comment TEXT NOT NULL) ${TABLE_OPTIONS}`,
+      `CREATE TABLE events (id INT AUTO_INCREMENT PRIMARY KEY, name VARCHAR(300) NOT NULL, short_text VARCHAR(20) NOT NULL DEFAULT '',
+        date DATETIME(3) NOT NULL, comment TEXT NOT NULL, KEY events_date (date)) ${TABLE_OPTIONS}`,
+      `CREATE TABLE event_hosts (event_id INT NOT NULL, host_id INT NOT NULL, PRIMARY KEY (event_id, host_id),
+        FOREIGN KEY (event_id) REFERENCES events(id) ON DELETE CASCADE, FOREIGN KEY (host_id) REFERENCES hosts(id) ON DELETE CASCADE) ${TABLE_OPTIONS}`,
+      `CREATE TABLE api_tokens (id INT AUTO_INCREMENT PRIMARY KEY, user_id INT NOT NULL, name VARCHAR(100) NOT NULL,
+        prefix VARCHAR(16) NOT NULL, token_hash CHAR(64) NOT NULL UNIQUE, created_at DATETIME(3) NOT NULL, last_used_at DATETIME(3) NULL,
+        FOREIGN KEY (user_id) REFERENCES users(id) ON DELETE CASCADE) ${TABLE_OPTIONS}`,
+      `CREATE TABLE sessions (sid VARCHAR(128) NOT NULL PRIMARY KEY, expires BIGINT NOT NULL, data MEDIUMTEXT NOT NULL,
+        KEY sessions_expires (expires)) ${TABLE_OPTIONS}`,
+    ],
+  },
+  {
+    version: 2,
+    name: 'default skeletons',
+    statements: [
+      `INSERT IGNORE INTO skeletons (name, plugin_pattern, source_pattern, comment) VALUES
+        ('cpu', '^cpu$', '.', 'CPU usage by state'),
+        ('load', '^load$', '.', 'Load average'),
+        ('memory', '^memory$', '.', 'Memory usage'),
+        ('network', '^if_', '.', 'Traffic of every network interface'),
+        ('disk', '^df$', '.', 'Disk usage in percent')`,
+    ],
+  },
+];
+
+export interface MigrationResult {
+  applied: number[];
+  current: number;
+}
+
+const LOCK_NAME = 'numeter_webapp_migrations';
+
+export async function migrate(pool: Pool, migrations: Migration[] = MIGRATIONS): Promise<MigrationResult> {
+  const connection = await pool.getConnection();
+  try {
+    await connection.query('SELECT GET_LOCK(?, 60)', [LOCK_NAME]);
+    try {
+      await connection.query(
+        `CREATE TABLE IF NOT EXISTS schema_migrations (version INT PRIMARY KEY, name VARCHAR(200) NOT NULL,
+          applied_at DATETIME(3) NOT NULL DEFAULT CURRENT_TIMESTAMP(3)) ${TABLE_OPTIONS}`,
+      );
+      const done = await appliedVersions(connection);
+      const applied: number[] = [];
+      for (const migration of [...migrations].sort((a, b) => a.version - b.version)) {
+        if (done.has(migration.version)) continue;
+        // MariaDB commits DDL implicitly, so a migration is not atomic: keep each statement re-runnable in spirit
+        // and record the version only after every statement succeeded.
+        for (const statement of migration.statements) await connection.query(statement);
+        await connection.query('INSERT INTO schema_migrations (version, name) VALUES (?, ?)', [migration.version, migration.name]);
+        applied.push(migration.version);
+      }
+      return { applied, current: Math.max(0, ...done, ...applied) };
+    } finally {
+      await connection.query('SELECT RELEASE_LOCK(?)', [LOCK_NAME]);
+    }
+  } finally {
+    connection.release();
+  }
+}
+
+async function appliedVersions(connection: PoolConnection): Promise<Set<number>> {
+  const [rows] = await connection.query<RowDataPacket[]>('SELECT version FROM schema_migrations');
+  return new Set(rows.map((r) => Number(r.version)));
+}

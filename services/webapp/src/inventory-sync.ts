@@ -1,0 +1,45 @@
+import type { LegacyPluginInfo } from '../../../common/schemas/index.js';
+import type { AppDeps } from './deps.js';
+import type { Host, Plugin, Source, Storage } from './repos/index.js';
+
+/**
+ * Copies what storages know into the webapp's tables, as the original's "create hosts / create
+ * plugins / create sources" actions: an empty name list means everything the storage has.
+ */
+
+/** Hosts of one storage (`/hosts`); an existing host with the same ID is re-linked to it. */
+export async function createHostsFromStorage(deps: AppDeps, storage: Storage, hostids: readonly string[] = []): Promise<{ created: Host[]; linked: Host[] }> {
+  const known = await deps.storages.clientFor(storage).getHosts();
+  const wanted = hostids.length ? hostids.filter((id) => id in known) : Object.keys(known);
+  const created: Host[] = [];
+  const linked: Host[] = [];
+  for (const hostid of wanted) {
+    const { host, created: isNew } = await deps.repos.hosts.upsert(hostid, known[hostid].Name || hostid, storage.id);
+    (isNew ? created : linked).push(host);
+  }
+  return { created, linked };
+}
+
+/** Plugins of one host (`/list`); returns the created rows and the storage's list for reuse. */
+export async function createPluginsFromStorage(
+  deps: AppDeps,
+  host: Host,
+  names: readonly string[] = [],
+): Promise<{ created: Plugin[]; list: Record<string, LegacyPluginInfo> }> {
+  const list = await deps.storages.getPluginList(host);
+  const wanted = names.length ? names.filter((n) => n in list) : Object.keys(list);
+  return { created: await deps.repos.plugins.ensure(host.id, wanted), list };
+}
+
+/** Data sources of one plugin (the `Infos` keys of its storage info). */
+export async function createSourcesFromStorage(
+  deps: AppDeps,
+  host: Host,
+  plugin: Plugin,
+  names: readonly string[] = [],
+  info?: LegacyPluginInfo,
+): Promise<Source[]> {
+  const infos = (info ?? (await deps.storages.getPluginInfo(host, plugin.name))).Infos;
+  const wanted = names.length ? names.filter((n) => n in infos) : Object.keys(infos);
+  return deps.repos.sources.ensure(plugin.id, wanted);
+}

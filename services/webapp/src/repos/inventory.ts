@@ -1,0 +1,191 @@
+import type { Pool, RowDataPacket } from 'mysql2/promise';
+import {
+  type PageRequest,
+  type PageResult,
+  type Scope,
+  EVERYTHING,
+  affected,
+  and,
+  inList,
+  insert,
+  searchScope,
+  selectAll,
+  selectPage,
+} from './sql.js';
+
+/** Hosts, their plugins and data sources: the webapp's copy of what the storages know. */
+export interface Host {
+  id: number;
+  hostid: string;
+  name: string;
+  storageId: number | null;
+  groupId: number | null;
+}
+export interface Plugin {
+  id: number;
+  hostId: number;
+  name: string;
+  comment: string;
+}
+export interface Source {
+  id: number;
+  pluginId: number;
+  name: string;
+  comment: string;
+}
+/** A source with the plugin and host it belongs to. */
+export interface SourcePath {
+  source: Source;
+  plugin: Plugin;
+  host: Host;
+}
+
+const HOST_COLUMNS = 'h.id, h.hostid, h.name, h.storage_id, h.group_id';
+const toHost = (r: RowDataPacket): Host => ({ id: r.id, hostid: r.hostid, name: r.name, storageId: r.storage_id, groupId: r.group_id });
+const PLUGIN_COLUMNS = 'p.id, p.host_id, p.name, p.comment';
+const toPlugin = (r: RowDataPacket): Plugin => ({ id: r.id, hostId: r.host_id, name: r.name, comment: r.comment });
+const SOURCE_COLUMNS = 's.id, s.plugin_id, s.name, s.comment';
+const toSource = (r: RowDataPacket): Source => ({ id: r.id, pluginId: r.plugin_id, name: r.name, comment: r.comment });
+
+export class HostRepo {
+  constructor(private readonly pool: Pool) {}
+  async get(id: number): Promise<Host | null> {
+    return (await selectAll(this.pool, `SELECT ${HOST_COLUMNS} FROM hosts h WHERE h.id = ?`, [id], toHost))[0] ?? null;
+  }
+  async byHostid(hostid: string): Promise<Host | null> {
+    return (await selectAll(this.pool, `SELECT ${HOST_COLUMNS} FROM hosts h WHERE h.hostid = ?`, [hostid], toHost))[0] ?? null;
+  }
+  /** `scope` is a permission filter on alias `h`. */
+  all(scope: Scope = EVERYTHING): Promise<Host[]> {
+    return selectAll(this.pool, `SELECT ${HOST_COLUMNS} FROM hosts h WHERE ${scope.sql} ORDER BY h.group_id, h.name, h.hostid`, scope.params, toHost);
+  }
+  list(page: PageRequest, scope: Scope): Promise<PageResult<Host>> {
+    return selectPage(
+      this.pool,
+      { columns: HOST_COLUMNS, from: 'hosts h', scope: and(scope, searchScope(page.q, ['h.name', 'h.hostid'])), order: 'h.group_id, h.name, h.hostid' },
+      page,
+      toHost,
+    );
+  }
+  byStorage(storageId: number): Promise<Host[]> {
+    return selectAll(this.pool, `SELECT ${HOST_COLUMNS} FROM hosts h WHERE h.storage_id = ? ORDER BY h.name`, [storageId], toHost);
+  }
+  /** Creates the host, or re-links an existing one (same hostid) to this storage, as the original. */
+  async upsert(hostid: string, name: string, storageId: number | null, groupId?: number | null): Promise<{ host: Host; created: boolean }> {
+    const existing = await this.byHostid(hostid);
+    if (existing) {
+      if (existing.storageId !== storageId) await this.update(existing.id, { storageId });
+      return { host: { ...existing, storageId }, created: false };
+    }
+    const id = await insert(this.pool, 'INSERT INTO hosts (hostid, name, storage_id, group_id) VALUES (?, ?, ?, ?)', [
+      hostid,
+      name,
+      storageId,
+      groupId ?? null,
+    ]);
+    return { host: { id, hostid, name, storageId, groupId: groupId ?? null }, created: true };
+  }
+  async update(id: number, patch: Partial<Pick<Host, 'name' | 'storageId' | 'groupId'>>): Promise<void> {
+    const columns: Record<string, unknown> = { name: patch.name, storage_id: patch.storageId, group_id: patch.groupId };
+    const set = Object.entries(columns).filter(([, v]) => v !== undefined);
+    if (set.length) await this.pool.query(`UPDATE hosts SET ${set.map(([k]) => `${k} = ?`).join(', ')} WHERE id = ?`, [...set.map(([, v]) => v), id]);
+  }
+  async delete(id: number): Promise<boolean> {
+    return (await affected(this.pool, 'DELETE FROM hosts WHERE id = ?', [id])) > 0;
+  }
+}
+
+export class PluginRepo {
+  constructor(private readonly pool: Pool) {}
+  async get(id: number): Promise<Plugin | null> {
+    return (await selectAll(this.pool, `SELECT ${PLUGIN_COLUMNS} FROM plugins p WHERE p.id = ?`, [id], toPlugin))[0] ?? null;
+  }
+  forHost(hostId: number): Promise<Plugin[]> {
+    return selectAll(this.pool, `SELECT ${PLUGIN_COLUMNS} FROM plugins p WHERE p.host_id = ? ORDER BY p.name`, [hostId], toPlugin);
+  }
+  /** `scope` filters on host alias `h`. */
+  list(page: PageRequest, scope: Scope): Promise<PageResult<Plugin>> {
+    return selectPage(
+      this.pool,
+      { columns: PLUGIN_COLUMNS, from: 'plugins p JOIN hosts h ON h.id = p.host_id', scope: and(scope, searchScope(page.q, ['p.name'])), order: 'h.name, p.name' },
+      page,
+      toPlugin,
+    );
+  }
+  /** Creates the missing plugins among names; returns the rows created. */
+  async ensure(hostId: number, names: readonly string[]): Promise<Plugin[]> {
+    const existing = new Set((await this.forHost(hostId)).map((p) => p.name));
+    const created: Plugin[] = [];
+    for (const name of new Set(names)) {
+      if (existing.has(name)) continue;
+      const id = await insert(this.pool, "INSERT IGNORE INTO plugins (host_id, name, comment) VALUES (?, ?, '')", [hostId, name]);
+      if (id) created.push({ id, hostId, name, comment: '' });
+    }
+    return created;
+  }
+  async update(id: number, patch: { comment?: string }): Promise<void> {
+    if (patch.comment !== undefined) await this.pool.query('UPDATE plugins SET comment = ? WHERE id = ?', [patch.comment, id]);
+  }
+  async delete(id: number): Promise<boolean> {
+    return (await affected(this.pool, 'DELETE FROM plugins WHERE id = ?', [id])) > 0;
+  }
+}
+
+export class SourceRepo {
+  constructor(private readonly pool: Pool) {}
+  async get(id: number): Promise<Source | null> {
+    return (await selectAll(this.pool, `SELECT ${SOURCE_COLUMNS} FROM sources s WHERE s.id = ?`, [id], toSource))[0] ?? null;
+  }
+  forPlugin(pluginId: number): Promise<Source[]> {
+    return selectAll(this.pool, `SELECT ${SOURCE_COLUMNS} FROM sources s WHERE s.plugin_id = ? ORDER BY s.name`, [pluginId], toSource);
+  }
+  /** `scope` filters on host alias `h`. */
+  list(page: PageRequest, scope: Scope): Promise<PageResult<Source>> {
+    return selectPage(
+      this.pool,
+      {
+        columns: SOURCE_COLUMNS,
+        from: 'sources s JOIN plugins p ON p.id = s.plugin_id JOIN hosts h ON h.id = p.host_id',
+        scope: and(scope, searchScope(page.q, ['s.name', 'p.name', 'h.name'])),
+        order: 'h.name, p.name, s.name',
+      },
+      page,
+      toSource,
+    );
+  }
+  async ensure(pluginId: number, names: readonly string[]): Promise<Source[]> {
+    const existing = new Set((await this.forPlugin(pluginId)).map((s) => s.name));
+    const created: Source[] = [];
+    for (const name of new Set(names)) {
+      if (existing.has(name)) continue;
+      const id = await insert(this.pool, "INSERT IGNORE INTO sources (plugin_id, name, comment) VALUES (?, ?, '')", [pluginId, name]);
+      if (id) created.push({ id, pluginId, name, comment: '' });
+    }
+    return created;
+  }
+  /** Sources with their plugin and host, in the order of ids; unknown ids are left out. */
+  async withPath(ids: readonly number[]): Promise<SourcePath[]> {
+    if (!ids.length) return [];
+    const scope = inList('s.id', ids);
+    const rows = await selectAll(
+      this.pool,
+      `SELECT s.id AS s_id, s.plugin_id, s.name AS s_name, s.comment AS s_comment, p.host_id, p.name AS p_name, p.comment AS p_comment,
+        h.hostid, h.name AS h_name, h.storage_id, h.group_id
+       FROM sources s JOIN plugins p ON p.id = s.plugin_id JOIN hosts h ON h.id = p.host_id WHERE ${scope.sql}`,
+      scope.params,
+      (r): SourcePath => ({
+        source: { id: r.s_id, pluginId: r.plugin_id, name: r.s_name, comment: r.s_comment },
+        plugin: { id: r.plugin_id, hostId: r.host_id, name: r.p_name, comment: r.p_comment },
+        host: { id: r.host_id, hostid: r.hostid, name: r.h_name, storageId: r.storage_id, groupId: r.group_id },
+      }),
+    );
+    const byId = new Map(rows.map((p) => [p.source.id, p]));
+    return ids.flatMap((id) => byId.get(id) ?? []);
+  }
+  async update(id: number, patch: { comment?: string }): Promise<void> {
+    if (patch.comment !== undefined) await this.pool.query('UPDATE sources SET comment = ? WHERE id = ?', [patch.comment, id]);
+  }
+  async delete(id: number): Promise<boolean> {
+    return (await affected(this.pool, 'DELETE FROM sources WHERE id = ?', [id])) > 0;
+  }
+}

@@ -1,0 +1,65 @@
+import type { Request } from 'express';
+import type { z } from 'zod';
+import { ListQuery, type PageOf } from '../../../../common/schemas/index.js';
+import type { AuthUser } from '../auth/user.js';
+import { HttpError, NotFoundError, fromZod } from '../http-errors.js';
+import type { PageRequest, PageResult } from '../repos/sql.js';
+
+/** Validates a JSON body; a 400 names the first bad field. */
+export function parseBody<S extends z.ZodTypeAny>(schema: S, req: Request): z.output<S> {
+  const parsed = schema.safeParse(req.body ?? {});
+  if (!parsed.success) throw fromZod(parsed.error);
+  return parsed.data;
+}
+
+export function parseQuery<S extends z.ZodTypeAny>(schema: S, req: Request): z.output<S> {
+  const parsed = schema.safeParse(req.query);
+  if (!parsed.success) throw fromZod(parsed.error);
+  return parsed.data;
+}
+
+/** `:id` as a positive integer; anything else cannot name an object, hence 404. */
+export function idParam(req: Request, name = 'id'): number {
+  const raw = req.params[name];
+  const id = typeof raw === 'string' && /^\d{1,10}$/.test(raw) ? Number(raw) : Number.NaN;
+  if (!Number.isSafeInteger(id) || id <= 0) throw new NotFoundError();
+  return id;
+}
+
+export function user(req: Request): AuthUser {
+  if (!req.user) throw new HttpError(401, 'authentication required');
+  return req.user;
+}
+
+export function requireSuper(req: Request): AuthUser {
+  const u = user(req);
+  if (!u.isSuperuser) throw new HttpError(403, 'superuser only');
+  return u;
+}
+
+export function pageRequest(req: Request): PageRequest {
+  const q = parseQuery(ListQuery, req);
+  return { page: q.page, pageSize: q.page_size, q: q.q };
+}
+
+/** `{count, next, previous, results}` with relative links that keep the other query parameters. */
+export function pageOf<T, O>(req: Request, page: PageRequest, result: PageResult<T>, map: (row: T) => O): PageOf<O> {
+  const link = (n: number) => {
+    const params = new URLSearchParams(Object.entries(req.query).filter((e): e is [string, string] => typeof e[1] === 'string'));
+    params.set('page', String(n));
+    return `${req.baseUrl}${req.path}?${params}`;
+  };
+  const last = Math.max(1, Math.ceil(result.count / page.pageSize));
+  return {
+    count: result.count,
+    next: page.page < last ? link(page.page + 1) : null,
+    previous: page.page > 1 ? link(Math.min(page.page - 1, last)) : null,
+    results: result.rows.map(map),
+  };
+}
+
+/** 404 unless found. */
+export function found<T>(value: T | null | undefined): T {
+  if (value === null || value === undefined) throw new NotFoundError();
+  return value;
+}

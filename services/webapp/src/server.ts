@@ -1,0 +1,51 @@
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { createApp } from './app.js';
+import { migrate } from './db/migrations.js';
+import type { AppDeps } from './deps.js';
+
+/** The HTTP server: migrations, then listen; stop closes connections within a deadline and ends the pool. */
+export class WebappServer {
+  private server: Server | null = null;
+  private stopping: Promise<void> | null = null;
+  readonly counters = { started: 0 };
+
+  constructor(private readonly deps: AppDeps) {}
+
+  async start(): Promise<AddressInfo> {
+    if (this.server) return this.server.address() as AddressInfo;
+    const result = await migrate(this.deps.pool);
+    if (result.applied.length) this.deps.logger.info({ applied: result.applied }, 'database migrated');
+    const app = await createApp(this.deps);
+    const { listen, port } = this.deps.config.web;
+    this.server = await new Promise<Server>((resolve, reject) => {
+      const s = app.listen(port, listen, (err?: Error) => (err ? reject(err) : resolve(s)));
+    });
+    this.counters.started++;
+    const address = this.server.address() as AddressInfo;
+    this.deps.logger.info({ listen: address.address, port: address.port }, 'numeter-webapp listening');
+    return address;
+  }
+
+  stop(deadlineMs = 10_000): Promise<void> {
+    this.stopping ??= (async () => {
+      const server = this.server;
+      if (server) {
+        await new Promise<void>((resolve) => {
+          const timer = setTimeout(() => {
+            server.closeAllConnections();
+            resolve();
+          }, deadlineMs);
+          timer.unref();
+          server.close(() => {
+            clearTimeout(timer);
+            resolve();
+          });
+          server.closeIdleConnections();
+        });
+      }
+      await this.deps.pool.end();
+    })();
+    return this.stopping;
+  }
+}

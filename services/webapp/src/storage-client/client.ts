@@ -1,0 +1,112 @@
+import type { z } from 'zod';
+import {
+  DataResponse,
+  ErrorResponse,
+  HostsResponse,
+  LegacyHostInfo,
+  LegacyPluginInfo,
+  ListResponse,
+  type Resolution,
+} from '../../../../common/schemas/index.js';
+import type { Storage } from '../repos/index.js';
+import { StorageNotFoundError, StorageRequestError, StorageUnavailableError } from './errors.js';
+
+export interface DataQuery {
+  res?: Resolution;
+  from?: number;
+  until?: number;
+  maxDataPoints?: number;
+}
+
+/** Base URL of a storage, as the original: `protocol://address:port` + url prefix. */
+export function storageBaseUrl(storage: Pick<Storage, 'protocol' | 'address' | 'port' | 'urlPrefix'>): string {
+  const address = storage.address.includes(':') && !storage.address.startsWith('[') ? `[${storage.address}]` : storage.address;
+  return `${storage.protocol}://${address}:${storage.port}${storage.urlPrefix}`;
+}
+
+/**
+ * Typed client of one storage's REST API. Every request has a deadline; every response is
+ * validated with the `common/schemas` shapes, so a misbehaving storage is an error, not bad data.
+ */
+export class StorageClient {
+  readonly baseUrl: string;
+
+  constructor(
+    readonly storage: Storage,
+    private readonly timeoutMs: number,
+  ) {
+    this.baseUrl = storageBaseUrl(storage);
+  }
+
+  getHosts(): Promise<z.infer<typeof HostsResponse>> {
+    return this.get('/hosts', {}, HostsResponse);
+  }
+  getHostInfo(hostid: string): Promise<LegacyHostInfo> {
+    return this.get('/hinfo', { host: hostid }, LegacyHostInfo);
+  }
+  getPluginList(hostid: string): Promise<z.infer<typeof ListResponse>> {
+    return this.get('/list', { host: hostid }, ListResponse);
+  }
+  getPluginInfo(hostid: string, plugin: string): Promise<LegacyPluginInfo> {
+    return this.get('/info', { host: hostid, plugin }, LegacyPluginInfo);
+  }
+  getData(hostid: string, plugin: string, ds: readonly string[], query: DataQuery): Promise<DataResponse> {
+    const params: Record<string, string> = { host: hostid, plugin, ds: ds.join(',') };
+    if (query.from !== undefined) params.from = String(query.from);
+    if (query.until !== undefined) params.until = String(query.until);
+    if (query.from === undefined || query.res) params.res = query.res ?? 'Daily';
+    if (query.maxDataPoints !== undefined) params.maxDataPoints = String(query.maxDataPoints);
+    return this.get('/data', params, DataResponse);
+  }
+
+  private headers(): Record<string, string> {
+    const headers: Record<string, string> = { accept: 'application/json' };
+    if (this.storage.token) headers.authorization = `Bearer ${this.storage.token}`;
+    else if (this.storage.login) headers.authorization = `Basic ${Buffer.from(`${this.storage.login}:${this.storage.password}`).toString('base64')}`;
+    return headers;
+  }
+
+  private async get<S extends z.ZodTypeAny>(path: string, params: Record<string, string>, schema: S): Promise<z.output<S>> {
+    const url = `${this.baseUrl}${path}?${new URLSearchParams(params)}`;
+    const name = this.storage.name;
+    let response: Response;
+    let text: string;
+    try {
+      response = await fetch(url, { headers: this.headers(), signal: AbortSignal.timeout(this.timeoutMs), redirect: 'error' });
+      text = await response.text();
+    } catch (error) {
+      throw new StorageUnavailableError(`storage "${name}" unreachable: ${describeFetchError(error, this.timeoutMs)}`, name, { cause: error });
+    }
+    const body = parseJson(text);
+    if (response.status === 404 || response.status === 400) {
+      // Only the storage's own JSON errors count as answers; an HTML 404 means a wrong address or prefix.
+      const parsed = ErrorResponse.safeParse(body);
+      if (!parsed.success) throw new StorageUnavailableError(`storage "${name}" is not a storage API at ${this.baseUrl}: HTTP ${response.status} on ${path}`, name);
+      if (response.status === 404) throw new StorageNotFoundError(`storage "${name}": ${parsed.data.error}`, name);
+      throw new StorageRequestError(`storage "${name}" rejected the request: ${parsed.data.error}`, name, parsed.data.parameter);
+    }
+    if (!response.ok) throw new StorageUnavailableError(`storage "${name}" failed: HTTP ${response.status} on ${path}`, name);
+    const parsed = schema.safeParse(body);
+    if (!parsed.success) {
+      const issue = parsed.error.issues[0];
+      throw new StorageUnavailableError(`storage "${name}" sent an invalid ${path} response: ${issue?.path.join('.') || '(body)'}: ${issue?.message ?? 'not JSON'}`, name, {
+        cause: parsed.error,
+      });
+    }
+    return parsed.data;
+  }
+}
+
+function parseJson(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+}
+
+function describeFetchError(error: unknown, timeoutMs: number): string {
+  const e = error as Error & { cause?: { code?: string; message?: string } };
+  if (e.name === 'TimeoutError' || e.name === 'AbortError') return `no answer within ${timeoutMs} ms`;
+  return e.cause?.message ?? e.cause?.code ?? e.message;
+}

@@ -1,0 +1,48 @@
+/** What can go wrong asking a storage; pages render these per graph, REST maps them to a status. */
+export class StorageError extends Error {
+  constructor(
+    message: string,
+    readonly storageName: string,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+    this.name = 'StorageError';
+  }
+}
+
+/** Refused, timed out, 5xx, or a body that does not match the storage API shapes. */
+export class StorageUnavailableError extends StorageError {
+  constructor(message: string, storageName: string, options?: { cause?: unknown }) {
+    super(message, storageName, options);
+    this.name = 'StorageUnavailableError';
+  }
+}
+
+/** The storage answered 404: it does not have this host or plugin. */
+export class StorageNotFoundError extends StorageError {
+  constructor(message: string, storageName: string, options?: { cause?: unknown }) {
+    super(message, storageName, options);
+    this.name = 'StorageNotFoundError';
+  }
+}
+
+/** The storage answered 400 (`parameter` names the bad query parameter). */
+export class StorageRequestError extends StorageError {
+  constructor(
+    message: string,
+    storageName: string,
+    readonly parameter?: string,
+    options?: { cause?: unknown },
+  ) {
+    super(message, storageName, options);
+    this.name = 'StorageRequestError';
+  }
+}
+
+/** No configured storage has this host. */
+export class HostNotOnAnyStorageError extends StorageError {
+  constructor(hostid: string) {
+    super(`host "${hostid}" is not on any storage`, '');
+    this.name = 'HostNotOnAnyStorageError';
+  }
+}

@@ -1,0 +1,268 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import request from 'supertest';
+import { ViewExtendedData } from '../../../common/schemas/index.js';
+import { populate } from '../src/populate.js';
+import type { Host } from '../src/repos/index.js';
+import { type FixtureStorage, TS_START, type TestEnv, addStorage, addUser, closedPort, createTestEnv, fixtureValue, loginAgent, startFixtureStorage } from './helpers.js';
+
+type Agent = Awaited<ReturnType<typeof loginAgent>>;
+
+describe('REST API permissions and shapes', () => {
+  let t: TestEnv;
+  let storage: FixtureStorage;
+  let root: Agent, alice: Agent, bob: Agent, carol: Agent;
+  let web1: Host, db1: Host;
+  let groupA: number, groupB: number;
+  const src = async (host: Host, plugin: string, ds: string) => {
+    const p = (await t.deps.repos.plugins.forHost(host.id)).find((x) => x.name === plugin)!;
+    return (await t.deps.repos.sources.forPlugin(p.id)).find((s) => s.name === ds)!.id;
+  };
+
+  before(async () => {
+    t = await createTestEnv();
+    storage = await startFixtureStorage();
+    const storageId = await addStorage(t.deps, 'main', storage.port);
+    groupA = await t.deps.repos.groups.create('A');
+    groupB = await t.deps.repos.groups.create('B');
+    web1 = (await t.deps.repos.hosts.upsert('web1.example', 'web1', storageId, groupA)).host;
+    db1 = (await t.deps.repos.hosts.upsert('db1.example', 'db1', storageId, groupB)).host;
+    const report = await populate(t.deps);
+    assert.deepEqual(report.failures, []);
+    await addUser(t.deps, 'root', 'root-password', { superuser: true });
+    await addUser(t.deps, 'alice', 'alice-password', { groups: [groupA] });
+    await addUser(t.deps, 'bob', 'bob-password', { groups: [groupB] });
+    await addUser(t.deps, 'carol', 'carol-password');
+    [root, alice, bob, carol] = await Promise.all([
+      loginAgent(t.app, 'root', 'root-password'),
+      loginAgent(t.app, 'alice', 'alice-password'),
+      loginAgent(t.app, 'bob', 'bob-password'),
+      loginAgent(t.app, 'carol', 'carol-password'),
+    ]);
+  });
+  after(async () => {
+    await storage.close();
+    await t.drop();
+  });
+
+  it('answers 401 to anonymous requests on every endpoint', async () => {
+    for (const path of ['/rest/', '/rest/hosts/', '/rest/hosts/1/', '/rest/views/1/extended_data/', '/rest/storages/', '/rest/skeletons/', '/wide-storage/list?host=web1.example'])
+      await request(t.app).get(path).expect(401);
+    await request(t.app).post('/rest/views/').send({ name: 'x' }).expect(403); // no CSRF token → refused before anything
+  });
+
+  it('lists only the hosts of the user’s groups; foreign hosts are 404, admin actions 403', async () => {
+    const names = async (a: Agent) => (await a.agent.get('/rest/hosts/').expect(200)).body.results.map((h: { name: string }) => h.name);
+    assert.deepEqual(await names(root), ['web1', 'db1']);
+    assert.deepEqual(await names(alice), ['web1']);
+    assert.deepEqual(await names(bob), ['db1']);
+    assert.deepEqual(await names(carol), []);
+    const h = await alice.agent.get(`/rest/hosts/${web1.id}/`).expect(200);
+    assert.deepEqual(h.body, { id: web1.id, hostid: 'web1.example', name: 'web1', storage: web1.storageId, group: groupA, url: `/rest/hosts/${web1.id}/` });
+    await alice.agent.get(`/rest/hosts/${db1.id}/`).expect(404);
+    await alice.agent.get('/rest/hosts/999999/').expect(404);
+    await alice.agent.get('/rest/hosts/abc/').expect(404);
+    await alice.agent.patch(`/rest/hosts/${web1.id}/`).set('X-CSRF-Token', alice.csrf).send({ name: 'x' }).expect(403);
+    await alice.agent.patch(`/rest/hosts/${db1.id}/`).set('X-CSRF-Token', alice.csrf).send({ name: 'x' }).expect(404);
+    await alice.agent.delete(`/rest/hosts/${db1.id}/`).set('X-CSRF-Token', alice.csrf).expect(404);
+    await root.agent.patch(`/rest/hosts/${web1.id}/`).set('X-CSRF-Token', root.csrf).send({ name: 'web1' }).expect(200);
+  });
+
+  it('keeps storages and groups to superusers', async () => {
+    for (const path of ['/rest/storages/', '/rest/groups/', `/rest/groups/${groupA}/`]) {
+      await alice.agent.get(path).expect(403);
+      await root.agent.get(path).expect(200);
+    }
+    await alice.agent.post('/rest/storages/').set('X-CSRF-Token', alice.csrf).send({ name: 's', address: '127.0.0.1' }).expect(403);
+    const s = await root.agent.get('/rest/storages/').expect(200);
+    assert.equal(s.body.results[0].has_password, false);
+    assert.ok(!('password' in s.body.results[0]) && !('token' in s.body.results[0]));
+  });
+
+  it('names the bad field in validation errors', async () => {
+    const bad = await root.agent.post('/rest/storages/').set('X-CSRF-Token', root.csrf).send({ name: 's2', address: '127.0.0.1', port: 'eighty' }).expect(400);
+    assert.equal(bad.body.field, 'port');
+    const unknown = await root.agent.post('/rest/storages/').set('X-CSRF-Token', root.csrf).send({ name: 's2', address: '127.0.0.1', colour: 'red' }).expect(400);
+    assert.equal(unknown.body.field, 'colour');
+    const url = await root.agent.post('/rest/storages/').set('X-CSRF-Token', root.csrf).send({ name: 's2', address: 'a/b@evil' }).expect(400);
+    assert.equal(url.body.field, 'address');
+    const skel = await root.agent.post('/rest/skeletons/').set('X-CSRF-Token', root.csrf).send({ name: 'bad', plugin_pattern: '(' }).expect(400);
+    assert.equal(skel.body.field, 'plugin_pattern');
+    const res = await alice.agent.get(`/rest/hosts/${web1.id}/plugin_extended_data/?plugin=load&res=Hourlyish`).expect(400);
+    assert.equal(res.body.field, 'res');
+    const page = await alice.agent.get('/rest/hosts/?page=0').expect(400);
+    assert.equal(page.body.field, 'page');
+    const dup = await root.agent.post('/rest/groups/').set('X-CSRF-Token', root.csrf).send({ name: 'A' }).expect(409);
+    assert.match(dup.body.error, /already exists/);
+  });
+
+  it('paginates and searches', async () => {
+    const all = await root.agent.get('/rest/sources/?page_size=100').expect(200);
+    assert.equal(all.body.count, 10); // 5 sources per host (load, cpu user/system, if_eth0 down/up)
+    const p2 = await root.agent.get('/rest/sources/?page_size=3&page=2').expect(200);
+    assert.equal(p2.body.count, 10);
+    assert.equal(p2.body.results.length, 3);
+    assert.equal(p2.body.next, '/rest/sources/?page_size=3&page=3');
+    assert.equal(p2.body.previous, '/rest/sources/?page_size=3&page=1');
+    const last = await root.agent.get('/rest/sources/?page_size=3&page=4').expect(200);
+    assert.equal(last.body.results.length, 1);
+    assert.equal(last.body.next, null);
+    const q = await root.agent.get('/rest/plugins/?q=eth').expect(200);
+    assert.deepEqual(q.body.results.map((p: { name: string }) => p.name), ['if_eth0', 'if_eth0']);
+    const qa = await alice.agent.get('/rest/plugins/?q=eth').expect(200);
+    assert.equal(qa.body.count, 1);
+    const like = await root.agent.get('/rest/hosts/?q=%25').expect(200);
+    assert.equal(like.body.count, 0, '% is searched literally');
+  });
+
+  it('scopes plugins and sources through their host', async () => {
+    const pa = await alice.agent.get('/rest/plugins/?page_size=100').expect(200);
+    assert.ok(pa.body.results.every((p: { host: number }) => p.host === web1.id));
+    const foreign = await src(db1, 'load', 'load');
+    await alice.agent.get(`/rest/sources/${foreign}/`).expect(404);
+    const mine = await alice.agent.get(`/rest/sources/${await src(web1, 'load', 'load')}/`).expect(200);
+    assert.equal(mine.body.text, 'web1 - load - load');
+    await alice.agent.post('/rest/plugins/').set('X-CSRF-Token', alice.csrf).send({ name: 'x' }).expect(403);
+  });
+
+  it('shares views with users and groups; foreign views are 404', async () => {
+    const load = await src(web1, 'load', 'load');
+    const created = await alice.agent
+      .post('/rest/views/')
+      .set('X-CSRF-Token', alice.csrf)
+      .send({ name: 'my load', sources: [load, await src(web1, 'cpu', 'user')], right_axis: [load] })
+      .expect(201);
+    assert.deepEqual(created.body.right_axis, [load]);
+    assert.ok(created.body.users.includes(created.body.users[0]));
+    const id = created.body.id;
+    await bob.agent.get(`/rest/views/${id}/`).expect(404);
+    await bob.agent.get(`/rest/views/${id}/extended_data/`).expect(404);
+    const notMine = await alice.agent.post('/rest/views/').set('X-CSRF-Token', alice.csrf).send({ name: 'x', sources: [load, await src(db1, 'load', 'load')] }).expect(400);
+    assert.equal(notMine.body.field, 'sources.1');
+    const badAxis = await alice.agent.post('/rest/views/').set('X-CSRF-Token', alice.csrf).send({ name: 'x', sources: [], right_axis: [load] }).expect(400);
+    assert.equal(badAxis.body.field, 'right_axis.0');
+    await alice.agent.patch(`/rest/views/${id}/`).set('X-CSRF-Token', alice.csrf).send({ groups: [groupB] }).expect(200);
+    await bob.agent.get(`/rest/views/${id}/`).expect(200);
+    await carol.agent.get(`/rest/views/${id}/`).expect(404);
+    await carol.agent.delete(`/rest/views/${id}/`).set('X-CSRF-Token', carol.csrf).expect(404);
+  });
+
+  it('has a default dashboard per host, shared with the host’s group', async () => {
+    const mine = await alice.agent.get('/rest/multiviews/').expect(200);
+    assert.deepEqual(mine.body.results.map((m: { name: string }) => m.name), ['web1 (web1.example)']);
+    assert.equal(mine.body.results[0].views.length, 3);
+    const all = await root.agent.get('/rest/multiviews/').expect(200);
+    const foreign = all.body.results.find((m: { name: string }) => m.name.startsWith('db1')).id;
+    await alice.agent.get(`/rest/multiviews/${foreign}/`).expect(404);
+  });
+
+  it('serves extended data in the original shapes, only for visible objects', async () => {
+    const p = await alice.agent.get(`/rest/hosts/${web1.id}/plugin_extended_data/?plugin=cpu&res=Daily`).expect(200);
+    assert.equal(p.body.name, 'cpu');
+    assert.equal(p.body.datas.TS_start, TS_START);
+    assert.deepEqual(p.body.datas.DATAS.user, [0, 1, 2, 3].map((i) => fixtureValue('web1.example', 'user', i)));
+    assert.equal(p.body.infos.Title, 'CPU usage');
+    await alice.agent.get(`/rest/hosts/${db1.id}/plugin_extended_data/?plugin=cpu`).expect(404);
+    const unknownPlugin = await alice.agent.get(`/rest/hosts/${web1.id}/plugin_extended_data/?plugin=nope`).expect(404);
+    assert.equal(unknownPlugin.body.storage, 'main');
+
+    const s = await alice.agent.get(`/rest/sources/${await src(web1, 'load', 'load')}/extended_data/?res=Weekly`).expect(200);
+    assert.equal(s.body.colors, '#00FF00');
+    assert.equal(s.body.datas.TS_step, 300);
+    assert.deepEqual(Object.keys(s.body.infos.Infos), ['load']);
+    await alice.agent.get(`/rest/sources/${await src(db1, 'load', 'load')}/extended_data/`).expect(404);
+
+    // a view mixing both hosts, shared with alice: she gets her host's series only
+    const mixed = await root.agent
+      .post('/rest/views/')
+      .set('X-CSRF-Token', root.csrf)
+      .send({ name: 'mixed', sources: [await src(db1, 'load', 'load'), await src(web1, 'load', 'load')], groups: [groupA] })
+      .expect(201);
+    const v = await alice.agent.get(`/rest/views/${mixed.body.id}/extended_data/?res=Daily`).expect(200);
+    ViewExtendedData.parse(v.body);
+    assert.deepEqual(Object.keys(v.body.datas.DATAS), ['web1 - load - load']);
+    assert.equal(v.body.errors['db1 - load - load'], 'not permitted');
+    const all = await root.agent.get(`/rest/views/${mixed.body.id}/extended_data/`).expect(200);
+    assert.deepEqual(Object.keys(all.body.datas.DATAS), ['db1 - load - load', 'web1 - load - load']);
+  });
+
+  it('creates plugins and sources from the storage for visible hosts', async () => {
+    await alice.agent.post(`/rest/hosts/${db1.id}/create_plugins/`).set('X-CSRF-Token', alice.csrf).send({}).expect(404);
+    await alice.agent.post(`/rest/hosts/${web1.id}/create_plugins/`).set('X-CSRF-Token', alice.csrf).send({}).expect(204); // all exist already
+    const cpu = (await t.deps.repos.plugins.forHost(web1.id)).find((p) => p.name === 'cpu')!;
+    await t.deps.repos.sources.delete(await src(web1, 'cpu', 'system'));
+    const created = await alice.agent.post(`/rest/plugins/${cpu.id}/create_sources/`).set('X-CSRF-Token', alice.csrf).send({ sources: [] }).expect(201);
+    assert.deepEqual(created.body.map((s: { name: string }) => s.name), ['system']);
+  });
+
+  it('proxies the storage API through /wide-storage for visible hosts only', async () => {
+    const hosts = await alice.agent.get('/wide-storage/hosts').expect(200);
+    assert.deepEqual(Object.keys(hosts.body), ['web1.example']);
+    const list = await alice.agent.get('/wide-storage/list?host=web1.example').expect(200);
+    assert.deepEqual(Object.keys(list.body).sort(), ['cpu', 'if_eth0', 'load']);
+    await alice.agent.get('/wide-storage/list?host=db1.example').expect(404);
+    await alice.agent.get('/wide-storage/list?host=unknown.example').expect(404);
+    const info = await alice.agent.get('/wide-storage/info?host=web1.example&plugin=cpu').expect(200);
+    assert.deepEqual(info.body.sort(), ['system', 'user']);
+    const data = await alice.agent.get('/wide-storage/data?host=web1.example&plugin=if_eth0&ds=down,up&res=Daily').expect(200);
+    assert.deepEqual(Object.keys(data.body.DATAS), ['down', 'up']);
+    await bob.agent.get('/wide-storage/data?host=web1.example&plugin=if_eth0&ds=down&res=Daily').expect(404);
+    const missing = await alice.agent.get('/wide-storage/list').expect(400);
+    assert.equal(missing.body.field, 'host');
+  });
+
+  it('degrades one unreachable storage to a 503 naming it, and keeps views of other storages working', async () => {
+    const deadId = await addStorage(t.deps, 'dead', await closedPort());
+    const lost = (await t.deps.repos.hosts.upsert('lost.example', 'lost', deadId, groupA)).host;
+    const plugin = (await t.deps.repos.plugins.ensure(lost.id, ['load']))[0];
+    const [source] = await t.deps.repos.sources.ensure(plugin.id, ['load']);
+    const r = await alice.agent.get(`/rest/hosts/${lost.id}/plugin_extended_data/?plugin=load`).expect(503);
+    assert.equal(r.body.storage, 'dead');
+    assert.match(r.body.error, /storage "dead" unreachable/);
+    const view = await alice.agent
+      .post('/rest/views/')
+      .set('X-CSRF-Token', alice.csrf)
+      .send({ name: 'half', sources: [source.id, await src(web1, 'load', 'load')] })
+      .expect(201);
+    const v = await alice.agent.get(`/rest/views/${view.body.id}/extended_data/`).expect(200);
+    assert.deepEqual(Object.keys(v.body.datas.DATAS), ['web1 - load - load']);
+    assert.match(v.body.errors['lost - load - load'], /unreachable/);
+  });
+
+  it('lets users see themselves and their group mates, and change only their own password', async () => {
+    const users = await alice.agent.get('/rest/users/').expect(200);
+    assert.deepEqual(users.body.results.map((u: { username: string }) => u.username), ['alice']);
+    const bobId = (await t.deps.repos.users.byUsername('bob'))!.id;
+    const aliceId = (await t.deps.repos.users.byUsername('alice'))!.id;
+    await alice.agent.get(`/rest/users/${bobId}/`).expect(404);
+    await alice.agent.post('/rest/users/').set('X-CSRF-Token', alice.csrf).send({ username: 'eve', password: 'password1' }).expect(403);
+    await alice.agent.patch(`/rest/users/${aliceId}/`).set('X-CSRF-Token', alice.csrf).send({ is_superuser: true }).expect(403);
+    await alice.agent.post(`/rest/users/${aliceId}/set_password/`).set('X-CSRF-Token', alice.csrf).send({ password: 'short' }).expect(400);
+    await alice.agent.post(`/rest/users/${aliceId}/set_password/`).set('X-CSRF-Token', alice.csrf).send({ password: 'new-alice-password' }).expect(200);
+    await loginAgent(t.app, 'alice', 'new-alice-password');
+    const created = await root.agent.post('/rest/users/').set('X-CSRF-Token', root.csrf).send({ username: 'dave', password: 'dave-password', groups: [groupA] }).expect(201);
+    assert.deepEqual(created.body.groups, [groupA]);
+    const supers = await root.agent.get('/rest/superusers/').expect(200);
+    assert.deepEqual(supers.body.results.map((u: { username: string }) => u.username), ['root']);
+  });
+
+  it('creates a view from a skeleton over visible hosts', async () => {
+    const skeletons = await alice.agent.get('/rest/skeletons/?q=network').expect(200);
+    const network = skeletons.body.results[0];
+    await alice.agent.post(`/rest/skeletons/${network.id}/create_view/`).set('X-CSRF-Token', alice.csrf).send({ hosts: [db1.id] }).expect(400);
+    const v = await alice.agent.post(`/rest/skeletons/${network.id}/create_view/`).set('X-CSRF-Token', alice.csrf).send({ hosts: [web1.id] }).expect(201);
+    assert.equal(v.body.sources.length, 2);
+    await alice.agent.get(`/rest/views/${v.body.id}/`).expect(200);
+    await alice.agent.post('/rest/skeletons/').set('X-CSRF-Token', alice.csrf).send({ name: 'x', plugin_pattern: 'x' }).expect(403);
+  });
+
+  it('keeps events to the hosts a user can see', async () => {
+    const e = await alice.agent.post('/rest/events/').set('X-CSRF-Token', alice.csrf).send({ name: 'deploy', short_text: 'v2', date: '2026-01-02T03:04:05Z', hosts: [web1.id] }).expect(201);
+    assert.equal(e.body.date, '2026-01-02T03:04:05.000Z');
+    await bob.agent.get(`/rest/events/${e.body.id}/`).expect(404);
+    const foreign = await bob.agent.post('/rest/events/').set('X-CSRF-Token', bob.csrf).send({ name: 'x', hosts: [web1.id] }).expect(400);
+    assert.equal(foreign.body.field, 'hosts.0');
+    assert.equal((await bob.agent.get('/rest/events/').expect(200)).body.count, 0);
+    assert.equal((await alice.agent.get('/rest/events/').expect(200)).body.count, 1);
+  });
+});
