@@ -10,7 +10,7 @@
  * size against its limit, and a check that every point is in its file.
  *
  * Env: BENCH_HOSTS (200), BENCH_PLUGINS (10), BENCH_VALUES (5), BENCH_MINUTES (30),
- * BENCH_PREFETCH (200), BENCH_MAX_POINTS (100000), BENCH_FLUSH_POINTS (20000).
+ * BENCH_PREFETCH (2000), BENCH_MAX_POINTS (200000), BENCH_FLUSH_POINTS (100000), BENCH_DIR (os.tmpdir()).
  */
 import { execFileSync, fork } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -32,9 +32,9 @@ const HOSTS = env('BENCH_HOSTS', 200);
 const PLUGINS = env('BENCH_PLUGINS', 10);
 const VALUES = env('BENCH_VALUES', 5);
 const MINUTES = env('BENCH_MINUTES', 30);
-const PREFETCH = env('BENCH_PREFETCH', 200);
-const MAX_POINTS = env('BENCH_MAX_POINTS', 100_000);
-const FLUSH_POINTS = env('BENCH_FLUSH_POINTS', 20_000);
+const PREFETCH = env('BENCH_PREFETCH', 2000);
+const MAX_POINTS = env('BENCH_MAX_POINTS', 200_000);
+const FLUSH_POINTS = env('BENCH_FLUSH_POINTS', 100_000);
 const SENT_HEADER = 'x-bench-sent-ms';
 
 const nowSec = Math.floor(Date.now() / 1000);
@@ -55,14 +55,14 @@ function message(h: number, m: number): DataMessage {
 }
 
 /** The child: publishes every message with confirms, a window of them in flight. */
-async function publisherMain(url: string): Promise<void> {
+async function publisherMain(url: string, fromMinute: number, toMinute: number): Promise<void> {
   const publisher = new BusPublisher({ url });
   await publisher.start();
   await publisher.whenConnected();
   const window = 500;
   const inFlight = new Set<Promise<void>>();
   process.send?.({ started: Date.now() });
-  for (let m = 0; m < MINUTES; m++) {
+  for (let m = fromMinute; m < toMinute; m++) {
     for (let h = 0; h < HOSTS; h++) {
       const msg = message(h, m);
       const sent = publisher.publishRaw(msg.hostId, encodeMessage(msg), { headers: { [SENT_HEADER]: Date.now() } });
@@ -85,7 +85,7 @@ async function main(): Promise<void> {
   execFileSync('rabbitmqctl', ['-q', 'add_vhost', vhost]);
   execFileSync('rabbitmqctl', ['-q', 'set_permissions', '-p', vhost, 'guest', '.*', '.*', '.*']);
   const url = `amqp://guest:guest@127.0.0.1:5672/${encodeURIComponent(vhost)}`;
-  const dir = mkdtempSync(join(tmpdir(), 'numeter-bench-ingest-'));
+  const dir = mkdtempSync(join(process.env.BENCH_DIR ?? tmpdir(), 'numeter-bench-ingest-'));
   const prefix = `${vhost}:`;
   const config = StorageConfigSchema.parse({
     global: { storage_name: 'bench', wsp_path: join(dir, 'wsp'), redis_key_prefix: prefix, log_level: 'error', host_list_file: join(dir, 'none') },
@@ -113,27 +113,42 @@ async function main(): Promise<void> {
   try {
     await service.start();
     await service.waitUntilConsuming();
-    let firstPublish = 0;
+    const phase = async (fromMinute: number, toMinute: number) => {
+      const target = acked + HOSTS * (toMinute - fromMinute);
+      const cpuBefore = process.cpuUsage();
+      latencies.length = 0;
+      let firstPublish = 0;
+      let publishedAll = 0;
+      const child = fork(fileURLToPath(import.meta.url), ['--publisher', url, String(fromMinute), String(toMinute)], { execArgv: ['--import', 'tsx'] });
+      child.on('message', (msg: { started?: number; published?: number }) => {
+        if (msg.started) firstPublish = msg.started;
+        if (msg.published) publishedAll = msg.published;
+      });
+      const childExit = new Promise<number | null>((resolve) => child.on('exit', resolve));
+      while (acked < target) {
+        await new Promise((r) => setTimeout(r, 10));
+        const cache = service.stats().cache;
+        peakCache = Math.max(peakCache, cache.pendingPoints + cache.writingPoints);
+        peakRss = Math.max(peakRss, process.memoryUsage().rss);
+      }
+      if ((await childExit) !== 0) throw new Error('the publisher failed');
+      const seconds = (lastAck - firstPublish) / 1000;
+      const cpu = process.cpuUsage(cpuBefore);
+      const cpuShare = (cpu.user + cpu.system) / 1e6 / seconds;
+      const points = HOSTS * (toMinute - fromMinute) * PLUGINS * VALUES;
+      latencies.sort((a, b) => a - b);
+      return { seconds, points, messages: HOSTS * (toMinute - fromMinute), publishSeconds: (publishedAll - firstPublish) / 1000, p50: percentile(latencies, 50), p99: percentile(latencies, 99), cpuShare };
+    };
     let peakCache = 0;
     let peakRss = 0;
-    const child = fork(fileURLToPath(import.meta.url), ['--publisher', url], { execArgv: ['--import', 'tsx'] });
-    let publishedAll = 0;
-    child.on('message', (msg: { started?: number; published?: number }) => {
-      if (msg.started) firstPublish = msg.started;
-      if (msg.published) publishedAll = msg.published;
-    });
-    const childExit = new Promise<number | null>((resolve) => child.on('exit', resolve));
-    while (acked < expectedMessages) {
-      await new Promise((r) => setTimeout(r, 10));
-      peakCache = Math.max(peakCache, service.stats().cache.pendingPoints + service.stats().cache.writingPoints);
-      peakRss = Math.max(peakRss, process.memoryUsage().rss);
-    }
-    if ((await childExit) !== 0) throw new Error('the publisher failed');
-    const seconds = (lastAck - firstPublish) / 1000;
-    const ingestRate = expectedPoints / seconds;
-    latencies.sort((a, b) => a - b);
+    const cold = await phase(0, 1);
+    const sustained = await phase(1, MINUTES);
+    const ingestRate = sustained.points / sustained.seconds;
     const writer = service.stats().writer;
     if (process.env.BENCH_DEBUG) console.log(JSON.stringify(service.stats()));
+    const flushes = (await service.metrics.registry.getSingleMetric('numeter_storage_write_seconds')?.get())?.values ?? [];
+    const flushSum = flushes.find((x) => (x as { metricName?: string }).metricName?.endsWith('_sum'))?.value ?? 0;
+    const flushCount = flushes.find((x) => (x as { metricName?: string }).metricName?.endsWith('_count'))?.value ?? 0;
     await service.stop();
 
     // Nothing lost: every series holds every minute.
@@ -167,19 +182,19 @@ async function main(): Promise<void> {
     reference.close();
 
     const fmt = (n: number) => Math.round(n).toLocaleString('en-US');
-    console.log(`workload: ${HOSTS} hosts × ${PLUGINS} plugins × ${VALUES} values × ${MINUTES} minutes = ${fmt(expectedPoints)} points in ${fmt(expectedMessages)} messages`);
+    console.log(`workload: ${HOSTS} hosts × ${PLUGINS} plugins × ${VALUES} values × ${MINUTES} minutes = ${fmt(expectedPoints)} points in ${fmt(expectedMessages)} messages of ${PLUGINS * VALUES} points`);
     console.log(`settings: prefetch ${PREFETCH}, cache max ${fmt(MAX_POINTS)} points, flush at ${fmt(FLUSH_POINTS)} points or 100 ms`);
-    console.log(`ingest: ${fmt(ingestRate)} points/s, ${fmt(expectedMessages / seconds)} messages/s (${seconds.toFixed(2)} s first publish → last ack)`);
-    console.log(`publisher: all confirmed after ${((publishedAll - firstPublish) / 1000).toFixed(2)} s`);
-    const flushes = (await service.metrics.registry.getSingleMetric('numeter_storage_write_seconds')?.get())?.values ?? [];
-    const sum = flushes.find((x) => x.metricName?.endsWith('_sum'))?.value ?? 0;
-    const count = flushes.find((x) => x.metricName?.endsWith('_count'))?.value ?? 0;
-    console.log(`flushes: ${count}, ${sum.toFixed(2)} s in total (${((sum / Math.max(count, 1)) * 1000).toFixed(1)} ms each)`);
-    console.log(`publish-to-file latency: p50 ${percentile(latencies, 50)} ms, p99 ${percentile(latencies, 99)} ms`);
+    console.log(`cold (minute 0, creates ${fmt(writer.filesCreated)} files): ${fmt(cold.points / cold.seconds)} points/s, ${cold.seconds.toFixed(2)} s`);
+    console.log(`sustained (minutes 1..${MINUTES - 1}, existing files): ${fmt(ingestRate)} points/s, ${fmt(sustained.messages / sustained.seconds)} messages/s (${sustained.seconds.toFixed(2)} s first publish → last ack; publisher confirmed all after ${sustained.publishSeconds.toFixed(2)} s)`);
+    console.log(
+      `storage process CPU during the sustained phase: ${(sustained.cpuShare * 100).toFixed(0)} % of one core = ${fmt(ingestRate / sustained.cpuShare)} points per CPU-second`,
+    );
+    console.log(`sustained publish-to-file latency: p50 ${sustained.p50} ms, p99 ${sustained.p99} ms`);
+    console.log(`flushes: ${flushCount}, ${((flushSum / Math.max(flushCount, 1)) * 1000).toFixed(0)} ms each on average`);
     console.log(`reference (WhisperWriter.updateMany, ${MINUTES} points per call, same files): ${fmt(referenceRate)} points/s`);
-    console.log(`ratio ingest / reference: ${(ingestRate / referenceRate).toFixed(3)}`);
+    console.log(`ratio sustained ingest / reference: ${(ingestRate / referenceRate).toFixed(3)}`);
     console.log(`write cache peak: ${fmt(peakCache)} points (limit ${fmt(MAX_POINTS)}); process RSS peak ${fmt(peakRss / 2 ** 20)} MiB`);
-    console.log(`files created: ${fmt(writer.filesCreated)}; points missing: ${missing}${missing === 0 ? ' (nothing lost)' : ' (LOST DATA)'}`);
+    console.log(`points missing: ${missing}${missing === 0 ? ' (nothing lost)' : ' (LOST DATA)'}`);
     if (missing !== 0) process.exitCode = 1;
   } finally {
     await service.stop();
@@ -212,7 +227,7 @@ async function deletePrefix(prefix: string): Promise<void> {
 }
 
 if (process.argv[2] === '--publisher') {
-  publisherMain(process.argv[3]).then(
+  publisherMain(process.argv[3], Number(process.argv[4]), Number(process.argv[5])).then(
     () => process.exit(0),
     (error) => {
       console.error(error);

@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import amqp from 'amqplib';
-import { BusPublisher, EXCHANGE, declareExchange } from '../../common/bus/index.js';
+import { BusPublisher, declareExchange, EXCHANGE } from '../../common/bus/index.js';
 import type { DataMessage, Message } from '../../common/schemas/index.js';
 import { Forwarder } from '../../services/poller/src/forward/index.js';
 import { Spool } from '../../services/poller/src/spool/index.js';
@@ -83,7 +83,12 @@ export async function measureSpoolReplay(opts: SpoolReplayOptions): Promise<Spoo
  * `bodyBytes` on one ConfirmChannel, `window` unconfirmed at a time, to a durable queue:
  * what the broker and machine allow with no spool, no validation and no ordering.
  */
-export async function measureRawConfirmedPublish(opts: { records: number; amqpUrl: string; bodyBytes?: number; window?: number }): Promise<SpoolReplayResult> {
+export async function measureRawConfirmedPublish(opts: {
+  records: number;
+  amqpUrl: string;
+  bodyBytes?: number;
+  window?: number;
+}): Promise<SpoolReplayResult> {
   const queue = `numeter.bench.raw-publish.${randomBytes(4).toString('hex')}`;
   const connection = await amqp.connect(opts.amqpUrl);
   const channel = await connection.createConfirmChannel();
@@ -114,7 +119,9 @@ if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
   const amqpUrl = process.env.NUMETER_BENCH_AMQP_URL ?? 'amqp://guest:guest@127.0.0.1:5672/%2F';
   const result = await measureSpoolReplay({ polls: 1440, messagesPerPoll: 32, amqpUrl });
   const reference = await measureRawConfirmedPublish({ records: result.records, amqpUrl });
-  console.log(`spool replay: ${result.records} records (24 h backlog) in ${result.seconds.toFixed(2)} s = ${Math.round(result.recordsPerSecond)} records/s`);
+  console.log(
+    `spool replay: ${result.records} records (24 h backlog) in ${result.seconds.toFixed(2)} s = ${Math.round(result.recordsPerSecond)} records/s`,
+  );
   console.log(`reference, plain amqplib confirmed publish of as many: ${Math.round(reference.recordsPerSecond)} records/s`);
   console.log(`ratio spool replay / reference: ${(result.recordsPerSecond / reference.recordsPerSecond).toFixed(2)}`);
 }

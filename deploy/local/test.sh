@@ -13,7 +13,7 @@ echo "[test] building (tsc)"
 npx tsc -p tsconfig.json
 
 # Debian packages the suite uses as real peers.
-PEERS="python3-whisper munin-node munin-plugins-core netcat-openbsd snmpd snmp libvirt-clients chromium fonts-dejavu-core"
+PEERS="python3-whisper munin-node munin-plugins-core netcat-openbsd snmpd snmp libvirt-clients chromium fonts-dejavu-core iputils-ping"
 bash deploy/local/ensure-services.sh $PEERS
 
 mapfile -t FILES < <(find common services bench -name '*.test.ts' -not -path '*/node_modules/*' | sort)

@@ -89,7 +89,8 @@ export class BusConsumer {
     }
     const drained = Promise.allSettled([...this.inFlight]);
     const timedOut = await Promise.race([drained.then(() => false), sleep(deadlineMs).then(() => true)]);
-    if (timedOut) this.logger?.warn({ inFlight: this.inFlight.size }, 'stopping with handlers still running; the broker requeues their messages');
+    if (timedOut)
+      this.logger?.warn({ inFlight: this.inFlight.size }, 'stopping with handlers still running; the broker requeues their messages');
     const connection = this.connection;
     this.connection = undefined;
     if (this.session && !this.session.closed) {

@@ -25,3 +25,8 @@ export class MessageUnroutableError extends PublishError {
     super(message, options);
   }
 }
+
+/** publish() was given a message that fails the schema: a bug in the caller, never retried. */
+export class InvalidMessageError extends Error {
+  override name = 'InvalidMessageError';
+}

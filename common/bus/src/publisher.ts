@@ -1,9 +1,9 @@
-import type { ChannelModel, ConfirmChannel, Message as AmqpMessage, RecoveringChannelModel } from 'amqplib';
+import type { Message as AmqpMessage, ChannelModel, ConfirmChannel, RecoveringChannelModel } from 'amqplib';
 import type { Logger } from '../../logging/index.js';
-import { type Message, encodeMessage, messageId } from '../../schemas/index.js';
+import { describeIssues, encodeMessage, Message, type MessageInput, messageId } from '../../schemas/index.js';
 import { type BusOptions, forceReconnect, openRecoveringConnection, sleep } from './connection.js';
 import { declareExchange } from './declare.js';
-import { BrokerUnavailableError, MessageNackedError, MessageUnroutableError, type PublishError } from './errors.js';
+import { BrokerUnavailableError, InvalidMessageError, MessageNackedError, MessageUnroutableError, type PublishError } from './errors.js';
 import { CONTENT_TYPE, EXCHANGE, PUBLISH_ID_HEADER, routingKeyForHost } from './topology.js';
 
 export interface PublishProps {
@@ -82,11 +82,22 @@ export class BusPublisher {
     this.wakeConnectedWaiters();
   }
 
-  /** `body`, when given, must be encodeMessage(message) already (the spool stores it so). */
-  publish(message: Message, body?: Buffer): Promise<void> {
-    return this.publishRaw(routingKeyForHost(message.hostId), body ?? encodeMessage(message), {
-      messageId: messageId(message),
-      type: message.kind,
+  /**
+   * Validates `message` (applying schema defaults) and publishes it; an invalid one rejects
+   * with InvalidMessageError. With `body`, the caller vouches that it is the encoding of an
+   * already validated message (the spool's records are), and nothing is parsed again.
+   */
+  publish(message: MessageInput, body?: Buffer): Promise<void> {
+    let valid: Message;
+    if (body) valid = message as Message;
+    else {
+      const parsed = Message.safeParse(message);
+      if (!parsed.success) return Promise.reject(new InvalidMessageError(`invalid message: ${describeIssues(parsed.error.issues)}`));
+      valid = parsed.data;
+    }
+    return this.publishRaw(routingKeyForHost(valid.hostId), body ?? encodeMessage(valid), {
+      messageId: messageId(valid),
+      type: valid.kind,
     });
   }
 
@@ -168,7 +179,11 @@ export class BusPublisher {
     const entry = this.pending.get(publishId);
     if (!entry) return;
     const { replyCode, replyText, routingKey } = returned.fields as unknown as { replyCode: number; replyText: string; routingKey: string };
-    entry.returned = new MessageUnroutableError(`no queue is bound to routing key '${routingKey}' (${replyCode} ${replyText})`, replyCode, replyText);
+    entry.returned = new MessageUnroutableError(
+      `no queue is bound to routing key '${routingKey}' (${replyCode} ${replyText})`,
+      replyCode,
+      replyText,
+    );
   }
 
   private dropChannel(): void {

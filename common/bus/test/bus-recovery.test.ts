@@ -4,7 +4,7 @@ import { messageId } from '../../schemas/index.js';
 import { BusConsumer, BusPublisher, PublishError } from '../index.js';
 import { dataMessage } from './fixtures.js';
 import { TcpProxy } from './tcp-proxy.js';
-import { type TestVhost, createTestVhost, waitFor } from './vhost.js';
+import { createTestVhost, type TestVhost, waitFor } from './vhost.js';
 
 describe('bus: recovery after the broker connection is cut', () => {
   let vhost: TestVhost;

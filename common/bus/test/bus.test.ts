@@ -12,11 +12,12 @@ import {
   DEAD_REASON_HEADER,
   DEAD_ROUTING_KEY_HEADER,
   type Disposition,
+  InvalidMessageError,
   MessageUnroutableError,
   type QueueType,
 } from '../index.js';
 import { dataMessage } from './fixtures.js';
-import { type TestVhost, createTestVhost, waitFor } from './vhost.js';
+import { createTestVhost, type TestVhost, waitFor } from './vhost.js';
 
 const run = promisify(execFile);
 
@@ -102,6 +103,22 @@ describe('bus: publisher and consumer on a real broker', () => {
       assert.match(stdout, new RegExp(`${queue}\\s+${queueType}\\s+true`));
     });
   }
+
+  it('validates what it publishes: schema defaults applied, an invalid message refused', async () => {
+    const received: ConsumedMessage[] = [];
+    await consumer('validated', ['host-valid'], async (m) => {
+      received.push(m);
+      return { action: 'ack' };
+    });
+    const p = await publisher();
+    await p.publish({ v: 1, kind: 'host', hostId: 'host-valid', timestamp: 1_700_000_000, name: 'valid host' });
+    await assert.rejects(p.publish({ ...dataMessage('host-valid', 1), hostId: 'a/b' }), InvalidMessageError);
+    await waitFor(() => received.length === 1, 5000, 'the valid message');
+    const decoded = decodeMessage(received[0].body);
+    assert.ok(decoded.ok && decoded.message.kind === 'host');
+    assert.equal(decoded.message.description, '');
+    assert.equal(received[0].messageId, 'host-valid|@host|1700000000');
+  });
 
   it('rejects a mandatory publish no queue takes with MessageUnroutableError', async () => {
     const p = await publisher();

@@ -1,4 +1,4 @@
-import { type AddressInfo, type Server, type Socket, createServer, connect } from 'node:net';
+import { type AddressInfo, connect, createServer, type Server, type Socket } from 'node:net';
 
 /**
  * A TCP proxy a test can cut: while down, every proxied connection is destroyed and new

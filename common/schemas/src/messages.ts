@@ -123,4 +123,6 @@ export type DataMessage = z.infer<typeof DataMessage>;
 
 export const Message = z.discriminatedUnion('kind', [HostInfoMessage, PluginInfoMessage, DataMessage]);
 export type Message = z.infer<typeof Message>;
+/** What a producer may write before defaults are applied (e.g. `description` omitted). */
+export type MessageInput = z.input<typeof Message>;
 export type MessageKind = Message['kind'];

@@ -48,6 +48,14 @@ export interface ArchiveHeader {
   retention: number;
   size: number;
   base: number;
+  /**
+   * Cached propagation window (update.ts): the raw slots of this archive that make up the
+   * next archive's interval starting at `winStart` (-1 = nothing cached). Kept in step with
+   * every write made through the same OpenFile, so a run of single-point updates into one
+   * coarser interval reads it once.
+   */
+  winStart: number;
+  winBuf: Buffer | null;
 }
 
 export interface Header {
@@ -123,7 +131,7 @@ export function readHeader(f: FileRef): Header {
     const offset = abuf.readUInt32BE(o);
     const secondsPerPoint = abuf.readUInt32BE(o + 4);
     const points = abuf.readUInt32BE(o + 8);
-    const a: ArchiveHeader = { offset, secondsPerPoint, points, retention: secondsPerPoint * points, size: points * POINT_SIZE, base: 0 };
+    const a: ArchiveHeader = { offset, secondsPerPoint, points, retention: secondsPerPoint * points, size: points * POINT_SIZE, base: 0, winStart: -1, winBuf: null };
     // Checks the reference does not make; without them a damaged header makes reads
     // and writes land outside the archive (or divide by zero).
     const bad = (why: string) => new CorruptWhisperFileError(`Archive ${i} ${why}`, f.path);

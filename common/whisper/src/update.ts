@@ -110,6 +110,22 @@ function writePoint(f: OpenFile, a: ArchiveHeader, interval: number, value: numb
   const off = slotOffset(a, base, interval);
   writeAt(f, buf, 0, POINT_SIZE, off);
   if (base === 0) a.base = interval;
+  else notePoint(a, base, off, buf);
+}
+
+// ---- propagation window cache ---------------------------------------------------------
+
+/** Keeps a cached window in step with a 12-byte point just written at byte offset `off`. */
+function notePoint(a: ArchiveHeader, base: number, off: number, point: Buffer): void {
+  if (a.winStart < 0 || a.winBuf === null) return;
+  const first = (slotOffset(a, base, a.winStart) - a.offset) / POINT_SIZE;
+  const i = floorMod((off - a.offset) / POINT_SIZE - first, a.points);
+  if (i * POINT_SIZE < a.winBuf.length) point.copy(a.winBuf, i * POINT_SIZE, 0, POINT_SIZE);
+}
+
+/** Forgets a cached window after a bulk write to the archive. */
+function dropWindow(a: ArchiveHeader): void {
+  a.winStart = -1;
 }
 
 // ---- batch (reference: file_update_many) --------------------------------------------
@@ -220,6 +236,7 @@ export function archiveUpdateMany(f: OpenFile, ai: number, lo: number, hi: numbe
     buf.writeUInt32BE(dIv[d], d * POINT_SIZE);
     buf.writeDoubleBE(dVal[d], d * POINT_SIZE + 4);
   }
+  dropWindow(a);
   const end = a.offset + a.size;
   for (let r = 0; r < nr; r++) {
     const off = slotOffset(a, base, runStart[r]);
@@ -273,7 +290,21 @@ function propagateLevel(f: OpenFile, higher: ArchiveHeader, lower: ArchiveHeader
   const hbase = archiveBase(f, higher);
   const spanSlots = (lvl[k - 1] - lvl[0]) / hspp + ratio;
   let any = false;
-  if (hbase !== 0 && spanSlots <= higher.points) {
+  if (k === 1 && hbase !== 0) {
+    // The single-point path: consecutive updates usually fall in the same coarser interval,
+    // whose window is then already in memory (kept current by notePoint).
+    const len = ratio * POINT_SIZE;
+    if (higher.winBuf === null || higher.winBuf.length !== len) {
+      higher.winBuf = Buffer.allocUnsafe(len);
+      higher.winStart = -1;
+    }
+    if (higher.winStart !== lvl[0]) {
+      higher.winStart = -1;
+      readRing(f, higher, slotOffset(higher, hbase, lvl[0]), ratio, higher.winBuf);
+      higher.winStart = lvl[0];
+    }
+    any = windowAggregate(f, higher.winBuf, 0, lvl[0], hspp, ratio, 0);
+  } else if (hbase !== 0 && spanSlots <= higher.points) {
     // One read covers every window of this level.
     const buf = readBuffer(spanSlots * POINT_SIZE);
     readRing(f, higher, slotOffset(higher, hbase, lvl[0]), spanSlots, buf);
@@ -319,7 +350,10 @@ function propagateLevel(f: OpenFile, higher: ArchiveHeader, lower: ArchiveHeader
         len += POINT_SIZE;
         e++;
       }
-      writeRing(f, lower, slotOffset(lower, lbase, lvl[j]), buf, len);
+      const off = slotOffset(lower, lbase, lvl[j]);
+      writeRing(f, lower, off, buf, len);
+      if (len === POINT_SIZE && lower.base !== 0) notePoint(lower, lbase, off, buf);
+      else dropWindow(lower);
       j = e;
     }
     lower.base = lbase;

@@ -59,6 +59,47 @@ describe('WhisperWriter', () => {
     assert.throws(() => w.updateMany(files[0], [[now, 1]]), /WhisperWriter is closed/);
   });
 
+  it('single-point updates through cached propagation windows give the path-based bytes', () => {
+    // Small rings (wrap-around, a window as large as the ring) and all methods, mixing
+    // in-range, too-old and out-of-order single updates with occasional batches.
+    const configs = [
+      [spec(60, 5), spec(300, 10)],
+      [spec(60, 10), spec(300, 12), spec(900, 12)],
+      [spec(10, 30), spec(60, 20), spec(600, 10), spec(3600, 5)],
+    ];
+    const methods = ['average', 'sum', 'last', 'max', 'min', 'avg_zero', 'absmax', 'absmin'] as const;
+    const r = rng(11);
+    let now = NOW;
+    const w = new WhisperWriter({ maxOpenFiles: 4, now: () => now });
+    const files = Array.from({ length: 6 }, (_, i) => {
+      const f = path.join(dir, `win${i}.wsp`);
+      const opts = { aggregationMethod: methods[i % methods.length], xFilesFactor: [0, 0.5, 1][i % 3] };
+      create(f, configs[i % configs.length], opts);
+      create(`${f}.ref`, configs[i % configs.length], opts);
+      return f;
+    });
+    for (let step = 1; step <= 1500; step++) {
+      now += Math.floor(r() * 40);
+      const f = files[Math.floor(r() * files.length)];
+      const x = r();
+      if (x < 0.85) {
+        const ts = now - Math.floor(r() * (x < 0.6 ? 120 : 4000));
+        const v = r() < 0.03 ? Number.NaN : Math.round(r() * 200 - 100);
+        let ours: unknown;
+        let ref: unknown;
+        try { w.update(f, v, ts); } catch (e) { ours = (e as Error).constructor; }
+        try { update(`${f}.ref`, v, ts, { now }); } catch (e) { ref = (e as Error).constructor; }
+        assert.equal(ours, ref);
+      } else {
+        const pts: Array<[number, number]> = Array.from({ length: 1 + Math.floor(r() * 8) }, () => [now - Math.floor(r() * 900), Math.round(r() * 50)]);
+        w.updateMany(f, pts);
+        updateMany(`${f}.ref`, pts, { now });
+      }
+      if (step % 100 === 0) for (const g of files) assert.ok(fs.readFileSync(g).equals(fs.readFileSync(`${g}.ref`)), `${g} at step ${step}`);
+    }
+    w.close();
+  });
+
   it('keeps at most maxOpenFiles descriptors open (LRU)', () => {
     const files = Array.from({ length: 4 }, (_, i) => path.join(dir, `lru${i}.wsp`));
     files.forEach((f) => create(f, [spec(60, 10)]));

@@ -62,7 +62,10 @@ describe('numeter-poller command line', () => {
     assert.equal(run.code, 0, run.stderr);
     assert.ok(run.stdout.includes(`"hostId":"${first}"`));
     const rates = JSON.parse(await readFile(join(dir, 'state', 'rates.json'), 'utf8')) as { readings: Record<string, unknown> };
-    assert.ok(Object.keys(rates.readings).some((key) => key.includes('system_net.')), 'network counters remembered');
+    assert.ok(
+      Object.keys(rates.readings).some((key) => key.includes('system_net.')),
+      'network counters remembered',
+    );
   });
 
   it('--print-config prints the effective configuration', async () => {
@@ -75,7 +78,11 @@ describe('numeter-poller command line', () => {
   });
 
   it('exits 2 listing every configuration problem by key', async () => {
-    const run = await runPoller(['--once', '--simulate'], { ...env, NUMETER_POLLER_GLOBAL_POLLER_TIME: 'often', NUMETER_POLLER_MUNINMODULE_MUNIN_PORT: '0' });
+    const run = await runPoller(['--once', '--simulate'], {
+      ...env,
+      NUMETER_POLLER_GLOBAL_POLLER_TIME: 'often',
+      NUMETER_POLLER_MUNINMODULE_MUNIN_PORT: '0',
+    });
     assert.equal(run.code, 2);
     assert.match(run.stderr, /\[global\] poller_time: must be a whole number, got "often"/);
     assert.match(run.stderr, /\[muninmodule\] munin_port: must be between 1 and 65535, got 0/);
@@ -89,18 +96,49 @@ describe('numeter-poller command line', () => {
 
   it('runs as a daemon and stops cleanly on SIGTERM', async () => {
     let signalled = false;
-    const run = await runPoller(['--simulate'], { ...env, NUMETER_POLLER_GLOBAL_MODULES: 'system', NUMETER_POLLER_GLOBAL_POLLER_TIME: '1', NUMETER_POLLER_GLOBAL_JITTER: '0' }, {
-      onStdout: (text, child) => {
-        // after the second poll's data arrives
-        if (!signalled && (text.match(/"kind":"data"/g) ?? []).length >= 2) {
-          signalled = true;
-          child.kill('SIGTERM');
-        }
+    const run = await runPoller(
+      ['--simulate'],
+      { ...env, NUMETER_POLLER_GLOBAL_MODULES: 'system', NUMETER_POLLER_GLOBAL_POLLER_TIME: '1', NUMETER_POLLER_GLOBAL_JITTER: '0' },
+      {
+        onStdout: (text, child) => {
+          // after the second poll's data arrives
+          if (!signalled && (text.match(/"kind":"data"/g) ?? []).length >= 2) {
+            signalled = true;
+            child.kill('SIGTERM');
+          }
+        },
       },
-    });
+    );
     assert.equal(run.code, 0, run.stderr);
     assert.equal(run.signal, null);
     const logs = logLines(run.stderr);
-    assert.ok(logs.some((l) => l.msg === 'poller stopped' && Number(l.polls) >= 2), run.stderr);
+    assert.ok(
+      logs.some((l) => l.msg === 'poller stopped' && Number(l.polls) >= 2),
+      run.stderr,
+    );
+  });
+
+  it('keeps polls in the spool while the broker is unreachable and stops within the deadline on SIGTERM', async () => {
+    let signalled = false;
+    const started = Date.now();
+    const run = await runPoller(
+      [],
+      { ...env, NUMETER_POLLER_GLOBAL_MODULES: 'system', NUMETER_POLLER_GLOBAL_POLLER_TIME: '1', NUMETER_POLLER_GLOBAL_JITTER: '0', NUMETER_POLLER_GLOBAL_RPC_HOSTS: '127.0.0.1:1', NUMETER_POLLER_GLOBAL_STOP_DEADLINE: '2' },
+      {
+        onStderr: (text, child) => {
+          if (!signalled && (text.match(/"msg":"poll done"/g) ?? []).length >= 2) {
+            signalled = true;
+            child.kill('SIGTERM');
+          }
+        },
+      },
+    );
+    assert.equal(run.code, 0, run.stderr);
+    assert.ok(Date.now() - started < 20_000);
+    const logs = logLines(run.stderr);
+    const stopped = logs.find((l) => l.msg === 'poller stopped');
+    assert.ok(stopped, run.stderr);
+    assert.ok(Number(stopped.spool_records) > 0, 'the polls wait in the spool');
+    assert.ok(!run.stderr.includes('    at '), 'no stack trace for a broker that is down');
   });
 });

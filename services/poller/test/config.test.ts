@@ -80,7 +80,13 @@ describe('poller configuration', () => {
   });
 
   it('lets environment variables override every key', async () => {
-    const env = { NUMETER_POLLER_GLOBAL_POLLER_TIME: '30', NUMETER_POLLER_MYINFO_HOST_ID: 'from-env', NUMETER_POLLER_MUNINMODULE_MUNIN_PORT: '24949', NUMETER_POLLER_GLOBAL_AMQP_VHOST: 'numeter', NUMETER_POLLER_GLOBAL_SPOOL_FSYNC: 'always' };
+    const env = {
+      NUMETER_POLLER_GLOBAL_POLLER_TIME: '30',
+      NUMETER_POLLER_MYINFO_HOST_ID: 'from-env',
+      NUMETER_POLLER_MUNINMODULE_MUNIN_PORT: '24949',
+      NUMETER_POLLER_GLOBAL_AMQP_VHOST: 'numeter',
+      NUMETER_POLLER_GLOBAL_SPOOL_FSYNC: 'always',
+    };
     const config = await withFile(ORIGINAL, (file) => loadPollerConfig({ file, env }));
     assert.equal(config.global.poller_time, 30);
     assert.equal(config.myinfo.host_id, 'from-env');
@@ -115,13 +121,18 @@ plugins_enable = ([
       ['[myinfo] host_id', /contains "\/"/],
     ];
     for (const [key, pattern] of expected) {
-      assert.ok(problems.some((p) => p.startsWith(key) && pattern.test(p)), `${key} ${pattern}\n${problems.join('\n')}`);
+      assert.ok(
+        problems.some((p) => p.startsWith(key) && pattern.test(p)),
+        `${key} ${pattern}\n${problems.join('\n')}`,
+      );
     }
     assert.equal(problems.length, expected.length, problems.join('\n'));
   });
 
   it('checks keys against each other', async () => {
-    const problems = await problemsOf('[global]\npoller_time = 10\njitter = 10\nrate_heartbeat = 5\nrpc_hosts = a:1, b c\namqp_url = http://x\nmodules = munin||numeter.poller.fooModule:Foo\n[MyInfo]\nhost_id = ../etc\n');
+    const problems = await problemsOf(
+      '[global]\npoller_time = 10\njitter = 10\nrate_heartbeat = 5\nrpc_hosts = a:1, b c\namqp_url = http://x\nmodules = munin||numeter.poller.fooModule:Foo\n[MyInfo]\nhost_id = ../etc\n',
+    );
     for (const [key, pattern] of [
       ['[global] jitter', /less than poller_time/],
       ['[global] rate_heartbeat', /at least poller_time/],
@@ -131,16 +142,24 @@ plugins_enable = ([
       ['[global] modules', /original Python poller/],
       ['[myinfo] host_id', /only of dots|contains/],
     ] as const) {
-      assert.ok(problems.some((p) => p.startsWith(key) && pattern.test(p)), `${key} ${pattern}\n${problems.join('\n')}`);
+      assert.ok(
+        problems.some((p) => p.startsWith(key) && pattern.test(p)),
+        `${key} ${pattern}\n${problems.join('\n')}`,
+      );
     }
   });
 
   it('refuses a missing file only when it was named explicitly', () => {
-    assert.throws(() => loadPollerConfig({ file: '/nonexistent/x.cfg', fileRequired: true, env: {} }), /cannot read config file \/nonexistent\/x\.cfg/);
+    assert.throws(
+      () => loadPollerConfig({ file: '/nonexistent/x.cfg', fileRequired: true, env: {} }),
+      /cannot read config file \/nonexistent\/x\.cfg/,
+    );
   });
 
   it('prints the effective configuration with secrets masked', async () => {
-    const text = await withFile(`${ORIGINAL}\n[global]\namqp_url = amqp://u:secret@h/v\n`, (file) => printableConfig(loadPollerConfig({ file, env: {} })));
+    const text = await withFile(`${ORIGINAL}\n[global]\namqp_url = amqp://u:secret@h/v\n`, (file) =>
+      printableConfig(loadPollerConfig({ file, env: {} })),
+    );
     assert.match(text, /^\[global\]$/m);
     assert.match(text, /^poller_time = 60$/m);
     assert.match(text, /^rpc_password = \*\*\*\*\*\*\*\*$/m);
@@ -151,7 +170,9 @@ plugins_enable = ([
 
 describe('module list', () => {
   it('maps the original names and reads custom modules', () => {
-    const { specs, errors } = parseModuleList('numeter.poller.muninModule:MuninModule | SystemModule | ./mods/ups.js:createUps | numeter-module-x');
+    const { specs, errors } = parseModuleList(
+      'numeter.poller.muninModule:MuninModule | SystemModule | ./mods/ups.js:createUps | numeter-module-x',
+    );
     assert.deepEqual(errors, []);
     assert.deepEqual(specs, [
       { kind: 'munin' },
@@ -171,9 +192,15 @@ describe('host ID', () => {
       assert.equal(first.source, 'generated');
       assert.match(first.hostId, /^1800000000-[0-9a-f]{32}$/);
       const again = await Promise.all([1, 2, 3].map(() => resolveHostId({ configured: '', stateDir: join(dir, 'state'), now: () => 1 })));
-      assert.deepEqual(again.map((r) => r.hostId), [first.hostId, first.hostId, first.hostId]);
+      assert.deepEqual(
+        again.map((r) => r.hostId),
+        [first.hostId, first.hostId, first.hostId],
+      );
       assert.equal((await readFile(join(dir, 'state', 'host_id'), 'utf8')).trim(), first.hostId);
-      assert.deepEqual(await resolveHostId({ configured: 'mine', stateDir: join(dir, 'state'), now: () => 1 }), { hostId: 'mine', source: 'config' });
+      assert.deepEqual(await resolveHostId({ configured: 'mine', stateDir: join(dir, 'state'), now: () => 1 }), {
+        hostId: 'mine',
+        source: 'config',
+      });
     } finally {
       await rm(dir, { recursive: true, force: true });
     }
@@ -193,7 +220,10 @@ describe('host ID', () => {
     const dir = await mkdtemp(join(tmpdir(), 'poller-hostid-'));
     try {
       await writeFile(join(dir, 'host_id'), '..\n');
-      await assert.rejects(resolveHostId({ configured: '', stateDir: dir, now: () => 1 }), /host_id: the stored host ID is made only of dots; fix or remove the file/);
+      await assert.rejects(
+        resolveHostId({ configured: '', stateDir: dir, now: () => 1 }),
+        /host_id: the stored host ID is made only of dots; fix or remove the file/,
+      );
     } finally {
       await rm(dir, { recursive: true, force: true });
     }

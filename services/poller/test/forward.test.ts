@@ -2,13 +2,22 @@ import assert from 'node:assert/strict';
 import { after, afterEach, before, describe, it } from 'node:test';
 import { BusConsumer, BusPublisher } from '../../../common/bus/index.js';
 import { TcpProxy } from '../../../common/bus/test/tcp-proxy.js';
-import { type TestVhost, createTestVhost, waitFor } from '../../../common/bus/test/vhost.js';
+import { createTestVhost, type TestVhost, waitFor } from '../../../common/bus/test/vhost.js';
 import { type DataMessage, messageId } from '../../../common/schemas/index.js';
 import { Forwarder } from '../src/forward/index.js';
 import { Spool } from '../src/spool/index.js';
 import { dataMessage, tempDir } from './spool-fixtures.js';
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** Like waitFor, but checks on every turn of the event loop, to catch a short state. */
+async function waitForImmediate(check: () => boolean, timeoutMs: number, what: string): Promise<void> {
+  const until = Date.now() + timeoutMs;
+  while (!check()) {
+    if (Date.now() > until) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    await new Promise((resolve) => setImmediate(resolve));
+  }
+}
 
 describe('forwarder: spool to a real broker through a TCP proxy that can be cut', () => {
   let vhost: TestVhost;
@@ -72,7 +81,14 @@ describe('forwarder: spool to a real broker through a TCP proxy that can be cut'
     await publisher.whenConnected();
     const sent: DataMessage[] = [];
     for (let n = 0; n < 40; n++) {
-      if (n === 8) proxy.cut();
+      if (n === 8) {
+        // A burst, cut while part of it awaits confirms: those publishes fail and are retried.
+        const burst = Array.from({ length: 300 }, (_, i) => dataMessage(1000 + i, 'host-outage'));
+        sent.push(...burst);
+        await spool.append(burst);
+        await waitForImmediate(() => publisher.stats().inFlight > 0, 2000, 'publishes in flight');
+        proxy.cut();
+      }
       if (n === 33) {
         assert.ok(spool.stats().records >= 24, `only ${spool.stats().records} records held during the outage`);
         proxy.restore(); // after 2.5 s without a broker
@@ -88,6 +104,7 @@ describe('forwarder: spool to a real broker through a TCP proxy that can be cut'
     await waitFor(() => spool.stats().records === 0, 3000, 'the spool emptied by confirms');
     const stats = forwarder.stats();
     assert.ok(publisher.stats().connects >= 2, 'the publisher never reconnected: the outage did not happen');
+    assert.ok(stats.unavailable > 0 && stats.retried > 0, 'no publish was cut in flight');
     assert.ok(stats.confirmed >= expected.length);
     assert.equal(spool.stats().dropped, 0);
   });

@@ -20,7 +20,14 @@ let dir: string;
 let vms: ReplayVm[];
 let clockMs: number;
 const calls: string[][] = [];
-const makeModule = () => new LibvirtModule({ settings: parseLibvirtSettings({ uri: 'qemu:///system' }), hostId: 'hv-1', stateDir: dir, virsh: replayVirsh(() => vms, calls), clock: () => clockMs });
+const makeModule = () =>
+  new LibvirtModule({
+    settings: parseLibvirtSettings({ uri: 'qemu:///system' }),
+    hostId: 'hv-1',
+    stateDir: dir,
+    virsh: replayVirsh(() => vms, calls),
+    clock: () => clockMs,
+  });
 const values = (c: Collection, plugin: string) => c.samples.find((s) => s.plugin === plugin)?.values ?? {};
 const poll = (module: LibvirtModule) => module.collect({ now: Math.floor(clockMs / 1000), wantInfo: true });
 
@@ -55,7 +62,11 @@ describe('libvirt CPU percentages between two polls', () => {
     assert.deepEqual(values(second, 'libvirt_disk_ops'), { alpha_read: 50, alpha_write: 70, beta_read: 50, beta_write: 70 });
     assert.deepEqual(values(second, 'libvirt_memory_used'), { alpha: 1572864 * 1024, beta: 1572864 * 1024 });
     assert.deepEqual(values(second, 'libvirt_host_cpus'), { allocated: 3, defined: 3, physical: 4 });
-    assert.deepEqual([...new Set(calls.map((c) => c[0]))].sort(), ['domstats', 'list', 'nodeinfo'], 'no per-VM fallback calls on a qemu host');
+    assert.deepEqual(
+      [...new Set(calls.map((c) => c[0]))].sort(),
+      ['domstats', 'list', 'nodeinfo'],
+      'no per-VM fallback calls on a qemu host',
+    );
   });
 
   it('keeps the others intact when a VM disappears, another appears and one is renamed', async () => {

@@ -18,9 +18,12 @@ const WEBDOT1 = '33333333-3333-4333-8333-333333333333';
 const DB = '22222222-2222-4222-8222-222222222222';
 let dir: string;
 
-const plugin = (c: Collection, name: string, hostId?: string) => c.plugins?.find((p) => p.plugin === name && p.hostId === hostId) as PluginDescription;
-const values = (c: Collection, name: string, hostId?: string) => c.samples.find((s) => s.plugin === name && s.hostId === hostId)?.values ?? {};
-const moduleFor = (uri: string, stateName: string, extra: Record<string, string> = {}) => new LibvirtModule({ settings: parseLibvirtSettings({ uri, ...extra }), hostId: 'hv-1', stateDir: join(dir, stateName) });
+const plugin = (c: Collection, name: string, hostId?: string) =>
+  c.plugins?.find((p) => p.plugin === name && p.hostId === hostId) as PluginDescription;
+const values = (c: Collection, name: string, hostId?: string) =>
+  c.samples.find((s) => s.plugin === name && s.hostId === hostId)?.values ?? {};
+const moduleFor = (uri: string, stateName: string, extra: Record<string, string> = {}) =>
+  new LibvirtModule({ settings: parseLibvirtSettings({ uri, ...extra }), hostId: 'hv-1', stateDir: join(dir, stateName) });
 
 describe('libvirt module against virsh and the test driver', () => {
   before(async () => {
@@ -41,9 +44,23 @@ describe('libvirt module against virsh and the test driver', () => {
     assert.equal(cpu.fields.web_1_f6222a.label, 'web.1');
     assert.equal(cpu.fields.db__prod____1.label, 'db "prod" é 1');
     assert.deepEqual(values(first, 'libvirt_vcpus'), { db__prod____1: 4, web_1: 2, web_1_f6222a: 1 });
-    assert.deepEqual(values(first, 'libvirt_cpu'), { db__prod____1: null, web_1: null, web_1_f6222a: null }, 'no percentage before a second poll');
+    assert.deepEqual(
+      values(first, 'libvirt_cpu'),
+      { db__prod____1: null, web_1: null, web_1_f6222a: null },
+      'no percentage before a second poll',
+    );
     assert.deepEqual(values(first, 'libvirt_memory'), { db__prod____1: 0, web_1: 1024 ** 3, web_1_f6222a: 1024 ** 3 });
-    assert.deepEqual(values(first, 'libvirt_host_vms'), { nostate: 0, running: 2, blocked: 0, paused: 0, shutdown: 0, shutoff: 1, crashed: 0, pmsuspended: 0, total: 3 });
+    assert.deepEqual(values(first, 'libvirt_host_vms'), {
+      nostate: 0,
+      running: 2,
+      blocked: 0,
+      paused: 0,
+      shutdown: 0,
+      shutoff: 1,
+      crashed: 0,
+      pmsuspended: 0,
+      total: 3,
+    });
     assert.deepEqual(values(first, 'libvirt_host_cpus'), { allocated: 3, defined: 7, physical: 8 });
     assert.deepEqual(values(first, 'libvirt_host_memory'), { allocated: 2 * 1024 ** 3, defined: 7 * 1024 ** 3, physical: 16 * 1024 ** 3 });
   });
@@ -65,11 +82,14 @@ describe('libvirt module against virsh and the test driver', () => {
   });
 
   it('announces each VM as its own host when vm_hosts = yes', () => {
-    assert.deepEqual(first.hosts?.map((h) => [h.hostId, h.name]).sort(), [
-      [`vm-${WEB1}`, 'web-1'],
-      [`vm-${DB}`, 'db "prod" é 1'],
-      [`vm-${WEBDOT1}`, 'web.1'],
-    ].sort());
+    assert.deepEqual(
+      first.hosts?.map((h) => [h.hostId, h.name]).sort(),
+      [
+        [`vm-${WEB1}`, 'web-1'],
+        [`vm-${DB}`, 'db "prod" é 1'],
+        [`vm-${WEBDOT1}`, 'web.1'],
+      ].sort(),
+    );
     assert.deepEqual(values(first, 'vm_memory', `vm-${WEB1}`), { assigned: 1024 ** 3, used: null, maximum: 2 * 1024 ** 3 });
     assert.ok(plugin(first, 'vm_net_bytes', `vm-${WEB1}`).fields.out.negative === 'in');
   });
@@ -84,7 +104,17 @@ describe('libvirt module against virsh and the test driver', () => {
   it('produces valid v1 messages through the poll cycle, VM hosts included', async () => {
     const sink = new MemorySink();
     const rates = new RateStateFile({ file: join(dir, 'rates.json'), logger: silentLogger() });
-    const cycle = new PollCycle({ self: { hostId: 'hv-1', name: 'hypervisor' }, modules: [moduleFor(`test://${NODE_XML}`, 'c', { vm_hosts: 'yes' })], sink, rates, refreshSeconds: 300, heartbeatSeconds: 600, maxPointsPerMessage: 500, logger: silentLogger(), now: () => 1_800_000_000 });
+    const cycle = new PollCycle({
+      self: { hostId: 'hv-1', name: 'hypervisor' },
+      modules: [moduleFor(`test://${NODE_XML}`, 'c', { vm_hosts: 'yes' })],
+      sink,
+      rates,
+      refreshSeconds: 300,
+      heartbeatSeconds: 600,
+      maxPointsPerMessage: 500,
+      logger: silentLogger(),
+      now: () => 1_800_000_000,
+    });
     await cycle.run();
     for (const message of sink.messages) assert.ok(Message.safeParse(message).success, JSON.stringify(message).slice(0, 300));
     const hosts = sink.messages.filter((m): m is HostInfoMessage => m.kind === 'host').map((m) => m.hostId);

@@ -11,7 +11,10 @@ import { MuninNodeError, MuninSession } from '../src/modules/munin/session.js';
  */
 type Behaviour = (socket: Socket, command: string) => void;
 
-async function fakeNode(onConnect: (socket: Socket) => void, onCommand: Behaviour = () => {}): Promise<{ port: number; connections: () => number; close: () => Promise<void> }> {
+async function fakeNode(
+  onConnect: (socket: Socket) => void,
+  onCommand: Behaviour = () => {},
+): Promise<{ port: number; connections: () => number; close: () => Promise<void> }> {
   let count = 0;
   const sockets = new Set<Socket>();
   const server: Server = createServer((socket) => {
@@ -43,7 +46,14 @@ async function fakeNode(onConnect: (socket: Socket) => void, onCommand: Behaviou
   };
 }
 
-const options = (port: number) => ({ host: '127.0.0.1', port, connectTimeoutMs: 500, readTimeoutMs: 300, maxLineLength: 65536, maxLines: 100 });
+const options = (port: number) => ({
+  host: '127.0.0.1',
+  port,
+  connectTimeoutMs: 500,
+  readTimeoutMs: 300,
+  maxLineLength: 65536,
+  maxLines: 100,
+});
 const banner = (socket: Socket) => socket.write('# munin node at fake\n');
 
 async function expectError(promise: Promise<unknown>, code: string, pattern: RegExp): Promise<void> {
@@ -123,22 +133,38 @@ describe('munin module against a misbehaving node', () => {
       const [verb, plugin] = command.split(' ');
       if (verb === 'cap') socket.write('cap multigraph dirtyconfig\n');
       else if (verb === 'list') socket.write('good hang garbage binary good2\n');
-      else if (verb === 'config' && plugin === 'hang') return; // never answers
+      else if (verb === 'config' && plugin === 'hang')
+        return; // never answers
       else if (verb === 'config' && plugin === 'garbage') socket.write('%%%% $$$$\n!!!\n.\n');
       else if (verb === 'config' && plugin === 'binary') socket.write(Buffer.from([0xff, 0xfe, 0x00, 0x0a, 0x2e, 0x0a]));
       else if (verb === 'config') socket.write(`graph_title ${plugin}\nv.label v\nv.value 1\n.\n`);
       else if (verb === 'fetch') socket.write('.\n');
     });
     try {
-      const module = new MuninModule({ ...options(node.port), pluginsEnable: /^/, maxReconnects: 3, logger: silentLogger(), now: () => 1_800_000_000 });
+      const module = new MuninModule({
+        ...options(node.port),
+        pluginsEnable: /^/,
+        maxReconnects: 3,
+        logger: silentLogger(),
+        now: () => 1_800_000_000,
+      });
       const collection = await module.collect({ now: 1_800_000_000, wantInfo: true });
       assert.deepEqual(
         collection.samples.map((s) => s.plugin),
         ['good', 'good2'],
       );
-      assert.ok(collection.errors?.some((e) => /^hang: config ..*no answer within 300 ms/.test(e)), collection.errors?.join('\n'));
-      assert.ok(collection.errors?.some((e) => e.startsWith('garbage: garbage: cannot read line')), collection.errors?.join('\n'));
-      assert.ok(collection.errors?.some((e) => e.startsWith('binary: binary: cannot read line')), collection.errors?.join('\n'));
+      assert.ok(
+        collection.errors?.some((e) => /^hang: config ..*no answer within 300 ms/.test(e)),
+        collection.errors?.join('\n'),
+      );
+      assert.ok(
+        collection.errors?.some((e) => e.startsWith('garbage: garbage: cannot read line')),
+        collection.errors?.join('\n'),
+      );
+      assert.ok(
+        collection.errors?.some((e) => e.startsWith('binary: binary: cannot read line')),
+        collection.errors?.join('\n'),
+      );
       assert.equal(node.connections(), 2, 'one reconnect after the hung plugin');
       assert.equal(module.stats().reconnects, 1);
     } finally {
@@ -153,11 +179,20 @@ describe('munin module against a misbehaving node', () => {
       else socket.destroy();
     });
     try {
-      const module = new MuninModule({ ...options(node.port), pluginsEnable: /^/, maxReconnects: 2, logger: silentLogger(), now: () => 1_800_000_000 });
+      const module = new MuninModule({
+        ...options(node.port),
+        pluginsEnable: /^/,
+        maxReconnects: 2,
+        logger: silentLogger(),
+        now: () => 1_800_000_000,
+      });
       const collection = await module.collect({ now: 1_800_000_000, wantInfo: true });
       assert.equal(collection.samples.length, 0);
       assert.equal(collection.errors?.length, 6);
-      assert.ok(collection.errors?.slice(3).every((e) => /skipped, the node broke 3 sessions/.test(e)), collection.errors?.join('\n'));
+      assert.ok(
+        collection.errors?.slice(3).every((e) => /skipped, the node broke 3 sessions/.test(e)),
+        collection.errors?.join('\n'),
+      );
     } finally {
       await node.close();
     }

@@ -7,6 +7,7 @@ import { type DataMessage, Message, type PluginInfoMessage } from '../../../comm
 import { PollCycle } from '../src/core/poll.js';
 import { MemorySink } from '../src/core/sinks.js';
 import { MuninModule } from '../src/modules/munin/module.js';
+import { MuninSession } from '../src/modules/munin/session.js';
 import type { Collection } from '../src/modules/types.js';
 import { RateStateFile } from '../src/rates/state-file.js';
 import { type RunningMuninNode, startMuninNode } from './peers/munin-node.js';
@@ -16,7 +17,18 @@ const PORT = 24949;
 let node: RunningMuninNode;
 
 const moduleFor = (pluginsEnable: RegExp, now = () => Math.floor(Date.now() / 1000)) =>
-  new MuninModule({ host: '127.0.0.1', port: PORT, connectTimeoutMs: 2000, readTimeoutMs: 10_000, maxLineLength: 65536, maxLines: 1000, pluginsEnable, maxReconnects: 3, logger: silentLogger(), now });
+  new MuninModule({
+    host: '127.0.0.1',
+    port: PORT,
+    connectTimeoutMs: 2000,
+    readTimeoutMs: 10_000,
+    maxLineLength: 65536,
+    maxLines: 1000,
+    pluginsEnable,
+    maxReconnects: 3,
+    logger: silentLogger(),
+    now,
+  });
 
 const connections = async () => ((await readFile(join(node.dir, 'munin-node.log'), 'utf8')).match(/CONNECT TCP Peer/g) ?? []).length;
 
@@ -28,17 +40,43 @@ describe('munin module against a real munin-node', () => {
     await node?.stop();
   });
 
+  it('speaks the single-line and multi-line commands as the node answers them', async () => {
+    const session = await MuninSession.open({ host: '127.0.0.1', port: PORT, connectTimeoutMs: 2000, readTimeoutMs: 10_000, maxLineLength: 65536, maxLines: 1000 });
+    try {
+      assert.equal(session.nodeName, 'poller-test.local');
+      assert.deepEqual([...(await session.cap(['multigraph', 'dirtyconfig', 'unknowncap']))].sort(), ['dirtyconfig', 'multigraph']);
+      assert.deepEqual(await session.nodes(), ['poller-test.local']);
+      assert.deepEqual(await session.list('no-such-node'), []);
+      assert.deepEqual(await session.fetch('no_such_plugin'), { ok: false, error: '# Unknown service' });
+      assert.equal((await session.list()).length, 6);
+    } finally {
+      session.close();
+    }
+  });
+
   let all: Collection;
   it('polls every plugin on one connection; a failing and a timed-out plugin do not stop the others', async () => {
     const before = await connections();
     all = await moduleFor(/^/, () => 1_800_000_000).collect({ now: 1_800_000_000, wantInfo: true });
     assert.equal((await connections()) - before, 1, 'one connection per poll');
     const names = (all.plugins ?? []).map((p) => p.plugin).sort();
-    assert.deepEqual(names, ['np_fail', 'np_fetchonly', 'np_multi', 'np_multi.outlet1', 'np_multi.outlet2', 'np_rate', 'np_slow', 'np_static']);
+    assert.deepEqual(names, [
+      'np_fail',
+      'np_fetchonly',
+      'np_multi',
+      'np_multi.outlet1',
+      'np_multi.outlet2',
+      'np_rate',
+      'np_slow',
+      'np_static',
+    ]);
     const errors = all.errors ?? [];
     assert.ok(errors.includes('np_fail: fetch: # Bad exit'), errors.join('\n'));
     assert.ok(errors.includes('np_slow: fetch: # Timed out'), errors.join('\n'));
-    assert.ok(errors.some((e) => e.startsWith('np_fetchonly: np_fetchonly: unexpected line in fetch output')), errors.join('\n'));
+    assert.ok(
+      errors.some((e) => e.startsWith('np_fetchonly: np_fetchonly: unexpected line in fetch output')),
+      errors.join('\n'),
+    );
   });
 
   it('carries every attribute through to the plugin description', () => {
@@ -55,8 +93,25 @@ describe('munin module against a real munin-node', () => {
       fields: {
         in: { label: 'bytes in', type: 'DERIVE', min: 0, graph: false },
         out: { label: 'bytes', type: 'COUNTER', negative: 'in', max: 1_000_000_000 },
-        load: { label: 'load', type: 'GAUGE', draw: 'LINE2', colour: 'ff0000', warning: '5', critical: '10', info: 'Fake load', extra: { extinfo: 'extra info text', line: '3:00ff00:threshold' } },
-        temp: { label: 'temperature', type: 'GAUGE', warning: '10:60', critical: ':80', cdef: 'temp,10,/', draw: 'AREASTACK', extra: { min: 'notanumber', unknown_limit: '3' } },
+        load: {
+          label: 'load',
+          type: 'GAUGE',
+          draw: 'LINE2',
+          colour: 'ff0000',
+          warning: '5',
+          critical: '10',
+          info: 'Fake load',
+          extra: { extinfo: 'extra info text', line: '3:00ff00:threshold' },
+        },
+        temp: {
+          label: 'temperature',
+          type: 'GAUGE',
+          warning: '10:60',
+          critical: ':80',
+          cdef: 'temp,10,/',
+          draw: 'AREASTACK',
+          extra: { min: 'notanumber', unknown_limit: '3' },
+        },
         abs: { label: 'absolute things', type: 'ABSOLUTE', extra: { sum: 'in out' } },
       },
     });
@@ -78,13 +133,30 @@ describe('munin module against a real munin-node', () => {
   it('publishes valid v1 messages through the poll cycle, with rates from the second poll on', async () => {
     const sink = new MemorySink();
     const state = new RateStateFile({ file: join(node.dir, 'rates.json'), logger: silentLogger() });
-    const cycle = new PollCycle({ self: { hostId: 'munin-test-host', name: 'munin test' }, modules: [moduleFor(/np_(static|rate|multi)/)], sink, rates: state, refreshSeconds: 300, heartbeatSeconds: 600, maxPointsPerMessage: 500, logger: silentLogger(), now: () => Date.now() / 1000 });
+    const cycle = new PollCycle({
+      self: { hostId: 'munin-test-host', name: 'munin test' },
+      modules: [moduleFor(/np_(static|rate|multi)/)],
+      sink,
+      rates: state,
+      refreshSeconds: 300,
+      heartbeatSeconds: 600,
+      maxPointsPerMessage: 500,
+      logger: silentLogger(),
+      now: () => Date.now() / 1000,
+    });
     await cycle.run();
     await new Promise((resolve) => setTimeout(resolve, 1100));
     await cycle.run();
     for (const message of sink.messages) assert.ok(Message.safeParse(message).success, JSON.stringify(message).slice(0, 300));
     const infos = sink.messages.filter((m): m is PluginInfoMessage => m.kind === 'info').map((m) => m.plugin);
-    assert.deepEqual([...new Set(infos)].sort(), ['np_multi', 'np_multi.outlet1', 'np_multi.outlet2', 'np_rate', 'np_static', 'numeter_poller']);
+    assert.deepEqual([...new Set(infos)].sort(), [
+      'np_multi',
+      'np_multi.outlet1',
+      'np_multi.outlet2',
+      'np_rate',
+      'np_static',
+      'numeter_poller',
+    ]);
     assert.equal(infos.length, 6, 'info is published once: the second poll is no refresh and nothing changed');
     const points = sink.messages.filter((m): m is DataMessage => m.kind === 'data').flatMap((m) => m.points);
     const rate = points.filter((p) => p.plugin === 'np_rate').map((p) => p.values.c);

@@ -48,7 +48,10 @@ describe('munin config/fetch parsing', () => {
   it('reports graph attributes in fetch output and sanitises field names', () => {
     const parsed = parseResponse('p', ['garbage line', 'bad-name.value 3', '9lives.value 4'], 'fetch');
     assert.equal(parsed.problems.length, 1);
-    assert.deepEqual(parsed.sections.get('p')?.values.map((v) => v.field), ['bad_name', '_9lives']);
+    assert.deepEqual(
+      parsed.sections.get('p')?.values.map((v) => v.field),
+      ['bad_name', '_9lives'],
+    );
   });
 
   it('rejects multigraph names the master rejects', () => {
@@ -82,13 +85,29 @@ describe('describeSection', () => {
     assert.equal(description.base, 1024);
     assert.deepEqual(description.order, ['b', 'a']);
     assert.deepEqual(description.graph, { args: '--upper-limit 100 --base 1024', period: 'minute', update_rate: '10' });
-    assert.deepEqual(description.fields.a, { label: 'A', type: 'DERIVE', min: 0, graph: false, colour: '00ff00', negative: 'b_1', extra: { max: 'abc', draw: 'LINE9', extinfo: 'hello' } });
+    assert.deepEqual(description.fields.a, {
+      label: 'A',
+      type: 'DERIVE',
+      min: 0,
+      graph: false,
+      colour: '00ff00',
+      negative: 'b_1',
+      extra: { max: 'abc', draw: 'LINE9', extinfo: 'hello' },
+    });
     assert.deepEqual(description.fields.b, { label: 'b', type: 'GAUGE' }, 'a field with only values gets a description');
     assert.equal(description.category, 'other');
   });
 
   it('groups values by their own timestamps', () => {
-    const samples = samplesOf('p', [{ field: 'a', value: 1 }, { field: 'b', value: 2, timestamp: 1_700_000_000 }, { field: 'a', value: 3, timestamp: 1_700_000_000 }], 1_800_000_000);
+    const samples = samplesOf(
+      'p',
+      [
+        { field: 'a', value: 1 },
+        { field: 'b', value: 2, timestamp: 1_700_000_000 },
+        { field: 'a', value: 3, timestamp: 1_700_000_000 },
+      ],
+      1_800_000_000,
+    );
     assert.deepEqual(samples, [
       { plugin: 'p', timestamp: 1_700_000_000, values: { b: 2, a: 3 } },
       { plugin: 'p', timestamp: 1_800_000_000, values: { a: 1 } },

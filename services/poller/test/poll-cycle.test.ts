@@ -40,20 +40,35 @@ function cycle(modules: PollerModule[], extra: Partial<PollCycleOptions> & { clo
 }
 
 const data = (messages: Message[]) => messages.filter((m): m is DataMessage => m.kind === 'data');
-const kinds = (messages: Message[]) => messages.map((m) => (m.kind === 'info' ? `info:${m.hostId}:${m.plugin}` : m.kind === 'host' ? `host:${m.hostId}` : 'data'));
+const kinds = (messages: Message[]) =>
+  messages.map((m) => (m.kind === 'info' ? `info:${m.hostId}:${m.plugin}` : m.kind === 'host' ? `host:${m.hostId}` : 'data'));
 
-const traffic = (label: string): PluginDescription => ({ plugin: 'traffic', title: 'Traffic', fields: { bytes: { label, type: 'COUNTER', min: 0 } } });
+const traffic = (label: string): PluginDescription => ({
+  plugin: 'traffic',
+  title: 'Traffic',
+  fields: { bytes: { label, type: 'COUNTER', min: 0 } },
+});
 
 describe('PollCycle', () => {
   it('publishes host and plugin info at refresh, data as rates, and never a raw counter', async () => {
     const clock = { t: 1_800_000_000 };
     const sink = new MemorySink();
     let counter = 1_000_000;
-    const module = new ScriptedModule('m', () => ({ plugins: [traffic('bytes')], samples: [{ plugin: 'traffic', values: { bytes: (counter += 600) } }] }));
+    const nextCounter = () => {
+      counter += 600;
+      return counter;
+    };
+    const module = new ScriptedModule('m', () => ({
+      plugins: [traffic('bytes')],
+      samples: [{ plugin: 'traffic', values: { bytes: nextCounter() } }],
+    }));
     const poller = cycle([module], { sink, clock });
     await poller.run();
     assert.deepEqual(kinds(sink.messages), ['host:self-host', 'info:self-host:traffic', 'info:self-host:numeter_poller', 'data']);
-    assert.deepEqual(data(sink.messages)[0].points.find((p) => p.plugin === 'traffic'), { plugin: 'traffic', timestamp: 1_800_000_000, values: { bytes: null } });
+    assert.deepEqual(
+      data(sink.messages)[0].points.find((p) => p.plugin === 'traffic'),
+      { plugin: 'traffic', timestamp: 1_800_000_000, values: { bytes: null } },
+    );
     sink.messages.length = 0;
     clock.t += 60;
     await poller.run();
@@ -62,7 +77,11 @@ describe('PollCycle', () => {
     sink.messages.length = 0;
     clock.t += 300;
     await poller.run();
-    assert.deepEqual(kinds(sink.messages), ['host:self-host', 'info:self-host:traffic', 'info:self-host:numeter_poller', 'data'], 'refresh after plugins_refresh_time');
+    assert.deepEqual(
+      kinds(sink.messages),
+      ['host:self-host', 'info:self-host:traffic', 'info:self-host:numeter_poller', 'data'],
+      'refresh after plugins_refresh_time',
+    );
   });
 
   it('republishes a plugin info as soon as its description changes', async () => {
@@ -85,22 +104,38 @@ describe('PollCycle', () => {
     const broken = new ScriptedModule('broken', () => {
       throw new Error('node unreachable');
     });
-    const sloppy = new ScriptedModule('sloppy', (): Collection => ({
-      plugins: [{ plugin: 'ok', title: 'ok', fields: { v: { label: 'v', type: 'GAUGE' } } }, { plugin: 'bad/name', title: 'bad', fields: { v: { label: 'v', type: 'GAUGE' } } }],
-      samples: [
-        { plugin: 'ok', values: { v: 1 } },
-        { plugin: 'bad/name', values: { v: 2 } },
-        { plugin: 'nobody-described-me', values: { v: 3, w: 4 } },
-      ],
-      errors: ['one plugin problem'],
-    }));
+    const sloppy = new ScriptedModule(
+      'sloppy',
+      (): Collection => ({
+        plugins: [
+          { plugin: 'ok', title: 'ok', fields: { v: { label: 'v', type: 'GAUGE' } } },
+          { plugin: 'bad/name', title: 'bad', fields: { v: { label: 'v', type: 'GAUGE' } } },
+        ],
+        samples: [
+          { plugin: 'ok', values: { v: 1 } },
+          { plugin: 'bad/name', values: { v: 2 } },
+          { plugin: 'nobody-described-me', values: { v: 3, w: 4 } },
+        ],
+        errors: ['one plugin problem'],
+      }),
+    );
     const result = await cycle([broken, sloppy], { sink, clock }).run();
     assert.equal(result.moduleErrors, 2);
     assert.equal(result.collected, 4);
     assert.equal(result.dropped, 3, 'two undescribed values and the invalid point');
     const points = data(sink.messages).flatMap((m) => m.points);
     assert.deepEqual(points.find((p) => p.plugin === 'ok')?.values, { v: 1 });
-    assert.deepEqual(points.find((p) => p.plugin === 'numeter_poller')?.values, { collected: 4, spooled: 1, published: null, dropped: 3, spool_records: null, spool_bytes: null, spool_age: null, poll_duration: 0, module_errors: 2 });
+    assert.deepEqual(points.find((p) => p.plugin === 'numeter_poller')?.values, {
+      collected: 4,
+      spooled: 1,
+      published: null,
+      dropped: 3,
+      spool_records: null,
+      spool_bytes: null,
+      spool_age: null,
+      poll_duration: 0,
+      module_errors: 2,
+    });
     assert.ok(!sink.messages.some((m) => m.kind === 'info' && m.plugin === 'bad/name'), 'the invalid info message is dropped too');
     for (const message of sink.messages) assert.ok(MessageSchema.safeParse(message).success);
   });
@@ -135,7 +170,14 @@ describe('PollCycle', () => {
       samples: [{ plugin: 'vm_cpu', hostId: 'vm-web', values: { used: 12 } }],
     }));
     await cycle([module], { sink, clock }).run();
-    assert.deepEqual(kinds(sink.messages), ['host:vm-web', 'host:self-host', 'info:vm-web:vm_cpu', 'info:self-host:numeter_poller', 'data', 'data']);
+    assert.deepEqual(kinds(sink.messages), [
+      'host:vm-web',
+      'host:self-host',
+      'info:vm-web:vm_cpu',
+      'info:self-host:numeter_poller',
+      'data',
+      'data',
+    ]);
     const vm = data(sink.messages).find((m) => m.hostId === 'vm-web');
     assert.deepEqual(vm?.points, [{ plugin: 'vm_cpu', timestamp: 1_800_000_000, values: { used: 12 } }]);
   });
@@ -143,10 +185,17 @@ describe('PollCycle', () => {
   it('splits many points into several data messages', async () => {
     const clock = { t: 1_800_000_000 };
     const sink = new MemorySink();
-    const plugins = Array.from({ length: 25 }, (_, i) => ({ plugin: `p${i}`, title: `p${i}`, fields: { v: { label: 'v', type: 'GAUGE' as const } } }));
+    const plugins = Array.from({ length: 25 }, (_, i) => ({
+      plugin: `p${i}`,
+      title: `p${i}`,
+      fields: { v: { label: 'v', type: 'GAUGE' as const } },
+    }));
     const module = new ScriptedModule('many', () => ({ plugins, samples: plugins.map((p) => ({ plugin: p.plugin, values: { v: 1 } })) }));
     await cycle([module], { sink, clock, maxPointsPerMessage: 10 }).run();
-    assert.deepEqual(data(sink.messages).map((m) => m.points.length), [10, 10, 6]);
+    assert.deepEqual(
+      data(sink.messages).map((m) => m.points.length),
+      [10, 10, 6],
+    );
   });
 });
 
@@ -171,7 +220,14 @@ export const notAModule = () => 42;
   });
   after(() => rm(dir, { recursive: true, force: true }));
 
-  const context = (config: Record<string, string> = {}) => ({ config, ini: {}, hostId: 'h', stateDir: dir, logger: silentLogger(), now: () => 1_800_000_000 });
+  const context = (config: Record<string, string> = {}) => ({
+    config,
+    ini: {},
+    hostId: 'h',
+    stateDir: dir,
+    logger: silentLogger(),
+    now: () => 1_800_000_000,
+  });
 
   it('loads getInfo/getData modules from a path with their own config section', async () => {
     const module = await loadCustomModule(join(dir, 'ups.mjs'), undefined, context({ model: 'X1' }));
@@ -185,7 +241,10 @@ export const notAModule = () => 42;
     await assert.rejects(loadCustomModule(join(dir, 'missing.mjs'), undefined, context()), /cannot load module .*missing\.mjs/);
     await assert.rejects(loadCustomModule(join(dir, 'ups.mjs'), 'nope', context()), /exports no function nope/);
     await assert.rejects(loadCustomModule(join(dir, 'ups.mjs'), 'broken', context()), /failed to start: no UPS attached/);
-    await assert.rejects(loadCustomModule(join(dir, 'ups.mjs'), 'notAModule', context()), /must return an object with collect\(\) or getData\(\)/);
+    await assert.rejects(
+      loadCustomModule(join(dir, 'ups.mjs'), 'notAModule', context()),
+      /must return an object with collect\(\) or getData\(\)/,
+    );
     await assert.rejects(loadCustomModule('numeter-no-such-package', undefined, context()), /cannot find package numeter-no-such-package/);
   });
 });

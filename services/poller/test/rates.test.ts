@@ -10,7 +10,16 @@ import { convertReading, counterDelta, type LastReading, type RateLimits } from 
 import { RateStateFile } from '../src/rates/state-file.js';
 
 const HB = { heartbeat: 600 };
-type Row = [name: string, type: FieldType, previous: LastReading | undefined, raw: number | null, t: number, limits: RateLimits, expected: number | null, remember: LastReading | null | undefined];
+type Row = [
+  name: string,
+  type: FieldType,
+  previous: LastReading | undefined,
+  raw: number | null,
+  t: number,
+  limits: RateLimits,
+  expected: number | null,
+  remember: LastReading | null | undefined,
+];
 
 describe('convertReading (munin/RRD semantics)', () => {
   const table: Row[] = [
@@ -56,7 +65,8 @@ describe('counterDelta', () => {
     [2 ** 31 - 1, 0, null],
     [-1, 5, null],
   ];
-  for (const [before, now, expected] of table) it(`${before} -> ${now} = ${expected}`, () => assert.equal(counterDelta(before, now), expected));
+  for (const [before, now, expected] of table)
+    it(`${before} -> ${now} = ${expected}`, () => assert.equal(counterDelta(before, now), expected));
 });
 
 describe('RateStateFile', () => {
@@ -67,13 +77,17 @@ describe('RateStateFile', () => {
       const first = new RateStateFile({ file, logger: silentLogger(), forgetAfterSeconds: 1000 });
       await first.load();
       const fields = { c: { label: 'c', type: 'DERIVE' as const } };
-      assert.deepEqual(applyRates(first, 'h', 'p', fields, [{ timestamp: 10_000, values: { c: 100 } }], 600), [{ timestamp: 10_000, values: { c: null } }]);
+      assert.deepEqual(applyRates(first, 'h', 'p', fields, [{ timestamp: 10_000, values: { c: 100 } }], 600), [
+        { timestamp: 10_000, values: { c: null } },
+      ]);
       first.apply(RateStateFile.key('h', 'old', 'x'), { t: 1, v: 1 });
       await first.save(10_000);
       const second = new RateStateFile({ file, logger: silentLogger() });
       await second.load();
       assert.equal(second.size, 1, 'the stale reading was forgotten');
-      assert.deepEqual(applyRates(second, 'h', 'p', fields, [{ timestamp: 10_060, values: { c: 700 } }], 600), [{ timestamp: 10_060, values: { c: 10 } }]);
+      assert.deepEqual(applyRates(second, 'h', 'p', fields, [{ timestamp: 10_060, values: { c: 700 } }], 600), [
+        { timestamp: 10_060, values: { c: 10 } },
+      ]);
       assert.deepEqual(JSON.parse(await readFile(file, 'utf8')).readings, { 'h\tp\tc': [10_000, 100] });
     } finally {
       await rm(dir, { recursive: true, force: true });
@@ -96,7 +110,21 @@ describe('RateStateFile', () => {
   it('applies readings oldest first (supersampling)', () => {
     const state = new RateStateFile({ file: '/nonexistent/x', logger: silentLogger() });
     const fields = { c: { label: 'c', type: 'COUNTER' as const } };
-    const out = applyRates(state, 'h', 'p', fields, [{ timestamp: 120, values: { c: 300 } }, { timestamp: 60, values: { c: 0 } }, { timestamp: 180, values: { c: 900 } }], 600);
-    assert.deepEqual(out.map((r) => r.values.c), [null, 5, 10]);
+    const out = applyRates(
+      state,
+      'h',
+      'p',
+      fields,
+      [
+        { timestamp: 120, values: { c: 300 } },
+        { timestamp: 60, values: { c: 0 } },
+        { timestamp: 180, values: { c: 900 } },
+      ],
+      600,
+    );
+    assert.deepEqual(
+      out.map((r) => r.values.c),
+      [null, 5, 10],
+    );
   });
 });

@@ -45,7 +45,14 @@ describe('Scheduler', () => {
   it('polls at start, then at each interval boundary plus a fixed offset', async () => {
     const clock = new FakeClock();
     const runs: number[] = [];
-    const scheduler = new Scheduler({ intervalMs: 60_000, jitterMs: 10_000, random: () => 0.5, clock, logger: silentLogger(), run: async () => void runs.push(clock.now()) });
+    const scheduler = new Scheduler({
+      intervalMs: 60_000,
+      jitterMs: 10_000,
+      random: () => 0.5,
+      clock,
+      logger: silentLogger(),
+      run: async () => void runs.push(clock.now()),
+    });
     assert.equal(scheduler.offset, 5000);
     scheduler.start();
     scheduler.start(); // idempotent
@@ -109,7 +116,13 @@ describe('Scheduler', () => {
   });
 
   it('computes the next run strictly after now', () => {
-    const scheduler = new Scheduler({ intervalMs: 60_000, jitterMs: 10_000, random: () => 0.1, logger: silentLogger(), run: async () => {} });
+    const scheduler = new Scheduler({
+      intervalMs: 60_000,
+      jitterMs: 10_000,
+      random: () => 0.1,
+      logger: silentLogger(),
+      run: async () => {},
+    });
     assert.equal(scheduler.nextRunAt(0), 1000);
     assert.equal(scheduler.nextRunAt(1000), 61_000);
     assert.equal(scheduler.nextRunAt(60_999), 61_000);

@@ -10,7 +10,12 @@ const [dir, fsyncArg] = process.argv.slice(2);
 const fsync = fsyncArg === 'always' || fsyncArg === 'never' ? fsyncArg : Number(fsyncArg);
 /** Big messages (about 60 KB each) make the kill land inside a write more often. */
 const values = Object.fromEntries(Array.from({ length: 900 }, (_, i) => [`field_with_a_long_name_${i}`, i * 1.5]));
-const message = (id: number): DataMessage => ({ v: 1, kind: 'data', hostId: 'host-kill', points: [{ plugin: 'big', timestamp: 1_700_000_000 + id, values }] });
+const message = (id: number): DataMessage => ({
+  v: 1,
+  kind: 'data',
+  hostId: 'host-kill',
+  points: [{ plugin: 'big', timestamp: 1_700_000_000 + id, values }],
+});
 
 const spool = new Spool({ dir, fsync, segmentBytes: 1 << 20, maxBytes: 1 << 30 });
 await spool.start();

@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
 import { createInterface } from 'node:readline';
 import { describe, it } from 'node:test';
+import { fileURLToPath } from 'node:url';
 import { Spool } from '../src/spool/index.js';
 import { numberOf, readAll, tempDir } from './spool-fixtures.js';
 
@@ -40,7 +40,10 @@ describe('spool survives kill -9 of its writer', () => {
         await spool.stop();
         // Everything reported is there, in order, without gaps; at most one batch more (written, not yet reported).
         assert.ok(ids.length >= lastReported + 1, `${ids.length} records survived, ${lastReported + 1} were reported`);
-        assert.deepEqual(ids, Array.from({ length: ids.length }, (_, i) => i));
+        assert.deepEqual(
+          ids,
+          Array.from({ length: ids.length }, (_, i) => i),
+        );
         assert.ok(ids.length <= lastReported + 1 + 3);
         assert.ok(corrupt <= 1, `${corrupt} corrupt records: only a torn tail may be`);
         const again = new Spool({ dir: temp.dir, fsync: 'never', segmentBytes: 1 << 20, maxBytes: 1 << 30 });

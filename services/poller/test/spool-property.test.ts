@@ -13,16 +13,20 @@ type Op =
   | { t: 'crash'; tornTail: Uint8Array | null }
   | { t: 'restart' };
 
-const op = (maxAppend: number): fc.Arbitrary<Op> => fc.oneof(
-  { weight: 4, arbitrary: fc.record({ t: fc.constant('append' as const), count: fc.integer({ min: 1, max: maxAppend }) }) },
-  { weight: 3, arbitrary: fc.record({ t: fc.constant('read' as const), max: fc.integer({ min: 1, max: 12 }) }) },
-  { weight: 3, arbitrary: fc.record({ t: fc.constant('confirm' as const), count: fc.integer({ min: 0, max: 10 }) }) },
-  {
-    weight: 1,
-    arbitrary: fc.record({ t: fc.constant('crash' as const), tornTail: fc.option(fc.uint8Array({ minLength: 1, maxLength: 60 }), { nil: null }) }),
-  },
-  { weight: 1, arbitrary: fc.record({ t: fc.constant('restart' as const) }) },
-);
+const op = (maxAppend: number): fc.Arbitrary<Op> =>
+  fc.oneof(
+    { weight: 4, arbitrary: fc.record({ t: fc.constant('append' as const), count: fc.integer({ min: 1, max: maxAppend }) }) },
+    { weight: 3, arbitrary: fc.record({ t: fc.constant('read' as const), max: fc.integer({ min: 1, max: 12 }) }) },
+    { weight: 3, arbitrary: fc.record({ t: fc.constant('confirm' as const), count: fc.integer({ min: 0, max: 10 }) }) },
+    {
+      weight: 1,
+      arbitrary: fc.record({
+        t: fc.constant('crash' as const),
+        tornTail: fc.option(fc.uint8Array({ minLength: 1, maxLength: 60 }), { nil: null }),
+      }),
+    },
+    { weight: 1, arbitrary: fc.record({ t: fc.constant('restart' as const) }) },
+  );
 
 /**
  * Runs `ops` against a real spool and an in-memory model of what was appended and
@@ -52,7 +56,10 @@ async function check(ops: Op[], bounded: boolean): Promise<void> {
       assert.ok(id > lastReadId, `record ${id} read after ${lastReadId}: reordered or repeated`);
       if (lastReadId === -1) {
         const countedDrops = dropped + spool.stats().dropped;
-        assert.ok(id <= confirmedCount + countedDrops, `replay started at ${id}, past the confirmed ${confirmedCount} + ${countedDrops} dropped: records lost`);
+        assert.ok(
+          id <= confirmedCount + countedDrops,
+          `replay started at ${id}, past the confirmed ${confirmedCount} + ${countedDrops} dropped: records lost`,
+        );
         assert.ok(id >= durableFloor, `replay started at ${id}, before ${durableFloor} which a clean stop saved`);
       }
       lastReadId = id;

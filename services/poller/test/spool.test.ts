@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { readFile, readdir, stat, truncate, writeFile } from 'node:fs/promises';
+import { readdir, readFile, stat, truncate, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, describe, it } from 'node:test';
 import type { Message } from '../../../common/schemas/index.js';
@@ -115,6 +115,29 @@ describe('spool', () => {
     assert.equal(reopened.stats().corrupt, 2);
   });
 
+  it('counts exactly the records lost to damage at the start of a segment or the tail of an older one', async () => {
+    const { spool, dir } = await openSpool({ segmentBytes: 4096, maxBytes: 1 << 20 });
+    for (const n of range(0, 100)) await spool.append([dataMessage(n)]);
+    await spool.abandon();
+    const [first, second] = await segmentFiles(dir);
+    const firstPath = join(dir, first);
+    const bytes = await readFile(firstPath);
+    bytes[HEADER_BYTES + 3] ^= 0x01; // payload of the segment's first record
+    await writeFile(firstPath, bytes);
+    const secondPath = join(dir, second);
+    await truncate(secondPath, (await stat(secondPath)).size - 3); // last record of an older segment
+
+    const { spool: reopened } = await openSpool({ segmentBytes: 4096, maxBytes: 1 << 20 }, dir);
+    const ids = (await readAll(reopened)).map(numberOf);
+    assert.equal(reopened.stats().corrupt, 2);
+    assert.equal(ids.length, 98);
+    assert.equal(ids[0], 1, 'the damaged first record is skipped');
+    assert.deepEqual(
+      ids,
+      [...ids].sort((a, b) => a - b),
+    );
+  });
+
   it('drops the oldest segment when full, counting the records and logging their time range', async () => {
     const { logger, lines } = capturingLogger();
     let now = Date.UTC(2026, 0, 1);
@@ -180,6 +203,22 @@ describe('spool', () => {
     const { spool: reopened } = await openSpool({}, dir);
     assert.deepEqual((await readAll(reopened)).map(numberOf), [0, 3]);
     assert.equal(reopened.stats().corrupt, 0, 'the short write was cut off');
+  });
+
+  it('spools host and plugin info messages too, with schema defaults applied', async () => {
+    const { spool } = await openSpool();
+    await spool.append([
+      { v: 1, kind: 'host', hostId: 'h1', timestamp: 1_700_000_000, name: 'h1' },
+      { v: 1, kind: 'info', hostId: 'h1', plugin: 'load', timestamp: 1_700_000_000, title: 'Load', fields: { load: { label: 'load' } } },
+      dataMessage(0, 'h1'),
+    ]);
+    const messages = (await readAll(spool)).map((r) => JSON.parse(r.payload.toString()) as Message);
+    assert.deepEqual(
+      messages.map((m) => m.kind),
+      ['host', 'info', 'data'],
+    );
+    assert.equal(messages[0].kind === 'host' && messages[0].description, '');
+    assert.equal(messages[1].kind === 'info' && messages[1].fields.load.type, 'GAUGE');
   });
 
   it('refuses invalid messages, counting them, and stores the valid ones of the batch', async () => {

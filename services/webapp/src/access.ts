@@ -1,6 +1,6 @@
 import type { AuthUser } from './auth/user.js';
 import type { Host, Multiview, Plugin, Repositories, Source, View } from './repos/index.js';
-import { EVERYTHING, NOTHING, type Scope, inList } from './repos/sql.js';
+import { EVERYTHING, inList, NOTHING, type Scope } from './repos/sql.js';
 
 /**
  * The permission model of the original Numeter, checked on every request (REST, pages, data):
@@ -28,7 +28,10 @@ export class Access {
   eventScope(user: AuthUser): Scope {
     if (user.isSuperuser) return EVERYTHING;
     const hosts = this.hostScope(user);
-    return { sql: `e.id IN (SELECT eh.event_id FROM event_hosts eh JOIN hosts h ON h.id = eh.host_id WHERE ${hosts.sql})`, params: hosts.params };
+    return {
+      sql: `e.id IN (SELECT eh.event_id FROM event_hosts eh JOIN hosts h ON h.id = eh.host_id WHERE ${hosts.sql})`,
+      params: hosts.params,
+    };
   }
 
   canSeeHostRow(user: AuthUser, host: Pick<Host, 'groupId'>): boolean {
@@ -82,6 +85,9 @@ export class Access {
     const byUser = `${column} IN (SELECT ${key} FROM ${usersTable} WHERE user_id = ?)`;
     if (!user.groupIds.length) return { sql: byUser, params: [user.id] };
     const groups = inList('group_id', user.groupIds);
-    return { sql: `${byUser} OR ${column} IN (SELECT ${key} FROM ${groupsTable} WHERE ${groups.sql})`, params: [user.id, ...groups.params] };
+    return {
+      sql: `${byUser} OR ${column} IN (SELECT ${key} FROM ${groupsTable} WHERE ${groups.sql})`,
+      params: [user.id, ...groups.params],
+    };
   }
 }

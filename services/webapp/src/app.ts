@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -6,14 +7,13 @@ import session from 'express-session';
 import helmet from 'helmet';
 import { csrfProtection } from './auth/csrf.js';
 import { loadUser } from './auth/middleware.js';
-import { SESSION_COOKIE, authRouter } from './auth/routes.js';
+import { authRouter, SESSION_COOKIE } from './auth/routes.js';
 import { trustProxySetting } from './config.js';
 import { MySqlSessionStore } from './db/session-store.js';
 import type { AppDeps } from './deps.js';
 import { jsonErrorHandler } from './http-errors.js';
 import { restRouter } from './rest/index.js';
 import { wideStorageRouter } from './wide-storage.js';
-import { randomBytes } from 'node:crypto';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 
@@ -58,7 +58,12 @@ function sessionSecrets(deps: AppDeps): string[] {
   return [randomBytes(32).toString('hex')];
 }
 
-export async function createApp(deps: AppDeps): Promise<Express> {
+export interface AppOptions {
+  /** Mount the UI's pages and export routers when present (default true; core tests leave them out). */
+  mountUi?: boolean;
+}
+
+export async function createApp(deps: AppDeps, options: AppOptions = {}): Promise<Express> {
   const app = express();
   const web = deps.config.web;
   app.set('trust proxy', trustProxySetting(web.trust_proxy));
@@ -86,10 +91,12 @@ export async function createApp(deps: AppDeps): Promise<Express> {
   app.use(authRouter(deps));
   app.use('/rest', restRouter(deps));
   app.use('/wide-storage', wideStorageRouter(deps));
-  for (const [folder, name] of [
-    ['pages', 'pagesRouter'],
-    ['export', 'exportRouter'],
-  ] as const) {
+  for (const [folder, name] of options.mountUi === false
+    ? []
+    : ([
+        ['pages', 'pagesRouter'],
+        ['export', 'exportRouter'],
+      ] as const)) {
     const router = await optionalRouter(deps, folder, name);
     if (router) app.use(router);
   }

@@ -1,5 +1,5 @@
-import { formatConfig, loadConfig } from '../../../common/config/index.js';
 import { z } from 'zod';
+import { formatConfig, loadConfig } from '../../../common/config/index.js';
 
 /** Default place of the INI file, as the original `/etc/numeter/numeter_webapp.cfg`. */
 export const DEFAULT_CONFIG_FILE = '/etc/numeter/numeter_webapp.cfg';
@@ -30,7 +30,11 @@ const int = (fallback: number, min: number, max: number) =>
       }
       return n;
     });
-const str = (fallback: string) => z.string().optional().transform((v) => (v === undefined ? fallback : v));
+const str = (fallback: string) =>
+  z
+    .string()
+    .optional()
+    .transform((v) => (v === undefined ? fallback : v));
 
 const Schema = z.object({
   database: z

@@ -1,9 +1,9 @@
 import type { Pool } from 'mysql2/promise';
-import { type Logger, createLogger } from '../../../common/logging/index.js';
+import { createLogger, type Logger } from '../../../common/logging/index.js';
 import { Access } from './access.js';
 import type { WebappConfig } from './config.js';
 import { createPool } from './db/pool.js';
-import { type Repositories, createRepositories } from './repos/index.js';
+import { createRepositories, type Repositories } from './repos/index.js';
 import { StorageGateway } from './storage-client/gateway.js';
 
 /** Everything the routers need; built once by the entry point (or a test) and passed down. */
@@ -20,7 +20,8 @@ export interface AppDeps {
 export function buildDeps(config: WebappConfig, options: { pool?: Pool; logger?: Logger; now?: () => Date } = {}): AppDeps {
   const now = options.now ?? (() => new Date());
   const pool = options.pool ?? createPool(config.database);
-  const logger = options.logger ?? createLogger({ name: 'numeter-webapp', level: config.logging.level, file: config.logging.file || undefined });
+  const logger =
+    options.logger ?? createLogger({ name: 'numeter-webapp', level: config.logging.level, file: config.logging.file || undefined });
   const repos = createRepositories(pool, now);
   const storages = new StorageGateway(repos.storages, {
     timeoutMs: config.storage.timeout * 1000,

@@ -85,7 +85,12 @@ export async function viewExtendedData(deps: AppDeps, user: AuthUser, view: View
       try {
         const [info, data] = await Promise.all([
           deps.storages.getPluginInfo(host, plugin.name),
-          deps.storages.getData(host, plugin.name, group.map((p) => p.source.name), dataQuery(q)),
+          deps.storages.getData(
+            host,
+            plugin.name,
+            group.map((p) => p.source.name),
+            dataQuery(q),
+          ),
         ]);
         return { group, info, data };
       } catch (error) {
@@ -97,7 +102,9 @@ export async function viewExtendedData(deps: AppDeps, user: AuthUser, view: View
   );
   const ok = fetched.filter((f) => f !== null);
   const first = ok[0]?.data;
-  const grid = first ? { start: first.TS_start, step: first.TS_step, length: Math.max(0, ...Object.values(first.DATAS).map((v) => v.length)) } : null;
+  const grid = first
+    ? { start: first.TS_start, step: first.TS_step, length: Math.max(0, ...Object.values(first.DATAS).map((v) => v.length)) }
+    : null;
   const datas: DataResponse = { TS_start: grid?.start ?? 0, TS_step: grid?.step ?? 60, DATAS: {} };
   const infos: Record<string, LegacyFieldInfo> = {};
   const right = new Set(view.rightAxis);

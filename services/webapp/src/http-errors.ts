@@ -1,8 +1,8 @@
 import type { NextFunction, Request, Response } from 'express';
 import { ZodError } from 'zod';
-import { StorageError, StorageNotFoundError, StorageRequestError, StorageUnavailableError } from './storage-client/errors.js';
 import type { Logger } from '../../../common/logging/index.js';
 import { isDuplicateKey, isForeignKeyFailure } from './repos/sql.js';
+import { StorageError, StorageNotFoundError, StorageRequestError, StorageUnavailableError } from './storage-client/errors.js';
 
 /** An error with an HTTP status; `field` names the bad body field or query parameter. */
 export class HttpError extends Error {
@@ -40,9 +40,11 @@ export function fromZod(error: ZodError): ValidationError {
 /** The JSON status and body of any error thrown by a route. */
 export function errorResponse(error: unknown): { status: number; body: { error: string; field?: string; storage?: string } } {
   if (error instanceof ZodError) error = fromZod(error);
-  if (error instanceof HttpError) return { status: error.status, body: { error: error.message, ...(error.field ? { field: error.field } : {}) } };
+  if (error instanceof HttpError)
+    return { status: error.status, body: { error: error.message, ...(error.field ? { field: error.field } : {}) } };
   if (error instanceof StorageNotFoundError) return { status: 404, body: { error: error.message, storage: error.storageName } };
-  if (error instanceof StorageRequestError) return { status: 400, body: { error: error.message, storage: error.storageName, field: error.parameter } };
+  if (error instanceof StorageRequestError)
+    return { status: 400, body: { error: error.message, storage: error.storageName, field: error.parameter } };
   if (error instanceof StorageUnavailableError || error instanceof StorageError)
     return { status: 503, body: { error: error.message, ...(error.storageName ? { storage: error.storageName } : {}) } };
   if (isDuplicateKey(error)) return { status: 409, body: { error: 'already exists (a unique name or id is taken)' } };

@@ -8,7 +8,11 @@ import type { Host, Plugin, Source, Storage } from './repos/index.js';
  */
 
 /** Hosts of one storage (`/hosts`); an existing host with the same ID is re-linked to it. */
-export async function createHostsFromStorage(deps: AppDeps, storage: Storage, hostids: readonly string[] = []): Promise<{ created: Host[]; linked: Host[] }> {
+export async function createHostsFromStorage(
+  deps: AppDeps,
+  storage: Storage,
+  hostids: readonly string[] = [],
+): Promise<{ created: Host[]; linked: Host[] }> {
   const known = await deps.storages.clientFor(storage).getHosts();
   const wanted = hostids.length ? hostids.filter((id) => id in known) : Object.keys(known);
   const created: Host[] = [];

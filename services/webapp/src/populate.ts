@@ -20,7 +20,14 @@ export interface PopulateReport {
  * view per plugin, shared with the host's group. Running it again only adds what is new.
  */
 export async function populate(deps: AppDeps, storages?: Storage[]): Promise<PopulateReport> {
-  const report: PopulateReport = { hostsCreated: 0, pluginsCreated: 0, sourcesCreated: 0, viewsCreated: 0, multiviewsCreated: 0, failures: [] };
+  const report: PopulateReport = {
+    hostsCreated: 0,
+    pluginsCreated: 0,
+    sourcesCreated: 0,
+    viewsCreated: 0,
+    multiviewsCreated: 0,
+    failures: [],
+  };
   for (const storage of storages ?? (await deps.repos.storages.all())) {
     let hosts: Host[];
     try {
@@ -76,6 +83,12 @@ async function populateHost(deps: AppDeps, host: Host, report: PopulateReport): 
   }
   if (dashboard) return;
   report.viewsCreated += viewIds.length;
-  await deps.repos.multiviews.create({ name: defaultMultiviewName(host), comment: `Default dashboard of ${host.hostid}`, views: viewIds, users: [], groups });
+  await deps.repos.multiviews.create({
+    name: defaultMultiviewName(host),
+    comment: `Default dashboard of ${host.hostid}`,
+    views: viewIds,
+    users: [],
+    groups,
+  });
   report.multiviewsCreated += 1;
 }

@@ -1,6 +1,6 @@
 import type { AppDeps } from './deps.js';
-import type { Host, Skeleton } from './repos/index.js';
 import { HttpError } from './http-errors.js';
+import type { Host, Skeleton } from './repos/index.js';
 
 export class SkeletonPatternError extends HttpError {
   constructor(skeleton: Skeleton, cause: unknown) {

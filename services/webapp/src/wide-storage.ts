@@ -38,7 +38,14 @@ export function wideStorageRouter(deps: AppDeps): Router {
     const q = parseQuery(DataQuery, req);
     const host = await visible(req, q.host);
     const ds = q.ds.split(',').filter(Boolean);
-    res.json(await deps.storages.getData(host, q.plugin, ds, { res: q.from === undefined ? q.res : undefined, from: q.from, until: q.until, maxDataPoints: q.maxDataPoints }));
+    res.json(
+      await deps.storages.getData(host, q.plugin, ds, {
+        res: q.from === undefined ? q.res : undefined,
+        from: q.from,
+        until: q.until,
+        maxDataPoints: q.maxDataPoints,
+      }),
+    );
   });
   return r;
 }

@@ -3,9 +3,9 @@ import { after, before, describe, it } from 'node:test';
 import { parseOptions } from '@node-rs/argon2';
 import request from 'supertest';
 import { verifyPassword } from '../src/auth/passwords.js';
-import { createToken, hashToken } from '../src/auth/tokens.js';
 import { safeNext } from '../src/auth/routes.js';
-import { type TestEnv, addUser, createTestEnv, loginAgent } from './helpers.js';
+import { createToken, hashToken } from '../src/auth/tokens.js';
+import { addUser, createTestEnv, loginAgent, type TestEnv } from './helpers.js';
 
 describe('authentication', () => {
   let t: TestEnv;
@@ -35,7 +35,11 @@ describe('authentication', () => {
     const agent = request.agent(t.app);
     const s = await agent.get('/session').expect(200);
     assert.equal(s.body.user, null);
-    const login = await agent.post('/login').set('X-CSRF-Token', s.body.csrf_token).send({ username: 'alice', password: 'alice-password' }).expect(200);
+    const login = await agent
+      .post('/login')
+      .set('X-CSRF-Token', s.body.csrf_token)
+      .send({ username: 'alice', password: 'alice-password' })
+      .expect(200);
     const cookie = String(login.headers['set-cookie']);
     assert.match(cookie, /numeter\.sid=/);
     assert.match(cookie, /HttpOnly/);
@@ -54,7 +58,10 @@ describe('authentication', () => {
   it('a form login redirects to a local next only', async () => {
     const agent = request.agent(t.app);
     const s = await agent.get('/session');
-    const ok = await agent.post('/login').type('form').send({ username: 'alice', password: 'alice-password', next: '/multiviews/3', _csrf: s.body.csrf_token });
+    const ok = await agent
+      .post('/login')
+      .type('form')
+      .send({ username: 'alice', password: 'alice-password', next: '/multiviews/3', _csrf: s.body.csrf_token });
     assert.equal(ok.status, 303);
     assert.equal(ok.headers.location, '/multiviews/3');
     assert.equal(safeNext('//evil.example/'), '/');
@@ -106,7 +113,10 @@ describe('authentication', () => {
     const s = await agent.get('/session');
     const statuses: number[] = [];
     for (let i = 0; i < 5; i++) {
-      const r = await agent.post('/login').set('X-CSRF-Token', s.body.csrf_token).send({ username: 'root', password: `wrong-${i}` });
+      const r = await agent
+        .post('/login')
+        .set('X-CSRF-Token', s.body.csrf_token)
+        .send({ username: 'root', password: `wrong-${i}` });
       statuses.push(r.status);
     }
     // 3 attempts allowed per window in this test's config (successful logins earlier do not count)

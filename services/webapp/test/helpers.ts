@@ -7,12 +7,14 @@ import request from 'supertest';
 import { silentLogger } from '../../../common/logging/index.js';
 import { createApp } from '../src/app.js';
 import { hashPassword } from '../src/auth/passwords.js';
-import { type WebappConfig, loadWebappConfig } from '../src/config.js';
+import { loadWebappConfig, type WebappConfig } from '../src/config.js';
 import { migrate } from '../src/db/migrations.js';
 import { type AppDeps, buildDeps } from '../src/deps.js';
 
 /** A database of this test file's own, dropped by `drop()`. */
-export async function createTestDatabase(extraEnv: Record<string, string> = {}): Promise<{ name: string; config: WebappConfig; env: Record<string, string>; drop: () => Promise<void> }> {
+export async function createTestDatabase(
+  extraEnv: Record<string, string> = {},
+): Promise<{ name: string; config: WebappConfig; env: Record<string, string>; drop: () => Promise<void> }> {
   const name = `nmt_webapp_${randomBytes(5).toString('hex')}`;
   const admin = await mysql.createConnection({ host: '127.0.0.1', user: 'root' });
   await admin.query(`CREATE DATABASE ${name} CHARACTER SET utf8mb4`);
@@ -49,7 +51,7 @@ export async function createTestEnv(extraEnv: Record<string, string> = {}): Prom
   const db = await createTestDatabase(extraEnv);
   const deps = buildDeps(db.config, { logger: silentLogger() });
   await migrate(deps.pool);
-  const app = await createApp(deps);
+  const app = await createApp(deps, { mountUi: false });
   return {
     deps,
     app,
@@ -61,7 +63,12 @@ export async function createTestEnv(extraEnv: Record<string, string> = {}): Prom
   };
 }
 
-export async function addUser(deps: AppDeps, username: string, password: string, options: { superuser?: boolean; groups?: number[] } = {}): Promise<number> {
+export async function addUser(
+  deps: AppDeps,
+  username: string,
+  password: string,
+  options: { superuser?: boolean; groups?: number[] } = {},
+): Promise<number> {
   return deps.repos.users.create({
     username,
     email: '',
@@ -97,13 +104,31 @@ export const FIXTURE_HOSTS = {
 
 const PLUGINS: Record<string, { Title: string; Category: string; Order?: string; Infos: Record<string, Record<string, string>> }> = {
   load: { Title: 'Load average', Category: 'system', Infos: { load: { id: 'load', label: 'load', colour: '00FF00' } } },
-  cpu: { Title: 'CPU usage', Category: 'system', Order: 'system user', Infos: { user: { id: 'user', label: 'user', draw: 'AREA' }, system: { id: 'system', label: 'system', draw: 'STACK' } } },
-  if_eth0: { Title: 'eth0 traffic', Category: 'network', Infos: { down: { id: 'down', label: 'received' }, up: { id: 'up', label: 'bps' } } },
+  cpu: {
+    Title: 'CPU usage',
+    Category: 'system',
+    Order: 'system user',
+    Infos: { user: { id: 'user', label: 'user', draw: 'AREA' }, system: { id: 'system', label: 'system', draw: 'STACK' } },
+  },
+  if_eth0: {
+    Title: 'eth0 traffic',
+    Category: 'network',
+    Infos: { down: { id: 'down', label: 'received' }, up: { id: 'up', label: 'bps' } },
+  },
 };
 
 export function pluginInfo(plugin: string) {
   const p = PLUGINS[plugin];
-  return { Plugin: plugin, Title: p.Title, Describ: `${p.Title} of the host`, Vlabel: '', Base: '1000', Order: p.Order ?? '', Category: p.Category, Infos: p.Infos };
+  return {
+    Plugin: plugin,
+    Title: p.Title,
+    Describ: `${p.Title} of the host`,
+    Vlabel: '',
+    Base: '1000',
+    Order: p.Order ?? '',
+    Category: p.Category,
+    Infos: p.Infos,
+  };
 }
 
 export const TS_START = 1_700_000_000;
@@ -153,9 +178,15 @@ export async function startFixtureStorage(options: { slowMs?: number; hosts?: Re
       return;
     }
     const plugin = PLUGINS[String(req.query.plugin)];
-    const ds = String(req.query.ds ?? '').split(',').filter((d) => plugin && d in plugin.Infos);
+    const ds = String(req.query.ds ?? '')
+      .split(',')
+      .filter((d) => plugin && d in plugin.Infos);
     const step = res_ === 'Weekly' ? 300 : 60;
-    res.json({ TS_start: TS_START, TS_step: step, DATAS: Object.fromEntries(ds.map((d) => [d, [0, 1, 2, 3].map((i) => fixtureValue(host, d, i))])) });
+    res.json({
+      TS_start: TS_START,
+      TS_step: step,
+      DATAS: Object.fromEntries(ds.map((d) => [d, [0, 1, 2, 3].map((i) => fixtureValue(host, d, i))])),
+    });
   });
   r.get('/broken/hosts', (_req, res) => void res.type('text/html').send('}'));
   app.use('/numeter-storage', r);
@@ -184,5 +215,14 @@ export async function closedPort(): Promise<number> {
 }
 
 export async function addStorage(deps: AppDeps, name: string, port: number): Promise<number> {
-  return deps.repos.storages.create({ name, protocol: 'http', address: '127.0.0.1', port, urlPrefix: '/numeter-storage', login: '', password: '', token: '' });
+  return deps.repos.storages.create({
+    name,
+    protocol: 'http',
+    address: '127.0.0.1',
+    port,
+    urlPrefix: '/numeter-storage',
+    login: '',
+    password: '',
+    token: '',
+  });
 }

@@ -21,10 +21,26 @@ describe('migrations', () => {
 
   it('apply from empty, then are a no-op the second time', async () => {
     const first = await migrate(pool);
-    assert.deepEqual(first.applied, MIGRATIONS.map((m) => m.version));
+    assert.deepEqual(
+      first.applied,
+      MIGRATIONS.map((m) => m.version),
+    );
     const [tables] = await pool.query<RowDataPacket[]>('SHOW TABLES');
     const before = tables.map((t) => Object.values(t)[0]).sort();
-    for (const t of ['users', 'usergroups', 'storages', 'hosts', 'plugins', 'sources', 'views', 'multiviews', 'skeletons', 'events', 'api_tokens', 'sessions'])
+    for (const t of [
+      'users',
+      'usergroups',
+      'storages',
+      'hosts',
+      'plugins',
+      'sources',
+      'views',
+      'multiviews',
+      'skeletons',
+      'events',
+      'api_tokens',
+      'sessions',
+    ])
       assert.ok(before.includes(t), `table ${t}`);
     const second = await migrate(pool);
     assert.deepEqual(second.applied, []);
@@ -32,7 +48,10 @@ describe('migrations', () => {
     const [again] = await pool.query<RowDataPacket[]>('SHOW TABLES');
     assert.deepEqual(again.map((t) => Object.values(t)[0]).sort(), before);
     const [skeletons] = await pool.query<RowDataPacket[]>('SELECT name FROM skeletons ORDER BY name');
-    assert.deepEqual(skeletons.map((s) => s.name), ['cpu', 'disk', 'load', 'memory', 'network']);
+    assert.deepEqual(
+      skeletons.map((s) => s.name),
+      ['cpu', 'disk', 'load', 'memory', 'network'],
+    );
   });
 
   it('two processes migrating at once apply each version once', async () => {
@@ -58,7 +77,11 @@ describe('config', () => {
     assert.equal(c.web.secure_cookies, false);
   });
   it('takes environment overrides and masks secrets when printed', () => {
-    const c = loadWebappConfig(undefined, false, { NUMETER_WEBAPP_WEB_PORT: '9001', NUMETER_WEBAPP_DATABASE_PASSWORD: 'hunter2', NUMETER_WEBAPP_WEB_SECURE_COOKIES: 'yes' });
+    const c = loadWebappConfig(undefined, false, {
+      NUMETER_WEBAPP_WEB_PORT: '9001',
+      NUMETER_WEBAPP_DATABASE_PASSWORD: 'hunter2',
+      NUMETER_WEBAPP_WEB_SECURE_COOKIES: 'yes',
+    });
     assert.equal(c.web.port, 9001);
     assert.equal(c.web.secure_cookies, true);
     const printed = printableConfig(c);
@@ -67,7 +90,12 @@ describe('config', () => {
   });
   it('lists every problem at once', () => {
     assert.throws(
-      () => loadWebappConfig(undefined, false, { NUMETER_WEBAPP_WEB_PORT: 'eighty', NUMETER_WEBAPP_STORAGE_TIMEOUT: '0', NUMETER_WEBAPP_DATABASE_NAME: 'x;drop' }),
+      () =>
+        loadWebappConfig(undefined, false, {
+          NUMETER_WEBAPP_WEB_PORT: 'eighty',
+          NUMETER_WEBAPP_STORAGE_TIMEOUT: '0',
+          NUMETER_WEBAPP_DATABASE_NAME: 'x;drop',
+        }),
       (e: unknown) => e instanceof ConfigError && e.problems.length === 3 && e.problems.some((p) => p.includes('[web] port')),
     );
   });
@@ -75,4 +103,3 @@ describe('config', () => {
     assert.throws(() => loadWebappConfig('/nonexistent/numeter_webapp.cfg', true, {}), ConfigError);
   });
 });
-

@@ -4,7 +4,18 @@ import request from 'supertest';
 import { ViewExtendedData } from '../../../common/schemas/index.js';
 import { populate } from '../src/populate.js';
 import type { Host } from '../src/repos/index.js';
-import { type FixtureStorage, TS_START, type TestEnv, addStorage, addUser, closedPort, createTestEnv, fixtureValue, loginAgent, startFixtureStorage } from './helpers.js';
+import {
+  addStorage,
+  addUser,
+  closedPort,
+  createTestEnv,
+  type FixtureStorage,
+  fixtureValue,
+  loginAgent,
+  startFixtureStorage,
+  type TestEnv,
+  TS_START,
+} from './helpers.js';
 
 type Agent = Awaited<ReturnType<typeof loginAgent>>;
 
@@ -46,9 +57,18 @@ describe('REST API permissions and shapes', () => {
   });
 
   it('answers 401 to anonymous requests on every endpoint', async () => {
-    for (const path of ['/rest/', '/rest/hosts/', '/rest/hosts/1/', '/rest/views/1/extended_data/', '/rest/storages/', '/rest/skeletons/', '/wide-storage/list?host=web1.example'])
+    for (const path of [
+      '/rest/',
+      '/rest/hosts/',
+      '/rest/hosts/1/',
+      '/rest/views/1/extended_data/',
+      '/rest/storages/',
+      '/rest/skeletons/',
+      '/wide-storage/list?host=web1.example',
+    ])
       await request(t.app).get(path).expect(401);
-    await request(t.app).post('/rest/views/').send({ name: 'x' }).expect(403); // no CSRF token → refused before anything
+    await request(t.app).post('/rest/views/').send({ name: 'x' }).expect(401);
+    await request(t.app).delete('/rest/hosts/1/').expect(401);
   });
 
   it('lists only the hosts of the user’s groups; foreign hosts are 404, admin actions 403', async () => {
@@ -58,7 +78,14 @@ describe('REST API permissions and shapes', () => {
     assert.deepEqual(await names(bob), ['db1']);
     assert.deepEqual(await names(carol), []);
     const h = await alice.agent.get(`/rest/hosts/${web1.id}/`).expect(200);
-    assert.deepEqual(h.body, { id: web1.id, hostid: 'web1.example', name: 'web1', storage: web1.storageId, group: groupA, url: `/rest/hosts/${web1.id}/` });
+    assert.deepEqual(h.body, {
+      id: web1.id,
+      hostid: 'web1.example',
+      name: 'web1',
+      storage: web1.storageId,
+      group: groupA,
+      url: `/rest/hosts/${web1.id}/`,
+    });
     await alice.agent.get(`/rest/hosts/${db1.id}/`).expect(404);
     await alice.agent.get('/rest/hosts/999999/').expect(404);
     await alice.agent.get('/rest/hosts/abc/').expect(404);
@@ -80,13 +107,29 @@ describe('REST API permissions and shapes', () => {
   });
 
   it('names the bad field in validation errors', async () => {
-    const bad = await root.agent.post('/rest/storages/').set('X-CSRF-Token', root.csrf).send({ name: 's2', address: '127.0.0.1', port: 'eighty' }).expect(400);
+    const bad = await root.agent
+      .post('/rest/storages/')
+      .set('X-CSRF-Token', root.csrf)
+      .send({ name: 's2', address: '127.0.0.1', port: 'eighty' })
+      .expect(400);
     assert.equal(bad.body.field, 'port');
-    const unknown = await root.agent.post('/rest/storages/').set('X-CSRF-Token', root.csrf).send({ name: 's2', address: '127.0.0.1', colour: 'red' }).expect(400);
+    const unknown = await root.agent
+      .post('/rest/storages/')
+      .set('X-CSRF-Token', root.csrf)
+      .send({ name: 's2', address: '127.0.0.1', colour: 'red' })
+      .expect(400);
     assert.equal(unknown.body.field, 'colour');
-    const url = await root.agent.post('/rest/storages/').set('X-CSRF-Token', root.csrf).send({ name: 's2', address: 'a/b@evil' }).expect(400);
+    const url = await root.agent
+      .post('/rest/storages/')
+      .set('X-CSRF-Token', root.csrf)
+      .send({ name: 's2', address: 'a/b@evil' })
+      .expect(400);
     assert.equal(url.body.field, 'address');
-    const skel = await root.agent.post('/rest/skeletons/').set('X-CSRF-Token', root.csrf).send({ name: 'bad', plugin_pattern: '(' }).expect(400);
+    const skel = await root.agent
+      .post('/rest/skeletons/')
+      .set('X-CSRF-Token', root.csrf)
+      .send({ name: 'bad', plugin_pattern: '(' })
+      .expect(400);
     assert.equal(skel.body.field, 'plugin_pattern');
     const res = await alice.agent.get(`/rest/hosts/${web1.id}/plugin_extended_data/?plugin=load&res=Hourlyish`).expect(400);
     assert.equal(res.body.field, 'res');
@@ -108,7 +151,10 @@ describe('REST API permissions and shapes', () => {
     assert.equal(last.body.results.length, 1);
     assert.equal(last.body.next, null);
     const q = await root.agent.get('/rest/plugins/?q=eth').expect(200);
-    assert.deepEqual(q.body.results.map((p: { name: string }) => p.name), ['if_eth0', 'if_eth0']);
+    assert.deepEqual(
+      q.body.results.map((p: { name: string }) => p.name),
+      ['if_eth0', 'if_eth0'],
+    );
     const qa = await alice.agent.get('/rest/plugins/?q=eth').expect(200);
     assert.equal(qa.body.count, 1);
     const like = await root.agent.get('/rest/hosts/?q=%25').expect(200);
@@ -137,11 +183,23 @@ describe('REST API permissions and shapes', () => {
     const id = created.body.id;
     await bob.agent.get(`/rest/views/${id}/`).expect(404);
     await bob.agent.get(`/rest/views/${id}/extended_data/`).expect(404);
-    const notMine = await alice.agent.post('/rest/views/').set('X-CSRF-Token', alice.csrf).send({ name: 'x', sources: [load, await src(db1, 'load', 'load')] }).expect(400);
+    const notMine = await alice.agent
+      .post('/rest/views/')
+      .set('X-CSRF-Token', alice.csrf)
+      .send({ name: 'x', sources: [load, await src(db1, 'load', 'load')] })
+      .expect(400);
     assert.equal(notMine.body.field, 'sources.1');
-    const badAxis = await alice.agent.post('/rest/views/').set('X-CSRF-Token', alice.csrf).send({ name: 'x', sources: [], right_axis: [load] }).expect(400);
+    const badAxis = await alice.agent
+      .post('/rest/views/')
+      .set('X-CSRF-Token', alice.csrf)
+      .send({ name: 'x', sources: [], right_axis: [load] })
+      .expect(400);
     assert.equal(badAxis.body.field, 'right_axis.0');
-    await alice.agent.patch(`/rest/views/${id}/`).set('X-CSRF-Token', alice.csrf).send({ groups: [groupB] }).expect(200);
+    await alice.agent
+      .patch(`/rest/views/${id}/`)
+      .set('X-CSRF-Token', alice.csrf)
+      .send({ groups: [groupB] })
+      .expect(200);
     await bob.agent.get(`/rest/views/${id}/`).expect(200);
     await carol.agent.get(`/rest/views/${id}/`).expect(404);
     await carol.agent.delete(`/rest/views/${id}/`).set('X-CSRF-Token', carol.csrf).expect(404);
@@ -149,7 +207,10 @@ describe('REST API permissions and shapes', () => {
 
   it('has a default dashboard per host, shared with the host’s group', async () => {
     const mine = await alice.agent.get('/rest/multiviews/').expect(200);
-    assert.deepEqual(mine.body.results.map((m: { name: string }) => m.name), ['web1 (web1.example)']);
+    assert.deepEqual(
+      mine.body.results.map((m: { name: string }) => m.name),
+      ['web1 (web1.example)'],
+    );
     assert.equal(mine.body.results[0].views.length, 3);
     const all = await root.agent.get('/rest/multiviews/').expect(200);
     const foreign = all.body.results.find((m: { name: string }) => m.name.startsWith('db1')).id;
@@ -160,7 +221,10 @@ describe('REST API permissions and shapes', () => {
     const p = await alice.agent.get(`/rest/hosts/${web1.id}/plugin_extended_data/?plugin=cpu&res=Daily`).expect(200);
     assert.equal(p.body.name, 'cpu');
     assert.equal(p.body.datas.TS_start, TS_START);
-    assert.deepEqual(p.body.datas.DATAS.user, [0, 1, 2, 3].map((i) => fixtureValue('web1.example', 'user', i)));
+    assert.deepEqual(
+      p.body.datas.DATAS.user,
+      [0, 1, 2, 3].map((i) => fixtureValue('web1.example', 'user', i)),
+    );
     assert.equal(p.body.infos.Title, 'CPU usage');
     await alice.agent.get(`/rest/hosts/${db1.id}/plugin_extended_data/?plugin=cpu`).expect(404);
     const unknownPlugin = await alice.agent.get(`/rest/hosts/${web1.id}/plugin_extended_data/?plugin=nope`).expect(404);
@@ -191,8 +255,15 @@ describe('REST API permissions and shapes', () => {
     await alice.agent.post(`/rest/hosts/${web1.id}/create_plugins/`).set('X-CSRF-Token', alice.csrf).send({}).expect(204); // all exist already
     const cpu = (await t.deps.repos.plugins.forHost(web1.id)).find((p) => p.name === 'cpu')!;
     await t.deps.repos.sources.delete(await src(web1, 'cpu', 'system'));
-    const created = await alice.agent.post(`/rest/plugins/${cpu.id}/create_sources/`).set('X-CSRF-Token', alice.csrf).send({ sources: [] }).expect(201);
-    assert.deepEqual(created.body.map((s: { name: string }) => s.name), ['system']);
+    const created = await alice.agent
+      .post(`/rest/plugins/${cpu.id}/create_sources/`)
+      .set('X-CSRF-Token', alice.csrf)
+      .send({ sources: [] })
+      .expect(201);
+    assert.deepEqual(
+      created.body.map((s: { name: string }) => s.name),
+      ['system'],
+    );
   });
 
   it('proxies the storage API through /wide-storage for visible hosts only', async () => {
@@ -231,36 +302,66 @@ describe('REST API permissions and shapes', () => {
 
   it('lets users see themselves and their group mates, and change only their own password', async () => {
     const users = await alice.agent.get('/rest/users/').expect(200);
-    assert.deepEqual(users.body.results.map((u: { username: string }) => u.username), ['alice']);
+    assert.deepEqual(
+      users.body.results.map((u: { username: string }) => u.username),
+      ['alice'],
+    );
     const bobId = (await t.deps.repos.users.byUsername('bob'))!.id;
     const aliceId = (await t.deps.repos.users.byUsername('alice'))!.id;
     await alice.agent.get(`/rest/users/${bobId}/`).expect(404);
     await alice.agent.post('/rest/users/').set('X-CSRF-Token', alice.csrf).send({ username: 'eve', password: 'password1' }).expect(403);
     await alice.agent.patch(`/rest/users/${aliceId}/`).set('X-CSRF-Token', alice.csrf).send({ is_superuser: true }).expect(403);
     await alice.agent.post(`/rest/users/${aliceId}/set_password/`).set('X-CSRF-Token', alice.csrf).send({ password: 'short' }).expect(400);
-    await alice.agent.post(`/rest/users/${aliceId}/set_password/`).set('X-CSRF-Token', alice.csrf).send({ password: 'new-alice-password' }).expect(200);
+    await alice.agent
+      .post(`/rest/users/${aliceId}/set_password/`)
+      .set('X-CSRF-Token', alice.csrf)
+      .send({ password: 'new-alice-password' })
+      .expect(200);
     await loginAgent(t.app, 'alice', 'new-alice-password');
-    const created = await root.agent.post('/rest/users/').set('X-CSRF-Token', root.csrf).send({ username: 'dave', password: 'dave-password', groups: [groupA] }).expect(201);
+    const created = await root.agent
+      .post('/rest/users/')
+      .set('X-CSRF-Token', root.csrf)
+      .send({ username: 'dave', password: 'dave-password', groups: [groupA] })
+      .expect(201);
     assert.deepEqual(created.body.groups, [groupA]);
     const supers = await root.agent.get('/rest/superusers/').expect(200);
-    assert.deepEqual(supers.body.results.map((u: { username: string }) => u.username), ['root']);
+    assert.deepEqual(
+      supers.body.results.map((u: { username: string }) => u.username),
+      ['root'],
+    );
   });
 
   it('creates a view from a skeleton over visible hosts', async () => {
     const skeletons = await alice.agent.get('/rest/skeletons/?q=network').expect(200);
     const network = skeletons.body.results[0];
-    await alice.agent.post(`/rest/skeletons/${network.id}/create_view/`).set('X-CSRF-Token', alice.csrf).send({ hosts: [db1.id] }).expect(400);
-    const v = await alice.agent.post(`/rest/skeletons/${network.id}/create_view/`).set('X-CSRF-Token', alice.csrf).send({ hosts: [web1.id] }).expect(201);
+    await alice.agent
+      .post(`/rest/skeletons/${network.id}/create_view/`)
+      .set('X-CSRF-Token', alice.csrf)
+      .send({ hosts: [db1.id] })
+      .expect(400);
+    const v = await alice.agent
+      .post(`/rest/skeletons/${network.id}/create_view/`)
+      .set('X-CSRF-Token', alice.csrf)
+      .send({ hosts: [web1.id] })
+      .expect(201);
     assert.equal(v.body.sources.length, 2);
     await alice.agent.get(`/rest/views/${v.body.id}/`).expect(200);
     await alice.agent.post('/rest/skeletons/').set('X-CSRF-Token', alice.csrf).send({ name: 'x', plugin_pattern: 'x' }).expect(403);
   });
 
   it('keeps events to the hosts a user can see', async () => {
-    const e = await alice.agent.post('/rest/events/').set('X-CSRF-Token', alice.csrf).send({ name: 'deploy', short_text: 'v2', date: '2026-01-02T03:04:05Z', hosts: [web1.id] }).expect(201);
+    const e = await alice.agent
+      .post('/rest/events/')
+      .set('X-CSRF-Token', alice.csrf)
+      .send({ name: 'deploy', short_text: 'v2', date: '2026-01-02T03:04:05Z', hosts: [web1.id] })
+      .expect(201);
     assert.equal(e.body.date, '2026-01-02T03:04:05.000Z');
     await bob.agent.get(`/rest/events/${e.body.id}/`).expect(404);
-    const foreign = await bob.agent.post('/rest/events/').set('X-CSRF-Token', bob.csrf).send({ name: 'x', hosts: [web1.id] }).expect(400);
+    const foreign = await bob.agent
+      .post('/rest/events/')
+      .set('X-CSRF-Token', bob.csrf)
+      .send({ name: 'x', hosts: [web1.id] })
+      .expect(400);
     assert.equal(foreign.body.field, 'hosts.0');
     assert.equal((await bob.agent.get('/rest/events/').expect(200)).body.count, 0);
     assert.equal((await alice.agent.get('/rest/events/').expect(200)).body.count, 1);

@@ -1,13 +1,34 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
+import { alignTo } from '../src/extended-data.js';
+import type { Storage } from '../src/repos/index.js';
 import { StorageClient, storageBaseUrl } from '../src/storage-client/client.js';
 import { StorageNotFoundError, StorageRequestError, StorageUnavailableError } from '../src/storage-client/errors.js';
-import type { Storage } from '../src/repos/index.js';
-import { FIXTURE_HOSTS, type FixtureStorage, TS_START, type TestEnv, addStorage, closedPort, createTestEnv, fixtureValue, startFixtureStorage } from './helpers.js';
-import { alignTo } from '../src/extended-data.js';
+import {
+  addStorage,
+  closedPort,
+  createTestEnv,
+  FIXTURE_HOSTS,
+  type FixtureStorage,
+  fixtureValue,
+  startFixtureStorage,
+  type TestEnv,
+  TS_START,
+} from './helpers.js';
 
 function storageAt(port: number, extra: Partial<Storage> = {}): Storage {
-  return { id: 1, name: 'fixture', protocol: 'http', address: '127.0.0.1', port, urlPrefix: '/numeter-storage', login: '', password: '', token: '', ...extra };
+  return {
+    id: 1,
+    name: 'fixture',
+    protocol: 'http',
+    address: '127.0.0.1',
+    port,
+    urlPrefix: '/numeter-storage',
+    login: '',
+    password: '',
+    token: '',
+    ...extra,
+  };
 }
 
 describe('storage client', () => {
@@ -23,7 +44,10 @@ describe('storage client', () => {
   });
 
   it('builds the original base URL', () => {
-    assert.equal(storageBaseUrl({ protocol: 'https', address: 'st1', port: 8443, urlPrefix: '/numeter-storage' }), 'https://st1:8443/numeter-storage');
+    assert.equal(
+      storageBaseUrl({ protocol: 'https', address: 'st1', port: 8443, urlPrefix: '/numeter-storage' }),
+      'https://st1:8443/numeter-storage',
+    );
     assert.equal(storageBaseUrl({ protocol: 'http', address: '::1', port: 80, urlPrefix: '' }), 'http://[::1]:80');
   });
 
@@ -37,16 +61,16 @@ describe('storage client', () => {
     const data = await c.getData('web1.example', 'cpu', ['user', 'system'], { res: 'Weekly' });
     assert.equal(data.TS_start, TS_START);
     assert.equal(data.TS_step, 300);
-    assert.deepEqual(data.DATAS.system, [0, 1, 2, 3].map((i) => fixtureValue('web1.example', 'system', i)));
+    assert.deepEqual(
+      data.DATAS.system,
+      [0, 1, 2, 3].map((i) => fixtureValue('web1.example', 'system', i)),
+    );
     assert.match(fixture.requests.at(-1)!, /\/numeter-storage\/data\?host=web1\.example&plugin=cpu&ds=user%2Csystem&res=Weekly$/);
     await c.getData('web1.example', 'cpu', ['user'], { from: 100, until: 200, maxDataPoints: 50 });
     assert.match(fixture.requests.at(-1)!, /from=100&until=200&maxDataPoints=50$/);
   });
 
   it('sends the storage credentials', async () => {
-    await new StorageClient(storageAt(fixture.port, { token: 'tok' }), 1000).getHosts();
-    await new StorageClient(storageAt(fixture.port, { login: 'u', password: 'p' }), 1000).getHosts();
-    // the fixture does not check credentials; the headers are asserted through a tiny echo below
     const { default: express } = await import('express');
     const app = express();
     const seen: string[] = [];
@@ -68,7 +92,10 @@ describe('storage client', () => {
 
   it('maps 404 and 400 answers to typed errors', async () => {
     const c = new StorageClient(storageAt(fixture.port), 1000);
-    await assert.rejects(c.getPluginList('nope.example'), (e) => e instanceof StorageNotFoundError && /unknown host nope\.example/.test(e.message));
+    await assert.rejects(
+      c.getPluginList('nope.example'),
+      (e) => e instanceof StorageNotFoundError && /unknown host nope\.example/.test(e.message),
+    );
     await assert.rejects(
       c.getData('web1.example', 'cpu', ['user'], { res: 'Bogus' as 'Daily' }),
       (e) => e instanceof StorageRequestError && e.parameter === 'res',
@@ -77,9 +104,15 @@ describe('storage client', () => {
 
   it('reports an unreachable storage, a timeout and an invalid body as StorageUnavailableError', async () => {
     const refused = new StorageClient(storageAt(await closedPort(), { name: 'gone' }), 1000);
-    await assert.rejects(refused.getHosts(), (e) => e instanceof StorageUnavailableError && e.storageName === 'gone' && /unreachable: .*ECONNREFUSED/.test(e.message));
+    await assert.rejects(
+      refused.getHosts(),
+      (e) => e instanceof StorageUnavailableError && e.storageName === 'gone' && /unreachable: .*ECONNREFUSED/.test(e.message),
+    );
     const started = Date.now();
-    await assert.rejects(new StorageClient(storageAt(slow.port), 200).getHosts(), (e) => e instanceof StorageUnavailableError && /no answer within 200 ms/.test(e.message));
+    await assert.rejects(
+      new StorageClient(storageAt(slow.port), 200).getHosts(),
+      (e) => e instanceof StorageUnavailableError && /no answer within 200 ms/.test(e.message),
+    );
     assert.ok(Date.now() - started < 1200, 'the timeout cut the request short');
     const broken = new StorageClient(storageAt(fixture.port, { urlPrefix: '/numeter-storage/broken' }), 1000);
     await assert.rejects(broken.getHosts(), (e) => e instanceof StorageUnavailableError && /invalid \/hosts response/.test(e.message));
@@ -88,7 +121,11 @@ describe('storage client', () => {
     const wrongShape = new StorageClient(storageAt(fixture.port), 1000);
     // /hinfo answers a host object; parsing it as a plugin list must fail on the shape, not pass bad data on
     await assert.rejects(
-      (wrongShape as unknown as { get: (p: string, q: object, s: unknown) => Promise<unknown> }).get('/hinfo', { host: 'web1.example' }, (await import('../../../common/schemas/index.js')).ListResponse),
+      (wrongShape as unknown as { get: (p: string, q: object, s: unknown) => Promise<unknown> }).get(
+        '/hinfo',
+        { host: 'web1.example' },
+        (await import('../../../common/schemas/index.js')).ListResponse,
+      ),
       (e) => e instanceof StorageUnavailableError && /invalid \/hinfo response/.test(e.message),
     );
   });

@@ -17,7 +17,11 @@ export const HOST_ID_FILE = 'host_id';
  * `<state_dir>/host_id`, else a new one in the original's suggested shape
  * (`<epoch>-<32 hex>`), created with link() so two pollers starting at once agree.
  */
-export async function resolveHostId(options: { configured: string; stateDir: string; now: () => number }): Promise<{ hostId: string; source: 'config' | 'state' | 'generated' }> {
+export async function resolveHostId(options: {
+  configured: string;
+  stateDir: string;
+  now: () => number;
+}): Promise<{ hostId: string; source: 'config' | 'state' | 'generated' }> {
   if (options.configured) return { hostId: options.configured, source: 'config' };
   const file = join(options.stateDir, HOST_ID_FILE);
   const existing = await readHostIdFile(file);
@@ -30,7 +34,8 @@ export async function resolveHostId(options: { configured: string; stateDir: str
     await link(temporary, file);
     return { hostId: candidate, source: 'generated' };
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw new HostIdError(`cannot store the host ID in ${file}: ${(error as Error).message}`, { cause: error });
+    if ((error as NodeJS.ErrnoException).code !== 'EEXIST')
+      throw new HostIdError(`cannot store the host ID in ${file}: ${(error as Error).message}`, { cause: error });
     const winner = await readHostIdFile(file);
     if (!winner) throw new HostIdError(`${file} exists but holds no valid host ID`);
     return { hostId: winner, source: 'state' };

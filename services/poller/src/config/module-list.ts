@@ -4,15 +4,27 @@
  * other entry is a custom module: a file path or a package name, optionally followed
  * by `:exportName`.
  */
-export type ModuleSpec = { kind: 'munin' } | { kind: 'system' } | { kind: 'custom'; specifier: string; exportName?: string; section: string };
+export type ModuleSpec =
+  | { kind: 'munin' }
+  | { kind: 'system' }
+  | { kind: 'libvirt' }
+  | { kind: 'snmp' }
+  | { kind: 'netlatency' }
+  | { kind: 'custom'; specifier: string; exportName?: string; section: string };
 
-const BUILT_IN: Record<string, 'munin' | 'system'> = {
+const BUILT_IN: Record<string, 'munin' | 'system' | 'libvirt' | 'snmp' | 'netlatency'> = {
   munin: 'munin',
   muninmodule: 'munin',
   'numeter.poller.muninmodule:muninmodule': 'munin',
   'numeter.poller:muninmodule': 'munin',
   system: 'system',
   systemmodule: 'system',
+  libvirt: 'libvirt',
+  libvirtmodule: 'libvirt',
+  snmp: 'snmp',
+  snmpmodule: 'snmp',
+  netlatency: 'netlatency',
+  netlatencymodule: 'netlatency',
 };
 
 export function parseModuleList(value: string): { specs: ModuleSpec[]; errors: string[] } {
@@ -38,10 +50,16 @@ export function parseModuleList(value: string): { specs: ModuleSpec[]; errors: s
     const specifier = match?.[1] ?? entry;
     const exportName = match?.[2];
     if (/^numeter\.poller\./i.test(specifier)) {
-      errors.push(`${JSON.stringify(entry)} is a module of the original Python poller that has no equivalent here (known: munin, system)`);
+      errors.push(
+        `${JSON.stringify(entry)} is a module of the original Python poller that has no equivalent here (known: munin, system, libvirt, snmp, netlatency)`,
+      );
       continue;
     }
-    const base = specifier.split('/').pop()?.replace(/\.(m?js|ts)$/, '') ?? specifier;
+    const base =
+      specifier
+        .split('/')
+        .pop()
+        ?.replace(/\.(m?js|ts)$/, '') ?? specifier;
     specs.push({ kind: 'custom', specifier, ...(exportName && { exportName }), section: (exportName ?? base).toLowerCase() });
   }
   return { specs, errors };

@@ -13,7 +13,7 @@ import { parseModuleList } from './module-list.js';
  */
 export const ENV_PREFIX = 'NUMETER_POLLER';
 export const DEFAULT_CONFIG_FILE = '/etc/numeter/numeter_poller.cfg';
-export const SECRET_KEYS = ['rpc_password', 'amqp_url'] as const;
+export const SECRET_KEYS = ['rpc_password', 'amqp_url', 'community', 'auth_key', 'priv_key'] as const;
 
 const globalSection = z.object({
   enable: boolean(true),
@@ -72,12 +72,15 @@ const schema = z
   })
   .passthrough()
   .superRefine((config, ctx) => {
-    const problem = (section: string, key: string, message: string) => ctx.addIssue({ code: z.ZodIssueCode.custom, path: [section, key], message });
+    const problem = (section: string, key: string, message: string) =>
+      ctx.addIssue({ code: z.ZodIssueCode.custom, path: [section, key], message });
     const g = config.global;
     if (g.jitter >= g.poller_time) problem('global', 'jitter', `must be less than poller_time (${g.poller_time}), got ${g.jitter}`);
-    if (g.rate_heartbeat !== 0 && g.rate_heartbeat < g.poller_time) problem('global', 'rate_heartbeat', `must be 0 (automatic) or at least poller_time (${g.poller_time}), got ${g.rate_heartbeat}`);
+    if (g.rate_heartbeat !== 0 && g.rate_heartbeat < g.poller_time)
+      problem('global', 'rate_heartbeat', `must be 0 (automatic) or at least poller_time (${g.poller_time}), got ${g.rate_heartbeat}`);
     for (const host of g.rpc_hosts.split(',').map((h) => h.trim())) {
-      if (!/^[^\s:]+(:\d{1,5})?$/.test(host)) problem('global', 'rpc_hosts', `each entry must be host or host:port, got ${JSON.stringify(host)}`);
+      if (!/^[^\s:]+(:\d{1,5})?$/.test(host))
+        problem('global', 'rpc_hosts', `each entry must be host or host:port, got ${JSON.stringify(host)}`);
     }
     if (g.amqp_url && !/^amqps?:\/\/[^\s]+$/.test(g.amqp_url)) problem('global', 'amqp_url', 'must start with amqp:// or amqps://');
     const modules = parseModuleList(g.modules);
@@ -87,7 +90,10 @@ const schema = z
     if (config.myinfo.name.length > 256) problem('myinfo', 'name', 'is longer than 256 characters');
   });
 
-export type PollerConfig = z.output<typeof schema> & { moduleSpecs: ReturnType<typeof parseModuleList>['specs']; raw: Record<string, Record<string, string>> };
+export type PollerConfig = z.output<typeof schema> & {
+  moduleSpecs: ReturnType<typeof parseModuleList>['specs'];
+  raw: Record<string, Record<string, string>>;
+};
 
 const KNOWN_KEYS = {
   global: Object.keys(globalSection.shape),
@@ -97,7 +103,14 @@ const KNOWN_KEYS = {
 } as const;
 
 export function loadPollerConfig(options: { file?: string; fileRequired?: boolean; env?: NodeJS.ProcessEnv }): PollerConfig {
-  const parsed = loadConfig({ schema, file: options.file ?? DEFAULT_CONFIG_FILE, fileRequired: options.fileRequired ?? false, envPrefix: ENV_PREFIX, env: options.env, knownKeys: KNOWN_KEYS });
+  const parsed = loadConfig({
+    schema,
+    file: options.file ?? DEFAULT_CONFIG_FILE,
+    fileRequired: options.fileRequired ?? false,
+    envPrefix: ENV_PREFIX,
+    env: options.env,
+    knownKeys: KNOWN_KEYS,
+  });
   const raw: Record<string, Record<string, string>> = {};
   for (const [section, values] of Object.entries(parsed)) {
     if (!(section in KNOWN_KEYS) && values && typeof values === 'object') raw[section] = values as Record<string, string>;

@@ -1,12 +1,12 @@
 import { createHash } from 'node:crypto';
 import {
   type DataPoint,
+  describeIssues,
   type HostInfoMessage,
   LIMITS,
   type Message,
   Message as MessageSchema,
   type PluginInfoMessage,
-  describeIssues,
 } from '../../../../common/schemas/index.js';
 import type { HostDescription, PluginDescription } from '../modules/types.js';
 
@@ -14,7 +14,15 @@ import type { HostDescription, PluginDescription } from '../modules/types.js';
 export const AGENT_VERSION = 'numeter-poller/0.1.0';
 
 export function hostInfoMessage(host: HostDescription, timestamp: number): HostInfoMessage {
-  return { v: 1, kind: 'host', hostId: host.hostId, timestamp, name: host.name, description: host.description ?? '', agentVersion: AGENT_VERSION };
+  return {
+    v: 1,
+    kind: 'host',
+    hostId: host.hostId,
+    timestamp,
+    name: host.name,
+    description: host.description ?? '',
+    agentVersion: AGENT_VERSION,
+  };
 }
 
 export function pluginInfoMessage(hostId: string, description: PluginDescription, timestamp: number): PluginInfoMessage {

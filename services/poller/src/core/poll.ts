@@ -90,7 +90,16 @@ export class PollCycle {
     for (const collection of collections) if (collection) this.convert(collection.samples, now, points, figures);
     const spool = this.spoolDelta();
     const duration = this.options.now() - started;
-    const self = selfValues({ ...figures, spooled: countValues(points), published: spool.published, spoolRecords: spool.records, spoolBytes: spool.bytes, spoolAge: spool.age, duration, moduleErrors });
+    const self = selfValues({
+      ...figures,
+      spooled: countValues(points),
+      published: spool.published,
+      spoolRecords: spool.records,
+      spoolBytes: spool.bytes,
+      spoolAge: spool.age,
+      duration,
+      moduleErrors,
+    });
     self.dropped = (self.dropped ?? 0) + spool.dropped;
     this.addPoint(points, this.options.self.hostId, { plugin: SELF_PLUGIN, timestamp: now, values: self }, figures);
     const messages = [...this.infoMessages(now, refresh), ...this.dataMessagesOf(points)];
@@ -108,10 +117,21 @@ export class PollCycle {
       this.totals.sinkFailures++;
       figures.dropped += spooled;
       spooled = 0;
-      this.options.logger.error({ reason: (error as Error).message, messages: valid.length }, 'cannot spool the messages of this poll; they are lost');
+      this.options.logger.error(
+        { reason: (error as Error).message, messages: valid.length },
+        'cannot spool the messages of this poll; they are lost',
+      );
     }
     await this.saveRates(now);
-    const result: PollResult = { messages: valid.length, collected: figures.collected, spooled, dropped: figures.dropped, moduleErrors, refreshed: refresh, durationSeconds: this.options.now() - started };
+    const result: PollResult = {
+      messages: valid.length,
+      collected: figures.collected,
+      spooled,
+      dropped: figures.dropped,
+      moduleErrors,
+      refreshed: refresh,
+      durationSeconds: this.options.now() - started,
+    };
     this.account(result);
     return result;
   }
@@ -147,11 +167,19 @@ export class PollCycle {
       const known = this.known.get(key);
       if (!known) {
         figures.dropped += readings.reduce((sum, r) => sum + Object.keys(r.values).length, 0);
-        if (!this.warnedUndescribed.has(key)) this.options.logger.warn({ hostId, plugin }, 'samples of a plugin without description dropped (its module must describe it)');
+        if (!this.warnedUndescribed.has(key))
+          this.options.logger.warn({ hostId, plugin }, 'samples of a plugin without description dropped (its module must describe it)');
         this.warnedUndescribed.add(key);
         continue;
       }
-      for (const converted of applyRates(this.options.rates, hostId, plugin, known.description.fields, readings, this.options.heartbeatSeconds)) {
+      for (const converted of applyRates(
+        this.options.rates,
+        hostId,
+        plugin,
+        known.description.fields,
+        readings,
+        this.options.heartbeatSeconds,
+      )) {
         this.addPoint(points, hostId, { plugin, ...converted }, figures);
       }
     }
@@ -161,7 +189,10 @@ export class PollCycle {
     const parsed = DataPointSchema.safeParse(point);
     if (!parsed.success) {
       figures.dropped += Object.keys(point.values).length;
-      this.options.logger.warn({ hostId, plugin: point.plugin.slice(0, 200), reason: describeIssues(parsed.error.issues) }, 'invalid point dropped');
+      this.options.logger.warn(
+        { hostId, plugin: point.plugin.slice(0, 200), reason: describeIssues(parsed.error.issues) },
+        'invalid point dropped',
+      );
       return;
     }
     const list = points.get(hostId);

@@ -81,7 +81,10 @@ export class Scheduler {
       const skipped = Math.max(0, Math.floor((now - began) / this.options.intervalMs));
       if (skipped > 0) {
         this.counters.skippedTicks += skipped;
-        this.options.logger.warn({ durationMs: now - began, intervalMs: this.options.intervalMs, skipped }, 'poll took longer than poller_time; ticks skipped');
+        this.options.logger.warn(
+          { durationMs: now - began, intervalMs: this.options.intervalMs, skipped },
+          'poll took longer than poller_time; ticks skipped',
+        );
       }
       this.timer = this.clock.setTimeout(() => this.tick(), this.nextRunAt(now) - now);
     });

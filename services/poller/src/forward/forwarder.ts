@@ -220,7 +220,10 @@ export class Forwarder {
     insertBySeq(this.retries, entry);
     if (this.degradedSince === undefined) {
       this.degradedSince = this.now();
-      this.logger.warn({ reason: (error as Error)?.message, records: this.spool.stats().records }, 'publishing failed: keeping messages in the spool and retrying');
+      this.logger.warn(
+        { reason: (error as Error)?.message, records: this.spool.stats().records },
+        'publishing failed: keeping messages in the spool and retrying',
+      );
     }
     this.limit = 1;
     // A burst of failures from one outage (the whole window) backs off one step, not one per message.

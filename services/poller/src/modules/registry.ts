@@ -1,19 +1,35 @@
 import type { Logger } from '../../../../common/logging/index.js';
 import type { PollerConfig } from '../config/schema.js';
 import { loadCustomModule } from './custom/load.js';
+import { createLibvirtModule } from './libvirt/module.js';
 import { createMuninModule } from './munin/module.js';
+import { createNetLatencyModule } from './netlatency/module.js';
+import { createSnmpModule } from './snmp/module.js';
 import { SystemModule } from './system/module.js';
 import type { ModuleContext, PollerModule } from './types.js';
 
 /** Builds the modules listed in `[global] modules`, in order. */
-export async function createModules(config: PollerConfig, base: { hostId: string; stateDir: string; logger: Logger; now: () => number }): Promise<PollerModule[]> {
+export async function createModules(
+  config: PollerConfig,
+  base: { hostId: string; stateDir: string; logger: Logger; now: () => number },
+): Promise<PollerModule[]> {
   const modules: PollerModule[] = [];
   const ini = { ...config.raw };
   for (const spec of config.moduleSpecs) {
     const logger = base.logger.child({ module: spec.kind === 'custom' ? spec.specifier : spec.kind });
-    const context = (section: Record<string, string>): ModuleContext => ({ config: section, ini, hostId: base.hostId, stateDir: base.stateDir, logger, now: base.now });
+    const context = (section: Record<string, string>): ModuleContext => ({
+      config: section,
+      ini,
+      hostId: base.hostId,
+      stateDir: base.stateDir,
+      logger,
+      now: base.now,
+    });
     if (spec.kind === 'munin') modules.push(createMuninModule(context({}), config.muninmodule));
     else if (spec.kind === 'system') modules.push(new SystemModule({ root: config.systemmodule.root }));
+    else if (spec.kind === 'libvirt') modules.push(createLibvirtModule(context(config.raw.libvirtmodule ?? {})));
+    else if (spec.kind === 'snmp') modules.push(createSnmpModule(context(config.raw.snmpmodule ?? {})));
+    else if (spec.kind === 'netlatency') modules.push(createNetLatencyModule(context(config.raw.netlatencymodule ?? {})));
     else modules.push(await loadCustomModule(spec.specifier, spec.exportName, context(config.raw[spec.section] ?? {})));
   }
   return modules;

@@ -96,7 +96,10 @@ export type ModuleFactory = (context: ModuleContext) => PollerModule | Promise<P
  */
 export interface SimpleModule {
   name?: string;
-  getInfo?(): PluginDescription[] | { plugins: PluginDescription[]; hosts?: HostDescription[] } | Promise<PluginDescription[] | { plugins: PluginDescription[]; hosts?: HostDescription[] }>;
+  getInfo?():
+    | PluginDescription[]
+    | { plugins: PluginDescription[]; hosts?: HostDescription[] }
+    | Promise<PluginDescription[] | { plugins: PluginDescription[]; hosts?: HostDescription[] }>;
   getData(): Sample[] | Promise<Sample[]>;
   stop?(): void | Promise<void>;
 }

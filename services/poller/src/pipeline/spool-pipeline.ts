@@ -20,15 +20,15 @@ export function createSpoolPipeline(config: PollerConfig, hostId: string, logger
     maxBytes: g.spool_max_bytes,
     maxAgeSeconds: g.spool_max_age,
     fsync: g.spool_fsync,
-    logger: logger.child({ component: 'spool' }),
+    logger,
   });
   const publisher = new BusPublisher({
     url: amqpUrlOf(config),
     heartbeatSeconds: g.amqp_heartbeat,
     connectionName: `numeter-poller ${hostId}`,
-    logger: logger.child({ component: 'bus' }),
+    logger,
   });
-  const forwarder = new Forwarder({ spool, publisher, window: g.forward_window, logger: logger.child({ component: 'forwarder' }) });
+  const forwarder = new Forwarder({ spool, publisher, window: g.forward_window, logger });
   let started = false;
   return {
     sink: new SpoolSink(spool),
@@ -56,7 +56,11 @@ export function createSpoolPipeline(config: PollerConfig, hostId: string, logger
       await publisher.stop(Math.max(0, until - Date.now()));
       await spool.stop();
     },
-    stats: () => ({ ...prefixed('spool', spool.stats()), ...prefixed('forward', forwarder.stats()), ...prefixed('bus', publisher.stats()) }),
+    stats: () => ({
+      ...prefixed('spool', spool.stats()),
+      ...prefixed('forward', forwarder.stats()),
+      ...prefixed('bus', publisher.stats()),
+    }),
   };
 }
 

@@ -37,7 +37,13 @@ export interface RateResult {
 const TWO_32 = 2 ** 32;
 const TWO_64 = 2 ** 64;
 
-export function convertReading(type: FieldType, previous: LastReading | undefined, raw: number | null, t: number, limits: RateLimits): RateResult {
+export function convertReading(
+  type: FieldType,
+  previous: LastReading | undefined,
+  raw: number | null,
+  t: number,
+  limits: RateLimits,
+): RateResult {
   if (type === 'GAUGE') return { value: inRange(raw, limits), remember: undefined };
   if (raw === null || !Number.isFinite(raw)) return { value: null, remember: null };
   const reading = { t, v: raw };

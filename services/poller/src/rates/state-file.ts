@@ -20,9 +20,7 @@ export class RateStateFile {
   private readonly readings = new Map<string, LastReading>();
   private dirty = false;
 
-  constructor(
-    private readonly options: { file: string; logger: Logger; forgetAfterSeconds?: number },
-  ) {}
+  constructor(private readonly options: { file: string; logger: Logger; forgetAfterSeconds?: number }) {}
 
   static key(hostId: string, plugin: string, field: string): string {
     // Tabs cannot occur in a safe name, so the key is unambiguous.
@@ -61,7 +59,10 @@ export class RateStateFile {
         if (Array.isArray(pair) && Number.isFinite(pair[0]) && Number.isFinite(pair[1])) this.readings.set(key, { t: pair[0], v: pair[1] });
       }
     } catch (error) {
-      this.options.logger.warn({ file: this.options.file, reason: (error as Error).message }, 'rate state file is damaged; counters start over');
+      this.options.logger.warn(
+        { file: this.options.file, reason: (error as Error).message },
+        'rate state file is damaged; counters start over',
+      );
     }
   }
 

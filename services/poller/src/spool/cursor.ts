@@ -20,7 +20,8 @@ export async function readCursor(dir: string): Promise<CursorRead> {
     return { ok: false, reason: (error as Error).message };
   }
   const match = /^(next=(\d+)) crc=(\d+)\n?$/.exec(text);
-  if (!match || crc32(match[1]) !== Number(match[3])) return { ok: false, reason: `cursor file is damaged: ${JSON.stringify(text.slice(0, 80))}` };
+  if (!match || crc32(match[1]) !== Number(match[3]))
+    return { ok: false, reason: `cursor file is damaged: ${JSON.stringify(text.slice(0, 80))}` };
   return { ok: true, next: Number(match[2]) };
 }
 
@@ -61,35 +62,43 @@ const LOCK_FILE = 'lock';
 const heldHere = new Set<string>();
 
 /**
- * One writer per spool directory. The lock file holds the owner's PID; a lock whose
- * process is gone (kill -9) is taken over.
+ * One writer per spool directory. The lock file names its owner as `<pid> <boot id>
+ * <process start time>` (Linux /proc; empty elsewhere), so a lock left by a killed process
+ * is taken over even after a reboot gave its PID to another process.
  */
 export async function acquireLock(dir: string): Promise<void> {
   if (heldHere.has(dir)) throw new SpoolLockedError(`spool ${dir} is already open in this process`);
   const path = join(dir, LOCK_FILE);
+  const me = await processIdentity(process.pid);
   try {
-    const owner = Number((await readFile(path, 'utf8')).trim());
-    if (Number.isInteger(owner) && owner > 0 && owner !== process.pid && processAlive(owner)) {
-      throw new SpoolLockedError(`spool ${dir} is in use by process ${owner}`);
-    }
+    await writeFile(path, `${me}\n`, { flag: 'wx' });
   } catch (error) {
-    if (error instanceof SpoolLockedError) throw error;
-    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+    if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+    const owner = (await readFile(path, 'utf8')).trim();
+    const pid = Number(owner.split(' ')[0]);
+    if (Number.isInteger(pid) && pid > 0 && pid !== process.pid && owner === (await processIdentity(pid))) {
+      throw new SpoolLockedError(`spool ${dir} is in use by process ${pid}`);
+    }
+    await writeFile(path, `${me}\n`);
   }
-  await writeFile(path, `${process.pid}\n`);
   heldHere.add(dir);
+}
+
+/** `<pid> <boot id> <start time>` of a live process, or '' when it does not exist. */
+async function processIdentity(pid: number): Promise<string> {
+  try {
+    process.kill(pid, 0);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'EPERM') return '';
+  }
+  const bootId = await readFile('/proc/sys/kernel/random/boot_id', 'utf8').catch(() => '');
+  const stat = await readFile(`/proc/${pid}/stat`, 'utf8').catch(() => '');
+  // Field 22 (start time) counted after the parenthesised command name, which may hold spaces.
+  const startTime = stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19] ?? '';
+  return `${pid} ${bootId.trim()} ${startTime}`.trim();
 }
 
 export async function releaseLock(dir: string, removeFile: boolean): Promise<void> {
   heldHere.delete(dir);
   if (removeFile) await unlink(join(dir, LOCK_FILE)).catch(() => {});
-}
-
-function processAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
-  }
 }

@@ -1,3 +1,3 @@
-export * from './spool.js';
-export type { SpoolRecord } from './record.js';
 export { SpoolLockedError } from './cursor.js';
+export type { SpoolRecord } from './record.js';
+export * from './spool.js';

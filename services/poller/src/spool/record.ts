@@ -75,14 +75,14 @@ export interface SegmentScan {
 }
 
 /**
- * Reads every valid record of a whole segment. After a bad record it looks for the next
+ * Reads every valid record of a whole segment whose first record is `firstSeq`. After a bad record it looks for the next
  * magic that starts a valid record with a higher sequence number (CRC and sequence make a
  * false match practically impossible); if there is none, the rest is a torn tail.
  */
-export function scanSegment(buf: Buffer): SegmentScan {
+export function scanSegment(buf: Buffer, firstSeq: number): SegmentScan {
   const scan: SegmentScan = { records: [], skips: [], lostInSkips: 0, validEnd: 0 };
   let offset = 0;
-  let lastSeq = -1;
+  let lastSeq = firstSeq - 1;
   while (offset < buf.length) {
     const record = recordAt(buf, offset);
     if (record && record.seq > lastSeq) {
@@ -95,7 +95,7 @@ export function scanSegment(buf: Buffer): SegmentScan {
     const next = findNextRecord(buf, offset + 1, lastSeq);
     if (!next) break;
     scan.skips.push([offset, next.offset]);
-    scan.lostInSkips += lastSeq >= 0 ? next.seq - lastSeq - 1 : 1;
+    scan.lostInSkips += next.seq - lastSeq - 1;
     offset = next.offset;
   }
   return scan;

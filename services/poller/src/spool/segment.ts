@@ -1,6 +1,6 @@
-import { open, readFile, readdir, truncate } from 'node:fs/promises';
+import { open, readdir, readFile, truncate } from 'node:fs/promises';
 import { join } from 'node:path';
-import { HEADER_BYTES, type ScannedRecord, claimedRecordSize, recordAt, scanSegment } from './record.js';
+import { claimedRecordSize, HEADER_BYTES, recordAt, type ScannedRecord, scanSegment } from './record.js';
 
 const SEGMENT_NAME = /^(\d{16})\.seg$/;
 
@@ -71,17 +71,23 @@ export interface RecoveredSegment {
   truncatedBytes: number;
 }
 
-/** Scans a segment file, truncates a torn or damaged tail, and returns its metadata. */
-export async function recoverSegment(dir: string, firstSeq: number): Promise<RecoveredSegment> {
+/**
+ * Scans a segment file, truncates a torn or damaged tail, and returns its metadata.
+ * `nextFirstSeq` (the next segment's first record, if any) makes the count of records lost
+ * in a damaged tail exact; for the newest segment a torn tail counts as one record.
+ */
+export async function recoverSegment(dir: string, firstSeq: number, nextFirstSeq?: number): Promise<RecoveredSegment> {
   const meta = emptySegment(dir, firstSeq);
   const buf = await readFile(meta.path);
-  const scan = scanSegment(buf);
+  const scan = scanSegment(buf, firstSeq);
   for (const record of scan.records) noteAppended(meta, record.seq, record.appendedAt, record.size);
   meta.bytes = scan.validEnd;
   meta.skips = scan.skips;
   const truncatedBytes = buf.length - scan.validEnd;
   if (truncatedBytes > 0) await truncate(meta.path, scan.validEnd);
-  return { meta, corrupt: scan.lostInSkips + (truncatedBytes > 0 ? 1 : 0), truncatedBytes };
+  let lostInTail = 0;
+  if (truncatedBytes > 0) lostInTail = nextFirstSeq === undefined ? 1 : Math.max(0, nextFirstSeq - meta.lastSeq - 1);
+  return { meta, corrupt: scan.lostInSkips + lostInTail, truncatedBytes };
 }
 
 export interface ReadResult {
@@ -98,7 +104,7 @@ export interface ReadResult {
  */
 export async function readSegment(meta: SegmentMeta, offset: number, maxRecords: number, chunkBytes: number): Promise<ReadResult> {
   const result: ReadResult = { records: [], nextOffset: offset, damaged: false };
-  let position = skipDamage(meta, offset);
+  const position = skipDamage(meta, offset);
   result.nextOffset = position;
   if (position >= meta.bytes || maxRecords <= 0) return result;
   const handle = await open(meta.path, 'r');

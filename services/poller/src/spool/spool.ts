@@ -1,16 +1,16 @@
 import { type FileHandle, mkdir, open, statfs, unlink } from 'node:fs/promises';
 import type { Logger } from '../../../../common/logging/index.js';
 import { silentLogger } from '../../../../common/logging/index.js';
-import { LIMITS, Message, describeIssues, encodeMessage } from '../../../../common/schemas/index.js';
+import { describeIssues, encodeMessage, LIMITS, Message, type MessageInput } from '../../../../common/schemas/index.js';
 import { acquireLock, readCursor, releaseLock, syncDirectory, writeCursor } from './cursor.js';
-import { type SpoolRecord, encodeRecord } from './record.js';
+import { encodeRecord, type SpoolRecord } from './record.js';
 import {
-  type SegmentMeta,
   emptySegment,
   listSegments,
   noteAppended,
   readSegment,
   recoverSegment,
+  type SegmentMeta,
   segmentFirstTime,
   segmentLastTime,
   timeOfSeq,
@@ -176,7 +176,7 @@ export class Spool {
    * (and fsynced under 'always'). Invalid messages are refused and counted, never stored;
    * on a full disk the batch is dropped and counted (no throw): collection goes on.
    */
-  append(messages: Message[]): Promise<void> {
+  append(messages: MessageInput[]): Promise<void> {
     if (!this.open) return Promise.reject(new SpoolClosedError('spool is not started'));
     const payloads = this.encodeValid(messages);
     if (payloads.length === 0) return Promise.resolve();
@@ -245,8 +245,9 @@ export class Spool {
     if (!cursor.ok) this.logger.error({ reason: cursor.reason }, 'spool cursor unreadable: replaying every segment (duplicates, no loss)');
     this.cursor = cursor.ok ? cursor.next : 0;
     this.segments = [];
-    for (const firstSeq of await listSegments(this.opts.dir)) {
-      const { meta, corrupt, truncatedBytes } = await recoverSegment(this.opts.dir, firstSeq);
+    const names = await listSegments(this.opts.dir);
+    for (const [i, firstSeq] of names.entries()) {
+      const { meta, corrupt, truncatedBytes } = await recoverSegment(this.opts.dir, firstSeq, names[i + 1]);
       if (corrupt > 0 || truncatedBytes > 0) {
         this.counters.corrupt += corrupt;
         this.counters.truncatedBytes += truncatedBytes;
@@ -270,7 +271,10 @@ export class Spool {
       const fs = await statfs(this.opts.dir);
       const free = fs.bavail * fs.bsize + this.segments.reduce((sum, s) => sum + s.bytes, 0);
       if (free < this.opts.maxBytes) {
-        this.logger.warn({ maxBytes: this.opts.maxBytes, availableBytes: free }, 'spool maxBytes exceeds the free disk space: the disk may fill first');
+        this.logger.warn(
+          { maxBytes: this.opts.maxBytes, availableBytes: free },
+          'spool maxBytes exceeds the free disk space: the disk may fill first',
+        );
       }
     } catch {
       // statfs is advisory only
@@ -279,7 +283,7 @@ export class Spool {
 
   // ---- append ----------------------------------------------------------------------
 
-  private encodeValid(messages: Message[]): Buffer[] {
+  private encodeValid(messages: MessageInput[]): Buffer[] {
     const payloads: Buffer[] = [];
     for (const message of messages) {
       const parsed = Message.safeParse(message);
@@ -296,7 +300,7 @@ export class Spool {
   }
 
   private async appendPayloads(payloads: Buffer[]): Promise<void> {
-    if (!this.open) throw new SpoolClosedError('spool is not started');
+    // Appends accepted before stop() run before it closes the segment: no open check here.
     const appendedAt = this.now();
     await this.expireOld();
     let active = this.activeSegment();
@@ -307,7 +311,7 @@ export class Spool {
     await this.makeRoom(batch.length);
     active = this.activeSegment();
     if (!(await this.writeBatch(active, batch, payloads.length))) return;
-    records.forEach((record, i) => noteAppended(active, firstSeq + i, appendedAt, record.length));
+    for (const [i, record] of records.entries()) noteAppended(active, firstSeq + i, appendedAt, record.length);
     this.nextSeq += records.length;
     this.counters.appended += records.length;
     if (this.opts.fsync === 'always') await this.sync();
@@ -334,7 +338,8 @@ export class Spool {
           continue;
         }
         this.countDrop('disk-full', count, this.now(), this.now());
-        if (!this.diskFull) this.logger.error({ reason: (error as Error).message }, 'spool disk full: dropping new messages until there is room');
+        if (!this.diskFull)
+          this.logger.error({ reason: (error as Error).message }, 'spool disk full: dropping new messages until there is room');
         this.diskFull = true;
         return false;
       }
@@ -524,7 +529,8 @@ export class Spool {
     if (typeof this.opts.fsync === 'number') {
       const every = this.opts.fsync;
       const timer = setInterval(() => {
-        if (this.dirty) this.exclusive(() => this.sync()).catch((err: Error) => this.logger.error({ reason: err.message }, 'spool fsync failed'));
+        if (this.dirty)
+          this.exclusive(() => this.sync()).catch((err: Error) => this.logger.error({ reason: err.message }, 'spool fsync failed'));
       }, every);
       this.timers.push(timer);
     }
@@ -548,10 +554,12 @@ export class Spool {
 
 function configProblems(o: { segmentBytes: number; maxBytes: number; maxAgeSeconds: number; fsync: FsyncPolicy }): string[] {
   const problems: string[] = [];
-  if (!Number.isInteger(o.segmentBytes) || o.segmentBytes < 4096) problems.push(`segmentBytes ${o.segmentBytes} must be an integer >= 4096`);
+  if (!Number.isInteger(o.segmentBytes) || o.segmentBytes < 4096)
+    problems.push(`segmentBytes ${o.segmentBytes} must be an integer >= 4096`);
   if (!(o.maxBytes >= 2 * o.segmentBytes)) problems.push(`maxBytes ${o.maxBytes} must be at least twice segmentBytes (${o.segmentBytes})`);
   if (!(o.maxAgeSeconds > 0)) problems.push(`maxAgeSeconds ${o.maxAgeSeconds} must be positive`);
   if (typeof o.fsync === 'number' && !(o.fsync > 0)) problems.push(`fsync interval ${o.fsync} ms must be positive`);
-  else if (typeof o.fsync === 'string' && o.fsync !== 'always' && o.fsync !== 'never') problems.push(`fsync "${o.fsync}" must be always, never or a number of ms`);
+  else if (typeof o.fsync === 'string' && o.fsync !== 'always' && o.fsync !== 'never')
+    problems.push(`fsync "${o.fsync}" must be always, never or a number of ms`);
   return problems;
 }

@@ -1,5 +1,5 @@
 import { type ChildProcess, spawn } from 'node:child_process';
-import { chmod, copyFile, mkdir, mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
+import { chmod, copyFile, mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -55,7 +55,10 @@ export async function startMuninNode(options: MuninNodeOptions): Promise<Running
   if (!script.includes(plugins) || !script.includes(pluginConf)) throw new Error('cannot patch munin-node: its source changed');
   await writeFile(join(dir, 'munin-node'), script, { mode: 0o755 });
   await writeFile(join(dir, 'munin-node.conf'), nodeConfig(dir, options));
-  const child = spawn('/usr/bin/perl', ['-wT', join(dir, 'munin-node'), '--foreground', '--config', join(dir, 'munin-node.conf')], { stdio: 'ignore', detached: false });
+  const child = spawn('/usr/bin/perl', ['-wT', join(dir, 'munin-node'), '--foreground', '--config', join(dir, 'munin-node.conf')], {
+    stdio: 'ignore',
+    detached: false,
+  });
   const stop = async () => {
     await stopChild(child);
     await rm(dir, { recursive: true, force: true });
@@ -102,7 +105,10 @@ async function waitForBanner(port: number, child: ChildProcess): Promise<void> {
 function bannerAnswers(port: number): Promise<boolean> {
   return new Promise((resolve) => {
     const socket = connect(port, '127.0.0.1');
-    socket.setTimeout(2000, () => (socket.destroy(), resolve(false)));
+    socket.setTimeout(2000, () => {
+      socket.destroy();
+      resolve(false);
+    });
     socket.once('error', () => resolve(false));
     socket.once('data', (data) => {
       socket.end('quit\n');

@@ -12,9 +12,16 @@ export interface Run {
   stderr: string;
 }
 
-export function runPoller(args: string[], env: NodeJS.ProcessEnv, options: { onStdout?: (text: string, child: ReturnType<typeof spawn>) => void; timeoutMs?: number } = {}): Promise<Run> {
+export function runPoller(
+  args: string[],
+  env: NodeJS.ProcessEnv,
+  options: { onStdout?: (text: string, child: ReturnType<typeof spawn>) => void; onStderr?: (text: string, child: ReturnType<typeof spawn>) => void; timeoutMs?: number } = {},
+): Promise<Run> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', MAIN, ...args], { env: { PATH: process.env.PATH, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, ['--import', 'tsx', MAIN, ...args], {
+      env: { PATH: process.env.PATH, ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let stdout = '';
     let stderr = '';
     const timer = setTimeout(() => child.kill('SIGKILL'), options.timeoutMs ?? 30_000);
@@ -24,6 +31,7 @@ export function runPoller(args: string[], env: NodeJS.ProcessEnv, options: { onS
     });
     child.stderr.on('data', (data) => {
       stderr += data;
+      options.onStderr?.(stderr, child);
     });
     child.on('error', reject);
     child.on('exit', (code, signal) => {
@@ -32,4 +40,3 @@ export function runPoller(args: string[], env: NodeJS.ProcessEnv, options: { onS
     });
   });
 }
-

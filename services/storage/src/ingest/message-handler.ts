@@ -56,7 +56,12 @@ class Refusal extends Error {
   }
 }
 
+/** Series files already checked and resolved, so a known series costs one map lookup. */
+const MAX_MEMOISED_FILES = 1_000_000;
+
 export class MessageHandler {
+  private readonly files = new Map<string, string>();
+
   constructor(private readonly opts: MessageHandlerOptions) {}
 
   /** The BusConsumer handler. */
@@ -116,7 +121,6 @@ export class MessageHandler {
 
   private pendingPoints(message: DataMessage, host: HostLocation, now: number, latest: number): PendingPoint[] {
     const points: PendingPoint[] = [];
-    const files = new Map<string, string>();
     let unknown = 0;
     let tooOld = 0;
     let oldest = Number.POSITIVE_INFINITY;
@@ -127,9 +131,7 @@ export class MessageHandler {
           unknown++;
           continue;
         }
-        const key = `${point.plugin}\u0000${ds}`;
-        let file = files.get(key);
-        if (!file) files.set(key, (file = seriesFile(host.dir, point.plugin, ds)));
+        const file = this.seriesFile(host, point.plugin, ds);
         if (now - point.timestamp >= this.opts.rules.schemaFor(point.plugin, ds).maxRetention) {
           tooOld++;
           oldest = Math.min(oldest, point.timestamp);
@@ -144,6 +146,17 @@ export class MessageHandler {
     }
     if (tooOld) this.opts.events?.pointsSkipped?.('too-old', tooOld);
     return points;
+  }
+
+  private seriesFile(host: HostLocation, plugin: string, ds: string): string {
+    const key = `${host.dir}\u0000${plugin}\u0000${ds}`;
+    let file = this.files.get(key);
+    if (file === undefined) {
+      file = seriesFile(host.dir, plugin, ds);
+      if (this.files.size >= MAX_MEMOISED_FILES) this.files.clear();
+      this.files.set(key, file);
+    }
+    return file;
   }
 
   private async dispositionFor(error: unknown): Promise<Disposition> {

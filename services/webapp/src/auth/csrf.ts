@@ -21,16 +21,25 @@ function ownOrigin(req: Request): string {
 }
 
 /**
- * Unsafe requests authenticated by the session cookie (or anonymous, e.g. the login form) need
+ * Unsafe requests authenticated by the session cookie (and the login form) need
  * the session's token in `X-CSRF-Token` or a `_csrf` form field, and, when the browser says where
  * they come from (`Origin`), the same origin. Bearer-token requests carry no cookie and are exempt.
  * Also exposes the token to templates as `res.locals.csrfToken`.
  */
 export function csrfProtection(req: Request, res: Response, next: NextFunction): void {
-  if (req.user?.via === 'token') return next();
+  if (req.user?.via === 'token') {
+    next();
+    return;
+  }
   if (SAFE_METHODS.has(req.method)) {
     Object.defineProperty(res.locals, 'csrfToken', { get: () => csrfToken(req), enumerable: true, configurable: true });
-    return next();
+    next();
+    return;
+  }
+  // Without a logged-in user there is nothing to forge, except a login into the attacker's account.
+  if (!req.user && req.path !== '/login') {
+    next();
+    return;
   }
   const origin = req.get('origin');
   if (origin && origin !== ownOrigin(req)) {

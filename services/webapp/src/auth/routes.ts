@@ -19,7 +19,10 @@ function wantsJson(req: Request): boolean {
 
 export function sessionOut(req: Request): SessionOut {
   const u = req.user;
-  return { user: u ? { id: u.id, username: u.username, is_superuser: u.isSuperuser, groups: u.groupIds } : null, csrf_token: csrfToken(req) };
+  return {
+    user: u ? { id: u.id, username: u.username, is_superuser: u.isSuperuser, groups: u.groupIds } : null,
+    csrf_token: csrfToken(req),
+  };
 }
 
 function regenerate(req: Request): Promise<void> {
@@ -35,6 +38,8 @@ export function authRouter(deps: AppDeps): Router {
     standardHeaders: 'draft-7',
     legacyHeaders: false,
     skipSuccessfulRequests: true,
+    // a failed form login is a 303 redirect, so success is what the route says, not the status
+    requestWasSuccessful: (_req, res) => res.locals.loginSucceeded === true,
     handler: (_req, res) => {
       res.status(429).json({ error: 'too many login attempts, try again later' });
     },
@@ -50,7 +55,11 @@ export function authRouter(deps: AppDeps): Router {
     const parsed = LoginIn.safeParse(req.body ?? {});
     const user = parsed.success ? await deps.repos.users.byUsername(parsed.data.username) : null;
     const stored = user ? await deps.repos.users.passwordHash(user.id) : null;
-    const ok = parsed.success && (await verifyPassword(stored ?? (await dummyPasswordHash()), parsed.data.password)) && user !== null && stored !== null;
+    const ok =
+      parsed.success &&
+      (await verifyPassword(stored ?? (await dummyPasswordHash()), parsed.data.password)) &&
+      user !== null &&
+      stored !== null;
     if (!ok || !user) {
       deps.logger.info({ username: parsed.success ? parsed.data.username : undefined, ip: req.ip }, 'login failed');
       if (json) res.status(401).json({ error: 'invalid username or password' });
@@ -60,6 +69,7 @@ export function authRouter(deps: AppDeps): Router {
     await regenerate(req);
     req.session.userId = user.id;
     req.user = toAuthUser(user, 'session');
+    res.locals.loginSucceeded = true;
     deps.logger.info({ username: user.username, ip: req.ip }, 'login');
     if (json) res.json(sessionOut(req));
     else res.redirect(303, next);

@@ -4,7 +4,7 @@ import { generatePassword, hashPassword } from '../auth/passwords.js';
 import { createToken } from '../auth/tokens.js';
 import type { AppDeps } from '../deps.js';
 import type { User } from '../repos/index.js';
-import { type GlobalOptions, type Out, UsageError, idList, nameList, parseBool, table, withDeps } from './context.js';
+import { type GlobalOptions, idList, nameList, type Out, parseBool, table, UsageError, withDeps } from './context.js';
 
 async function groupIds(deps: AppDeps, names: string | undefined): Promise<number[] | undefined> {
   if (names === undefined) return undefined;
@@ -19,7 +19,8 @@ async function groupIds(deps: AppDeps, names: string | undefined): Promise<numbe
 
 /** Users named by `-i id,id` or `-u name`. */
 async function pickUsers(deps: AppDeps, o: { id?: string; username?: string }): Promise<User[]> {
-  if (o.id) return Promise.all(idList(o.id).map(async (id) => (await deps.repos.users.get(id)) ?? Promise.reject(new UsageError(`no user ${id}`))));
+  if (o.id)
+    return Promise.all(idList(o.id).map(async (id) => (await deps.repos.users.get(id)) ?? Promise.reject(new UsageError(`no user ${id}`))));
   if (o.username) {
     const user = await deps.repos.users.byUsername(o.username);
     if (!user) throw new UsageError(`no user "${o.username}"`);
@@ -57,7 +58,13 @@ export function registerAccountCommands(program: Command, global: () => GlobalOp
   user.command('list').action(() =>
     withDeps(global(), async (deps) => {
       const groups = new Map((await deps.repos.groups.all()).map((g) => [g.id, g.name]));
-      const rows = (await deps.repos.users.all()).map((u) => [u.id, u.username, u.email, u.isSuperuser, u.groups.map((g) => groups.get(g)).join(',')]);
+      const rows = (await deps.repos.users.all()).map((u) => [
+        u.id,
+        u.username,
+        u.email,
+        u.isSuperuser,
+        u.groups.map((g) => groups.get(g)).join(','),
+      ]);
       out(table(['ID', 'USERNAME', 'EMAIL', 'SUPERUSER', 'GROUPS'], rows));
     }),
   );
@@ -108,7 +115,12 @@ export function registerAccountCommands(program: Command, global: () => GlobalOp
     );
   group.command('list').action(() =>
     withDeps(global(), async (deps) => {
-      out(table(['ID', 'NAME'], (await deps.repos.groups.all()).map((g) => [g.id, g.name])));
+      out(
+        table(
+          ['ID', 'NAME'],
+          (await deps.repos.groups.all()).map((g) => [g.id, g.name]),
+        ),
+      );
     }),
   );
   group
@@ -150,7 +162,14 @@ export function registerAccountCommands(program: Command, global: () => GlobalOp
   token.command('list').action(() =>
     withDeps(global(), async (deps) => {
       const users = new Map((await deps.repos.users.all()).map((u) => [u.id, u.username]));
-      const rows = (await deps.repos.tokens.all()).map((t) => [t.id, users.get(t.userId) ?? '', t.name, `${t.prefix}…`, t.createdAt.toISOString(), t.lastUsedAt?.toISOString() ?? '']);
+      const rows = (await deps.repos.tokens.all()).map((t) => [
+        t.id,
+        users.get(t.userId) ?? '',
+        t.name,
+        `${t.prefix}…`,
+        t.createdAt.toISOString(),
+        t.lastUsedAt?.toISOString() ?? '',
+      ]);
       out(table(['ID', 'USER', 'NAME', 'PREFIX', 'CREATED', 'LAST USED'], rows));
     }),
   );

@@ -1,6 +1,6 @@
-import { type Logger, silentLogger } from '../../../../common/logging/index.js';
 import { ConfigError } from '../../../../common/config/index.js';
-import { DEFAULT_CONFIG_FILE, type WebappConfig, loadWebappConfig } from '../config.js';
+import { type Logger, silentLogger } from '../../../../common/logging/index.js';
+import { DEFAULT_CONFIG_FILE, loadWebappConfig, type WebappConfig } from '../config.js';
 import { type AppDeps, buildDeps } from '../deps.js';
 
 /** Raised by commands for bad arguments: printed without a stack, exit code 2. */
@@ -33,7 +33,14 @@ export async function withDeps<T>(options: GlobalOptions, fn: (deps: AppDeps) =>
 export function table(headers: string[], rows: (string | number | boolean | null)[][]): string {
   const cells = [headers, ...rows.map((r) => r.map((c) => (c === null ? '' : String(c))))];
   const widths = headers.map((_, i) => Math.max(...cells.map((r) => r[i].length)));
-  return cells.map((r) => r.map((c, i) => c.padEnd(widths[i])).join('  ').trimEnd()).join('\n');
+  return cells
+    .map((r) =>
+      r
+        .map((c, i) => c.padEnd(widths[i]))
+        .join('  ')
+        .trimEnd(),
+    )
+    .join('\n');
 }
 
 export function idList(value: string): number[] {

@@ -4,9 +4,11 @@ import type { AppDeps } from '../deps.js';
 import { populate } from '../populate.js';
 import type { Host, Storage } from '../repos/index.js';
 import { createViewFromSkeleton } from '../skeletons.js';
-import { type GlobalOptions, type Out, UsageError, idList, nameList, table, withDeps } from './context.js';
+import { type GlobalOptions, idList, nameList, type Out, table, UsageError, withDeps } from './context.js';
 
-function checked<T>(result: { success: true; data: T } | { success: false; error: { issues: { path: (string | number)[]; message: string }[] } }): T {
+function checked<T>(
+  result: { success: true; data: T } | { success: false; error: { issues: { path: (string | number)[]; message: string }[] } },
+): T {
   if (!result.success) throw new UsageError(result.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; '));
   return result.data;
 }
@@ -48,14 +50,28 @@ export function registerInventoryCommands(program: Command, global: () => Global
     .action((o) =>
       withDeps(global(), async (deps) => {
         const s = checked(
-          StorageIn.safeParse({ name: o.name, address: o.address, port: Number(o.port), url_prefix: o.urlPrefix, protocol: o.protocol, login: o.login, password: o.password, token: o.token }),
+          StorageIn.safeParse({
+            name: o.name,
+            address: o.address,
+            port: Number(o.port),
+            url_prefix: o.urlPrefix,
+            protocol: o.protocol,
+            login: o.login,
+            password: o.password,
+            token: o.token,
+          }),
         );
         out(`storage ${s.name} created (id ${await deps.repos.storages.create({ ...s, urlPrefix: s.url_prefix })})`);
       }),
     );
   storage.command('list').action(() =>
     withDeps(global(), async (deps) => {
-      const rows = (await deps.repos.storages.all()).map((s) => [s.id, s.name, `${s.protocol}://${s.address}:${s.port}${s.urlPrefix}`, s.login]);
+      const rows = (await deps.repos.storages.all()).map((s) => [
+        s.id,
+        s.name,
+        `${s.protocol}://${s.address}:${s.port}${s.urlPrefix}`,
+        s.login,
+      ]);
       out(table(['ID', 'NAME', 'URL', 'LOGIN'], rows));
     }),
   );
@@ -110,7 +126,8 @@ export function registerInventoryCommands(program: Command, global: () => Global
         const rows: (string | number)[][] = [];
         for (const s of await pickStorages(deps, o.id)) {
           const hosts = await deps.storages.clientFor(s).getHosts();
-          for (const [hostid, info] of Object.entries(hosts)) rows.push([s.name, hostid, info.Name, (await deps.repos.hosts.byHostid(hostid)) ? 'yes' : 'no']);
+          for (const [hostid, info] of Object.entries(hosts))
+            rows.push([s.name, hostid, info.Name, (await deps.repos.hosts.byHostid(hostid)) ? 'yes' : 'no']);
         }
         out(table(['STORAGE', 'HOSTID', 'NAME', 'IN DATABASE'], rows));
       }),
@@ -126,7 +143,12 @@ export function registerInventoryCommands(program: Command, global: () => Global
         const groups = new Map((await deps.repos.groups.all()).map((g) => [g.id, g.name]));
         const only = o.storage ? (await pickStorages(deps, o.storage))[0].id : undefined;
         const hosts = (await deps.repos.hosts.all()).filter((h) => only === undefined || h.storageId === only);
-        out(table(['ID', 'HOSTID', 'NAME', 'STORAGE', 'GROUP'], hosts.map((h) => [h.id, h.hostid, h.name, storages.get(h.storageId ?? 0) ?? '', groups.get(h.groupId ?? 0) ?? ''])));
+        out(
+          table(
+            ['ID', 'HOSTID', 'NAME', 'STORAGE', 'GROUP'],
+            hosts.map((h) => [h.id, h.hostid, h.name, storages.get(h.storageId ?? 0) ?? '', groups.get(h.groupId ?? 0) ?? '']),
+          ),
+        );
       }),
     );
   host
@@ -170,7 +192,9 @@ export function registerInventoryCommands(program: Command, global: () => Global
     .action((o) =>
       withDeps(global(), async (deps) => {
         const r = await populate(deps, await pickStorages(deps, o.id));
-        out(`hosts: ${r.hostsCreated} created; plugins: ${r.pluginsCreated}; sources: ${r.sourcesCreated}; views: ${r.viewsCreated}; multiviews: ${r.multiviewsCreated}`);
+        out(
+          `hosts: ${r.hostsCreated} created; plugins: ${r.pluginsCreated}; sources: ${r.sourcesCreated}; views: ${r.viewsCreated}; multiviews: ${r.multiviewsCreated}`,
+        );
         for (const f of r.failures) out(`failed: ${f}`);
         if (r.failures.length) process.exitCode = 1;
       }),
@@ -185,14 +209,26 @@ export function registerInventoryCommands(program: Command, global: () => Global
     .option('-C, --comment <text>', 'comment', '')
     .action((o) =>
       withDeps(global(), async (deps) => {
-        const s = checked(SkeletonIn.safeParse({ name: o.name, plugin_pattern: o.pluginPattern, source_pattern: o.sourcePattern, comment: o.comment }));
-        const id = await deps.repos.skeletons.create({ name: s.name, pluginPattern: s.plugin_pattern, sourcePattern: s.source_pattern, comment: s.comment });
+        const s = checked(
+          SkeletonIn.safeParse({ name: o.name, plugin_pattern: o.pluginPattern, source_pattern: o.sourcePattern, comment: o.comment }),
+        );
+        const id = await deps.repos.skeletons.create({
+          name: s.name,
+          pluginPattern: s.plugin_pattern,
+          sourcePattern: s.source_pattern,
+          comment: s.comment,
+        });
         out(`skeleton ${s.name} created (id ${id})`);
       }),
     );
   skeleton.command('list').action(() =>
     withDeps(global(), async (deps) => {
-      out(table(['ID', 'NAME', 'PLUGIN PATTERN', 'SOURCE PATTERN', 'COMMENT'], (await deps.repos.skeletons.all()).map((s) => [s.id, s.name, s.pluginPattern, s.sourcePattern, s.comment])));
+      out(
+        table(
+          ['ID', 'NAME', 'PLUGIN PATTERN', 'SOURCE PATTERN', 'COMMENT'],
+          (await deps.repos.skeletons.all()).map((s) => [s.id, s.name, s.pluginPattern, s.sourcePattern, s.comment]),
+        ),
+      );
     }),
   );
   skeleton
@@ -211,7 +247,9 @@ export function registerInventoryCommands(program: Command, global: () => Global
     .option('-n, --name <name>', 'view name (default: skeleton and host names)')
     .action((o) =>
       withDeps(global(), async (deps) => {
-        const s = /^\d+$/.test(o.skeleton) ? await deps.repos.skeletons.get(Number(o.skeleton)) : await deps.repos.skeletons.byName(o.skeleton);
+        const s = /^\d+$/.test(o.skeleton)
+          ? await deps.repos.skeletons.get(Number(o.skeleton))
+          : await deps.repos.skeletons.byName(o.skeleton);
         if (!s) throw new UsageError(`no skeleton "${o.skeleton}"`);
         const { viewId, sourceIds } = await createViewFromSkeleton(deps, s, await pickHosts(deps, o.host), { name: o.name });
         out(`view ${viewId} created with ${sourceIds.length} sources`);

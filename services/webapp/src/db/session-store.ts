@@ -30,7 +30,10 @@ export class MySqlSessionStore extends session.Store {
     this.pool
       .query('REPLACE INTO sessions (sid, expires, data) VALUES (?, ?, ?)', [sid, expires, JSON.stringify(data)])
       .then(() => this.pruneNow())
-      .then(() => callback?.(), (err) => callback?.(err));
+      .then(
+        () => callback?.(),
+        (err) => callback?.(err),
+      );
   }
 
   override touch(sid: string, data: session.SessionData, callback?: () => void): void {
@@ -42,7 +45,10 @@ export class MySqlSessionStore extends session.Store {
   }
 
   override destroy(sid: string, callback?: (err?: unknown) => void): void {
-    this.pool.query('DELETE FROM sessions WHERE sid = ?', [sid]).then(() => callback?.(), (err) => callback?.(err));
+    this.pool.query('DELETE FROM sessions WHERE sid = ?', [sid]).then(
+      () => callback?.(),
+      (err) => callback?.(err),
+    );
   }
 
   private async pruneNow(): Promise<void> {

@@ -1,13 +1,13 @@
 import type { Pool, RowDataPacket } from 'mysql2/promise';
 import {
-  type PageRequest,
-  type PageResult,
-  type Scope,
   affected,
   and,
   insert,
   linksOf,
+  type PageRequest,
+  type PageResult,
   replaceLinks,
+  type Scope,
   searchScope,
   selectAll,
   selectPage,
@@ -60,7 +60,12 @@ export class GroupRepo {
     return selectAll(this.pool, 'SELECT id, name FROM usergroups ORDER BY name', [], toGroup);
   }
   list(page: PageRequest): Promise<PageResult<Group>> {
-    return selectPage(this.pool, { columns: 'id, name', from: 'usergroups', scope: searchScope(page.q, ['name']), order: 'name' }, page, toGroup);
+    return selectPage(
+      this.pool,
+      { columns: 'id, name', from: 'usergroups', scope: searchScope(page.q, ['name']), order: 'name' },
+      page,
+      toGroup,
+    );
   }
   create(name: string): Promise<number> {
     return insert(this.pool, 'INSERT INTO usergroups (name) VALUES (?)', [name]);
@@ -82,7 +87,11 @@ export class UserRepo {
   ) {}
 
   private async withGroups(rows: RowDataPacket[]): Promise<User[]> {
-    const groups = await linksOf(this.pool, MEMBERS, rows.map((r) => r.id));
+    const groups = await linksOf(
+      this.pool,
+      MEMBERS,
+      rows.map((r) => r.id),
+    );
     return rows.map((r) => ({
       id: r.id,
       username: r.username,
@@ -139,7 +148,8 @@ export class UserRepo {
         graph_lib: patch.graphLib,
       };
       const set = Object.entries(columns).filter(([, v]) => v !== undefined);
-      if (set.length) await db.query(`UPDATE users SET ${set.map(([k]) => `${k} = ?`).join(', ')} WHERE id = ?`, [...set.map(([, v]) => v), id]);
+      if (set.length)
+        await db.query(`UPDATE users SET ${set.map(([k]) => `${k} = ?`).join(', ')} WHERE id = ?`, [...set.map(([, v]) => v), id]);
       if (patch.groups) await replaceLinks(db, MEMBERS, id, patch.groups);
     });
   }
@@ -193,7 +203,13 @@ export class TokenRepo {
   async use(tokenHash: string): Promise<number | null> {
     const [rows] = await this.pool.query<RowDataPacket[]>('SELECT id, user_id FROM api_tokens WHERE token_hash = ?', [tokenHash]);
     if (!rows.length) return null;
-    await this.pool.query('UPDATE api_tokens SET last_used_at = ? WHERE id = ?', [this.now(), rows[0].id]);
+    // at most one write a minute per token, not one per request
+    const now = this.now();
+    await this.pool.query('UPDATE api_tokens SET last_used_at = ? WHERE id = ? AND (last_used_at IS NULL OR last_used_at < ?)', [
+      now,
+      rows[0].id,
+      new Date(now.getTime() - 60_000),
+    ]);
     return rows[0].user_id;
   }
   async delete(id: number): Promise<boolean> {

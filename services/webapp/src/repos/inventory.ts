@@ -1,13 +1,13 @@
 import type { Pool, RowDataPacket } from 'mysql2/promise';
 import {
+  affected,
+  and,
+  EVERYTHING,
+  inList,
+  insert,
   type PageRequest,
   type PageResult,
   type Scope,
-  EVERYTHING,
-  affected,
-  and,
-  inList,
-  insert,
   searchScope,
   selectAll,
   selectPage,
@@ -57,12 +57,22 @@ export class HostRepo {
   }
   /** `scope` is a permission filter on alias `h`. */
   all(scope: Scope = EVERYTHING): Promise<Host[]> {
-    return selectAll(this.pool, `SELECT ${HOST_COLUMNS} FROM hosts h WHERE ${scope.sql} ORDER BY h.group_id, h.name, h.hostid`, scope.params, toHost);
+    return selectAll(
+      this.pool,
+      `SELECT ${HOST_COLUMNS} FROM hosts h WHERE ${scope.sql} ORDER BY h.group_id, h.name, h.hostid`,
+      scope.params,
+      toHost,
+    );
   }
   list(page: PageRequest, scope: Scope): Promise<PageResult<Host>> {
     return selectPage(
       this.pool,
-      { columns: HOST_COLUMNS, from: 'hosts h', scope: and(scope, searchScope(page.q, ['h.name', 'h.hostid'])), order: 'h.group_id, h.name, h.hostid' },
+      {
+        columns: HOST_COLUMNS,
+        from: 'hosts h',
+        scope: and(scope, searchScope(page.q, ['h.name', 'h.hostid'])),
+        order: 'h.group_id, h.name, h.hostid',
+      },
       page,
       toHost,
     );
@@ -88,7 +98,8 @@ export class HostRepo {
   async update(id: number, patch: Partial<Pick<Host, 'name' | 'storageId' | 'groupId'>>): Promise<void> {
     const columns: Record<string, unknown> = { name: patch.name, storage_id: patch.storageId, group_id: patch.groupId };
     const set = Object.entries(columns).filter(([, v]) => v !== undefined);
-    if (set.length) await this.pool.query(`UPDATE hosts SET ${set.map(([k]) => `${k} = ?`).join(', ')} WHERE id = ?`, [...set.map(([, v]) => v), id]);
+    if (set.length)
+      await this.pool.query(`UPDATE hosts SET ${set.map(([k]) => `${k} = ?`).join(', ')} WHERE id = ?`, [...set.map(([, v]) => v), id]);
   }
   async delete(id: number): Promise<boolean> {
     return (await affected(this.pool, 'DELETE FROM hosts WHERE id = ?', [id])) > 0;
@@ -107,7 +118,12 @@ export class PluginRepo {
   list(page: PageRequest, scope: Scope): Promise<PageResult<Plugin>> {
     return selectPage(
       this.pool,
-      { columns: PLUGIN_COLUMNS, from: 'plugins p JOIN hosts h ON h.id = p.host_id', scope: and(scope, searchScope(page.q, ['p.name'])), order: 'h.name, p.name' },
+      {
+        columns: PLUGIN_COLUMNS,
+        from: 'plugins p JOIN hosts h ON h.id = p.host_id',
+        scope: and(scope, searchScope(page.q, ['p.name'])),
+        order: 'h.name, p.name',
+      },
       page,
       toPlugin,
     );

@@ -1,5 +1,5 @@
 import type { Pool, RowDataPacket } from 'mysql2/promise';
-import { type PageRequest, type PageResult, affected, insert, searchScope, selectAll, selectPage } from './sql.js';
+import { affected, insert, type PageRequest, type PageResult, searchScope, selectAll, selectPage } from './sql.js';
 
 export interface Storage {
   id: number;
@@ -63,7 +63,10 @@ export class StorageRepo {
   async update(id: number, patch: Partial<NewStorage>): Promise<void> {
     const set = (Object.keys(patch) as (keyof NewStorage)[]).filter((k) => patch[k] !== undefined && COLUMN_OF[k]);
     if (!set.length) return;
-    await this.pool.query(`UPDATE storages SET ${set.map((k) => `${COLUMN_OF[k]} = ?`).join(', ')} WHERE id = ?`, [...set.map((k) => patch[k]), id]);
+    await this.pool.query(`UPDATE storages SET ${set.map((k) => `${COLUMN_OF[k]} = ?`).join(', ')} WHERE id = ?`, [
+      ...set.map((k) => patch[k]),
+      id,
+    ]);
   }
   async delete(id: number): Promise<boolean> {
     return (await affected(this.pool, 'DELETE FROM storages WHERE id = ?', [id])) > 0;

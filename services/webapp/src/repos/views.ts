@@ -1,5 +1,18 @@
 import type { Pool, RowDataPacket } from 'mysql2/promise';
-import { type PageRequest, type PageResult, type Scope, EVERYTHING, affected, and, insert, linksOf, replaceLinks, searchScope, selectPage, transaction } from './sql.js';
+import {
+  affected,
+  and,
+  EVERYTHING,
+  insert,
+  linksOf,
+  type PageRequest,
+  type PageResult,
+  replaceLinks,
+  type Scope,
+  searchScope,
+  selectPage,
+  transaction,
+} from './sql.js';
 
 /** Views (graphs of any sources) and multiviews (dashboards of views), shared with users and groups. */
 export interface View {
@@ -45,7 +58,10 @@ export class ViewRepo {
     ]);
     const right = new Map<number, number[]>();
     if (ids.length) {
-      const [axis] = await this.pool.query<RowDataPacket[]>("SELECT view_id, source_id FROM view_sources WHERE view_id IN (?) AND axis = 'right' ORDER BY position", [ids]);
+      const [axis] = await this.pool.query<RowDataPacket[]>(
+        "SELECT view_id, source_id FROM view_sources WHERE view_id IN (?) AND axis = 'right' ORDER BY position",
+        [ids],
+      );
       for (const r of axis) right.set(r.view_id, [...(right.get(r.view_id) ?? []), r.source_id]);
     }
     return rows.map((r) => ({
@@ -66,7 +82,12 @@ export class ViewRepo {
   }
   /** `scope` filters on alias `v`. */
   async list(page: PageRequest, scope: Scope = EVERYTHING): Promise<PageResult<View>> {
-    const result = await selectPage(this.pool, { columns: 'v.*', from: 'views v', scope: and(scope, searchScope(page.q, ['v.name'])), order: 'v.name, v.id' }, page, (r) => r);
+    const result = await selectPage(
+      this.pool,
+      { columns: 'v.*', from: 'views v', scope: and(scope, searchScope(page.q, ['v.name'])), order: 'v.name, v.id' },
+      page,
+      (r) => r,
+    );
     return { count: result.count, rows: await this.hydrate(result.rows) };
   }
   async all(scope: Scope = EVERYTHING): Promise<View[]> {
@@ -75,7 +96,12 @@ export class ViewRepo {
   }
   create(view: NewView): Promise<number> {
     return transaction(this.pool, async (db) => {
-      const id = await insert(db, 'INSERT INTO views (name, comment, warning, critical) VALUES (?, ?, ?, ?)', [view.name, view.comment, view.warning, view.critical]);
+      const id = await insert(db, 'INSERT INTO views (name, comment, warning, critical) VALUES (?, ?, ?, ?)', [
+        view.name,
+        view.comment,
+        view.warning,
+        view.critical,
+      ]);
       const right = new Set(view.rightAxis);
       await replaceLinks(db, VIEW_SOURCES, id, view.sources, (s) => ({ column: 'axis', value: right.has(s) ? 'right' : 'left' }));
       await replaceLinks(db, VIEW_USERS, id, view.users);
@@ -88,7 +114,13 @@ export class ViewRepo {
     if (!current) return;
     const next = { ...current, ...Object.fromEntries(Object.entries(patch).filter(([, v]) => v !== undefined)) } as View;
     await transaction(this.pool, async (db) => {
-      await db.query('UPDATE views SET name = ?, comment = ?, warning = ?, critical = ? WHERE id = ?', [next.name, next.comment, next.warning, next.critical, id]);
+      await db.query('UPDATE views SET name = ?, comment = ?, warning = ?, critical = ? WHERE id = ?', [
+        next.name,
+        next.comment,
+        next.warning,
+        next.critical,
+        id,
+      ]);
       const right = new Set(next.rightAxis);
       await replaceLinks(db, VIEW_SOURCES, id, next.sources, (s) => ({ column: 'axis', value: right.has(s) ? 'right' : 'left' }));
       await replaceLinks(db, VIEW_USERS, id, next.users);
@@ -104,7 +136,11 @@ export class MultiviewRepo {
   constructor(private readonly pool: Pool) {}
   private async hydrate(rows: RowDataPacket[]): Promise<Multiview[]> {
     const ids = rows.map((r) => r.id as number);
-    const [views, users, groups] = await Promise.all([linksOf(this.pool, MV_VIEWS, ids), linksOf(this.pool, MV_USERS, ids), linksOf(this.pool, MV_GROUPS, ids)]);
+    const [views, users, groups] = await Promise.all([
+      linksOf(this.pool, MV_VIEWS, ids),
+      linksOf(this.pool, MV_USERS, ids),
+      linksOf(this.pool, MV_GROUPS, ids),
+    ]);
     return rows.map((r) => ({
       id: r.id,
       name: r.name,
@@ -120,11 +156,19 @@ export class MultiviewRepo {
   }
   /** `scope` filters on alias `m`. */
   async list(page: PageRequest, scope: Scope = EVERYTHING): Promise<PageResult<Multiview>> {
-    const result = await selectPage(this.pool, { columns: 'm.*', from: 'multiviews m', scope: and(scope, searchScope(page.q, ['m.name'])), order: 'm.name, m.id' }, page, (r) => r);
+    const result = await selectPage(
+      this.pool,
+      { columns: 'm.*', from: 'multiviews m', scope: and(scope, searchScope(page.q, ['m.name'])), order: 'm.name, m.id' },
+      page,
+      (r) => r,
+    );
     return { count: result.count, rows: await this.hydrate(result.rows) };
   }
   async all(scope: Scope = EVERYTHING): Promise<Multiview[]> {
-    const [rows] = await this.pool.query<RowDataPacket[]>(`SELECT m.* FROM multiviews m WHERE ${scope.sql} ORDER BY m.name, m.id`, scope.params);
+    const [rows] = await this.pool.query<RowDataPacket[]>(
+      `SELECT m.* FROM multiviews m WHERE ${scope.sql} ORDER BY m.name, m.id`,
+      scope.params,
+    );
     return this.hydrate(rows);
   }
   async byName(name: string): Promise<Multiview | null> {

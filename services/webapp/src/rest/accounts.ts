@@ -5,7 +5,7 @@ import { createToken } from '../auth/tokens.js';
 import type { AuthUser } from '../auth/user.js';
 import type { AppDeps } from '../deps.js';
 import { HttpError } from '../http-errors.js';
-import { EVERYTHING, type Scope, inList } from '../repos/sql.js';
+import { EVERYTHING, inList, type Scope } from '../repos/sql.js';
 import { found, idParam, pageOf, pageRequest, parseBody, requireSuper, user } from './common.js';
 import { out } from './serializers.js';
 
@@ -64,7 +64,13 @@ export function accountsRouter(deps: AppDeps): Router {
       for (const field of ['is_superuser', 'groups', 'username'] as const)
         if (body[field] !== undefined) throw new HttpError(403, `only superusers change ${field}`, field);
     }
-    await users.update(target.id, { username: body.username, email: body.email, isSuperuser: body.is_superuser, graphLib: body.graph_lib, groups: body.groups });
+    await users.update(target.id, {
+      username: body.username,
+      email: body.email,
+      isSuperuser: body.is_superuser,
+      graphLib: body.graph_lib,
+      groups: body.groups,
+    });
     res.json(out.user(found(await users.get(target.id))));
   });
   r.delete(['/users/:id', '/superusers/:id'], async (req, res) => {

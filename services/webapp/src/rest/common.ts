@@ -2,7 +2,7 @@ import type { Request } from 'express';
 import type { z } from 'zod';
 import { ListQuery, type PageOf } from '../../../../common/schemas/index.js';
 import type { AuthUser } from '../auth/user.js';
-import { HttpError, NotFoundError, fromZod } from '../http-errors.js';
+import { fromZod, HttpError, NotFoundError } from '../http-errors.js';
 import type { PageRequest, PageResult } from '../repos/sql.js';
 
 /** Validates a JSON body; a 400 names the first bad field. */

@@ -5,7 +5,20 @@ import { accountsRouter } from './accounts.js';
 import { inventoryRouter } from './inventory.js';
 import { viewsRouter } from './views.js';
 
-const ENDPOINTS = ['users', 'superusers', 'groups', 'tokens', 'storages', 'hosts', 'plugins', 'sources', 'views', 'multiviews', 'skeletons', 'events'];
+const ENDPOINTS = [
+  'users',
+  'superusers',
+  'groups',
+  'tokens',
+  'storages',
+  'hosts',
+  'plugins',
+  'sources',
+  'views',
+  'multiviews',
+  'skeletons',
+  'events',
+];
 
 /** `/rest/`: every route needs a user (anonymous → 401); each router checks the rest. */
 export function restRouter(deps: AppDeps): Router {

@@ -27,7 +27,8 @@ export function viewsRouter(deps: AppDeps): Router {
 
   /** Every id must name an object the user may see; the error names the offending list entry. */
   async function checkVisible(field: string, ids: readonly number[] | undefined, canSee: (id: number) => Promise<boolean>): Promise<void> {
-    for (const [i, id] of (ids ?? []).entries()) if (!(await canSee(id))) throw new ValidationError(`${field}.${i}: no such object (${id})`, `${field}.${i}`);
+    for (const [i, id] of (ids ?? []).entries())
+      if (!(await canSee(id))) throw new ValidationError(`${field}.${i}: no such object (${id})`, `${field}.${i}`);
   }
   const sourceVisible = (u: AuthUser) => async (id: number) => (await access.source(u, id)) !== null;
   const viewVisible = (u: AuthUser) => (id: number) => access.canSeeView(u, id);
@@ -118,7 +119,12 @@ export function viewsRouter(deps: AppDeps): Router {
   r.post('/skeletons', async (req, res) => {
     requireSuper(req);
     const b = parseBody(SkeletonIn, req);
-    const id = await skeletons.create({ name: b.name, pluginPattern: b.plugin_pattern, sourcePattern: b.source_pattern, comment: b.comment });
+    const id = await skeletons.create({
+      name: b.name,
+      pluginPattern: b.plugin_pattern,
+      sourcePattern: b.source_pattern,
+      comment: b.comment,
+    });
     res.status(201).json(out.skeleton(found(await skeletons.get(id))));
   });
   r.patch('/skeletons/:id', async (req, res) => {
@@ -163,7 +169,13 @@ export function viewsRouter(deps: AppDeps): Router {
     const b = parseBody(EventIn, req);
     if (!u.isSuperuser && !b.hosts.length) throw new ValidationError('hosts: at least one host', 'hosts');
     await checkVisible('hosts', b.hosts, hostVisible(u));
-    const id = await events.create({ name: b.name, shortText: b.short_text, date: b.date ?? deps.now(), comment: b.comment, hosts: b.hosts });
+    const id = await events.create({
+      name: b.name,
+      shortText: b.short_text,
+      date: b.date ?? deps.now(),
+      comment: b.comment,
+      hosts: b.hosts,
+    });
     res.status(201).json(out.event(found(await events.get(id))));
   });
   r.patch('/events/:id', async (req, res) => {

@@ -62,7 +62,8 @@ export class StorageClient {
   private headers(): Record<string, string> {
     const headers: Record<string, string> = { accept: 'application/json' };
     if (this.storage.token) headers.authorization = `Bearer ${this.storage.token}`;
-    else if (this.storage.login) headers.authorization = `Basic ${Buffer.from(`${this.storage.login}:${this.storage.password}`).toString('base64')}`;
+    else if (this.storage.login)
+      headers.authorization = `Basic ${Buffer.from(`${this.storage.login}:${this.storage.password}`).toString('base64')}`;
     return headers;
   }
 
@@ -75,13 +76,19 @@ export class StorageClient {
       response = await fetch(url, { headers: this.headers(), signal: AbortSignal.timeout(this.timeoutMs), redirect: 'error' });
       text = await response.text();
     } catch (error) {
-      throw new StorageUnavailableError(`storage "${name}" unreachable: ${describeFetchError(error, this.timeoutMs)}`, name, { cause: error });
+      throw new StorageUnavailableError(`storage "${name}" unreachable: ${describeFetchError(error, this.timeoutMs)}`, name, {
+        cause: error,
+      });
     }
     const body = parseJson(text);
     if (response.status === 404 || response.status === 400) {
       // Only the storage's own JSON errors count as answers; an HTML 404 means a wrong address or prefix.
       const parsed = ErrorResponse.safeParse(body);
-      if (!parsed.success) throw new StorageUnavailableError(`storage "${name}" is not a storage API at ${this.baseUrl}: HTTP ${response.status} on ${path}`, name);
+      if (!parsed.success)
+        throw new StorageUnavailableError(
+          `storage "${name}" is not a storage API at ${this.baseUrl}: HTTP ${response.status} on ${path}`,
+          name,
+        );
       if (response.status === 404) throw new StorageNotFoundError(`storage "${name}": ${parsed.data.error}`, name);
       throw new StorageRequestError(`storage "${name}" rejected the request: ${parsed.data.error}`, name, parsed.data.parameter);
     }
@@ -89,9 +96,13 @@ export class StorageClient {
     const parsed = schema.safeParse(body);
     if (!parsed.success) {
       const issue = parsed.error.issues[0];
-      throw new StorageUnavailableError(`storage "${name}" sent an invalid ${path} response: ${issue?.path.join('.') || '(body)'}: ${issue?.message ?? 'not JSON'}`, name, {
-        cause: parsed.error,
-      });
+      throw new StorageUnavailableError(
+        `storage "${name}" sent an invalid ${path} response: ${issue?.path.join('.') || '(body)'}: ${issue?.message ?? 'not JSON'}`,
+        name,
+        {
+          cause: parsed.error,
+        },
+      );
     }
     return parsed.data;
   }

@@ -18,7 +18,9 @@ export class ModuleLoadError extends Error {
  * (`getInfo`/`getData`).
  */
 export async function loadCustomModule(specifier: string, exportName: string | undefined, context: ModuleContext): Promise<PollerModule> {
-  const url = isPathLike(specifier) ? pathToFileURL(isAbsolute(specifier) ? specifier : resolve(specifier)).href : resolvePackage(specifier);
+  const url = isPathLike(specifier)
+    ? pathToFileURL(isAbsolute(specifier) ? specifier : resolve(specifier)).href
+    : resolvePackage(specifier);
   let namespace: Record<string, unknown>;
   try {
     namespace = (await import(url)) as Record<string, unknown>;
@@ -26,7 +28,9 @@ export async function loadCustomModule(specifier: string, exportName: string | u
     throw new ModuleLoadError(`cannot load module ${specifier}: ${(error as Error).message}`, { cause: error });
   }
   const names = exportName ? [exportName] : ['createModule', 'default'];
-  const factory = names.map((name) => namespace[name]).find((value) => typeof value === 'function') as ((c: ModuleContext) => unknown) | undefined;
+  const factory = names.map((name) => namespace[name]).find((value) => typeof value === 'function') as
+    | ((c: ModuleContext) => unknown)
+    | undefined;
   if (!factory) throw new ModuleLoadError(`module ${specifier} exports no function ${names.join(' or ')}`);
   let made: unknown;
   try {
@@ -55,7 +59,8 @@ export function adaptModule(specifier: string, made: unknown): PollerModule {
   if (candidate && typeof candidate.collect === 'function') {
     return Object.assign(candidate, { name: candidate.name ?? specifier }) as PollerModule;
   }
-  if (candidate && typeof candidate.getData === 'function') return new SimpleModuleAdapter(candidate.name ?? specifier, candidate as SimpleModule);
+  if (candidate && typeof candidate.getData === 'function')
+    return new SimpleModuleAdapter(candidate.name ?? specifier, candidate as SimpleModule);
   throw new ModuleLoadError(`module ${specifier}: its factory must return an object with collect() or getData()`);
 }
 

@@ -16,7 +16,12 @@ export interface CpuPercent {
  * Unknown on the first poll, when the counter went backwards (the VM restarted) or no
  * time elapsed. Slightly above 100 can happen from sampling jitter, so it is capped.
  */
-export function cpuPercent(previous: CpuReading | undefined, current: CpuReading, vcpus: number | null, hostCpus: number | null): CpuPercent {
+export function cpuPercent(
+  previous: CpuReading | undefined,
+  current: CpuReading,
+  vcpus: number | null,
+  hostCpus: number | null,
+): CpuPercent {
   if (!previous) return { ofVcpus: null, ofHost: null };
   const usedNs = current.cpuTimeNs - previous.cpuTimeNs;
   const elapsedNs = (current.atMs - previous.atMs) * 1e6;

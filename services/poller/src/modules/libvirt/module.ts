@@ -28,15 +28,24 @@ export interface LibvirtSettings {
 export function parseLibvirtSettings(section: Record<string, string>): LibvirtSettings {
   const problems: string[] = [];
   const timeout = Number(section.timeout ?? '10');
-  if (!Number.isFinite(timeout) || timeout <= 0 || timeout > 300) problems.push(`timeout ${JSON.stringify(section.timeout)} is not a number of seconds in (0, 300]`);
+  if (!Number.isFinite(timeout) || timeout <= 0 || timeout > 300)
+    problems.push(`timeout ${JSON.stringify(section.timeout)} is not a number of seconds in (0, 300]`);
   const vmHosts = (section.vm_hosts ?? 'no').toLowerCase();
-  if (!['yes', 'no', 'true', 'false', '1', '0', 'on', 'off'].includes(vmHosts)) problems.push(`vm_hosts ${JSON.stringify(section.vm_hosts)} is not yes or no`);
+  if (!['yes', 'no', 'true', 'false', '1', '0', 'on', 'off'].includes(vmHosts))
+    problems.push(`vm_hosts ${JSON.stringify(section.vm_hosts)} is not yes or no`);
   const prefix = section.vm_host_prefix ?? 'vm-';
-  if (!isSafeName(`${prefix}00000000-0000-0000-0000-000000000000`)) problems.push(`vm_host_prefix ${JSON.stringify(prefix)} does not make safe host IDs`);
+  if (!isSafeName(`${prefix}00000000-0000-0000-0000-000000000000`))
+    problems.push(`vm_host_prefix ${JSON.stringify(prefix)} does not make safe host IDs`);
   const uri = section.uri ?? 'qemu:///system';
   if (!/^[a-z][a-z0-9+]*:\/\//i.test(uri)) problems.push(`uri ${JSON.stringify(uri)} is not a libvirt URI (driver://...)`);
   if (problems.length) throw new LibvirtConfigError(`[LibvirtModule] ${problems.join('; ')}`);
-  return { uri, timeoutMs: timeout * 1000, virsh: section.virsh ?? 'virsh', vmHosts: ['yes', 'true', '1', 'on'].includes(vmHosts), vmHostPrefix: prefix };
+  return {
+    uri,
+    timeoutMs: timeout * 1000,
+    virsh: section.virsh ?? 'virsh',
+    vmHosts: ['yes', 'true', '1', 'on'].includes(vmHosts),
+    vmHostPrefix: prefix,
+  };
 }
 
 interface SavedState {
@@ -71,7 +80,8 @@ export class LibvirtModule implements PollerModule {
   private readonly counters = { polls: 0, failures: 0, statErrors: 0, domains: 0 };
 
   constructor(private readonly options: LibvirtModuleOptions) {
-    this.virsh = options.virsh ?? virshRunner({ binary: options.settings.virsh, uri: options.settings.uri, timeoutMs: options.settings.timeoutMs });
+    this.virsh =
+      options.virsh ?? virshRunner({ binary: options.settings.virsh, uri: options.settings.uri, timeoutMs: options.settings.timeoutMs });
     this.clock = options.clock ?? Date.now;
     this.stateFile = join(options.stateDir, 'libvirt-state.json');
   }
@@ -95,7 +105,11 @@ export class LibvirtModule implements PollerModule {
     this.counters.domains = inventory.domains.length;
     this.counters.statErrors += inventory.errors.length;
     const vmFields = state.vmFields.assign(inventory.domains.map((d) => ({ key: d.uuid, raw: d.name })));
-    const deviceFields = state.deviceFields.assign(inventory.domains.flatMap((d) => (d.nets ?? []).map((n) => ({ key: `${d.uuid}\t${n.name}`, raw: `${vmFields.get(d.uuid)}_${n.name}` }))));
+    const deviceFields = state.deviceFields.assign(
+      inventory.domains.flatMap((d) =>
+        (d.nets ?? []).map((n) => ({ key: `${d.uuid}\t${n.name}`, raw: `${vmFields.get(d.uuid)}_${n.name}` })),
+      ),
+    );
     const cpu = new Map<string, CpuPercent>();
     const readings = new Map<string, CpuReading>();
     for (const domain of inventory.domains) {
@@ -107,7 +121,14 @@ export class LibvirtModule implements PollerModule {
     state.cpu = readings; // VMs gone or stopped are forgotten: a restart starts afresh
     const errors = inventory.errors.map((e) => `libvirt: ${e}`);
     await this.saveState().catch((error: Error) => errors.push(`libvirt state file ${this.stateFile}: ${error.message}`));
-    const published = publish({ inventory, now: request.now, vmFields, deviceFields, cpu, vmHosts: this.options.settings.vmHosts ? { prefix: this.options.settings.vmHostPrefix, hypervisorHostId: this.options.hostId } : null });
+    const published = publish({
+      inventory,
+      now: request.now,
+      vmFields,
+      deviceFields,
+      cpu,
+      vmHosts: this.options.settings.vmHosts ? { prefix: this.options.settings.vmHostPrefix, hypervisorHostId: this.options.hostId } : null,
+    });
     return { ...published, errors };
   }
 
@@ -122,7 +143,8 @@ export class LibvirtModule implements PollerModule {
     }
     const cpu = new Map<string, CpuReading>();
     for (const [uuid, reading] of Object.entries(saved.cpu ?? {})) {
-      if (reading && Number.isFinite(reading.cpuTimeNs) && Number.isFinite(reading.atMs)) cpu.set(uuid, { cpuTimeNs: reading.cpuTimeNs, atMs: reading.atMs });
+      if (reading && Number.isFinite(reading.cpuTimeNs) && Number.isFinite(reading.atMs))
+        cpu.set(uuid, { cpuTimeNs: reading.cpuTimeNs, atMs: reading.atMs });
     }
     this.state = { vmFields: new StableFieldNames(saved.vmFields), deviceFields: new StableFieldNames(saved.deviceFields), cpu };
     return this.state;
@@ -130,7 +152,12 @@ export class LibvirtModule implements PollerModule {
 
   private async saveState(): Promise<void> {
     if (!this.state) return;
-    const body: SavedState = { version: 1, vmFields: this.state.vmFields.toJSON(), deviceFields: this.state.deviceFields.toJSON(), cpu: Object.fromEntries(this.state.cpu) };
+    const body: SavedState = {
+      version: 1,
+      vmFields: this.state.vmFields.toJSON(),
+      deviceFields: this.state.deviceFields.toJSON(),
+      cpu: Object.fromEntries(this.state.cpu),
+    };
     await mkdir(this.options.stateDir, { recursive: true });
     const temporary = `${this.stateFile}.${process.pid}.tmp`;
     await writeFile(temporary, JSON.stringify(body));

@@ -1,7 +1,7 @@
 import type { FieldInfo } from '../../../../../common/schemas/index.js';
 import type { Collection, HostDescription, PluginDescription, Sample } from '../types.js';
 import type { CpuPercent } from './cpu.js';
-import { DOMAIN_STATES, type DeviceCounters, type DomainSnapshot, type Inventory, isActive } from './inventory.js';
+import { type DeviceCounters, DOMAIN_STATES, type DomainSnapshot, type Inventory, isActive } from './inventory.js';
 
 export interface PublishInput {
   inventory: Inventory;
@@ -23,7 +23,12 @@ export function publish(input: PublishInput): Required<Pick<Collection, 'plugins
   const out = { plugins: [] as PluginDescription[], samples: [] as Sample[], hosts: [] as HostDescription[] };
   const add = (description: PluginDescription, values: Values) => {
     out.plugins.push(description);
-    out.samples.push({ plugin: description.plugin, ...(description.hostId && { hostId: description.hostId }), timestamp: input.now, values });
+    out.samples.push({
+      plugin: description.plugin,
+      ...(description.hostId && { hostId: description.hostId }),
+      timestamp: input.now,
+      values,
+    });
   };
   const domains = [...input.inventory.domains].sort((a, b) => a.name.localeCompare(b.name));
   perVmPlugins(input, domains, add);
@@ -48,21 +53,95 @@ function perVmPlugins(input: PublishInput, domains: DomainSnapshot[], add: Add):
     return { fields, values, order: Object.keys(fields) };
   };
   const label = (d: DomainSnapshot) => d.name.slice(0, 256);
-  const stacked = (unit: string) => (d: DomainSnapshot, first: boolean): FieldInfo => ({ label: label(d), type: 'GAUGE', draw: first ? 'AREA' : 'STACK', min: 0, info: `${unit}; ${d.state}; uuid ${d.uuid}` });
-  const line = (unit: string, max?: number) => (d: DomainSnapshot): FieldInfo => ({ label: label(d), type: 'GAUGE', min: 0, ...(max !== undefined && { max }), info: `${unit}; ${d.state}; uuid ${d.uuid}` });
+  const stacked =
+    (unit: string) =>
+    (d: DomainSnapshot, first: boolean): FieldInfo => ({
+      label: label(d),
+      type: 'GAUGE',
+      draw: first ? 'AREA' : 'STACK',
+      min: 0,
+      info: `${unit}; ${d.state}; uuid ${d.uuid}`,
+    });
+  const line =
+    (unit: string, max?: number) =>
+    (d: DomainSnapshot): FieldInfo => ({
+      label: label(d),
+      type: 'GAUGE',
+      min: 0,
+      ...(max !== undefined && { max }),
+      info: `${unit}; ${d.state}; uuid ${d.uuid}`,
+    });
 
   const cpu = gauge((d) => input.cpu.get(d.uuid)?.ofVcpus ?? null, line('% of its vCPUs', 100));
-  add({ plugin: 'libvirt_cpu', title: 'VM CPU usage (% of its vCPUs)', vlabel: '%', category: CATEGORY, order: cpu.order, info: 'CPU time each VM used since the previous poll, as a share of the vCPUs it has (100 = all its vCPUs busy).', graph: { args: '--base 1000 -r --lower-limit 0 --upper-limit 100', scale: 'no' }, fields: cpu.fields }, cpu.values);
+  add(
+    {
+      plugin: 'libvirt_cpu',
+      title: 'VM CPU usage (% of its vCPUs)',
+      vlabel: '%',
+      category: CATEGORY,
+      order: cpu.order,
+      info: 'CPU time each VM used since the previous poll, as a share of the vCPUs it has (100 = all its vCPUs busy).',
+      graph: { args: '--base 1000 -r --lower-limit 0 --upper-limit 100', scale: 'no' },
+      fields: cpu.fields,
+    },
+    cpu.values,
+  );
   const cpuHost = gauge((d) => input.cpu.get(d.uuid)?.ofHost ?? null, stacked('% of the host CPUs'));
-  add({ plugin: 'libvirt_cpu_host', title: 'VM CPU usage (% of the host)', vlabel: '%', category: CATEGORY, order: cpuHost.order, info: "CPU time each VM used since the previous poll, as a share of all the host's physical CPUs (stacked: the VMs' total load on the host).", graph: { args: '--base 1000 -r --lower-limit 0 --upper-limit 100', scale: 'no' }, fields: cpuHost.fields }, cpuHost.values);
+  add(
+    {
+      plugin: 'libvirt_cpu_host',
+      title: 'VM CPU usage (% of the host)',
+      vlabel: '%',
+      category: CATEGORY,
+      order: cpuHost.order,
+      info: "CPU time each VM used since the previous poll, as a share of all the host's physical CPUs (stacked: the VMs' total load on the host).",
+      graph: { args: '--base 1000 -r --lower-limit 0 --upper-limit 100', scale: 'no' },
+      fields: cpuHost.fields,
+    },
+    cpuHost.values,
+  );
   const vcpus = gauge((d) => d.vcpus, line('vCPUs'));
-  add({ plugin: 'libvirt_vcpus', title: 'VM vCPUs', vlabel: 'vCPUs', category: CATEGORY, order: vcpus.order, fields: vcpus.fields }, vcpus.values);
+  add(
+    { plugin: 'libvirt_vcpus', title: 'VM vCPUs', vlabel: 'vCPUs', category: CATEGORY, order: vcpus.order, fields: vcpus.fields },
+    vcpus.values,
+  );
   const memory = gauge((d) => (isActive(d.state) ? d.memoryAssignedBytes : 0), stacked('bytes assigned (balloon)'));
-  add({ plugin: 'libvirt_memory', title: 'VM memory assigned', vlabel: 'bytes', base: 1024, category: CATEGORY, order: memory.order, info: 'Memory each running VM currently has (its balloon size); 0 when stopped.', fields: memory.fields }, memory.values);
+  add(
+    {
+      plugin: 'libvirt_memory',
+      title: 'VM memory assigned',
+      vlabel: 'bytes',
+      base: 1024,
+      category: CATEGORY,
+      order: memory.order,
+      info: 'Memory each running VM currently has (its balloon size); 0 when stopped.',
+      fields: memory.fields,
+    },
+    memory.values,
+  );
   const used = gauge((d) => d.memoryUsedBytes, stacked('bytes resident on the host'));
-  add({ plugin: 'libvirt_memory_used', title: 'VM memory used', vlabel: 'bytes', base: 1024, category: CATEGORY, order: used.order, info: "Host memory each VM's process really holds (resident set).", fields: used.fields }, used.values);
+  add(
+    {
+      plugin: 'libvirt_memory_used',
+      title: 'VM memory used',
+      vlabel: 'bytes',
+      base: 1024,
+      category: CATEGORY,
+      order: used.order,
+      info: "Host memory each VM's process really holds (resident set).",
+      fields: used.fields,
+    },
+    used.values,
+  );
 
-  const pair = (plugin: string, title: string, vlabel: string, devices: (d: DomainSnapshot) => DeviceCounters[] | null, kind: 'Bytes' | 'Ops', names: [string, string]) => {
+  const pair = (
+    plugin: string,
+    title: string,
+    vlabel: string,
+    devices: (d: DomainSnapshot) => DeviceCounters[] | null,
+    kind: 'Bytes' | 'Ops',
+    names: [string, string],
+  ) => {
     const fields: Record<string, FieldInfo> = {};
     const values: Values = {};
     for (const domain of domains) {
@@ -74,9 +153,23 @@ function perVmPlugins(input: PublishInput, domains: DomainSnapshot[], add: Add):
       values[down] = sum(list, `read${kind}`);
       values[up] = sum(list, `write${kind}`);
     }
-    add({ plugin, title, vlabel, category: CATEGORY, order: Object.keys(fields), info: `Summed over all the VM's devices; ${names[0]} below the axis, ${names[1]} above.`, fields }, values);
+    add(
+      {
+        plugin,
+        title,
+        vlabel,
+        category: CATEGORY,
+        order: Object.keys(fields),
+        info: `Summed over all the VM's devices; ${names[0]} below the axis, ${names[1]} above.`,
+        fields,
+      },
+      values,
+    );
   };
-  pair('libvirt_disk_bytes', 'VM disk throughput', 'bytes read (-) / written (+) per ${graph_period}', (d) => d.disks, 'Bytes', ['read', 'write']);
+  pair('libvirt_disk_bytes', 'VM disk throughput', 'bytes read (-) / written (+) per ${graph_period}', (d) => d.disks, 'Bytes', [
+    'read',
+    'write',
+  ]);
   pair('libvirt_disk_ops', 'VM disk operations', 'reads (-) / writes (+) per ${graph_period}', (d) => d.disks, 'Ops', ['read', 'write']);
   pair('libvirt_net_bytes', 'VM network traffic', 'bytes in (-) / out (+) per ${graph_period}', (d) => d.nets, 'Bytes', ['in', 'out']);
   pair('libvirt_net_packets', 'VM network packets', 'packets in (-) / out (+) per ${graph_period}', (d) => d.nets, 'Ops', ['in', 'out']);
@@ -97,39 +190,142 @@ function netPerDevice(input: PublishInput, domains: DomainSnapshot[], add: Add):
       values[`${base}_out`] = device.writeBytes;
     }
   }
-  add({ plugin: 'libvirt_net_devices', title: 'VM network traffic per device', vlabel: 'bytes in (-) / out (+) per ${graph_period}', category: CATEGORY, order: Object.keys(fields), fields }, values);
+  add(
+    {
+      plugin: 'libvirt_net_devices',
+      title: 'VM network traffic per device',
+      vlabel: 'bytes in (-) / out (+) per ${graph_period}',
+      category: CATEGORY,
+      order: Object.keys(fields),
+      fields,
+    },
+    values,
+  );
 }
 
 function hostPlugins(inventory: Inventory, add: Add): void {
   const counts: Values = Object.fromEntries(DOMAIN_STATES.map((state) => [state, 0]));
   for (const domain of inventory.domains) counts[domain.state] = (counts[domain.state] ?? 0) + 1;
   counts.total = inventory.domains.length;
-  const stateFields: Record<string, FieldInfo> = Object.fromEntries(DOMAIN_STATES.map((state, index) => [state, { label: state, type: 'GAUGE', min: 0, draw: index === 0 ? 'AREA' : 'STACK' } satisfies FieldInfo]));
+  const stateFields: Record<string, FieldInfo> = Object.fromEntries(
+    DOMAIN_STATES.map((state, index) => [
+      state,
+      { label: state, type: 'GAUGE', min: 0, draw: index === 0 ? 'AREA' : 'STACK' } satisfies FieldInfo,
+    ]),
+  );
   stateFields.total = { label: 'total', type: 'GAUGE', min: 0, draw: 'LINE1' };
-  add({ plugin: 'libvirt_host_vms', title: 'VMs by state', vlabel: 'VMs', category: CATEGORY, order: [...DOMAIN_STATES, 'total'], fields: stateFields }, counts);
+  add(
+    {
+      plugin: 'libvirt_host_vms',
+      title: 'VMs by state',
+      vlabel: 'VMs',
+      category: CATEGORY,
+      order: [...DOMAIN_STATES, 'total'],
+      fields: stateFields,
+    },
+    counts,
+  );
 
   const active = inventory.domains.filter((d) => isActive(d.state));
   const total = (list: DomainSnapshot[], pick: (d: DomainSnapshot) => number | null) => list.reduce((acc, d) => acc + (pick(d) ?? 0), 0);
   add(
-    { plugin: 'libvirt_host_cpus', title: 'vCPUs allocated vs physical CPUs', vlabel: 'CPUs', category: CATEGORY, order: ['allocated', 'defined', 'physical'], fields: { allocated: { label: 'vCPUs of running VMs', type: 'GAUGE', min: 0, draw: 'AREA' }, defined: { label: 'vCPUs of all VMs', type: 'GAUGE', min: 0 }, physical: { label: 'physical CPUs', type: 'GAUGE', min: 0 } } },
+    {
+      plugin: 'libvirt_host_cpus',
+      title: 'vCPUs allocated vs physical CPUs',
+      vlabel: 'CPUs',
+      category: CATEGORY,
+      order: ['allocated', 'defined', 'physical'],
+      fields: {
+        allocated: { label: 'vCPUs of running VMs', type: 'GAUGE', min: 0, draw: 'AREA' },
+        defined: { label: 'vCPUs of all VMs', type: 'GAUGE', min: 0 },
+        physical: { label: 'physical CPUs', type: 'GAUGE', min: 0 },
+      },
+    },
     { allocated: total(active, (d) => d.vcpus), defined: total(inventory.domains, (d) => d.vcpus), physical: inventory.node.cpus },
   );
   add(
-    { plugin: 'libvirt_host_memory', title: 'VM memory allocated vs physical', vlabel: 'bytes', base: 1024, category: CATEGORY, order: ['allocated', 'defined', 'physical'], fields: { allocated: { label: 'assigned to running VMs', type: 'GAUGE', min: 0, draw: 'AREA' }, defined: { label: 'maximum of all VMs', type: 'GAUGE', min: 0 }, physical: { label: 'physical memory', type: 'GAUGE', min: 0 } } },
-    { allocated: total(active, (d) => d.memoryAssignedBytes), defined: total(inventory.domains, (d) => d.memoryMaxBytes ?? d.memoryAssignedBytes), physical: inventory.node.memoryBytes },
+    {
+      plugin: 'libvirt_host_memory',
+      title: 'VM memory allocated vs physical',
+      vlabel: 'bytes',
+      base: 1024,
+      category: CATEGORY,
+      order: ['allocated', 'defined', 'physical'],
+      fields: {
+        allocated: { label: 'assigned to running VMs', type: 'GAUGE', min: 0, draw: 'AREA' },
+        defined: { label: 'maximum of all VMs', type: 'GAUGE', min: 0 },
+        physical: { label: 'physical memory', type: 'GAUGE', min: 0 },
+      },
+    },
+    {
+      allocated: total(active, (d) => d.memoryAssignedBytes),
+      defined: total(inventory.domains, (d) => d.memoryMaxBytes ?? d.memoryAssignedBytes),
+      physical: inventory.node.memoryBytes,
+    },
   );
 }
 
-function vmAsHost(input: PublishInput, domain: DomainSnapshot, vmHosts: { prefix: string; hypervisorHostId: string }, add: Add, hosts: HostDescription[]): void {
+function vmAsHost(
+  input: PublishInput,
+  domain: DomainSnapshot,
+  vmHosts: { prefix: string; hypervisorHostId: string },
+  add: Add,
+  hosts: HostDescription[],
+): void {
   const hostId = `${vmHosts.prefix}${domain.uuid}`;
   hosts.push({ hostId, name: domain.name.slice(0, 256), description: `libvirt VM ${domain.uuid} on host ${vmHosts.hypervisorHostId}` });
   const cpu = input.cpu.get(domain.uuid);
   const pct = (label: string): FieldInfo => ({ label, type: 'GAUGE', min: 0, max: 100 });
-  add({ plugin: 'vm_cpu', hostId, title: 'CPU usage', vlabel: '%', category: CATEGORY, order: ['vcpus_percent', 'host_percent'], graph: { args: '--base 1000 -r --lower-limit 0 --upper-limit 100', scale: 'no' }, fields: { vcpus_percent: pct('% of its vCPUs'), host_percent: pct('% of the host CPUs') } }, { vcpus_percent: cpu?.ofVcpus ?? null, host_percent: cpu?.ofHost ?? null });
+  add(
+    {
+      plugin: 'vm_cpu',
+      hostId,
+      title: 'CPU usage',
+      vlabel: '%',
+      category: CATEGORY,
+      order: ['vcpus_percent', 'host_percent'],
+      graph: { args: '--base 1000 -r --lower-limit 0 --upper-limit 100', scale: 'no' },
+      fields: { vcpus_percent: pct('% of its vCPUs'), host_percent: pct('% of the host CPUs') },
+    },
+    { vcpus_percent: cpu?.ofVcpus ?? null, host_percent: cpu?.ofHost ?? null },
+  );
   const bytes = (label: string, draw?: 'AREA'): FieldInfo => ({ label, type: 'GAUGE', min: 0, ...(draw && { draw }) });
-  add({ plugin: 'vm_memory', hostId, title: 'Memory', vlabel: 'bytes', base: 1024, category: CATEGORY, order: ['assigned', 'used', 'maximum'], fields: { assigned: bytes('assigned', 'AREA'), used: bytes('resident on the host'), maximum: bytes('maximum') } }, { assigned: isActive(domain.state) ? domain.memoryAssignedBytes : 0, used: domain.memoryUsedBytes, maximum: domain.memoryMaxBytes });
-  const pair = (plugin: string, title: string, vlabel: string, list: DeviceCounters[] | null, kind: 'Bytes' | 'Ops', [down, up]: [string, string]) =>
-    add({ plugin, hostId, title, vlabel, category: CATEGORY, order: [down, up], fields: { [down]: { label: down, type: 'DERIVE', min: 0, graph: false }, [up]: { label: up, type: 'DERIVE', min: 0, negative: down } } }, { [down]: sum(list, `read${kind}`), [up]: sum(list, `write${kind}`) });
+  add(
+    {
+      plugin: 'vm_memory',
+      hostId,
+      title: 'Memory',
+      vlabel: 'bytes',
+      base: 1024,
+      category: CATEGORY,
+      order: ['assigned', 'used', 'maximum'],
+      fields: { assigned: bytes('assigned', 'AREA'), used: bytes('resident on the host'), maximum: bytes('maximum') },
+    },
+    { assigned: isActive(domain.state) ? domain.memoryAssignedBytes : 0, used: domain.memoryUsedBytes, maximum: domain.memoryMaxBytes },
+  );
+  const pair = (
+    plugin: string,
+    title: string,
+    vlabel: string,
+    list: DeviceCounters[] | null,
+    kind: 'Bytes' | 'Ops',
+    [down, up]: [string, string],
+  ) =>
+    add(
+      {
+        plugin,
+        hostId,
+        title,
+        vlabel,
+        category: CATEGORY,
+        order: [down, up],
+        fields: {
+          [down]: { label: down, type: 'DERIVE', min: 0, graph: false },
+          [up]: { label: up, type: 'DERIVE', min: 0, negative: down },
+        },
+      },
+      { [down]: sum(list, `read${kind}`), [up]: sum(list, `write${kind}`) },
+    );
   pair('vm_disk_bytes', 'Disk throughput', 'bytes read (-) / written (+) per ${graph_period}', domain.disks, 'Bytes', ['read', 'write']);
   pair('vm_disk_ops', 'Disk operations', 'reads (-) / writes (+) per ${graph_period}', domain.disks, 'Ops', ['read', 'write']);
   pair('vm_net_bytes', 'Network traffic', 'bytes in (-) / out (+) per ${graph_period}', domain.nets, 'Bytes', ['in', 'out']);

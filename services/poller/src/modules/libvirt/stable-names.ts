@@ -16,7 +16,8 @@ export class StableFieldNames {
     private readonly maxLength = 180,
   ) {
     for (const [key, entry] of Object.entries(saved)) {
-      if (entry && typeof entry.raw === 'string' && typeof entry.field === 'string' && entry.field === toFieldName(entry.field)) this.assigned.set(key, entry);
+      if (entry && typeof entry.raw === 'string' && typeof entry.field === 'string' && entry.field === toFieldName(entry.field))
+        this.assigned.set(key, entry);
     }
   }
 

@@ -44,7 +44,10 @@ function baseOf(args: string | undefined): 1000 | 1024 {
 /** graph_order may borrow fields (`name=othergraph.field`); the name is before `=`. */
 function orderOf(order: string | undefined): string[] {
   if (!order) return [];
-  const names = order.split(/\s+/).filter(Boolean).map((item) => toFieldName(item.split('=')[0]));
+  const names = order
+    .split(/\s+/)
+    .filter(Boolean)
+    .map((item) => toFieldName(item.split('=')[0]));
   return [...new Set(names)];
 }
 

@@ -66,7 +66,11 @@ export class MuninModule implements PollerModule {
     }
   }
 
-  private async pollPlugin(session: MuninSession, plugin: string, out: Required<Pick<Collection, 'plugins' | 'samples' | 'errors'>>): Promise<void> {
+  private async pollPlugin(
+    session: MuninSession,
+    plugin: string,
+    out: Required<Pick<Collection, 'plugins' | 'samples' | 'errors'>>,
+  ): Promise<void> {
     try {
       const config = await session.config(plugin);
       if (!config.ok) return this.pluginError(out, `${plugin}: config: ${config.error}`);
@@ -112,8 +116,8 @@ export function samplesOf(plugin: string, values: readonly ParsedValue[], now: n
   const byTime = new Map<number, Record<string, number | null>>();
   for (const { field, value, timestamp } of values) {
     const time = timestamp ?? now;
-    let bucket = byTime.get(time);
-    if (!bucket) byTime.set(time, (bucket = {}));
+    const bucket = byTime.get(time) ?? {};
+    byTime.set(time, bucket);
     bucket[field] = value;
   }
   return [...byTime].sort((a, b) => a[0] - b[0]).map(([timestamp, bucket]) => ({ plugin, timestamp, values: bucket }));

@@ -86,14 +86,18 @@ function readLine(section: GraphSection, line: string, problems: string[], kind:
   if (match) {
     const parsed = parseValue(match[2]);
     if (parsed.problem) problems.push(`${section.name}: ${match[1]}.value ${parsed.problem}`);
-    section.values.push({ field: toFieldName(match[1]), value: parsed.value, ...(parsed.timestamp !== undefined && { timestamp: parsed.timestamp }) });
+    section.values.push({
+      field: toFieldName(match[1]),
+      value: parsed.value,
+      ...(parsed.timestamp !== undefined && { timestamp: parsed.timestamp }),
+    });
     return;
   }
   match = FIELD_ATTRIBUTE.exec(line);
   if (match) {
     const field = toFieldName(match[1]);
-    let attributes = section.fields.get(field);
-    if (!attributes) section.fields.set(field, (attributes = new Map()));
+    const attributes = section.fields.get(field) ?? new Map<string, string>();
+    section.fields.set(field, attributes);
     attributes.set(match[2], match[3]);
     return;
   }

@@ -193,7 +193,9 @@ function connect(options: SessionOptions): Promise<Socket> {
     const socket = new Socket();
     const timer = setTimeout(() => {
       socket.destroy();
-      reject(new MuninNodeError('connect', `cannot connect to ${options.host}:${options.port}: no answer within ${options.connectTimeoutMs} ms`));
+      reject(
+        new MuninNodeError('connect', `cannot connect to ${options.host}:${options.port}: no answer within ${options.connectTimeoutMs} ms`),
+      );
     }, options.connectTimeoutMs);
     socket.once('error', (error) => {
       clearTimeout(timer);

@@ -18,7 +18,11 @@ const BATCH = 20;
  * per OID. One session per poll, closed afterwards. An agent that never answers (down,
  * wrong community, wrong v3 credentials) fails after timeout × (retries + 1).
  */
-export async function readOids(pdu: PduConfig, oids: string[], options: { timeoutMs: number; retries: number }): Promise<Map<string, number | null>> {
+export async function readOids(
+  pdu: PduConfig,
+  oids: string[],
+  options: { timeoutMs: number; retries: number },
+): Promise<Map<string, number | null>> {
   const session = openSession(pdu, options);
   const out = new Map<string, number | null>();
   try {
@@ -33,11 +37,13 @@ export async function readOids(pdu: PduConfig, oids: string[], options: { timeou
         varbinds = [];
         for (const oid of batch) varbinds.push(...(await get(session, [oid]).catch(() => [{ oid, type: 128, value: null }])));
       }
-      batch.forEach((oid, index) => out.set(oid, toNumber(varbinds[index])));
+      for (const [index, oid] of batch.entries()) out.set(oid, toNumber(varbinds[index]));
     }
   } catch (error) {
     const timedOut = (error as Error).name === 'RequestTimedOutError';
-    const why = timedOut ? `no answer after ${options.retries + 1} tries of ${options.timeoutMs} ms (down, or wrong community/credentials?)` : (error as Error).message;
+    const why = timedOut
+      ? `no answer after ${options.retries + 1} tries of ${options.timeoutMs} ms (down, or wrong community/credentials?)`
+      : (error as Error).message;
     throw new SnmpPollError(`PDU ${pdu.name} (${pdu.host}:${pdu.port}): ${why}`, { cause: error });
   } finally {
     session.close();
@@ -46,16 +52,25 @@ export async function readOids(pdu: PduConfig, oids: string[], options: { timeou
 }
 
 function openSession(pdu: PduConfig, options: { timeoutMs: number; retries: number }): Session {
-  const common = { port: pdu.port, timeout: options.timeoutMs, retries: options.retries, transport: pdu.host.includes(':') ? ('udp6' as const) : ('udp4' as const) };
+  const common = {
+    port: pdu.port,
+    timeout: options.timeoutMs,
+    retries: options.retries,
+    transport: pdu.host.includes(':') ? ('udp6' as const) : ('udp4' as const),
+  };
   let session: Session;
   if (pdu.version === '3' && pdu.v3) {
     const v3 = pdu.v3;
-    session = snmp.createV3Session(pdu.host, {
-      name: v3.user,
-      level: snmp.SecurityLevel[v3.level],
-      ...(v3.authKey && { authProtocol: snmp.AuthProtocols[v3.authProtocol as keyof typeof snmp.AuthProtocols], authKey: v3.authKey }),
-      ...(v3.privKey && { privProtocol: snmp.PrivProtocols[v3.privProtocol as keyof typeof snmp.PrivProtocols], privKey: v3.privKey }),
-    }, { ...common, version: snmp.Version3 });
+    session = snmp.createV3Session(
+      pdu.host,
+      {
+        name: v3.user,
+        level: snmp.SecurityLevel[v3.level],
+        ...(v3.authKey && { authProtocol: snmp.AuthProtocols[v3.authProtocol as keyof typeof snmp.AuthProtocols], authKey: v3.authKey }),
+        ...(v3.privKey && { privProtocol: snmp.PrivProtocols[v3.privProtocol as keyof typeof snmp.PrivProtocols], privKey: v3.privKey }),
+      },
+      { ...common, version: snmp.Version3 },
+    );
   } else {
     session = snmp.createSession(pdu.host, pdu.community, { ...common, version: pdu.version === '1' ? snmp.Version1 : snmp.Version2c });
   }

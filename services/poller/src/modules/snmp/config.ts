@@ -50,7 +50,14 @@ export interface PduConfig {
   port: number;
   version: '1' | '2c' | '3';
   community: string;
-  v3?: { user: string; level: 'noAuthNoPriv' | 'authNoPriv' | 'authPriv'; authProtocol: string; authKey?: string; privProtocol: string; privKey?: string };
+  v3?: {
+    user: string;
+    level: 'noAuthNoPriv' | 'authNoPriv' | 'authPriv';
+    authProtocol: string;
+    authKey?: string;
+    privProtocol: string;
+    privKey?: string;
+  };
   model: string;
   oids: PduOids;
   phases: number;
@@ -66,7 +73,12 @@ export interface SnmpSettings {
   pdus: PduConfig[];
 }
 
-const KNOWN_OIDS: Record<string, keyof Omit<PduOids, 'extra'>> = { watts: 'watts', phase_amps: 'phaseAmps', outlet_watts: 'outletWatts', outlet_amps: 'outletAmps' };
+const KNOWN_OIDS: Record<string, keyof Omit<PduOids, 'extra'>> = {
+  watts: 'watts',
+  phase_amps: 'phaseAmps',
+  outlet_watts: 'outletWatts',
+  outlet_amps: 'outletAmps',
+};
 
 /**
  * `[SnmpModule]` (timeout, retries) and every `[PDU:<name>]` section of the INI file.
@@ -75,9 +87,11 @@ const KNOWN_OIDS: Record<string, keyof Omit<PduOids, 'extra'>> = { watts: 'watts
 export function parseSnmpSettings(module: Record<string, string>, ini: Record<string, Record<string, string>>): SnmpSettings {
   const problems: string[] = [];
   const timeout = Number(module.timeout ?? '2');
-  if (!(timeout > 0 && timeout <= 60)) problems.push(`[SnmpModule] timeout ${JSON.stringify(module.timeout)} is not a number of seconds in (0, 60]`);
+  if (!(timeout > 0 && timeout <= 60))
+    problems.push(`[SnmpModule] timeout ${JSON.stringify(module.timeout)} is not a number of seconds in (0, 60]`);
   const retries = Number(module.retries ?? '1');
-  if (!(Number.isInteger(retries) && retries >= 0 && retries <= 5)) problems.push(`[SnmpModule] retries ${JSON.stringify(module.retries)} is not a whole number in 0..5`);
+  if (!(Number.isInteger(retries) && retries >= 0 && retries <= 5))
+    problems.push(`[SnmpModule] retries ${JSON.stringify(module.retries)} is not a whole number in 0..5`);
   const pdus: PduConfig[] = [];
   for (const [section, values] of Object.entries(ini)) {
     const match = /^pdu:(.+)$/i.exec(section);
@@ -142,10 +156,24 @@ function parsePdu(name: string, values: Record<string, string>, problem: (messag
     else if (normalized.includes('{n}')) report(`${key}: only phase_amps, outlet_watts and outlet_amps take {n}`);
     else oids.extra.push({ field: toFieldName(oid[1]), label: oid[1].slice(0, 256), oid: normalized, scale });
   }
-  if (oids.outletWatts === undefined && oids.outletAmps === undefined && outlets.size > 0) report('outlets are mapped to machines but the model has no outlet OID (set oid.outlet_watts or oid.outlet_amps)');
+  if (oids.outletWatts === undefined && oids.outletAmps === undefined && outlets.size > 0)
+    report('outlets are mapped to machines but the model has no outlet OID (set oid.outlet_watts or oid.outlet_amps)');
   const v3 = version === '3' ? parseV3(values, report) : undefined;
   if (problems > 0) return null;
-  return { name, hostId, host, port, version: version as PduConfig['version'], community: values.community ?? 'public', ...(v3 && { v3 }), model, oids, phases, voltage, outlets };
+  return {
+    name,
+    hostId,
+    host,
+    port,
+    version: version as PduConfig['version'],
+    community: values.community ?? 'public',
+    ...(v3 && { v3 }),
+    model,
+    oids,
+    phases,
+    voltage,
+    outlets,
+  };
 }
 
 function parseV3(values: Record<string, string>, report: (message: string) => void): PduConfig['v3'] {
@@ -154,8 +182,16 @@ function parseV3(values: Record<string, string>, report: (message: string) => vo
   const authProtocol = (values.auth_protocol ?? 'sha').toLowerCase();
   const privProtocol = (values.priv_protocol ?? 'aes').toLowerCase();
   const level = values.auth_key ? (values.priv_key ? 'authPriv' : 'authNoPriv') : 'noAuthNoPriv';
-  if (!['md5', 'sha', 'sha224', 'sha256', 'sha384', 'sha512'].includes(authProtocol)) report(`auth_protocol ${JSON.stringify(authProtocol)} is unknown`);
+  if (!['md5', 'sha', 'sha224', 'sha256', 'sha384', 'sha512'].includes(authProtocol))
+    report(`auth_protocol ${JSON.stringify(authProtocol)} is unknown`);
   if (!['des', 'aes', 'aes256b', 'aes256r'].includes(privProtocol)) report(`priv_protocol ${JSON.stringify(privProtocol)} is unknown`);
   if (values.priv_key && !values.auth_key) report('priv_key needs auth_key');
-  return { user, level, authProtocol, privProtocol, ...(values.auth_key && { authKey: values.auth_key }), ...(values.priv_key && { privKey: values.priv_key }) };
+  return {
+    user,
+    level,
+    authProtocol,
+    privProtocol,
+    ...(values.auth_key && { authKey: values.auth_key }),
+    ...(values.priv_key && { privKey: values.priv_key }),
+  };
 }

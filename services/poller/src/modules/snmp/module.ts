@@ -52,7 +52,11 @@ export class SnmpPduModule implements PollerModule {
     const machines = new Map<string, Array<number | null>>();
     this.settings.pdus.forEach((pdu, index) => {
       const reading = readings[index];
-      out.hosts.push({ hostId: pdu.hostId, name: `PDU ${pdu.name}`.slice(0, 256), description: `${pdu.model} PDU at ${pdu.host}:${pdu.port} (SNMP v${pdu.version})` });
+      out.hosts.push({
+        hostId: pdu.hostId,
+        name: `PDU ${pdu.name}`.slice(0, 256),
+        description: `${pdu.model} PDU at ${pdu.host}:${pdu.port} (SNMP v${pdu.version})`,
+      });
       publishPdu(pdu, reading, add);
       for (const [outlet, machine] of pdu.outlets) {
         const list = machines.get(machine) ?? [];
@@ -62,7 +66,19 @@ export class SnmpPduModule implements PollerModule {
     });
     for (const [machine, parts] of machines) {
       const watts = parts.some((w) => w === null) ? null : round((parts as number[]).reduce((a, b) => a + b, 0));
-      add({ plugin: 'power', hostId: machine, title: 'Power consumption', vlabel: 'watts', category: CATEGORY, order: ['watts'], info: `Measured by the PDU outlets this machine is plugged into (${parts.length}), summed.`, fields: { watts: { label: 'power', type: 'GAUGE', min: 0, draw: 'AREA' } } }, { watts });
+      add(
+        {
+          plugin: 'power',
+          hostId: machine,
+          title: 'Power consumption',
+          vlabel: 'watts',
+          category: CATEGORY,
+          order: ['watts'],
+          info: `Measured by the PDU outlets this machine is plugged into (${parts.length}), summed.`,
+          fields: { watts: { label: 'power', type: 'GAUGE', min: 0, draw: 'AREA' } },
+        },
+        { watts },
+      );
     }
     return out;
   }
@@ -96,7 +112,18 @@ export class SnmpPduModule implements PollerModule {
 function publishPdu(pdu: PduConfig, reading: PduReading | null, add: (description: PluginDescription, values: Values) => void): void {
   const hostId = pdu.hostId;
   if (pdu.oids.watts) {
-    add({ plugin: 'pdu_power', hostId, title: `PDU ${pdu.name} power`, vlabel: 'watts', category: CATEGORY, order: ['watts'], fields: { watts: { label: 'total power', type: 'GAUGE', min: 0, draw: 'AREA' } } }, { watts: reading?.watts ?? null });
+    add(
+      {
+        plugin: 'pdu_power',
+        hostId,
+        title: `PDU ${pdu.name} power`,
+        vlabel: 'watts',
+        category: CATEGORY,
+        order: ['watts'],
+        fields: { watts: { label: 'total power', type: 'GAUGE', min: 0, draw: 'AREA' } },
+      },
+      { watts: reading?.watts ?? null },
+    );
   }
   if (pdu.oids.phaseAmps && pdu.phases > 0) {
     const fields: Record<string, FieldInfo> = {};
@@ -105,20 +132,53 @@ function publishPdu(pdu: PduConfig, reading: PduReading | null, add: (descriptio
       fields[`phase${n}`] = { label: `phase ${n}`, type: 'GAUGE', min: 0 };
       values[`phase${n}`] = reading?.phaseAmps[index] ?? null;
     });
-    add({ plugin: 'pdu_phases', hostId, title: `PDU ${pdu.name} load per phase`, vlabel: 'amps', category: CATEGORY, order: Object.keys(fields), fields }, values);
+    add(
+      {
+        plugin: 'pdu_phases',
+        hostId,
+        title: `PDU ${pdu.name} load per phase`,
+        vlabel: 'amps',
+        category: CATEGORY,
+        order: Object.keys(fields),
+        fields,
+      },
+      values,
+    );
   }
   if (pdu.outlets.size > 0) {
     const fields: Record<string, FieldInfo> = {};
     const values: Values = {};
     for (const [n, machine] of [...pdu.outlets].sort((a, b) => a[0] - b[0])) {
-      fields[`outlet_${n}`] = { label: `outlet ${n}: ${machine}`.slice(0, 256), type: 'GAUGE', min: 0, draw: fields.outlet_1 || Object.keys(fields).length ? 'STACK' : 'AREA' };
+      fields[`outlet_${n}`] = {
+        label: `outlet ${n}: ${machine}`.slice(0, 256),
+        type: 'GAUGE',
+        min: 0,
+        draw: Object.keys(fields).length === 0 ? 'AREA' : 'STACK',
+      };
       values[`outlet_${n}`] = reading?.outletWatts.get(n) ?? null;
     }
-    add({ plugin: 'pdu_outlets', hostId, title: `PDU ${pdu.name} power per outlet`, vlabel: 'watts', category: CATEGORY, order: Object.keys(fields), info: pdu.oids.outletWatts ? 'Measured watts per outlet.' : `Outlet current × ${pdu.voltage} V (power factor taken as 1).`, fields }, values);
+    add(
+      {
+        plugin: 'pdu_outlets',
+        hostId,
+        title: `PDU ${pdu.name} power per outlet`,
+        vlabel: 'watts',
+        category: CATEGORY,
+        order: Object.keys(fields),
+        info: pdu.oids.outletWatts ? 'Measured watts per outlet.' : `Outlet current × ${pdu.voltage} V (power factor taken as 1).`,
+        fields,
+      },
+      values,
+    );
   }
   if (pdu.oids.extra.length > 0) {
-    const fields: Record<string, FieldInfo> = Object.fromEntries(pdu.oids.extra.map((e) => [e.field, { label: e.label, type: 'GAUGE', info: `OID ${e.oid} × ${e.scale}` } satisfies FieldInfo]));
-    add({ plugin: 'pdu_oids', hostId, title: `PDU ${pdu.name} values`, category: CATEGORY, order: Object.keys(fields), fields }, reading?.extra ?? Object.fromEntries(Object.keys(fields).map((f) => [f, null])));
+    const fields: Record<string, FieldInfo> = Object.fromEntries(
+      pdu.oids.extra.map((e) => [e.field, { label: e.label, type: 'GAUGE', info: `OID ${e.oid} × ${e.scale}` } satisfies FieldInfo]),
+    );
+    add(
+      { plugin: 'pdu_oids', hostId, title: `PDU ${pdu.name} values`, category: CATEGORY, order: Object.keys(fields), fields },
+      reading?.extra ?? Object.fromEntries(Object.keys(fields).map((f) => [f, null])),
+    );
   }
 }
 

@@ -83,7 +83,16 @@ export class SystemModule implements PollerModule {
     if (!times) throw new Error('no aggregate cpu line in /proc/stat');
     const fields: Record<string, FieldInfo> = { total: percent('total busy', 'LINE2') };
     for (const state of CPU_STATES) fields[state] = percent(state, state === 'user' ? 'AREA' : 'STACK');
-    out.plugins.push({ plugin: 'system_cpu', title: 'CPU usage', vlabel: '%', category: 'system', order: [...CPU_STATES, 'total'], info: 'Share of all CPUs spent in each state since the previous poll; total is everything but idle and iowait.', graph: { args: '--base 1000 -r --lower-limit 0 --upper-limit 100', scale: 'no' }, fields });
+    out.plugins.push({
+      plugin: 'system_cpu',
+      title: 'CPU usage',
+      vlabel: '%',
+      category: 'system',
+      order: [...CPU_STATES, 'total'],
+      info: 'Share of all CPUs spent in each state since the previous poll; total is everything but idle and iowait.',
+      graph: { args: '--base 1000 -r --lower-limit 0 --upper-limit 100', scale: 'no' },
+      fields,
+    });
     const previous = this.previousCpu;
     this.previousCpu = times;
     if (!previous) return;
@@ -106,24 +115,69 @@ export class SystemModule implements PollerModule {
     const buffers = get('Buffers') ?? 0;
     const cached = (get('Cached') ?? 0) + (get('SReclaimable') ?? 0);
     const used = total !== null && free !== null ? Math.max(0, total - free - buffers - cached) : null;
-    out.plugins.push({ plugin: 'system_memory', title: 'Memory usage', vlabel: 'bytes', base: 1024, category: 'system', order: ['used', 'buffers', 'cached', 'free', 'available', 'total'], fields: { used: bytes('used (not buffers/cache)', 'AREA'), buffers: bytes('buffers', 'STACK'), cached: bytes('cache (incl. reclaimable slab)', 'STACK'), free: bytes('free', 'STACK'), available: bytes('available'), total: bytes('total') } });
-    out.samples.push({ plugin: 'system_memory', timestamp: now, values: { total, free, used, buffers, cached, available: get('MemAvailable') } });
+    out.plugins.push({
+      plugin: 'system_memory',
+      title: 'Memory usage',
+      vlabel: 'bytes',
+      base: 1024,
+      category: 'system',
+      order: ['used', 'buffers', 'cached', 'free', 'available', 'total'],
+      fields: {
+        used: bytes('used (not buffers/cache)', 'AREA'),
+        buffers: bytes('buffers', 'STACK'),
+        cached: bytes('cache (incl. reclaimable slab)', 'STACK'),
+        free: bytes('free', 'STACK'),
+        available: bytes('available'),
+        total: bytes('total'),
+      },
+    });
+    out.samples.push({
+      plugin: 'system_memory',
+      timestamp: now,
+      values: { total, free, used, buffers, cached, available: get('MemAvailable') },
+    });
     const swapTotal = get('SwapTotal');
     const swapFree = get('SwapFree');
-    out.plugins.push({ plugin: 'system_swap', title: 'Swap usage', vlabel: 'bytes', base: 1024, category: 'system', order: ['used', 'free', 'total'], fields: { used: bytes('used', 'AREA'), free: bytes('free', 'STACK'), total: bytes('total') } });
-    out.samples.push({ plugin: 'system_swap', timestamp: now, values: { total: swapTotal, free: swapFree, used: swapTotal !== null && swapFree !== null ? swapTotal - swapFree : null } });
+    out.plugins.push({
+      plugin: 'system_swap',
+      title: 'Swap usage',
+      vlabel: 'bytes',
+      base: 1024,
+      category: 'system',
+      order: ['used', 'free', 'total'],
+      fields: { used: bytes('used', 'AREA'), free: bytes('free', 'STACK'), total: bytes('total') },
+    });
+    out.samples.push({
+      plugin: 'system_swap',
+      timestamp: now,
+      values: { total: swapTotal, free: swapFree, used: swapTotal !== null && swapFree !== null ? swapTotal - swapFree : null },
+    });
   }
 
   private async load(now: number, out: Collected): Promise<void> {
     const load = parseLoadavg(await this.read('proc/loadavg'));
     if (!load) throw new Error('cannot read /proc/loadavg');
-    out.plugins.push({ plugin: 'system_load', title: 'Load average', vlabel: 'load', category: 'system', order: ['load1', 'load5', 'load15'], fields: { load1: gauge('1 minute'), load5: gauge('5 minutes'), load15: gauge('15 minutes') } });
+    out.plugins.push({
+      plugin: 'system_load',
+      title: 'Load average',
+      vlabel: 'load',
+      category: 'system',
+      order: ['load1', 'load5', 'load15'],
+      fields: { load1: gauge('1 minute'), load5: gauge('5 minutes'), load15: gauge('15 minutes') },
+    });
     out.samples.push({ plugin: 'system_load', timestamp: now, values: { load1: load[0], load5: load[1], load15: load[2] } });
   }
 
   private async uptime(now: number, out: Collected): Promise<void> {
     const seconds = parseUptimeSeconds(await this.read('proc/uptime'));
-    out.plugins.push({ plugin: 'system_uptime', title: 'Uptime', vlabel: 'days', category: 'system', order: ['uptime'], fields: { uptime: { label: 'uptime', type: 'GAUGE', draw: 'AREA', min: 0 } } });
+    out.plugins.push({
+      plugin: 'system_uptime',
+      title: 'Uptime',
+      vlabel: 'days',
+      category: 'system',
+      order: ['uptime'],
+      fields: { uptime: { label: 'uptime', type: 'GAUGE', draw: 'AREA', min: 0 } },
+    });
     out.samples.push({ plugin: 'system_uptime', timestamp: now, values: { uptime: seconds === null ? null : round(seconds / 86400) } });
   }
 
@@ -145,13 +199,33 @@ export class SystemModule implements PollerModule {
       } catch {
         continue; // unmounted between reading /proc/mounts and statfs, or no permission
       }
-      percentFields[field] = { label: mount.mountPoint.slice(0, 256), type: 'GAUGE', min: 0, max: 100, info: `${mount.device} (${mount.fsType})`.slice(0, 4096) };
+      percentFields[field] = {
+        label: mount.mountPoint.slice(0, 256),
+        type: 'GAUGE',
+        min: 0,
+        max: 100,
+        info: `${mount.device} (${mount.fsType})`.slice(0, 4096),
+      };
       bytesFields[field] = { label: percentFields[field].label, type: 'GAUGE', min: 0, info: percentFields[field].info };
     }
     if (!Object.keys(percentFields).length) return;
-    out.plugins.push({ plugin: 'system_df', title: 'Disk usage in percent', vlabel: '%', category: 'disk', graph: { args: '--upper-limit 100 -l 0', scale: 'no' }, fields: percentFields });
+    out.plugins.push({
+      plugin: 'system_df',
+      title: 'Disk usage in percent',
+      vlabel: '%',
+      category: 'disk',
+      graph: { args: '--upper-limit 100 -l 0', scale: 'no' },
+      fields: percentFields,
+    });
     out.samples.push({ plugin: 'system_df', timestamp: now, values: percentValues });
-    out.plugins.push({ plugin: 'system_df_bytes', title: 'Disk usage in bytes', vlabel: 'bytes', base: 1024, category: 'disk', fields: bytesFields });
+    out.plugins.push({
+      plugin: 'system_df_bytes',
+      title: 'Disk usage in bytes',
+      vlabel: 'bytes',
+      base: 1024,
+      category: 'disk',
+      fields: bytesFields,
+    });
     out.samples.push({ plugin: 'system_df_bytes', timestamp: now, values: bytesValues });
   }
 
@@ -161,8 +235,31 @@ export class SystemModule implements PollerModule {
     for (const disk of disks) {
       if (/^(loop|ram|zram|fd|sr)\d/.test(disk.device) || !wholeDisks(disk.device)) continue;
       const plugin = `system_diskio.${disk.device}`;
-      out.plugins.push({ plugin, title: `Disk I/O for /dev/${disk.device}`, vlabel: 'per second read (-) / write (+)', category: 'disk', order: ['rd_bytes', 'wr_bytes', 'rd_ios', 'wr_ios', 'busy'], fields: { rd_bytes: counter('bytes read', { graph: false }), wr_bytes: counter('bytes', { negative: 'rd_bytes' }), rd_ios: counter('reads', { graph: false }), wr_ios: counter('operations', { negative: 'rd_ios' }), busy: counter('busy %', { max: 100, info: 'Share of time the device had I/O in flight' }) } });
-      out.samples.push({ plugin, timestamp: now, values: { rd_bytes: disk.readSectors * 512, wr_bytes: disk.writeSectors * 512, rd_ios: disk.readIos, wr_ios: disk.writeIos, busy: disk.ioMillis / 10 } });
+      out.plugins.push({
+        plugin,
+        title: `Disk I/O for /dev/${disk.device}`,
+        vlabel: 'per second read (-) / write (+)',
+        category: 'disk',
+        order: ['rd_bytes', 'wr_bytes', 'rd_ios', 'wr_ios', 'busy'],
+        fields: {
+          rd_bytes: counter('bytes read', { graph: false }),
+          wr_bytes: counter('bytes', { negative: 'rd_bytes' }),
+          rd_ios: counter('reads', { graph: false }),
+          wr_ios: counter('operations', { negative: 'rd_ios' }),
+          busy: counter('busy %', { max: 100, info: 'Share of time the device had I/O in flight' }),
+        },
+      });
+      out.samples.push({
+        plugin,
+        timestamp: now,
+        values: {
+          rd_bytes: disk.readSectors * 512,
+          wr_bytes: disk.writeSectors * 512,
+          rd_ios: disk.readIos,
+          wr_ios: disk.writeIos,
+          busy: disk.ioMillis / 10,
+        },
+      });
     }
   }
 
@@ -182,8 +279,37 @@ export class SystemModule implements PollerModule {
     for (const nic of parseNetDev(await this.read('proc/net/dev'))) {
       if (nic.name === 'lo') continue;
       const plugin = `system_net.${nic.name}`;
-      out.plugins.push({ plugin, title: `Traffic on ${nic.name}`, vlabel: 'per second in (-) / out (+)', category: 'network', order: ['rx_bytes', 'tx_bytes', 'rx_packets', 'tx_packets', 'rx_errors', 'tx_errors', 'rx_drop', 'tx_drop'], fields: { rx_bytes: counter('bytes received', { graph: false }), tx_bytes: counter('bytes', { negative: 'rx_bytes' }), rx_packets: counter('packets received', { graph: false }), tx_packets: counter('packets', { negative: 'rx_packets' }), rx_errors: counter('receive errors'), tx_errors: counter('transmit errors'), rx_drop: counter('receive drops'), tx_drop: counter('transmit drops') } });
-      out.samples.push({ plugin, timestamp: now, values: { rx_bytes: nic.rxBytes, tx_bytes: nic.txBytes, rx_packets: nic.rxPackets, tx_packets: nic.txPackets, rx_errors: nic.rxErrors, tx_errors: nic.txErrors, rx_drop: nic.rxDrop, tx_drop: nic.txDrop } });
+      out.plugins.push({
+        plugin,
+        title: `Traffic on ${nic.name}`,
+        vlabel: 'per second in (-) / out (+)',
+        category: 'network',
+        order: ['rx_bytes', 'tx_bytes', 'rx_packets', 'tx_packets', 'rx_errors', 'tx_errors', 'rx_drop', 'tx_drop'],
+        fields: {
+          rx_bytes: counter('bytes received', { graph: false }),
+          tx_bytes: counter('bytes', { negative: 'rx_bytes' }),
+          rx_packets: counter('packets received', { graph: false }),
+          tx_packets: counter('packets', { negative: 'rx_packets' }),
+          rx_errors: counter('receive errors'),
+          tx_errors: counter('transmit errors'),
+          rx_drop: counter('receive drops'),
+          tx_drop: counter('transmit drops'),
+        },
+      });
+      out.samples.push({
+        plugin,
+        timestamp: now,
+        values: {
+          rx_bytes: nic.rxBytes,
+          tx_bytes: nic.txBytes,
+          rx_packets: nic.rxPackets,
+          tx_packets: nic.txPackets,
+          rx_errors: nic.rxErrors,
+          tx_errors: nic.txErrors,
+          rx_drop: nic.rxDrop,
+          tx_drop: nic.txDrop,
+        },
+      });
     }
   }
 

@@ -78,7 +78,11 @@ export function parseNetDev(text: string): InterfaceCounters[] {
   for (const line of text.split('\n')) {
     const colon = line.indexOf(':');
     if (colon < 0) continue;
-    const n = line.slice(colon + 1).trim().split(/\s+/).map(Number);
+    const n = line
+      .slice(colon + 1)
+      .trim()
+      .split(/\s+/)
+      .map(Number);
     if (n.length < 16 || n.some((x) => !Number.isFinite(x))) continue;
     out.push({
       name: line.slice(0, colon).trim(),
@@ -103,7 +107,9 @@ export interface Mount {
 
 /** Kernel and memory file systems: no disk behind them. */
 const VIRTUAL_FS = new Set(
-  'proc sysfs devtmpfs devpts tmpfs cgroup cgroup2 securityfs pstore bpf debugfs tracefs mqueue hugetlbfs fusectl configfs autofs binfmt_misc rpc_pipefs nsfs efivarfs ramfs squashfs selinuxfs fuse.lxcfs fuse.gvfsd-fuse nfsd'.split(' '),
+  'proc sysfs devtmpfs devpts tmpfs cgroup cgroup2 securityfs pstore bpf debugfs tracefs mqueue hugetlbfs fusectl configfs autofs binfmt_misc rpc_pipefs nsfs efivarfs ramfs squashfs selinuxfs fuse.lxcfs fuse.gvfsd-fuse nfsd'.split(
+    ' ',
+  ),
 );
 
 /** /proc/mounts, without virtual file systems, first mount of each mount point. Octal escapes (`\040`) decoded. */

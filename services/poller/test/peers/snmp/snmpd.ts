@@ -36,7 +36,22 @@ export async function startSnmpd(port: number): Promise<RunningSnmpd> {
   ].join('\n');
   await writeFile(join(dir, 'snmpd.conf'), `${conf}\n`);
   // -C: only our config file; persistent state (v3 engine boots) in our own directory.
-  const child = spawn('/usr/sbin/snmpd', ['-f', '-Lo', '-C', '-c', join(dir, 'snmpd.conf'), '-p', join(dir, 'snmpd.pid'), `--persistentDir=${state}`, '-I', '-smux,mteTrigger,mteTriggerConf'], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(
+    '/usr/sbin/snmpd',
+    [
+      '-f',
+      '-Lo',
+      '-C',
+      '-c',
+      join(dir, 'snmpd.conf'),
+      '-p',
+      join(dir, 'snmpd.pid'),
+      `--persistentDir=${state}`,
+      '-I',
+      '-smux,mteTrigger,mteTriggerConf',
+    ],
+    { stdio: ['ignore', 'pipe', 'pipe'] },
+  );
   let output = '';
   child.stdout?.on('data', (chunk) => {
     output += chunk;

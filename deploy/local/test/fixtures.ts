@@ -1,0 +1,321 @@
+/**
+ * Fixtures of the end-to-end tests: a test stack started through the same startStack()
+ * as `npm start`, with free ports, a RabbitMQ vhost, a Redis key prefix, a MariaDB
+ * database and a state dir of its own (all removed afterwards); a TCP proxy to cut a
+ * poller off the broker; an observer queue that sees every message published (the
+ * oracle of "expected"); and python3-whisper, the reference, to read the files.
+ */
+import { execFile, execFileSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { createServer, type Server, type Socket, connect } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join, relative, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import amqp from 'amqplib';
+import { Redis } from 'ioredis';
+import { EXCHANGE, EXCHANGE_TYPE } from '../../../common/bus/index.js';
+import { dropDatabase } from '../stack/database.js';
+import type { PollerSpec, StackOptions, StorageSpec } from '../stack/options.js';
+import { freePort } from '../stack/probes.js';
+import { type Stack, startStack } from '../stack/stack.js';
+
+const run = promisify(execFile);
+export const ROOT = resolve(fileURLToPath(new URL('../../..', import.meta.url)));
+
+export function uniqueName(kind: string): string {
+  return `e2e-${kind}-${randomBytes(4).toString('hex')}`;
+}
+
+export interface Vhost {
+  name: string;
+  url: string;
+  delete(): Promise<void>;
+}
+
+export async function createVhost(): Promise<Vhost> {
+  const name = uniqueName('vhost');
+  await run('rabbitmqctl', ['-q', 'add_vhost', name]);
+  await run('rabbitmqctl', ['-q', 'set_permissions', '-p', name, 'guest', '.*', '.*', '.*']);
+  return {
+    name,
+    url: `amqp://guest:guest@127.0.0.1:5672/${encodeURIComponent(name)}`,
+    delete: async () => {
+      await run('rabbitmqctl', ['-q', 'delete_vhost', name]).catch(() => {});
+    },
+  };
+}
+
+/** Deletes every key under `prefix` (never anything else): "Redis restarted empty" for this stack only. */
+export async function deleteRedisPrefix(prefix: string): Promise<number> {
+  const redis = new Redis({ host: '127.0.0.1', port: 6379, lazyConnect: true });
+  await redis.connect();
+  let deleted = 0;
+  let cursor = '0';
+  do {
+    const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 1000);
+    cursor = next;
+    if (keys.length) deleted += await redis.del(...keys);
+  } while (cursor !== '0');
+  await redis.quit();
+  return deleted;
+}
+
+/** A TCP proxy to 127.0.0.1:<target>; cut() drops every connection and refuses new ones until restore(). */
+export class TcpProxy {
+  private server: Server | undefined;
+  private readonly sockets = new Set<Socket>();
+  private open = true;
+  port = 0;
+  counters = { connections: 0, refused: 0 };
+
+  constructor(private readonly targetPort: number) {}
+
+  async start(): Promise<void> {
+    this.server = createServer((client) => {
+      if (!this.open) {
+        this.counters.refused++;
+        client.destroy();
+        return;
+      }
+      this.counters.connections++;
+      const upstream = connect(this.targetPort, '127.0.0.1');
+      for (const s of [client, upstream]) {
+        this.sockets.add(s);
+        s.once('close', () => this.sockets.delete(s));
+        s.on('error', () => {
+          client.destroy();
+          upstream.destroy();
+        });
+      }
+      client.pipe(upstream);
+      upstream.pipe(client);
+    });
+    await new Promise<void>((ok) => this.server?.listen(0, '127.0.0.1', () => ok()));
+    this.port = (this.server?.address() as { port: number }).port;
+  }
+
+  cut(): void {
+    this.open = false;
+    for (const s of this.sockets) s.destroy();
+  }
+
+  restore(): void {
+    this.open = true;
+  }
+
+  async stop(): Promise<void> {
+    this.cut();
+    await new Promise<void>((ok) => (this.server ? this.server.close(() => ok()) : ok()));
+  }
+}
+
+export interface ObservedPoint {
+  hostId: string;
+  plugin: string;
+  ds: string;
+  timestamp: number;
+  value: number | null;
+}
+
+/**
+ * A queue of the test's own bound to the exchange with '#': the broker copies every
+ * message the pollers publish into it, so it knows what was sent (and how often).
+ */
+export class Observer {
+  private connection: amqp.ChannelModel | undefined;
+  readonly points: ObservedPoint[] = [];
+  readonly deliveriesById = new Map<string, number>();
+
+  constructor(private readonly url: string) {}
+
+  async start(): Promise<void> {
+    this.connection = await amqp.connect(this.url);
+    const channel = await this.connection.createChannel();
+    await channel.assertExchange(EXCHANGE, EXCHANGE_TYPE, { durable: true });
+    const { queue } = await channel.assertQueue('', { exclusive: true });
+    await channel.bindQueue(queue, EXCHANGE, '#');
+    await channel.consume(
+      queue,
+      (message) => {
+        if (!message) return;
+        const id = String(message.properties.messageId ?? '');
+        this.deliveriesById.set(id, (this.deliveriesById.get(id) ?? 0) + 1);
+        try {
+          const body = JSON.parse(message.content.toString('utf8'));
+          if (body?.kind === 'data' && Array.isArray(body.points) && this.deliveriesById.get(id) === 1) {
+            for (const p of body.points) {
+              for (const [ds, value] of Object.entries(p.values ?? {})) this.points.push({ hostId: body.hostId, plugin: p.plugin, ds, timestamp: p.timestamp, value: value as number | null });
+            }
+          }
+        } catch {
+          // garbage published on purpose by a test: not a data point
+        }
+      },
+      { noAck: true },
+    );
+  }
+
+  /** Distinct points of one series, timestamp → value. */
+  series(hostId: string, plugin: string, ds: string): Map<number, number | null> {
+    const out = new Map<number, number | null>();
+    for (const p of this.points) if (p.hostId === hostId && p.plugin === plugin && p.ds === ds) out.set(p.timestamp, p.value);
+    return out;
+  }
+
+  duplicates(): number {
+    let n = 0;
+    for (const count of this.deliveriesById.values()) n += count - 1;
+    return n;
+  }
+
+  async stop(): Promise<void> {
+    await this.connection?.close().catch(() => {});
+  }
+}
+
+/** The reference reader: finest-archive points of each file, null slots left out. */
+export function pythonFetchMany(files: string[], from: number, until: number): Record<string, Array<[number, number]>> {
+  const script = [
+    'import json, sys, whisper',
+    'spec = json.load(sys.stdin)',
+    'out = {}',
+    'for f in spec["files"]:',
+    '    (start, end, step), values = whisper.fetch(f, spec["from"], spec["until"])',
+    '    out[f] = [[start + i * step, v] for i, v in enumerate(values) if v is not None]',
+    'print(json.dumps(out))',
+  ].join('\n');
+  return JSON.parse(execFileSync('/usr/bin/python3', ['-c', script], { input: JSON.stringify({ files, from, until }), encoding: 'utf8', maxBuffer: 64 << 20 }));
+}
+
+/** whisper.info() of every file with the reference: the names of the files it refuses. */
+export function pythonDamagedFiles(files: string[]): string[] {
+  const script = [
+    'import json, sys, whisper',
+    'bad = []',
+    'for f in json.load(sys.stdin):',
+    '    try:',
+    '        whisper.info(f)',
+    '    except Exception as e:',
+    '        bad.append(f + ": " + str(e))',
+    'print(json.dumps(bad))',
+  ].join('\n');
+  return JSON.parse(execFileSync('/usr/bin/python3', ['-c', script], { input: JSON.stringify(files), encoding: 'utf8', maxBuffer: 64 << 20 }));
+}
+
+export function wspFiles(dir: string): string[] {
+  return readdirSync(dir, { recursive: true, withFileTypes: true })
+    .filter((e) => e.isFile() && e.name.endsWith('.wsp'))
+    .map((e) => join(e.parentPath, e.name))
+    .sort();
+}
+
+/** Every file under `dir`, relative. */
+export function allFiles(dir: string): string[] {
+  return readdirSync(dir, { recursive: true, withFileTypes: true })
+    .filter((e) => !e.isDirectory())
+    .map((e) => relative(dir, join(e.parentPath, e.name)))
+    .sort();
+}
+
+/** A GAUGE plugin whose value is the clock: every point is distinct and checkable. */
+export const CLOCK_PLUGIN = `#!/bin/sh
+if [ "$1" = config ]; then
+  echo 'graph_title e2e clock'
+  echo 'graph_category e2e'
+  echo 'seconds.label seconds'
+  echo 'seconds.type GAUGE'
+  exit 0
+fi
+echo "seconds.value $(date +%s)"
+`;
+
+export interface TestStack {
+  stack: Stack;
+  vhost: Vhost;
+  prefix: string;
+  database: string;
+  stateDir: string;
+  wspDir(storage: string): string;
+  cleanup(): Promise<void>;
+}
+
+export interface TestStackOptions {
+  storages?: Array<Omit<StorageSpec, 'apiPort' | 'name'> & { name: string }>;
+  pollers?: Array<Omit<PollerSpec, 'pollerTime'> & { pollerTime?: number }>;
+  /** Called with the vhost before the stack starts (e.g. to point a poller at a proxy). */
+  beforeStart?: (vhost: Vhost, options: StackOptions) => Promise<void> | void;
+  log?: boolean;
+}
+
+/** A stack with test ports and names; `cleanup()` stops it and removes everything it created. */
+export async function startTestStack(o: TestStackOptions): Promise<TestStack> {
+  const vhost = await createVhost();
+  const prefix = `${uniqueName('redis')}:`;
+  const database = uniqueName('db').replace(/-/g, '_');
+  const stateDir = mkdtempSync(join(tmpdir(), 'numeter-e2e-'));
+  const storages: StorageSpec[] = [];
+  for (const s of o.storages ?? [{ name: 'main' }]) storages.push({ ...s, name: `${s.name}-${randomBytes(3).toString('hex')}`, apiPort: await freePort() });
+  const options: StackOptions = {
+    root: ROOT,
+    stateDir,
+    amqpUrl: vhost.url,
+    redis: { host: '127.0.0.1', port: 6379, db: 0, prefix },
+    database: { host: '127.0.0.1', port: 3306, name: database, adminUser: 'root', adminPassword: '' },
+    webappPort: await freePort(),
+    storages,
+    pollers: (o.pollers ?? []).map((p) => ({ pollerTime: 1, ...p })),
+    retentions: '1s:2h,1m:1d',
+    adminUsername: 'admin',
+    progress: o.log ? (line) => process.stderr.write(`  [stack] ${line}\n`) : () => {},
+    startTimeoutMs: 60_000,
+  };
+  await o.beforeStart?.(vhost, options);
+  const cleanupAll = async (stack?: Stack) => {
+    await stack?.stop(10_000);
+    await vhost.delete();
+    await deleteRedisPrefix(prefix).catch(() => 0);
+    await dropDatabase(options.database).catch(() => {});
+    rmSync(stateDir, { recursive: true, force: true });
+  };
+  let stack: Stack;
+  try {
+    stack = await startStack(options);
+  } catch (error) {
+    await cleanupAll();
+    throw error;
+  }
+  return {
+    stack,
+    vhost,
+    prefix,
+    database,
+    stateDir,
+    wspDir: (storage) => join(stateDir, 'storage', storages.find((s) => s.name === storage || s.name.startsWith(`${storage}-`))?.name ?? storage, 'wsps'),
+    cleanup: () => cleanupAll(stack),
+  };
+}
+
+/** `name-xxxxxx` given `name`. */
+export function storageNamed(t: TestStack, prefix: string): string {
+  const found = [...t.stack.storages.keys()].find((n) => n.startsWith(`${prefix}-`));
+  if (!found) throw new Error(`no storage ${prefix}`);
+  return found;
+}
+
+/** Reads one Prometheus counter (summed over its labels, or one label set). */
+export async function metric(url: string, name: string, labels: Record<string, string> = {}): Promise<number> {
+  const text = await (await fetch(url)).text();
+  let total = 0;
+  for (const line of text.split('\n')) {
+    if (!line.startsWith(name)) continue;
+    const m = /^([a-z_]+)(\{[^}]*\})?\s+([-+0-9.eE]+|NaN)$/.exec(line);
+    if (!m || m[1] !== name) continue;
+    const set = m[2] ?? '';
+    if (Object.entries(labels).every(([k, v]) => set.includes(`${k}="${v}"`))) total += Number(m[3]);
+  }
+  return total;
+}
+
+export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));

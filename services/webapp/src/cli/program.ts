@@ -1,0 +1,45 @@
+import { Command } from 'commander';
+import { printableConfig } from '../config.js';
+import { migrate } from '../db/migrations.js';
+import { registerAccountCommands } from './accounts.js';
+import { type GlobalOptions, type Out, readConfig, withDeps } from './context.js';
+import { registerInventoryCommands } from './inventory.js';
+
+/**
+ * `numeter-webapp [serve] | migrate | user | group | storage | host | populate | skeleton | token`,
+ * built fresh per run so tests can run commands in-process; `serve` is given by the entry point.
+ */
+export function buildProgram(out: Out, serve: (options: GlobalOptions) => Promise<void>): Command {
+  const program = new Command('numeter-webapp')
+    .description('Numeter webapp: users, hosts, views, dashboards and graphs over the storages')
+    .option('-c, --config <file>', 'INI file (default /etc/numeter/numeter_webapp.cfg if present)')
+    .option('--print-config', 'print the effective configuration (secrets masked) and exit')
+    .showHelpAfterError();
+  const global = () => program.opts<GlobalOptions & { printConfig?: boolean }>();
+  program.hook('preAction', () => {
+    if (global().printConfig) {
+      out(printableConfig(readConfig(global())));
+      process.exit(0);
+    }
+  });
+  program
+    .command('serve', { isDefault: true })
+    .description('run the web server (default)')
+    .action(() => serve(global()));
+  program
+    .command('migrate')
+    .description('apply the database migrations')
+    .action(() =>
+      withDeps(global(), async (deps) => {
+        const r = await migrate(deps.pool);
+        out(
+          r.applied.length
+            ? `applied migrations ${r.applied.join(', ')}; schema version ${r.current}`
+            : `schema up to date (version ${r.current})`,
+        );
+      }),
+    );
+  registerAccountCommands(program, global, out);
+  registerInventoryCommands(program, global, out);
+  return program;
+}

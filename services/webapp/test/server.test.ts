@@ -1,0 +1,34 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { silentLogger } from '../../../common/logging/index.js';
+import { loadWebappConfig } from '../src/config.js';
+import { buildDeps } from '../src/deps.js';
+import { WebappServer } from '../src/server.js';
+import { createTestDatabase } from './helpers.js';
+
+describe('webapp server', () => {
+  let db: Awaited<ReturnType<typeof createTestDatabase>>;
+  before(async () => {
+    db = await createTestDatabase();
+  });
+  after(() => db.drop());
+
+  it('migrates, serves with the UI routers mounted, and stops idempotently', async () => {
+    const config = loadWebappConfig(undefined, false, { ...db.env, NUMETER_WEBAPP_WEB_PORT: '0' });
+    const server = new WebappServer(buildDeps(config, { logger: silentLogger() }));
+    const address = await server.start();
+    assert.equal(address.address, '127.0.0.1');
+    try {
+      const base = `http://127.0.0.1:${address.port}`;
+      assert.equal((await fetch(`${base}/healthz`)).status, 200);
+      const rest = await fetch(`${base}/rest/hosts/`);
+      assert.equal(rest.status, 401);
+      assert.deepEqual(await rest.json(), { error: 'authentication required' });
+      assert.equal((await fetch(`${base}/rest/nothing-here/`, { headers: { authorization: 'Bearer nmt_x' } })).status, 401);
+    } finally {
+      await server.stop(1000);
+      await server.stop(1000);
+    }
+    assert.equal(server.counters.started, 1);
+  });
+});
