@@ -14,7 +14,8 @@
  */
 import { execFileSync, fork } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { Session } from 'node:inspector';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -142,7 +143,9 @@ async function main(): Promise<void> {
     let peakCache = 0;
     let peakRss = 0;
     const cold = await phase(0, 1);
+    const profiler = process.env.BENCH_PROFILE ? await startProfiler() : undefined;
     const sustained = await phase(1, MINUTES);
+    if (profiler) writeFileSync(String(process.env.BENCH_PROFILE), JSON.stringify(await profiler.stop()));
     const ingestRate = sustained.points / sustained.seconds;
     const writer = service.stats().writer;
     if (process.env.BENCH_DEBUG) console.log(JSON.stringify(service.stats()));
@@ -202,6 +205,23 @@ async function main(): Promise<void> {
     rmSync(dir, { recursive: true, force: true });
     execFileSync('rabbitmqctl', ['-q', 'delete_vhost', vhost]);
   }
+}
+
+/** BENCH_PROFILE=<file>: a V8 CPU profile of the sustained phase (open it in Chrome DevTools). */
+async function startProfiler(): Promise<{ stop(): Promise<unknown> }> {
+  const session = new Session();
+  session.connect();
+  const post = (method: string) =>
+    new Promise<unknown>((resolve, reject) => session.post(method, (err, result) => (err ? reject(err) : resolve(result))));
+  await post('Profiler.enable');
+  await post('Profiler.start');
+  return {
+    async stop() {
+      const result = (await post('Profiler.stop')) as { profile: unknown };
+      session.disconnect();
+      return result.profile;
+    },
+  };
 }
 
 async function redisHostDir(prefix: string, host: string): Promise<string | null> {

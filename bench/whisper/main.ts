@@ -92,7 +92,11 @@ const fmt = (n: number) => Math.round(n).toLocaleString('en-US');
 
 const root = fs.mkdtempSync(path.join(os.tmpdir(), 'numeter-bench-whisper-'));
 const rows: string[] = [];
-const load = () => os.loadavg().map((x) => x.toFixed(1)).join(' ');
+const load = () =>
+  os
+    .loadavg()
+    .map((x) => x.toFixed(1))
+    .join(' ');
 console.log(`whisper bench: ${FILES} files, ${REPS} runs per phase, ${os.cpus().length} CPUs, temp dir ${root}, load average ${load()}`);
 try {
   const total = `${(FILES * MINUTES) / 1000}k`;
@@ -133,15 +137,21 @@ try {
     const ob = Math.max(...ours);
     const rb = Math.max(...refs);
     const same = mismatches === 0 ? 'yes' : `NO (${mismatches} files differ)`;
-    rows.push(`| ${label} | ${fmt(o)} | ${fmt(r)} | ${(o / r).toFixed(2)}x | ${fmt(ob)} | ${fmt(rb)} | ${(ob / rb).toFixed(2)}x | ${same} |`);
+    rows.push(
+      `| ${label} | ${fmt(o)} | ${fmt(r)} | ${(o / r).toFixed(2)}x | ${fmt(ob)} | ${fmt(rb)} | ${(ob / rb).toFixed(2)}x | ${same} |`,
+    );
     console.log(
       `${phase.padEnd(12)} median: ours ${fmt(o).padStart(9)} /s, python3-whisper ${fmt(r).padStart(9)} /s, ratio ${(o / r).toFixed(2)}x` +
         `   best: ${fmt(ob).padStart(9)} /s vs ${fmt(rb).padStart(9)} /s, ratio ${(ob / rb).toFixed(2)}x   same bytes: ${same}`,
     );
   }
-  console.log(`create ${FILES} files: ours ${median(creates).toFixed(3)} s, python3-whisper ${median(refCreates).toFixed(3)} s (median of ${creates.length})`);
+  console.log(
+    `create ${FILES} files: ours ${median(creates).toFixed(3)} s, python3-whisper ${median(refCreates).toFixed(3)} s (median of ${creates.length})`,
+  );
   console.log(`load average at the end: ${load()}`);
-  console.log(`\n| Workload (${FILES} files, ${REPS} runs) | numeter median points/s | python3-whisper median | ratio | numeter best | python3-whisper best | ratio | same bytes |`);
+  console.log(
+    `\n| Workload (${FILES} files, ${REPS} runs) | numeter median points/s | python3-whisper median | ratio | numeter best | python3-whisper best | ratio | same bytes |`,
+  );
   console.log('|---|---|---|---|---|---|---|---|');
   for (const row of rows) console.log(row);
 } finally {

@@ -16,7 +16,7 @@ npx tsc -p tsconfig.json
 PEERS="python3-whisper munin-node munin-plugins-core netcat-openbsd snmpd snmp libvirt-clients chromium fonts-dejavu-core iputils-ping"
 bash deploy/local/ensure-services.sh $PEERS
 
-mapfile -t FILES < <(find common services bench -name '*.test.ts' -not -path '*/node_modules/*' | sort)
+mapfile -t FILES < <(find common services bench deploy -name '*.test.ts' -not -path '*/node_modules/*' | sort)
 if [ $# -gt 0 ]; then FILES=("$@"); fi
 echo "[test] running ${#FILES[@]} test files"
 exec node --import tsx --test --test-reporter=spec --test-concurrency=1 "${FILES[@]}"

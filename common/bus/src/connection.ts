@@ -87,8 +87,8 @@ export async function openRecoveringConnection(
 }
 
 /** Closes a model so recovery reconnects: used when a channel dies but its connection lives on. */
-export function forceReconnect(model: ChannelModel, logger: Logger): void {
-  model.close().catch((err: Error) => logger.debug({ reason: err.message }, 'closing connection for recovery failed'));
+export function forceReconnect(model: ChannelModel, logger?: Logger): void {
+  model.close().catch((err: Error) => logger?.debug({ reason: err.message }, 'closing connection for recovery failed'));
 }
 
 export function sleep(ms: number): Promise<void> {

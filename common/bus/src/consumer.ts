@@ -130,7 +130,7 @@ export class BusConsumer {
     if (session.closed) return;
     session.closed = true;
     if (this.session === session) this.session = undefined;
-    if (!this.stopping) forceReconnect(model, this.logger as Logger);
+    if (!this.stopping) forceReconnect(model, this.logger);
   }
 
   private dropSession(): void {

@@ -165,7 +165,7 @@ export class BusPublisher {
       if (this.channel !== channel) return;
       this.dropChannel();
       // A channel can die alone (e.g. a protocol error); reconnecting re-runs setup.
-      if (!this.stopping) forceReconnect(model, this.logger as Logger);
+      if (!this.stopping) forceReconnect(model, this.logger);
     });
     await declareExchange(channel);
     this.model = model;

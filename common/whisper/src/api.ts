@@ -6,6 +6,7 @@
  */
 import * as fs from 'node:fs';
 import { InvalidConfigurationError, WhisperError } from './errors.js';
+import { fileFetch } from './fetch.js';
 import {
   ARCHIVE_INFO_SIZE,
   aggregationType,
@@ -18,7 +19,6 @@ import {
   writeMetadata,
 } from './header.js';
 import { closeFile, type FileRef, openFile, readAt, writeAt, writeBuffer } from './io.js';
-import { fileFetch } from './fetch.js';
 import { fileSizeFor, sortArchives, validateArchiveList } from './retention.js';
 import type { AggregationMethod, ArchiveSpec, CreateOptions, FetchResult, WhisperInfo } from './types.js';
 import { fileUpdate, fileUpdateMany } from './update.js';

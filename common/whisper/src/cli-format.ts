@@ -1,32 +1,15 @@
 /** Text renderings used by the CLI, mirroring the whisper-* tools' output. */
-import { pyFloatRepr } from './pyfmt.js';
+import { pyFloatRepr, pyFormatF, pyFormatG } from './pyfmt.js';
 import type { ArchiveDiff, FetchResult, WhisperInfo } from './types.js';
 
 /** Python's "%f" (6 decimals; nan/inf spelled like Python). */
 export function pyFixed6(x: number): string {
-  if (Number.isNaN(x)) return 'nan';
-  if (!Number.isFinite(x)) return x > 0 ? 'inf' : '-inf';
-  return x.toFixed(6);
+  return pyFormatF(x, 6);
 }
 
 /** Python's "%10.35g", which whisper-dump uses so every double round-trips. */
 export function pyG35(x: number): string {
-  let s: string;
-  if (Number.isNaN(x)) s = 'nan';
-  else if (!Number.isFinite(x)) s = x > 0 ? 'inf' : '-inf';
-  else if (x === 0) s = Object.is(x, -0) ? '-0' : '0';
-  else {
-    const [mant, expText] = x.toExponential(34).split('e');
-    const exp = Number(expText);
-    if (exp < -4 || exp >= 35) {
-      const m = mant.includes('.') ? mant.replace(/0+$/, '').replace(/\.$/, '') : mant;
-      s = `${m}e${exp < 0 ? '-' : '+'}${String(Math.abs(exp)).padStart(2, '0')}`;
-    } else {
-      s = x.toPrecision(35);
-      if (s.includes('.')) s = s.replace(/0+$/, '').replace(/\.$/, '');
-    }
-  }
-  return s.padStart(10, ' ');
+  return pyFormatG(x, 35).padStart(10, ' ');
 }
 
 /** Strict JSON number: non-finite values become null (JSON has no NaN or Infinity). */
@@ -36,7 +19,9 @@ export function jsonValue(v: number | null): number | null {
 
 export function fetchText(r: FetchResult): string {
   const lines: string[] = [];
-  r.values.forEach((v, i) => lines.push(`${r.start + i * r.step}\t${v === null ? 'None' : pyFixed6(v)}`));
+  r.values.forEach((v, i) => {
+    lines.push(`${r.start + i * r.step}\t${v === null ? 'None' : pyFixed6(v)}`);
+  });
   return lines.join('\n');
 }
 

@@ -7,21 +7,11 @@
 import * as fs from 'node:fs';
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { createFile, currentTime, dump, fetch, info, setAggregationMethod, setXFilesFactor, update, updateMany } from './api.js';
-import {
-  diffJson,
-  diffSummaryText,
-  diffText,
-  fetchJson,
-  fetchText,
-  infoField,
-  infoText,
-  jsonValue,
-  pyG35,
-} from './cli-format.js';
+import { diffJson, diffSummaryText, diffText, fetchJson, fetchText, infoField, infoText, jsonValue, pyG35 } from './cli-format.js';
 import { WhisperError } from './errors.js';
 import { aggregationMethods } from './header.js';
 import { diff, merge } from './merge-diff.js';
-import { pyFloatRepr } from './pyfmt.js';
+import { pyFloatRepr, pyFormatG } from './pyfmt.js';
 import { parseRetentionDefs } from './retention.js';
 import type { AggregationMethod } from './types.js';
 
@@ -57,7 +47,8 @@ export function parsePoint(s: string, now: number): [number, number] {
   }
 }
 
-const nowOption = () => new Option('--now <epoch>', 'current time, in seconds since the epoch (default: the clock)').argParser(epoch('--now'));
+const nowOption = () =>
+  new Option('--now <epoch>', 'current time, in seconds since the epoch (default: the clock)').argParser(epoch('--now'));
 const nowOf = (o: { now?: number }) => o.now ?? currentTime();
 
 /** Where the program writes, and how it reports its exit status. */
@@ -191,14 +182,16 @@ export function buildProgram(io: CliIO = processIO): Command {
           return;
         }
         const out = ['Meta data:', `  aggregation method: ${d.aggregationMethod}`, `  max retention: ${d.maxRetention}`];
-        out.push(`  xFilesFactor: ${Number(d.xFilesFactor.toPrecision(6))}`, '');
+        out.push(`  xFilesFactor: ${pyFormatG(d.xFilesFactor, 6)}`, '');
         d.archives.forEach((a, n) => {
           out.push(`Archive ${n} info:`, `  offset: ${a.offset}`, `  seconds per point: ${a.secondsPerPoint}`);
           out.push(`  points: ${a.points}`, `  retention: ${a.retention}`, `  size: ${a.size}`, '');
         });
         d.archives.forEach((_, n) => {
           out.push(`Archive ${n} data:`);
-          d.data[n].forEach(([t, v], i) => out.push(`${i}: ${t}, ${pyG35(v)}`));
+          d.data[n].forEach(([t, v], i) => {
+            out.push(`${i}: ${t}, ${pyG35(v)}`);
+          });
           out.push('');
         });
         print(out.join('\n'));
@@ -300,4 +293,3 @@ export function runCli(args: string[]): { code: number; stdout: string; stderr: 
   }
   return { code, stdout, stderr };
 }
-

@@ -38,8 +38,7 @@ export function fileFetch(
 
   let archive: ArchiveHeader | undefined;
   if (archiveToSelect) {
-    const spp =
-      typeof archiveToSelect === 'number' ? archiveToSelect : parseRetentionDef(`${archiveToSelect}:1`).secondsPerPoint;
+    const spp = typeof archiveToSelect === 'number' ? archiveToSelect : parseRetentionDef(`${archiveToSelect}:1`).secondsPerPoint;
     archive = h.archives.find((a) => a.secondsPerPoint === spp);
     if (!archive) {
       throw new InvalidConfigurationError(

@@ -11,11 +11,7 @@
  *
  * This module reads and checks headers and writes the metadata block.
  */
-import {
-  CorruptWhisperFileError,
-  InvalidAggregationMethodError,
-  InvalidXFilesFactorError,
-} from './errors.js';
+import { CorruptWhisperFileError, InvalidAggregationMethodError, InvalidXFilesFactorError } from './errors.js';
 import { type FileRef, fileSize, readAt, readBuffer, readUpTo, writeAt, writeBuffer } from './io.js';
 import { pyFloatRepr } from './pyfmt.js';
 import type { AggregationMethod, WhisperInfo } from './types.js';
@@ -131,7 +127,16 @@ export function readHeader(f: FileRef): Header {
     const offset = abuf.readUInt32BE(o);
     const secondsPerPoint = abuf.readUInt32BE(o + 4);
     const points = abuf.readUInt32BE(o + 8);
-    const a: ArchiveHeader = { offset, secondsPerPoint, points, retention: secondsPerPoint * points, size: points * POINT_SIZE, base: 0, winStart: -1, winBuf: null };
+    const a: ArchiveHeader = {
+      offset,
+      secondsPerPoint,
+      points,
+      retention: secondsPerPoint * points,
+      size: points * POINT_SIZE,
+      base: 0,
+      winStart: -1,
+      winBuf: null,
+    };
     // Checks the reference does not make; without them a damaged header makes reads
     // and writes land outside the archive (or divide by zero).
     const bad = (why: string) => new CorruptWhisperFileError(`Archive ${i} ${why}`, f.path);

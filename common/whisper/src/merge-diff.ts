@@ -1,9 +1,9 @@
 /** merge() and diff() of two files with the same archive layout (reference: file_merge, file_diff). */
 import { currentTime } from './api.js';
 import { InvalidConfigurationError, InvalidTimeIntervalError } from './errors.js';
+import { archiveFetch } from './fetch.js';
 import { type ArchiveHeader, type OpenFile, readHeader } from './header.js';
 import { closeFile, openFile } from './io.js';
-import { archiveFetch } from './fetch.js';
 import type { ArchiveDiff, DiffPoint } from './types.js';
 import { archiveUpdateMany, loadPoints } from './update.js';
 
@@ -25,10 +25,9 @@ function sameLayout(a: OpenFile, b: OpenFile, verb: string): void {
     x.every((p, i) => p.offset === y[i].offset && p.secondsPerPoint === y[i].secondsPerPoint && p.points === y[i].points);
   if (!same) {
     // The reference raises NotImplementedError with this message.
-    throw new InvalidConfigurationError(
-      `${a.path} and ${b.path} archive configurations are unalike. Resize the input before ${verb}`,
-      { path: b.path },
-    );
+    throw new InvalidConfigurationError(`${a.path} and ${b.path} archive configurations are unalike. Resize the input before ${verb}`, {
+      path: b.path,
+    });
   }
 }
 

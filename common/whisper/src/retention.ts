@@ -54,9 +54,7 @@ export function parseRetentionDef(s: string): ArchiveSpec {
   // Divergence: the reference accepts 0 seconds per point and then fails with a
   // ZeroDivisionError later (or writes a degenerate file); say so here instead.
   if (secondsPerPoint < 1) {
-    throw new InvalidConfigurationError(
-      `Invalid precision specification '${precisionText}': must be at least 1 second per point`,
-    );
+    throw new InvalidConfigurationError(`Invalid precision specification '${precisionText}': must be at least 1 second per point`);
   }
 
   let points: number;
@@ -78,7 +76,9 @@ export function parseRetentionDef(s: string): ArchiveSpec {
 
 /** Parses carbon's comma-separated form "60s:1d,5m:30d,1h:1y" (whitespace around items allowed). */
 export function parseRetentionDefs(s: string): ArchiveSpec[] {
-  const items = String(s).split(',').map((x) => x.trim());
+  const items = String(s)
+    .split(',')
+    .map((x) => x.trim());
   if (items.length === 1 && items[0] === '') {
     throw new InvalidConfigurationError('Empty retention list: expected e.g. "60s:1d,5m:30d,1h:1y"');
   }

@@ -16,8 +16,9 @@
 import { aggregateWindow } from './aggregate.js';
 import { TimestampNotCoveredError, WhisperError } from './errors.js';
 import { type ArchiveHeader, archiveBase, floorMod, type OpenFile, POINT_SIZE, slotOffset } from './header.js';
-import { readAt, readBuffer, writeAt, writeBuffer } from './io.js';
+import { readBuffer, writeAt, writeBuffer } from './io.js';
 import { UINT32_MAX } from './retention.js';
+import { dropWindow, notePoint, readRing, writeRing } from './ring.js';
 import { cpythonSetOrder } from './setorder.js';
 
 // ---- reusable working storage -------------------------------------------------------
@@ -111,21 +112,6 @@ function writePoint(f: OpenFile, a: ArchiveHeader, interval: number, value: numb
   writeAt(f, buf, 0, POINT_SIZE, off);
   if (base === 0) a.base = interval;
   else notePoint(a, base, off, buf);
-}
-
-// ---- propagation window cache ---------------------------------------------------------
-
-/** Keeps a cached window in step with a 12-byte point just written at byte offset `off`. */
-function notePoint(a: ArchiveHeader, base: number, off: number, point: Buffer): void {
-  if (a.winStart < 0 || a.winBuf === null) return;
-  const first = (slotOffset(a, base, a.winStart) - a.offset) / POINT_SIZE;
-  const i = floorMod((off - a.offset) / POINT_SIZE - first, a.points);
-  if (i * POINT_SIZE < a.winBuf.length) point.copy(a.winBuf, i * POINT_SIZE, 0, POINT_SIZE);
-}
-
-/** Forgets a cached window after a bulk write to the archive. */
-function dropWindow(a: ArchiveHeader): void {
-  a.winStart = -1;
 }
 
 // ---- batch (reference: file_update_many) --------------------------------------------
@@ -402,18 +388,4 @@ function windowAggregate(f: OpenFile, buf: Buffer, at: number, start: number, hs
   resOk[j] = 1;
   resVal[j] = aggregateWindow(f.header.aggregationType, winKnown, nKnown, winAll, winPresent, ratio);
   return true;
-}
-
-/** Reads `n` points of archive `a` starting at byte offset `off`, wrapping at the archive's end. */
-export function readRing(f: OpenFile, a: ArchiveHeader, off: number, n: number, buf: Buffer): void {
-  const len = n * POINT_SIZE;
-  const first = Math.min(len, a.offset + a.size - off);
-  readAt(f, buf, 0, first, off);
-  if (first < len) readAt(f, buf, first, len - first, a.offset);
-}
-
-function writeRing(f: OpenFile, a: ArchiveHeader, off: number, buf: Buffer, len: number): void {
-  const first = Math.min(len, a.offset + a.size - off);
-  writeAt(f, buf, 0, first, off);
-  if (first < len) writeAt(f, buf, first, len - first, a.offset);
 }

@@ -7,9 +7,9 @@
  */
 import { createFile, currentTime } from './api.js';
 import { TimestampNotCoveredError, WhisperError } from './errors.js';
+import { fileFetch } from './fetch.js';
 import { type OpenFile, readHeader, toInfo } from './header.js';
 import { closeFile, openFile } from './io.js';
-import { fileFetch } from './fetch.js';
 import type { ArchiveSpec, CreateOptions, FetchResult, WhisperInfo } from './types.js';
 import { fileUpdate, fileUpdateMany } from './update.js';
 

@@ -44,7 +44,10 @@ describe('aggregate (python-whisper semantics)', () => {
     });
   }
   it('rejects unknown methods with the reference message', () => {
-    assert.throws(() => aggregate('derp', [1]), (e: unknown) => e instanceof InvalidAggregationMethodError && e.message === 'Unrecognized aggregation method derp');
+    assert.throws(
+      () => aggregate('derp', [1]),
+      (e: unknown) => e instanceof InvalidAggregationMethodError && e.message === 'Unrecognized aggregation method derp',
+    );
   });
   it('rejects avg_zero without neighbour values', () => {
     assert.throws(() => aggregate('avg_zero', [1, 2]), /Using avg_zero without neighborValues/);
@@ -59,7 +62,7 @@ describe('CPython set order emulation', () => {
     for (let i = 0; i < 3000; i++) {
       const n = 1 + Math.floor(r() * (i % 3 === 0 ? 400 : 40));
       const step = [60, 300, 3600, 1, 7][i % 5];
-      const base = Math.floor(r() * 2 ** 32 / step) * step;
+      const base = Math.floor((r() * 2 ** 32) / step) * step;
       const list: number[] = [];
       for (let j = 0; j < n; j++) list.push(base + Math.floor(r() * n * 1.5) * step);
       if (i % 4 === 0) list.sort((a, b) => a - b);

@@ -75,7 +75,17 @@ describe('numeter-whisper CLI', () => {
   it('info (text, --json, one field) and dump print what whisper-info / whisper-dump print', async () => {
     const f = p('i.wsp');
     create(f, [spec(60, 5), spec(300, 3)], { xFilesFactor: 0.3, aggregationMethod: 'last' });
-    updateMany(f, [[T - 120, 0.1], [T - 60, Number.NaN], [T, 1e-7], [T - 180, 1e300], [T - 240, -Infinity]], { now: NOW });
+    updateMany(
+      f,
+      [
+        [T - 120, 0.1],
+        [T - 60, Number.NaN],
+        [T, 1e-7],
+        [T - 180, 1e300],
+        [T - 240, -Infinity],
+      ],
+      { now: NOW },
+    );
     const [infoText, refInfo, infoJson, refJson, field, refField, dumpText, refDump, dumpJson] = await Promise.all([
       cli('info', f),
       tool('whisper-info', f),
@@ -95,7 +105,10 @@ describe('numeter-whisper CLI', () => {
     const lines = (s: string) => s.split('\n').filter((l) => l !== '');
     assert.deepEqual(lines(dumpText.stdout), lines(refDump));
     const d = JSON.parse(dumpJson.stdout);
-    assert.deepEqual(d.archives[0].data.find((x: number[]) => x[0] === T - 60), [T - 60, null]);
+    assert.deepEqual(
+      d.archives[0].data.find((x: number[]) => x[0] === T - 60),
+      [T - 60, null],
+    );
     assert.equal(d.archives[1].data.length, 3);
   });
 
@@ -103,7 +116,14 @@ describe('numeter-whisper CLI', () => {
     const [a, b] = [p('m-a.wsp'), p('m-b.wsp')];
     create(a, [spec(60, 10), spec(300, 12)]);
     create(b, [spec(60, 10), spec(300, 12)]);
-    updateMany(a, [[T - 60, 1], [T, 2]], { now: NOW });
+    updateMany(
+      a,
+      [
+        [T - 60, 1],
+        [T, 2],
+      ],
+      { now: NOW },
+    );
     updateMany(b, [[T, 3]], { now: NOW });
     const now = String(NOW);
     const s = await cli('set-aggregation-method', b, 'max', '0.2', '--now', now);
@@ -132,14 +152,20 @@ describe('numeter-whisper CLI', () => {
     fs.writeFileSync(p('corrupt.wsp'), Buffer.alloc(5));
     const cases: Array<[string[], RegExp]> = [
       [['create', f, '60:10'], /^\[ERROR\] File .*e\.wsp already exists!\n$/],
-      [['create', p('e2.wsp'), '60s:1d', '90s:30d'], /^\[ERROR\] Higher precision archives' precision must evenly divide .*\(archive0: 60, archive1: 90\)\n$/],
+      [
+        ['create', p('e2.wsp'), '60s:1d', '90s:30d'],
+        /^\[ERROR\] Higher precision archives' precision must evenly divide .*\(archive0: 60, archive1: 90\)\n$/,
+      ],
       [['create', p('e3.wsp'), '60s:1q'], /^\[ERROR\] Invalid unit 'q'\n$/],
       [['create', p('e4.wsp'), '60:10', '--xff', '2'], /^\[ERROR\] Invalid xFilesFactor 2\.0, not between 0 and 1\n$/],
       [['update', f, `${NOW + 60}:1`, '--now', String(NOW)], /^\[ERROR\] Timestamp not covered by any archives in this database\./],
       [['update', f, `${NOW + 60}:1`, `${NOW}:1`, '--now', String(NOW)], /in the future/],
       [['update', f, 'abc', '--now', String(NOW)], /^\[ERROR\] Invalid point 'abc': expected TIMESTAMP:VALUE/],
       [['update', f, `${NOW}:x`, '--now', String(NOW)], /^\[ERROR\] Invalid point '\d+:x': value 'x' is not a number\n$/],
-      [['fetch', f, '--from', String(NOW + 10), '--until', String(NOW + 20), '--now', String(NOW)], /^\[ERROR\] No data in selected timerange\n$/],
+      [
+        ['fetch', f, '--from', String(NOW + 10), '--until', String(NOW + 20), '--now', String(NOW)],
+        /^\[ERROR\] No data in selected timerange\n$/,
+      ],
       [['fetch', p('missing.wsp')], /^\[ERROR\] Cannot open whisper file .*missing\.wsp: ENOENT/],
       [['info', p('corrupt.wsp')], /^\[ERROR\] Unable to read header \(.*corrupt\.wsp\)\n$/],
       [['info', f, 'nosuchfield'], /^\[ERROR\] Unknown field "nosuchfield"/],
@@ -153,7 +179,6 @@ describe('numeter-whisper CLI', () => {
       assert.equal(r.stdout, '');
     });
   });
-
 });
 
 describe('numeter-whisper CLI, spawned', () => {
@@ -183,7 +208,8 @@ describe('numeter-whisper CLI, spawned', () => {
   it('--help lists every subcommand', async () => {
     const r = await spawned('--help');
     assert.equal(r.code, 0);
-    for (const c of ['create', 'update', 'fetch', 'info', 'dump', 'set-aggregation-method', 'merge', 'diff']) assert.match(r.stdout, new RegExp(`\\n  ${c} `));
+    for (const c of ['create', 'update', 'fetch', 'info', 'dump', 'set-aggregation-method', 'merge', 'diff'])
+      assert.match(r.stdout, new RegExp(`\\n  ${c} `));
     const sub = await cli('fetch', '--help');
     assert.match(sub.stdout, /--now <epoch>/);
   });

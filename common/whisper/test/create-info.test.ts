@@ -8,17 +8,17 @@ import {
   CorruptWhisperFileError,
   create,
   fetch,
-  info,
   InvalidAggregationMethodError,
   InvalidConfigurationError,
   InvalidXFilesFactorError,
+  info,
   setAggregationMethod,
   setXFilesFactor,
   update,
   updateMany,
   WhisperError,
 } from '../index.js';
-import { batch, NOW, spec, STD, tempDir } from './helpers.js';
+import { batch, NOW, STD, spec, tempDir } from './helpers.js';
 
 const dir = tempDir();
 let n = 0;
@@ -37,12 +37,15 @@ describe('create', () => {
     assert.ok(b.subarray(52).every((x) => x === 0));
   });
 
-  it('sorts archives by precision without touching the caller\'s list', () => {
+  it("sorts archives by precision without touching the caller's list", () => {
     const f = file();
     const list = [spec(3600, 24), spec(60, 60)];
     create(f, list);
     assert.deepEqual(list, [spec(3600, 24), spec(60, 60)]);
-    assert.deepEqual(info(f).archives.map((a) => a.secondsPerPoint), [60, 3600]);
+    assert.deepEqual(
+      info(f).archives.map((a) => a.secondsPerPoint),
+      [60, 3600],
+    );
   });
 
   it('stores every aggregation method and xff as the reference reads them', () => {
@@ -58,7 +61,10 @@ describe('create', () => {
       assert.equal(ref[i].aggregationMethod, aggregationMethods[i]);
       assert.equal(ref[i].xFilesFactor, mine.xFilesFactor); // float32 widened, e.g. 0.30000001192092896
       assert.equal(ref[i].fileSize, mine.fileSize);
-      assert.deepEqual(ref[i].archives, mine.archives.map((a) => ({ ...a })));
+      assert.deepEqual(
+        ref[i].archives,
+        mine.archives.map((a) => ({ ...a })),
+      );
     });
     assert.equal(info(files[2]).xFilesFactor, 0.30000001192092896);
   });
@@ -74,10 +80,30 @@ describe('create', () => {
   const bad: Array<[string, () => void, new (...a: never[]) => Error, RegExp]> = [
     ['empty archive list', () => create(file(), []), InvalidConfigurationError, /at least one archive/],
     ['bad archive list', () => create(file(), [spec(60, 60), spec(90, 60)]), InvalidConfigurationError, /evenly divide/],
-    ['unknown method', () => create(file(), STD, { aggregationMethod: 'median' as AggregationMethod }), InvalidAggregationMethodError, /^Unrecognized aggregation method: median$/],
-    ['xff above 1', () => create(file(), STD, { xFilesFactor: 2 }), InvalidXFilesFactorError, /^Invalid xFilesFactor 2\.0, not between 0 and 1$/],
-    ['negative xff', () => create(file(), STD, { xFilesFactor: -1 }), InvalidXFilesFactorError, /^Invalid xFilesFactor -1\.0, not between 0 and 1$/],
-    ['NaN xff', () => create(file(), STD, { xFilesFactor: Number.NaN }), InvalidXFilesFactorError, /^Invalid xFilesFactor NaN, not a float$/],
+    [
+      'unknown method',
+      () => create(file(), STD, { aggregationMethod: 'median' as AggregationMethod }),
+      InvalidAggregationMethodError,
+      /^Unrecognized aggregation method: median$/,
+    ],
+    [
+      'xff above 1',
+      () => create(file(), STD, { xFilesFactor: 2 }),
+      InvalidXFilesFactorError,
+      /^Invalid xFilesFactor 2\.0, not between 0 and 1$/,
+    ],
+    [
+      'negative xff',
+      () => create(file(), STD, { xFilesFactor: -1 }),
+      InvalidXFilesFactorError,
+      /^Invalid xFilesFactor -1\.0, not between 0 and 1$/,
+    ],
+    [
+      'NaN xff',
+      () => create(file(), STD, { xFilesFactor: Number.NaN }),
+      InvalidXFilesFactorError,
+      /^Invalid xFilesFactor NaN, not a float$/,
+    ],
   ];
   for (const [name, fn, cls, message] of bad) {
     it(`rejects ${name} and leaves no file behind`, () => {
@@ -92,13 +118,19 @@ describe('create', () => {
     create(f, STD);
     update(f, 5, NOW - 60, { now: NOW });
     const bytes = fs.readFileSync(f);
-    assert.throws(() => create(f, [spec(60, 10)]), (e: unknown) => e instanceof InvalidConfigurationError && e.message === `File ${f} already exists!` && e.path === f);
+    assert.throws(
+      () => create(f, [spec(60, 10)]),
+      (e: unknown) => e instanceof InvalidConfigurationError && e.message === `File ${f} already exists!` && e.path === f,
+    );
     assert.ok(fs.readFileSync(f).equals(bytes));
   });
 
   it('reports a missing directory with the path and errno', () => {
     const f = path.join(dir, 'no', 'such', 'x.wsp');
-    assert.throws(() => create(f, STD), (e: unknown) => e instanceof WhisperError && e.path === f && e.code === 'ENOENT');
+    assert.throws(
+      () => create(f, STD),
+      (e: unknown) => e instanceof WhisperError && e.path === f && e.code === 'ENOENT',
+    );
   });
 });
 
@@ -121,7 +153,10 @@ describe('info', () => {
   });
   it('throws for a missing file (divergence: the reference returns None)', () => {
     const f = path.join(dir, 'missing.wsp');
-    assert.throws(() => info(f), (e: unknown) => e instanceof WhisperError && e.code === 'ENOENT' && e.path === f);
+    assert.throws(
+      () => info(f),
+      (e: unknown) => e instanceof WhisperError && e.code === 'ENOENT' && e.path === f,
+    );
   });
 });
 
@@ -161,11 +196,24 @@ describe('setAggregationMethod / setXFilesFactor', () => {
       const f = file();
       create(f, STD);
       const before = fs.readFileSync(f);
-      assert.throws(() => fn(f), (e: unknown) => e instanceof WhisperError && message.test(e.message));
+      assert.throws(
+        () => fn(f),
+        (e: unknown) => e instanceof WhisperError && message.test(e.message),
+      );
       assert.ok(fs.readFileSync(f).equals(before));
     });
   }
 });
+
+/** Mutators for corrupt-file cases: set a big-endian field and return the buffer. */
+const set32 = (offset: number, v: number) => (b: Buffer) => {
+  b.writeUInt32BE(v, offset);
+  return b;
+};
+const setF32 = (offset: number, v: number) => (b: Buffer) => {
+  b.writeFloatBE(v, offset);
+  return b;
+};
 
 describe('corrupt and truncated files', () => {
   it('a large file truncated in its data area is detected before any write', () => {
@@ -189,18 +237,22 @@ describe('corrupt and truncated files', () => {
   const cases: Array<[string, (b: Buffer) => Buffer, string]> = [
     ['empty file', () => Buffer.alloc(0), 'Unable to read header'],
     ['short metadata', (b) => b.subarray(0, 10), 'Unable to read header'],
-    ['aggregation type 0', (b) => (b.writeUInt32BE(0, 0), b), 'Unable to read header'],
-    ['aggregation type 9', (b) => (b.writeUInt32BE(9, 0), b), 'Unable to read header'],
-    ['NaN xff', (b) => (b.writeFloatBE(Number.NaN, 8), b), 'Unable to read header'],
-    ['xff 1.5', (b) => (b.writeFloatBE(1.5, 8), b), 'Unable to read header'],
-    ['no archives', (b) => (b.writeUInt32BE(0, 12), b), 'Unable to read header: no archives'],
+    ['aggregation type 0', set32(0, 0), 'Unable to read header'],
+    ['aggregation type 9', set32(0, 9), 'Unable to read header'],
+    ['NaN xff', setF32(8, Number.NaN), 'Unable to read header'],
+    ['xff 1.5', setF32(8, 1.5), 'Unable to read header'],
+    ['no archives', set32(12, 0), 'Unable to read header: no archives'],
     ['truncated archive info', (b) => b.subarray(0, 30), 'Unable to read archive1 metadata'],
-    ['huge archive count', (b) => (b.writeUInt32BE(0xffffffff, 12), b), 'Unable to read archive122 metadata'],
-    ['truncated data', (b) => b.subarray(0, b.length - 12), 'Archive 1 (offset 760, 720 bytes) does not lie within the file\'s data area (40..1468)'],
-    ['zero points', (b) => (b.writeUInt32BE(0, 24), b), 'Archive 0 has 0 seconds per point or 0 points'],
-    ['unordered archives', (b) => (b.writeUInt32BE(7, 32), b), "Archive 1 precision 7s is not a multiple of the previous archive's 60s"],
-    ['wrong max retention', (b) => (b.writeUInt32BE(5, 4), b), 'Header says max retention 5 but the archives cover 18000 seconds'],
-    ['overlapping archives', (b) => (b.writeUInt32BE(100, 28), b), 'Archive 1 (offset 100) overlaps the header or the previous archive'],
+    ['huge archive count', set32(12, 0xffffffff), 'Unable to read archive122 metadata'],
+    [
+      'truncated data',
+      (b) => b.subarray(0, b.length - 12),
+      "Archive 1 (offset 760, 720 bytes) does not lie within the file's data area (40..1468)",
+    ],
+    ['zero points', set32(24, 0), 'Archive 0 has 0 seconds per point or 0 points'],
+    ['unordered archives', set32(32, 7), "Archive 1 precision 7s is not a multiple of the previous archive's 60s"],
+    ['wrong max retention', set32(4, 5), 'Header says max retention 5 but the archives cover 18000 seconds'],
+    ['overlapping archives', set32(28, 100), 'Archive 1 (offset 100) overlaps the header or the previous archive'],
   ];
   for (const [name, mutate, reason] of cases) {
     it(`${name}: every operation raises CorruptWhisperFileError naming the file, and nothing is written`, () => {
@@ -209,13 +261,24 @@ describe('corrupt and truncated files', () => {
       const ops: Array<() => unknown> = [
         () => info(f),
         () => update(f, 1, NOW, { now: NOW }),
-        () => updateMany(f, [[NOW, 1], [NOW - 60, 2]], { now: NOW }),
+        () =>
+          updateMany(
+            f,
+            [
+              [NOW, 1],
+              [NOW - 60, 2],
+            ],
+            { now: NOW },
+          ),
         () => fetch(f, NOW - 600, NOW, { now: NOW }),
         () => setAggregationMethod(f, 'max'),
         () => setXFilesFactor(f, 0.1),
       ];
       for (const op of ops) {
-        assert.throws(op, (e: unknown) => e instanceof CorruptWhisperFileError && e.path === f && e.error === reason && e.message === `${reason} (${f})`);
+        assert.throws(
+          op,
+          (e: unknown) => e instanceof CorruptWhisperFileError && e.path === f && e.error === reason && e.message === `${reason} (${f})`,
+        );
       }
       assert.ok(fs.readFileSync(f).equals(before));
     });

@@ -10,8 +10,8 @@ import * as path from 'node:path';
 import { describe, it } from 'node:test';
 import {
   type AggregationMethod,
-  aggregationMethods,
   type ArchiveSpec,
+  aggregationMethods,
   create,
   diff,
   fetch,
@@ -22,7 +22,7 @@ import {
   updateMany,
   WhisperError,
 } from '../index.js';
-import { batch, contentOf, dec, enc, type OracleOp, replayEach, rng, spec, STD, tempDir } from './helpers.js';
+import { batch, contentOf, dec, enc, type OracleOp, replayEach, rng, STD, spec, tempDir } from './helpers.js';
 
 const CONFIGS: ArchiveSpec[][] = [
   [spec(60, 10), spec(300, 12)],
@@ -55,7 +55,16 @@ function generate(seed: number, nFiles: number, opsPerFile: number, dir: string)
     const archives = pick(CONFIGS);
     const file = { ours: path.join(dir, `o${seed}-${i}.wsp`), ref: path.join(dir, `r${seed}-${i}.wsp`), archives };
     w.files.push(file);
-    w.ops.push({ file: i, op: { op: 'create', archives: archives.map((a) => [a.secondsPerPoint, a.points]), xff: pick(XFFS), agg: pick(aggregationMethods), sparse: r() < 0.3 } });
+    w.ops.push({
+      file: i,
+      op: {
+        op: 'create',
+        archives: archives.map((a) => [a.secondsPerPoint, a.points]),
+        xff: pick(XFFS),
+        agg: pick(aggregationMethods),
+        sparse: r() < 0.3,
+      },
+    });
     const maxRet = Math.max(...archives.map((a) => a.secondsPerPoint * a.points));
     const step0 = archives[0].secondsPerPoint;
     let now = 1700000000 + int(0, 100000);
@@ -65,7 +74,12 @@ function generate(seed: number, nFiles: number, opsPerFile: number, dir: string)
       if (kind < 0.35) {
         // single update(): mostly recent, sometimes out of range on either side
         const x = r();
-        const ts = x < 0.05 ? now + int(1, 1000) : x < 0.1 ? now - maxRet - int(0, 100) : now - int(0, Math.min(maxRet - 1, x < 0.7 ? 5 * step0 : maxRet - 1));
+        const ts =
+          x < 0.05
+            ? now + int(1, 1000)
+            : x < 0.1
+              ? now - maxRet - int(0, 100)
+              : now - int(0, Math.min(maxRet - 1, x < 0.7 ? 5 * step0 : maxRet - 1));
         w.ops.push({ file: i, op: { op: 'update', value: value(), ts, now } });
       } else if (kind < 0.9) {
         // update_many(): a run of consecutive steps, scattered points, duplicates, too-old points
@@ -99,7 +113,11 @@ function applyOurs(file: string, op: OracleOp): string | undefined {
   try {
     switch (op.op) {
       case 'create':
-        create(file, (op.archives as number[][]).map(([s, p]) => spec(s, p)), { xFilesFactor: op.xff as number, aggregationMethod: op.agg as AggregationMethod, sparse: op.sparse as boolean });
+        create(
+          file,
+          (op.archives as number[][]).map(([s, p]) => spec(s, p)),
+          { xFilesFactor: op.xff as number, aggregationMethod: op.agg as AggregationMethod, sparse: op.sparse as boolean },
+        );
         break;
       case 'update':
         update(file, op.value as number, op.ts as number, { now: op.now as number });
@@ -140,13 +158,17 @@ function runWorkload(seed: number, nFiles: number, opsPerFile: number) {
 }
 
 describe('cross-check with python3-whisper', () => {
-  for (const [seed, nFiles, opsPerFile] of [[1, 40, 40], [2, 40, 40], [3, 20, 120]] as const) {
+  for (const [seed, nFiles, opsPerFile] of [
+    [1, 40, 40],
+    [2, 40, 40],
+    [3, 20, 120],
+  ] as const) {
     it(`seed ${seed}: ${nFiles} files × ${opsPerFile} random ops give byte-identical files and the same errors`, () => {
       const { w, ourErrors, refResults } = runWorkload(seed, nFiles, opsPerFile);
       let errors = 0;
       w.ops.forEach(({ op }, k) => {
         const ref = refResults[k];
-        const expected = ref.error ? REF_ERROR[ref.error] ?? ref.error : undefined;
+        const expected = ref.error ? (REF_ERROR[ref.error] ?? ref.error) : undefined;
         assert.equal(ourErrors[k], expected, `op ${k} ${op.op}: ours ${ourErrors[k]}, reference ${ref.error}: ${ref.message}`);
         if (expected) errors++;
       });
@@ -195,12 +217,18 @@ describe('cross-check with python3-whisper', () => {
       const archives = CONFIGS[i % CONFIGS.length];
       const [a, b, ra, rb] = ['a', 'b', 'ra', 'rb'].map((x) => path.join(dir, `${x}${i}.wsp`));
       const agg = aggregationMethods[i % 8];
-      for (const [mine, ref] of [[a, ra], [b, rb]]) {
+      for (const [mine, ref] of [
+        [a, ra],
+        [b, rb],
+      ]) {
         create(mine, archives, { aggregationMethod: agg, xFilesFactor: 0 });
         ops.push({ op: 'create', path: ref, archives: archives.map((x) => [x.secondsPerPoint, x.points]), xff: 0, agg });
       }
       const maxRet = Math.max(...archives.map((x) => x.secondsPerPoint * x.points));
-      for (const [mine, ref] of [[a, ra], [b, rb]]) {
+      for (const [mine, ref] of [
+        [a, ra],
+        [b, rb],
+      ]) {
         const pts: Array<[number, number]> = [];
         for (let j = 0; j < 60; j++) pts.push([now - Math.floor(r() * maxRet), Math.round(r() * 100)]);
         if (i === 3 && mine === a) pts.push([now - 60, Number.NaN]);
@@ -214,9 +242,19 @@ describe('cross-check with python3-whisper', () => {
     const queries: unknown[][] = [];
     const ours: unknown[] = [];
     for (const [a, b, ra, rb] of pairs) {
-      for (const [ignore, until] of [[false, null], [true, null], [false, now - 3000]] as const) {
+      for (const [ignore, until] of [
+        [false, null],
+        [true, null],
+        [false, now - 3000],
+      ] as const) {
         queries.push(['diff', ra, rb, ignore, until, now]);
-        ours.push(diff(a, b, { ignoreEmpty: ignore, untilTime: until ?? undefined, now }).map((d) => [d.archive, d.diffs.map((p) => [p.timestamp, p.a, p.b]), d.total]));
+        ours.push(
+          diff(a, b, { ignoreEmpty: ignore, untilTime: until ?? undefined, now }).map((d) => [
+            d.archive,
+            d.diffs.map((p) => [p.timestamp, p.a, p.b]),
+            d.total,
+          ]),
+        );
       }
     }
     const theirs = batch(queries) as Array<Array<[number, Array<[number, unknown, unknown]>, number]>>;
@@ -224,7 +262,10 @@ describe('cross-check with python3-whisper', () => {
       const expected = t.map(([n, d, total]) => [n, d.map(([ts, x, y]) => [ts, dec(x), dec(y)]), total]);
       assert.deepEqual(ours[k], expected, `diff ${JSON.stringify(queries[k])}`);
     });
-    assert.ok(theirs.some((t) => t.some(([, d]) => d.length > 0)), 'some diffs are non-empty');
+    assert.ok(
+      theirs.some((t) => t.some(([, d]) => d.length > 0)),
+      'some diffs are non-empty',
+    );
     // merge a into b on both sides
     const mergeOps: OracleOp[] = [];
     for (const [a, b, ra, rb] of pairs) {

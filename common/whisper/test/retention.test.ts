@@ -1,12 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import {
-  InvalidConfigurationError,
-  parseRetentionDef,
-  parseRetentionDefs,
-  unitSeconds,
-  validateArchiveList,
-} from '../index.js';
+import { InvalidConfigurationError, parseRetentionDef, parseRetentionDefs, unitSeconds, validateArchiveList } from '../index.js';
 import { spec } from './helpers.js';
 
 describe('parseRetentionDef', () => {
@@ -46,13 +40,26 @@ describe('parseRetentionDef', () => {
   ];
   for (const [input, message] of invalid) {
     it(`rejects ${JSON.stringify(input)}`, () => {
-      assert.throws(() => parseRetentionDef(input), (e: unknown) => e instanceof InvalidConfigurationError && message.test(e.message));
+      assert.throws(
+        () => parseRetentionDef(input),
+        (e: unknown) => e instanceof InvalidConfigurationError && message.test(e.message),
+      );
     });
   }
 });
 
 describe('unitSeconds', () => {
-  const table: Array<[string, number]> = [['s', 1], ['m', 60], ['h', 3600], ['d', 86400], ['w', 604800], ['y', 31536000], ['sec', 1], ['min', 60], ['years', 31536000]];
+  const table: Array<[string, number]> = [
+    ['s', 1],
+    ['m', 60],
+    ['h', 3600],
+    ['d', 86400],
+    ['w', 604800],
+    ['y', 31536000],
+    ['sec', 1],
+    ['min', 60],
+    ['years', 31536000],
+  ];
   for (const [u, s] of table) it(`${u} = ${s}s`, () => assert.equal(unitSeconds(u), s));
   it("rejects 'z'", () => assert.throws(() => unitSeconds('z'), /^InvalidConfigurationError: Invalid unit 'z'$/));
 });
@@ -70,7 +77,7 @@ describe('parseRetentionDefs', () => {
 });
 
 describe('validateArchiveList', () => {
-  it('accepts valid lists, unsorted ones included, without sorting the caller\'s list', () => {
+  it("accepts valid lists, unsorted ones included, without sorting the caller's list", () => {
     validateArchiveList([spec(60, 1440), spec(300, 8640)]);
     const list = [spec(60, 60), spec(6, 60)];
     validateArchiveList(list);
@@ -98,11 +105,31 @@ describe('validateArchiveList', () => {
       [spec(1, 30), spec(60, 60)],
       "Each archive must have at least enough points to consolidate to the next archive (archive1 consolidates 60 of archive0's points but it has only 30 total points)",
     ],
-    ['zero points', [spec(60, 0)], 'Invalid archive 0 ({"secondsPerPoint":60,"points":0}): points must be an integer between 1 and 4294967295'],
-    ['zero precision', [spec(0, 10)], 'Invalid archive 0 ({"secondsPerPoint":0,"points":10}): secondsPerPoint must be an integer between 1 and 4294967295'],
-    ['fractional points', [spec(60, 1.5)], 'Invalid archive 0 ({"secondsPerPoint":60,"points":1.5}): points must be an integer between 1 and 4294967295'],
-    ['retention beyond 32 bits', [spec(86400, 100000)], 'Maximum retention 8640000000 seconds does not fit the format\'s 32-bit field (max 4294967295)'],
-    ['file beyond 4 GiB', [spec(1, 400000000)], "The file would be 4800000028 bytes; archive offsets are 32-bit, so at most 4294967295 bytes are possible"],
+    [
+      'zero points',
+      [spec(60, 0)],
+      'Invalid archive 0 ({"secondsPerPoint":60,"points":0}): points must be an integer between 1 and 4294967295',
+    ],
+    [
+      'zero precision',
+      [spec(0, 10)],
+      'Invalid archive 0 ({"secondsPerPoint":0,"points":10}): secondsPerPoint must be an integer between 1 and 4294967295',
+    ],
+    [
+      'fractional points',
+      [spec(60, 1.5)],
+      'Invalid archive 0 ({"secondsPerPoint":60,"points":1.5}): points must be an integer between 1 and 4294967295',
+    ],
+    [
+      'retention beyond 32 bits',
+      [spec(86400, 100000)],
+      "Maximum retention 8640000000 seconds does not fit the format's 32-bit field (max 4294967295)",
+    ],
+    [
+      'file beyond 4 GiB',
+      [spec(1, 400000000)],
+      'The file would be 4800000028 bytes; archive offsets are 32-bit, so at most 4294967295 bytes are possible',
+    ],
   ];
   for (const [name, list, message] of failures) {
     it(`rejects: ${name}`, () => {

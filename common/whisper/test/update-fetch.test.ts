@@ -4,8 +4,8 @@ import * as path from 'node:path';
 import { describe, it } from 'node:test';
 import {
   type ArchiveSpec,
-  create,
   type CreateOptions,
+  create,
   fetch,
   InvalidConfigurationError,
   InvalidTimeIntervalError,
@@ -39,14 +39,22 @@ describe('update (single point)', () => {
     const f = make([spec(1, 60)]);
     update(f, 1.5, NOW - 10, { now: NOW });
     update(f, 2.5, undefined, { now: NOW });
-    assert.deepEqual(fetch(f, NOW - 11, NOW, { now: NOW }), { start: NOW - 10, end: NOW + 1, step: 1, values: [1.5, ...Array(9).fill(null), 2.5] });
+    assert.deepEqual(fetch(f, NOW - 11, NOW, { now: NOW }), {
+      start: NOW - 10,
+      end: NOW + 1,
+      step: 1,
+      values: [1.5, ...Array(9).fill(null), 2.5],
+    });
   });
 
   it('accepts ages 0..maxRetention-1 and rejects the rest (E2)', () => {
     const f = make([spec(60, 10)]);
     update(f, 1, NOW - 599, { now: NOW });
     for (const ts of [NOW + 1, NOW - 600, NOW - 10000]) {
-      assert.throws(() => update(f, 1, ts, { now: NOW }), (e: unknown) => notCovered(e) && (e as WhisperError).path === f);
+      assert.throws(
+        () => update(f, 1, ts, { now: NOW }),
+        (e: unknown) => notCovered(e) && (e as WhisperError).path === f,
+      );
     }
   });
 
@@ -102,10 +110,27 @@ describe('propagation and xFilesFactor', () => {
   });
 
   it('xff 0 propagates a single known point, and each method aggregates the window', () => {
-    const expected: Record<string, number> = { average: -0.6666666666666666, sum: -2, last: 2, max: 3, min: -7, avg_zero: -0.4, absmax: -7, absmin: 2 };
+    const expected: Record<string, number> = {
+      average: -0.6666666666666666,
+      sum: -2,
+      last: 2,
+      max: 3,
+      min: -7,
+      avg_zero: -0.4,
+      absmax: -7,
+      absmin: 2,
+    };
     for (const [method, value] of Object.entries(expected)) {
       const f = make([spec(60, 10), spec(300, 12)], { xFilesFactor: 0, aggregationMethod: method as CreateOptions['aggregationMethod'] });
-      updateMany(f, [[w, 3], [w + 120, -7], [w + 240, 2]], { now: w + 299 });
+      updateMany(
+        f,
+        [
+          [w, 3],
+          [w + 120, -7],
+          [w + 240, 2],
+        ],
+        { now: w + 299 },
+      );
       assert.deepEqual(slots(f, 1)[0], [w, value], method);
     }
   });
@@ -113,28 +138,84 @@ describe('propagation and xFilesFactor', () => {
   it('wrap-around window when ratio == points (whisper.md exp7)', () => {
     const f = make([spec(60, 5), spec(300, 10)], { xFilesFactor: 0 });
     // Base of the 60s ring is mid-window, so the 5-point window wraps.
-    updateMany(f, [[w + 120, 3], [w + 180, 4], [w + 240, 5]], { now: w + 299 });
-    updateMany(f, [[w, 1], [w + 60, 2]], { now: w + 299 });
-    assert.deepEqual(slots(f, 1).find(([t]) => t === w), [w, 3]);
+    updateMany(
+      f,
+      [
+        [w + 120, 3],
+        [w + 180, 4],
+        [w + 240, 5],
+      ],
+      { now: w + 299 },
+    );
+    updateMany(
+      f,
+      [
+        [w, 1],
+        [w + 60, 2],
+      ],
+      { now: w + 299 },
+    );
+    assert.deepEqual(
+      slots(f, 1).find(([t]) => t === w),
+      [w, 3],
+    );
   });
 });
 
 describe('updateMany', () => {
   it('in one slot, the largest timestamp wins; among equal timestamps the first input wins (E5)', () => {
     const f = make([spec(60, 10)]);
-    updateMany(f, [[T, 1], [T, 2], [T, 3]], { now: NOW });
+    updateMany(
+      f,
+      [
+        [T, 1],
+        [T, 2],
+        [T, 3],
+      ],
+      { now: NOW },
+    );
     assert.deepEqual(fetch(f, T - 1, T, { now: NOW })?.values, [1]);
-    updateMany(f, [[T + 5, 1], [T, 2], [T + 1, 3]], { now: NOW });
+    updateMany(
+      f,
+      [
+        [T + 5, 1],
+        [T, 2],
+        [T + 1, 3],
+      ],
+      { now: NOW },
+    );
     assert.deepEqual(fetch(f, T - 1, T, { now: NOW })?.values, [1]);
-    updateMany(f, [[T, 9], [T + 19, 8], [T + 3, 7]], { now: NOW });
+    updateMany(
+      f,
+      [
+        [T, 9],
+        [T + 19, 8],
+        [T + 3, 7],
+      ],
+      { now: NOW },
+    );
     assert.deepEqual(fetch(f, T - 1, T, { now: NOW })?.values, [8]);
   });
 
   it('drops points older than maxRetention silently and accepts age == retention (E3)', () => {
     const f = make([spec(60, 10)]);
-    updateMany(f, [[NOW - 5000, 1], [NOW - 600, 2], [NOW - 60, 3]], { now: NOW });
+    updateMany(
+      f,
+      [
+        [NOW - 5000, 1],
+        [NOW - 600, 2],
+        [NOW - 60, 3],
+      ],
+      { now: NOW },
+    );
     const stored = slots(f, 0).filter(([t]) => t !== 0);
-    assert.deepEqual(stored.sort((a, b) => a[0] - b[0]), [[NOW - 600 - ((NOW - 600) % 60), 2], [T - 60, 3]]);
+    assert.deepEqual(
+      stored.sort((a, b) => a[0] - b[0]),
+      [
+        [NOW - 600 - ((NOW - 600) % 60), 2],
+        [T - 60, 3],
+      ],
+    );
   });
 
   it('points+1 points: the newest overwrites the oldest (test_update_many_excess)', () => {
@@ -150,7 +231,15 @@ describe('updateMany', () => {
     const f = make([spec(60, 10), spec(300, 12)]);
     const before = fs.readFileSync(f);
     assert.throws(
-      () => updateMany(f, [[NOW - 60, 1], [NOW + 60, 2]], { now: NOW }),
+      () =>
+        updateMany(
+          f,
+          [
+            [NOW - 60, 1],
+            [NOW + 60, 2],
+          ],
+          { now: NOW },
+        ),
       (e: unknown) => notCovered(e) && /Timestamp 1700000060 at index 1 is in the future \(now 1700000000\)/.test((e as Error).message),
     );
     assert.ok(fs.readFileSync(f).equals(before));
@@ -167,14 +256,29 @@ describe('updateMany', () => {
 
   it('unsorted input is written in time order', () => {
     const f = make([spec(60, 10)]);
-    updateMany(f, [[T - 60, 2], [T, 3], [T - 120, 1]], { now: NOW });
+    updateMany(
+      f,
+      [
+        [T - 60, 2],
+        [T, 3],
+        [T - 120, 1],
+      ],
+      { now: NOW },
+    );
     assert.deepEqual(fetch(f, T - 180, T, { now: NOW })?.values, [1, 2, 3]);
   });
 });
 
 describe('fetch', () => {
   const f = make([spec(60, 10), spec(300, 12)]);
-  updateMany(f, [[T - 60, 1], [T, 2]], { now: NOW });
+  updateMany(
+    f,
+    [
+      [T - 60, 1],
+      [T, 2],
+    ],
+    { now: NOW },
+  );
 
   it('returns the slots in (from - from mod step, until - until mod step]', () => {
     assert.deepEqual(fetch(f, T - 120, T, { now: NOW }), { start: T - 60, end: T + 60, step: 60, values: [1, 2] });
@@ -190,7 +294,9 @@ describe('fetch', () => {
   it('raises for from > until, before clamping', () => {
     assert.throws(
       () => fetch(f, NOW + 100, NOW + 50, { now: NOW }),
-      (e: unknown) => e instanceof InvalidTimeIntervalError && e.message === "Invalid time interval: from time '1700000100' is after until time '1700000050'",
+      (e: unknown) =>
+        e instanceof InvalidTimeIntervalError &&
+        e.message === "Invalid time interval: from time '1700000100' is after until time '1700000050'",
     );
   });
   it('picks the archive by how far back from is', () => {
@@ -212,7 +318,13 @@ describe('fetch', () => {
   });
   it('archiveToSelect picks by precision; unknown precision raises', () => {
     const g = make([spec(1, 60), spec(60, 60), spec(3600, 24), spec(86400, 365)]);
-    for (const [sel, step] of [['1s', 1], ['1m', 60], ['1h', 3600], ['1d', 86400], [60, 60]] as const) {
+    for (const [sel, step] of [
+      ['1s', 1],
+      ['1m', 60],
+      ['1h', 3600],
+      ['1d', 86400],
+      [60, 60],
+    ] as const) {
       const r = fetch(g, NOW - 30, NOW, { now: NOW, archiveToSelect: sel });
       assert.equal(r?.step, step, String(sel));
     }
@@ -230,6 +342,9 @@ describe('fetch', () => {
   });
   it('a missing file is an error naming it', () => {
     const g = path.join(dir, 'nope.wsp');
-    assert.throws(() => fetch(g, 0, NOW, { now: NOW }), (e: unknown) => e instanceof WhisperError && e.path === g && e.code === 'ENOENT');
+    assert.throws(
+      () => fetch(g, 0, NOW, { now: NOW }),
+      (e: unknown) => e instanceof WhisperError && e.path === g && e.code === 'ENOENT',
+    );
   });
 });

@@ -13,7 +13,7 @@ import {
   WhisperError,
   WhisperWriter,
 } from '../index.js';
-import { NOW, rng, spec, STD, tempDir } from './helpers.js';
+import { NOW, rng, STD, spec, tempDir } from './helpers.js';
 
 const dir = tempDir();
 
@@ -87,22 +87,34 @@ describe('WhisperWriter', () => {
         const v = r() < 0.03 ? Number.NaN : Math.round(r() * 200 - 100);
         let ours: unknown;
         let ref: unknown;
-        try { w.update(f, v, ts); } catch (e) { ours = (e as Error).constructor; }
-        try { update(`${f}.ref`, v, ts, { now }); } catch (e) { ref = (e as Error).constructor; }
+        try {
+          w.update(f, v, ts);
+        } catch (e) {
+          ours = (e as Error).constructor;
+        }
+        try {
+          update(`${f}.ref`, v, ts, { now });
+        } catch (e) {
+          ref = (e as Error).constructor;
+        }
         assert.equal(ours, ref);
       } else {
-        const pts: Array<[number, number]> = Array.from({ length: 1 + Math.floor(r() * 8) }, () => [now - Math.floor(r() * 900), Math.round(r() * 50)]);
+        const pts: Array<[number, number]> = Array.from({ length: 1 + Math.floor(r() * 8) }, () => [
+          now - Math.floor(r() * 900),
+          Math.round(r() * 50),
+        ]);
         w.updateMany(f, pts);
         updateMany(`${f}.ref`, pts, { now });
       }
-      if (step % 100 === 0) for (const g of files) assert.ok(fs.readFileSync(g).equals(fs.readFileSync(`${g}.ref`)), `${g} at step ${step}`);
+      if (step % 100 === 0)
+        for (const g of files) assert.ok(fs.readFileSync(g).equals(fs.readFileSync(`${g}.ref`)), `${g} at step ${step}`);
     }
     w.close();
   });
 
   it('keeps at most maxOpenFiles descriptors open (LRU)', () => {
     const files = Array.from({ length: 4 }, (_, i) => path.join(dir, `lru${i}.wsp`));
-    files.forEach((f) => create(f, [spec(60, 10)]));
+    for (const f of files) create(f, [spec(60, 10)]);
     const w = new WhisperWriter({ maxOpenFiles: 2, now: () => NOW });
     w.updateMany(files[0], [[NOW, 1]]);
     w.updateMany(files[1], [[NOW, 1]]);
@@ -147,7 +159,10 @@ describe('WhisperWriter', () => {
     const f = path.join(dir, 'corrupt.wsp');
     fs.writeFileSync(f, Buffer.alloc(8));
     const w = new WhisperWriter();
-    assert.throws(() => w.updateMany(f, [[NOW, 1]]), (e: unknown) => e instanceof CorruptWhisperFileError && e.path === f);
+    assert.throws(
+      () => w.updateMany(f, [[NOW, 1]]),
+      (e: unknown) => e instanceof CorruptWhisperFileError && e.path === f,
+    );
     assert.equal(w.stats.openFiles, 0);
     assert.equal(fs.readFileSync(f).length, 8);
     w.close();
@@ -159,7 +174,10 @@ describe('WhisperWriter', () => {
 
   it('create() does not make parent directories', () => {
     const w = new WhisperWriter();
-    assert.throws(() => w.create(path.join(dir, 'nodir', 'x.wsp'), STD), (e: unknown) => e instanceof WhisperError && e.code === 'ENOENT');
+    assert.throws(
+      () => w.create(path.join(dir, 'nodir', 'x.wsp'), STD),
+      (e: unknown) => e instanceof WhisperError && e.code === 'ENOENT',
+    );
     w.close();
   });
 });

@@ -31,6 +31,14 @@ function write(options: StackOptions, file: string, sections: IniSections, heade
   return path;
 }
 
+/**
+ * Two storages must not share one Redis index (each would list the other's hosts): with
+ * several storages on one Redis each gets `<prefix><name>:`.
+ */
+export function redisPrefixOf(options: StackOptions, storage: StorageSpec): string {
+  return options.storages.length > 1 ? `${options.redis.prefix}${storage.name}:` : options.redis.prefix;
+}
+
 export function writeStorageConfig(options: StackOptions, storage: StorageSpec): string {
   const dir = storageDir(options, storage);
   mkdirSync(join(dir, 'wsps'), { recursive: true });
@@ -44,7 +52,7 @@ export function writeStorageConfig(options: StackOptions, storage: StorageSpec):
       redis_storage_host: options.redis.host,
       redis_storage_port: String(options.redis.port),
       redis_storage_db: String(options.redis.db),
-      redis_key_prefix: options.redis.prefix,
+      redis_key_prefix: redisPrefixOf(options, storage),
       host_list_file: hostListFile,
       wsp_path: join(dir, 'wsps'),
       rpc_password: decodeURIComponent(amqp.password) || 'guest',

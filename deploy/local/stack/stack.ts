@@ -108,9 +108,12 @@ export async function startStack(options: StackOptions): Promise<Stack> {
   progress(`database ${db.name} ready on ${db.host}:${db.port} (as ${db.adminUser} over ${how === 'tcp' ? 'TCP' : 'the socket'}${db.appUser ? `; the webapp connects as ${db.appUser}` : ''})`);
 
   try {
-    await stack.webappCli(['migrate']);
-    progress(await ensureAdmin(stack));
-
+    // Independent steps run side by side: the database schema and admin while the storages
+    // start; then the storages' registration while the webapp and the pollers start.
+    const admin = (async () => {
+      await stack.webappCli(['migrate']);
+      progress(await ensureAdmin(stack));
+    })();
     for (const spec of options.storages) {
       const configFile = writeStorageConfig(options, spec);
       const child = new ServiceChild({ name: `storage ${spec.name}`, script: entryPoint(options.root, 'storage'), args: ['--config', configFile], logFile: join(logDir(options), `storage-${spec.name}.log`) });
@@ -118,17 +121,16 @@ export async function startStack(options: StackOptions): Promise<Stack> {
       stack.storages.set(spec.name, running);
       child.start();
     }
-    for (const storage of stack.storages.values()) await waitForHttp(`${storage.apiUrl}/health`, timeout, () => storage.child.running);
-    progress(`storage${stack.storages.size > 1 ? 's' : ''} ${[...stack.storages.values()].map((s) => `${s.spec.name} (${s.apiUrl})`).join(', ')} healthy`);
+    const storagesHealthy = (async () => {
+      for (const storage of stack.storages.values()) await waitForHttp(`${storage.apiUrl}/health`, timeout, () => storage.child.running);
+      progress(`storage${stack.storages.size > 1 ? 's' : ''} ${[...stack.storages.values()].map((s) => `${s.spec.name} (${s.apiUrl})`).join(', ')} healthy`);
+    })();
+    await settleAll([admin, storagesHealthy]);
 
-    progress(await registerStorages(stack));
-
+    const registered = (async () => progress(await registerStorages(stack)))();
     const webapp = new ServiceChild({ name: 'webapp', script: entryPoint(options.root, 'webapp'), args: ['--config', stack.webappConfigFile, 'serve'], logFile: join(logDir(options), 'webapp.log') });
     stack.webapp = webapp;
     webapp.start();
-    await waitForHttp(`${stack.webappUrl}/healthz`, timeout, () => webapp.running);
-    progress(`webapp answering on ${stack.webappUrl}`);
-
     for (const spec of options.pollers) {
       const configFile = writePollerConfig(options, spec);
       const child = new ServiceChild({ name: `poller ${spec.name}`, script: entryPoint(options.root, 'poller'), args: ['--config', configFile], logFile: join(logDir(options), `poller-${spec.name}.log`) });
@@ -136,6 +138,11 @@ export async function startStack(options: StackOptions): Promise<Stack> {
       child.start();
     }
     progress(`poller${options.pollers.length === 1 ? '' : 's'} ${options.pollers.map((p) => `${p.name} (modules ${p.modules}, every ${p.pollerTime} s)`).join(', ') || '(none)'} started`);
+    const webappUp = (async () => {
+      await waitForHttp(`${stack.webappUrl}/healthz`, timeout, () => webapp.running);
+      progress(`webapp answering on ${stack.webappUrl}`);
+    })();
+    await settleAll([registered, webappUp]);
 
     if (options.pollers.length > 0) {
       for (const spec of options.pollers) {
@@ -153,6 +160,13 @@ export async function startStack(options: StackOptions): Promise<Stack> {
     throw error;
   }
   return stack;
+}
+
+/** Awaits every promise (none left running unobserved), then throws the first failure. */
+async function settleAll(promises: Promise<unknown>[]): Promise<void> {
+  const results = await Promise.allSettled(promises);
+  const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+  if (failed) throw failed.reason;
 }
 
 /** The first admin: created once with the stack's generated password, kept afterwards. */

@@ -268,7 +268,7 @@ export async function startTestStack(o: TestStackOptions): Promise<TestStack> {
     pollers: (o.pollers ?? []).map((p) => ({ pollerTime: 1, ...p })),
     retentions: '1s:2h,1m:1d',
     adminUsername: 'admin',
-    progress: o.log ? (line) => process.stderr.write(`  [stack] ${line}\n`) : () => {},
+    progress: o.log ? (line) => process.stderr.write(`  [stack] ${new Date().toISOString().slice(14, 23)} ${line}\n`) : () => {},
     startTimeoutMs: 60_000,
   };
   await o.beforeStart?.(vhost, options);

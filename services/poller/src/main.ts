@@ -6,7 +6,14 @@ import { Command } from 'commander';
 import { ConfigError } from '../../../common/config/index.js';
 import { createLogger, type Logger } from '../../../common/logging/index.js';
 import { resolveHostId } from './config/host-id.js';
-import { DEFAULT_CONFIG_FILE, loadPollerConfig, type PollerConfig, printableConfig, rateHeartbeatOf } from './config/schema.js';
+import {
+  DEFAULT_CONFIG_FILE,
+  loadPollerConfig,
+  moduleTimeoutOf,
+  type PollerConfig,
+  printableConfig,
+  rateHeartbeatOf,
+} from './config/schema.js';
 import type { Pipeline } from './core/pipeline.js';
 import { PollCycle } from './core/poll.js';
 import { Scheduler } from './core/scheduler.js';
@@ -94,6 +101,7 @@ async function run(config: PollerConfig, mode: { once: boolean; simulate: boolea
     rates,
     refreshSeconds: g.plugins_refresh_time,
     heartbeatSeconds: rateHeartbeatOf(config),
+    moduleTimeoutSeconds: moduleTimeoutOf(config),
     maxPointsPerMessage: g.max_points_per_message,
     logger,
     now,

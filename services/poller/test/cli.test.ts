@@ -123,7 +123,14 @@ describe('numeter-poller command line', () => {
     const started = Date.now();
     const run = await runPoller(
       [],
-      { ...env, NUMETER_POLLER_GLOBAL_MODULES: 'system', NUMETER_POLLER_GLOBAL_POLLER_TIME: '1', NUMETER_POLLER_GLOBAL_JITTER: '0', NUMETER_POLLER_GLOBAL_RPC_HOSTS: '127.0.0.1:1', NUMETER_POLLER_GLOBAL_STOP_DEADLINE: '2' },
+      {
+        ...env,
+        NUMETER_POLLER_GLOBAL_MODULES: 'system',
+        NUMETER_POLLER_GLOBAL_POLLER_TIME: '1',
+        NUMETER_POLLER_GLOBAL_JITTER: '0',
+        NUMETER_POLLER_GLOBAL_RPC_HOSTS: '127.0.0.1:1',
+        NUMETER_POLLER_GLOBAL_STOP_DEADLINE: '2',
+      },
       {
         onStderr: (text, child) => {
           if (!signalled && (text.match(/"msg":"poll done"/g) ?? []).length >= 2) {

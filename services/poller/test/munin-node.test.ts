@@ -41,7 +41,14 @@ describe('munin module against a real munin-node', () => {
   });
 
   it('speaks the single-line and multi-line commands as the node answers them', async () => {
-    const session = await MuninSession.open({ host: '127.0.0.1', port: PORT, connectTimeoutMs: 2000, readTimeoutMs: 10_000, maxLineLength: 65536, maxLines: 1000 });
+    const session = await MuninSession.open({
+      host: '127.0.0.1',
+      port: PORT,
+      connectTimeoutMs: 2000,
+      readTimeoutMs: 10_000,
+      maxLineLength: 65536,
+      maxLines: 1000,
+    });
     try {
       assert.equal(session.nodeName, 'poller-test.local');
       assert.deepEqual([...(await session.cap(['multigraph', 'dirtyconfig', 'unknowncap']))].sort(), ['dirtyconfig', 'multigraph']);

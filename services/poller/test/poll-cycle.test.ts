@@ -1,8 +1,10 @@
 import assert from 'node:assert/strict';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtempSync } from 'node:fs';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import { fileURLToPath } from 'node:url';
 import { silentLogger } from '../../../common/logging/index.js';
 import { type DataMessage, type Message, Message as MessageSchema } from '../../../common/schemas/index.js';
 import { PollCycle, type PollCycleOptions } from '../src/core/poll.js';
@@ -12,6 +14,9 @@ import type { Collection, PluginDescription, PollerModule } from '../src/modules
 import { RateStateFile } from '../src/rates/state-file.js';
 
 const SELF = { hostId: 'self-host', name: 'self' };
+const STATE_DIR = mkdtempSync(join(tmpdir(), 'poller-cycle-'));
+let cycles = 0;
+after(() => rm(STATE_DIR, { recursive: true, force: true }));
 
 class ScriptedModule implements PollerModule {
   constructor(
@@ -29,7 +34,7 @@ function cycle(modules: PollerModule[], extra: Partial<PollCycleOptions> & { clo
     self: SELF,
     modules,
     sink: extra.sink ?? new MemorySink(),
-    rates: new RateStateFile({ file: join(tmpdir(), `poller-cycle-${process.pid}-${Math.random()}.json`), logger: silentLogger() }),
+    rates: new RateStateFile({ file: join(STATE_DIR, `rates-${++cycles}.json`), logger: silentLogger() }),
     refreshSeconds: 300,
     heartbeatSeconds: 600,
     maxPointsPerMessage: 500,
@@ -140,6 +145,35 @@ describe('PollCycle', () => {
     for (const message of sink.messages) assert.ok(MessageSchema.safeParse(message).success);
   });
 
+  it('gives up on a hung module at the deadline and does not call it again while it hangs', async () => {
+    const clock = { t: 1_800_000_000 };
+    const sink = new MemorySink();
+    let calls = 0;
+    const hung: PollerModule = {
+      name: 'hung',
+      collect: () => {
+        calls++;
+        return new Promise(() => {});
+      },
+    };
+    const fine = new ScriptedModule('fine', () => ({
+      plugins: [traffic('bytes')],
+      samples: [{ plugin: 'traffic', values: { bytes: 1 } }],
+    }));
+    const poller = cycle([hung, fine], { sink, clock, moduleTimeoutSeconds: 0.05 });
+    const first = await poller.run();
+    const second = await poller.run();
+    assert.equal(first.moduleErrors, 1);
+    assert.equal(second.moduleErrors, 1);
+    assert.equal(calls, 1, 'not asked again while its first call hangs');
+    assert.equal(
+      data(sink.messages)
+        .flatMap((m) => m.points)
+        .filter((p) => p.plugin === 'traffic').length,
+      2,
+    );
+  });
+
   it('republishes info after the sink failed', async () => {
     const clock = { t: 1_800_000_000 };
     const messages: Message[] = [];
@@ -235,6 +269,33 @@ export const notAModule = () => 42;
     const collection = await module.collect({ now: 1, wantInfo: true });
     assert.equal(collection.plugins?.[0].title, 'UPS load X1');
     assert.deepEqual(collection.samples, [{ plugin: 'ups_load', values: { load: 40 } }]);
+  });
+
+  it('runs the example module of docs/poller.md', async () => {
+    const docs = await readFile(join(dirname(fileURLToPath(import.meta.url)), '../../../docs/poller.md'), 'utf8');
+    const example = /```js\n([\s\S]*?)```/.exec(docs)?.[1];
+    assert.ok(example, 'docs/poller.md has a js example');
+    await writeFile(join(dir, 'docs-ups.mjs'), example);
+    const status = join(dir, 'ups-status.json');
+    const module = await loadCustomModule(join(dir, 'docs-ups.mjs'), undefined, context({ status_file: status }));
+    const clock = { t: 1_800_000_000 };
+    const sink = new MemorySink();
+    const poller = cycle([module], { sink, clock });
+    await writeFile(status, JSON.stringify({ watts: 420, joules: 1_000_000 }));
+    await poller.run();
+    clock.t += 60;
+    await writeFile(status, JSON.stringify({ watts: 430, joules: 1_025_200 }));
+    await poller.run();
+    const ups = data(sink.messages)
+      .flatMap((m) => m.points)
+      .filter((p) => p.plugin === 'ups');
+    assert.deepEqual(
+      ups.map((p) => p.values),
+      [
+        { load: 420, energy: null },
+        { load: 430, energy: 420 },
+      ],
+    );
   });
 
   it('reports load errors clearly', async () => {

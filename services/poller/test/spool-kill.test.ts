@@ -3,20 +3,27 @@ import { spawn } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import { describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import { Spool } from '../src/spool/index.js';
+import { Spool, SpoolLockedError } from '../src/spool/index.js';
 import { numberOf, readAll, tempDir } from './spool-fixtures.js';
 
 const child = fileURLToPath(new URL('./spool-kill-child.ts', import.meta.url));
+/** Where `--import tsx` resolves from. */
+const repoRoot = fileURLToPath(new URL('../../..', import.meta.url));
 
 /** Runs the appending child, SIGKILLs it once it reported `killAfter` ids; returns the last id it reported. */
 async function appendThenKill(dir: string, fsync: string, killAfter: number): Promise<number> {
-  const proc = spawn(process.execPath, ['--import', 'tsx', child, dir, fsync], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const proc = spawn(process.execPath, ['--import', 'tsx', child, dir, fsync], { stdio: ['ignore', 'pipe', 'inherit'], cwd: repoRoot });
   let lastReported = -1;
   const exited = new Promise<NodeJS.Signals | null>((resolve) => proc.on('exit', (_code, signal) => resolve(signal)));
   for await (const line of createInterface({ input: proc.stdout })) {
     const match = /^appended (\d+)$/.exec(line);
     if (!match) continue;
-    if (lastReported < killAfter && Number(match[1]) >= killAfter) proc.kill('SIGKILL'); // lands wherever the child is
+    if (lastReported < killAfter && Number(match[1]) >= killAfter) {
+      proc.kill('SIGKILL'); // lands wherever the child is
+    } else if (lastReported === -1) {
+      // While the child lives, its lock keeps any other process out.
+      await assert.rejects(new Spool({ dir, fsync: 'never' }).start(), SpoolLockedError);
+    }
     lastReported = Number(match[1]);
   }
   assert.equal(await exited, 'SIGKILL');

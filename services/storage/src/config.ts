@@ -81,6 +81,11 @@ export const StorageConfigSchema = z.object({
       host_list_file: str('/etc/numeter/host-list'),
       wsp_path: str('/var/lib/numeter/wsps'),
       wsp_path_md5_char: int(2, 1, 32),
+      // Read by the original but unused here (its cleaners were never called; logs go to one
+      // place): accepted so an original file loads unchanged, and ignored. See [cleaning].
+      log_level_stdr: str(''),
+      wsp_clean_time: str(''),
+      wsp_delete: str(''),
     })
     .default({}),
   amqp: z

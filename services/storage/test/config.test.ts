@@ -32,6 +32,11 @@ test('the original numeter_storage.cfg is read as is (inline ; comments, db, md5
     'host_list_file = /etc/numeter/host-list',
     'wsp_path = /var/lib/numeter/wsps',
     'wsp_path_md5_char = 2',
+    'wsp_clean_time = 48',
+    'wsp_delete = false',
+    'log_level = warning',
+    'log_level_stdr = critical',
+    'log_path = /var/log/numeter/numeter-storage.log',
     '',
   ].join('\n');
   withFile('numeter_storage.cfg', original, (file) => {

@@ -1,9 +1,24 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { type PendingPoint, type PendingSeries, WriteCache } from '../src/cache/write-cache.js';
+import { type PendingSeries, type PointBatch, type SeriesRef, WriteCache } from '../src/cache/write-cache.js';
 
 const host = { hostId: 'h', hash: 'ab', dir: '/wsp/ab/h' };
-const point = (ds: string, timestamp: number, value = 1): PendingPoint => ({ file: `/wsp/ab/h/p/${ds}.wsp`, host, plugin: 'p', ds, timestamp, value });
+const refs = new Map<string, SeriesRef>();
+const ref = (ds: string): SeriesRef => {
+  if (!refs.has(ds)) refs.set(ds, { file: `/wsp/ab/h/p/${ds}.wsp`, host, plugin: 'p', ds });
+  return refs.get(ds) as SeriesRef;
+};
+interface TestPoint {
+  ds: string;
+  timestamp: number;
+  value: number;
+}
+const point = (ds: string, timestamp: number, value = 1): TestPoint => ({ ds, timestamp, value });
+const batch = (points: TestPoint[]): PointBatch => ({
+  series: points.map((p) => ref(p.ds)),
+  timestamps: points.map((p) => p.timestamp),
+  values: points.map((p) => p.value),
+});
 
 test('points of one series from many messages reach one write', async () => {
   const writes: PendingSeries[][] = [];
@@ -16,7 +31,7 @@ test('points of one series from many messages reach one write', async () => {
       return new Map();
     },
   });
-  await Promise.all([cache.add([point('a', 60)]), cache.add([point('a', 120), point('b', 120)]), cache.add([point('a', 0)])]);
+  await Promise.all([cache.add(batch([point('a', 60)])), cache.add(batch([point('a', 120), point('b', 120)])), cache.add(batch([point('a', 0)]))]);
   assert.equal(writes.length, 1);
   assert.deepEqual(
     writes[0].map((s) => [s.ds, s.points]),
@@ -35,7 +50,7 @@ test('a failed series fails only the messages that had points in it', async () =
     flushIntervalMs: 5,
     flush: async () => new Map([['/wsp/ab/h/p/bad.wsp', new Error('disk on fire')]]),
   });
-  const results = await Promise.allSettled([cache.add([point('good', 60)]), cache.add([point('good', 120), point('bad', 120)])]);
+  const results = await Promise.allSettled([cache.add(batch([point('good', 60)])), cache.add(batch([point('good', 120), point('bad', 120)]))]);
   assert.equal(results[0].status, 'fulfilled');
   assert.equal(results[1].status, 'rejected');
   assert.match(String((results[1] as PromiseRejectedResult).reason), /disk on fire/);
@@ -61,7 +76,7 @@ test('memory is bounded: when max_points are held, add() waits (backpressure) an
   });
   const adds: Promise<void>[] = [];
   for (let i = 0; i < 40; i++) {
-    adds.push(cache.add([point(`ds${i % 7}`, i * 60), point(`ds${(i + 1) % 7}`, i * 60)]));
+    adds.push(cache.add(batch([point(`ds${i % 7}`, i * 60), point(`ds${(i + 1) % 7}`, i * 60)])));
     maxHeld = Math.max(maxHeld, cache.size());
   }
   for (let round = 0; round < 50 && written < 80; round++) {
@@ -92,9 +107,9 @@ test('stop() drains what is pending and refuses more', async () => {
       return new Map();
     },
   });
-  const pending = cache.add([point('a', 60), point('b', 60)]);
+  const pending = cache.add(batch([point('a', 60), point('b', 60)]));
   await cache.stop();
   await pending;
   assert.equal(written, 2);
-  await assert.rejects(cache.add([point('a', 120)]), /stopping/);
+  await assert.rejects(cache.add(batch([point('a', 120)])), /stopping/);
 });

@@ -68,6 +68,7 @@ export async function createApp(deps: AppDeps, options: AppOptions = {}): Promis
   const web = deps.config.web;
   app.set('trust proxy', trustProxySetting(web.trust_proxy));
   app.disable('x-powered-by');
+  app.set('json escape', true); // <, > and & escaped in JSON, inert even if sniffed as HTML
   app.use(helmet({ contentSecurityPolicy: CSP, strictTransportSecurity: web.secure_cookies }));
   app.use(express.json({ limit: '1mb' }));
   app.use(express.urlencoded({ extended: false, limit: '1mb' }));

@@ -63,6 +63,33 @@ export function alignTo(grid: { start: number; step: number; length: number }, s
 }
 
 /**
+ * A data source's munin attributes under its view label: `id`/`label` become the label, field
+ * names in `negative` and `cdef` are renamed to the labels of the same plugin's sources in the
+ * view (dropped when the partner is not in the view), and a colour already taken by another
+ * series is replaced by one derived from the label (as the original did).
+ */
+function renamedFieldInfo(info: LegacyFieldInfo, label: string, samePlugin: SourcePath[], usedColours: Set<string>): LegacyFieldInfo {
+  const rename = new Map(samePlugin.map((p) => [p.source.name, seriesLabel(p)]));
+  const out: LegacyFieldInfo = { ...info, id: label, label };
+  if (info.negative !== undefined) {
+    const partner = rename.get(info.negative);
+    if (partner) out.negative = partner;
+    else delete out.negative;
+  }
+  if (info.cdef !== undefined) {
+    const tokens = info.cdef.split(',');
+    const fieldsKnown = tokens.every((t) => !/^[A-Za-z_][A-Za-z0-9_]*$/.test(t) || rename.has(t) || /^[A-Z]+$/.test(t));
+    if (fieldsKnown) out.cdef = tokens.map((t) => rename.get(t) ?? t).join(',');
+    else delete out.cdef;
+  }
+  let colour = seriesColour(label, info);
+  if (usedColours.has(colour.toLowerCase())) colour = seriesColour(label);
+  usedColours.add(colour.toLowerCase());
+  out.colour = colour;
+  return out;
+}
+
+/**
  * A view's series, keyed `<host> - <plugin> - <ds>`, one storage request per (host, plugin).
  * A source on a host the user cannot see, or on a storage that fails, is left out and explained
  * in `errors`: one unreachable storage never breaks the whole view.
@@ -110,6 +137,7 @@ export async function viewExtendedData(deps: AppDeps, user: AuthUser, view: View
   const right = new Set(view.rightAxis);
   const rightLabels: string[] = [];
   const order = new Map(view.sources.map((id, i) => [id, i]));
+  const usedColours = new Set<string>();
   const series = ok.flatMap((f) => f.group.map((path) => ({ path, f })));
   series.sort((a, b) => (order.get(a.path.source.id) ?? 0) - (order.get(b.path.source.id) ?? 0));
   for (const { path, f } of series) {
@@ -120,7 +148,7 @@ export async function viewExtendedData(deps: AppDeps, user: AuthUser, view: View
     }
     datas.DATAS[label] = grid ? alignTo(grid, f.data, path.source.name) : [];
     const dsInfo = f.info.Infos[path.source.name] ?? { id: path.source.name };
-    infos[label] = { ...dsInfo, id: label, label, colour: seriesColour(label, dsInfo) };
+    infos[label] = renamedFieldInfo(dsInfo, label, f.group, usedColours);
     if (right.has(path.source.id)) rightLabels.push(label);
   }
   return {

@@ -113,7 +113,12 @@ describe('numeter-webapp command line', () => {
     assert.equal(await count('SELECT COUNT(*) AS n FROM views'), 6);
   });
 
-  it('modifies and lists hosts', async () => {
+  it('adds, modifies and lists hosts', async () => {
+    const add = await cli('host', 'add', '-a');
+    assert.match(add.stdout, /host web1\.example linked to storage main/);
+    const unknown = await cli('host', 'add', '-i', 'nope.example');
+    assert.equal(unknown.code, 2);
+    assert.match(unknown.stderr, /no storage has host "nope\.example"/);
     const mod = await cli('host', 'mod', '-i', 'web1.example', '-g', 'ops');
     assert.equal(mod.code, 0, mod.stderr);
     assert.match((await cli('host', 'list')).stdout, /web1\.example\s+web1\s+main\s+ops/);

@@ -113,7 +113,10 @@ const PLUGINS: Record<string, { Title: string; Category: string; Order?: string;
   if_eth0: {
     Title: 'eth0 traffic',
     Category: 'network',
-    Infos: { down: { id: 'down', label: 'received' }, up: { id: 'up', label: 'bps' } },
+    Infos: {
+      down: { id: 'down', label: 'received', graph: 'no', cdef: 'down,8,*' },
+      up: { id: 'up', label: 'bps', negative: 'down', cdef: 'up,8,*' },
+    },
   },
 };
 

@@ -4,7 +4,7 @@ import { PluginExtendedData } from '../../../common/schemas/index.js';
 // The storage engineer's fixture: the real storage API over real Redis and real .wsp files.
 import { type Fixture, NOW, series, startFixture } from '../../storage/test/api-fixtures.js';
 import { populate } from '../src/populate.js';
-import { type TestEnv, addUser, createTestEnv, loginAgent } from './helpers.js';
+import { addUser, createTestEnv, loginAgent, type TestEnv } from './helpers.js';
 
 describe('webapp against the real storage API', () => {
   let t: TestEnv;
@@ -15,7 +15,12 @@ describe('webapp against the real storage API', () => {
     fx = await startFixture({ settings: { authTokens: ['storage-secret'] } });
     await fx.addHost('web01.example.com', { Name: 'web01' });
     await fx.addPlugin('web01.example.com', 'load', { load: 'load average' });
-    fx.writeSeries('web01.example.com', 'load', 'load', series(60, 3600, (ts) => (ts % 600) / 100));
+    fx.writeSeries(
+      'web01.example.com',
+      'load',
+      'load',
+      series(60, 3600, (ts) => (ts % 600) / 100),
+    );
     const port = new URL(fx.base).port;
     storageId = await t.deps.repos.storages.create({
       name: 'real',
@@ -60,6 +65,9 @@ describe('webapp against the real storage API', () => {
   it('reports a refused storage token as the storage failing, not as missing data', async () => {
     await t.deps.repos.storages.update(storageId, { token: 'wrong' });
     const host = (await t.deps.repos.hosts.byHostid('web01.example.com'))!;
-    await assert.rejects(t.deps.storages.getPluginList(host), (e: Error) => e.name === 'StorageUnavailableError' && /HTTP 401/.test(e.message));
+    await assert.rejects(
+      t.deps.storages.getPluginList(host),
+      (e: Error) => e.name === 'StorageUnavailableError' && /HTTP 401/.test(e.message),
+    );
   });
 });

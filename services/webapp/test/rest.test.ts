@@ -248,6 +248,25 @@ describe('REST API permissions and shapes', () => {
     assert.equal(v.body.errors['db1 - load - load'], 'not permitted');
     const all = await root.agent.get(`/rest/views/${mixed.body.id}/extended_data/`).expect(200);
     assert.deepEqual(Object.keys(all.body.datas.DATAS), ['db1 - load - load', 'web1 - load - load']);
+    // two series with the same munin colour: the second gets one of its own
+    assert.equal(all.body.infos.Infos['db1 - load - load'].colour, '#00FF00');
+    assert.match(all.body.infos.Infos['web1 - load - load'].colour, /^#[0-9a-f]{6}$/);
+    assert.notEqual(all.body.infos.Infos['web1 - load - load'].colour, '#00FF00');
+
+    // munin field references (negative, cdef) follow the series' new names
+    const traffic = await root.agent
+      .post('/rest/views/')
+      .set('X-CSRF-Token', root.csrf)
+      .send({
+        name: 'traffic',
+        sources: [await src(web1, 'if_eth0', 'down'), await src(web1, 'if_eth0', 'up'), await src(db1, 'if_eth0', 'up')],
+      })
+      .expect(201);
+    const tr = (await root.agent.get(`/rest/views/${traffic.body.id}/extended_data/`).expect(200)).body.infos.Infos;
+    assert.equal(tr['web1 - if_eth0 - up'].negative, 'web1 - if_eth0 - down');
+    assert.equal(tr['web1 - if_eth0 - up'].cdef, 'web1 - if_eth0 - up,8,*');
+    assert.equal(tr['db1 - if_eth0 - up'].negative, undefined, 'its partner is not in the view');
+    assert.equal(tr['db1 - if_eth0 - up'].cdef, 'db1 - if_eth0 - up,8,*');
   });
 
   it('creates plugins and sources from the storage for visible hosts', async () => {
@@ -347,6 +366,37 @@ describe('REST API permissions and shapes', () => {
     assert.equal(v.body.sources.length, 2);
     await alice.agent.get(`/rest/views/${v.body.id}/`).expect(200);
     await alice.agent.post('/rest/skeletons/').set('X-CSRF-Token', alice.csrf).send({ name: 'x', plugin_pattern: 'x' }).expect(403);
+  });
+
+  it('deletes the permitted subset of a list (DELETE with {id: [...]})', async () => {
+    const mk = async (a: Agent, name: string) =>
+      (await a.agent.post('/rest/views/').set('X-CSRF-Token', a.csrf).send({ name }).expect(201)).body.id as number;
+    const [a1, a2, b1] = [await mk(alice, 'a1'), await mk(alice, 'a2'), await mk(bob, 'b1')];
+    await alice.agent
+      .delete('/rest/views/')
+      .set('X-CSRF-Token', alice.csrf)
+      .send({ id: [a1, b1] })
+      .expect(204);
+    assert.equal(await t.deps.repos.views.get(a1), null);
+    assert.ok(await t.deps.repos.views.get(b1), 'another user’s view survives');
+    assert.ok(await t.deps.repos.views.get(a2));
+    await alice.agent
+      .delete('/rest/views/')
+      .set('X-CSRF-Token', alice.csrf)
+      .send({ id: [b1] })
+      .expect(404);
+    const bad = await alice.agent
+      .delete('/rest/views/')
+      .set('X-CSRF-Token', alice.csrf)
+      .send({ id: ['x'] })
+      .expect(400);
+    assert.equal(bad.body.field, 'id.0');
+    await alice.agent
+      .delete('/rest/hosts/')
+      .set('X-CSRF-Token', alice.csrf)
+      .send({ id: [web1.id] })
+      .expect(404);
+    assert.ok(await t.deps.repos.hosts.get(web1.id));
   });
 
   it('keeps events to the hosts a user can see', async () => {

@@ -39,6 +39,7 @@ const globalSection = z.object({
   forward_window: integer(100, 1, 10000),
   stop_deadline: integer(10, 1, 600),
   rate_heartbeat: integer(0, 0, 30 * 86400),
+  module_timeout: integer(0, 0, 86400),
   max_points_per_message: integer(500, 1, 2000),
   simulate: boolean(false),
   simulate_file: text(''),
@@ -128,6 +129,11 @@ export function rateHeartbeatOf(config: PollerConfig): number {
   return config.global.rate_heartbeat || 10 * config.global.poller_time;
 }
 
+/** The automatic module deadline: five polls. */
+export function moduleTimeoutOf(config: PollerConfig): number {
+  return config.global.module_timeout || 5 * config.global.poller_time;
+}
+
 /** The AMQP URL: amqp_url, else built from the first rpc_hosts entry, user, password and vhost. */
 export function amqpUrlOf(config: PollerConfig): string {
   const g = config.global;
@@ -139,7 +145,12 @@ export function amqpUrlOf(config: PollerConfig): string {
 /** `--print-config`: effective values, secrets masked, host_id as it will be used. */
 export function printableConfig(config: PollerConfig): string {
   const sections: Record<string, Record<string, unknown>> = {
-    global: { ...config.global, spool_dir: spoolDirOf(config), rate_heartbeat: rateHeartbeatOf(config) },
+    global: {
+      ...config.global,
+      spool_dir: spoolDirOf(config),
+      rate_heartbeat: rateHeartbeatOf(config),
+      module_timeout: moduleTimeoutOf(config),
+    },
     MyInfo: { ...config.myinfo },
     MuninModule: { ...config.muninmodule, plugins_enable: config.muninmodule.plugins_enable.source.replace(/^\^\(\?:(.*)\)$/, '$1') },
     SystemModule: { ...config.systemmodule },

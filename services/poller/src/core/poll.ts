@@ -7,6 +7,13 @@ import { dataMessages, descriptionHash, hostInfoMessage, messageProblem, pluginI
 import { SELF_DESCRIPTION, SELF_PLUGIN, selfValues } from './self-metrics.js';
 import type { MessageSink } from './sinks.js';
 
+export class ModuleTimeoutError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'ModuleTimeoutError';
+  }
+}
+
 export interface SpoolFigures {
   records: number;
   bytes: number;
@@ -25,6 +32,8 @@ export interface PollCycleOptions {
   /** Longest gap across which a counter's rate is computed. */
   heartbeatSeconds: number;
   maxPointsPerMessage: number;
+  /** Longest a module may take to answer one poll (default 300). */
+  moduleTimeoutSeconds?: number;
   logger: Logger;
   /** Seconds since the epoch (may be fractional). */
   now: () => number;
@@ -61,6 +70,7 @@ export class PollCycle {
   private lastRefresh: number | null = null;
   private lastSpool: SpoolFigures | null = null;
   private readonly warnedUndescribed = new Set<string>();
+  private readonly busy = new Set<PollerModule>();
   readonly totals = { polls: 0, collected: 0, spooled: 0, dropped: 0, moduleErrors: 0, sinkFailures: 0 };
 
   constructor(private readonly options: PollCycleOptions) {}
@@ -73,7 +83,7 @@ export class PollCycle {
     const collections = await Promise.all(
       this.options.modules.map(async (module) => {
         try {
-          const collection = await module.collect({ now, wantInfo: refresh });
+          const collection = await this.collectWithDeadline(module, now, refresh);
           for (const error of collection.errors ?? []) this.options.logger.warn({ module: module.name, reason: error }, 'plugin problem');
           moduleErrors += collection.errors?.length ?? 0;
           return collection;
@@ -134,6 +144,28 @@ export class PollCycle {
     };
     this.account(result);
     return result;
+  }
+
+  /**
+   * A module that does not answer within the deadline fails this poll, so one hung
+   * module never holds the others; it is not asked again until its call has returned.
+   */
+  private async collectWithDeadline(module: PollerModule, now: number, wantInfo: boolean): Promise<Collection> {
+    if (this.busy.has(module)) throw new ModuleTimeoutError(`still busy with an earlier poll; skipped`);
+    const call = module.collect({ now, wantInfo });
+    this.busy.add(module);
+    const settled = call.finally(() => this.busy.delete(module));
+    settled.catch(() => {}); // its failure is reported below or was already timed out
+    const seconds = this.options.moduleTimeoutSeconds ?? 300;
+    let timer: NodeJS.Timeout | undefined;
+    const deadline = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new ModuleTimeoutError(`no answer within ${seconds} s`)), seconds * 1000);
+    });
+    try {
+      return await Promise.race([settled, deadline]);
+    } finally {
+      clearTimeout(timer);
+    }
   }
 
   private remember(collection: Collection): void {

@@ -50,6 +50,8 @@ export class Forwarder {
   private retries: Entry[] = [];
   private buffered: SpoolRecord[] = [];
   private sending = 0;
+  /** Bumped by stop(): settlements of an earlier run's publishes are ignored. */
+  private generation = 0;
   private limit: number;
   private backoffMs = 0;
   private backoffUntil = 0;
@@ -100,9 +102,12 @@ export class Forwarder {
     if (!this.running) return;
     this.running = false;
     this.kick();
-    const until = this.now() + deadlineMs;
-    while (this.sending > 0 && this.now() < until) await new Promise((resolve) => setTimeout(resolve, 10));
+    const until = Date.now() + deadlineMs;
+    while (this.sending > 0 && Date.now() < until) await new Promise((resolve) => setTimeout(resolve, 10));
     await this.loop;
+    // Publishes still unconfirmed belong to this run only: the next start() rewinds to the cursor.
+    this.generation++;
+    this.sending = 0;
   }
 
   stats(): Record<string, number> {
@@ -184,9 +189,10 @@ export class Forwarder {
     entry.sentAt = this.now();
     this.sending++;
     this.counters.published++;
+    const generation = this.generation;
     this.publisher.publish(entry.message, entry.record.payload).then(
-      () => this.onConfirmed(entry),
-      (error: unknown) => this.onFailed(entry, error),
+      () => generation === this.generation && this.onConfirmed(entry),
+      (error: unknown) => generation === this.generation && this.onFailed(entry, error),
     );
   }
 

@@ -213,7 +213,8 @@ export class Spool {
     this.cursor = seq + 1;
     this.counters.confirmed += count;
     this.scheduleCursorWrite();
-    return this.exclusive(() => this.deleteConfirmedSegments());
+    const oldestDone = this.segments.length > 1 && this.segments[0].lastSeq < this.cursor;
+    return oldestDone ? this.exclusive(() => this.deleteConfirmedSegments()) : Promise.resolve();
   }
 
   stats(): {

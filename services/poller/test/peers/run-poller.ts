@@ -15,7 +15,11 @@ export interface Run {
 export function runPoller(
   args: string[],
   env: NodeJS.ProcessEnv,
-  options: { onStdout?: (text: string, child: ReturnType<typeof spawn>) => void; onStderr?: (text: string, child: ReturnType<typeof spawn>) => void; timeoutMs?: number } = {},
+  options: {
+    onStdout?: (text: string, child: ReturnType<typeof spawn>) => void;
+    onStderr?: (text: string, child: ReturnType<typeof spawn>) => void;
+    timeoutMs?: number;
+  } = {},
 ): Promise<Run> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, ['--import', 'tsx', MAIN, ...args], {

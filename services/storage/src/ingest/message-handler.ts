@@ -8,7 +8,7 @@ import {
   toLegacyPluginInfo,
 } from '../../../../common/schemas/index.js';
 import { CorruptWhisperFileError, InvalidConfigurationError } from '../../../../common/whisper/index.js';
-import type { PendingPoint, WriteCache } from '../cache/write-cache.js';
+import type { PointBatch, SeriesRef, WriteCache } from '../cache/write-cache.js';
 import { HostDirectoryCollisionError, type HostDirectories } from '../files/host-directories.js';
 import { seriesFile, UnsafePathError } from '../files/layout.js';
 import type { HostLocation, StorageIndex } from '../index/storage-index.js';
@@ -56,11 +56,17 @@ class Refusal extends Error {
   }
 }
 
-/** Series files already checked and resolved, so a known series costs one map lookup. */
-const MAX_MEMOISED_FILES = 1_000_000;
+/** A known series: its checked, resolved file and its retention, found with two map lookups. */
+interface KnownSeries extends SeriesRef {
+  maxRetention: number;
+}
+
+const MAX_MEMOISED_SERIES = 1_000_000;
 
 export class MessageHandler {
-  private readonly files = new Map<string, string>();
+  /** host → plugin → ds → series. Host locations are memoised objects, so they key well. */
+  private readonly known = new Map<HostLocation, Map<string, Map<string, KnownSeries>>>();
+  private knownCount = 0;
 
   constructor(private readonly opts: MessageHandlerOptions) {}
 
@@ -116,47 +122,62 @@ export class MessageHandler {
     const host = await this.opts.hosts.locate(message.hostId);
     const points = this.pendingPoints(message, host, now, latest);
     await this.opts.cache.add(points);
-    this.opts.events?.accepted?.('data', points.length);
+    this.opts.events?.accepted?.('data', points.series.length);
   }
 
-  private pendingPoints(message: DataMessage, host: HostLocation, now: number, latest: number): PendingPoint[] {
-    const points: PendingPoint[] = [];
+  private pendingPoints(message: DataMessage, host: HostLocation, now: number, latest: number): PointBatch {
+    const batch: PointBatch = { series: [], timestamps: [], values: [] };
     let unknown = 0;
     let tooOld = 0;
     let oldest = Number.POSITIVE_INFINITY;
     for (const point of message.points) {
       if (point.timestamp > latest) continue;
-      for (const [ds, value] of Object.entries(point.values)) {
+      const sources = this.pluginSeries(host, point.plugin);
+      for (const ds of Object.keys(point.values)) {
+        const value = point.values[ds];
         if (value === null) {
           unknown++;
           continue;
         }
-        const file = this.seriesFile(host, point.plugin, ds);
-        if (now - point.timestamp >= this.opts.rules.schemaFor(point.plugin, ds).maxRetention) {
+        let series = sources.get(ds);
+        if (series === undefined) series = this.addSeries(sources, host, point.plugin, ds);
+        if (now - point.timestamp >= series.maxRetention) {
           tooOld++;
           oldest = Math.min(oldest, point.timestamp);
           continue;
         }
-        points.push({ file, host, plugin: point.plugin, ds, timestamp: point.timestamp, value });
+        batch.series.push(series);
+        batch.timestamps.push(point.timestamp);
+        batch.values.push(value);
       }
     }
     if (unknown) this.opts.events?.pointsSkipped?.('unknown-value', unknown);
-    if (tooOld && points.length === 0) {
+    if (tooOld && batch.series.length === 0) {
       throw new Refusal('too-old', `timestamp ${oldest} is ${now - oldest} s old, beyond the retention of its files`);
     }
     if (tooOld) this.opts.events?.pointsSkipped?.('too-old', tooOld);
-    return points;
+    return batch;
   }
 
-  private seriesFile(host: HostLocation, plugin: string, ds: string): string {
-    const key = `${host.dir}\u0000${plugin}\u0000${ds}`;
-    let file = this.files.get(key);
-    if (file === undefined) {
-      file = seriesFile(host.dir, plugin, ds);
-      if (this.files.size >= MAX_MEMOISED_FILES) this.files.clear();
-      this.files.set(key, file);
+  private pluginSeries(host: HostLocation, plugin: string): Map<string, KnownSeries> {
+    let plugins = this.known.get(host);
+    if (!plugins) this.known.set(host, (plugins = new Map()));
+    let sources = plugins.get(plugin);
+    if (!sources) plugins.set(plugin, (sources = new Map()));
+    return sources;
+  }
+
+  /** Checks the names (seriesFile throws UnsafePathError) and remembers the series. */
+  private addSeries(sources: Map<string, KnownSeries>, host: HostLocation, plugin: string, ds: string): KnownSeries {
+    const file = seriesFile(host.dir, plugin, ds);
+    if (this.knownCount >= MAX_MEMOISED_SERIES) {
+      this.known.clear();
+      this.knownCount = 0;
     }
-    return file;
+    const series: KnownSeries = { file, host, plugin, ds, maxRetention: this.opts.rules.schemaFor(plugin, ds).maxRetention };
+    sources.set(ds, series);
+    this.knownCount++;
+    return series;
   }
 
   private async dispositionFor(error: unknown): Promise<Disposition> {

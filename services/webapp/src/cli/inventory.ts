@@ -25,6 +25,12 @@ async function pickStorages(deps: AppDeps, which: string | undefined): Promise<S
   );
 }
 
+async function pickGroup(deps: AppDeps, which: string) {
+  const g = /^\d+$/.test(which) ? await deps.repos.groups.get(Number(which)) : await deps.repos.groups.byName(which);
+  if (!g) throw new UsageError(`no group "${which}"`);
+  return g;
+}
+
 /** Hosts named by database ids, host IDs or names, comma separated. */
 async function pickHosts(deps: AppDeps, which: string): Promise<Host[]> {
   const all = await deps.repos.hosts.all();
@@ -135,6 +141,27 @@ export function registerInventoryCommands(program: Command, global: () => Global
 
   const host = program.command('host').description('manage hosts');
   host
+    .command('add')
+    .description('create hosts from the storages that have them')
+    .option('-i, --id <hostids>', 'storage host IDs, comma separated')
+    .option('-a, --all', 'every host of every storage')
+    .option('-g, --group <group>', 'group (id or name) of the new hosts')
+    .action((o) =>
+      withDeps(global(), async (deps) => {
+        if (!o.id && !o.all) throw new UsageError('name the hosts with -i <hostids> or -a');
+        const groupId = o.group === undefined ? null : (await pickGroup(deps, o.group)).id;
+        const { hosts, failures } = await deps.storages.allHosts();
+        for (const f of failures) out(`warning: ${f.message}`);
+        for (const hostid of o.all ? [...hosts.keys()] : nameList(o.id)) {
+          const found = hosts.get(hostid);
+          if (!found) throw new UsageError(`no storage has host "${hostid}"`);
+          const { host: h, created } = await deps.repos.hosts.upsert(hostid, found.info.Name || hostid, found.storage.id, groupId);
+          if (created) out(`host ${h.hostid} created (id ${h.id}) on storage ${found.storage.name}`);
+          else out(`host ${h.hostid} linked to storage ${found.storage.name}`);
+        }
+      }),
+    );
+  host
     .command('list')
     .option('-s, --storage <storage>', 'only the hosts of this storage (id or name)')
     .action((o) =>
@@ -173,11 +200,7 @@ export function registerInventoryCommands(program: Command, global: () => Global
         const storageId = o.storage === undefined ? undefined : (await pickStorages(deps, o.storage))[0].id;
         let groupId: number | null | undefined;
         if (o.group === 'none') groupId = null;
-        else if (o.group !== undefined) {
-          const g = /^\d+$/.test(o.group) ? await deps.repos.groups.get(Number(o.group)) : await deps.repos.groups.byName(o.group);
-          if (!g) throw new UsageError(`no group "${o.group}"`);
-          groupId = g.id;
-        }
+        else if (o.group !== undefined) groupId = (await pickGroup(deps, o.group)).id;
         for (const h of await pickHosts(deps, o.id)) {
           await deps.repos.hosts.update(h.id, { name: o.name, storageId, groupId });
           out(`host ${h.hostid} modified`);

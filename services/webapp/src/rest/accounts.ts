@@ -7,6 +7,7 @@ import type { AppDeps } from '../deps.js';
 import { HttpError } from '../http-errors.js';
 import { EVERYTHING, inList, type Scope } from '../repos/sql.js';
 import { found, idParam, pageOf, pageRequest, parseBody, requireSuper, user } from './common.js';
+import { listDelete } from './list-delete.js';
 import { out } from './serializers.js';
 
 /** Users a user may see: all for superusers, else themselves and members of their groups. */
@@ -114,6 +115,19 @@ export function accountsRouter(deps: AppDeps): Router {
     found((await groups.delete(idParam(req))) || null);
     res.status(204).end();
   });
+
+  listDelete(
+    r,
+    '/users',
+    async (u) => u.isSuperuser,
+    (id) => users.delete(id),
+  );
+  listDelete(
+    r,
+    '/groups',
+    async (u) => u.isSuperuser,
+    (id) => groups.delete(id),
+  );
 
   const tokenScope = (u: AuthUser): Scope => (u.isSuperuser ? EVERYTHING : { sql: 'user_id = ?', params: [u.id] });
   const visibleToken = async (u: AuthUser, id: number) => {

@@ -17,6 +17,7 @@ import { pluginExtendedData, sourceExtendedData } from '../extended-data.js';
 import { HttpError, ValidationError } from '../http-errors.js';
 import { createHostsFromStorage, createPluginsFromStorage, createSourcesFromStorage } from '../inventory-sync.js';
 import { found, idParam, pageOf, pageRequest, parseBody, parseQuery, requireSuper, user } from './common.js';
+import { listDelete } from './list-delete.js';
 import { out } from './serializers.js';
 
 const PluginQuery = ExtendedDataQuery.extend({ plugin: z.string().min(1).max(200) });
@@ -168,5 +169,10 @@ export function inventoryRouter(deps: AppDeps): Router {
     const [path] = await sources.withPath([source.id]);
     res.json(await sourceExtendedData(deps, path, parseQuery(ExtendedDataQuery, req)));
   });
+  const superOnly = async (u: { isSuperuser: boolean }) => u.isSuperuser;
+  listDelete(r, '/storages', superOnly, (id) => storages.delete(id));
+  listDelete(r, '/hosts', superOnly, (id) => hosts.delete(id));
+  listDelete(r, '/plugins', superOnly, (id) => plugins.delete(id));
+  listDelete(r, '/sources', superOnly, (id) => sources.delete(id));
   return r;
 }

@@ -17,6 +17,7 @@ import { viewExtendedData } from '../extended-data.js';
 import { ValidationError } from '../http-errors.js';
 import { createViewFromSkeleton } from '../skeletons.js';
 import { found, idParam, pageOf, pageRequest, parseBody, parseQuery, requireSuper, user } from './common.js';
+import { listDelete } from './list-delete.js';
 import { out } from './serializers.js';
 
 /** `/rest/views`, `/rest/multiviews`, `/rest/skeletons`, `/rest/events`. */
@@ -191,5 +192,29 @@ export function viewsRouter(deps: AppDeps): Router {
     await events.delete(e.id);
     res.status(204).end();
   });
+  listDelete(
+    r,
+    '/views',
+    (u, id) => access.canSeeView(u, id),
+    (id) => views.delete(id),
+  );
+  listDelete(
+    r,
+    '/multiviews',
+    async (u, id) => (await access.multiview(u, id)) !== null,
+    (id) => multiviews.delete(id),
+  );
+  listDelete(
+    r,
+    '/skeletons',
+    async (u) => u.isSuperuser,
+    (id) => skeletons.delete(id),
+  );
+  listDelete(
+    r,
+    '/events',
+    async (u, id) => (await visibleEvent(u, id)) !== null,
+    (id) => events.delete(id),
+  );
   return r;
 }

@@ -11,6 +11,9 @@ import {
 import type { Storage } from '../repos/index.js';
 import { StorageNotFoundError, StorageRequestError, StorageUnavailableError } from './errors.js';
 
+/** Largest storage answer accepted (a year of minute points for ~100 series is ~60 MB of JSON). */
+export const MAX_RESPONSE_BYTES = 64 * 1024 * 1024;
+
 export interface DataQuery {
   res?: Resolution;
   from?: number;
@@ -74,6 +77,10 @@ export class StorageClient {
     let text: string;
     try {
       response = await fetch(url, { headers: this.headers(), signal: AbortSignal.timeout(this.timeoutMs), redirect: 'error' });
+      if (Number(response.headers.get('content-length') ?? 0) > MAX_RESPONSE_BYTES) {
+        await response.body?.cancel();
+        throw new Error(`answer larger than ${MAX_RESPONSE_BYTES} bytes`);
+      }
       text = await response.text();
     } catch (error) {
       throw new StorageUnavailableError(`storage "${name}" unreachable: ${describeFetchError(error, this.timeoutMs)}`, name, {

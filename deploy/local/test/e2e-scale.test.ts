@@ -1,0 +1,67 @@
+/**
+ * Scale-out on one machine, through startStack() as `npm start` does: two storages with
+ * different host lists on one broker, both registered in one webapp; each poller's data
+ * lands in its storage only, and the webapp finds each host's data in the right one.
+ */
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import { getJson, waitFor } from '../stack/probes.js';
+import { startTestStack, storageNamed, type TestStack, uniqueName } from './fixtures.js';
+
+describe('scale-out: two storages, one broker, one webapp', () => {
+  let t: TestStack;
+  const hostA = uniqueName('host-a');
+  const hostB = uniqueName('host-b');
+
+  before(async () => {
+    t = await startTestStack({
+      storages: [
+        { name: 'st-a', hostList: [hostA] },
+        { name: 'st-b', hostList: [hostB] },
+      ],
+      pollers: [
+        { name: 'a', hostId: hostA, modules: 'system', pollerTime: 1 },
+        { name: 'b', hostId: hostB, modules: 'system', pollerTime: 1 },
+      ],
+    });
+  });
+
+  after(async () => {
+    await t?.cleanup();
+  });
+
+  test('each storage holds only the hosts of its list; the webapp serves both hosts from the right storage', async () => {
+    const a = t.stack.storages.get(storageNamed(t, 'st-a'))!;
+    const b = t.stack.storages.get(storageNamed(t, 'st-b'))!;
+    const hostsOf = async (url: string) => Object.keys((await getJson<Record<string, unknown>>(`${url}/hosts`)).body).sort();
+    assert.deepEqual(await hostsOf(a.apiUrl), [hostA]);
+    assert.deepEqual(await hostsOf(b.apiUrl), [hostB]);
+
+    const token = (await t.stack.webappCli(['token', 'add', '-u', 'admin', '-n', 'scale'])).trim().split('\n').pop() ?? '';
+    const auth = { Authorization: `Bearer ${token}` };
+    const storages = await getJson<{ results: Array<{ id: number; name: string }> }>(`${t.stack.webappUrl}/rest/storages`, auth);
+    assert.deepEqual(storages.body.results.map((s) => s.name).sort(), [a.spec.name, b.spec.name].sort(), 'both storages registered in the webapp');
+    const hosts = await getJson<{ results: Array<{ id: number; hostid: string; storage: number | null }> }>(`${t.stack.webappUrl}/rest/hosts?page_size=100`, auth);
+    const byStorage = new Map(storages.body.results.map((s) => [s.id, s.name]));
+    for (const [hostId, storage] of [
+      [hostA, a],
+      [hostB, b],
+    ] as const) {
+      const host = hosts.body.results.find((h) => h.hostid === hostId);
+      assert.ok(host, `${hostId} imported`);
+      if (host.storage !== undefined && host.storage !== null) assert.equal(byStorage.get(host.storage), storage.spec.name);
+      const plugins = Object.keys((await getJson<Record<string, unknown>>(`${storage.apiUrl}/list?host=${hostId}`)).body);
+      const plugin = plugins.includes('load') ? 'load' : plugins[0];
+      const data = await waitFor(
+        `data of ${hostId} through the webapp`,
+        async () => {
+          const r = await getJson<{ datas: { DATAS: Record<string, Array<number | null>> } }>(`${t.stack.webappUrl}/rest/hosts/${host.id}/plugin_extended_data?plugin=${plugin}&res=Hourly`, auth);
+          return r.status === 200 && Object.values(r.body.datas.DATAS).some((values) => values.some((v) => v !== null)) ? r.body : undefined;
+        },
+        20_000,
+        500,
+      );
+      process.stdout.write(`  measured: ${hostId} → storage ${storage.spec.name}: ${plugins.length} plugins; webapp ${plugin} series ${Object.keys(data.datas.DATAS).length}\n`);
+    }
+  });
+});
