@@ -43,13 +43,13 @@ const T0 = nowSec - (nowSec % 60) - (MINUTES + 5) * 60;
 const hostId = (h: number) => `bench-host-${h}`;
 const pluginName = (p: number) => `plugin${p}`;
 const dsName = (v: number) => `ds${v}`;
-const valueOf = (h: number, p: number, v: number, m: number) => ((h * 31 + p * 7 + v * 3 + m) % 1000) / 4;
+const pointValue = (h: number, p: number, v: number, m: number) => ((h * 31 + p * 7 + v * 3 + m) % 1000) / 4;
 
 function message(h: number, m: number): DataMessage {
   const points = [];
   for (let p = 0; p < PLUGINS; p++) {
     const values: Record<string, number> = {};
-    for (let v = 0; v < VALUES; v++) values[dsName(v)] = valueOf(h, p, v, m);
+    for (let v = 0; v < VALUES; v++) values[dsName(v)] = pointValue(h, p, v, m);
     points.push({ plugin: pluginName(p), timestamp: T0 + m * 60, values });
   }
   return { v: 1, kind: 'data', hostId: hostId(h), points };
@@ -89,9 +89,20 @@ async function main(): Promise<void> {
   const dir = mkdtempSync(join(process.env.BENCH_DIR ?? tmpdir(), 'numeter-bench-ingest-'));
   const prefix = `${vhost}:`;
   const config = StorageConfigSchema.parse({
-    global: { storage_name: 'bench', wsp_path: join(dir, 'wsp'), redis_key_prefix: prefix, log_level: 'error', host_list_file: join(dir, 'none') },
+    global: {
+      storage_name: 'bench',
+      wsp_path: join(dir, 'wsp'),
+      redis_key_prefix: prefix,
+      log_level: 'error',
+      host_list_file: join(dir, 'none'),
+    },
     amqp: { url, prefetch: String(PREFETCH) },
-    cache: { max_points: String(MAX_POINTS), flush_points: String(FLUSH_POINTS), flush_interval_ms: '100', max_open_files: String(HOSTS * PLUGINS * VALUES + 100) },
+    cache: {
+      max_points: String(MAX_POINTS),
+      flush_points: String(FLUSH_POINTS),
+      flush_interval_ms: '100',
+      max_open_files: String(HOSTS * PLUGINS * VALUES + 100),
+    },
     whisper: { sparse: 'true' },
     api: { enabled: 'false' },
   });
@@ -120,7 +131,9 @@ async function main(): Promise<void> {
       latencies.length = 0;
       let firstPublish = 0;
       let publishedAll = 0;
-      const child = fork(fileURLToPath(import.meta.url), ['--publisher', url, String(fromMinute), String(toMinute)], { execArgv: ['--import', 'tsx'] });
+      const child = fork(fileURLToPath(import.meta.url), ['--publisher', url, String(fromMinute), String(toMinute)], {
+        execArgv: ['--import', 'tsx'],
+      });
       child.on('message', (msg: { started?: number; published?: number }) => {
         if (msg.started) firstPublish = msg.started;
         if (msg.published) publishedAll = msg.published;
@@ -138,7 +151,15 @@ async function main(): Promise<void> {
       const cpuShare = (cpu.user + cpu.system) / 1e6 / seconds;
       const points = HOSTS * (toMinute - fromMinute) * PLUGINS * VALUES;
       latencies.sort((a, b) => a - b);
-      return { seconds, points, messages: HOSTS * (toMinute - fromMinute), publishSeconds: (publishedAll - firstPublish) / 1000, p50: percentile(latencies, 50), p99: percentile(latencies, 99), cpuShare };
+      return {
+        seconds,
+        points,
+        messages: HOSTS * (toMinute - fromMinute),
+        publishSeconds: (publishedAll - firstPublish) / 1000,
+        p50: percentile(latencies, 50),
+        p99: percentile(latencies, 99),
+        cpuShare,
+      };
     };
     let peakCache = 0;
     let peakRss = 0;
@@ -185,10 +206,16 @@ async function main(): Promise<void> {
     reference.close();
 
     const fmt = (n: number) => Math.round(n).toLocaleString('en-US');
-    console.log(`workload: ${HOSTS} hosts × ${PLUGINS} plugins × ${VALUES} values × ${MINUTES} minutes = ${fmt(expectedPoints)} points in ${fmt(expectedMessages)} messages of ${PLUGINS * VALUES} points`);
+    console.log(
+      `workload: ${HOSTS} hosts × ${PLUGINS} plugins × ${VALUES} values × ${MINUTES} minutes = ${fmt(expectedPoints)} points in ${fmt(expectedMessages)} messages of ${PLUGINS * VALUES} points`,
+    );
     console.log(`settings: prefetch ${PREFETCH}, cache max ${fmt(MAX_POINTS)} points, flush at ${fmt(FLUSH_POINTS)} points or 100 ms`);
-    console.log(`cold (minute 0, creates ${fmt(writer.filesCreated)} files): ${fmt(cold.points / cold.seconds)} points/s, ${cold.seconds.toFixed(2)} s`);
-    console.log(`sustained (minutes 1..${MINUTES - 1}, existing files): ${fmt(ingestRate)} points/s, ${fmt(sustained.messages / sustained.seconds)} messages/s (${sustained.seconds.toFixed(2)} s first publish → last ack; publisher confirmed all after ${sustained.publishSeconds.toFixed(2)} s)`);
+    console.log(
+      `cold (minute 0, creates ${fmt(writer.filesCreated)} files): ${fmt(cold.points / cold.seconds)} points/s, ${cold.seconds.toFixed(2)} s`,
+    );
+    console.log(
+      `sustained (minutes 1..${MINUTES - 1}, existing files): ${fmt(ingestRate)} points/s, ${fmt(sustained.messages / sustained.seconds)} messages/s (${sustained.seconds.toFixed(2)} s first publish → last ack; publisher confirmed all after ${sustained.publishSeconds.toFixed(2)} s)`,
+    );
     console.log(
       `storage process CPU during the sustained phase: ${(sustained.cpuShare * 100).toFixed(0)} % of one core = ${fmt(ingestRate / sustained.cpuShare)} points per CPU-second`,
     );

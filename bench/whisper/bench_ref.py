@@ -2,7 +2,8 @@
 """Reference side of bench/whisper: the same workload as main.ts, run with Debian's
 python3-whisper (must run with /usr/bin/python3). Usage: bench_ref.py PHASE DIR FILES T0
 PHASE: update | many10 | many100. Creates FILES files in DIR (timed), runs the phase
-(timed) and prints {"create_s", "ops_s", "points", "calls"} as JSON."""
+(timed: wall clock, and CPU time = user + system of this process) and prints
+{"create_s", "ops_s", "cpu_s", "points", "calls"} as JSON."""
 import json, os, sys, time
 import whisper
 
@@ -22,6 +23,7 @@ create_s = time.perf_counter() - t
 
 calls = 0
 t = time.perf_counter()
+c = time.process_time()
 if phase == "update":
     for m in range(MINUTES):
         ts = t0 + m * 60
@@ -36,4 +38,5 @@ else:
             whisper.update_many(p, pts, now=now)
             calls += 1
 ops_s = time.perf_counter() - t
-print(json.dumps({"create_s": create_s, "ops_s": ops_s, "points": MINUTES * nfiles, "calls": calls}))
+cpu_s = time.process_time() - c
+print(json.dumps({"create_s": create_s, "ops_s": ops_s, "cpu_s": cpu_s, "points": MINUTES * nfiles, "calls": calls}))

@@ -2,9 +2,23 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ConfigError, envVariableName } from '../../common/config/index.js';
-import { DEFAULT_CONFIG_FILE as POLLER_FILE, ENV_PREFIX as POLLER_PREFIX, loadPollerConfig } from '../../services/poller/src/config/schema.js';
-import { DEFAULT_CONFIG_FILE as STORAGE_FILE, ENV_PREFIX as STORAGE_PREFIX, KNOWN_KEYS as STORAGE_KEYS, loadStorageConfig } from '../../services/storage/src/config.js';
-import { DEFAULT_CONFIG_FILE as WEBAPP_FILE, ENV_PREFIX as WEBAPP_PREFIX, KNOWN_KEYS as WEBAPP_KEYS, loadWebappConfig } from '../../services/webapp/src/config.js';
+import {
+  loadPollerConfig,
+  DEFAULT_CONFIG_FILE as POLLER_FILE,
+  ENV_PREFIX as POLLER_PREFIX,
+} from '../../services/poller/src/config/schema.js';
+import {
+  loadStorageConfig,
+  DEFAULT_CONFIG_FILE as STORAGE_FILE,
+  KNOWN_KEYS as STORAGE_KEYS,
+  ENV_PREFIX as STORAGE_PREFIX,
+} from '../../services/storage/src/config.js';
+import {
+  loadWebappConfig,
+  DEFAULT_CONFIG_FILE as WEBAPP_FILE,
+  KNOWN_KEYS as WEBAPP_KEYS,
+  ENV_PREFIX as WEBAPP_PREFIX,
+} from '../../services/webapp/src/config.js';
 
 /**
  * The three services' configuration as their own code defines it: environment prefix,
@@ -31,7 +45,7 @@ const MACHINE_HOSTNAME = hostname();
 export function iniValue(value: unknown): string {
   if (value instanceof RegExp) return value.source.replace(/^\^\(\?:(.*)\)\$?$/, '$1');
   if (Array.isArray(value)) return value.join(',');
-  if (value === MACHINE_HOSTNAME) return '(this machine\'s host name)';
+  if (value === MACHINE_HOSTNAME) return "(this machine's host name)";
   return String(value ?? '');
 }
 
@@ -108,6 +122,7 @@ export function serviceConfigs(): ServiceConfigInfo[] {
 /** Every environment variable a service reads: name → [section, key]. */
 export function environmentVariables(service: ServiceConfigInfo): Map<string, [string, string]> {
   const out = new Map<string, [string, string]>();
-  for (const [section, keys] of Object.entries(service.knownKeys)) for (const key of keys) out.set(envVariableName(service.envPrefix, section, key), [section, key]);
+  for (const [section, keys] of Object.entries(service.knownKeys))
+    for (const key of keys) out.set(envVariableName(service.envPrefix, section, key), [section, key]);
   return out;
 }

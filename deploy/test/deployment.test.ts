@@ -52,7 +52,8 @@ describe('configuration reference and example configs', () => {
     test(`deploy/config/numeter_${s.name}.cfg lists every key and parses with the ${s.name}'s own loader, commented and uncommented`, () => {
       const file = join(ROOT, `deploy/config/numeter_${s.name}.cfg`);
       const text = readFileSync(file, 'utf8');
-      for (const keys of Object.values(s.knownKeys)) for (const key of keys) assert.match(text, new RegExp(`^#${key} =`, 'm'), `${key} is in the example`);
+      for (const keys of Object.values(s.knownKeys))
+        for (const key of keys) assert.match(text, new RegExp(`^#${key} =`, 'm'), `${key} is in the example`);
       s.load(file);
       const dir = mkdtempSync(join(tmpdir(), 'numeter-cfg-'));
       try {
@@ -68,10 +69,16 @@ describe('configuration reference and example configs', () => {
 });
 
 describe('docker-compose.yml and Dockerfile', () => {
-  const compose = parseYaml(read('docker-compose.yml')) as { services: Record<string, Record<string, unknown>>; volumes: Record<string, unknown> };
+  const compose = parseYaml(read('docker-compose.yml')) as {
+    services: Record<string, Record<string, unknown>>;
+    volumes: Record<string, unknown>;
+  };
   /** `${VAR:-default}` as compose would interpolate it with VAR unset. */
   const interpolate = (value: unknown) => String(value).replace(/\$\{[A-Z_]+:-([^}]*)\}/g, '$1');
-  const envOf = (name: string) => Object.fromEntries(Object.entries((compose.services[name].environment ?? {}) as Record<string, unknown>).map(([k, v]) => [k, interpolate(v)]));
+  const envOf = (name: string) =>
+    Object.fromEntries(
+      Object.entries((compose.services[name].environment ?? {}) as Record<string, unknown>).map(([k, v]) => [k, interpolate(v)]),
+    );
 
   test('has the six services, each with a health check, and the named volumes', () => {
     for (const name of ['rabbitmq', 'redis', 'mariadb', 'storage', 'webapp', 'poller']) {
@@ -79,7 +86,8 @@ describe('docker-compose.yml and Dockerfile', () => {
       const health = compose.services[name].healthcheck as { test?: unknown } | undefined;
       assert.ok(Array.isArray(health?.test) && health.test.length > 1, `service ${name} has a healthcheck`);
     }
-    for (const volume of ['rabbitmq-data', 'redis-data', 'mariadb-data', 'wsp-data', 'poller-state']) assert.ok(volume in compose.volumes, `volume ${volume}`);
+    for (const volume of ['rabbitmq-data', 'redis-data', 'mariadb-data', 'wsp-data', 'poller-state'])
+      assert.ok(volume in compose.volumes, `volume ${volume}`);
   });
 
   test('the .wsp tree, the spool and the databases are on volumes, where the services write them', () => {
@@ -100,7 +108,10 @@ describe('docker-compose.yml and Dockerfile', () => {
       const env = envOf(name);
       for (const variable of Object.keys(env).filter((k) => k.startsWith('NUMETER_'))) {
         assert.ok(variable.startsWith(`${s.envPrefix}_`), `${variable} in service ${name} belongs to another service`);
-        assert.ok(known.has(variable), `${variable} (service ${name}) is not a key of numeter-${name}: known are ${[...known.keys()].join(', ')}`);
+        assert.ok(
+          known.has(variable),
+          `${variable} (service ${name}) is not a key of numeter-${name}: known are ${[...known.keys()].join(', ')}`,
+        );
         checked++;
       }
       s.load('', env); // the service's own validation of the values
@@ -127,7 +138,10 @@ describe('docker-compose.yml and Dockerfile', () => {
     const froms = lines.flatMap((l, i) => (/^FROM\s/i.test(l) ? [i] : []));
     assert.ok(froms.length >= 2, 'at least two stages');
     const final = lines.slice(froms[froms.length - 1]);
-    const user = final.filter((l) => /^USER\s/i.test(l)).pop()?.split(/\s+/)[1];
+    const user = final
+      .filter((l) => /^USER\s/i.test(l))
+      .pop()
+      ?.split(/\s+/)[1];
     assert.ok(user, 'the final stage sets USER');
     assert.ok(!['root', '0', '0:0'].includes(user), `USER ${user} is not root`);
     assert.ok(final.some((l) => l.includes('useradd') || l.includes('adduser')) || /^\d+/.test(user), 'the user is created in the image');
@@ -139,21 +153,31 @@ describe('systemd units', () => {
   for (const name of ['poller', 'storage', 'webapp'] as const) {
     test(`numeter-${name}.service: its ExecStart runs the real entry point with flags it accepts, under paths it may write`, async () => {
       const unit = read(`deploy/systemd/numeter-${name}.service`);
-      const execStart = /^ExecStart=(.*)$/m.exec(unit)?.[1].trim().split(/\s+/) ?? [];
-      assert.equal(execStart[0], '/usr/bin/node');
+      const command = /^ExecStart=(.*)$/m.exec(unit)?.[1].trim().split(/\s+/) ?? [];
+      assert.equal(command[0], '/usr/bin/node');
+      const nodeFlags = command.slice(1).filter((a, i, all) => a.startsWith('--') && all.slice(0, i).every((b) => b.startsWith('--')));
+      const execStart = [command[0], ...command.slice(1 + nodeFlags.length)];
       const script = execStart[1].replace(/^\/opt\/numeter\//, '');
       assert.equal(script, `dist/services/${name}/src/main.js`);
       assert.ok(existsSync(join(ROOT, script)), `${script} is built`);
-      const args = execStart.slice(2).map((a) => (a === `/etc/numeter/numeter_${name}.cfg` ? join(ROOT, `deploy/config/numeter_${name}.cfg`) : a));
+      const args = execStart
+        .slice(2)
+        .map((a) => (a === `/etc/numeter/numeter_${name}.cfg` ? join(ROOT, `deploy/config/numeter_${name}.cfg`) : a));
       assert.ok(args.includes(join(ROOT, `deploy/config/numeter_${name}.cfg`)), 'it reads /etc/numeter/numeter_<service>.cfg');
-      const { stdout } = await run(process.execPath, [join(ROOT, script), ...args, '--print-config'], { env: { ...process.env, NODE_OPTIONS: '' } });
+      const { stdout } = await run(process.execPath, [...nodeFlags, join(ROOT, script), ...args, '--print-config'], {
+        env: { ...process.env, NODE_OPTIONS: '' },
+      });
       assert.match(stdout, /^\[/m, 'printed the configuration');
       assert.match(unit, /^User=numeter$/m);
       assert.match(unit, /^KillSignal=SIGTERM$/m);
       const writable = (/^ReadWritePaths=(.*)$/m.exec(unit)?.[1] ?? '').split(/\s+/);
       const s = service(name);
       const mustWrite = name === 'poller' ? [s.defaults.global.state_dir] : name === 'storage' ? [s.defaults.global.wsp_path] : [];
-      for (const path of mustWrite) assert.ok(writable.some((w) => path === w || path.startsWith(`${w}/`)), `${path} is under ReadWritePaths (${writable.join(' ')})`);
+      for (const path of mustWrite)
+        assert.ok(
+          writable.some((w) => path === w || path.startsWith(`${w}/`)),
+          `${path} is under ReadWritePaths (${writable.join(' ')})`,
+        );
     });
   }
 });
@@ -184,7 +208,9 @@ describe('RabbitMQ definitions', () => {
 
   test('imported into a broker, the storage and the publisher declare over it without a mismatch', async () => {
     const vhost = `deploy-defs-${randomBytes(4).toString('hex')}`;
-    const text = read('deploy/rabbitmq/definitions.json').replaceAll('"vhost": "/"', `"vhost": "${vhost}"`).replace('{ "name": "/" }', `{ "name": "${vhost}" }`);
+    const text = read('deploy/rabbitmq/definitions.json')
+      .replaceAll('"vhost": "/"', `"vhost": "${vhost}"`)
+      .replace('{ "name": "/" }', `{ "name": "${vhost}" }`);
     const dir = mkdtempSync(join(tmpdir(), 'numeter-defs-'));
     const file = join(dir, 'definitions.json');
     // rabbitmqctl runs as the rabbitmq user: the file must be readable by it

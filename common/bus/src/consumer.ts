@@ -155,6 +155,7 @@ export class BusConsumer {
     let disposition: Disposition;
     try {
       disposition = await this.opts.handler(message);
+      if (!isDisposition(disposition)) throw new Error(`handler returned ${JSON.stringify(disposition)}, not a disposition`);
     } catch (error) {
       this.counters.handlerErrors++;
       const reason = `handler failed: ${(error as Error)?.message ?? String(error)}`;
@@ -226,6 +227,13 @@ export class BusConsumer {
     this.counters.deadLettered++;
     this.logger?.info({ reason, messageId: properties.messageId, routingKey: fields.routingKey }, 'message dead-lettered');
   }
+}
+
+function isDisposition(value: unknown): value is Disposition {
+  const action = (value as { action?: unknown } | null)?.action;
+  return (
+    action === 'ack' || action === 'requeue' || (action === 'dead-letter' && typeof (value as { reason?: unknown }).reason === 'string')
+  );
 }
 
 function toConsumed(delivery: ConsumeMessage): ConsumedMessage {

@@ -89,6 +89,10 @@ export function checkXFilesFactor(xff: unknown): number {
   return x;
 }
 
+function badArchive(f: FileRef, i: number, why: string): CorruptWhisperFileError {
+  return new CorruptWhisperFileError(`Archive ${i} ${why}`, f.path);
+}
+
 /** Bytes read at once for the header: covers files of up to 340 archives in one read. */
 const HEADER_READ = 4096;
 
@@ -139,14 +143,13 @@ export function readHeader(f: FileRef): Header {
     };
     // Checks the reference does not make; without them a damaged header makes reads
     // and writes land outside the archive (or divide by zero).
-    const bad = (why: string) => new CorruptWhisperFileError(`Archive ${i} ${why}`, f.path);
-    if (secondsPerPoint === 0 || points === 0) throw bad('has 0 seconds per point or 0 points');
+    if (secondsPerPoint === 0 || points === 0) throw badArchive(f, i, 'has 0 seconds per point or 0 points');
     const prev = archives[i - 1];
     if (prev && (secondsPerPoint <= prev.secondsPerPoint || secondsPerPoint % prev.secondsPerPoint !== 0)) {
-      throw bad(`precision ${secondsPerPoint}s is not a multiple of the previous archive's ${prev.secondsPerPoint}s`);
+      throw badArchive(f, i, `precision ${secondsPerPoint}s is not a multiple of the previous archive's ${prev.secondsPerPoint}s`);
     }
     if (offset < headerSize || (prev && offset < prev.offset + prev.size)) {
-      throw bad(`(offset ${offset}) overlaps the header or the previous archive`);
+      throw badArchive(f, i, `(offset ${offset}) overlaps the header or the previous archive`);
     }
     longest = Math.max(longest, a.retention);
     dataEnd = Math.max(dataEnd, offset + a.size);

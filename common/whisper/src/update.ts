@@ -9,7 +9,9 @@
  *   because whisper never moves it;
  * - for each propagation level, the higher archive's windows of all affected lower
  *   intervals are read with one (or, across the ring's end, two) reads, and contiguous
- *   lower points are written with one write.
+ *   lower points are written with one write;
+ * - a single-interval propagation keeps its window in memory (ring.ts), updated by every
+ *   write made through the same open file, so the next point of that interval reads nothing.
  * The written bytes are the reference's: the order-dependent cases (the base slot of an
  * empty lower archive, a batch wider than the lower ring) follow CPython's set order.
  */

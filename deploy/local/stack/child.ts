@@ -166,7 +166,10 @@ export function runCommand(script: string, args: string[], env: NodeJS.ProcessEn
       else
         reject(
           new ChildStartError(
-            `${script.split('/').slice(-3).join('/')} ${args.join(' ')} failed (code ${code}${signal ? `, ${signal}` : ''}): ${(err || out).trim().slice(-2000)}`.replace(SECRET_ARGUMENT, '$1 ********'),
+            `${script.split('/').slice(-3).join('/')} ${args.join(' ')} failed (code ${code}${signal ? `, ${signal}` : ''}): ${(err || out).trim().slice(-2000)}`.replace(
+              SECRET_ARGUMENT,
+              '$1 ********',
+            ),
           ),
         );
     });

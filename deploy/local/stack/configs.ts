@@ -1,6 +1,6 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { configDir, pollerDir, type PollerSpec, type StackOptions, type StorageSpec, storageDir } from './options.js';
+import { configDir, type PollerSpec, pollerDir, type StackOptions, type StorageSpec, storageDir } from './options.js';
 
 /**
  * Writes each service's INI file into the state dir (0600: they hold passwords). The

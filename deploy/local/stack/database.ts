@@ -32,7 +32,8 @@ const ident = (name: string) => `\`${name.replace(/`/g, '``')}\``;
 const literal = (value: string) => `'${value.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'`;
 
 export function setupStatements(setup: DatabaseSetup): string[] {
-  if (!/^[A-Za-z0-9_]{1,64}$/.test(setup.name)) throw new DatabaseSetupError(`database name ${JSON.stringify(setup.name)}: letters, digits and _ only`);
+  if (!/^[A-Za-z0-9_]{1,64}$/.test(setup.name))
+    throw new DatabaseSetupError(`database name ${JSON.stringify(setup.name)}: letters, digits and _ only`);
   const statements = [`CREATE DATABASE IF NOT EXISTS ${ident(setup.name)} CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci`];
   if (setup.appUser) {
     for (const from of ['localhost', '127.0.0.1']) {
@@ -74,7 +75,12 @@ export async function ensureDatabase(setup: DatabaseSetup): Promise<'tcp' | 'soc
 }
 
 export async function dropDatabase(setup: Pick<DatabaseSetup, 'host' | 'port' | 'name' | 'adminUser' | 'adminPassword'>): Promise<void> {
-  const connection = await mysql.createConnection({ host: setup.host, port: setup.port, user: setup.adminUser, password: setup.adminPassword });
+  const connection = await mysql.createConnection({
+    host: setup.host,
+    port: setup.port,
+    user: setup.adminUser,
+    password: setup.adminPassword,
+  });
   try {
     await connection.query(`DROP DATABASE IF EXISTS ${ident(setup.name)}`);
   } finally {

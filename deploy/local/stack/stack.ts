@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { type ExitInfo, runCommand, ServiceChild } from './child.js';
 import { writePollerConfig, writeStorageConfig, writeWebappConfig } from './configs.js';
 import { ensureDatabase } from './database.js';
-import { entryPoint, logDir, pollerDir, type PollerSpec, type StackOptions, type StorageSpec } from './options.js';
+import { entryPoint, logDir, type PollerSpec, pollerDir, type StackOptions, type StorageSpec } from './options.js';
 import { getJson, waitFor, waitForHttp } from './probes.js';
 import { loadOrCreateSecrets, type StackSecrets } from './secrets.js';
 
@@ -79,7 +79,11 @@ export class Stack {
     if (this.stopped) return [];
     this.stopped = true;
     const results: Array<{ name: string } & ExitInfo> = [];
-    const children = [...[...this.pollers.values()].map((p) => p.child), ...(this.webapp ? [this.webapp] : []), ...[...this.storages.values()].map((s) => s.child)];
+    const children = [
+      ...[...this.pollers.values()].map((p) => p.child),
+      ...(this.webapp ? [this.webapp] : []),
+      ...[...this.storages.values()].map((s) => s.child),
+    ];
     for (const child of children) {
       if (!child.running) continue;
       this.options.progress(`stopping ${child.spec.name}`);
@@ -95,7 +99,8 @@ export async function startStack(options: StackOptions): Promise<Stack> {
   let step = 0;
   const progress = (line: string) => options.progress(`[${++step}/${steps}] ${line}`);
   for (const service of ['storage', 'webapp', 'poller'] as const) {
-    if (!existsSync(entryPoint(options.root, service))) throw new Error(`${entryPoint(options.root, service)} is missing: run npm run build first`);
+    if (!existsSync(entryPoint(options.root, service)))
+      throw new Error(`${entryPoint(options.root, service)} is missing: run npm run build first`);
   }
 
   const { secrets, created } = loadOrCreateSecrets(options.stateDir);
@@ -105,7 +110,9 @@ export async function startStack(options: StackOptions): Promise<Stack> {
   const db = options.database;
   const how = await ensureDatabase({ ...db, appPassword: secrets.dbPassword });
   stack.webappConfigFile = writeWebappConfig(options, secrets);
-  progress(`database ${db.name} ready on ${db.host}:${db.port} (as ${db.adminUser} over ${how === 'tcp' ? 'TCP' : 'the socket'}${db.appUser ? `; the webapp connects as ${db.appUser}` : ''})`);
+  progress(
+    `database ${db.name} ready on ${db.host}:${db.port} (as ${db.adminUser} over ${how === 'tcp' ? 'TCP' : 'the socket'}${db.appUser ? `; the webapp connects as ${db.appUser}` : ''})`,
+  );
 
   try {
     // Independent steps run side by side: the database schema and admin while the storages
@@ -116,28 +123,47 @@ export async function startStack(options: StackOptions): Promise<Stack> {
     })();
     for (const spec of options.storages) {
       const configFile = writeStorageConfig(options, spec);
-      const child = new ServiceChild({ name: `storage ${spec.name}`, script: entryPoint(options.root, 'storage'), args: ['--config', configFile], logFile: join(logDir(options), `storage-${spec.name}.log`) });
+      const child = new ServiceChild({
+        name: `storage ${spec.name}`,
+        script: entryPoint(options.root, 'storage'),
+        args: ['--config', configFile],
+        logFile: join(logDir(options), `storage-${spec.name}.log`),
+      });
       const running: RunningStorage = { spec, child, configFile, apiUrl: `http://127.0.0.1:${spec.apiPort}/numeter-storage` };
       stack.storages.set(spec.name, running);
       child.start();
     }
     const storagesHealthy = (async () => {
       for (const storage of stack.storages.values()) await waitForHttp(`${storage.apiUrl}/health`, timeout, () => storage.child.running);
-      progress(`storage${stack.storages.size > 1 ? 's' : ''} ${[...stack.storages.values()].map((s) => `${s.spec.name} (${s.apiUrl})`).join(', ')} healthy`);
+      progress(
+        `storage${stack.storages.size > 1 ? 's' : ''} ${[...stack.storages.values()].map((s) => `${s.spec.name} (${s.apiUrl})`).join(', ')} healthy`,
+      );
     })();
     await settleAll([admin, storagesHealthy]);
 
     const registered = (async () => progress(await registerStorages(stack)))();
-    const webapp = new ServiceChild({ name: 'webapp', script: entryPoint(options.root, 'webapp'), args: ['--config', stack.webappConfigFile, 'serve'], logFile: join(logDir(options), 'webapp.log') });
+    const webapp = new ServiceChild({
+      name: 'webapp',
+      script: entryPoint(options.root, 'webapp'),
+      args: ['--config', stack.webappConfigFile, 'serve'],
+      logFile: join(logDir(options), 'webapp.log'),
+    });
     stack.webapp = webapp;
     webapp.start();
     for (const spec of options.pollers) {
       const configFile = writePollerConfig(options, spec);
-      const child = new ServiceChild({ name: `poller ${spec.name}`, script: entryPoint(options.root, 'poller'), args: ['--config', configFile], logFile: join(logDir(options), `poller-${spec.name}.log`) });
+      const child = new ServiceChild({
+        name: `poller ${spec.name}`,
+        script: entryPoint(options.root, 'poller'),
+        args: ['--config', configFile],
+        logFile: join(logDir(options), `poller-${spec.name}.log`),
+      });
       stack.pollers.set(spec.name, { spec, child, configFile, stateDir: pollerDir(options, spec) });
       child.start();
     }
-    progress(`poller${options.pollers.length === 1 ? '' : 's'} ${options.pollers.map((p) => `${p.name} (modules ${p.modules}, every ${p.pollerTime} s)`).join(', ') || '(none)'} started`);
+    progress(
+      `poller${options.pollers.length === 1 ? '' : 's'} ${options.pollers.map((p) => `${p.name} (modules ${p.modules}, every ${p.pollerTime} s)`).join(', ') || '(none)'} started`,
+    );
     const webappUp = (async () => {
       await waitForHttp(`${stack.webappUrl}/healthz`, timeout, () => webapp.running);
       progress(`webapp answering on ${stack.webappUrl}`);

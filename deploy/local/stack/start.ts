@@ -32,7 +32,12 @@ export async function stackOptionsFromEnvironment(): Promise<StackOptions> {
     root,
     stateDir: resolve(env.NUMETER_START_STATE_DIR || join(root, '.numeter')),
     amqpUrl: env.NUMETER_START_AMQP_URL || 'amqp://guest:guest@127.0.0.1:5672/%2F',
-    redis: { host: '127.0.0.1', port: intFrom('NUMETER_START_REDIS_PORT', 6379), db: intFrom('NUMETER_START_REDIS_DB', 0), prefix: env.NUMETER_START_REDIS_PREFIX ?? '' },
+    redis: {
+      host: '127.0.0.1',
+      port: intFrom('NUMETER_START_REDIS_PORT', 6379),
+      db: intFrom('NUMETER_START_REDIS_DB', 0),
+      prefix: env.NUMETER_START_REDIS_PREFIX ?? '',
+    },
     database: {
       host: '127.0.0.1',
       port: intFrom('NUMETER_START_DB_PORT', 3306),
@@ -63,7 +68,8 @@ async function main(): Promise<number> {
     for (const line of busy) process.stderr.write(`numeter: ${line}\n`);
     return 1;
   }
-  if (options.pollers[0].modules.includes('munin')) options.progress(`munin-node answers on 127.0.0.1:${options.pollers[0].muninPort}: the poller reads it too`);
+  if (options.pollers[0].modules.includes('munin'))
+    options.progress(`munin-node answers on 127.0.0.1:${options.pollers[0].muninPort}: the poller reads it too`);
   let stack: Awaited<ReturnType<typeof startStack>> | undefined;
   let interrupted = false;
   const onSignal = () => {
@@ -87,8 +93,14 @@ async function main(): Promise<number> {
   out('');
   const running = stack;
   const crashed = new Promise<string>((resolve) => {
-    for (const child of [...running.storages.values()].map((s) => s.child).concat(running.webapp ? [running.webapp] : [], [...running.pollers.values()].map((p) => p.child))) {
-      child.onUnexpectedExit = (info) => resolve(`${child.spec.name} exited unexpectedly (code ${info.code}, signal ${info.signal}); see ${child.spec.logFile}`);
+    for (const child of [...running.storages.values()]
+      .map((s) => s.child)
+      .concat(
+        running.webapp ? [running.webapp] : [],
+        [...running.pollers.values()].map((p) => p.child),
+      )) {
+      child.onUnexpectedExit = (info) =>
+        resolve(`${child.spec.name} exited unexpectedly (code ${info.code}, signal ${info.signal}); see ${child.spec.logFile}`);
     }
   });
   const signalled = new Promise<string>((resolve) => {

@@ -9,7 +9,19 @@ import { after, before, describe, test } from 'node:test';
 import amqp from 'amqplib';
 import { EXCHANGE } from '../../../common/bus/index.js';
 import { freePort, waitFor } from '../stack/probes.js';
-import { CLOCK_PLUGIN, metric, Observer, pythonDamagedFiles, pythonFetchMany, sleep, startTestStack, TcpProxy, type TestStack, uniqueName, wspFiles } from './fixtures.js';
+import {
+  CLOCK_PLUGIN,
+  metric,
+  Observer,
+  pythonDamagedFiles,
+  pythonFetchMany,
+  sleep,
+  startTestStack,
+  TcpProxy,
+  type TestStack,
+  uniqueName,
+  wspFiles,
+} from './fixtures.js';
 import { type RunningMuninNode, startMuninNode } from './peers/munin-node.js';
 import { compareSeries, describe as describeReport, seriesPath } from './series-check.js';
 
@@ -17,7 +29,10 @@ const POLL = 1;
 
 /** Largest gap between consecutive published timestamps in [from, until]. */
 function largestGap(observer: Observer, hostId: string, from: number, until: number): number {
-  const ts = [...observer.series(hostId, 'e2e_clock', 'seconds').keys()].map(Math.floor).filter((t) => t >= from && t <= until).sort((a, b) => a - b);
+  const ts = [...observer.series(hostId, 'e2e_clock', 'seconds').keys()]
+    .map(Math.floor)
+    .filter((t) => t >= from && t <= until)
+    .sort((a, b) => a - b);
   let gap = 0;
   for (let i = 1; i < ts.length; i++) gap = Math.max(gap, ts[i] - ts[i - 1]);
   return gap;
@@ -36,7 +51,9 @@ describe('end to end under faults', () => {
     proxy = new TcpProxy(5672);
     await proxy.start();
     t = await startTestStack({
-      pollers: [{ name: 'faulty', hostId, modules: 'munin', muninPort: munin.port, pollerTime: POLL, extra: { global: { spool_fsync: 'always' } } }],
+      pollers: [
+        { name: 'faulty', hostId, modules: 'munin', muninPort: munin.port, pollerTime: POLL, extra: { global: { spool_fsync: 'always' } } },
+      ],
       beforeStart: async (vhost, options) => {
         observer = new Observer(vhost.url);
         await observer.start();
@@ -119,7 +136,11 @@ describe('end to end under faults', () => {
         const values: Record<string, number> = {};
         for (let d = 0; d < dsPerPlugin; d++) values[`v${d}`] = s * 1000 + p * 10 + d;
         const body = { v: 1, kind: 'data', hostId: burstHost, points: [{ plugin: `p${p}`, timestamp: end - seconds + s, values }] };
-        channel.publish(EXCHANGE, burstHost, Buffer.from(JSON.stringify(body)), { contentType: 'application/json', persistent: true, messageId: `${burstHost}|p${p}|${s}` });
+        channel.publish(EXCHANGE, burstHost, Buffer.from(JSON.stringify(body)), {
+          contentType: 'application/json',
+          persistent: true,
+          messageId: `${burstHost}|p${p}|${s}`,
+        });
       }
     }
     await channel.waitForConfirms();
@@ -140,7 +161,8 @@ describe('end to end under faults', () => {
     storage.child.start();
     await waitFor('storage healthy again', async () => (await fetch(`${storage.apiUrl}/health`)).ok, 60_000, 200);
     const files = [];
-    for (let p = 0; p < plugins; p++) for (let d = 0; d < dsPerPlugin; d++) files.push(seriesPath(t.wspDir(storageName), burstHost, `p${p}`, `v${d}`));
+    for (let p = 0; p < plugins; p++)
+      for (let d = 0; d < dsPerPlugin; d++) files.push(seriesPath(t.wspDir(storageName), burstHost, `p${p}`, `v${d}`));
     let stored = 0;
     let wrong = 0;
     await waitFor(
@@ -187,7 +209,9 @@ describe('end to end under faults', () => {
     const report = await settled(from, until);
     const backlog = [...observer.series(hostId, 'e2e_clock', 'seconds').keys()].filter((ts) => ts >= cutAt && ts < killedAt).length;
     const gap = largestGap(observer, hostId, from, until);
-    process.stdout.write(`  measured: backlog spooled while cut off then SIGKILL: ${backlog} points delivered after restart; ${describeReport(report)}; largest gap ${gap} s\n`);
+    process.stdout.write(
+      `  measured: backlog spooled while cut off then SIGKILL: ${backlog} points delivered after restart; ${describeReport(report)}; largest gap ${gap} s\n`,
+    );
     assert.ok(backlog >= 3, `the points spooled before the kill were delivered after the restart (${backlog})`);
     assert.deepEqual(report.missing, [], 'every delivered point is stored');
     assert.ok(gap <= 3 * POLL + 2, `no hole beyond the restart itself (largest gap ${gap} s)`);

@@ -12,7 +12,19 @@ import { after, before, describe, test } from 'node:test';
 import amqp from 'amqplib';
 import { DEAD_QUEUE, DEAD_REASON_HEADER, EXCHANGE } from '../../../common/bus/index.js';
 import { freePort, getJson, waitFor } from '../stack/probes.js';
-import { allFiles, CLOCK_PLUGIN, deleteRedisPrefix, metric, Observer, sleep, startTestStack, type TestStack, uniqueName, wspFiles, pythonDamagedFiles } from './fixtures.js';
+import {
+  allFiles,
+  CLOCK_PLUGIN,
+  deleteRedisPrefix,
+  metric,
+  Observer,
+  pythonDamagedFiles,
+  sleep,
+  startTestStack,
+  type TestStack,
+  uniqueName,
+  wspFiles,
+} from './fixtures.js';
 import { type RunningMuninNode, startMuninNode } from './peers/munin-node.js';
 import { compareSeries, describe as describeReport } from './series-check.js';
 
@@ -68,18 +80,26 @@ describe('end to end: poller → RabbitMQ → storage → files → REST → web
     assert.equal(hosts.status, 200, JSON.stringify(hosts.body));
     const host = hosts.body.results.find((h) => h.hostid === hostId);
     assert.ok(host, 'populate imported the poller host into the webapp');
-    const extended = await getJson<{ datas: { DATAS: Record<string, Array<number | null>> } }>(`${t.stack.webappUrl}/rest/hosts/${host.id}/plugin_extended_data?plugin=e2e_clock&res=Hourly`, auth);
+    const extended = await getJson<{ datas: { DATAS: Record<string, Array<number | null>> } }>(
+      `${t.stack.webappUrl}/rest/hosts/${host.id}/plugin_extended_data?plugin=e2e_clock&res=Hourly`,
+      auth,
+    );
     assert.equal(extended.status, 200, JSON.stringify(extended.body));
     const webappValues = extended.body.datas.DATAS.seconds.filter((v) => v !== null);
     process.stdout.write(`  measured: webapp plugin_extended_data returned ${webappValues.length} non-empty points\n`);
     assert.ok(webappValues.length >= 1, 'the webapp shows data of the plugin');
     const multiviews = await getJson<{ count: number; results: Array<{ name: string }> }>(`${t.stack.webappUrl}/rest/multiviews`, auth);
-    assert.ok(multiviews.body.results.some((m) => m.name.includes(hostId)), 'populate built the default dashboard of the host');
+    assert.ok(
+      multiviews.body.results.some((m) => m.name.includes(hostId)),
+      'populate built the default dashboard of the host',
+    );
   });
 
-  test('Redis emptied (this stack\'s prefix): the index comes back and the whole history is still served', async () => {
+  test("Redis emptied (this stack's prefix): the index comes back and the whole history is still served", async () => {
     const storage = t.stack.storages.get(storageName)!;
-    const before = await getJson<{ TS_start: number; DATAS: Record<string, Array<number | null>> }>(`${storage.apiUrl}/data?host=${encodeURIComponent(hostId)}&plugin=e2e_clock&ds=seconds&res=Hourly`);
+    const before = await getJson<{ TS_start: number; DATAS: Record<string, Array<number | null>> }>(
+      `${storage.apiUrl}/data?host=${encodeURIComponent(hostId)}&plugin=e2e_clock&ds=seconds&res=Hourly`,
+    );
     const firstBefore = before.body.DATAS.seconds.findIndex((v) => v !== null);
     const flushedAt = Date.now();
     const deleted = await deleteRedisPrefix(t.prefix);
@@ -109,7 +129,8 @@ describe('end to end: poller → RabbitMQ → storage → files → REST → web
     const storage = t.stack.storages.get(storageName)!;
     const marker = uniqueName('pwned');
     const now = Math.floor(Date.now() / 1000);
-    const data = (host: string, plugin: string, values: Record<string, unknown>) => JSON.stringify({ v: 1, kind: 'data', hostId: host, points: [{ plugin, timestamp: now, values }] });
+    const data = (host: string, plugin: string, values: Record<string, unknown>) =>
+      JSON.stringify({ v: 1, kind: 'data', hostId: host, points: [{ plugin, timestamp: now, values }] });
     const garbage: Array<{ key: string; body: string }> = [
       { key: 'bad-host', body: 'not json at all {' },
       { key: 'bad-host', body: JSON.stringify({ v: 99, kind: 'data' }) },
@@ -119,12 +140,28 @@ describe('end to end: poller → RabbitMQ → storage → files → REST → web
       { key: 'bad-host', body: data('bad-host', 'cpu', { [`../../${marker}`]: 1 }) },
       { key: 'bad-host', body: data('bad-host', `.${marker}`, { user: 1 }) },
       { key: 'bad-host', body: data('bad-host', 'cpu', { user: 'NaN-ish' }) },
-      { key: 'bad-host', body: JSON.stringify({ v: 1, kind: 'host', hostId: `/etc/${marker}`, timestamp: now, name: 'x', description: '', agentVersion: '1' }) },
+      {
+        key: 'bad-host',
+        body: JSON.stringify({
+          v: 1,
+          kind: 'host',
+          hostId: `/etc/${marker}`,
+          timestamp: now,
+          name: 'x',
+          description: '',
+          agentVersion: '1',
+        }),
+      },
     ];
     const deadBefore = await metric(`${storage.apiUrl}/metrics`, 'numeter_storage_dead_letters_total');
     const connection = await amqp.connect(t.vhost.url);
     const channel = await connection.createConfirmChannel();
-    for (const [i, g] of garbage.entries()) channel.publish(EXCHANGE, g.key, Buffer.from(g.body), { contentType: 'application/json', messageId: `garbage-${i}`, persistent: true });
+    for (const [i, g] of garbage.entries())
+      channel.publish(EXCHANGE, g.key, Buffer.from(g.body), {
+        contentType: 'application/json',
+        messageId: `garbage-${i}`,
+        persistent: true,
+      });
     await channel.waitForConfirms();
     const windowStart = Math.floor(Date.now() / 1000);
     await sleep(4000);
@@ -135,7 +172,8 @@ describe('end to end: poller → RabbitMQ → storage → files → REST → web
         for (;;) {
           const m = await channel.get(DEAD_QUEUE, { noAck: true });
           if (!m) break;
-          if (String(m.properties.messageId).startsWith('garbage-')) dead.push({ reason: String(m.properties.headers?.[DEAD_REASON_HEADER] ?? ''), body: m.content.toString() });
+          if (String(m.properties.messageId).startsWith('garbage-'))
+            dead.push({ reason: String(m.properties.headers?.[DEAD_REASON_HEADER] ?? ''), body: m.content.toString() });
         }
         return dead.length >= garbage.length || undefined;
       },
@@ -147,9 +185,14 @@ describe('end to end: poller → RabbitMQ → storage → files → REST → web
     for (const d of dead) process.stdout.write(`    dead-lettered: ${d.reason.slice(0, 140)}\n`);
     const until = Math.floor(Date.now() / 1000) - 2;
     const report = compareSeries(observer, t.wspDir(storageName), hostId, 'e2e_clock', 'seconds', windowStart - 2, until);
-    process.stdout.write(`  measured: garbage published ${garbage.length}, dead-lettered ${dead.length} (metric +${deadAfter - deadBefore}); good poller ${describeReport(report)}\n`);
+    process.stdout.write(
+      `  measured: garbage published ${garbage.length}, dead-lettered ${dead.length} (metric +${deadAfter - deadBefore}); good poller ${describeReport(report)}\n`,
+    );
     assert.equal(dead.length, garbage.length, 'every garbage message is dead-lettered');
-    assert.ok(dead.every((d) => d.reason.length > 0), 'each with a reason');
+    assert.ok(
+      dead.every((d) => d.reason.length > 0),
+      'each with a reason',
+    );
     assert.ok(report.expected >= 2);
     assert.deepEqual(report.missing, [], 'the good poller lost nothing');
     const escaped = [...allFiles(t.stateDir), ...readdirSync(tmpdir())].filter((f) => f.includes(marker));

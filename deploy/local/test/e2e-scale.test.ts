@@ -40,8 +40,15 @@ describe('scale-out: two storages, one broker, one webapp', () => {
     const token = (await t.stack.webappCli(['token', 'add', '-u', 'admin', '-n', 'scale'])).trim().split('\n').pop() ?? '';
     const auth = { Authorization: `Bearer ${token}` };
     const storages = await getJson<{ results: Array<{ id: number; name: string }> }>(`${t.stack.webappUrl}/rest/storages`, auth);
-    assert.deepEqual(storages.body.results.map((s) => s.name).sort(), [a.spec.name, b.spec.name].sort(), 'both storages registered in the webapp');
-    const hosts = await getJson<{ results: Array<{ id: number; hostid: string; storage: number | null }> }>(`${t.stack.webappUrl}/rest/hosts?page_size=100`, auth);
+    assert.deepEqual(
+      storages.body.results.map((s) => s.name).sort(),
+      [a.spec.name, b.spec.name].sort(),
+      'both storages registered in the webapp',
+    );
+    const hosts = await getJson<{ results: Array<{ id: number; hostid: string; storage: number | null }> }>(
+      `${t.stack.webappUrl}/rest/hosts?page_size=100`,
+      auth,
+    );
     const byStorage = new Map(storages.body.results.map((s) => [s.id, s.name]));
     for (const [hostId, storage] of [
       [hostA, a],
@@ -55,13 +62,20 @@ describe('scale-out: two storages, one broker, one webapp', () => {
       const data = await waitFor(
         `data of ${hostId} through the webapp`,
         async () => {
-          const r = await getJson<{ datas: { DATAS: Record<string, Array<number | null>> } }>(`${t.stack.webappUrl}/rest/hosts/${host.id}/plugin_extended_data?plugin=${plugin}&res=Hourly`, auth);
-          return r.status === 200 && Object.values(r.body.datas.DATAS).some((values) => values.some((v) => v !== null)) ? r.body : undefined;
+          const r = await getJson<{ datas: { DATAS: Record<string, Array<number | null>> } }>(
+            `${t.stack.webappUrl}/rest/hosts/${host.id}/plugin_extended_data?plugin=${plugin}&res=Hourly`,
+            auth,
+          );
+          return r.status === 200 && Object.values(r.body.datas.DATAS).some((values) => values.some((v) => v !== null))
+            ? r.body
+            : undefined;
         },
         20_000,
         500,
       );
-      process.stdout.write(`  measured: ${hostId} → storage ${storage.spec.name}: ${plugins.length} plugins; webapp ${plugin} series ${Object.keys(data.datas.DATAS).length}\n`);
+      process.stdout.write(
+        `  measured: ${hostId} → storage ${storage.spec.name}: ${plugins.length} plugins; webapp ${plugin} series ${Object.keys(data.datas.DATAS).length}\n`,
+      );
     }
   });
 });

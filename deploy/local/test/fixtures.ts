@@ -8,7 +8,7 @@
 import { execFile, execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
-import { createServer, type Server, type Socket, connect } from 'node:net';
+import { connect, createServer, type Server, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -92,8 +92,9 @@ export class TcpProxy {
       client.pipe(upstream);
       upstream.pipe(client);
     });
-    await new Promise<void>((ok) => this.server?.listen(0, '127.0.0.1', () => ok()));
-    this.port = (this.server?.address() as { port: number }).port;
+    const server = this.server;
+    await new Promise<void>((ok) => server.listen(0, '127.0.0.1', () => ok()));
+    this.port = (server.address() as { port: number }).port;
   }
 
   cut(): void {
@@ -146,7 +147,8 @@ export class Observer {
           const body = JSON.parse(message.content.toString('utf8'));
           if (body?.kind === 'data' && Array.isArray(body.points) && this.deliveriesById.get(id) === 1) {
             for (const p of body.points) {
-              for (const [ds, value] of Object.entries(p.values ?? {})) this.points.push({ hostId: body.hostId, plugin: p.plugin, ds, timestamp: p.timestamp, value: value as number | null });
+              for (const [ds, value] of Object.entries(p.values ?? {}))
+                this.points.push({ hostId: body.hostId, plugin: p.plugin, ds, timestamp: p.timestamp, value: value as number | null });
             }
           }
         } catch {
@@ -186,7 +188,13 @@ export function pythonFetchMany(files: string[], from: number, until: number): R
     '    out[f] = [[start + i * step, v] for i, v in enumerate(values) if v is not None]',
     'print(json.dumps(out))',
   ].join('\n');
-  return JSON.parse(execFileSync('/usr/bin/python3', ['-c', script], { input: JSON.stringify({ files, from, until }), encoding: 'utf8', maxBuffer: 64 << 20 }));
+  return JSON.parse(
+    execFileSync('/usr/bin/python3', ['-c', script], {
+      input: JSON.stringify({ files, from, until }),
+      encoding: 'utf8',
+      maxBuffer: 64 << 20,
+    }),
+  );
 }
 
 /** whisper.info() of every file with the reference: the names of the files it refuses. */
@@ -201,7 +209,9 @@ export function pythonDamagedFiles(files: string[]): string[] {
     '        bad.append(f + ": " + str(e))',
     'print(json.dumps(bad))',
   ].join('\n');
-  return JSON.parse(execFileSync('/usr/bin/python3', ['-c', script], { input: JSON.stringify(files), encoding: 'utf8', maxBuffer: 64 << 20 }));
+  return JSON.parse(
+    execFileSync('/usr/bin/python3', ['-c', script], { input: JSON.stringify(files), encoding: 'utf8', maxBuffer: 64 << 20 }),
+  );
 }
 
 export function wspFiles(dir: string): string[] {
@@ -256,7 +266,8 @@ export async function startTestStack(o: TestStackOptions): Promise<TestStack> {
   const database = uniqueName('db').replace(/-/g, '_');
   const stateDir = mkdtempSync(join(tmpdir(), 'numeter-e2e-'));
   const storages: StorageSpec[] = [];
-  for (const s of o.storages ?? [{ name: 'main' }]) storages.push({ ...s, name: `${s.name}-${randomBytes(3).toString('hex')}`, apiPort: await freePort() });
+  for (const s of o.storages ?? [{ name: 'main' }])
+    storages.push({ ...s, name: `${s.name}-${randomBytes(3).toString('hex')}`, apiPort: await freePort() });
   const options: StackOptions = {
     root: ROOT,
     stateDir,
@@ -292,7 +303,8 @@ export async function startTestStack(o: TestStackOptions): Promise<TestStack> {
     prefix,
     database,
     stateDir,
-    wspDir: (storage) => join(stateDir, 'storage', storages.find((s) => s.name === storage || s.name.startsWith(`${storage}-`))?.name ?? storage, 'wsps'),
+    wspDir: (storage) =>
+      join(stateDir, 'storage', storages.find((s) => s.name === storage || s.name.startsWith(`${storage}-`))?.name ?? storage, 'wsps'),
     cleanup: () => cleanupAll(stack),
   };
 }

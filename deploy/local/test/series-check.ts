@@ -17,7 +17,15 @@ export function seriesPath(wspDir: string, hostId: string, plugin: string, ds: s
   return seriesFile(hostDirectory(wspDir, hostId, 2), plugin, ds);
 }
 
-export function compareSeries(observer: Observer, wspDir: string, hostId: string, plugin: string, ds: string, from: number, until: number): SeriesReport {
+export function compareSeries(
+  observer: Observer,
+  wspDir: string,
+  hostId: string,
+  plugin: string,
+  ds: string,
+  from: number,
+  until: number,
+): SeriesReport {
   const published = new Map<number, number | null>();
   for (const [ts, value] of observer.series(hostId, plugin, ds)) {
     const second = Math.floor(ts);
@@ -29,7 +37,8 @@ export function compareSeries(observer: Observer, wspDir: string, hostId: string
   for (const [ts, value] of published) {
     const got = stored.get(ts);
     if (got === undefined) report.missing.push(ts);
-    else if (value !== null && Math.abs(got - value) > 1e-9 * Math.max(1, Math.abs(value))) report.wrong.push({ timestamp: ts, published: value, stored: got });
+    else if (value !== null && Math.abs(got - value) > 1e-9 * Math.max(1, Math.abs(value)))
+      report.wrong.push({ timestamp: ts, published: value, stored: got });
   }
   report.stored = [...stored.keys()].filter((t) => t >= from && t <= until).length;
   return report;

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, afterEach, before, describe, it } from 'node:test';
-import { BusConsumer, BusPublisher } from '../../../common/bus/index.js';
+import amqp from 'amqplib';
+import { BusConsumer, BusPublisher, EXCHANGE } from '../../../common/bus/index.js';
 import { TcpProxy } from '../../../common/bus/test/tcp-proxy.js';
 import { createTestVhost, type TestVhost, waitFor } from '../../../common/bus/test/vhost.js';
 import { type DataMessage, messageId } from '../../../common/schemas/index.js';
@@ -122,6 +123,29 @@ describe('forwarder: spool to a real broker through a TCP proxy that can be cut'
     assert.deepEqual(firstArrivals(arrivals), sent.map(messageId));
     await waitFor(() => spool.stats().records === 0, 3000, 'the spool emptied');
     assert.equal(spool.stats().dropped, 0);
+  });
+
+  it('keeps messages the broker nacks (queue full, reject-publish) and delivers them once there is room', async () => {
+    const admin = await amqp.connect(vhost.url);
+    stops.push(() => admin.close());
+    const channel = await admin.createChannel();
+    await channel.assertExchange(EXCHANGE, 'topic', { durable: true });
+    await channel.assertQueue('fwd-full', { durable: true, arguments: { 'x-max-length': 3, 'x-overflow': 'reject-publish' } });
+    await channel.bindQueue('fwd-full', EXCHANGE, 'host-full');
+    const { spool, forwarder } = await poller();
+    const sent = Array.from({ length: 8 }, (_, n) => dataMessage(n, 'host-full'));
+    await spool.append(sent);
+    await waitFor(() => forwarder.stats().nacked >= 1, 5000, 'a nack');
+    assert.equal(spool.stats().records, 5, 'the nacked messages stay spooled');
+    const arrivals: string[] = [];
+    await channel.consume('fwd-full', (m) => {
+      if (!m) return;
+      arrivals.push(m.properties.messageId);
+      channel.ack(m);
+    });
+    await waitFor(() => new Set(arrivals).size === 8, 5000, 'all eight delivered');
+    assert.deepEqual(firstArrivals(arrivals), sent.map(messageId));
+    await waitFor(() => spool.stats().records === 0, 3000, 'the spool emptied');
   });
 
   it('resumes from the commit cursor after a restart of the poller side', async () => {

@@ -1,8 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { z } from 'zod';
-import { ConfigError, formatConfig, loadConfig, parseIniBoolean } from '../../../common/config/index.js';
 import { ALL_HOSTS_BINDING, type QueueType } from '../../../common/bus/src/topology.js';
+import { ConfigError, formatConfig, loadConfig, parseIniBoolean } from '../../../common/config/index.js';
 import { isSafeName } from '../../../common/schemas/index.js';
 
 /**
@@ -225,7 +225,8 @@ export function parseHostList(text: string, source = 'host list'): string[] {
     if (m[1] === '*') ids.push(m[1]);
     else if (!isSafeName(m[1])) problems.push(`${source}:${i + 1}: host ID ${JSON.stringify(m[1])} is not a safe name`);
     // A binding key with * or # would be a wildcard, not this one host.
-    else if (/[*#]/.test(m[1])) problems.push(`${source}:${i + 1}: host ID ${JSON.stringify(m[1])} contains * or #, which RabbitMQ would treat as wildcards`);
+    else if (/[*#]/.test(m[1]))
+      problems.push(`${source}:${i + 1}: host ID ${JSON.stringify(m[1])} contains * or #, which RabbitMQ would treat as wildcards`);
     else ids.push(m[1]);
   });
   if (problems.length) throw new HostListError(problems);

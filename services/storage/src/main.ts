@@ -2,7 +2,7 @@
 import { Command } from 'commander';
 import { ConfigError } from '../../../common/config/index.js';
 import { createLogger } from '../../../common/logging/index.js';
-import { DEFAULT_CONFIG_FILE, loadStorageConfig, pinoLevel, printableConfig, readHostList } from './config.js';
+import { DEFAULT_CONFIG_FILE, loadStorageConfig, pinoLevel, printableConfig, readHostList, type StorageConfig } from './config.js';
 import { StorageService } from './storage-service.js';
 
 /**
@@ -19,7 +19,7 @@ const program = new Command('numeter-storage')
 const options = program.opts<{ config: string; printConfig?: boolean; rebuildIndex?: boolean }>();
 
 async function main(): Promise<number> {
-  let config;
+  let config: StorageConfig;
   let hostIds: string[];
   try {
     config = loadStorageConfig({ file: options.config, fileRequired: program.getOptionValueSource('config') === 'cli' });
@@ -37,10 +37,14 @@ async function main(): Promise<number> {
     process.stderr.write('numeter-storage: disabled in the configuration ([global] enable = false); not starting\n');
     return 2;
   }
-  const logger = createLogger({ name: 'numeter-storage', level: pinoLevel(config.global.log_level), file: config.global.log_path || undefined });
+  const logger = createLogger({
+    name: 'numeter-storage',
+    level: pinoLevel(config.global.log_level),
+    file: config.global.log_path || undefined,
+  });
   const service = new StorageService({ config, hostIds, logger });
   if (options.rebuildIndex) {
-    await service.redis.connect();
+    await service.connectRedis();
     const result = await service.rebuildIndex();
     process.stdout.write(`${JSON.stringify(result)}\n`);
     await service.redis.quit();

@@ -53,7 +53,11 @@ export function createStorageMetrics(registry = new Registry()): StorageMetrics 
     buckets: [0.001, 0.005, 0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
     registers: [registry],
   });
-  const flushPoints = new Counter({ name: 'numeter_storage_points_written_total', help: 'Points handed to Whisper by flushes', registers: [registry] });
+  const flushPoints = new Counter({
+    name: 'numeter_storage_points_written_total',
+    help: 'Points handed to Whisper by flushes',
+    registers: [registry],
+  });
   let sources: MetricSources | undefined;
   new Gauge({
     name: 'numeter_storage_cache_points',

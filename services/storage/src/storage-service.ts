@@ -10,7 +10,7 @@ import { amqpUrl, bindingsFor, legacyAmqpUrl, type StorageConfig } from './confi
 import { HostDirectories } from './files/host-directories.js';
 import { redisKeys } from './index/keys.js';
 import { type RebuildResult, rebuildIndex } from './index/rebuild.js';
-import { StorageIndex } from './index/storage-index.js';
+import { IndexError, StorageIndex } from './index/storage-index.js';
 import { LegacyConsumer } from './ingest/legacy-consumer.js';
 import { MessageHandler } from './ingest/message-handler.js';
 import { createStorageMetrics, type StorageMetrics } from './metrics.js';
@@ -150,7 +150,7 @@ export class StorageService {
     if (this.started) return { apiPort: 0 };
     this.started = true;
     const { config, logger } = this.opts;
-    await this.redis.connect();
+    await this.connectRedis();
     if (await this.index.isEmpty()) {
       const rebuilt = await this.rebuildIndex();
       if (rebuilt.hosts) logger.warn(rebuilt, 'the index was empty: rebuilt it from the file tree');
@@ -234,6 +234,16 @@ export class StorageService {
     log.info(this.stats().cache, 'storage stopped');
   }
 
+  /** Connects the Redis client (also used by `--rebuild-index`); the error names the server. */
+  async connectRedis(): Promise<void> {
+    const g = this.opts.config.global;
+    try {
+      await this.redis.connect();
+    } catch (error) {
+      throw new IndexError(`cannot connect to Redis at ${g.redis_storage_host}:${g.redis_storage_port} (db ${g.redis_storage_db})`, { cause: error });
+    }
+  }
+
   private brokerHealth() {
     const connected = this.consumer.stats().connected === 1;
     return connected ? { ok: true } : { ok: false, detail: 'not connected to RabbitMQ' };
@@ -243,7 +253,9 @@ export class StorageService {
     try {
       const s = await statfs(this.opts.config.global.wsp_path);
       const free = s.bavail / s.blocks;
-      return free > 0.05 ? { ok: true, detail: `${(free * 100).toFixed(1)}% free` } : { ok: false, detail: `only ${(free * 100).toFixed(1)}% free` };
+      return free > 0.05
+        ? { ok: true, detail: `${(free * 100).toFixed(1)}% free` }
+        : { ok: false, detail: `only ${(free * 100).toFixed(1)}% free` };
     } catch (error) {
       return { ok: false, detail: (error as Error).message };
     }

@@ -57,14 +57,24 @@ test('the original numeter_storage.cfg is read as is (inline ; comments, db, md5
 });
 
 test('every problem is listed at once', () => {
-  const bad = ['[global]', 'redis_storage_port = 70000', 'wsp_path_md5_char = x', 'colour = blue', '[amqp]', 'queue_type = stream', '[cleaning]', 'enabled = maybe'].join('\n');
+  const bad = [
+    '[global]',
+    'redis_storage_port = 70000',
+    'wsp_path_md5_char = x',
+    'colour = blue',
+    '[amqp]',
+    'queue_type = stream',
+    '[cleaning]',
+    'enabled = maybe',
+  ].join('\n');
   withFile('bad.cfg', bad, (file) => {
     assert.throws(
       () => loadStorageConfig({ file }),
       (error: unknown) => {
         assert.ok(error instanceof ConfigError);
         const text = error.problems.join('\n');
-        for (const key of ['redis_storage_port', 'wsp_path_md5_char', 'colour', 'queue_type', 'enabled']) assert.match(text, new RegExp(key));
+        for (const key of ['redis_storage_port', 'wsp_path_md5_char', 'colour', 'queue_type', 'enabled'])
+          assert.match(text, new RegExp(key));
         assert.equal(error.problems.length, 5);
         return true;
       },
@@ -86,7 +96,8 @@ test('host list: the original line rule; empty or * binds every host', () => {
 });
 
 test('retention and aggregation rules: first match on <plugin>.<ds> wins; default is the original archives', () => {
-  const schemas = '[fast]\npattern = ^if_\nretentions = 10s:1d,60s:7d\n\n[everything]\npattern = .*\nretentions = 60:1440,300:2016,600:4608,3600:8784\n';
+  const schemas =
+    '[fast]\npattern = ^if_\nretentions = 10s:1d,60s:7d\n\n[everything]\npattern = .*\nretentions = 60:1440,300:2016,600:4608,3600:8784\n';
   const aggregation = '[max]\npattern = \\.max$\nxFilesFactor = 0.1\naggregationMethod = max\n';
   withFile('schemas.conf', schemas, (schemasFile) =>
     withFile('aggregation.conf', aggregation, (aggregationFile) => {
@@ -103,7 +114,12 @@ test('retention and aggregation rules: first match on <plugin>.<ds> wins; defaul
     }),
   );
   const none = new RetentionRules();
-  assert.deepEqual(none.schemaFor('load', 'load'), { archives: ORIGINAL_ARCHIVES, aggregationMethod: 'average', xFilesFactor: 0.5, maxRetention: 31_622_400 });
+  assert.deepEqual(none.schemaFor('load', 'load'), {
+    archives: ORIGINAL_ARCHIVES,
+    aggregationMethod: 'average',
+    xFilesFactor: 0.5,
+    maxRetention: 31_622_400,
+  });
   withFile('bad.conf', '[a]\npattern = (\nretentions = 60:10\n[b]\npattern = x\nretentions = 60:10,60:20\n', (file) => {
     assert.throws(
       () => RetentionRules.fromFiles(file, ''),

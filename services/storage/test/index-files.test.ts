@@ -108,7 +108,12 @@ test('cleaning marks hosts and plugins unseen for N days, clears marks on return
     dataSources: new Map(),
     now: now - 5 * day,
   });
-  await index.recordFlush({ hosts: new Map([[alive.hostId, alive]]), plugins: new Map([[alive.hostId, new Set(['cpu'])]]), dataSources: new Map(), now });
+  await index.recordFlush({
+    hosts: new Map([[alive.hostId, alive]]),
+    plugins: new Map([[alive.hostId, new Set(['cpu'])]]),
+    dataSources: new Map(),
+    now,
+  });
   const removed: string[] = [];
   let clock = now;
   const cleaner = new Cleaner({
@@ -125,7 +130,12 @@ test('cleaning marks hosts and plugins unseen for N days, clears marks on return
   assert.equal(await redis.hget(index.keys.deletedHosts, 'stale-host'), stale.dir);
   assert.equal(await redis.hget(index.keys.deletedPlugins, 'alive-host@old-plugin'), join(alive.dir, 'old-plugin'));
   // The plugin comes back: its mark goes.
-  await index.recordFlush({ hosts: new Map([[alive.hostId, alive]]), plugins: new Map([[alive.hostId, new Set(['old-plugin'])]]), dataSources: new Map(), now });
+  await index.recordFlush({
+    hosts: new Map([[alive.hostId, alive]]),
+    plugins: new Map([[alive.hostId, new Set(['old-plugin'])]]),
+    dataSources: new Map(),
+    now,
+  });
   assert.equal(await redis.hget(index.keys.deletedPlugins, 'alive-host@old-plugin'), null);
   // Eleven days later (past mark + grace for the stale host only... and the alive host stopped too).
   clock = now + 11 * day;

@@ -41,6 +41,7 @@ describe('storage ingestion, end to end (RabbitMQ → .wsp files + Redis)', () =
   let prefix: string;
   let service: StorageService;
   let publisher: BusPublisher;
+  let apiPort: number;
 
   before(async () => {
     [vhost, legacyVhost] = await Promise.all([createVhost('storage'), createVhost('legacy')]);
@@ -52,7 +53,7 @@ describe('storage ingestion, end to end (RabbitMQ → .wsp files + Redis)', () =
       amqpUrl: vhost.url,
       wspPath: root,
       prefix,
-      extra: { legacy: { enabled: 'true', url: legacyVhost.url }, whisper: { sparse: 'true' } },
+      extra: { legacy: { enabled: 'true', url: legacyVhost.url }, whisper: { sparse: 'true' }, api: { enabled: 'true', port: '0' } },
     });
     // The original declared its exchange non-durable; our legacy consumer must live with that.
     const legacyConnection = await amqp.connect(legacyVhost.url);
@@ -60,7 +61,7 @@ describe('storage ingestion, end to end (RabbitMQ → .wsp files + Redis)', () =
     await ch.assertExchange('numeter', 'topic', { durable: false });
     await legacyConnection.close();
     service = new StorageService({ config, hostIds: [], logger: silentLogger() });
-    await service.start();
+    ({ apiPort } = await service.start());
     await service.waitUntilConsuming();
     publisher = await startPublisher(vhost.url);
   });
@@ -90,7 +91,7 @@ describe('storage ingestion, end to end (RabbitMQ → .wsp files + Redis)', () =
     const order = [3, 0, 2, 1, 3, 0];
     for (const i of order) await publisher.publish(dataMessage(host, 'load', t0 + i * 60, { load: i + 0.5 }));
     const file = join(root, md5(host).slice(0, 2), 'web-1examplecom', 'load', 'load.wsp');
-    await eventually(() => existsSync(file) && pythonFetch(file, t0 - 60, t0 + 240).length === 4, 10_000, 'four points in load.wsp');
+    await eventually(() => existsSync(file) && pythonFetch(file, t0 - 60, t0 + 240).length === 4, 20_000, 'four points in load.wsp');
     assert.deepEqual(pythonFetch(file, t0 - 60, t0 + 240), [
       [t0, 0.5],
       [t0 + 60, 1.5],
@@ -125,21 +126,35 @@ describe('storage ingestion, end to end (RabbitMQ → .wsp files + Redis)', () =
     assert.equal(await redis.hget(keys.wspPath, host), join(root, md5(host).slice(0, 2), 'web-1examplecom'));
     assert.equal(await redis.hget(keys.hostIdHash, host), md5(host).slice(0, 2));
     assert.equal(JSON.parse((await redis.hget(keys.infos(host), 'load')) ?? '{}').Title, 'Load average');
-    await eventually(async () => (await redis.hget(keys.dataSources(host), 'load')) === '["load"]', 5000, 'DS@ index');
+    await eventually(async () => (await redis.hget(keys.dataSources(host), 'load')) === '["load"]', 15_000, 'DS@ index');
     assert.ok(Number(await redis.hget(keys.lastSeenPlugins(host), 'load')) > 0);
     const marker = JSON.parse(readFileSync(join(root, md5(host).slice(0, 2), 'web-1examplecom', HOST_MARKER_FILE), 'utf8'));
     assert.equal(marker.hostId, host);
+
+    // The REST API the service wires reads what was written.
+    const api = `http://127.0.0.1:${apiPort}/numeter-storage`;
+    const hosts = (await (await fetch(`${api}/hosts`)).json()) as Record<string, { Name: string }>;
+    assert.equal(hosts[host].Name, 'web 1');
+    const data = (await (await fetch(`${api}/data?host=${host}&plugin=load&ds=load&res=Daily`)).json()) as {
+      DATAS: { load: (number | null)[] };
+    };
+    assert.ok(data.DATAS.load.includes(3.5), 'the API serves the stored point');
   });
 
   test('data that arrives before its host info is kept and registers the host', async () => {
     const host = 'no-info-yet';
     const t0 = recentMinute(3);
-    await publisher.publish({ v: 1, kind: 'data', hostId: host, points: [{ plugin: 'cpu', timestamp: t0, values: { user: 12, idle: 80, steal: null } }] });
+    await publisher.publish({
+      v: 1,
+      kind: 'data',
+      hostId: host,
+      points: [{ plugin: 'cpu', timestamp: t0, values: { user: 12, idle: 80, steal: null } }],
+    });
     const dir = join(root, md5(host).slice(0, 2), 'no-info-yet', 'cpu');
-    await eventually(() => existsSync(join(dir, 'user.wsp')) && existsSync(join(dir, 'idle.wsp')), 5000, 'cpu files');
+    await eventually(() => existsSync(join(dir, 'user.wsp')) && existsSync(join(dir, 'idle.wsp')), 15_000, 'cpu files');
     assert.equal(existsSync(join(dir, 'steal.wsp')), false, 'an unknown (null) value creates no file');
     assert.deepEqual(pythonFetch(join(dir, 'idle.wsp'), t0 - 60, t0 + 60), [[t0, 80]]);
-    await eventually(async () => (await service.redis.hget(service.index.keys.hosts, host)) !== null, 5000, 'HOSTS entry');
+    await eventually(async () => (await service.redis.hget(service.index.keys.hosts, host)) !== null, 15_000, 'HOSTS entry');
     const entry = JSON.parse((await service.redis.hget(service.index.keys.hosts, host)) as string);
     assert.equal(entry.ID, host);
     assert.equal(entry.Name, host);
@@ -176,13 +191,16 @@ describe('storage ingestion, end to end (RabbitMQ → .wsp files + Redis)', () =
         Vlabel: 'bits in (-) / out (+) per ${graph_period}',
         Base: '1000',
         Order: 'down up',
-        Infos: { down: { id: 'down', label: 'received', type: 'DERIVE', graph: 'no' }, up: { id: 'up', label: 'bps', type: 'DERIVE', negative: 'down' } },
+        Infos: {
+          down: { id: 'down', label: 'received', type: 'DERIVE', graph: 'no' },
+          up: { id: 'up', label: 'bps', type: 'DERIVE', negative: 'down' },
+        },
       }),
     );
     await send(envelope('data', 'if_eth0', { TimeStamp: String(t0), Plugin: 'if_eth0', Values: { down: '1234.5', up: 'U' } }));
     await connection.close();
     const dir = join(root, md5(host).slice(0, 2), host, 'if_eth0');
-    await eventually(() => existsSync(join(dir, 'down.wsp')), 5000, 'legacy file');
+    await eventually(() => existsSync(join(dir, 'down.wsp')), 15_000, 'legacy file');
     assert.deepEqual(pythonFetch(join(dir, 'down.wsp'), t0 - 60, t0 + 60), [[t0, 1234.5]]);
     assert.equal(existsSync(join(dir, 'up.wsp')), false, '"U" is unknown: nothing written');
     const hostEntry = JSON.parse((await service.redis.hget(service.index.keys.hosts, host)) ?? '{}');
@@ -217,7 +235,15 @@ describe('storage ingestion, end to end (RabbitMQ → .wsp files + Redis)', () =
       ['evil', 'not json at all', /invalid JSON/],
       ['evil', JSON.stringify({ v: 1, kind: 'data', hostId: 'evil', points: [], __proto__: { polluted: true } }), /invalid|points/],
       ['someone-else', ok('evil', 'cpu', { a: 1 }), /routing key/],
-      ['evil', JSON.stringify({ 'oslo.version': '2.0', 'oslo.message': '{"method":"poller_msg","_context_type":"data","_context_hostid":"evil","args":{"args":{"message":"{\\"TimeStamp\\":\\"1\\"}"}}}' }), /legacy-invalid/],
+      [
+        'evil',
+        JSON.stringify({
+          'oslo.version': '2.0',
+          'oslo.message':
+            '{"method":"poller_msg","_context_type":"data","_context_hostid":"evil","args":{"args":{"message":"{\\"TimeStamp\\":\\"1\\"}"}}}',
+        }),
+        /legacy-invalid/,
+      ],
     ];
     for (const [routingKey, body] of corpus) await publisher.publishRaw(routingKey, Buffer.from(body));
     const dead: Awaited<ReturnType<typeof drainDeadLetters>> = [];
@@ -238,6 +264,9 @@ describe('storage ingestion, end to end (RabbitMQ → .wsp files + Redis)', () =
     assert.deepEqual(readdirSync(outer.path), ['wsp'], 'nothing next to wsp_path');
     for (const file of walk(root)) assert.ok(!file.includes('..') && !file.includes('etc'), file);
     assert.equal(service.stats().consumer.connected, 1, 'the consumer is still running');
+    const metrics = await service.metrics.registry.getSingleMetricAsString('numeter_storage_dead_letters_total');
+    for (const kind of ['invalid', 'unsafe-name', 'host-mismatch', 'future', 'too-old', 'legacy-invalid'])
+      assert.match(metrics, new RegExp(`reason="${kind}"`));
   });
 
   test('a flushed index is rebuilt from the files (exact host IDs) and ingestion goes on', async () => {
@@ -245,8 +274,8 @@ describe('storage ingestion, end to end (RabbitMQ → .wsp files + Redis)', () =
     const t0 = recentMinute(6);
     await publisher.publish(dataMessage(host, 'df', t0, { root: 42, var: 7 }));
     const dir = join(root, md5(host).slice(0, 2), 'rebuildme');
-    await eventually(() => existsSync(join(dir, 'df', 'var.wsp')), 5000, 'df files');
-    await eventually(async () => (await service.redis.hget(service.index.keys.dataSources(host), 'df')) !== null, 5000, 'DS@');
+    await eventually(() => existsSync(join(dir, 'df', 'var.wsp')), 15_000, 'df files');
+    await eventually(async () => (await service.redis.hget(service.index.keys.dataSources(host), 'df')) !== null, 15_000, 'DS@');
     const keys = service.index.keys;
     const before = await service.redis.hgetall(keys.wspPath);
     await deletePrefix(prefix);
@@ -258,7 +287,7 @@ describe('storage ingestion, end to end (RabbitMQ → .wsp files + Redis)', () =
     assert.equal(await service.redis.hget(keys.dataSources(host), 'df'), '["root","var"]');
     assert.equal(JSON.parse((await service.redis.hget(keys.hosts, host)) ?? '{}').ID, host);
     await publisher.publish(dataMessage(host, 'df', t0 + 60, { root: 43, var: 8 }));
-    await eventually(() => pythonFetch(join(dir, 'df', 'root.wsp'), t0 - 60, t0 + 120).length === 2, 5000, 'second point');
+    await eventually(() => pythonFetch(join(dir, 'df', 'root.wsp'), t0 - 60, t0 + 120).length === 2, 15_000, 'second point');
     assert.deepEqual(pythonFetch(join(dir, 'df', 'root.wsp'), t0 - 60, t0 + 120), [
       [t0, 42],
       [t0 + 60, 43],
@@ -270,7 +299,12 @@ describe('storage ingestion, end to end (RabbitMQ → .wsp files + Redis)', () =
     const services = shards.map((s) => {
       const hostListFile = join(s.dir.path, 'host-list');
       writeFileSync(hostListFile, `# hosts of ${s.name}\n${s.host}\n`);
-      const config = testConfig({ storageName: s.name, amqpUrl: vhost.url, wspPath: join(s.dir.path, 'wsp'), prefix: `${uniqueName('shard')}:` });
+      const config = testConfig({
+        storageName: s.name,
+        amqpUrl: vhost.url,
+        wspPath: join(s.dir.path, 'wsp'),
+        prefix: `${uniqueName('shard')}:`,
+      });
       return new StorageService({ config, hostIds: [s.host], logger: silentLogger() });
     });
     try {
@@ -280,12 +314,13 @@ describe('storage ingestion, end to end (RabbitMQ → .wsp files + Redis)', () =
       for (const s of shards) await publisher.publish(dataMessage(s.host, 'load', t0, { load: 1 }));
       for (const [i, s] of shards.entries()) {
         const own = join(s.dir.path, 'wsp', md5(s.host).slice(0, 2), s.host, 'load', 'load.wsp');
-        await eventually(() => existsSync(own), 5000, `file of ${s.host}`);
+        await eventually(() => existsSync(own), 15_000, `file of ${s.host}`);
         const other = shards[1 - i];
         assert.equal(existsSync(join(s.dir.path, 'wsp', md5(other.host).slice(0, 2))), false, `${s.name} has nothing of ${other.host}`);
       }
       // The main storage (empty host list = every host) got a copy of both.
-      for (const s of shards) await eventually(() => existsSync(join(root, md5(s.host).slice(0, 2), s.host, 'load', 'load.wsp')), 5000, 'copy');
+      for (const s of shards)
+        await eventually(() => existsSync(join(root, md5(s.host).slice(0, 2), s.host, 'load', 'load.wsp')), 15_000, 'copy');
     } finally {
       await Promise.all(services.map((s) => s.stop()));
       for (const s of services) await deletePrefix(s.index.keys.hosts.slice(0, -'HOSTS'.length));

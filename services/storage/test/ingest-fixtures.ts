@@ -135,7 +135,11 @@ export function pythonFetch(file: string, from: number, until: number): Array<[n
 }
 
 /** whisper.info() of the reference, for archive checks. */
-export function pythonInfo(file: string): { aggregationMethod: string; xFilesFactor: number; archives: Array<{ secondsPerPoint: number; points: number }> } {
+export function pythonInfo(file: string): {
+  aggregationMethod: string;
+  xFilesFactor: number;
+  archives: Array<{ secondsPerPoint: number; points: number }>;
+} {
   const script = ['import json, sys, whisper', 'print(json.dumps(whisper.info(sys.argv[1])))'].join('\n');
   return JSON.parse(execFileSync('/usr/bin/python3', ['-c', script, file], { encoding: 'utf8' }));
 }

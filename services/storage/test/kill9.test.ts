@@ -3,9 +3,10 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { after, before, test } from 'node:test';
+import { fileURLToPath } from 'node:url';
 import amqp from 'amqplib';
+import { Redis } from 'ioredis';
 import { storageQueueName } from '../../../common/bus/index.js';
 import {
   createVhost,
@@ -123,6 +124,8 @@ test('a storage killed with SIGKILL during ingestion loses nothing that was publ
   assert.ok(killedAt > 0);
   const beforeRestart = await consumers(queue);
   assert.ok(beforeRestart.messageCount > 0, 'messages waited in the queue while the storage was dead');
+  // Redis lost the index meanwhile: the restart rebuilds it from the files before consuming.
+  await deletePrefix(prefix);
 
   child = startStorage(configFile);
   await eventually(async () => (await consumers(queue)).messageCount === 0, 30_000, 'queue drained after restart');
@@ -137,9 +140,46 @@ test('a storage killed with SIGKILL during ingestion loses nothing that was publ
   );
   const stored = pythonFetchMany([...expected.keys()], t0 - 60, t0 + minutes * 60);
   for (const [file, points] of expected) assert.deepEqual(stored[file], points, file);
+  const redis = new Redis({ host: '127.0.0.1', port: 6379, lazyConnect: true });
+  await redis.connect();
+  try {
+    const hostEntries = await redis.hgetall(`${prefix}HOSTS`);
+    assert.deepEqual(Object.keys(hostEntries).sort(), [...hosts].sort(), 'index rebuilt with the real host IDs');
+    assert.equal(await redis.hget(`${prefix}DS@${hosts[0]}`, 'net'), '["a","b"]');
+  } finally {
+    await redis.quit();
+  }
 
   const exited = new Promise((r) => child?.once('exit', (code) => r(code)));
   child.kill('SIGTERM');
   assert.equal(await exited, 0, 'SIGTERM stops the storage cleanly');
   child = undefined;
+});
+
+test('--print-config prints the effective configuration; a bad one lists every problem and exits 1', async () => {
+  const run = (args: string[], env: NodeJS.ProcessEnv) =>
+    new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) => {
+      const proc = spawn(process.execPath, ['--import', 'tsx', MAIN, ...args], { env: { ...process.env, ...env } });
+      let stdout = '';
+      let stderr = '';
+      proc.stdout.on('data', (d) => (stdout += d));
+      proc.stderr.on('data', (d) => (stderr += d));
+      proc.on('exit', (code) => resolve({ code, stdout, stderr }));
+    });
+  const good = join(dir.path, 'good.cfg');
+  writeFileSync(good, '[global]\nstorage_name = printed\nrpc_password = hunter2 ; secret\n');
+  const bad = join(dir.path, 'bad.cfg');
+  writeFileSync(bad, '[global]\nredis_storage_port = nope\n[amqp]\nprefetch = 0\n');
+  const [printed, refused] = await Promise.all([
+    run(['--config', good, '--print-config'], { NUMETER_STORAGE_GLOBAL_WSP_PATH: '/srv/wsp' }),
+    run(['--config', bad], {}),
+  ]);
+  assert.equal(printed.code, 0, printed.stderr);
+  assert.match(printed.stdout, /storage_name = printed/);
+  assert.match(printed.stdout, /wsp_path = \/srv\/wsp/);
+  assert.match(printed.stdout, /rpc_password = \*{8}/);
+  assert.doesNotMatch(printed.stdout, /hunter2/);
+  assert.equal(refused.code, 1);
+  assert.match(refused.stderr, /redis_storage_port/);
+  assert.match(refused.stderr, /prefetch/);
 });

@@ -23,12 +23,21 @@ function envelope(type: string, hostId: string, plugin: string, payload: unknown
 }
 
 test('data: digit-string TimeStamp, string values, "U" as unknown, host from the context', () => {
-  const body = envelope('data', 'h1', 'cpu', { TimeStamp: '1699999940', Plugin: 'cpu', Values: { user: '12.5', idle: 'U', neg: '-1.5', int: 7 } });
+  const body = envelope('data', 'h1', 'cpu', {
+    TimeStamp: '1699999940',
+    Plugin: 'cpu',
+    Values: { user: '12.5', idle: 'U', neg: '-1.5', int: 7 },
+  });
   assert.equal(looksLikeOsloEnvelope(body), true);
   const result = decodeLegacyEnvelope(body, NOW);
   assert.deepEqual(result, {
     ok: true,
-    message: { v: 1, kind: 'data', hostId: 'h1', points: [{ plugin: 'cpu', timestamp: 1_699_999_940, values: { user: 12.5, idle: null, neg: -1.5, int: 7 } }] },
+    message: {
+      v: 1,
+      kind: 'data',
+      hostId: 'h1',
+      points: [{ plugin: 'cpu', timestamp: 1_699_999_940, values: { user: 12.5, idle: null, neg: -1.5, int: 7 } }],
+    },
   });
 });
 
@@ -52,7 +61,15 @@ test('MyInfo becomes a host message; plugin infos keep munin attributes', () => 
   assert.equal(info.message.base, 1024);
   assert.equal(info.message.category, 'other');
   assert.deepEqual(info.message.order, ['load', 'other']);
-  assert.deepEqual(info.message.fields.load, { label: 'load', type: 'GAUGE', draw: 'LINE2', min: 0, colour: 'ff0000', warning: '10', extra: { odd: 'x' } });
+  assert.deepEqual(info.message.fields.load, {
+    label: 'load',
+    type: 'GAUGE',
+    draw: 'LINE2',
+    min: 0,
+    colour: 'ff0000',
+    warning: '10',
+    extra: { odd: 'x' },
+  });
 });
 
 test('refusals name what is wrong', () => {

@@ -31,12 +31,23 @@ test('points of one series from many messages reach one write', async () => {
       return new Map();
     },
   });
-  await Promise.all([cache.add(batch([point('a', 60)])), cache.add(batch([point('a', 120), point('b', 120)])), cache.add(batch([point('a', 0)]))]);
+  await Promise.all([
+    cache.add(batch([point('a', 60)])),
+    cache.add(batch([point('a', 120), point('b', 120)])),
+    cache.add(batch([point('a', 0)])),
+  ]);
   assert.equal(writes.length, 1);
   assert.deepEqual(
     writes[0].map((s) => [s.ds, s.points]),
     [
-      ['a', [[60, 1], [120, 1], [0, 1]]],
+      [
+        'a',
+        [
+          [60, 1],
+          [120, 1],
+          [0, 1],
+        ],
+      ],
       ['b', [[120, 1]]],
     ],
   );
@@ -50,7 +61,10 @@ test('a failed series fails only the messages that had points in it', async () =
     flushIntervalMs: 5,
     flush: async () => new Map([['/wsp/ab/h/p/bad.wsp', new Error('disk on fire')]]),
   });
-  const results = await Promise.allSettled([cache.add(batch([point('good', 60)])), cache.add(batch([point('good', 120), point('bad', 120)]))]);
+  const results = await Promise.allSettled([
+    cache.add(batch([point('good', 60)])),
+    cache.add(batch([point('good', 120), point('bad', 120)])),
+  ]);
   assert.equal(results[0].status, 'fulfilled');
   assert.equal(results[1].status, 'rejected');
   assert.match(String((results[1] as PromiseRejectedResult).reason), /disk on fire/);

@@ -84,10 +84,24 @@ export async function createApp(deps: AppDeps, options: AppOptions = {}): Promis
     }),
   );
   app.use(loadUser(deps.repos));
+  app.use((req, res, next) => {
+    // an audit line for every change: who did what, and how it ended
+    if (req.method !== 'GET' && req.method !== 'HEAD')
+      res.on('finish', () =>
+        deps.logger.info({ user: req.user?.username ?? null, method: req.method, url: req.originalUrl, status: res.statusCode }, 'change'),
+      );
+    next();
+  });
   app.use(csrfProtection);
 
-  app.get('/healthz', (_req, res) => {
-    res.json({ status: 'ok' });
+  app.get('/healthz', async (_req, res) => {
+    const storage = deps.storages.counters;
+    try {
+      await deps.pool.query('SELECT 1');
+      res.json({ status: 'ok', database: 'ok', storage });
+    } catch (error) {
+      res.status(503).json({ status: 'degraded', database: (error as Error).message, storage });
+    }
   });
   app.use(authRouter(deps));
   app.use('/rest', restRouter(deps));

@@ -5,6 +5,7 @@ import request from 'supertest';
 import { verifyPassword } from '../src/auth/passwords.js';
 import { safeNext } from '../src/auth/routes.js';
 import { createToken, hashToken } from '../src/auth/tokens.js';
+import { MySqlSessionStore } from '../src/db/session-store.js';
 import { addUser, createTestEnv, loginAgent, type TestEnv } from './helpers.js';
 
 describe('authentication', () => {
@@ -35,6 +36,8 @@ describe('authentication', () => {
     const agent = request.agent(t.app);
     const s = await agent.get('/session').expect(200);
     assert.equal(s.body.user, null);
+    const anonymousExpiry = Date.parse(/Expires=([^;]+)/.exec(String(s.headers['set-cookie']))![1]);
+    assert.ok(anonymousExpiry - Date.now() <= 3_600_000, 'a session for the login form only lasts an hour');
     const login = await agent
       .post('/login')
       .set('X-CSRF-Token', s.body.csrf_token)
@@ -45,6 +48,8 @@ describe('authentication', () => {
     assert.match(cookie, /HttpOnly/);
     assert.match(cookie, /SameSite=Lax/);
     assert.doesNotMatch(cookie, /Secure/);
+    const expiry = Date.parse(/Expires=([^;]+)/.exec(cookie)![1]);
+    assert.ok(expiry - Date.now() > 13 * 86_400_000, 'a logged-in session gets the configured max age');
     assert.equal(login.body.user.username, 'alice');
     assert.notEqual(login.body.csrf_token, s.body.csrf_token, 'the token is renewed with the session');
     await agent.get('/rest/hosts/').expect(200);
@@ -132,5 +137,42 @@ describe('authentication', () => {
     assert.doesNotMatch(csp, /unsafe-inline/);
     assert.equal(r.headers['x-content-type-options'], 'nosniff');
     assert.equal(r.headers['x-powered-by'], undefined);
+  });
+
+  it('ignores expired sessions in the store', async () => {
+    let now = 1_000_000;
+    const store = new MySqlSessionStore(t.deps.pool, 60_000, () => now);
+    const cookie = { originalMaxAge: 60_000, expires: new Date(now + 60_000) } as never;
+    await new Promise<void>((resolve, reject) => store.set('sid-1', { cookie, userId: 7 }, (e) => (e ? reject(e) : resolve())));
+    const read = () => new Promise((resolve, reject) => store.get('sid-1', (e, v) => (e ? reject(e) : resolve(v))));
+    assert.equal(((await read()) as { userId: number }).userId, 7);
+    now += 61_000;
+    assert.equal(await read(), null);
+    await new Promise<void>((resolve) => store.destroy('sid-1', () => resolve()));
+  });
+});
+
+describe('secure cookies behind a TLS proxy', () => {
+  let t: TestEnv;
+  before(async () => {
+    t = await createTestEnv({ NUMETER_WEBAPP_WEB_SECURE_COOKIES: 'true', NUMETER_WEBAPP_WEB_TRUST_PROXY: '1' });
+    await addUser(t.deps, 'alice', 'alice-password');
+  });
+  after(() => t.drop());
+
+  it('marks the session cookie Secure and sends HSTS', async () => {
+    const agent = request.agent(t.app);
+    const s = await agent.get('/session').set('X-Forwarded-Proto', 'https').expect(200);
+    assert.match(String(s.headers['strict-transport-security']), /max-age=\d+/);
+    const login = await agent
+      .post('/login')
+      .set('X-Forwarded-Proto', 'https')
+      .set('Origin', 'https://127.0.0.1')
+      .set('Host', '127.0.0.1')
+      .set('Cookie', String(s.headers['set-cookie']).split(';')[0])
+      .set('X-CSRF-Token', s.body.csrf_token)
+      .send({ username: 'alice', password: 'alice-password' });
+    assert.equal(login.status, 200, JSON.stringify(login.body));
+    assert.match(String(login.headers['set-cookie']), /; Secure/);
   });
 });

@@ -135,6 +135,14 @@ describe('REST API permissions and shapes', () => {
     assert.equal(res.body.field, 'res');
     const page = await alice.agent.get('/rest/hosts/?page=0').expect(400);
     assert.equal(page.body.field, 'page');
+    const malformed = await root.agent
+      .post('/rest/groups/')
+      .set('X-CSRF-Token', root.csrf)
+      .set('Content-Type', 'application/json')
+      .send('{"name": ')
+      .expect(400);
+    assert.equal(typeof malformed.body.error, 'string');
+    assert.deepEqual((await root.agent.get('/rest/nothing/').expect(404)).body, { error: 'not found' });
     const dup = await root.agent.post('/rest/groups/').set('X-CSRF-Token', root.csrf).send({ name: 'A' }).expect(409);
     assert.match(dup.body.error, /already exists/);
   });
@@ -366,6 +374,47 @@ describe('REST API permissions and shapes', () => {
     assert.equal(v.body.sources.length, 2);
     await alice.agent.get(`/rest/views/${v.body.id}/`).expect(200);
     await alice.agent.post('/rest/skeletons/').set('X-CSRF-Token', alice.csrf).send({ name: 'x', plugin_pattern: 'x' }).expect(403);
+  });
+
+  it('lets superusers create, change and delete every kind of object', async () => {
+    const send = (method: 'post' | 'patch' | 'delete', path: string, body?: object) =>
+      root.agent[method](path).set('X-CSRF-Token', root.csrf).send(body);
+    const st = await send('post', '/rest/storages/', { name: 'second', address: 'st2.example', port: 8081, token: 'secret' }).expect(201);
+    assert.deepEqual([st.body.url_prefix, st.body.has_token, st.body.has_password], ['/numeter-storage', true, false]);
+    const stp = await send('patch', `/rest/storages/${st.body.id}/`, { port: 9090, protocol: 'https' }).expect(200);
+    assert.deepEqual([stp.body.port, stp.body.protocol, stp.body.has_token], [9090, 'https', true]);
+    await send('delete', `/rest/storages/${st.body.id}/`).expect(204);
+    await send('delete', `/rest/storages/${st.body.id}/`).expect(404);
+
+    const g = await send('post', '/rest/groups/', { name: 'C' }).expect(201);
+    assert.equal((await send('patch', `/rest/groups/${g.body.id}/`, { name: 'C2' }).expect(200)).body.name, 'C2');
+    await send('delete', `/rest/groups/${g.body.id}/`).expect(204);
+
+    const host = await send('post', '/rest/hosts/', { hostid: 'web1.example' }).expect(201);
+    assert.equal(host.body.id, web1.id, 'an existing host is re-linked, not duplicated');
+    const missing = await send('post', '/rest/hosts/', { hostid: 'nowhere.example' }).expect(400);
+    assert.equal(missing.body.field, 'hostid');
+
+    const sk = await send('post', '/rest/skeletons/', { name: 'temps', plugin_pattern: '^sensors_' }).expect(201);
+    assert.equal(sk.body.source_pattern, '.');
+    assert.equal((await send('patch', `/rest/skeletons/${sk.body.id}/`, { comment: 'hot' }).expect(200)).body.comment, 'hot');
+    await send('delete', `/rest/skeletons/${sk.body.id}/`).expect(204);
+
+    const v = await send('post', '/rest/views/', { name: 'v', sources: [await src(web1, 'load', 'load')] }).expect(201);
+    const mv = await send('post', '/rest/multiviews/', { name: 'board', views: [v.body.id], groups: [groupA] }).expect(201);
+    assert.deepEqual(mv.body.users, [], 'a superuser’s multiview is not auto-shared with them');
+    await alice.agent.get(`/rest/multiviews/${mv.body.id}/`).expect(200);
+    const mvp = await send('patch', `/rest/multiviews/${mv.body.id}/`, { groups: [] }).expect(200);
+    assert.deepEqual(mvp.body.views, [v.body.id]);
+    await alice.agent.get(`/rest/multiviews/${mv.body.id}/`).expect(404);
+    const badRef = await send('post', '/rest/multiviews/', { name: 'x', groups: [999999] }).expect(400);
+    assert.match(badRef.body.error, /does not exist/);
+
+    const u = await send('post', '/rest/users/', { username: 'temp', password: 'temp-password', email: 'not-an-email' }).expect(400);
+    assert.equal(u.body.field, 'email');
+    const tmp = await send('post', '/rest/users/', { username: 'temp', password: 'temp-password' }).expect(201);
+    assert.equal((await send('patch', `/rest/users/${tmp.body.id}/`, { groups: [groupB] }).expect(200)).body.groups[0], groupB);
+    await send('delete', `/rest/users/${tmp.body.id}/`).expect(204);
   });
 
   it('deletes the permitted subset of a list (DELETE with {id: [...]})', async () => {

@@ -20,7 +20,13 @@ describe('webapp server', () => {
     assert.equal(address.address, '127.0.0.1');
     try {
       const base = `http://127.0.0.1:${address.port}`;
-      assert.equal((await fetch(`${base}/healthz`)).status, 200);
+      const health = await fetch(`${base}/healthz`);
+      assert.equal(health.status, 200);
+      assert.deepEqual(await health.json(), {
+        status: 'ok',
+        database: 'ok',
+        storage: { requests: 0, unavailable: 0, notFound: 0, rejected: 0 },
+      });
       const rest = await fetch(`${base}/rest/hosts/`);
       assert.equal(rest.status, 401);
       assert.deepEqual(await rest.json(), { error: 'authentication required' });

@@ -104,7 +104,10 @@ async function waitForBanner(port: number, child: ChildProcess): Promise<void> {
 function bannerAnswers(port: number): Promise<boolean> {
   return new Promise((resolve) => {
     const socket = connect(port, '127.0.0.1');
-    socket.setTimeout(2000, () => (socket.destroy(), resolve(false)));
+    socket.setTimeout(2000, () => {
+      socket.destroy();
+      resolve(false);
+    });
     socket.once('error', () => resolve(false));
     socket.once('data', (data) => {
       socket.end('quit\n');

@@ -154,3 +154,23 @@ async function readAt(handle: import('node:fs/promises').FileHandle, position: n
   const { bytesRead } = await handle.read(buf, 0, length, position);
   return buf.subarray(0, bytesRead);
 }
+
+export function totalBytes(segments: SegmentMeta[]): number {
+  return segments.reduce((sum, s) => sum + s.bytes, 0);
+}
+
+/** Records at or after `cursor` (sequence numbers are contiguous within a segment). */
+export function unconfirmedRecords(segments: SegmentMeta[], cursor: number): number {
+  let records = 0;
+  for (const s of segments) {
+    if (s.lastSeq < cursor) continue;
+    records += s.firstSeq >= cursor ? s.count : s.lastSeq - cursor + 1;
+  }
+  return records;
+}
+
+/** Append time of the first record at or after `cursor`. */
+export function oldestUnconfirmedTime(segments: SegmentMeta[], cursor: number): number | undefined {
+  const segment = segments.find((s) => s.lastSeq >= cursor && s.count > 0);
+  return segment && timeOfSeq(segment, Math.max(cursor, segment.firstSeq));
+}

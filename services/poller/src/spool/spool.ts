@@ -1,76 +1,34 @@
-import { type FileHandle, mkdir, open, statfs, unlink } from 'node:fs/promises';
+import { type FileHandle, mkdir, open, unlink } from 'node:fs/promises';
 import type { Logger } from '../../../../common/logging/index.js';
 import { silentLogger } from '../../../../common/logging/index.js';
-import { describeIssues, encodeMessage, LIMITS, Message, type MessageInput } from '../../../../common/schemas/index.js';
-import { acquireLock, readCursor, releaseLock, syncDirectory, writeCursor } from './cursor.js';
+import type { MessageInput } from '../../../../common/schemas/index.js';
+import { acquireLock, availableBytes, readCursor, releaseLock, syncDirectory, writeCursor } from './cursor.js';
+import {
+  type DropReason,
+  defaultIo,
+  encodeValidMessages,
+  type ResolvedSpoolOptions,
+  resolveOptions,
+  SpoolClosedError,
+  type SpoolIo,
+  type SpoolOptions,
+  SpoolWriteError,
+} from './options.js';
+import { ReadPosition } from './reader.js';
 import { encodeRecord, type SpoolRecord } from './record.js';
 import {
   emptySegment,
   listSegments,
   noteAppended,
-  readSegment,
+  oldestUnconfirmedTime,
   recoverSegment,
   type SegmentMeta,
   segmentFirstTime,
   segmentLastTime,
   timeOfSeq,
+  totalBytes,
+  unconfirmedRecords,
 } from './segment.js';
-
-export type FsyncPolicy = 'always' | 'never' | number;
-export type DropReason = 'size' | 'age' | 'disk-full';
-
-/** How bytes reach a segment file; tests inject faults (ENOSPC) here. */
-export interface SpoolIo {
-  write(handle: FileHandle, data: Buffer): Promise<void>;
-}
-
-export interface SpoolOptions {
-  dir: string;
-  /** A segment is closed and a new one started past this size. Default 8 MiB. */
-  segmentBytes?: number;
-  /** Total bytes of segment files; the oldest segment is dropped to stay under. Default 256 MiB. */
-  maxBytes?: number;
-  /** Segments whose newest record is older are dropped. Default 7 days. */
-  maxAgeSeconds?: number;
-  /** fsync after every append, every N ms, or never (the OS flushes). Default 500 ms. */
-  fsync?: FsyncPolicy;
-  /** Milliseconds since the epoch. */
-  now?: () => number;
-  logger?: Logger;
-  /** How soon a confirm reaches the cursor file. Default 250 ms. */
-  cursorSyncMs?: number;
-  /** Bytes read per read() call. Default 1 MiB. */
-  readChunkBytes?: number;
-  io?: SpoolIo;
-}
-
-export class SpoolConfigError extends Error {
-  override name = 'SpoolConfigError';
-}
-export class SpoolWriteError extends Error {
-  override name = 'SpoolWriteError';
-}
-export class SpoolClosedError extends Error {
-  override name = 'SpoolClosedError';
-}
-
-const MiB = 1024 * 1024;
-const defaultIo: SpoolIo = {
-  async write(handle, data) {
-    let written = 0;
-    while (written < data.length) {
-      const { bytesWritten } = await handle.write(data, written, data.length - written);
-      written += bytesWritten;
-    }
-  },
-};
-
-interface ReadPosition {
-  segment: number;
-  offset: number;
-  /** Records below this were handed out or confirmed already. */
-  minSeq: number;
-}
 
 /**
  * Durable store-and-forward spool: append-only segment files of CRC-checked,
@@ -78,7 +36,7 @@ interface ReadPosition {
  * See docs/spool.md for the format, guarantees and loss windows.
  */
 export class Spool {
-  private readonly opts: Required<Omit<SpoolOptions, 'logger' | 'io' | 'now'>>;
+  private readonly opts: ResolvedSpoolOptions;
   private readonly now: () => number;
   private readonly logger: Logger;
   private readonly io: SpoolIo;
@@ -87,7 +45,7 @@ export class Spool {
   private cursor = 0;
   private persistedCursor = 0;
   private nextSeq = 0;
-  private readPos: ReadPosition = { segment: 0, offset: 0, minSeq: 0 };
+  private readonly readPos: ReadPosition;
   private chain: Promise<unknown> = Promise.resolve();
   private open = false;
   private dirty = false;
@@ -111,20 +69,11 @@ export class Spool {
   };
 
   constructor(options: SpoolOptions) {
-    this.opts = {
-      dir: options.dir,
-      segmentBytes: options.segmentBytes ?? 8 * MiB,
-      maxBytes: options.maxBytes ?? 256 * MiB,
-      maxAgeSeconds: options.maxAgeSeconds ?? 7 * 24 * 3600,
-      fsync: options.fsync ?? 500,
-      cursorSyncMs: options.cursorSyncMs ?? 250,
-      readChunkBytes: options.readChunkBytes ?? MiB,
-    };
+    this.opts = resolveOptions(options);
     this.now = options.now ?? Date.now;
     this.logger = (options.logger ?? silentLogger()).child({ component: 'spool' });
     this.io = options.io ?? defaultIo;
-    const problems = configProblems(this.opts);
-    if (problems.length) throw new SpoolConfigError(`invalid spool options: ${problems.join('; ')}`);
+    this.readPos = new ReadPosition(this.opts.readChunkBytes);
   }
 
   async start(): Promise<void> {
@@ -200,7 +149,7 @@ export class Spool {
 
   /** Restarts reading at the first unconfirmed record (a forwarder that starts over). */
   rewind(): void {
-    this.readPos = this.positionOf(this.cursor);
+    this.readPos.seek(this.segments, this.cursor, this.nextSeq);
   }
 
   /**
@@ -263,41 +212,27 @@ export class Spool {
     const last = this.segments[this.segments.length - 1];
     if (last && !this.shouldRoll(last)) this.active = await open(last.path, 'a');
     else await this.createSegment();
-    this.readPos = this.positionOf(this.cursor);
+    this.readPos.seek(this.segments, this.cursor, this.nextSeq);
     this.logger.info({ records: this.unconfirmedRecords(), segments: this.segments.length, cursor: this.cursor }, 'spool opened');
   }
 
   private async warnIfDiskTooSmall(): Promise<void> {
-    try {
-      const fs = await statfs(this.opts.dir);
-      const free = fs.bavail * fs.bsize + this.segments.reduce((sum, s) => sum + s.bytes, 0);
-      if (free < this.opts.maxBytes) {
-        this.logger.warn(
-          { maxBytes: this.opts.maxBytes, availableBytes: free },
-          'spool maxBytes exceeds the free disk space: the disk may fill first',
-        );
-      }
-    } catch {
-      // statfs is advisory only
+    const free = await availableBytes(this.opts.dir);
+    if (free !== undefined && free + this.totalBytes() < this.opts.maxBytes) {
+      this.logger.warn(
+        { maxBytes: this.opts.maxBytes, availableBytes: free },
+        'spool maxBytes exceeds the free disk space: the disk may fill first',
+      );
     }
   }
 
   // ---- append ----------------------------------------------------------------------
 
   private encodeValid(messages: MessageInput[]): Buffer[] {
-    const payloads: Buffer[] = [];
-    for (const message of messages) {
-      const parsed = Message.safeParse(message);
-      const payload = parsed.success ? encodeMessage(parsed.data) : undefined;
-      if (!parsed.success || !payload || payload.length > LIMITS.maxMessageBytes) {
-        this.counters.invalid++;
-        const reason = parsed.success ? `encoded message exceeds ${LIMITS.maxMessageBytes} bytes` : describeIssues(parsed.error.issues);
-        this.logger.error({ reason, hostId: (message as { hostId?: unknown })?.hostId }, 'refused to spool an invalid message');
-        continue;
-      }
-      payloads.push(payload);
-    }
-    return payloads;
+    return encodeValidMessages(messages, (reason, hostId) => {
+      this.counters.invalid++;
+      this.logger.error({ reason, hostId }, 'refused to spool an invalid message');
+    });
   }
 
   private async appendPayloads(payloads: Buffer[]): Promise<void> {
@@ -372,7 +307,7 @@ export class Spool {
       this.cursor = oldest.lastSeq + 1;
       this.scheduleCursorWrite();
     }
-    if (this.readPos.segment === oldest.firstSeq) this.readPos = this.positionOf(Math.max(this.readPos.minSeq, this.cursor));
+    this.readPos.segmentDropped(oldest, this.segments, this.cursor, this.nextSeq);
   }
 
   private countDrop(reason: DropReason, records: number, fromMs: number, toMs: number): void {
@@ -422,33 +357,12 @@ export class Spool {
 
   private async readNext(max: number): Promise<SpoolRecord[]> {
     await this.expireOld();
-    const out: SpoolRecord[] = [];
-    while (out.length < max) {
-      const segment = this.segments.find((s) => s.firstSeq >= this.readPos.segment);
-      if (!segment) break;
-      if (segment.firstSeq !== this.readPos.segment) this.readPos = { ...this.readPos, segment: segment.firstSeq, offset: 0 };
-      const wanted = max - out.length;
-      // Read about what `wanted` records take, not a whole chunk each time.
-      const averageRecord = segment.count > 0 ? segment.bytes / segment.count : 1024;
-      const chunk = Math.min(this.opts.readChunkBytes, Math.max(64 * 1024, Math.ceil(wanted * averageRecord * 1.2)));
-      const result = await readSegment(segment, this.readPos.offset, wanted, chunk);
-      if (result.damaged) {
-        this.counters.corrupt++;
-        this.logger.error({ segment: segment.path, offset: result.nextOffset }, 'spool segment damaged while reading: skipping its rest');
-      }
-      for (const record of result.records) {
-        if (record.seq < this.readPos.minSeq) continue;
-        out.push({ seq: record.seq, appendedAt: record.appendedAt, payload: record.payload });
-        this.readPos.minSeq = record.seq + 1;
-      }
-      this.readPos.offset = result.nextOffset;
-      const atEnd = this.readPos.offset >= segment.bytes;
-      if (!atEnd) continue;
-      if (segment === this.activeSegment()) break;
-      this.readPos = { ...this.readPos, segment: segment.firstSeq + 1, offset: 0 };
-    }
-    this.counters.read += out.length;
-    return out;
+    const records = await this.readPos.read(this.segments, max, (segment, offset) => {
+      this.counters.corrupt++;
+      this.logger.error({ segment: segment.path, offset }, 'spool segment damaged while reading: skipping its rest');
+    });
+    this.counters.read += records.length;
+    return records;
   }
 
   private async deleteConfirmedSegments(): Promise<void> {
@@ -484,13 +398,8 @@ export class Spool {
     return run;
   }
 
-  private positionOf(seq: number): ReadPosition {
-    const segment = this.segments.find((s) => s.lastSeq >= seq) ?? this.segments[this.segments.length - 1];
-    return { segment: segment?.firstSeq ?? this.nextSeq, offset: 0, minSeq: seq };
-  }
-
   private hasUnread(): boolean {
-    return this.readPos.minSeq < this.nextSeq;
+    return this.readPos.hasUnread(this.nextSeq);
   }
 
   private wakeReaders(): void {
@@ -507,23 +416,16 @@ export class Spool {
   }
 
   private totalBytes(): number {
-    return this.segments.reduce((sum, s) => sum + s.bytes, 0);
+    return totalBytes(this.segments);
   }
 
   private unconfirmedRecords(): number {
-    let records = 0;
-    for (const s of this.segments) {
-      if (s.lastSeq < this.cursor) continue;
-      records += s.firstSeq >= this.cursor ? s.count : s.lastSeq - this.cursor + 1;
-    }
-    return records;
+    return unconfirmedRecords(this.segments, this.cursor);
   }
 
   private oldestAgeSeconds(): number {
-    const segment = this.segments.find((s) => s.lastSeq >= this.cursor && s.count > 0);
-    if (!segment) return 0;
-    const time = timeOfSeq(segment, Math.max(this.cursor, segment.firstSeq)) ?? this.now();
-    return Math.max(0, (this.now() - time) / 1000);
+    const time = oldestUnconfirmedTime(this.segments, this.cursor);
+    return time === undefined ? 0 : Math.max(0, (this.now() - time) / 1000);
   }
 
   private startTimers(): void {
@@ -551,16 +453,4 @@ export class Spool {
     if (this.cursorTimer) clearTimeout(this.cursorTimer);
     this.cursorTimer = undefined;
   }
-}
-
-function configProblems(o: { segmentBytes: number; maxBytes: number; maxAgeSeconds: number; fsync: FsyncPolicy }): string[] {
-  const problems: string[] = [];
-  if (!Number.isInteger(o.segmentBytes) || o.segmentBytes < 4096)
-    problems.push(`segmentBytes ${o.segmentBytes} must be an integer >= 4096`);
-  if (!(o.maxBytes >= 2 * o.segmentBytes)) problems.push(`maxBytes ${o.maxBytes} must be at least twice segmentBytes (${o.segmentBytes})`);
-  if (!(o.maxAgeSeconds > 0)) problems.push(`maxAgeSeconds ${o.maxAgeSeconds} must be positive`);
-  if (typeof o.fsync === 'number' && !(o.fsync > 0)) problems.push(`fsync interval ${o.fsync} ms must be positive`);
-  else if (typeof o.fsync === 'string' && o.fsync !== 'always' && o.fsync !== 'never')
-    problems.push(`fsync "${o.fsync}" must be always, never or a number of ms`);
-  return problems;
 }

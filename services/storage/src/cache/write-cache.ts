@@ -126,7 +126,12 @@ export class WriteCache {
   }
 
   stats(): Record<string, number> {
-    return { ...this.counters, pendingPoints: this.current.points, writingPoints: this.writingPoints, pendingSeries: this.current.series.size };
+    return {
+      ...this.counters,
+      pendingPoints: this.current.points,
+      writingPoints: this.writingPoints,
+      pendingSeries: this.current.series.size,
+    };
   }
 
   private scheduleFlush(delayMs: number): void {

@@ -1,3 +1,4 @@
+import type { Dirent } from 'node:fs';
 import { readdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Logger } from '../../../../common/logging/index.js';
@@ -105,7 +106,8 @@ export class Cleaner {
     }
     this.totals.runs++;
     for (const key of ['hostsMarked', 'pluginsMarked', 'hostsRemoved', 'pluginsRemoved'] as const) this.totals[key] += result[key];
-    if (result.hostsMarked + result.pluginsMarked + result.hostsRemoved + result.pluginsRemoved > 0) this.opts.logger?.info(result, 'cleaning pass');
+    if (result.hostsMarked + result.pluginsMarked + result.hostsRemoved + result.pluginsRemoved > 0)
+      this.opts.logger?.info(result, 'cleaning pass');
     return result;
   }
 
@@ -131,7 +133,7 @@ export class Cleaner {
   }
 
   private async forgetFiles(dir: string): Promise<void> {
-    let list;
+    let list: Dirent[];
     try {
       list = await readdir(dir, { withFileTypes: true, recursive: true });
     } catch {

@@ -27,10 +27,14 @@ export interface HostDirectoriesOptions {
   index: StorageIndex;
 }
 
+const MAX_KNOWN_HOSTS = 200_000;
+
 export class HostDirectories {
   private readonly known = new Map<string, HostLocation>();
   private readonly pending = new Map<string, Promise<HostLocation>>();
   private readonly counters = { hostsLocated: 0, collisions: 0 };
+  /** WSP_PATH reversed (directory → host), loaded once when the first new host appears. */
+  private owners: Map<string, string> | undefined;
 
   constructor(private readonly opts: HostDirectoriesOptions) {}
 
@@ -70,18 +74,33 @@ export class HostDirectories {
       const winner = await this.opts.index.claimHostLocation({ hostId, hash, dir });
       location = { hostId, hash: winner.hash, dir: containedPath(this.opts.wspRoot, winner.dir) };
     }
+    if (this.known.size >= MAX_KNOWN_HOSTS) this.known.clear(); // a flood of host IDs cannot grow memory forever
     this.known.set(hostId, location);
     this.counters.hostsLocated++;
     return location;
   }
 
   private async chooseDirectory(hostId: string, hash: string): Promise<string> {
+    this.owners ??= await this.opts.index.directoryOwners();
     const plain = hostDirectoryWithHash(this.opts.wspRoot, hostId, hash);
-    if (await this.claimDirectory(plain, hostId)) return plain;
+    if (this.isFree(plain, hostId) && (await this.claimDirectory(plain, hostId))) return this.own(plain, hostId);
     this.counters.collisions++;
     const suffixed = hostDirectoryWithHash(this.opts.wspRoot, hostId, hash, collisionSuffix(hostId));
-    if (await this.claimDirectory(suffixed, hostId)) return suffixed;
-    throw new HostDirectoryCollisionError(`no free directory for host ${JSON.stringify(hostId)} (${plain} and ${suffixed} belong to other hosts)`);
+    if (this.isFree(suffixed, hostId) && (await this.claimDirectory(suffixed, hostId))) return this.own(suffixed, hostId);
+    throw new HostDirectoryCollisionError(
+      `no free directory for host ${JSON.stringify(hostId)} (${plain} and ${suffixed} belong to other hosts)`,
+    );
+  }
+
+  /** Free unless WSP_PATH gives it to another host (e.g. an original host whose directory has no marker yet). */
+  private isFree(dir: string, hostId: string): boolean {
+    const owner = this.owners?.get(dir);
+    return owner === undefined || owner === hostId;
+  }
+
+  private own(dir: string, hostId: string): string {
+    this.owners?.set(dir, hostId);
+    return dir;
   }
 
   /**

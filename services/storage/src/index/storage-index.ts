@@ -75,6 +75,14 @@ export class StorageIndex {
     return { hash, dir };
   }
 
+  /** WSP_PATH reversed: directory → host ID. */
+  async directoryOwners(): Promise<Map<string, string>> {
+    const all = await this.run(() => this.redis.hgetall(this.keys.wspPath));
+    const owners = new Map<string, string>();
+    for (const [hostId, dir] of Object.entries(all)) owners.set(dir, hostId);
+    return owners;
+  }
+
   /** Fixes a host's location unless another process fixed it first; returns the winner. */
   async claimHostLocation(location: HostLocation): Promise<{ hash: string; dir: string }> {
     return this.run(async () => {
@@ -87,7 +95,8 @@ export class StorageIndex {
         .exec();
       const hash = results?.[2]?.[1];
       const dir = results?.[3]?.[1];
-      if (typeof hash !== 'string' || typeof dir !== 'string') throw new IndexError(`could not record the location of host ${location.hostId}`);
+      if (typeof hash !== 'string' || typeof dir !== 'string')
+        throw new IndexError(`could not record the location of host ${location.hostId}`);
       return { hash, dir };
     });
   }
@@ -166,7 +175,8 @@ export class StorageIndex {
     pipeline.hsetnx(this.keys.lastSeenHosts, location.hostId, String(lastSeen));
     for (const [plugin, found] of plugins) {
       pipeline.hsetnx(this.keys.lastSeenPlugins(location.hostId), plugin, String(found.lastSeen));
-      if (found.dataSources.length) pipeline.eval(MERGE_DATA_SOURCES, 1, this.keys.dataSources(location.hostId), plugin, ...found.dataSources);
+      if (found.dataSources.length)
+        pipeline.eval(MERGE_DATA_SOURCES, 1, this.keys.dataSources(location.hostId), plugin, ...found.dataSources);
     }
     await this.run(async () => {
       const results = await pipeline.exec();

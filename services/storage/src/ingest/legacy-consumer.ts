@@ -57,7 +57,12 @@ export class LegacyConsumer {
     if (this.connection) return;
     this.stopping = false;
     const { connection, logger } = await openRecoveringConnection(
-      { url: this.opts.url, heartbeatSeconds: this.opts.heartbeatSeconds, logger: this.opts.logger, connectionName: 'numeter-storage-legacy' },
+      {
+        url: this.opts.url,
+        heartbeatSeconds: this.opts.heartbeatSeconds,
+        logger: this.opts.logger,
+        connectionName: 'numeter-storage-legacy',
+      },
       'legacy-consumer',
       (model) => this.setup(model),
     );
@@ -134,7 +139,9 @@ export class LegacyConsumer {
         headers: { ...(properties.headers ?? {}) },
       });
     } catch (error) {
-      disposition = fields.redelivered ? { action: 'dead-letter', reason: `handler failed: ${(error as Error).message}` } : { action: 'requeue' };
+      disposition = fields.redelivered
+        ? { action: 'dead-letter', reason: `handler failed: ${(error as Error).message}` }
+        : { action: 'requeue' };
     }
     if (session.closed) {
       this.counters.staleSettles++;
@@ -165,7 +172,9 @@ export class LegacyConsumer {
       [DEAD_QUEUE_HEADER]: this.opts.queue,
     };
     await new Promise<void>((resolve, reject) => {
-      session.deadLetters.publish(DEAD_LETTER_EXCHANGE, fields.routingKey, content, { persistent: true, headers }, (err) => (err ? reject(err) : resolve()));
+      session.deadLetters.publish(DEAD_LETTER_EXCHANGE, fields.routingKey, content, { persistent: true, headers }, (err) =>
+        err ? reject(err) : resolve(),
+      );
     });
     if (session.closed) return;
     session.channel.ack(delivery);

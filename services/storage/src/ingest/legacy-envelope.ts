@@ -57,7 +57,8 @@ function legacyData(hostId: string, p: Record<string, unknown>): LegacyDecodeRes
   const values: Record<string, number | null> = {};
   for (const [ds, raw] of Object.entries(rawValues)) {
     const value = legacyValue(raw);
-    if (value === undefined) return fail(`Values.${ds.slice(0, 80)}: ${JSON.stringify(raw).slice(0, 40)} is neither a finite number nor "U"`);
+    if (value === undefined)
+      return fail(`Values.${ds.slice(0, 80)}: ${JSON.stringify(raw).slice(0, 40)} is neither a finite number nor "U"`);
     values[ds] = value;
   }
   return validated(DataMessage, { v: 1, kind: 'data', hostId, points: [{ plugin: p.Plugin, timestamp: Number(ts), values }] });
@@ -87,7 +88,8 @@ function legacyHostInfo(hostId: string, p: Record<string, unknown>, now: number)
 }
 
 function legacyPluginInfo(hostId: string, p: Record<string, unknown>, now: number): LegacyDecodeResult {
-  if (!isPlainObject(p.Infos) || Object.keys(p.Infos).length === 0) return fail('plugin info without Infos (the original refused these too)');
+  if (!isPlainObject(p.Infos) || Object.keys(p.Infos).length === 0)
+    return fail('plugin info without Infos (the original refused these too)');
   const fields: Record<string, unknown> = {};
   for (const [ds, attrs] of Object.entries(p.Infos)) {
     if (!isPlainObject(attrs)) return fail(`Infos.${ds.slice(0, 80)} is not an object`);

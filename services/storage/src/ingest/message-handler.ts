@@ -1,15 +1,9 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { ConsumedMessage, Disposition } from '../../../../common/bus/index.js';
-import {
-  type DataMessage,
-  decodeMessage,
-  type Message,
-  toLegacyHostInfo,
-  toLegacyPluginInfo,
-} from '../../../../common/schemas/index.js';
+import { type DataMessage, decodeMessage, type Message, toLegacyHostInfo, toLegacyPluginInfo } from '../../../../common/schemas/index.js';
 import { CorruptWhisperFileError, InvalidConfigurationError } from '../../../../common/whisper/index.js';
 import type { PointBatch, SeriesRef, WriteCache } from '../cache/write-cache.js';
-import { HostDirectoryCollisionError, type HostDirectories } from '../files/host-directories.js';
+import { type HostDirectories, HostDirectoryCollisionError } from '../files/host-directories.js';
 import { seriesFile, UnsafePathError } from '../files/layout.js';
 import type { HostLocation, StorageIndex } from '../index/storage-index.js';
 import type { RetentionRules } from '../persist/retention-rules.js';
@@ -75,7 +69,10 @@ export class MessageHandler {
     try {
       const message = this.decode(delivery);
       if (delivery.routingKey && delivery.routingKey !== message.hostId) {
-        throw new Refusal('host-mismatch', `routing key ${JSON.stringify(delivery.routingKey.slice(0, 80))} is not the message's hostId ${JSON.stringify(message.hostId.slice(0, 80))}`);
+        throw new Refusal(
+          'host-mismatch',
+          `routing key ${JSON.stringify(delivery.routingKey.slice(0, 80))} is not the message's hostId ${JSON.stringify(message.hostId.slice(0, 80))}`,
+        );
       }
       await this.store(message);
       return { action: 'ack' };
@@ -161,9 +158,15 @@ export class MessageHandler {
 
   private pluginSeries(host: HostLocation, plugin: string): Map<string, KnownSeries> {
     let plugins = this.known.get(host);
-    if (!plugins) this.known.set(host, (plugins = new Map()));
+    if (!plugins) {
+      plugins = new Map();
+      this.known.set(host, plugins);
+    }
     let sources = plugins.get(plugin);
-    if (!sources) plugins.set(plugin, (sources = new Map()));
+    if (!sources) {
+      sources = new Map();
+      plugins.set(plugin, sources);
+    }
     return sources;
   }
 
@@ -197,6 +200,7 @@ export class MessageHandler {
 function asRefusal(error: unknown): Refusal | null {
   if (error instanceof Refusal) return error;
   if (error instanceof UnsafePathError || error instanceof HostDirectoryCollisionError) return new Refusal('unsafe-name', error.message);
-  if (error instanceof CorruptWhisperFileError || error instanceof InvalidConfigurationError) return new Refusal('corrupt-file', error.message);
+  if (error instanceof CorruptWhisperFileError || error instanceof InvalidConfigurationError)
+    return new Refusal('corrupt-file', error.message);
   return null;
 }

@@ -19,6 +19,8 @@ export interface FlushWriterOptions {
   onFlush?: (seconds: number, points: number, series: number) => void;
 }
 
+const MAX_INDEXED_FILES = 2_000_000;
+
 export class FlushWriter {
   /** Series files whose data source is known to be in DS@<host> already. */
   private readonly indexedFiles = new Set<string>();
@@ -53,6 +55,7 @@ export class FlushWriter {
       }
     }
     if (touches.hosts.size > 0) await this.opts.index.recordFlush(touches);
+    if (this.indexedFiles.size + newlyIndexed.length > MAX_INDEXED_FILES) this.indexedFiles.clear(); // re-announcing is harmless
     for (const file of newlyIndexed) this.indexedFiles.add(file);
     this.opts.onFlush?.(Number(process.hrtime.bigint() - started) / 1e9, points, series.length);
     return failures;
@@ -66,15 +69,15 @@ export class FlushWriter {
 
 function touch(touches: FlushTouches, s: PendingSeries): void {
   touches.hosts.set(s.host.hostId, s.host);
-  let plugins = touches.plugins.get(s.host.hostId);
-  if (!plugins) touches.plugins.set(s.host.hostId, (plugins = new Set()));
+  const plugins = touches.plugins.get(s.host.hostId) ?? new Set<string>();
+  touches.plugins.set(s.host.hostId, plugins);
   plugins.add(s.plugin);
 }
 
 function addSource(touches: FlushTouches, s: PendingSeries): void {
-  let plugins = touches.dataSources.get(s.host.hostId);
-  if (!plugins) touches.dataSources.set(s.host.hostId, (plugins = new Map()));
-  let sources = plugins.get(s.plugin);
-  if (!sources) plugins.set(s.plugin, (sources = new Set()));
+  const plugins = touches.dataSources.get(s.host.hostId) ?? new Map<string, Set<string>>();
+  touches.dataSources.set(s.host.hostId, plugins);
+  const sources = plugins.get(s.plugin) ?? new Set<string>();
+  plugins.set(s.plugin, sources);
   sources.add(s.ds);
 }

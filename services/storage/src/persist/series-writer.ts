@@ -101,7 +101,8 @@ export class SeriesWriter {
     try {
       linkSync(temporary, batch.file);
     } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw new WhisperError(`Cannot create whisper file ${batch.file}`, { path: batch.file, cause: error });
+      if ((error as NodeJS.ErrnoException).code !== 'EEXIST')
+        throw new WhisperError(`Cannot create whisper file ${batch.file}`, { path: batch.file, cause: error });
       return false;
     } finally {
       unlinkSync(temporary);

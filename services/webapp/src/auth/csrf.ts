@@ -5,9 +5,16 @@ const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
 
 /** The synchronizer token of this session, created on first use. */
 export function csrfToken(req: Request): string {
-  req.session.csrfToken ??= randomBytes(24).toString('base64url');
+  if (!req.session.csrfToken) {
+    req.session.csrfToken = randomBytes(24).toString('base64url');
+    // a session made only to carry the login form's token lives an hour, not the full max age
+    if (req.session.userId === undefined)
+      req.session.cookie.maxAge = Math.min(req.session.cookie.maxAge ?? ANONYMOUS_MAX_AGE_MS, ANONYMOUS_MAX_AGE_MS);
+  }
   return req.session.csrfToken;
 }
+
+const ANONYMOUS_MAX_AGE_MS = 3_600_000;
 
 function sameToken(a: string, b: string): boolean {
   const x = Buffer.from(a);

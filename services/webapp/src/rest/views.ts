@@ -63,8 +63,11 @@ export function viewsRouter(deps: AppDeps): Router {
     const view = found(await access.view(u, idParam(req)));
     const b = parseBody(ViewPatch, req);
     await checkVisible('sources', b.sources, sourceVisible(u));
-    checkRightAxis(b.sources ?? view.sources, b.right_axis ?? view.rightAxis.filter((s) => (b.sources ?? view.sources).includes(s)));
-    await views.update(view.id, { ...b, rightAxis: b.right_axis ?? view.rightAxis.filter((s) => (b.sources ?? view.sources).includes(s)) });
+    const sources = b.sources ?? view.sources;
+    // sources removed from the view leave the right axis with them
+    const rightAxis = b.right_axis ?? view.rightAxis.filter((s) => sources.includes(s));
+    checkRightAxis(sources, rightAxis);
+    await views.update(view.id, { ...b, rightAxis });
     res.json(out.view(found(await views.get(view.id))));
   });
   r.delete('/views/:id', async (req, res) => {

@@ -14,6 +14,17 @@ import { StorageNotFoundError, StorageRequestError, StorageUnavailableError } fr
 /** Largest storage answer accepted (a year of minute points for ~100 series is ~60 MB of JSON). */
 export const MAX_RESPONSE_BYTES = 64 * 1024 * 1024;
 
+/** Shared by every client of a gateway: what the storages did, for `/healthz` and logs. */
+export interface StorageCounters {
+  requests: number;
+  unavailable: number;
+  notFound: number;
+  rejected: number;
+}
+export function newStorageCounters(): StorageCounters {
+  return { requests: 0, unavailable: 0, notFound: 0, rejected: 0 };
+}
+
 export interface DataQuery {
   res?: Resolution;
   from?: number;
@@ -37,6 +48,7 @@ export class StorageClient {
   constructor(
     readonly storage: Storage,
     private readonly timeoutMs: number,
+    private readonly counters: StorageCounters = newStorageCounters(),
   ) {
     this.baseUrl = storageBaseUrl(storage);
   }
@@ -71,6 +83,18 @@ export class StorageClient {
   }
 
   private async get<S extends z.ZodTypeAny>(path: string, params: Record<string, string>, schema: S): Promise<z.output<S>> {
+    this.counters.requests++;
+    try {
+      return await this.request(path, params, schema);
+    } catch (error) {
+      if (error instanceof StorageNotFoundError) this.counters.notFound++;
+      else if (error instanceof StorageRequestError) this.counters.rejected++;
+      else this.counters.unavailable++;
+      throw error;
+    }
+  }
+
+  private async request<S extends z.ZodTypeAny>(path: string, params: Record<string, string>, schema: S): Promise<z.output<S>> {
     const url = `${this.baseUrl}${path}?${new URLSearchParams(params)}`;
     const name = this.storage.name;
     let response: Response;

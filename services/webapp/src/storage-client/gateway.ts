@@ -1,7 +1,7 @@
 import type { DataResponse, LegacyHostInfo, LegacyPluginInfo } from '../../../../common/schemas/index.js';
 import type { Host, Storage } from '../repos/index.js';
 import type { StorageRepo } from '../repos/storages.js';
-import { type DataQuery, StorageClient } from './client.js';
+import { type DataQuery, newStorageCounters, StorageClient, type StorageCounters } from './client.js';
 import { HostNotOnAnyStorageError, StorageError } from './errors.js';
 
 export interface GatewayOptions {
@@ -18,6 +18,7 @@ export interface GatewayOptions {
 export class StorageGateway {
   private hostsCache: { at: number; owners: Map<string, number> } | null = null;
   private readonly now: () => number;
+  readonly counters: StorageCounters = newStorageCounters();
 
   constructor(
     private readonly storages: StorageRepo,
@@ -27,7 +28,7 @@ export class StorageGateway {
   }
 
   clientFor(storage: Storage): StorageClient {
-    return new StorageClient(storage, this.options.timeoutMs);
+    return new StorageClient(storage, this.options.timeoutMs, this.counters);
   }
 
   async getHostInfo(host: Host): Promise<LegacyHostInfo> {
