@@ -30,7 +30,7 @@ import { ServiceChild } from '../../deploy/local/stack/child.js';
 import { writeStorageConfig } from '../../deploy/local/stack/configs.js';
 import type { StackOptions, StorageSpec } from '../../deploy/local/stack/options.js';
 import { entryPoint } from '../../deploy/local/stack/options.js';
-import { freePort, getJson, waitFor, waitForHttp } from '../../deploy/local/stack/probes.js';
+import { freePort, GiveUpError, getJson, waitFor, waitForHttp } from '../../deploy/local/stack/probes.js';
 import { hostDirectory, seriesFile } from '../../services/storage/src/files/layout.js';
 
 const run = promisify(execFile);
@@ -166,6 +166,7 @@ async function runStorages(processes: number): Promise<RunResult> {
     storages,
     retentions: '1s:10m',
   } as unknown as StackOptions;
+  let aborted = false;
   const children = storages.map((spec) => ({
     spec,
     child: new ServiceChild({
@@ -202,6 +203,8 @@ async function runStorages(processes: number): Promise<RunResult> {
     const publishing = publishAll(v.url, start);
     // Probe: one point at a time from another host, until the REST API returns it.
     const latencies: number[] = [];
+    /** True until every point of the load is written: probes are sent meanwhile. */
+    let loading = true;
     let probesSent = 0;
     const probe = (async () => {
       const connection = await amqp.connect(v.url);
@@ -225,10 +228,6 @@ async function runStorages(processes: number): Promise<RunResult> {
       // each timed from its publish until the REST API returns it.
       const first = ts + 1;
       const sentAt = new Map<number, number>();
-      let loading = true;
-      void publishing.then(() => {
-        loading = false;
-      });
       const publisher = setInterval(() => {
         if (!loading && sentAt.size >= 5) return;
         ts++;
@@ -249,6 +248,7 @@ async function runStorages(processes: number): Promise<RunResult> {
         await waitFor(
           'every probe point in the REST API',
           async () => {
+            if (aborted) throw new GiveUpError('the benchmark failed');
             const r = await getJson<{ TS_start: number; TS_step: number; DATAS: Record<string, Array<number | null>> }>(
               `${children[0].api}/data?host=bench-e2e-probe&plugin=probe&ds=v&from=${first - 1}&until=${ts + 1}`,
             );
@@ -282,6 +282,7 @@ async function runStorages(processes: number): Promise<RunResult> {
       50,
     );
     const seconds = (performance.now() - t0) / 1000;
+    loading = false;
     await probe;
     clearInterval(sampler);
     let dead = 0;
@@ -291,7 +292,7 @@ async function runStorages(processes: number): Promise<RunResult> {
     dead += (await ch.checkQueue(DEAD_QUEUE).catch(() => ({ messageCount: 0 }))).messageCount;
     await connection.close();
     // Zero loss, checked in the files: a sample of series read back by the reference.
-    const sample = [];
+    const sample: Array<{ file: string; h: number }> = [];
     for (let i = 0; i < 20; i++) {
       const h = (i * 7919) % HOSTS;
       const c = children[h % processes];
@@ -326,6 +327,7 @@ async function runStorages(processes: number): Promise<RunResult> {
       sampleMissing: counts.reduce((a, n) => a + (ROUNDS + 1 - n), 0),
     };
   } finally {
+    aborted = true;
     for (const c of children) await c.child.stop(10_000);
     await v.drop();
     const redis = new Redis({ lazyConnect: true });

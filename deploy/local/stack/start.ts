@@ -44,7 +44,7 @@ export async function stackOptionsFromEnvironment(): Promise<StackOptions> {
       name: env.NUMETER_START_DB_NAME || 'numeter',
       adminUser: env.NUMETER_START_DB_ADMIN_USER || 'root',
       adminPassword: env.NUMETER_START_DB_ADMIN_PASSWORD ?? '',
-      appUser: 'numeter',
+      appUser: env.NUMETER_START_DB_APP_USER || 'numeter',
     },
     webappPort: intFrom('NUMETER_START_WEBAPP_PORT', 8000),
     storages: [{ name: env.NUMETER_START_STORAGE_NAME || 'local', apiPort: intFrom('NUMETER_START_STORAGE_PORT', 8080) }],

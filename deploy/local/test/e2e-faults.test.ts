@@ -160,7 +160,7 @@ describe('end to end under faults', () => {
     const killedAt = Date.now();
     storage.child.start();
     await waitFor('storage healthy again', async () => (await fetch(`${storage.apiUrl}/health`)).ok, 60_000, 200);
-    const files = [];
+    const files: string[] = [];
     for (let p = 0; p < plugins; p++)
       for (let d = 0; d < dsPerPlugin; d++) files.push(seriesPath(t.wspDir(storageName), burstHost, `p${p}`, `v${d}`));
     let stored = 0;

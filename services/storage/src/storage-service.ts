@@ -240,7 +240,9 @@ export class StorageService {
     try {
       await this.redis.connect();
     } catch (error) {
-      throw new IndexError(`cannot connect to Redis at ${g.redis_storage_host}:${g.redis_storage_port} (db ${g.redis_storage_db})`, { cause: error });
+      throw new IndexError(`cannot connect to Redis at ${g.redis_storage_host}:${g.redis_storage_port} (db ${g.redis_storage_db})`, {
+        cause: error,
+      });
     }
   }
 

@@ -57,6 +57,26 @@ test('host IDs whose filtered names collide get their own directories (marker fi
   await assert.rejects(async () => hosts.locate('..'), /made only of dots/);
 });
 
+test('a directory WSP_PATH gives to another host is not taken, even without a marker', async () => {
+  const root = join(dir.path, 'owned');
+  const [a, b] = collidingPair();
+  const hash = hostHashPrefix(a, 1);
+  const shared = join(root, hash, b);
+  mkdirSync(shared, { recursive: true }); // the original's directory of `a`: no marker
+  const ownPrefix = `${uniqueName('owned')}:`;
+  const own = new StorageIndex(redis, redisKeys(ownPrefix));
+  try {
+    await redis.hset(own.keys.wspPath, a, shared);
+    await redis.hset(own.keys.hostIdHash, a, hash);
+    const hosts = new HostDirectories({ wspRoot: root, hashChars: 1, index: own });
+    const located = await hosts.locate(b);
+    assert.equal(located.dir, join(root, hash, `${b}_${hostHashPrefix(b, 8)}`));
+    assert.equal((await hosts.locate(a)).dir, shared);
+  } finally {
+    await deletePrefix(ownPrefix);
+  }
+});
+
 test('a directory written by the original Numeter (no marker) is taken over, and rebuilt with its filtered name', async () => {
   const root = join(dir.path, 'original');
   const hash = hostHashPrefix('old.host', 2);
@@ -71,11 +91,19 @@ test('a directory written by the original Numeter (no marker) is taken over, and
     const entry = JSON.parse((await redis.hget(fresh.keys.hosts, 'oldhost')) ?? '{}');
     assert.equal(entry.hostIDHash, hash);
     assert.equal(await redis.hget(fresh.keys.dataSources('oldhost'), 'load'), '["load"]');
-    // The real poller ID arrives: it finds the directory by hash + filtered name and claims it.
+    assert.deepEqual(JSON.parse(readFileSync(join(root, hash, 'oldhost', HOST_MARKER_FILE), 'utf8')), { hostId: 'oldhost', guessed: true });
+    // The real poller ID arrives: it takes the directory over (same hash, same filtered name)
+    // and the guessed entry leaves the index, its data sources now under the real ID.
     const hosts = new HostDirectories({ wspRoot: root, hashChars: 2, index: fresh });
     const located = await hosts.locate('old.host');
     assert.equal(located.dir, join(root, hash, 'oldhost'));
-    assert.ok(existsSync(join(located.dir, HOST_MARKER_FILE)));
+    assert.deepEqual(JSON.parse(readFileSync(join(located.dir, HOST_MARKER_FILE), 'utf8')), { hostId: 'old.host' });
+    assert.equal(await redis.hget(fresh.keys.hosts, 'oldhost'), null);
+    assert.equal(await redis.hget(fresh.keys.wspPath, 'old.host'), located.dir);
+    assert.equal(await redis.hget(fresh.keys.dataSources('old.host'), 'load'), '["load"]');
+    // Another host filtering to the same name does not get it any more.
+    const other = await hosts.locate('old host');
+    assert.equal(other.dir, join(root, hostHashPrefix('old host', 2), 'oldhost'));
   } finally {
     await deletePrefix(rebuildPrefix);
   }

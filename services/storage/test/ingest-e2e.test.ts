@@ -327,4 +327,34 @@ describe('storage ingestion, end to end (RabbitMQ → .wsp files + Redis)', () =
       for (const s of shards) s.dir.remove();
     }
   });
+
+  test('start/stop cycles leave no timers, sockets or files behind', async () => {
+    const cycleDir = tempDir('cycles');
+    const config = testConfig({
+      storageName: uniqueName('cycle'),
+      amqpUrl: vhost.url,
+      wspPath: join(cycleDir.path, 'wsp'),
+      prefix: `${uniqueName('cycle')}:`,
+    });
+    const resources = () =>
+      process
+        .getActiveResourcesInfo()
+        .filter((r) => r !== 'TTYWrap')
+        .sort();
+    const before = resources();
+    try {
+      for (let i = 0; i < 3; i++) {
+        const cycle = new StorageService({ config, hostIds: [], logger: silentLogger() });
+        await cycle.start();
+        await cycle.waitUntilConsuming();
+        await cycle.stop();
+        await cycle.stop(); // idempotent
+      }
+      await new Promise((r) => setTimeout(r, 50));
+      assert.deepEqual(resources(), before);
+    } finally {
+      await deletePrefix(config.global.redis_key_prefix);
+      cycleDir.remove();
+    }
+  });
 });

@@ -49,8 +49,11 @@ describe('numeter-webapp command line', () => {
     storage = await startFixtureStorage();
   });
   after(async () => {
-    await storage.close();
-    await t.drop();
+    try {
+      await storage.close();
+    } finally {
+      await t.drop();
+    }
   });
 
   it('migrate is idempotent and --print-config masks secrets', async () => {

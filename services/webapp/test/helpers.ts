@@ -57,8 +57,11 @@ export async function createTestEnv(extraEnv: Record<string, string> = {}): Prom
     app,
     env: db.env,
     drop: async () => {
-      await deps.pool.end();
-      await db.drop();
+      try {
+        await deps.pool.end();
+      } finally {
+        await db.drop();
+      }
     },
   };
 }

@@ -15,8 +15,11 @@ describe('migrations', () => {
     pool = createPool(db.config.database);
   });
   after(async () => {
-    await pool.end();
-    await db.drop();
+    try {
+      await pool.end();
+    } finally {
+      await db.drop();
+    }
   });
 
   it('apply from empty, then are a no-op the second time', async () => {

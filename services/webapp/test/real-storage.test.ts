@@ -34,8 +34,11 @@ describe('webapp against the real storage API', () => {
     });
   });
   after(async () => {
-    await fx.close();
-    await t.drop();
+    try {
+      await fx.close();
+    } finally {
+      await t.drop();
+    }
   });
 
   it('populates from it and serves its data, with the storage token', async () => {

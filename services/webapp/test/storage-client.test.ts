@@ -151,9 +151,12 @@ describe('storage gateway (several storages)', () => {
     await addStorage(t.deps, 'second', second.port);
   });
   after(async () => {
-    await first.close();
-    await second.close();
-    await t.drop();
+    try {
+      await first.close();
+      await second.close();
+    } finally {
+      await t.drop();
+    }
   });
 
   it('finds the storage that has a host, despite a dead storage', async () => {

@@ -141,9 +141,12 @@ export class Spool {
     return this.exclusive(() => this.readNext(max));
   }
 
-  /** Resolves when records beyond the read position exist (or the spool closes). */
+  /**
+   * Resolves when records beyond the read position exist. Waiters pending when the spool
+   * stops are woken; a closed spool makes new waiters wait for the next start and append.
+   */
   waitForRecords(): Promise<void> {
-    if (!this.open || this.hasUnread()) return Promise.resolve();
+    if (this.open && this.hasUnread()) return Promise.resolve();
     return new Promise((resolve) => this.dataWaiters.push(resolve));
   }
 

@@ -1,7 +1,16 @@
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import type { HostLocation, StorageIndex } from '../index/storage-index.js';
-import { collisionSuffix, containedPath, HOST_MARKER_FILE, hostDirectoryWithHash, hostHashPrefix, UnsafePathError } from './layout.js';
+import { scanHostDirectory } from './host-scan.js';
+import {
+  collisionSuffix,
+  containedPath,
+  filteredHostId,
+  HOST_MARKER_FILE,
+  hostDirectoryWithHash,
+  hostHashPrefix,
+  UnsafePathError,
+} from './layout.js';
 
 /**
  * Finds (or fixes, at first sight) the directory of a host, as the original did:
@@ -15,6 +24,12 @@ import { collisionSuffix, containedPath, HOST_MARKER_FILE, hostDirectoryWithHash
  */
 export interface HostMarker {
   hostId: string;
+  /**
+   * Written by an index rebuild for a directory that had no marker (the original's): the ID
+   * is the directory name, a guess. The first host whose filtered ID is that name takes
+   * the directory over, and the guessed entry leaves the index.
+   */
+  guessed?: boolean;
 }
 
 export class HostDirectoryCollisionError extends Error {
@@ -54,6 +69,7 @@ export class HostDirectories {
   forget(hostId?: string): void {
     if (hostId === undefined) this.known.clear();
     else this.known.delete(hostId);
+    this.owners = undefined;
   }
 
   stats(): Record<string, number> {
@@ -63,6 +79,7 @@ export class HostDirectories {
   private async resolve(hostId: string): Promise<HostLocation> {
     const stored = await this.opts.index.hostLocation(hostId);
     let location: HostLocation;
+    let replaced: string | undefined;
     if (stored.dir && stored.hash) {
       const dir = containedPath(this.opts.wspRoot, stored.dir);
       if (dir !== stored.dir) throw new UnsafePathError(`WSP_PATH of ${JSON.stringify(hostId)} is not a normalised path under wsp_path`);
@@ -70,62 +87,90 @@ export class HostDirectories {
       await this.claimDirectory(location.dir, hostId);
     } else {
       const hash = stored.hash ?? hostHashPrefix(hostId, this.opts.hashChars);
-      const dir = await this.chooseDirectory(hostId, hash);
-      const winner = await this.opts.index.claimHostLocation({ hostId, hash, dir });
+      const chosen = await this.chooseDirectory(hostId, hash);
+      replaced = chosen.replaced;
+      const winner = await this.opts.index.claimHostLocation({ hostId, hash, dir: chosen.dir });
       location = { hostId, hash: winner.hash, dir: containedPath(this.opts.wspRoot, winner.dir) };
     }
+    if (replaced && replaced !== hostId) await this.adoptGuessedHost(replaced, location);
     if (this.known.size >= MAX_KNOWN_HOSTS) this.known.clear(); // a flood of host IDs cannot grow memory forever
     this.known.set(hostId, location);
     this.counters.hostsLocated++;
     return location;
   }
 
-  private async chooseDirectory(hostId: string, hash: string): Promise<string> {
+  /** The real host took over a rebuilt directory: its files go to its index entries, the guess goes away. */
+  private async adoptGuessedHost(guessedId: string, location: HostLocation): Promise<void> {
+    const { plugins, newest } = await scanHostDirectory(location.dir);
+    await this.opts.index.recordRebuiltHost(location, plugins, newest);
+    await this.opts.index.removeHost(guessedId);
+    this.known.delete(guessedId);
+  }
+
+  private async chooseDirectory(hostId: string, hash: string): Promise<Claim & { dir: string }> {
     this.owners ??= await this.opts.index.directoryOwners();
     const plain = hostDirectoryWithHash(this.opts.wspRoot, hostId, hash);
-    if (this.isFree(plain, hostId) && (await this.claimDirectory(plain, hostId))) return this.own(plain, hostId);
+    const first = await this.tryDirectory(plain, hostId);
+    if (first.ok) return { ...first, dir: plain };
     this.counters.collisions++;
     const suffixed = hostDirectoryWithHash(this.opts.wspRoot, hostId, hash, collisionSuffix(hostId));
-    if (this.isFree(suffixed, hostId) && (await this.claimDirectory(suffixed, hostId))) return this.own(suffixed, hostId);
+    const second = await this.tryDirectory(suffixed, hostId);
+    if (second.ok) return { ...second, dir: suffixed };
     throw new HostDirectoryCollisionError(
       `no free directory for host ${JSON.stringify(hostId)} (${plain} and ${suffixed} belong to other hosts)`,
     );
   }
 
-  /** Free unless WSP_PATH gives it to another host (e.g. an original host whose directory has no marker yet). */
-  private isFree(dir: string, hostId: string): boolean {
+  /** WSP_PATH giving the directory to another host (e.g. an original host whose directory has no marker yet) means taken. */
+  private async tryDirectory(dir: string, hostId: string): Promise<Claim> {
     const owner = this.owners?.get(dir);
-    return owner === undefined || owner === hostId;
-  }
-
-  private own(dir: string, hostId: string): string {
-    this.owners?.set(dir, hostId);
-    return dir;
+    if (owner !== undefined && owner !== hostId && !isGuessFor(await readHostMarker(dir), dir, hostId)) return { ok: false };
+    const claim = await this.claimDirectory(dir, hostId);
+    if (claim.ok) this.owners?.set(dir, hostId);
+    return claim;
   }
 
   /**
-   * Creates the directory and its marker; true if the directory is (now) this host's.
-   * A directory without a marker (written by the original Numeter) is taken over.
+   * Creates the directory and its marker; ok if the directory is (now) this host's. A
+   * directory without a marker (written by the original Numeter), or with a guessed one
+   * matching this host's filtered ID, is taken over.
    */
-  private async claimDirectory(dir: string, hostId: string): Promise<boolean> {
+  private async claimDirectory(dir: string, hostId: string): Promise<Claim> {
     await mkdir(dir, { recursive: true });
-    const marker = join(dir, HOST_MARKER_FILE);
+    const markerFile = join(dir, HOST_MARKER_FILE);
+    const content = `${JSON.stringify({ hostId } satisfies HostMarker)}\n`;
     try {
-      await writeFile(marker, `${JSON.stringify({ hostId } satisfies HostMarker)}\n`, { flag: 'wx' });
-      return true;
+      await writeFile(markerFile, content, { flag: 'wx' });
+      return { ok: true };
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
     }
-    const owner = await readHostMarker(dir);
-    return owner === null || owner === hostId;
+    const marker = await readHostMarker(dir);
+    if (marker?.hostId === hostId) {
+      if (marker.guessed) await writeFile(markerFile, content); // the guess is confirmed by the host itself
+      return { ok: true };
+    }
+    if (marker !== null && !isGuessFor(marker, dir, hostId)) return { ok: false };
+    await writeFile(markerFile, content);
+    return { ok: true, replaced: marker?.hostId };
   }
 }
 
-/** The host ID recorded in a host directory, or null when there is no readable marker. */
-export async function readHostMarker(dir: string): Promise<string | null> {
+interface Claim {
+  ok: boolean;
+  /** The guessed host ID whose directory this host took over. */
+  replaced?: string;
+}
+
+function isGuessFor(marker: HostMarker | null, dir: string, hostId: string): boolean {
+  return marker?.guessed === true && basename(dir) === filteredHostId(hostId);
+}
+
+/** The marker of a host directory, or null when there is no readable one. */
+export async function readHostMarker(dir: string): Promise<HostMarker | null> {
   try {
     const parsed = JSON.parse(await readFile(join(dir, HOST_MARKER_FILE), 'utf8')) as Partial<HostMarker>;
-    return typeof parsed.hostId === 'string' ? parsed.hostId : null;
+    return typeof parsed.hostId === 'string' ? { hostId: parsed.hostId, guessed: parsed.guessed === true } : null;
   } catch {
     return null;
   }

@@ -1,16 +1,17 @@
-import type { Dirent } from 'node:fs';
-import { readdir, stat } from 'node:fs/promises';
+import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Logger } from '../../../../common/logging/index.js';
-import { readHostMarker } from '../files/host-directories.js';
-import { containedPath } from '../files/layout.js';
-import type { RebuiltPlugin, StorageIndex } from './storage-index.js';
+import { type HostMarker, readHostMarker } from '../files/host-directories.js';
+import { directories, scanHostDirectory } from '../files/host-scan.js';
+import { containedPath, HOST_MARKER_FILE } from '../files/layout.js';
+import type { StorageIndex } from './storage-index.js';
 
 /**
  * Rebuilds the Redis index from the file tree `<wsp_path>/<hash>/<host>/<plugin>/<ds>.wsp`
  * after Redis lost it (flushed, new server). The host ID is read from the directory's
- * `.numeter-host.json`; directories written by the original Numeter have none, and their
- * filtered name is used as the ID (the original's HostIDFiltredName). Plugin infos and
+ * `.numeter-host.json`; directories written by the original Numeter have none: their
+ * filtered name stands for the ID and their marker is written flagged as a guess, which the
+ * real host ID replaces when it shows up (HostDirectories). Plugin infos and
  * MyInfo details come back with the pollers' next info refresh; data is never lost since
  * it is in the files. Only fills what is missing, so it is safe while ingestion runs.
  */
@@ -28,10 +29,8 @@ export async function rebuildIndex(opts: { wspRoot: string; index: StorageIndex;
     if (!/^[0-9a-f]{1,32}$/.test(hashDir)) continue;
     for (const hostName of await directories(join(opts.wspRoot, hashDir))) {
       const dir = containedPath(opts.wspRoot, hashDir, hostName);
-      const marker = await readHostMarker(dir);
-      if (!marker) result.hostsWithoutMarker++;
-      const hostId = marker ?? hostName;
-      const { plugins, newest } = await scanHost(dir);
+      const hostId = (await readHostMarker(dir))?.hostId ?? (await markGuessed(dir, hostName, result));
+      const { plugins, newest } = await scanHostDirectory(dir);
       await opts.index.recordRebuiltHost({ hostId, hash: hashDir, dir }, plugins, newest);
       result.hosts++;
       result.plugins += plugins.size;
@@ -42,34 +41,13 @@ export async function rebuildIndex(opts: { wspRoot: string; index: StorageIndex;
   return result;
 }
 
-async function scanHost(dir: string): Promise<{ plugins: Map<string, RebuiltPlugin>; newest: number }> {
-  const plugins = new Map<string, RebuiltPlugin>();
-  let newest = 0;
-  for (const plugin of await directories(dir)) {
-    const dataSources: string[] = [];
-    let pluginNewest = 0;
-    for (const entry of await entries(join(dir, plugin))) {
-      if (!entry.isFile() || !entry.name.endsWith('.wsp') || entry.name.startsWith('.')) continue;
-      dataSources.push(entry.name.slice(0, -'.wsp'.length));
-      const mtime = Math.floor((await stat(join(dir, plugin, entry.name))).mtimeMs / 1000);
-      pluginNewest = Math.max(pluginNewest, mtime);
-    }
-    if (dataSources.length === 0) continue;
-    plugins.set(plugin, { dataSources: dataSources.sort(), lastSeen: pluginNewest });
-    newest = Math.max(newest, pluginNewest);
-  }
-  return { plugins, newest };
-}
-
-async function entries(dir: string): Promise<Dirent[]> {
-  try {
-    return await readdir(dir, { withFileTypes: true });
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT' || (error as NodeJS.ErrnoException).code === 'ENOTDIR') return [];
-    throw error;
-  }
-}
-
-async function directories(dir: string): Promise<string[]> {
-  return (await entries(dir)).filter((e) => e.isDirectory() && !e.name.startsWith('.')).map((e) => e.name);
+/**
+ * A directory without marker (the original's): its name stands for the host ID until the
+ * real poller shows up and takes it over (HostDirectories), so the marker says it is a guess.
+ */
+async function markGuessed(dir: string, hostName: string, result: RebuildResult): Promise<string> {
+  result.hostsWithoutMarker++;
+  const marker: HostMarker = { hostId: hostName, guessed: true };
+  await writeFile(join(dir, HOST_MARKER_FILE), `${JSON.stringify(marker)}\n`, { flag: 'wx' }).catch(() => {});
+  return hostName;
 }

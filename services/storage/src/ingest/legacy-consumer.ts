@@ -163,6 +163,7 @@ export class LegacyConsumer {
     }
   }
 
+  /** Confirmed copy to the DLX first, then ack; if the copy fails the message is requeued, never dropped. */
   private async deadLetter(session: Session, delivery: ConsumeMessage, reason: string): Promise<void> {
     const { properties, fields, content } = delivery;
     const headers = {
@@ -171,11 +172,18 @@ export class LegacyConsumer {
       [DEAD_ROUTING_KEY_HEADER]: fields.routingKey,
       [DEAD_QUEUE_HEADER]: this.opts.queue,
     };
-    await new Promise<void>((resolve, reject) => {
-      session.deadLetters.publish(DEAD_LETTER_EXCHANGE, fields.routingKey, content, { persistent: true, headers }, (err) =>
-        err ? reject(err) : resolve(),
-      );
-    });
+    try {
+      await new Promise<void>((resolve, reject) => {
+        session.deadLetters.publish(DEAD_LETTER_EXCHANGE, fields.routingKey, content, { persistent: true, headers }, (err) =>
+          err ? reject(err) : resolve(),
+        );
+      });
+    } catch (error) {
+      this.logger?.warn({ reason: (error as Error).message }, 'dead-letter publish failed; requeueing the message');
+      if (!session.closed) session.channel.nack(delivery, false, true);
+      this.counters.requeued++;
+      return;
+    }
     if (session.closed) return;
     session.channel.ack(delivery);
     this.counters.deadLettered++;
