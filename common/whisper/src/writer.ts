@@ -48,7 +48,7 @@ export class WhisperWriter {
   create(path: string, archives: ArchiveSpec[], opts?: CreateOptions): void {
     this.assertOpen();
     this.forget(path);
-    createFile(path, archives, opts);
+    this.retryOnDescriptorShortage(() => createFile(path, archives, opts));
   }
 
   /** Writes a batch (rules of updateMany()); returns the points accepted. */
@@ -119,6 +119,26 @@ export class WhisperWriter {
     throw e;
   }
 
+  /**
+   * Runs `fn`; if the process ran out of file descriptors (maxOpenFiles above the ulimit,
+   * or other code holding many), closes half of ours and tries once more.
+   */
+  private retryOnDescriptorShortage<T>(fn: () => T): T {
+    try {
+      return fn();
+    } catch (e) {
+      const code = (e as WhisperError).code;
+      if ((code !== 'EMFILE' && code !== 'ENFILE') || this.files.size === 0) throw e;
+      for (let n = Math.ceil(this.files.size / 2); n > 0; n--) this.evictOldest();
+      return fn();
+    }
+  }
+
+  private evictOldest(): void {
+    const oldest = this.files.keys().next().value;
+    if (oldest !== undefined) this.forget(oldest);
+  }
+
   private acquire(path: string): OpenFile {
     const cached = this.files.get(path);
     if (cached) {
@@ -132,7 +152,7 @@ export class WhisperWriter {
     }
     this.assertOpen();
     this.stats.cacheMisses++;
-    const fd = openFile(path, 'r+');
+    const fd = this.retryOnDescriptorShortage(() => openFile(path, 'r+'));
     let f: OpenFile;
     try {
       f = { fd, path, header: readHeader({ fd, path }) };
@@ -140,10 +160,7 @@ export class WhisperWriter {
       closeFile(fd);
       throw e;
     }
-    if (this.files.size >= this.maxOpenFiles) {
-      const oldest = this.files.keys().next().value;
-      if (oldest !== undefined) this.forget(oldest);
-    }
+    if (this.files.size >= this.maxOpenFiles) this.evictOldest();
     this.files.set(path, f);
     this.mru = f;
     this.stats.openFiles = this.files.size;

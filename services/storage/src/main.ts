@@ -66,9 +66,12 @@ async function main(): Promise<number> {
   return 0;
 }
 
+// Exit once the orderly stop is done, even if a library left a timer behind (the bus
+// consumer's stop deadline), after the log lines are flushed.
 main().then(
   (code) => {
     process.exitCode = code;
+    setTimeout(() => process.exit(code), 200).unref();
   },
   (error: unknown) => {
     process.stderr.write(`numeter-storage: ${(error as Error)?.stack ?? String(error)}\n`);

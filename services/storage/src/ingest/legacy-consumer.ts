@@ -11,7 +11,6 @@ import {
   openRecoveringConnection,
   type QueueType,
   queueArguments,
-  sleep,
 } from '../../../../common/bus/index.js';
 import type { Logger } from '../../../../common/logging/index.js';
 
@@ -76,7 +75,12 @@ export class LegacyConsumer {
     this.stopping = true;
     const session = this.session;
     if (session?.consumerTag && !session.closed) await session.channel.cancel(session.consumerTag).catch(() => {});
-    await Promise.race([Promise.allSettled([...this.inFlight]), sleep(deadlineMs)]);
+    let timer: NodeJS.Timeout | undefined;
+    const deadline = new Promise<void>((resolve) => {
+      timer = setTimeout(resolve, deadlineMs);
+    });
+    await Promise.race([Promise.allSettled([...this.inFlight]), deadline]);
+    clearTimeout(timer);
     const connection = this.connection;
     this.connection = undefined;
     this.dropSession();
