@@ -9,6 +9,7 @@ COPY tsconfig.json ./
 COPY common ./common
 COPY services ./services
 COPY bench ./bench
+COPY deploy ./deploy
 RUN npm run build && npm prune --omit=dev
 
 FROM node:20-bookworm-slim

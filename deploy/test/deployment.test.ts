@@ -146,6 +146,15 @@ describe('docker-compose.yml and Dockerfile', () => {
     assert.ok(!['root', '0', '0:0'].includes(user), `USER ${user} is not root`);
     assert.ok(final.some((l) => l.includes('useradd') || l.includes('adduser')) || /^\d+/.test(user), 'the user is created in the image');
     assert.ok(existsSync(join(ROOT, 'deploy/docker/entrypoint.sh')));
+    // `npm run build` in the build stage compiles tsconfig.json's include: every folder it names must be copied.
+    const tsconfig = JSON.parse(read('tsconfig.json')) as { include: string[] };
+    const build = lines.slice(froms[0], froms[1]);
+    for (const folder of new Set(tsconfig.include.map((p) => p.split('/')[0]))) {
+      assert.ok(
+        build.some((l) => new RegExp(`^COPY\\s+${folder}\\s`).test(l)),
+        `the build stage copies ${folder}/ (in tsconfig.json's include)`,
+      );
+    }
   });
 });
 
@@ -180,6 +189,19 @@ describe('systemd units', () => {
         );
     });
   }
+});
+
+describe('nginx example', () => {
+  test("proxies the storage API prefix and the webapp to the services' default ports", () => {
+    const conf = read('deploy/nginx/numeter.conf');
+    const storage = service('storage').defaults;
+    const webapp = service('webapp').defaults;
+    assert.match(conf, new RegExp(`upstream numeter_storage \\{ server ${storage.api.listen}:${storage.api.port};`));
+    assert.match(conf, new RegExp(`upstream numeter_webapp \\{ server ${webapp.web.listen}:${webapp.web.port};`));
+    assert.match(conf, new RegExp(`location ${storage.api.prefix}/ \\{\\s+proxy_pass http://numeter_storage;`));
+    assert.match(conf, /location \/ \{\s+proxy_pass http:\/\/numeter_webapp;/);
+    assert.match(conf, /X-Forwarded-Proto/, 'the webapp learns the request came over HTTPS (trust_proxy, secure_cookies)');
+  });
 });
 
 describe('RabbitMQ definitions', () => {

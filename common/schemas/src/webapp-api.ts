@@ -27,10 +27,19 @@ export interface PageOf<T> {
   results: T[];
 }
 
+const IdListParam = z
+  .union([z.string(), z.array(z.string())])
+  .transform((v) => (Array.isArray(v) ? v.join(',') : v))
+  .refine((v) => /^\s*\d{1,10}\s*(,\s*\d{1,10}\s*)*$/.test(v), { message: 'a comma-separated list of positive integers' })
+  .transform((v) => [...new Set(v.split(',').map(Number))])
+  .refine((ids) => ids.every((n) => n > 0), { message: 'ids are positive integers' })
+  .refine((ids) => ids.length <= 1000, { message: 'at most 1000 ids' });
 export const ListQuery = z.object({
   page: z.coerce.number().int().positive().default(1),
   page_size: z.coerce.number().int().positive().max(1000).default(20),
   q: z.string().max(200).default(''),
+  /** `?id=1,2,3` (or `?id=1&id=2`): only these objects, as the original DRF API. */
+  id: IdListParam.optional(),
 });
 export type ListQuery = z.infer<typeof ListQuery>;
 
@@ -208,16 +217,43 @@ const pattern = z
     },
     { message: 'not a valid regular expression' },
   );
+/**
+ * One more plugin/source pattern of a skeleton. `fallback`: used on a host only when the parts
+ * before it, back to the last non-fallback one, found nothing there (alternatives such as our
+ * `system_load` or munin's `load`).
+ */
+export const SkeletonPart = z
+  .object({
+    plugin_pattern: pattern,
+    source_pattern: pattern.default('.'),
+    axis: z.enum(['left', 'right']).default('left'),
+    fallback: z.boolean().default(false),
+  })
+  .strict();
+export type SkeletonPart = z.infer<typeof SkeletonPart>;
 export const SkeletonOut = z.object({
   id,
   name: z.string(),
   plugin_pattern: z.string(),
   source_pattern: z.string(),
   comment: z.string(),
+  /** More plugin/source patterns after the main one (which is always on the left axis). */
+  parts: z.array(SkeletonPart),
+  /** `populate` builds this skeleton's view on every host where the main pattern matches. */
+  populate: z.boolean(),
   url: z.string(),
 });
 export type SkeletonOut = z.infer<typeof SkeletonOut>;
-export const SkeletonIn = z.object({ name: name(255), plugin_pattern: pattern, source_pattern: pattern.default('.'), comment }).strict();
+export const SkeletonIn = z
+  .object({
+    name: name(255),
+    plugin_pattern: pattern,
+    source_pattern: pattern.default('.'),
+    comment,
+    parts: z.array(SkeletonPart).max(20).default([]),
+    populate: z.boolean().default(false),
+  })
+  .strict();
 export const SkeletonPatch = SkeletonIn.partial().strict();
 /** `POST /rest/skeletons/:id/create_view`: one view over the given hosts (database ids). */
 export const CreateViewIn = z.object({ hosts: z.array(id).min(1), name: name(250).optional() }).strict();

@@ -107,7 +107,8 @@ export function buildProgram(io: CliIO = processIO): Command {
           fs.unlinkSync(file);
         }
         createFile(file, archives, {
-          xFilesFactor: Number(o.xFilesFactor ?? o.xff),
+          // The raw text: the library parses numeric strings and quotes bad ones in its error.
+          xFilesFactor: (o.xFilesFactor ?? o.xff) as unknown as number,
           aggregationMethod: (o.aggregationMethod ?? o.aggregation) as AggregationMethod,
           sparse: Boolean(o.sparse),
         });
@@ -207,7 +208,7 @@ export function buildProgram(io: CliIO = processIO): Command {
     .addOption(nowOption())
     .action(
       run((file: string, method: string, xff: string | undefined) => {
-        const old = setAggregationMethod(file, method as AggregationMethod, xff === undefined ? undefined : Number(xff));
+        const old = setAggregationMethod(file, method as AggregationMethod, xff as unknown as number | undefined);
         print(`Updated aggregation method: ${file} (${old} -> ${method})`);
       }),
     );
@@ -220,7 +221,7 @@ export function buildProgram(io: CliIO = processIO): Command {
     .addOption(nowOption())
     .action(
       run((file: string, xff: string) => {
-        const old = setXFilesFactor(file, Number(xff));
+        const old = setXFilesFactor(file, xff as unknown as number);
         print(`Updated xFilesFactor: ${file} (${pyFloatRepr(old)} -> ${xff})`);
       }),
     );

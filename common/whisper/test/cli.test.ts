@@ -171,6 +171,8 @@ describe('numeter-whisper CLI', () => {
       [['info', f, 'nosuchfield'], /^\[ERROR\] Unknown field "nosuchfield"/],
       [['fetch', f, '--now', 'yesterday'], /--now must be an integer epoch in seconds, got 'yesterday'/],
       [['set-aggregation-method', f, 'median'], /^\[ERROR\] Unrecognized aggregation method: median\n$/],
+      [['set-xff', f, 'half'], /^\[ERROR\] Invalid xFilesFactor half, not a float\n$/],
+      [['create', p('e5.wsp'), '60:10', '--xff', 'abc'], /^\[ERROR\] Invalid xFilesFactor abc, not a float\n$/],
     ];
     const runs = await Promise.all(cases.map(([args]) => cli(...args)));
     runs.forEach((r, i) => {

@@ -1,7 +1,9 @@
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { describe, it } from 'node:test';
+import { fileURLToPath } from 'node:url';
 import {
   CorruptWhisperFileError,
   create,
@@ -13,7 +15,9 @@ import {
   WhisperError,
   WhisperWriter,
 } from '../index.js';
-import { NOW, rng, STD, spec, tempDir } from './helpers.js';
+import { NOW, REPO, rng, STD, spec, tempDir } from './helpers.js';
+
+const HERE = path.dirname(fileURLToPath(import.meta.url));
 
 const dir = tempDir();
 
@@ -166,6 +170,14 @@ describe('WhisperWriter', () => {
     assert.equal(w.stats.openFiles, 0);
     assert.equal(fs.readFileSync(f).length, 8);
     w.close();
+  });
+
+  it('gives back descriptors when the process runs out (EMFILE) instead of failing', () => {
+    const child = path.join(HERE, 'fixtures', 'emfile-child.ts');
+    const out = execFileSync('bash', ['-c', `ulimit -n 100 && exec "${process.execPath}" --import tsx "${child}"`], { cwd: REPO });
+    const stats = JSON.parse(out.toString());
+    assert.equal(stats.written, 200);
+    assert.ok(stats.openFiles > 0 && stats.openFiles < 100, JSON.stringify(stats));
   });
 
   it('rejects a bad maxOpenFiles', () => {

@@ -19,6 +19,7 @@ import {
   metric,
   Observer,
   pythonDamagedFiles,
+  pythonFetchMany,
   sleep,
   startTestStack,
   type TestStack,
@@ -26,7 +27,7 @@ import {
   wspFiles,
 } from './fixtures.js';
 import { type RunningMuninNode, startMuninNode } from './peers/munin-node.js';
-import { compareSeries, describe as describeReport } from './series-check.js';
+import { compareSeries, describe as describeReport, seriesPath } from './series-check.js';
 
 describe('end to end: poller → RabbitMQ → storage → files → REST → webapp', () => {
   let munin: RunningMuninNode;
@@ -97,10 +98,10 @@ describe('end to end: poller → RabbitMQ → storage → files → REST → web
 
   test("Redis emptied (this stack's prefix): the index comes back and the whole history is still served", async () => {
     const storage = t.stack.storages.get(storageName)!;
-    const before = await getJson<{ TS_start: number; DATAS: Record<string, Array<number | null>> }>(
+    const before = await getJson<{ TS_start: number; TS_step: number; DATAS: Record<string, Array<number | null>> }>(
       `${storage.apiUrl}/data?host=${encodeURIComponent(hostId)}&plugin=e2e_clock&ds=seconds&res=Hourly`,
     );
-    const firstBefore = before.body.DATAS.seconds.findIndex((v) => v !== null);
+    const earliestBefore = before.body.TS_start + before.body.DATAS.seconds.findIndex((v) => v !== null) * before.body.TS_step;
     const flushedAt = Date.now();
     const deleted = await deleteRedisPrefix(t.prefix);
     assert.ok(deleted > 0);
@@ -113,7 +114,8 @@ describe('end to end: poller → RabbitMQ → storage → files → REST → web
         );
         if (r.status !== 200) return undefined;
         const first = r.body.DATAS.seconds.findIndex((v) => v !== null);
-        return first >= 0 && r.body.TS_start + first * r.body.TS_step <= before.body.TS_start + firstBefore * 60 + 60 ? r : undefined;
+        // the oldest point served again: the history before the flush, not only new data
+        return first >= 0 && r.body.TS_start + first * r.body.TS_step <= earliestBefore ? r : undefined;
       },
       60_000,
       250,
@@ -140,6 +142,8 @@ describe('end to end: poller → RabbitMQ → storage → files → REST → web
       { key: 'bad-host', body: data('bad-host', 'cpu', { [`../../${marker}`]: 1 }) },
       { key: 'bad-host', body: data('bad-host', `.${marker}`, { user: 1 }) },
       { key: 'bad-host', body: data('bad-host', 'cpu', { user: 'NaN-ish' }) },
+      // a poller writing into another host's series (its routing key is its own host ID)
+      { key: 'bad-host', body: data(hostId, 'e2e_clock', { seconds: -1 }) },
       {
         key: 'bad-host',
         body: JSON.stringify({
@@ -195,6 +199,9 @@ describe('end to end: poller → RabbitMQ → storage → files → REST → web
     );
     assert.ok(report.expected >= 2);
     assert.deepEqual(report.missing, [], 'the good poller lost nothing');
+    assert.deepEqual(report.wrong, [], "nothing overwrote the good poller's points");
+    const file = seriesPath(t.wspDir(storageName), hostId, 'e2e_clock', 'seconds');
+    assert.ok(!(pythonFetchMany([file], now - 5, until + 5)[file] ?? []).some(([, v]) => v === -1), 'the foreign write is not in the file');
     const escaped = [...allFiles(t.stateDir), ...readdirSync(tmpdir())].filter((f) => f.includes(marker));
     assert.deepEqual(escaped, [], 'no file named after a hostile name anywhere');
     assert.equal(existsSync(join('/etc', marker)), false);

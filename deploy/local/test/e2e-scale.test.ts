@@ -1,12 +1,18 @@
 /**
  * Scale-out on one machine, through startStack() as `npm start` does: two storages with
- * different host lists on one broker, both registered in one webapp; each poller's data
- * lands in its storage only, and the webapp finds each host's data in the right one.
+ * different host lists on one broker (one with a classic queue, one with the quorum queue a
+ * RabbitMQ cluster uses), both registered in one webapp; each poller's data lands in its
+ * storage only, and the webapp finds each host's data in the right one.
  */
 import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
 import { after, before, describe, test } from 'node:test';
+import { promisify } from 'node:util';
+import { storageQueueName } from '../../../common/bus/index.js';
 import { getJson, waitFor } from '../stack/probes.js';
 import { startTestStack, storageNamed, type TestStack, uniqueName } from './fixtures.js';
+
+const run = promisify(execFile);
 
 describe('scale-out: two storages, one broker, one webapp', () => {
   let t: TestStack;
@@ -17,7 +23,8 @@ describe('scale-out: two storages, one broker, one webapp', () => {
     t = await startTestStack({
       storages: [
         { name: 'st-a', hostList: [hostA] },
-        { name: 'st-b', hostList: [hostB] },
+        // the cluster setting: a replicated quorum queue (one node here, same declarations)
+        { name: 'st-b', hostList: [hostB], extra: { amqp: { queue_type: 'quorum' } } },
       ],
       pollers: [
         { name: 'a', hostId: hostA, modules: 'system', pollerTime: 1 },
@@ -36,6 +43,16 @@ describe('scale-out: two storages, one broker, one webapp', () => {
     const hostsOf = async (url: string) => Object.keys((await getJson<Record<string, unknown>>(`${url}/hosts`)).body).sort();
     assert.deepEqual(await hostsOf(a.apiUrl), [hostA]);
     assert.deepEqual(await hostsOf(b.apiUrl), [hostB]);
+    const { stdout } = await run('rabbitmqctl', ['-q', 'list_queues', '-p', t.vhost.name, 'name', 'type']);
+    const types = Object.fromEntries(
+      stdout
+        .trim()
+        .split('\n')
+        .map((line) => line.trim().split(/\s+/)),
+    );
+    process.stdout.write(`  measured: queue types ${JSON.stringify(types)}\n`);
+    assert.equal(types[storageQueueName(a.spec.name)], 'classic');
+    assert.equal(types[storageQueueName(b.spec.name)], 'quorum');
 
     const token = (await t.stack.webappCli(['token', 'add', '-u', 'admin', '-n', 'scale'])).trim().split('\n').pop() ?? '';
     const auth = { Authorization: `Bearer ${token}` };

@@ -145,7 +145,9 @@ export class Observer {
         this.deliveriesById.set(id, (this.deliveriesById.get(id) ?? 0) + 1);
         try {
           const body = JSON.parse(message.content.toString('utf8'));
-          if (body?.kind === 'data' && Array.isArray(body.points) && this.deliveriesById.get(id) === 1) {
+          // A message under another host's routing key is refused by the storage (host-mismatch): not expected data.
+          const own = message.fields.routingKey === body?.hostId;
+          if (own && body?.kind === 'data' && Array.isArray(body.points) && this.deliveriesById.get(id) === 1) {
             for (const p of body.points) {
               for (const [ds, value] of Object.entries(p.values ?? {}))
                 this.points.push({ hostId: body.hostId, plugin: p.plugin, ds, timestamp: p.timestamp, value: value as number | null });

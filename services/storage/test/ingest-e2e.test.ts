@@ -337,12 +337,13 @@ describe('storage ingestion, end to end (RabbitMQ → .wsp files + Redis)', () =
       prefix: `${uniqueName('cycle')}:`,
     });
     // Timers are left out: BusConsumer.stop() (common/bus) leaves its deadline timer running
-    // after the consumer drained (reported); sockets, pipes and file handles must all be gone.
-    const resources = () =>
-      process
-        .getActiveResourcesInfo()
-        .filter((r) => r !== 'TTYWrap' && r !== 'Timeout')
-        .sort();
+    // after the consumer drained (reported); sockets, pipes and file handles must not grow
+    // (connections of the earlier tests may still be closing, so fewer is fine).
+    const resources = () => {
+      const counts = new Map<string, number>();
+      for (const r of process.getActiveResourcesInfo()) if (r !== 'TTYWrap' && r !== 'Timeout') counts.set(r, (counts.get(r) ?? 0) + 1);
+      return counts;
+    };
     const before = resources();
     try {
       for (let i = 0; i < 3; i++) {
@@ -353,7 +354,8 @@ describe('storage ingestion, end to end (RabbitMQ → .wsp files + Redis)', () =
         await cycle.stop(); // idempotent
       }
       await new Promise((r) => setTimeout(r, 50));
-      assert.deepEqual(resources(), before);
+      for (const [kind, count] of resources())
+        assert.ok(count <= (before.get(kind) ?? 0), `${kind}: ${count} now, ${before.get(kind) ?? 0} before`);
     } finally {
       await deletePrefix(config.global.redis_key_prefix);
       cycleDir.remove();

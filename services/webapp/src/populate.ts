@@ -1,7 +1,8 @@
+import type { LegacyPluginInfo } from '../../../common/schemas/index.js';
 import type { AppDeps } from './deps.js';
 import { createHostsFromStorage } from './inventory-sync.js';
 import type { Host, Storage } from './repos/index.js';
-import { orderedSources } from './skeletons.js';
+import { createViewFromSelections, type HostSelection, orderedSources, SkeletonPatternError, selectSources } from './skeletons.js';
 import { StorageError } from './storage-client/errors.js';
 
 export interface PopulateReport {
@@ -17,7 +18,9 @@ export interface PopulateReport {
 /**
  * `numeter-webapp populate`: for every storage (or the given ones) create its hosts, their plugins
  * and data sources, and a default dashboard per host — a multiview named after the host with one
- * view per plugin, shared with the host's group. Running it again only adds what is new.
+ * view per plugin, shared with the host's group, plus the views of the skeletons marked `populate` on
+ * the hosts they match (e.g. power and load where a PDU publishes `power`). Running it again only
+ * adds what is new.
  */
 export async function populate(deps: AppDeps, storages?: Storage[]): Promise<PopulateReport> {
   const report: PopulateReport = {
@@ -81,14 +84,50 @@ async function populateHost(deps: AppDeps, host: Host, report: PopulateReport): 
       }),
     );
   }
-  if (dashboard) return;
   report.viewsCreated += viewIds.length;
+  const skeletonViews = await populateSkeletonViews(deps, host, list, groups);
+  report.viewsCreated += skeletonViews.length;
+  if (dashboard) {
+    if (skeletonViews.length) await deps.repos.multiviews.update(dashboard.id, { views: [...dashboard.views, ...skeletonViews] });
+    return;
+  }
   await deps.repos.multiviews.create({
     name: defaultMultiviewName(host),
     comment: `Default dashboard of ${host.hostid}`,
-    views: viewIds,
+    views: [...viewIds, ...skeletonViews],
     users: [],
     groups,
   });
   report.multiviewsCreated += 1;
+}
+
+/**
+ * The views of the `populate` skeletons (e.g. power and load) on a host where their main pattern
+ * matches, once per skeleton and host: a view someone deleted is not built again.
+ */
+async function populateSkeletonViews(
+  deps: AppDeps,
+  host: Host,
+  list: Record<string, LegacyPluginInfo>,
+  groups: number[],
+): Promise<number[]> {
+  const viewIds: number[] = [];
+  for (const skeleton of await deps.repos.skeletons.forPopulate()) {
+    let selection: HostSelection;
+    try {
+      selection = selectSources(skeleton, list);
+    } catch (error) {
+      if (!(error instanceof SkeletonPatternError)) throw error;
+      deps.logger.warn({ skeleton: skeleton.name, err: error }, 'populate skips a skeleton with a bad pattern');
+      continue;
+    }
+    if (!selection.mainMatched || (await deps.repos.skeletons.builtFor(skeleton.id, host.id))) continue;
+    const { viewId } = await createViewFromSelections(deps, skeleton, [{ host, selection }], {
+      name: `${host.name} - ${skeleton.comment || skeleton.name}`,
+      groups,
+    });
+    await deps.repos.skeletons.recordBuilt(skeleton.id, host.id, viewId);
+    viewIds.push(viewId);
+  }
+  return viewIds;
 }

@@ -53,7 +53,7 @@ describe('migrations', () => {
     const [skeletons] = await pool.query<RowDataPacket[]>('SELECT name FROM skeletons ORDER BY name');
     assert.deepEqual(
       skeletons.map((s) => s.name),
-      ['cpu', 'disk', 'load', 'memory', 'network'],
+      ['cpu', 'disk', 'load', 'memory', 'network', 'power-load'],
     );
   });
 

@@ -2,8 +2,8 @@ import type { Command } from 'commander';
 import { SkeletonIn, StorageIn } from '../../../../common/schemas/index.js';
 import type { AppDeps } from '../deps.js';
 import { populate } from '../populate.js';
-import type { Host, Storage } from '../repos/index.js';
-import { createViewFromSkeleton } from '../skeletons.js';
+import type { Host, Skeleton, Storage } from '../repos/index.js';
+import { createViewFromSkeleton, partIn } from '../skeletons.js';
 import { type GlobalOptions, idList, nameList, type Out, table, UsageError, withDeps } from './context.js';
 
 function checked<T>(
@@ -230,16 +230,30 @@ export function registerInventoryCommands(program: Command, global: () => Global
     .requiredOption('-p, --plugin-pattern <regex>')
     .option('-s, --source-pattern <regex>', 'data source pattern', '.')
     .option('-C, --comment <text>', 'comment', '')
+    .option(
+      '-P, --parts <json>',
+      'more patterns, a JSON list of {"plugin_pattern", "source_pattern", "axis": "left"|"right", "fallback": bool}',
+    )
+    .option('--populate', 'populate builds this view on every host where the main pattern matches', false)
     .action((o) =>
       withDeps(global(), async (deps) => {
         const s = checked(
-          SkeletonIn.safeParse({ name: o.name, plugin_pattern: o.pluginPattern, source_pattern: o.sourcePattern, comment: o.comment }),
+          SkeletonIn.safeParse({
+            name: o.name,
+            plugin_pattern: o.pluginPattern,
+            source_pattern: o.sourcePattern,
+            comment: o.comment,
+            parts: o.parts === undefined ? undefined : parseJsonOption('--parts', o.parts),
+            populate: o.populate,
+          }),
         );
         const id = await deps.repos.skeletons.create({
           name: s.name,
           pluginPattern: s.plugin_pattern,
           sourcePattern: s.source_pattern,
           comment: s.comment,
+          parts: s.parts.map(partIn),
+          populate: s.populate,
         });
         out(`skeleton ${s.name} created (id ${id})`);
       }),
@@ -248,8 +262,8 @@ export function registerInventoryCommands(program: Command, global: () => Global
     withDeps(global(), async (deps) => {
       out(
         table(
-          ['ID', 'NAME', 'PLUGIN PATTERN', 'SOURCE PATTERN', 'COMMENT'],
-          (await deps.repos.skeletons.all()).map((s) => [s.id, s.name, s.pluginPattern, s.sourcePattern, s.comment]),
+          ['ID', 'NAME', 'PATTERNS (PLUGIN/SOURCE)', 'POPULATE', 'COMMENT'],
+          (await deps.repos.skeletons.all()).map((s) => [s.id, s.name, describePatterns(s), s.populate, s.comment]),
         ),
       );
     }),
@@ -274,8 +288,22 @@ export function registerInventoryCommands(program: Command, global: () => Global
           ? await deps.repos.skeletons.get(Number(o.skeleton))
           : await deps.repos.skeletons.byName(o.skeleton);
         if (!s) throw new UsageError(`no skeleton "${o.skeleton}"`);
-        const { viewId, sourceIds } = await createViewFromSkeleton(deps, s, await pickHosts(deps, o.host), { name: o.name });
-        out(`view ${viewId} created with ${sourceIds.length} sources`);
+        const { viewId, sourceIds, rightAxis } = await createViewFromSkeleton(deps, s, await pickHosts(deps, o.host), { name: o.name });
+        out(`view ${viewId} created with ${sourceIds.length} sources${rightAxis.length ? ` (${rightAxis.length} on the right axis)` : ''}`);
       }),
     );
+}
+
+/** `^power$/^watts$ + right:^system_load$/^load(1|5|15)$ | right:^load$/^load$` (`|` marks a fallback). */
+function describePatterns(s: Skeleton): string {
+  const parts = s.parts.map((p) => `${p.fallback ? ' | ' : ' + '}${p.axis === 'right' ? 'right:' : ''}${p.pluginPattern}/${p.sourcePattern}`);
+  return `${s.pluginPattern}/${s.sourcePattern}${parts.join('')}`;
+}
+
+function parseJsonOption(option: string, text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch (error) {
+    throw new UsageError(`${option}: not JSON (${(error as Error).message})`);
+  }
 }

@@ -85,6 +85,39 @@ export const MIGRATIONS: Migration[] = [
         ('disk', '^df$', '.', 'Disk usage in percent')`,
     ],
   },
+  {
+    version: 3,
+    name: 'multi-plugin skeletons, power and load',
+    statements: [
+      // more plugin/source patterns per skeleton, each on a y-axis; `fallback` parts are alternatives
+      `CREATE TABLE IF NOT EXISTS skeleton_parts (skeleton_id INT NOT NULL, position INT NOT NULL,
+        plugin_pattern VARCHAR(100) NOT NULL, source_pattern VARCHAR(100) NOT NULL,
+        axis ENUM('left','right') NOT NULL DEFAULT 'left', fallback BOOLEAN NOT NULL DEFAULT FALSE,
+        PRIMARY KEY (skeleton_id, position), FOREIGN KEY (skeleton_id) REFERENCES skeletons(id) ON DELETE CASCADE) ${TABLE_OPTIONS}`,
+      'ALTER TABLE skeletons ADD COLUMN IF NOT EXISTS populate BOOLEAN NOT NULL DEFAULT FALSE',
+      // views `populate` built from skeletons, once per host: a deleted view (view_id NULL) is not built again
+      `CREATE TABLE IF NOT EXISTS skeleton_host_views (skeleton_id INT NOT NULL, host_id INT NOT NULL, view_id INT NULL,
+        PRIMARY KEY (skeleton_id, host_id), FOREIGN KEY (skeleton_id) REFERENCES skeletons(id) ON DELETE CASCADE,
+        FOREIGN KEY (host_id) REFERENCES hosts(id) ON DELETE CASCADE,
+        FOREIGN KEY (view_id) REFERENCES views(id) ON DELETE SET NULL) ${TABLE_OPTIONS}`,
+      // PowerMon's viewCons: PDU power (SNMP module, plugin power) with the load average on the right axis,
+      // from our system module (system_load) or else munin's load plugin
+      `INSERT IGNORE INTO skeletons (name, plugin_pattern, source_pattern, comment, populate) VALUES
+        ('power-load', '^power$', '^watts$', 'Power consumption and load average', TRUE)`,
+      `INSERT IGNORE INTO skeleton_parts (skeleton_id, position, plugin_pattern, source_pattern, axis, fallback)
+        SELECT id, 0, '^system_load$', '^load(1|5|15)$', 'right', FALSE FROM skeletons WHERE name = 'power-load'
+        UNION ALL SELECT id, 1, '^load$', '^load$', 'right', TRUE FROM skeletons WHERE name = 'power-load'`,
+    ],
+  },
+  {
+    version: 4,
+    name: 'sessions by user',
+    statements: [
+      // so a password change or a user's deletion can end that user's sessions
+      'ALTER TABLE sessions ADD COLUMN IF NOT EXISTS user_id INT NULL, ADD KEY IF NOT EXISTS sessions_user (user_id)',
+      `UPDATE sessions SET user_id = CAST(JSON_VALUE(data, '$.userId') AS INT) WHERE user_id IS NULL AND JSON_VALUE(data, '$.userId') IS NOT NULL`,
+    ],
+  },
 ];
 
 export interface MigrationResult {

@@ -6,7 +6,8 @@ type Callback = (err?: unknown, value?: session.SessionData | null) => void;
 /**
  * express-session Store on the application's mysql2 pool (table `sessions`, created by the
  * migrations): sessions survive restarts and are shared by every webapp process. Expired rows are
- * ignored on read and pruned on write, about once a minute.
+ * ignored on read and pruned on write, about once a minute. Each row keeps the user id (column
+ * `user_id`) so that a user's sessions can be ended (`UserRepo.endSessions`).
  */
 export class MySqlSessionStore extends session.Store {
   private lastPrune = 0;
@@ -28,7 +29,12 @@ export class MySqlSessionStore extends session.Store {
   override set(sid: string, data: session.SessionData, callback?: (err?: unknown) => void): void {
     const expires = data.cookie?.expires ? new Date(data.cookie.expires).getTime() : this.now() + this.maxAgeMs;
     this.pool
-      .query('REPLACE INTO sessions (sid, expires, data) VALUES (?, ?, ?)', [sid, expires, JSON.stringify(data)])
+      .query('REPLACE INTO sessions (sid, expires, data, user_id) VALUES (?, ?, ?, ?)', [
+        sid,
+        expires,
+        JSON.stringify(data),
+        data.userId ?? null,
+      ])
       .then(() => this.pruneNow())
       .then(
         () => callback?.(),

@@ -2,6 +2,7 @@ import type { Pool, RowDataPacket } from 'mysql2/promise';
 import {
   affected,
   and,
+  type Db,
   insert,
   linksOf,
   type PageRequest,
@@ -153,12 +154,29 @@ export class UserRepo {
       if (patch.groups) await replaceLinks(db, MEMBERS, id, patch.groups);
     });
   }
-  async setPasswordHash(id: number, hash: string): Promise<void> {
-    await this.pool.query('UPDATE users SET password_hash = ? WHERE id = ?', [hash, id]);
+  /**
+   * Sets the password and ends the user's sessions (someone who knew the old password is logged out),
+   * except `keepSessionId`: the session of the user who changed their own password.
+   */
+  setPasswordHash(id: number, hash: string, keepSessionId?: string): Promise<void> {
+    return transaction(this.pool, async (db) => {
+      await db.query('UPDATE users SET password_hash = ? WHERE id = ?', [hash, id]);
+      await endSessions(db, id, keepSessionId);
+    });
   }
-  async delete(id: number): Promise<boolean> {
-    return (await affected(this.pool, 'DELETE FROM users WHERE id = ?', [id])) > 0;
+  /** Deletes the user with their sessions and API tokens. */
+  delete(id: number): Promise<boolean> {
+    return transaction(this.pool, async (db) => {
+      await endSessions(db, id);
+      await db.query('DELETE FROM api_tokens WHERE user_id = ?', [id]);
+      return (await affected(db, 'DELETE FROM users WHERE id = ?', [id])) > 0;
+    });
   }
+}
+
+async function endSessions(db: Db, userId: number, keepSessionId?: string): Promise<void> {
+  if (keepSessionId === undefined) await db.query('DELETE FROM sessions WHERE user_id = ?', [userId]);
+  else await db.query('DELETE FROM sessions WHERE user_id = ? AND sid <> ?', [userId, keepSessionId]);
 }
 
 const toToken = (r: RowDataPacket): Token => ({

@@ -6,7 +6,7 @@ import { StorageRepo } from './storages.js';
 import { MultiviewRepo, ViewRepo } from './views.js';
 
 export type { Group, Token, User } from './accounts.js';
-export type { Event, Skeleton } from './catalog.js';
+export type { Event, Skeleton, SkeletonPart } from './catalog.js';
 export type { Host, Plugin, Source, SourcePath } from './inventory.js';
 export type { Storage } from './storages.js';
 export type { Multiview, View } from './views.js';

@@ -12,6 +12,8 @@ export interface PageRequest {
   page: number;
   pageSize: number;
   q: string;
+  /** `?id=1,2,3`: only these objects (every list applies it, see `selectPage`). */
+  ids?: readonly number[];
 }
 export interface PageResult<T> {
   count: number;
@@ -39,19 +41,29 @@ export function inList(column: string, ids: readonly number[]): Scope {
   return { sql: `${column} IN (${ids.map(() => '?').join(',')})`, params: [...ids] };
 }
 
-/** One page of `SELECT <columns> FROM <from> WHERE scope ORDER BY order`, and the total count. */
+/**
+ * One page of `SELECT <columns> FROM <from> WHERE scope ORDER BY order`, and the total count.
+ * `page.ids` keeps only those ids: the primary key of the first table of `from` (its alias if any).
+ */
 export async function selectPage<T>(
   db: Db,
-  query: { columns: string; from: string; scope: Scope; order: string },
+  select: { columns: string; from: string; scope: Scope; order: string },
   page: PageRequest,
   map: (row: RowDataPacket) => T,
 ): Promise<PageResult<T>> {
+  const query = page.ids ? { ...select, scope: and(select.scope, inList(`${firstTableAlias(select.from)}.id`, page.ids)) } : select;
   const [[{ n }]] = await db.query<RowDataPacket[]>(`SELECT COUNT(*) AS n FROM ${query.from} WHERE ${query.scope.sql}`, query.scope.params);
   const [rows] = await db.query<RowDataPacket[]>(
     `SELECT ${query.columns} FROM ${query.from} WHERE ${query.scope.sql} ORDER BY ${query.order} LIMIT ? OFFSET ?`,
     [...query.scope.params, page.pageSize, (page.page - 1) * page.pageSize],
   );
   return { count: Number(n), rows: rows.map(map) };
+}
+
+/** `hosts h JOIN ...` → `h`; `storages` → `storages`. */
+function firstTableAlias(from: string): string {
+  const [table, alias] = from.trim().split(/\s+/);
+  return alias && alias.toUpperCase() !== 'JOIN' ? alias : table;
 }
 
 export async function selectAll<T>(db: Db, sql: string, params: unknown[], map: (row: RowDataPacket) => T): Promise<T[]> {

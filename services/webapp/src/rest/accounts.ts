@@ -85,7 +85,9 @@ export function accountsRouter(deps: AppDeps): Router {
     const target = found(await visibleUser(deps, viewer, idParam(req)));
     if (!viewer.isSuperuser && viewer.id !== target.id) throw new HttpError(403, 'only superusers set other users\u2019 passwords');
     const body = parseBody(SetPassword, req);
-    await users.setPasswordHash(target.id, await hashPassword(body.password));
+    // the user's other sessions end; one changing their own password stays logged in here
+    const keep = viewer.id === target.id && viewer.via === 'session' ? req.sessionID : undefined;
+    await users.setPasswordHash(target.id, await hashPassword(body.password), keep);
     res.json({ status: 'password set' });
   });
 

@@ -39,13 +39,15 @@ export function requireSuper(req: Request): AuthUser {
 
 export function pageRequest(req: Request): PageRequest {
   const q = parseQuery(ListQuery, req);
-  return { page: q.page, pageSize: q.page_size, q: q.q };
+  return { page: q.page, pageSize: q.page_size, q: q.q, ids: q.id };
 }
 
 /** `{count, next, previous, results}` with relative links that keep the other query parameters. */
 export function pageOf<T, O>(req: Request, page: PageRequest, result: PageResult<T>, map: (row: T) => O): PageOf<O> {
   const link = (n: number) => {
-    const params = new URLSearchParams(Object.entries(req.query).filter((e): e is [string, string] => typeof e[1] === 'string'));
+    const params = new URLSearchParams();
+    for (const [key, value] of Object.entries(req.query))
+      for (const v of Array.isArray(value) ? value : [value]) if (typeof v === 'string') params.append(key, v);
     params.set('page', String(n));
     return `${req.baseUrl}${req.path}?${params}`;
   };

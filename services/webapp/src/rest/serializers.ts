@@ -84,6 +84,8 @@ export const out = {
     plugin_pattern: s.pluginPattern,
     source_pattern: s.sourcePattern,
     comment: s.comment,
+    parts: s.parts.map((p) => ({ plugin_pattern: p.pluginPattern, source_pattern: p.sourcePattern, axis: p.axis, fallback: p.fallback })),
+    populate: s.populate,
     url: `/rest/skeletons/${s.id}/`,
   }),
   event: (e: Event): EventOut => ({

@@ -15,7 +15,7 @@ import type { AuthUser } from '../auth/user.js';
 import type { AppDeps } from '../deps.js';
 import { viewExtendedData } from '../extended-data.js';
 import { ValidationError } from '../http-errors.js';
-import { createViewFromSkeleton } from '../skeletons.js';
+import { createViewFromSkeleton, partIn } from '../skeletons.js';
 import { found, idParam, pageOf, pageRequest, parseBody, parseQuery, requireSuper, user } from './common.js';
 import { listDelete } from './list-delete.js';
 import { out } from './serializers.js';
@@ -128,6 +128,8 @@ export function viewsRouter(deps: AppDeps): Router {
       pluginPattern: b.plugin_pattern,
       sourcePattern: b.source_pattern,
       comment: b.comment,
+      parts: b.parts.map(partIn),
+      populate: b.populate,
     });
     res.status(201).json(out.skeleton(found(await skeletons.get(id))));
   });
@@ -135,7 +137,14 @@ export function viewsRouter(deps: AppDeps): Router {
     requireSuper(req);
     const s = found(await skeletons.get(idParam(req)));
     const b = parseBody(SkeletonPatch, req);
-    await skeletons.update(s.id, { name: b.name, pluginPattern: b.plugin_pattern, sourcePattern: b.source_pattern, comment: b.comment });
+    await skeletons.update(s.id, {
+      name: b.name,
+      pluginPattern: b.plugin_pattern,
+      sourcePattern: b.source_pattern,
+      comment: b.comment,
+      parts: b.parts?.map(partIn),
+      populate: b.populate,
+    });
     res.json(out.skeleton(found(await skeletons.get(s.id))));
   });
   r.delete('/skeletons/:id', async (req, res) => {
