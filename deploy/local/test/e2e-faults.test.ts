@@ -113,7 +113,10 @@ describe('end to end under faults', () => {
     let last = await counts();
     await waitFor(
       'the storage counter to meet the published points',
-      async () => ((last = await counts()).ingested === last.published ? true : undefined),
+      async () => {
+        last = await counts();
+        return last.ingested === last.published ? true : undefined;
+      },
       15_000,
       200,
     ).catch(() => {});

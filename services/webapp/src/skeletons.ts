@@ -68,7 +68,9 @@ export function selectSources(skeleton: Skeleton, list: Record<string, { Order?:
   for (const [index, rule] of rulesOf(skeleton).entries()) {
     if (!rule.fallback) groupSatisfied = false;
     else if (groupSatisfied) continue;
-    for (const plugin of Object.keys(list).filter((p) => rule.plugin.test(p)).sort()) {
+    for (const plugin of Object.keys(list)
+      .filter((p) => rule.plugin.test(p))
+      .sort()) {
       const sources = orderedSources(list[plugin]).filter((ds) => rule.source.test(ds));
       if (!sources.length) continue;
       picks.push({ plugin, sources, axis: rule.axis });

@@ -7,8 +7,8 @@ import type { RowDataPacket } from 'mysql2/promise';
 import { verifyPassword } from '../src/auth/passwords.js';
 import { hashToken } from '../src/auth/tokens.js';
 import { describeError } from '../src/cli/context.js';
-import { MIGRATIONS } from '../src/db/migrations.js';
 import { buildProgram } from '../src/cli/program.js';
+import { MIGRATIONS } from '../src/db/migrations.js';
 import { createTestEnv, type FixtureStorage, startFixtureStorage, type TestEnv } from './helpers.js';
 
 const run = promisify(execFile);

@@ -41,7 +41,11 @@ async function startPluginStorage(plugins: Record<string, string[]>) {
   });
   return {
     port: (server.address() as AddressInfo).port,
-    close: () => new Promise<void>((resolve) => (server.closeAllConnections(), server.close(() => resolve()))),
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
   };
 }
 
@@ -115,7 +119,11 @@ describe('power and load skeleton (PowerMon viewCons)', () => {
     assert.equal(report.multiviewsCreated, 0);
     assert.equal(await powerView('old.example'), undefined);
     const late = (await powerView('nopower.example'))!;
-    assert.deepEqual(await labels(late.rightAxis), ['nopower/system_load/load1', 'nopower/system_load/load5', 'nopower/system_load/load15']);
+    assert.deepEqual(await labels(late.rightAxis), [
+      'nopower/system_load/load1',
+      'nopower/system_load/load5',
+      'nopower/system_load/load15',
+    ]);
     const views = (await t.deps.repos.views.list({ page: 1, pageSize: 1000, q: 'Power consumption' })).rows;
     assert.equal(views.length, 3);
     assert.equal((await populate(t.deps)).viewsCreated, 0);
@@ -178,7 +186,9 @@ describe('power and load skeleton (PowerMon viewCons)', () => {
     // an old-style body still works and answers the new fields
     const plain = await send('post', '/rest/skeletons/', { name: 'cpu-only', plugin_pattern: '^cpu$' }).expect(201);
     assert.deepEqual([plain.body.parts, plain.body.populate], [[], false]);
-    const bad = await send('post', '/rest/skeletons/', { name: 'bad', plugin_pattern: '^cpu$', parts: [{ plugin_pattern: '(' }] }).expect(400);
+    const bad = await send('post', '/rest/skeletons/', { name: 'bad', plugin_pattern: '^cpu$', parts: [{ plugin_pattern: '(' }] }).expect(
+      400,
+    );
     assert.equal(bad.body.field, 'parts.0.plugin_pattern');
     const axis = await send('post', '/rest/skeletons/', { name: 'bad', plugin_pattern: 'x', parts: [{ plugin_pattern: 'y', axis: 'up' }] });
     assert.equal(axis.status, 400);

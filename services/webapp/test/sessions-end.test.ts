@@ -54,7 +54,11 @@ describe('a password change or a deletion ends the user\u2019s sessions', () => 
     const bobId = await addUser(t.deps, 'bob', 'bob-password');
     const bob = await loginAgent(t.app, 'bob', 'bob-password');
     const root = await loginAgent(t.app, 'root', 'root-password');
-    await root.agent.post(`/rest/users/${bobId}/set_password/`).set('X-CSRF-Token', root.csrf).send({ password: 'bob-new-password' }).expect(200);
+    await root.agent
+      .post(`/rest/users/${bobId}/set_password/`)
+      .set('X-CSRF-Token', root.csrf)
+      .send({ password: 'bob-new-password' })
+      .expect(200);
     assert.equal(await sessionsOf(bobId), 0);
     await bob.agent.get('/rest/hosts/').expect(401);
     await root.agent.get('/rest/hosts/').expect(200);

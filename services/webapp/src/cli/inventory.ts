@@ -296,7 +296,9 @@ export function registerInventoryCommands(program: Command, global: () => Global
 
 /** `^power$/^watts$ + right:^system_load$/^load(1|5|15)$ | right:^load$/^load$` (`|` marks a fallback). */
 function describePatterns(s: Skeleton): string {
-  const parts = s.parts.map((p) => `${p.fallback ? ' | ' : ' + '}${p.axis === 'right' ? 'right:' : ''}${p.pluginPattern}/${p.sourcePattern}`);
+  const parts = s.parts.map(
+    (p) => `${p.fallback ? ' | ' : ' + '}${p.axis === 'right' ? 'right:' : ''}${p.pluginPattern}/${p.sourcePattern}`,
+  );
   return `${s.pluginPattern}/${s.sourcePattern}${parts.join('')}`;
 }
 

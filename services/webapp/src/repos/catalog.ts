@@ -11,7 +11,6 @@ import {
   replaceLinks,
   type Scope,
   searchScope,
-  selectAll,
   selectPage,
   transaction,
 } from './sql.js';
@@ -108,13 +107,11 @@ export class SkeletonRepo {
   }
   create(s: NewSkeleton): Promise<number> {
     return transaction(this.pool, async (db) => {
-      const id = await insert(db, 'INSERT INTO skeletons (name, plugin_pattern, source_pattern, comment, populate) VALUES (?, ?, ?, ?, ?)', [
-        s.name,
-        s.pluginPattern,
-        s.sourcePattern,
-        s.comment,
-        s.populate ?? false,
-      ]);
+      const id = await insert(
+        db,
+        'INSERT INTO skeletons (name, plugin_pattern, source_pattern, comment, populate) VALUES (?, ?, ?, ?, ?)',
+        [s.name, s.pluginPattern, s.sourcePattern, s.comment, s.populate ?? false],
+      );
       await replaceParts(db, id, s.parts ?? []);
       return id;
     });
