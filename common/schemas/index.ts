@@ -1,4 +1,5 @@
 export * from './src/codec.js';
+export * from './src/fast-data.js';
 export * from './src/legacy.js';
 export * from './src/messages.js';
 export * from './src/names.js';

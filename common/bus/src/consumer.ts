@@ -1,7 +1,7 @@
 import type { Channel, ChannelModel, ConfirmChannel, ConsumeMessage, RecoveringChannelModel } from 'amqplib';
 import type { Logger } from '../../logging/index.js';
-import { type BusOptions, forceReconnect, openRecoveringConnection, sleep } from './connection.js';
-import { declareConsumerQueue, declareDeadLetter, declareExchange } from './declare.js';
+import { type BusOptions, forceReconnect, openRecoveringConnection } from './connection.js';
+import { type ConsumerExchange, DEFAULT_CONSUMER_EXCHANGE, declareConsumerQueue, declareDeadLetter, declareExchange } from './declare.js';
 import { DEAD_LETTER_EXCHANGE, DEAD_QUEUE_HEADER, DEAD_REASON_HEADER, DEAD_ROUTING_KEY_HEADER, type QueueType } from './topology.js';
 
 export interface ConsumedMessage {
@@ -31,6 +31,12 @@ export interface BusConsumerOptions extends BusOptions {
   deliveryLimit?: number;
   /** Type of numeter.dead; shared by every consumer of the vhost. Default: queueType. */
   deadQueueType?: QueueType;
+  /**
+   * Exchange the queue is bound to. Default: `numeter`, durable (topology.ts). The original
+   * Numeter's pollers publish to a NON-durable `numeter` exchange in their own vhost;
+   * declaring it durable there fails with PRECONDITION_FAILED.
+   */
+  exchange?: ConsumerExchange;
 }
 
 /** One live connection's channels; replaced wholesale on every reconnect. */
@@ -88,7 +94,13 @@ export class BusConsumer {
       await session.channel.cancel(session.consumerTag).catch((err: Error) => this.logger?.debug({ reason: err.message }, 'cancel failed'));
     }
     const drained = Promise.allSettled([...this.inFlight]);
-    const timedOut = await Promise.race([drained.then(() => false), sleep(deadlineMs).then(() => true)]);
+    // A timer left running would keep the process alive up to deadlineMs after stop().
+    let deadline: NodeJS.Timeout | undefined;
+    const expired = new Promise<boolean>((resolve) => {
+      deadline = setTimeout(() => resolve(true), deadlineMs);
+    });
+    const timedOut = await Promise.race([drained.then(() => false), expired]);
+    clearTimeout(deadline);
     if (timedOut)
       this.logger?.warn({ inFlight: this.inFlight.size }, 'stopping with handlers still running; the broker requeues their messages');
     const connection = this.connection;
@@ -116,9 +128,10 @@ export class BusConsumer {
       ch.on('error', (err: Error) => this.logger?.warn({ reason: err.message }, 'consumer channel error'));
       ch.on('close', () => this.onChannelClosed(session, model));
     }
-    await declareExchange(channel);
+    const exchange = this.opts.exchange ?? DEFAULT_CONSUMER_EXCHANGE;
+    await declareExchange(channel, exchange);
     await declareDeadLetter(model, this.opts.deadQueueType ?? queueType);
-    await declareConsumerQueue(channel, this.opts.queue, this.opts.bindings, queueType, this.opts.deliveryLimit);
+    await declareConsumerQueue(channel, this.opts.queue, this.opts.bindings, queueType, this.opts.deliveryLimit, exchange.name);
     await channel.prefetch(this.opts.prefetch);
     this.session = session;
     const { consumerTag } = await channel.consume(this.opts.queue, (delivery) => this.onDelivery(session, delivery), { noAck: false });

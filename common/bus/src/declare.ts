@@ -1,10 +1,21 @@
 import type { Channel, ChannelModel } from 'amqplib';
 import { DEAD_LETTER_EXCHANGE, DEAD_QUEUE, EXCHANGE, EXCHANGE_TYPE, type QueueType } from './topology.js';
 
-/** The durable topic exchange pollers publish to. Publishers declare only this. */
-export async function declareExchange(channel: Channel): Promise<void> {
-  await channel.assertExchange(EXCHANGE, EXCHANGE_TYPE, { durable: true });
+/**
+ * The durable topic exchange pollers publish to. Publishers declare only this. A consumer
+ * of the original Numeter's messages passes their exchange (declared non-durable there).
+ */
+export async function declareExchange(channel: Channel, exchange: ConsumerExchange = DEFAULT_CONSUMER_EXCHANGE): Promise<void> {
+  await channel.assertExchange(exchange.name, EXCHANGE_TYPE, { durable: exchange.durable });
 }
+
+/** The exchange a consumer's queue is bound to. */
+export interface ConsumerExchange {
+  name: string;
+  durable: boolean;
+}
+
+export const DEFAULT_CONSUMER_EXCHANGE: ConsumerExchange = { name: EXCHANGE, durable: true };
 
 /** Durable queue arguments: its type, and the DLX the broker itself uses (quorum delivery limit). */
 export function queueArguments(queueType: QueueType, deliveryLimit?: number): Record<string, unknown> {
@@ -44,7 +55,8 @@ export async function declareConsumerQueue(
   bindings: string[],
   queueType: QueueType,
   deliveryLimit?: number,
+  exchange: string = EXCHANGE,
 ): Promise<void> {
   await channel.assertQueue(queue, { durable: true, arguments: queueArguments(queueType, deliveryLimit) });
-  for (const key of bindings) await channel.bindQueue(queue, EXCHANGE, key);
+  for (const key of bindings) await channel.bindQueue(queue, exchange, key);
 }

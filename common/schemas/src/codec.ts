@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { fastDataMessage } from './fast-data.js';
 import { LIMITS, Message } from './messages.js';
 
 export type DecodeResult = { ok: true; message: Message } | { ok: false; reason: string };
@@ -23,6 +24,9 @@ export function decodeMessage(body: Buffer | string, limits = LIMITS): DecodeRes
   } catch (error) {
     return { ok: false, reason: `invalid JSON: ${(error as Error).message}` };
   }
+  // Data messages are nearly all the traffic: the fast check, then zod only if it is not sure.
+  const fast = fastDataMessage(raw);
+  if (fast) return { ok: true, message: fast };
   const parsed = Message.safeParse(raw);
   if (!parsed.success) return { ok: false, reason: describeIssues(parsed.error.issues) };
   return { ok: true, message: parsed.data };

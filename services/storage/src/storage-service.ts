@@ -11,7 +11,6 @@ import { HostDirectories } from './files/host-directories.js';
 import { redisKeys } from './index/keys.js';
 import { type RebuildResult, rebuildIndex } from './index/rebuild.js';
 import { IndexError, StorageIndex } from './index/storage-index.js';
-import { LegacyConsumer } from './ingest/legacy-consumer.js';
 import { MessageHandler } from './ingest/message-handler.js';
 import { createStorageMetrics, type StorageMetrics } from './metrics.js';
 import { FlushWriter } from './persist/flush-writer.js';
@@ -46,7 +45,7 @@ export class StorageService {
   private readonly flushWriter: FlushWriter;
   private readonly handler: MessageHandler;
   private readonly consumer: BusConsumer;
-  private readonly legacy?: LegacyConsumer;
+  private readonly legacy?: BusConsumer;
   private readonly cleaner?: Cleaner;
   private api?: ApiServer;
   private started = false;
@@ -110,17 +109,20 @@ export class StorageService {
       handler: handle,
     });
     if (config.legacy.enabled) {
-      this.legacy = new LegacyConsumer({
+      // The original Numeter's pollers, in their own vhost: same queue name, bound to their
+      // (non-durable by default) exchange. Their routing key is the host ID too, but the
+      // original trusted the envelope's hostid, so the routing key is not compared.
+      this.legacy = new BusConsumer({
         url: legacyAmqpUrl(config),
-        exchange: config.legacy.exchange,
-        exchangeDurable: config.legacy.exchange_durable,
+        heartbeatSeconds: config.amqp.heartbeat,
+        connectionName: `numeter-storage-legacy ${g.storage_name}`,
+        logger,
+        queueType: config.amqp.queue_type,
+        exchange: { name: config.legacy.exchange, durable: config.legacy.exchange_durable },
         queue,
         bindings,
         prefetch: config.amqp.prefetch,
-        queueType: config.amqp.queue_type,
-        heartbeatSeconds: config.amqp.heartbeat,
-        handler: handle,
-        logger,
+        handler: (message) => handle({ ...message, routingKey: '' }),
       });
     }
     if (config.cleaning.enabled) {
@@ -179,7 +181,7 @@ export class StorageService {
   /** Resolves once every consumer is connected and consuming (for tests and readiness), or rejects after `timeoutMs`. */
   async waitUntilConsuming(timeoutMs = 10_000): Promise<void> {
     const until = Date.now() + timeoutMs;
-    while (!(this.consumer.stats().connected === 1 && (this.legacy?.stats().consuming ?? 1) === 1)) {
+    while (!(this.consumer.stats().connected === 1 && (this.legacy?.stats().connected ?? 1) === 1)) {
       if (Date.now() > until) throw new Error(`not consuming after ${timeoutMs} ms (is RabbitMQ reachable?)`);
       await new Promise((r) => setTimeout(r, 20));
     }

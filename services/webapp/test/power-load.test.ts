@@ -130,20 +130,24 @@ describe('power and load skeleton (PowerMon viewCons)', () => {
     plugins['nopower.example'] = ['cpu', 'load', 'system_load'];
   });
 
-  it('is available from the CLI skeleton create_view, across hosts', async () => {
-    const lines: string[] = [];
-    const program = buildProgram(
-      (l) => lines.push(l),
-      () => Promise.reject(new Error('serve is not for tests')),
-    );
-    program.exitOverride();
-    try {
-      await program.parseAsync(['node', 'numeter-webapp', 'skeleton', 'create_view', '-H', 'rack1,old', '-s', 'power-load']);
-    } catch (error) {
-      assert.fail(describeError(error).message);
-    }
-    const m = /view (\d+) created with 6 sources \(4 on the right axis\)/.exec(lines.join('\n'));
-    assert.ok(m, lines.join('\n'));
+  it('is available from the CLI: skeleton create_view across hosts, add with parts, list', async () => {
+    const cli = async (...args: string[]) => {
+      const lines: string[] = [];
+      const program = buildProgram(
+        (l) => lines.push(l),
+        () => Promise.reject(new Error('serve is not for tests')),
+      );
+      program.exitOverride();
+      try {
+        await program.parseAsync(['node', 'numeter-webapp', ...args]);
+        return { code: 0, out: lines.join('\n'), err: '' };
+      } catch (error) {
+        return { code: describeError(error).code, out: lines.join('\n'), err: describeError(error).message };
+      }
+    };
+    const made = await cli('skeleton', 'create_view', '-H', 'rack1,old', '-s', 'power-load');
+    const m = /view (\d+) created with 6 sources \(4 on the right axis\)/.exec(made.out);
+    assert.ok(m, made.out + made.err);
     const view = (await t.deps.repos.views.get(Number(m[1])))!;
     assert.equal(view.name, 'power-load - rack1, old');
     assert.deepEqual(await labels(view.rightAxis), [
@@ -152,6 +156,29 @@ describe('power and load skeleton (PowerMon viewCons)', () => {
       'rack1/system_load/load15',
       'old/load/load',
     ]);
+    const add = await cli(
+      'skeleton',
+      'add',
+      '-n',
+      'cpu-load',
+      '-p',
+      '^cpu$',
+      '-P',
+      '[{"plugin_pattern": "^load$", "axis": "right"}]',
+      '--populate',
+    );
+    assert.equal(add.code, 0, add.err);
+    const added = (await t.deps.repos.skeletons.byName('cpu-load'))!;
+    assert.deepEqual(added.parts, [{ pluginPattern: '^load$', sourcePattern: '.', axis: 'right', fallback: false }]);
+    assert.equal(added.populate, true);
+    const notJson = await cli('skeleton', 'add', '-n', 'x', '-p', 'x', '-P', '[{');
+    assert.equal(notJson.code, 2);
+    assert.match(notJson.err, /--parts: not JSON/);
+    const badAxis = await cli('skeleton', 'add', '-n', 'x', '-p', 'x', '-P', '[{"plugin_pattern": "y", "axis": "top"}]');
+    assert.match(badAxis.err, /parts\.0\.axis/);
+    const list = await cli('skeleton', 'list');
+    assert.ok(list.out.includes('^power$/^watts$ + right:^system_load$/^load(1|5|15)$ | right:^load$/^load$'), list.out);
+    await t.deps.repos.skeletons.delete(added.id);
   });
 
   it('is available from REST like other skeletons, and REST creates and edits multi-plugin skeletons', async () => {

@@ -1,0 +1,191 @@
+import express, { type NextFunction, type Request, type Response, type Router } from 'express';
+import { csrfToken } from '../auth/csrf.js';
+import { requirePageUser } from '../auth/middleware.js';
+import type { AuthUser } from '../auth/user.js';
+import type { AppDeps } from '../deps.js';
+import type { Host } from '../repos/index.js';
+import { assetsRouter } from './assets.js';
+import { html, type SafeHtml } from './html.js';
+import { layout } from './layout.js';
+
+/**
+ * Server-rendered page shells (host tree, host, dashboards, views, admin, login). Graphs are
+ * drawn by the browser client (`client/`) from the REST API; everything from pollers or users
+ * goes through the `html` escaping template.
+ */
+export function pagesRouter(deps: AppDeps): Router {
+  const r = express.Router();
+  r.use(assetsRouter());
+  const page = (req: Request, res: Response, title: string, body: SafeHtml, extra: { script?: string; active?: 'hosts' | 'dashboards' | 'admin' } = {}) => {
+    res.type('html').send(layout({ title, user: req.user, csrf: csrfToken(req), body, ...extra }));
+  };
+  const wrap = (fn: (req: Request, res: Response) => Promise<void>) => (req: Request, res: Response, next: NextFunction) =>
+    fn(req, res).catch(next);
+  const user = (req: Request) => req.user as AuthUser;
+
+  r.get('/login', (req, res) => {
+    const next = typeof req.query.next === 'string' && /^\/(?!\/)/.test(req.query.next) ? req.query.next : '/';
+    page(
+      req,
+      res,
+      'Log in',
+      html`<form class="card login" method="post" action="/login">
+  <h1>numeter</h1>
+  ${req.query.error ? html`<p class="error" role="alert">Wrong user name or password.</p>` : ''}
+  <input type="hidden" name="_csrf" value="${csrfToken(req)}"><input type="hidden" name="next" value="${next}">
+  <label>User name <input name="username" autocomplete="username" required autofocus></label>
+  <label>Password <input name="password" type="password" autocomplete="current-password" required></label>
+  <button type="submit" class="primary">Log in</button>
+</form>`,
+    );
+  });
+
+  r.get('/', requirePageUser, wrap(async (req, res) => page(req, res, 'Hosts', await hostTree(deps, user(req)), { active: 'hosts' })));
+
+  r.get(
+    '/hosts/:id',
+    requirePageUser,
+    wrap(async (req, res) => {
+      const host = await deps.access.host(user(req), Number(req.params.id));
+      if (!host) return notFound(req, res, page);
+      let body: SafeHtml;
+      try {
+        const plugins = await deps.storages.getPluginList(host);
+        const byCategory = new Map<string, { name: string; title: string }[]>();
+        for (const [name, info] of Object.entries(plugins)) {
+          const category = info.Category || 'other';
+          byCategory.set(category, [...(byCategory.get(category) ?? []), { name, title: info.Title }]);
+        }
+        const categories = [...byCategory.keys()].sort();
+        body = html`<div class="page-head"><h1>${host.name}</h1><span class="muted">${host.hostid}</span></div>
+${toolbar()}
+<nav class="categories">${categories.map((c) => html`<a href="#cat-${c}">${c}</a>`)}</nav>
+${categories.map(
+  (c) => html`<section class="category" id="cat-${c}"><h2>${c}</h2><div class="graphs">${(byCategory.get(c) ?? [])
+    .sort((a, b) => a.name.localeCompare(b.name))
+    .map((p) => graphCard({ kind: 'plugin', host: host.id, plugin: p.name, title: p.title }))}</div></section>`,
+)}`;
+      } catch (error) {
+        body = html`<h1>${host.name}</h1><p class="error">${(error as Error).message}</p>`;
+      }
+      page(req, res, host.name, body, { script: 'graphs', active: 'hosts' });
+    }),
+  );
+
+  r.get(
+    '/dashboards',
+    requirePageUser,
+    wrap(async (req, res) => {
+      const [multiviews, views, skeletons, hosts] = await Promise.all([
+        deps.access.visibleMultiviews(user(req)),
+        deps.access.visibleViews(user(req)),
+        deps.repos.skeletons.all(),
+        deps.access.visibleHosts(user(req)),
+      ]);
+      const body = html`<div class="page-head"><h1>Dashboards</h1></div>
+<div class="columns">
+<section class="card"><h2>Dashboards</h2><ul class="list" id="dashboard-list">${multiviews.map((m) => html`<li><a href="/dashboards/${m.id}">${m.name}</a> <span class="muted">${m.views.length} views</span></li>`)}</ul>
+${multiviews.length ? '' : html`<p class="muted">No dashboard yet.</p>`}</section>
+<section class="card"><h2>Views</h2><ul class="list">${views.map((v) => html`<li><a href="/views/${v.id}">${v.name}</a> <span class="muted">${v.sources.length} series</span></li>`)}</ul></section>
+<section class="card"><h2>Build a dashboard from a skeleton</h2>
+<form id="skeleton-form" class="stack">
+<label>Skeleton <select name="skeleton" required>${skeletons.map((s) => html`<option value="${s.id}">${s.name} (${s.pluginPattern} / ${s.sourcePattern})</option>`)}</select></label>
+<fieldset><legend>Hosts</legend><div class="checks">${hosts.map((h) => html`<label class="check"><input type="checkbox" name="hosts" value="${h.id}"> ${h.name}</label>`)}</div></fieldset>
+<label>Name <input name="name" required maxlength="250" placeholder="e.g. Load of the web servers"></label>
+<button type="submit" class="primary">Create dashboard</button>
+<p class="error" id="skeleton-error" role="alert"></p>
+</form></section>
+</div>`;
+      page(req, res, 'Dashboards', body, { script: 'dashboards', active: 'dashboards' });
+    }),
+  );
+
+  r.get(
+    '/dashboards/:id',
+    requirePageUser,
+    wrap(async (req, res) => {
+      const multiview = await deps.access.multiview(user(req), Number(req.params.id));
+      if (!multiview) return notFound(req, res, page);
+      const views = (await Promise.all(multiview.views.map((id) => deps.access.view(user(req), id)))).filter((v) => v !== null);
+      const body = html`<div class="page-head"><h1>${multiview.name}</h1><span class="muted">${multiview.comment}</span></div>
+${toolbar()}
+<div class="graphs">${views.map((v) => graphCard({ kind: 'view', view: v.id, title: v.name }))}</div>`;
+      page(req, res, multiview.name, body, { script: 'graphs', active: 'dashboards' });
+    }),
+  );
+
+  r.get(
+    '/views/:id',
+    requirePageUser,
+    wrap(async (req, res) => {
+      const view = await deps.access.view(user(req), Number(req.params.id));
+      if (!view) return notFound(req, res, page);
+      const body = html`<div class="page-head"><h1>${view.name}</h1><span class="muted">${view.comment}</span></div>
+${toolbar()}<div class="graphs single">${graphCard({ kind: 'view', view: view.id, title: view.name })}</div>`;
+      page(req, res, view.name, body, { script: 'graphs', active: 'dashboards' });
+    }),
+  );
+
+  r.get('/admin', requirePageUser, (req, res) => {
+    if (!user(req).isSuperuser) return notFound(req, res, page);
+    const kinds = ['users', 'groups', 'storages', 'hosts', 'skeletons', 'views', 'multiviews', 'events'];
+    const body = html`<div class="page-head"><h1>Administration</h1></div>
+<nav class="tabs">${kinds.map((k) => html`<a href="#${k}" data-kind="${k}">${k}</a>`)}</nav>
+<section class="card"><table class="admin-table" id="admin-table"><thead></thead><tbody></tbody></table>
+<p class="muted" id="admin-status"></p></section>
+<section class="card"><h2>Create</h2><p class="muted">JSON body for <code>POST /rest/<span id="admin-kind">users</span></code> (see docs/webapp.md).</p>
+<form id="admin-create" class="stack"><textarea name="body" rows="5" spellcheck="false">{}</textarea><button type="submit" class="primary">Create</button><p class="error" id="admin-error" role="alert"></p></form></section>`;
+    page(req, res, 'Admin', body, { script: 'admin', active: 'admin' });
+  });
+  return r;
+}
+
+function notFound(req: Request, res: Response, page: (req: Request, res: Response, title: string, body: SafeHtml) => void): void {
+  res.status(404);
+  page(req, res, 'Not found', html`<h1>Not found</h1><p>This page does not exist or you may not see it.</p>`);
+}
+
+/** Resolution pills, custom range, auto-refresh: one time range for every graph of the page. */
+function toolbar(): SafeHtml {
+  const resolutions = ['Hourly', 'Daily', 'Weekly', 'Monthly', 'Yearly'];
+  return html`<div class="toolbar" id="toolbar">
+<div class="pills" role="group" aria-label="Resolution">${resolutions.map((r) => html`<button type="button" data-res="${r}" class="${r === 'Daily' ? 'active' : ''}">${r}</button>`)}</div>
+<form class="range" id="range-form"><label>From <input type="datetime-local" name="from"></label><label>To <input type="datetime-local" name="until"></label><button type="submit">Apply</button></form>
+<label class="check"><input type="checkbox" id="auto-refresh"> Auto-refresh</label>
+<span class="muted hint">Drag to zoom, double-click to reset</span>
+</div>`;
+}
+
+type Card = { kind: 'plugin'; host: number; plugin: string; title: string } | { kind: 'view'; view: number; title: string };
+
+function graphCard(card: Card): SafeHtml {
+  const exportBase = card.kind === 'plugin' ? `/export/hosts/${card.host}/plugins/${encodeURIComponent(card.plugin)}` : `/export/views/${card.view}`;
+  const data =
+    card.kind === 'plugin'
+      ? html`data-kind="plugin" data-host="${card.host}" data-plugin="${card.plugin}"`
+      : html`data-kind="view" data-view="${card.view}"`;
+  return html`<article class="graph-card" ${data} data-export="${exportBase}">
+<header><h3>${card.title}</h3><span class="exports"><a href="${exportBase}.png" class="export-png" target="_blank" rel="noopener">PNG</a><a href="${exportBase}.csv">CSV</a><a href="${exportBase}.json" target="_blank" rel="noopener">JSON</a></span></header>
+<div class="plot"><p class="muted loading">Loading…</p></div>
+<div class="errors"></div>
+<table class="legend"><thead><tr><th></th><th>series</th><th>now</th><th>min</th><th>avg</th><th>max</th><th>last</th></tr></thead><tbody></tbody></table>
+</article>`;
+}
+
+async function hostTree(deps: AppDeps, user: AuthUser): Promise<SafeHtml> {
+  const hosts = await deps.access.visibleHosts(user);
+  const groups = new Map((await deps.repos.groups.all()).map((g) => [g.id, g.name]));
+  const byGroup = new Map<string, Host[]>();
+  for (const h of hosts) {
+    const group = h.groupId !== null ? (groups.get(h.groupId) ?? 'other') : 'no group';
+    byGroup.set(group, [...(byGroup.get(group) ?? []), h]);
+  }
+  return html`<div class="page-head"><h1>Hosts</h1><input type="search" id="host-filter" placeholder="Filter hosts" aria-label="Filter hosts"></div>
+${hosts.length ? '' : html`<p class="muted">No host visible to you yet.</p>`}
+<div class="tree">${[...byGroup.entries()].map(
+    ([group, list]) => html`<section class="card group"><h2>${group}</h2><ul class="hosts">${list.map(
+      (h) => html`<li data-name="${h.name.toLowerCase()}"><a href="/hosts/${h.id}">${h.name}</a><span class="muted">${h.hostid}</span></li>`,
+    )}</ul></section>`,
+  )}</div>
+<script type="module" src="/app/client/tree.js"></script>`;
+}
