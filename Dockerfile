@@ -10,7 +10,10 @@ COPY common ./common
 COPY services ./services
 COPY bench ./bench
 COPY deploy ./deploy
-RUN npm run build && npm prune --omit=dev
+# the server, then the webapp's browser client (its own tsconfig), then drop the dev dependencies
+RUN npm run build \
+ && if [ -f services/webapp/tsconfig.client.json ]; then npx tsc -p services/webapp/tsconfig.client.json; fi \
+ && npm prune --omit=dev
 
 FROM node:20-bookworm-slim
 # fonts for server-side PNG export; ping for the netlatency module

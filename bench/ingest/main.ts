@@ -9,7 +9,12 @@
  * written and indexed, just before the ack), the ratio to the reference, the peak write-cache
  * size against its limit, and a check that every point is in its file.
  *
- * Env: BENCH_HOSTS (200), BENCH_PLUGINS (10), BENCH_VALUES (5), BENCH_MINUTES (30),
+ * Then phase "drain": with the storage stopped, BENCH_DRAIN_MINUTES more minutes are
+ * published into its queue; a new storage is started and timed from start() to the last
+ * ack: the storage's own rate, without the publisher and the broker's publishing side
+ * sharing the CPU at the same time.
+ *
+ * Env: BENCH_HOSTS (200), BENCH_PLUGINS (10), BENCH_VALUES (5), BENCH_MINUTES (30), BENCH_DRAIN_MINUTES (30),
  * BENCH_PREFETCH (2000), BENCH_MAX_POINTS (200000), BENCH_FLUSH_POINTS (100000), BENCH_DIR (os.tmpdir()).
  */
 import { execFileSync, fork } from 'node:child_process';
@@ -36,10 +41,12 @@ const MINUTES = env('BENCH_MINUTES', 30);
 const PREFETCH = env('BENCH_PREFETCH', 2000);
 const MAX_POINTS = env('BENCH_MAX_POINTS', 200_000);
 const FLUSH_POINTS = env('BENCH_FLUSH_POINTS', 100_000);
+const DRAIN_MINUTES = env('BENCH_DRAIN_MINUTES', 30);
+const ALL_MINUTES = MINUTES + DRAIN_MINUTES;
 const SENT_HEADER = 'x-bench-sent-ms';
 
 const nowSec = Math.floor(Date.now() / 1000);
-const T0 = nowSec - (nowSec % 60) - (MINUTES + 5) * 60;
+const T0 = nowSec - (nowSec % 60) - (ALL_MINUTES + 5) * 60;
 const hostId = (h: number) => `bench-host-${h}`;
 const pluginName = (p: number) => `plugin${p}`;
 const dsName = (v: number) => `ds${v}`;
@@ -109,17 +116,19 @@ async function main(): Promise<void> {
   const latencies: number[] = [];
   let acked = 0;
   let lastAck = 0;
-  const service = new StorageService({
-    config,
-    hostIds: [],
-    logger: silentLogger(),
-    observeDelivery: (m, d) => {
-      if (d.action !== 'ack') return;
-      acked++;
-      lastAck = Date.now();
-      latencies.push(lastAck - Number(m.headers[SENT_HEADER]));
-    },
-  });
+  const newService = () =>
+    new StorageService({
+      config,
+      hostIds: [],
+      logger: silentLogger(),
+      observeDelivery: (m, d) => {
+        if (d.action !== 'ack') return;
+        acked++;
+        lastAck = Date.now();
+        latencies.push(lastAck - Number(m.headers[SENT_HEADER]));
+      },
+    });
+  let service = newService();
   const expectedMessages = HOSTS * MINUTES;
   const expectedPoints = expectedMessages * PLUGINS * VALUES;
   try {
@@ -175,6 +184,27 @@ async function main(): Promise<void> {
     const flushCount = flushes.find((x) => (x as { metricName?: string }).metricName?.endsWith('_count'))?.value ?? 0;
     await service.stop();
 
+    // Drain: a backlog published while the storage is stopped, then consumed by a new one.
+    let drain: { seconds: number; points: number; cpuShare: number } | undefined;
+    if (DRAIN_MINUTES > 0) {
+      await publishAll(url, MINUTES, ALL_MINUTES);
+      const target = acked + HOSTS * DRAIN_MINUTES;
+      service = newService();
+      const cpuBefore = process.cpuUsage();
+      const started = Date.now();
+      await service.start();
+      while (acked < target) {
+        await new Promise((r) => setTimeout(r, 10));
+        const cache = service.stats().cache;
+        peakCache = Math.max(peakCache, cache.pendingPoints + cache.writingPoints);
+        peakRss = Math.max(peakRss, process.memoryUsage().rss);
+      }
+      const seconds = (lastAck - started) / 1000;
+      const cpu = process.cpuUsage(cpuBefore);
+      drain = { seconds, points: HOSTS * DRAIN_MINUTES * PLUGINS * VALUES, cpuShare: (cpu.user + cpu.system) / 1e6 / seconds };
+      await service.stop();
+    }
+
     // Nothing lost: every series holds every minute.
     let missing = 0;
     const files: string[] = [];
@@ -184,9 +214,9 @@ async function main(): Promise<void> {
         for (let v = 0; v < VALUES; v++) {
           const file = seriesFile(hostDir, pluginName(p), dsName(v));
           files.push(file);
-          const got = fetch(file, T0 - 60, T0 + MINUTES * 60);
+          const got = fetch(file, T0 - 60, T0 + ALL_MINUTES * 60);
           const known = got?.values.filter((x) => x !== null).length ?? 0;
-          missing += MINUTES - known;
+          missing += ALL_MINUTES - known;
         }
       }
     }
@@ -207,7 +237,7 @@ async function main(): Promise<void> {
 
     const fmt = (n: number) => Math.round(n).toLocaleString('en-US');
     console.log(
-      `workload: ${HOSTS} hosts × ${PLUGINS} plugins × ${VALUES} values × ${MINUTES} minutes = ${fmt(expectedPoints)} points in ${fmt(expectedMessages)} messages of ${PLUGINS * VALUES} points`,
+      `workload: ${HOSTS} hosts × ${PLUGINS} plugins × ${VALUES} values × ${MINUTES} minutes = ${fmt(expectedPoints)} points in ${fmt(expectedMessages)} messages of ${PLUGINS * VALUES} points, then ${DRAIN_MINUTES} minutes drained`,
     );
     console.log(`settings: prefetch ${PREFETCH}, cache max ${fmt(MAX_POINTS)} points, flush at ${fmt(FLUSH_POINTS)} points or 100 ms`);
     console.log(
@@ -219,6 +249,10 @@ async function main(): Promise<void> {
     console.log(
       `storage process CPU during the sustained phase: ${(sustained.cpuShare * 100).toFixed(0)} % of one core = ${fmt(ingestRate / sustained.cpuShare)} points per CPU-second`,
     );
+    if (drain)
+      console.log(
+        `drain (minutes ${MINUTES}..${ALL_MINUTES - 1} queued while stopped, consumed by a new storage): ${fmt(drain.points / drain.seconds)} points/s, ${drain.seconds.toFixed(2)} s start → last ack, storage CPU ${(drain.cpuShare * 100).toFixed(0)} % of one core = ${fmt(drain.points / drain.seconds / drain.cpuShare)} points per CPU-second`,
+      );
     console.log(`sustained publish-to-file latency: p50 ${sustained.p50} ms, p99 ${sustained.p99} ms`);
     console.log(`flushes: ${flushCount}, ${((flushSum / Math.max(flushCount, 1)) * 1000).toFixed(0)} ms each on average`);
     console.log(`reference (WhisperWriter.updateMany, ${MINUTES} points per call, same files): ${fmt(referenceRate)} points/s`);
@@ -232,6 +266,15 @@ async function main(): Promise<void> {
     rmSync(dir, { recursive: true, force: true });
     execFileSync('rabbitmqctl', ['-q', 'delete_vhost', vhost]);
   }
+}
+
+/** Publishes minutes [from, to) with the publisher child and waits until all are confirmed. */
+async function publishAll(url: string, fromMinute: number, toMinute: number): Promise<void> {
+  const child = fork(fileURLToPath(import.meta.url), ['--publisher', url, String(fromMinute), String(toMinute)], {
+    execArgv: ['--import', 'tsx'],
+  });
+  const code = await new Promise<number | null>((resolve) => child.on('exit', resolve));
+  if (code !== 0) throw new Error('the publisher failed');
 }
 
 /** BENCH_PROFILE=<file>: a V8 CPU profile of the sustained phase (open it in Chrome DevTools). */

@@ -1,3 +1,3 @@
+export * from './src/fields.js';
 export * from './src/ini.js';
 export * from './src/layered.js';
-export * from './src/fields.js';

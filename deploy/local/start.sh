@@ -13,7 +13,19 @@ if [ ! -d node_modules ] || [ package.json -nt node_modules/.package-lock.json ]
   npm ci --no-audit --no-fund --loglevel=error || npm install --no-audit --no-fund --loglevel=error
 fi
 step "building (tsc)"
-npx tsc -p tsconfig.json
+if ! npx tsc -p tsconfig.json; then
+  # tsc still writes dist/ when only types are wrong: start what was built, but say so.
+  for service in poller storage webapp; do
+    [ -f "dist/services/$service/src/main.js" ] || { step "ERROR: the build failed (above) and dist/services/$service is missing"; exit 1; }
+  done
+  [ -f dist/deploy/local/stack/start.js ] || { step "ERROR: the build failed (above)"; exit 1; }
+  step "WARNING: tsc reported type errors (above); starting the JavaScript it emitted anyway"
+fi
+# The webapp's browser client has a tsconfig of its own (DOM, ES modules for the browser).
+if [ -f services/webapp/tsconfig.client.json ]; then
+  step "building the webapp's browser client"
+  npx tsc -p services/webapp/tsconfig.client.json || step "WARNING: the browser client did not build cleanly (above)"
+fi
 step "checking RabbitMQ, Redis and MariaDB"
 bash deploy/local/ensure-services.sh
 exec node dist/deploy/local/stack/start.js

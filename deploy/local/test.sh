@@ -12,6 +12,12 @@ fi
 echo "[test] building (tsc)"
 npx tsc -p tsconfig.json
 
+# The webapp's browser client has a tsconfig of its own (DOM, ES modules for the browser).
+if [ -f services/webapp/tsconfig.client.json ]; then
+  echo "[test] building the webapp's browser client (tsc)"
+  npx tsc -p services/webapp/tsconfig.client.json
+fi
+
 # Debian packages the suite uses as real peers.
 PEERS="python3-whisper munin-node munin-plugins-core netcat-openbsd snmpd snmp libvirt-clients chromium fonts-dejavu-core iputils-ping"
 bash deploy/local/ensure-services.sh $PEERS

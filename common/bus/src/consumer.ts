@@ -45,6 +45,9 @@ interface Session {
   deadLetters: ConfirmChannel;
   consumerTag?: string;
   closed: boolean;
+  /** Delivery tag → ready to ack, in delivery order (tags only grow on a channel). */
+  unsettled: Map<number, boolean>;
+  ackFlushScheduled: boolean;
 }
 
 /**
@@ -62,6 +65,8 @@ export class BusConsumer {
   private readonly counters = {
     received: 0,
     acked: 0,
+    /** basic.ack frames sent: fewer than `acked` when one `multiple` ack settles many. */
+    ackFrames: 0,
     deadLettered: 0,
     requeued: 0,
     handlerErrors: 0,
@@ -108,6 +113,7 @@ export class BusConsumer {
     if (this.session && !this.session.closed) {
       // Closing the channels first makes the broker process our acks before the connection goes.
       const { channel, deadLetters } = this.session;
+      this.flushAcks(this.session);
       this.session.closed = true;
       await Promise.allSettled([channel.close(), deadLetters.close()]);
     }
@@ -123,7 +129,7 @@ export class BusConsumer {
     const queueType = this.opts.queueType ?? 'classic';
     const channel = await model.createChannel();
     const deadLetters = await model.createConfirmChannel();
-    const session: Session = { channel, deadLetters, closed: false };
+    const session: Session = { channel, deadLetters, closed: false, unsettled: new Map(), ackFlushScheduled: false };
     for (const ch of [channel, deadLetters]) {
       ch.on('error', (err: Error) => this.logger?.warn({ reason: err.message }, 'consumer channel error'));
       ch.on('close', () => this.onChannelClosed(session, model));
@@ -159,6 +165,7 @@ export class BusConsumer {
       return;
     }
     this.counters.received++;
+    session.unsettled.set(delivery.fields.deliveryTag, false);
     const work = this.handle(session, delivery).finally(() => this.inFlight.delete(work));
     this.inFlight.add(work);
   }
@@ -192,9 +199,10 @@ export class BusConsumer {
     }
     try {
       if (disposition.action === 'ack') {
-        session.channel.ack(delivery);
-        this.counters.acked++;
+        session.unsettled.set(delivery.fields.deliveryTag, true);
+        this.scheduleAckFlush(session);
       } else if (disposition.action === 'requeue') {
+        session.unsettled.delete(delivery.fields.deliveryTag);
         session.channel.nack(delivery, false, true);
         this.counters.requeued++;
       } else {
@@ -203,6 +211,56 @@ export class BusConsumer {
     } catch (error) {
       this.counters.staleSettles++;
       this.logger?.warn({ reason: (error as Error).message }, 'could not settle a delivery; the broker will redeliver it');
+    }
+  }
+
+  /**
+   * Acks are sent once the current burst of handlers is done (setImmediate): the longest
+   * run of ready deliveries from the oldest unsettled one as one `multiple` ack, the few
+   * ready ones behind a delivery still being handled one by one. A `multiple` ack never
+   * covers a delivery that is unsettled or settled otherwise (those leave the map first).
+   */
+  private scheduleAckFlush(session: Session): void {
+    if (session.ackFlushScheduled) return;
+    session.ackFlushScheduled = true;
+    setImmediate(() => {
+      session.ackFlushScheduled = false;
+      this.flushAcks(session);
+    });
+  }
+
+  private flushAcks(session: Session): void {
+    if (session.closed) return; // the broker requeues them with the channel
+    let upTo: number | undefined; // last tag of the ready run at the head
+    let run = 0;
+    let atHead = true;
+    const stragglers: number[] = [];
+    for (const [tag, ready] of session.unsettled) {
+      if (!ready) atHead = false;
+      else if (atHead) {
+        upTo = tag;
+        run++;
+      } else stragglers.push(tag);
+    }
+    try {
+      if (upTo !== undefined) {
+        for (const [tag] of session.unsettled) {
+          session.unsettled.delete(tag);
+          if (tag === upTo) break;
+        }
+        session.channel.ack(tagOnly(upTo), true);
+        this.counters.ackFrames++;
+        this.counters.acked += run;
+      }
+      for (const tag of stragglers) {
+        session.unsettled.delete(tag);
+        session.channel.ack(tagOnly(tag));
+        this.counters.ackFrames++;
+        this.counters.acked++;
+      }
+    } catch (error) {
+      this.counters.staleSettles++;
+      this.logger?.warn({ reason: (error as Error).message }, 'could not ack; the broker will redeliver');
     }
   }
 
@@ -228,6 +286,7 @@ export class BusConsumer {
     } catch (error) {
       this.counters.deadLetterFailures++;
       this.logger?.warn({ reason: (error as Error).message }, 'dead-letter publish failed; requeueing the message');
+      session.unsettled.delete(delivery.fields.deliveryTag);
       if (!session.closed) session.channel.nack(delivery, false, true);
       this.counters.requeued++;
       return;
@@ -236,6 +295,7 @@ export class BusConsumer {
       this.counters.staleSettles++;
       return;
     }
+    session.unsettled.delete(delivery.fields.deliveryTag);
     session.channel.ack(delivery);
     this.counters.deadLettered++;
     this.logger?.info({ reason, messageId: properties.messageId, routingKey: fields.routingKey }, 'message dead-lettered');
@@ -247,6 +307,11 @@ function isDisposition(value: unknown): value is Disposition {
   return (
     action === 'ack' || action === 'requeue' || (action === 'dead-letter' && typeof (value as { reason?: unknown }).reason === 'string')
   );
+}
+
+/** What amqplib's ack reads from a message: its delivery tag. */
+function tagOnly(deliveryTag: number): ConsumeMessage {
+  return { fields: { deliveryTag } } as ConsumeMessage;
 }
 
 function toConsumed(delivery: ConsumeMessage): ConsumedMessage {

@@ -193,4 +193,43 @@ describe('bus: publisher and consumer on a real broker', () => {
     const left = await adminChannel.checkQueue('concurrent');
     assert.equal(left.messageCount, 0);
   });
+
+  it('acks bursts with few `multiple` acks that never cover a requeued or dead-lettered delivery', async () => {
+    const seen = new Set<string>();
+    // Handlers finish in groups, as a write cache's flush releases them.
+    let gate: Promise<void> | undefined;
+    const c = await consumer('batched-acks', ['host-batch'], async (m) => {
+      const n = Number(m.messageId?.slice(2));
+      gate ??= new Promise<void>((resolve) =>
+        setTimeout(() => {
+          gate = undefined;
+          resolve();
+        }, 20),
+      );
+      await gate;
+      if (n % 5 === 0) return { action: 'dead-letter', reason: `refused ${n}` };
+      if (n % 7 === 3 && !seen.has(String(n))) {
+        seen.add(String(n));
+        return { action: 'requeue' };
+      }
+      return { action: 'ack' };
+    });
+    const p = await publisher();
+    const total = 40;
+    await Promise.all(Array.from({ length: total }, (_, n) => p.publishRaw('host-batch', Buffer.from(String(n)), { messageId: `b-${n}` })));
+    const refused = Array.from({ length: total }, (_, n) => n).filter((n) => n % 5 === 0);
+    const dead = await deadLetters(refused.length);
+    assert.deepEqual(
+      dead.map((d) => Number(d.body)).sort((a, b) => a - b),
+      refused,
+    );
+    await waitFor(() => c.stats().acked === total - refused.length, 5000, 'every other message acked');
+    await c.stop(2000);
+    const stats = c.stats();
+    assert.equal(stats.consumerStarts, 1, 'no channel error (an ack of an unknown tag closes the channel)');
+    assert.ok(stats.ackFrames < stats.acked, `${stats.ackFrames} ack frames for ${stats.acked} messages`);
+    assert.equal(stats.requeued, seen.size);
+    const left = await adminChannel.checkQueue('batched-acks');
+    assert.equal(left.messageCount, 0, 'nothing unacked went back to the queue at stop');
+  });
 });

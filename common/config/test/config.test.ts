@@ -120,13 +120,19 @@ describe('typed INI fields', () => {
     assert.deepEqual(schema.parse({ s: { n: '', b: ' ' } }).s.n, 5);
   });
   it('converts and names what was expected', () => {
-    assert.deepEqual(schema.parse({ s: { n: '7', f: '1', b: 'On', l: 'x,,y ', t: '' } }), { s: { n: 7, f: 1, b: true, l: ['x', 'y'], t: '' } });
+    assert.deepEqual(schema.parse({ s: { n: '7', f: '1', b: 'On', l: 'x,,y ', t: '' } }), {
+      s: { n: 7, f: 1, b: true, l: ['x', 'y'], t: '' },
+    });
     const r = schema.safeParse({ s: { n: '7.5', f: 'NaN', b: 'maybe' } });
     assert.equal(r.success, false);
     if (!r.success) {
       assert.deepEqual(
         r.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`),
-        ['s.n: "7.5" is not a whole number between 1 and 10', 's.f: "NaN" is not a number between 0 and 1', 's.b: "maybe" is not a boolean (yes/no, true/false, on/off, 1/0)'],
+        [
+          's.n: "7.5" is not a whole number between 1 and 10',
+          's.f: "NaN" is not a number between 0 and 1',
+          's.b: "maybe" is not a boolean (yes/no, true/false, on/off, 1/0)',
+        ],
       );
     }
   });

@@ -28,6 +28,7 @@ import {
 } from './fixtures.js';
 import { type RunningMuninNode, startMuninNode } from './peers/munin-node.js';
 import { compareSeries, describe as describeReport, seriesPath } from './series-check.js';
+import { signIn } from './webapp-session.js';
 
 describe('end to end: poller → RabbitMQ → storage → files → REST → webapp', () => {
   let munin: RunningMuninNode;
@@ -94,6 +95,39 @@ describe('end to end: poller → RabbitMQ → storage → files → REST → web
       multiviews.body.results.some((m) => m.name.includes(hostId)),
       'populate built the default dashboard of the host',
     );
+  });
+
+  test('the graph of the plugin is drawn in Chromium for the admin', async () => {
+    const { chromium } = await import('playwright-core');
+    const browser = await chromium.launch({
+      executablePath: '/usr/bin/chromium',
+      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'],
+    });
+    try {
+      const page = await (await browser.newContext()).newPage();
+      const errors: string[] = [];
+      page.on('pageerror', (error) => errors.push(error.message));
+      // Logged in through the JSON login, the session cookie handed to the browser. (The login
+      // form itself is refused by the webapp's origin check in Chromium: helmet's
+      // Referrer-Policy no-referrer makes Chromium send `Origin: null` on the form post.)
+      const cookie = await signIn(t.stack.webappUrl, 'admin', t.stack.secrets.adminPassword);
+      const [name, value] = cookie.split('=');
+      await page.context().addCookies([{ name, value, url: t.stack.webappUrl }]);
+      const token = (await t.stack.webappCli(['token', 'add', '-u', 'admin', '-n', 'e2e-ui'])).trim().split('\n').pop() ?? '';
+      const hosts = await getJson<{ results: Array<{ id: number; hostid: string }> }>(`${t.stack.webappUrl}/rest/hosts?page_size=100`, {
+        Authorization: `Bearer ${token}`,
+      });
+      const host = hosts.body.results.find((h) => h.hostid === hostId);
+      assert.ok(host);
+      await page.goto(`${t.stack.webappUrl}/hosts/${host.id}`);
+      const card = page.locator('.graph-card[data-plugin="e2e_clock"]');
+      await card.locator('canvas').first().waitFor({ timeout: 30_000 });
+      const drawn = await page.locator('.graph-card canvas').count();
+      process.stdout.write(`  measured: host page drew ${drawn} graph canvases, e2e_clock among them; page errors: ${errors.length}\n`);
+      assert.deepEqual(errors, []);
+    } finally {
+      await browser.close();
+    }
   });
 
   test("Redis emptied (this stack's prefix): the index comes back and the whole history is still served", async () => {

@@ -15,6 +15,7 @@ import mysql from 'mysql2/promise';
 import { dropDatabase } from '../stack/database.js';
 import { freePort, getJson } from '../stack/probes.js';
 import { createVhost, deleteRedisPrefix, ROOT, uniqueName, type Vhost } from './fixtures.js';
+import { signIn } from './webapp-session.js';
 
 interface Run {
   output: string;
@@ -87,8 +88,11 @@ describe('npm start (the orchestrator of deploy/local/start.sh)', () => {
     const webapp = `http://127.0.0.1:${env.NUMETER_START_WEBAPP_PORT}`;
     let hostsFirst: string[] = [];
     const first = await startAndInterrupt(env, async (output) => {
-      const token = (await getJson<{ csrf_token: string }>(`${webapp}/session`)).body;
-      assert.ok(token, 'the webapp answers');
+      const password = login(output);
+      assert.ok(password, 'the login is printed');
+      const signedIn = await signIn(webapp, 'admin', password);
+      const dashboards = await (await fetch(`${webapp}/rest/multiviews`, { headers: { cookie: signedIn } })).json();
+      assert.equal(dashboards.count, 1, 'the printed login works and the host has its default dashboard');
       const storage = `http://127.0.0.1:${env.NUMETER_START_STORAGE_PORT}/numeter-storage`;
       hostsFirst = Object.keys((await getJson<Record<string, unknown>>(`${storage}/hosts`)).body);
       assert.equal(hostsFirst.length, 1, 'the local poller host is in the storage');

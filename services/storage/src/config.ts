@@ -2,7 +2,18 @@ import { readFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { z } from 'zod';
 import { ALL_HOSTS_BINDING, type QueueType } from '../../../common/bus/src/topology.js';
-import { ConfigError, formatConfig, loadConfig, parseIniBoolean } from '../../../common/config/index.js';
+import {
+  ConfigError,
+  formatConfig,
+  iniBool,
+  iniEnum,
+  iniInt,
+  iniList,
+  iniNumber,
+  iniString,
+  knownKeysOf,
+  loadConfig,
+} from '../../../common/config/index.js';
 import { isSafeName } from '../../../common/schemas/index.js';
 
 /**
@@ -14,156 +25,109 @@ export const ENV_PREFIX = 'NUMETER_STORAGE';
 export const DEFAULT_CONFIG_FILE = '/etc/numeter/numeter_storage.cfg';
 export const SECRET_KEYS = ['rpc_password', 'redis_storage_password', 'password', 'auth_tokens', 'basic_auth_users'] as const;
 
-const str = (def: string) => z.string().default(def);
-const int = (def: number, min: number, max: number) =>
-  z
-    .string()
-    .default(String(def))
-    .transform((v, ctx) => {
-      const n = Number(v.trim());
-      if (!/^-?\d+$/.test(v.trim()) || n < min || n > max) {
-        ctx.addIssue({ code: z.ZodIssueCode.custom, message: `${JSON.stringify(v)} is not a whole number between ${min} and ${max}` });
-        return z.NEVER;
-      }
-      return n;
-    });
-const num = (def: number, min: number, max: number) =>
-  z
-    .string()
-    .default(String(def))
-    .transform((v, ctx) => {
-      const n = Number(v.trim());
-      if (v.trim() === '' || !Number.isFinite(n) || n < min || n > max) {
-        ctx.addIssue({ code: z.ZodIssueCode.custom, message: `${JSON.stringify(v)} is not a number between ${min} and ${max}` });
-        return z.NEVER;
-      }
-      return n;
-    });
-const bool = (def: boolean) =>
-  z
-    .string()
-    .default(def ? 'true' : 'false')
-    .transform((v, ctx) => {
-      const b = parseIniBoolean(v);
-      if (b === undefined) {
-        ctx.addIssue({ code: z.ZodIssueCode.custom, message: `${JSON.stringify(v)} is not a boolean (yes/no, true/false, on/off, 1/0)` });
-        return z.NEVER;
-      }
-      return b;
-    });
-const list = (def: string) =>
-  z
-    .string()
-    .default(def)
-    .transform((v) =>
-      v
-        .split(',')
-        .map((s) => s.trim())
-        .filter(Boolean),
-    );
+// The storage refuses an empty number or boolean (and keeps an empty text) rather than
+// taking the default: docs/configuration.md states it.
+const STRICT = { emptyMeansDefault: false } as const;
 
 export const StorageConfigSchema = z.object({
   global: z
     .object({
-      enable: bool(true),
-      storage_name: str(hostname()).refine(isSafeName, 'storage_name must be a safe name (no "/", control characters...)'),
-      log_level: z.enum(['trace', 'debug', 'info', 'warning', 'warn', 'error', 'critical', 'fatal']).default('info'),
-      log_path: str(''),
-      rpc_hosts: list('127.0.0.1:5672'),
-      rpc_password: str('guest'),
-      redis_storage_host: str('127.0.0.1'),
-      redis_storage_port: int(6379, 1, 65535),
-      redis_storage_timeout: num(10, 0.1, 3600),
-      redis_storage_password: str(''),
-      redis_storage_db: int(0, 0, 1000),
+      enable: iniBool(true, STRICT),
+      storage_name: iniString(hostname()).refine(isSafeName, 'storage_name must be a safe name (no "/", control characters...)'),
+      log_level: iniEnum('info', ['trace', 'debug', 'info', 'warning', 'warn', 'error', 'critical', 'fatal'], STRICT),
+      log_path: iniString(''),
+      rpc_hosts: iniList('127.0.0.1:5672'),
+      rpc_password: iniString('guest'),
+      redis_storage_host: iniString('127.0.0.1'),
+      redis_storage_port: iniInt(6379, 1, 65535, STRICT),
+      redis_storage_timeout: iniNumber(10, 0.1, 3600, STRICT),
+      redis_storage_password: iniString(''),
+      redis_storage_db: iniInt(0, 0, 1000, STRICT),
       /** New: prefix of every Redis key (empty in production, as the original). */
-      redis_key_prefix: str(''),
-      host_list_file: str('/etc/numeter/host-list'),
-      wsp_path: str('/var/lib/numeter/wsps'),
-      wsp_path_md5_char: int(2, 1, 32),
+      redis_key_prefix: iniString(''),
+      host_list_file: iniString('/etc/numeter/host-list'),
+      wsp_path: iniString('/var/lib/numeter/wsps'),
+      wsp_path_md5_char: iniInt(2, 1, 32, STRICT),
       // Read by the original but unused here (its cleaners were never called; logs go to one
       // place): accepted so an original file loads unchanged, and ignored. See [cleaning].
-      log_level_stdr: str(''),
-      wsp_clean_time: str(''),
-      wsp_delete: str(''),
+      log_level_stdr: iniString(''),
+      wsp_clean_time: iniString(''),
+      wsp_delete: iniString(''),
     })
     .default({}),
   amqp: z
     .object({
       /** Full URL; when empty it is built from [global] rpc_hosts (first), user, rpc_password and vhost. */
-      url: str(''),
-      user: str('guest'),
-      vhost: str('/'),
-      queue_type: z.enum(['classic', 'quorum']).default('classic'),
-      prefetch: int(500, 1, 65535),
-      heartbeat: int(10, 0, 600),
+      url: iniString(''),
+      user: iniString('guest'),
+      vhost: iniString('/'),
+      queue_type: iniEnum('classic', ['classic', 'quorum'], STRICT),
+      prefetch: iniInt(500, 1, 65535, STRICT),
+      heartbeat: iniInt(10, 0, 600, STRICT),
     })
     .default({}),
   legacy: z
     .object({
       /** Consume the original Numeter's oslo.messaging envelopes too. */
-      enabled: bool(false),
-      url: str(''),
-      vhost: str('/'),
-      exchange: str('numeter'),
-      exchange_durable: bool(false),
+      enabled: iniBool(false, STRICT),
+      url: iniString(''),
+      vhost: iniString('/'),
+      exchange: iniString('numeter'),
+      exchange_durable: iniBool(false, STRICT),
     })
     .default({}),
   cache: z
     .object({
       /** Points held in memory at most; when reached, no more messages are taken (backpressure). */
-      max_points: int(200_000, 1, 100_000_000),
+      max_points: iniInt(200_000, 1, 100_000_000, STRICT),
       /** Flush when this many points are pending... */
-      flush_points: int(50_000, 1, 100_000_000),
+      flush_points: iniInt(50_000, 1, 100_000_000, STRICT),
       /** ...or when the oldest pending point has waited this long. */
-      flush_interval_ms: int(200, 1, 600_000),
-      max_open_files: int(2048, 1, 1_000_000),
+      flush_interval_ms: iniInt(200, 1, 600_000, STRICT),
+      max_open_files: iniInt(2048, 1, 1_000_000, STRICT),
     })
     .default({}),
   whisper: z
     .object({
       /** carbon storage-schemas.conf style file; empty = the original archives for every series. */
-      schemas_file: str(''),
+      schemas_file: iniString(''),
       /** carbon storage-aggregation.conf style file; empty = average, xFilesFactor 0.5. */
-      aggregation_file: str(''),
+      aggregation_file: iniString(''),
       /** Create files sparse (ftruncate) instead of writing zeros. */
-      sparse: bool(false),
+      sparse: iniBool(false, STRICT),
       /** Points up to this far in the future are accepted (poller clock skew). */
-      max_future_seconds: int(600, 0, 86_400),
+      max_future_seconds: iniInt(600, 0, 86_400, STRICT),
     })
     .default({}),
   cleaning: z
     .object({
-      enabled: bool(false),
-      interval_seconds: int(3600, 1, 7 * 86_400),
+      enabled: iniBool(false, STRICT),
+      interval_seconds: iniInt(3600, 1, 7 * 86_400, STRICT),
       /** Hosts and plugins not seen for this long are marked deleted. */
-      mark_after_days: num(2, 0.0001, 3650),
+      mark_after_days: iniNumber(2, 0.0001, 3650, STRICT),
       /** Remove their files (and index entries) this long after they were marked. */
-      remove_files: bool(false),
-      grace_days: num(30, 0, 3650),
+      remove_files: iniBool(false, STRICT),
+      grace_days: iniNumber(30, 0, 3650, STRICT),
     })
     .default({}),
   api: z
     .object({
-      enabled: bool(true),
-      listen: str('127.0.0.1'),
-      port: int(8080, 0, 65535),
-      prefix: str('/numeter-storage'),
-      auth_tokens: list(''),
+      enabled: iniBool(true, STRICT),
+      listen: iniString('127.0.0.1'),
+      port: iniInt(8080, 0, 65535, STRICT),
+      prefix: iniString('/numeter-storage'),
+      auth_tokens: iniList(''),
       /** Comma list of user:password. */
-      basic_auth_users: list(''),
-      rate_limit_per_minute: int(600, 0, 1_000_000),
-      max_points: int(200_000, 1, 100_000_000),
-      max_find_results: int(10_000, 1, 10_000_000),
+      basic_auth_users: iniList(''),
+      rate_limit_per_minute: iniInt(600, 0, 1_000_000, STRICT),
+      max_points: iniInt(200_000, 1, 100_000_000, STRICT),
+      max_find_results: iniInt(10_000, 1, 10_000_000, STRICT),
     })
     .default({}),
 });
 export type StorageConfig = z.output<typeof StorageConfigSchema>;
 
-const shape = StorageConfigSchema.shape;
-export const KNOWN_KEYS: Record<string, readonly string[]> = Object.fromEntries(
-  Object.entries(shape).map(([section, schema]) => [section, Object.keys((schema as z.ZodDefault<z.AnyZodObject>)._def.innerType.shape)]),
-);
+export const KNOWN_KEYS: Record<string, readonly string[]> = knownKeysOf(StorageConfigSchema);
 
 export function loadStorageConfig(options: { file?: string; fileRequired?: boolean; env?: NodeJS.ProcessEnv } = {}): StorageConfig {
   return loadConfig({

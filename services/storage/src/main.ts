@@ -66,12 +66,11 @@ async function main(): Promise<number> {
   return 0;
 }
 
-// Exit once the orderly stop is done, even if a library left a timer behind (the bus
-// consumer's stop deadline), after the log lines are flushed.
+// No process.exit(): once the orderly stop is done nothing is left running (consumers,
+// cache, Redis and API all closed; `numeter-storage` exits on its own, tested by kill9.test.ts).
 main().then(
   (code) => {
     process.exitCode = code;
-    setTimeout(() => process.exit(code), 200).unref();
   },
   (error: unknown) => {
     process.stderr.write(`numeter-storage: ${(error as Error)?.stack ?? String(error)}\n`);

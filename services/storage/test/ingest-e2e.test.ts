@@ -336,12 +336,11 @@ describe('storage ingestion, end to end (RabbitMQ → .wsp files + Redis)', () =
       wspPath: join(cycleDir.path, 'wsp'),
       prefix: `${uniqueName('cycle')}:`,
     });
-    // Timers are left out: BusConsumer.stop() (common/bus) leaves its deadline timer running
-    // after the consumer drained (reported); sockets, pipes and file handles must not grow
-    // (connections of the earlier tests may still be closing, so fewer is fine).
+    // Timers, sockets, pipes and file handles must not grow (connections of the earlier
+    // tests may still be closing, so fewer is fine).
     const resources = () => {
       const counts = new Map<string, number>();
-      for (const r of process.getActiveResourcesInfo()) if (r !== 'TTYWrap' && r !== 'Timeout') counts.set(r, (counts.get(r) ?? 0) + 1);
+      for (const r of process.getActiveResourcesInfo()) if (r !== 'TTYWrap') counts.set(r, (counts.get(r) ?? 0) + 1);
       return counts;
     };
     const before = resources();

@@ -1,83 +1,47 @@
 import { z } from 'zod';
-import { formatConfig, loadConfig } from '../../../common/config/index.js';
+import { formatConfig, iniBool, iniInt, iniString, knownKeysOf, loadConfig } from '../../../common/config/index.js';
 
 /** Default place of the INI file, as the original `/etc/numeter/numeter_webapp.cfg`. */
 export const DEFAULT_CONFIG_FILE = '/etc/numeter/numeter_webapp.cfg';
 export const ENV_PREFIX = 'NUMETER_WEBAPP';
 
-const bool = (fallback: boolean) =>
-  z
-    .string()
-    .optional()
-    .transform((v, ctx) => {
-      if (v === undefined || v.trim() === '') return fallback;
-      const s = v.trim().toLowerCase();
-      if (['1', 'true', 'yes', 'on'].includes(s)) return true;
-      if (['0', 'false', 'no', 'off'].includes(s)) return false;
-      ctx.addIssue({ code: z.ZodIssueCode.custom, message: `expected a boolean (true/false), got "${v}"` });
-      return z.NEVER;
-    });
-const int = (fallback: number, min: number, max: number) =>
-  z
-    .string()
-    .optional()
-    .transform((v, ctx) => {
-      if (v === undefined || v.trim() === '') return fallback;
-      const n = Number(v);
-      if (!Number.isInteger(n) || n < min || n > max) {
-        ctx.addIssue({ code: z.ZodIssueCode.custom, message: `expected an integer in [${min}, ${max}], got "${v}"` });
-        return z.NEVER;
-      }
-      return n;
-    });
-const str = (fallback: string) =>
-  z
-    .string()
-    .optional()
-    .transform((v) => (v === undefined ? fallback : v));
-
 const Schema = z.object({
   database: z
     .object({
-      host: str('127.0.0.1'),
-      port: int(3306, 1, 65535),
-      user: str('numeter'),
-      password: str(''),
-      name: str('numeter').refine((n) => /^[A-Za-z0-9_]{1,64}$/.test(n), 'letters, digits and _ only'),
-      connection_limit: int(10, 1, 1000),
+      host: iniString('127.0.0.1'),
+      port: iniInt(3306, 1, 65535),
+      user: iniString('numeter'),
+      password: iniString(''),
+      name: iniString('numeter').refine((n) => /^[A-Za-z0-9_]{1,64}$/.test(n), 'letters, digits and _ only'),
+      connection_limit: iniInt(10, 1, 1000),
     })
     .default({}),
   web: z
     .object({
-      listen: str('127.0.0.1'),
-      port: int(8000, 0, 65535),
+      listen: iniString('127.0.0.1'),
+      port: iniInt(8000, 0, 65535),
       /** Signs session cookies; several keys separated by commas (first signs, all verify) to rotate. */
-      secret_key: str(''),
-      secure_cookies: bool(false),
-      trust_proxy: str('false'),
-      session_max_age: int(14 * 86_400, 60, 365 * 86_400),
-      login_attempts: int(10, 1, 10_000),
+      secret_key: iniString(''),
+      secure_cookies: iniBool(false),
+      trust_proxy: iniString('false'),
+      session_max_age: iniInt(14 * 86_400, 60, 365 * 86_400),
+      login_attempts: iniInt(10, 1, 10_000),
     })
     .default({}),
   storage: z
     .object({
       /** Seconds to wait for one storage request. */
-      timeout: int(5, 1, 300),
+      timeout: iniInt(5, 1, 300),
       /** Seconds the merged `/hosts` of every storage is cached to find a host's storage. */
-      hosts_cache: int(30, 0, 86_400),
+      hosts_cache: iniInt(30, 0, 86_400),
     })
     .default({}),
-  logging: z.object({ level: str('info'), file: str('') }).default({}),
+  logging: z.object({ level: iniString('info'), file: iniString('') }).default({}),
 });
 
 export type WebappConfig = z.output<typeof Schema>;
 
-export const KNOWN_KEYS = {
-  database: ['host', 'port', 'user', 'password', 'name', 'connection_limit'],
-  web: ['listen', 'port', 'secret_key', 'secure_cookies', 'trust_proxy', 'session_max_age', 'login_attempts'],
-  storage: ['timeout', 'hosts_cache'],
-  logging: ['level', 'file'],
-} as const;
+export const KNOWN_KEYS = knownKeysOf(Schema);
 
 export const SECRET_KEYS = ['password', 'secret_key'];
 

@@ -6,10 +6,8 @@ import { promisify } from 'node:util';
 import type { RowDataPacket } from 'mysql2/promise';
 import { verifyPassword } from '../src/auth/passwords.js';
 import { hashToken } from '../src/auth/tokens.js';
-import { describeError } from '../src/cli/context.js';
-import { buildProgram } from '../src/cli/program.js';
 import { MIGRATIONS } from '../src/db/migrations.js';
-import { createTestEnv, type FixtureStorage, startFixtureStorage, type TestEnv } from './helpers.js';
+import { createTestEnv, type FixtureStorage, runCliInProcess, startFixtureStorage, type TestEnv } from './helpers.js';
 
 const run = promisify(execFile);
 const MAIN = fileURLToPath(new URL('../src/main.ts', import.meta.url));
@@ -19,19 +17,8 @@ describe('numeter-webapp command line', () => {
   let storage: FixtureStorage;
   /** In-process, as the binary would run it (spawning costs ~2 s each; a few tests below spawn for real). */
   const cli = async (...args: string[]) => {
-    const lines: string[] = [];
-    const program = buildProgram(
-      (l) => lines.push(l),
-      () => Promise.reject(new Error('serve is not for tests')),
-    );
-    program.exitOverride();
-    try {
-      await program.parseAsync(['node', 'numeter-webapp', ...args]);
-      return { code: 0, stdout: lines.map((l) => `${l}\n`).join(''), stderr: '' };
-    } catch (e) {
-      const { message, code } = describeError(e);
-      return { code, stdout: lines.map((l) => `${l}\n`).join(''), stderr: message };
-    }
+    const { code, lines, message } = await runCliInProcess(...args);
+    return { code, stdout: lines.map((l) => `${l}\n`).join(''), stderr: message };
   };
   const spawnCli = async (...args: string[]) => {
     try {

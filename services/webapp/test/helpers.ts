@@ -7,6 +7,8 @@ import request from 'supertest';
 import { silentLogger } from '../../../common/logging/index.js';
 import { createApp } from '../src/app.js';
 import { hashPassword } from '../src/auth/passwords.js';
+import { describeError } from '../src/cli/context.js';
+import { buildProgram } from '../src/cli/program.js';
 import { loadWebappConfig, type WebappConfig } from '../src/config.js';
 import { migrate } from '../src/db/migrations.js';
 import { type AppDeps, buildDeps } from '../src/deps.js';
@@ -231,4 +233,23 @@ export async function addStorage(deps: AppDeps, name: string, port: number): Pro
     password: '',
     token: '',
   });
+}
+
+/**
+ * Runs the webapp command line in-process, as the binary would run it (spawning costs ~2 s
+ * each): the lines it printed, and the exit code and message of its error, if any.
+ */
+export async function runCliInProcess(...args: string[]): Promise<{ code: number; lines: string[]; message: string }> {
+  const lines: string[] = [];
+  const program = buildProgram(
+    (l) => lines.push(l),
+    () => Promise.reject(new Error('serve is not for tests')),
+  );
+  program.exitOverride();
+  try {
+    await program.parseAsync(['node', 'numeter-webapp', ...args]);
+    return { code: 0, lines, message: '' };
+  } catch (error) {
+    return { ...describeError(error), lines };
+  }
 }

@@ -3,12 +3,10 @@ import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import express from 'express';
-import { describeError } from '../src/cli/context.js';
-import { buildProgram } from '../src/cli/program.js';
 import { populate } from '../src/populate.js';
 import type { Host, Skeleton } from '../src/repos/index.js';
 import { selectSources } from '../src/skeletons.js';
-import { addStorage, addUser, createTestEnv, loginAgent, type TestEnv } from './helpers.js';
+import { addStorage, addUser, createTestEnv, loginAgent, runCliInProcess, type TestEnv } from './helpers.js';
 
 type PluginDef = { Order?: string; Infos: Record<string, Record<string, string>> };
 const field = (ds: string) => ({ id: ds, label: ds });
@@ -132,18 +130,8 @@ describe('power and load skeleton (PowerMon viewCons)', () => {
 
   it('is available from the CLI: skeleton create_view across hosts, add with parts, list', async () => {
     const cli = async (...args: string[]) => {
-      const lines: string[] = [];
-      const program = buildProgram(
-        (l) => lines.push(l),
-        () => Promise.reject(new Error('serve is not for tests')),
-      );
-      program.exitOverride();
-      try {
-        await program.parseAsync(['node', 'numeter-webapp', ...args]);
-        return { code: 0, out: lines.join('\n'), err: '' };
-      } catch (error) {
-        return { code: describeError(error).code, out: lines.join('\n'), err: describeError(error).message };
-      }
+      const { code, lines, message } = await runCliInProcess(...args);
+      return { code, out: lines.join('\n'), err: message };
     };
     const made = await cli('skeleton', 'create_view', '-H', 'rack1,old', '-s', 'power-load');
     const m = /view (\d+) created with 6 sources \(4 on the right axis\)/.exec(made.out);

@@ -1,9 +1,9 @@
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { z } from 'zod';
-import { ConfigError, formatConfig, loadConfig } from '../../../../common/config/index.js';
+import { ConfigError, formatConfig, iniEnum, iniString, knownKeysOf, loadConfig } from '../../../../common/config/index.js';
 import { nameProblem } from '../../../../common/schemas/index.js';
-import { anchoredRegex, boolean, fsyncPolicy, integer, oneOf, text } from './fields.js';
+import { anchoredRegex, boolean, fsyncPolicy, integer } from './fields.js';
 import { parseModuleList } from './module-list.js';
 
 /**
@@ -14,6 +14,9 @@ import { parseModuleList } from './module-list.js';
 export const ENV_PREFIX = 'NUMETER_POLLER';
 export const DEFAULT_CONFIG_FILE = '/etc/numeter/numeter_poller.cfg';
 export const SECRET_KEYS = ['rpc_password', 'amqp_url', 'community', 'auth_key', 'priv_key'] as const;
+
+/** The poller takes the default for every empty value, text included (as the original). */
+const text = (defaultValue: string | (() => string)) => iniString(defaultValue, { emptyMeansDefault: true });
 
 const globalSection = z.object({
   enable: boolean(true),
@@ -27,7 +30,7 @@ const globalSection = z.object({
   amqp_vhost: text('/'),
   amqp_url: text(''),
   amqp_heartbeat: integer(30, 0, 3600),
-  log_level: oneOf('info', ['debug', 'info', 'warning', 'warn', 'error', 'critical', 'fatal'] as const),
+  log_level: iniEnum('info', ['debug', 'info', 'warning', 'warn', 'error', 'critical', 'fatal'] as const),
   log_level_stdr: text(''),
   log_path: text(''),
   state_dir: text('/var/lib/numeter-poller'),
@@ -64,44 +67,41 @@ const muninSection = z.object({
 
 const systemSection = z.object({ root: text('/') });
 
-const schema = z
+const sections = z
   .object({
     global: globalSection.default({}),
     myinfo: myInfoSection.default({}),
     muninmodule: muninSection.default({}),
     systemmodule: systemSection.default({}),
   })
-  .passthrough()
-  .superRefine((config, ctx) => {
-    const problem = (section: string, key: string, message: string) =>
-      ctx.addIssue({ code: z.ZodIssueCode.custom, path: [section, key], message });
-    const g = config.global;
-    if (g.jitter >= g.poller_time) problem('global', 'jitter', `must be less than poller_time (${g.poller_time}), got ${g.jitter}`);
-    if (g.rate_heartbeat !== 0 && g.rate_heartbeat < g.poller_time)
-      problem('global', 'rate_heartbeat', `must be 0 (automatic) or at least poller_time (${g.poller_time}), got ${g.rate_heartbeat}`);
-    for (const host of g.rpc_hosts.split(',').map((h) => h.trim())) {
-      if (!/^[^\s:]+(:\d{1,5})?$/.test(host))
-        problem('global', 'rpc_hosts', `each entry must be host or host:port, got ${JSON.stringify(host)}`);
-    }
-    if (g.amqp_url && !/^amqps?:\/\/[^\s]+$/.test(g.amqp_url)) problem('global', 'amqp_url', 'must start with amqp:// or amqps://');
-    const modules = parseModuleList(g.modules);
-    for (const error of modules.errors) problem('global', 'modules', error);
-    const idProblem = config.myinfo.host_id ? nameProblem(config.myinfo.host_id) : null;
-    if (idProblem) problem('myinfo', 'host_id', `host ID ${idProblem}`);
-    if (config.myinfo.name.length > 256) problem('myinfo', 'name', 'is longer than 256 characters');
-  });
+  .passthrough();
+
+/** The sections and keys the poller knows (other sections are kept raw for modules). */
+export const KNOWN_KEYS: Record<string, readonly string[]> = knownKeysOf(sections);
+
+const schema = sections.superRefine((config, ctx) => {
+  const problem = (section: string, key: string, message: string) =>
+    ctx.addIssue({ code: z.ZodIssueCode.custom, path: [section, key], message });
+  const g = config.global;
+  if (g.jitter >= g.poller_time) problem('global', 'jitter', `must be less than poller_time (${g.poller_time}), got ${g.jitter}`);
+  if (g.rate_heartbeat !== 0 && g.rate_heartbeat < g.poller_time)
+    problem('global', 'rate_heartbeat', `must be 0 (automatic) or at least poller_time (${g.poller_time}), got ${g.rate_heartbeat}`);
+  for (const host of g.rpc_hosts.split(',').map((h) => h.trim())) {
+    if (!/^[^\s:]+(:\d{1,5})?$/.test(host))
+      problem('global', 'rpc_hosts', `each entry must be host or host:port, got ${JSON.stringify(host)}`);
+  }
+  if (g.amqp_url && !/^amqps?:\/\/[^\s]+$/.test(g.amqp_url)) problem('global', 'amqp_url', 'must start with amqp:// or amqps://');
+  const modules = parseModuleList(g.modules);
+  for (const error of modules.errors) problem('global', 'modules', error);
+  const idProblem = config.myinfo.host_id ? nameProblem(config.myinfo.host_id) : null;
+  if (idProblem) problem('myinfo', 'host_id', `host ID ${idProblem}`);
+  if (config.myinfo.name.length > 256) problem('myinfo', 'name', 'is longer than 256 characters');
+});
 
 export type PollerConfig = z.output<typeof schema> & {
   moduleSpecs: ReturnType<typeof parseModuleList>['specs'];
   raw: Record<string, Record<string, string>>;
 };
-
-const KNOWN_KEYS = {
-  global: Object.keys(globalSection.shape),
-  myinfo: Object.keys(myInfoSection.shape),
-  muninmodule: Object.keys(muninSection.shape),
-  systemmodule: Object.keys(systemSection.shape),
-} as const;
 
 export function loadPollerConfig(options: { file?: string; fileRequired?: boolean; env?: NodeJS.ProcessEnv }): PollerConfig {
   const parsed = loadConfig({

@@ -1,8 +1,8 @@
-import { type FileHandle, mkdir, open, unlink } from 'node:fs/promises';
+import { mkdir, unlink } from 'node:fs/promises';
 import type { Logger } from '../../../../common/logging/index.js';
 import { silentLogger } from '../../../../common/logging/index.js';
 import type { MessageInput } from '../../../../common/schemas/index.js';
-import { acquireLock, availableBytes, readCursor, releaseLock, syncDirectory, writeCursor } from './cursor.js';
+import { acquireLock, availableBytes, readCursor, releaseLock, writeCursor } from './cursor.js';
 import {
   type DropReason,
   defaultIo,
@@ -17,18 +17,16 @@ import {
 import { ReadPosition } from './reader.js';
 import { encodeRecord, type SpoolRecord } from './record.js';
 import {
-  emptySegment,
   listSegments,
   noteAppended,
   oldestUnconfirmedTime,
   recoverSegment,
   type SegmentMeta,
-  segmentFirstTime,
   segmentLastTime,
   timeOfSeq,
-  totalBytes,
   unconfirmedRecords,
 } from './segment.js';
+import { SegmentFiles } from './segment-files.js';
 
 /**
  * Durable store-and-forward spool: append-only segment files of CRC-checked,
@@ -40,15 +38,15 @@ export class Spool {
   private readonly now: () => number;
   private readonly logger: Logger;
   private readonly io: SpoolIo;
-  private segments: SegmentMeta[] = [];
-  private active?: FileHandle;
+  private readonly files: SegmentFiles;
+  /** The files' list, oldest first (the same array, for the many reads of it here). */
+  private readonly segments: SegmentMeta[];
   private cursor = 0;
   private persistedCursor = 0;
   private nextSeq = 0;
   private readonly readPos: ReadPosition;
   private chain: Promise<unknown> = Promise.resolve();
   private open = false;
-  private dirty = false;
   private diskFull = false;
   private timers: NodeJS.Timeout[] = [];
   private cursorTimer?: NodeJS.Timeout;
@@ -63,7 +61,6 @@ export class Spool {
     corrupt: 0,
     truncatedBytes: 0,
     invalid: 0,
-    fsyncs: 0,
     writeErrors: 0,
     read: 0,
   };
@@ -74,6 +71,8 @@ export class Spool {
     this.logger = (options.logger ?? silentLogger()).child({ component: 'spool' });
     this.io = options.io ?? defaultIo;
     this.readPos = new ReadPosition(this.opts.readChunkBytes);
+    this.files = new SegmentFiles(this.opts, this.now);
+    this.segments = this.files.segments;
   }
 
   async start(): Promise<void> {
@@ -97,7 +96,7 @@ export class Spool {
     this.open = false;
     this.stopTimers();
     await this.exclusive(async () => {
-      await this.closeActive(true);
+      await this.files.closeActive(true);
       await writeCursor(this.opts.dir, this.cursor, this.opts.fsync !== 'never');
       this.persistedCursor = this.cursor;
     });
@@ -112,10 +111,7 @@ export class Spool {
   async abandon(): Promise<void> {
     this.open = false;
     this.stopTimers();
-    await this.exclusive(async () => {
-      await this.active?.close().catch(() => {});
-      this.active = undefined;
-    });
+    await this.exclusive(() => this.files.abandon());
     await releaseLock(this.opts.dir, false);
     this.wakeReaders();
   }
@@ -181,6 +177,7 @@ export class Spool {
   } {
     return {
       ...this.counters,
+      fsyncs: this.files.fsyncs,
       records: this.unconfirmedRecords(),
       bytes: this.segments.reduce((sum, s) => sum + s.bytes, 0),
       oldestAgeSeconds: this.oldestAgeSeconds(),
@@ -197,7 +194,7 @@ export class Spool {
     const cursor = await readCursor(this.opts.dir);
     if (!cursor.ok) this.logger.error({ reason: cursor.reason }, 'spool cursor unreadable: replaying every segment (duplicates, no loss)');
     this.cursor = cursor.ok ? cursor.next : 0;
-    this.segments = [];
+    this.segments.length = 0;
     const names = await listSegments(this.opts.dir);
     for (const [i, firstSeq] of names.entries()) {
       const { meta, corrupt, truncatedBytes } = await recoverSegment(this.opts.dir, firstSeq, names[i + 1]);
@@ -212,16 +209,14 @@ export class Spool {
     if (!cursor.ok && this.segments.length > 0) this.cursor = this.segments[0].firstSeq;
     this.nextSeq = Math.max(this.cursor, ...this.segments.map((s) => s.lastSeq + 1));
     this.persistedCursor = this.cursor;
-    const last = this.segments[this.segments.length - 1];
-    if (last && !this.shouldRoll(last)) this.active = await open(last.path, 'a');
-    else await this.createSegment();
+    await this.files.openForAppend(this.nextSeq);
     this.readPos.seek(this.segments, this.cursor, this.nextSeq);
     this.logger.info({ records: this.unconfirmedRecords(), segments: this.segments.length, cursor: this.cursor }, 'spool opened');
   }
 
   private async warnIfDiskTooSmall(): Promise<void> {
     const free = await availableBytes(this.opts.dir);
-    if (free !== undefined && free + this.totalBytes() < this.opts.maxBytes) {
+    if (free !== undefined && free + this.files.totalBytes() < this.opts.maxBytes) {
       this.logger.warn(
         { maxBytes: this.opts.maxBytes, availableBytes: free },
         'spool maxBytes exceeds the free disk space: the disk may fill first',
@@ -242,19 +237,18 @@ export class Spool {
     // Appends accepted before stop() run before it closes the segment: no open check here.
     const appendedAt = this.now();
     await this.expireOld();
-    let active = this.activeSegment();
-    if (this.shouldRoll(active)) active = await this.roll();
+    let active = this.files.activeSegment();
+    if (this.files.shouldRoll(active)) active = await this.files.roll(this.nextSeq);
     const firstSeq = this.nextSeq;
     const records = payloads.map((payload, i) => encodeRecord(firstSeq + i, appendedAt, payload));
     const batch = records.length === 1 ? records[0] : Buffer.concat(records);
     await this.makeRoom(batch.length);
-    active = this.activeSegment();
+    active = this.files.activeSegment();
     if (!(await this.writeBatch(active, batch, payloads.length))) return;
     for (const [i, record] of records.entries()) noteAppended(active, firstSeq + i, appendedAt, record.length);
     this.nextSeq += records.length;
     this.counters.appended += records.length;
-    if (this.opts.fsync === 'always') await this.sync();
-    else this.dirty = true;
+    await this.files.written();
     this.wakeReaders();
   }
 
@@ -262,14 +256,14 @@ export class Spool {
   private async writeBatch(active: SegmentMeta, batch: Buffer, count: number): Promise<boolean> {
     for (let attempt = 0; ; attempt++) {
       try {
-        await this.io.write(this.activeHandle(), batch);
+        await this.io.write(this.files.activeHandle(), batch);
         if (this.diskFull) this.logger.info('spool disk has room again');
         this.diskFull = false;
         return true;
       } catch (error) {
         this.counters.writeErrors++;
         // A failed write may have left part of the batch: cut it so no torn record sits mid-file.
-        await this.activeHandle().truncate(active.bytes);
+        await this.files.activeHandle().truncate(active.bytes);
         const code = (error as NodeJS.ErrnoException).code;
         if (code !== 'ENOSPC' && code !== 'EDQUOT') throw new SpoolWriteError(`writing ${active.path} failed`, { cause: error });
         if (attempt === 0 && this.segments.length > 1) {
@@ -286,7 +280,7 @@ export class Spool {
   }
 
   private async makeRoom(bytes: number): Promise<void> {
-    while (this.totalBytes() + bytes > this.opts.maxBytes && (this.segments.length > 1 || this.activeSegment().count > 0)) {
+    while (this.files.totalBytes() + bytes > this.opts.maxBytes && (this.segments.length > 1 || this.files.activeSegment().count > 0)) {
       await this.dropOldest('size');
     }
   }
@@ -300,7 +294,7 @@ export class Spool {
 
   /** Deletes the oldest segment, counting its unconfirmed records as dropped. */
   private async dropOldest(reason: DropReason): Promise<void> {
-    if (this.segments.length === 1) await this.roll();
+    if (this.segments.length === 1) await this.files.roll(this.nextSeq);
     const oldest = this.segments.shift() as SegmentMeta;
     await unlink(oldest.path).catch((err: Error) => this.logger.error({ reason: err.message }, 'could not delete a spool segment'));
     const firstUnconfirmed = Math.max(this.cursor, oldest.firstSeq);
@@ -319,41 +313,6 @@ export class Spool {
     else if (reason === 'age') this.counters.droppedAge += records;
     else this.counters.droppedDiskFull += records;
     this.logger.warn({ reason, records, from: new Date(fromMs).toISOString(), to: new Date(toMs).toISOString() }, 'spool dropped records');
-  }
-
-  private shouldRoll(segment: SegmentMeta): boolean {
-    if (segment.bytes >= this.opts.segmentBytes) return true;
-    // Segments span at most 1/8 of maxAge, so age drops are that precise.
-    const first = segmentFirstTime(segment);
-    return first !== undefined && this.now() - first > (this.opts.maxAgeSeconds * 1000) / 8;
-  }
-
-  private async roll(): Promise<SegmentMeta> {
-    if (this.activeSegment().count === 0) return this.activeSegment();
-    await this.closeActive(this.opts.fsync !== 'never');
-    return this.createSegment();
-  }
-
-  private async createSegment(): Promise<SegmentMeta> {
-    const segment = emptySegment(this.opts.dir, this.nextSeq);
-    this.active = await open(segment.path, 'a');
-    this.segments.push(segment);
-    if (this.opts.fsync !== 'never') await syncDirectory(this.opts.dir);
-    return segment;
-  }
-
-  private async closeActive(sync: boolean): Promise<void> {
-    if (!this.active) return;
-    if (sync && this.dirty) await this.sync();
-    await this.active.close();
-    this.active = undefined;
-  }
-
-  private async sync(): Promise<void> {
-    if (!this.active) return;
-    this.dirty = false;
-    await this.active.sync();
-    this.counters.fsyncs++;
   }
 
   // ---- read and confirm ------------------------------------------------------------
@@ -409,19 +368,6 @@ export class Spool {
     for (const wake of this.dataWaiters.splice(0)) wake();
   }
 
-  private activeSegment(): SegmentMeta {
-    return this.segments[this.segments.length - 1];
-  }
-
-  private activeHandle(): FileHandle {
-    if (!this.active) throw new SpoolClosedError('spool has no open segment');
-    return this.active;
-  }
-
-  private totalBytes(): number {
-    return totalBytes(this.segments);
-  }
-
   private unconfirmedRecords(): number {
     return unconfirmedRecords(this.segments, this.cursor);
   }
@@ -435,8 +381,8 @@ export class Spool {
     if (typeof this.opts.fsync === 'number') {
       const every = this.opts.fsync;
       const timer = setInterval(() => {
-        if (this.dirty)
-          this.exclusive(() => this.sync()).catch((err: Error) => this.logger.error({ reason: err.message }, 'spool fsync failed'));
+        if (this.files.needsSync)
+          this.exclusive(() => this.files.sync()).catch((err: Error) => this.logger.error({ reason: err.message }, 'spool fsync failed'));
       }, every);
       this.timers.push(timer);
     }

@@ -28,12 +28,14 @@ export interface PointBatch {
   values: number[];
 }
 
+/** A series' pending points as two parallel arrays of doubles: no object per point. */
 export interface PendingSeries {
   file: string;
   host: HostLocation;
   plugin: string;
   ds: string;
-  points: Array<[number, number]>;
+  timestamps: number[];
+  values: number[];
 }
 
 /** Writes one generation; returns the series (by file) that failed. Throwing fails them all. */
@@ -91,10 +93,11 @@ export class WriteCache {
       const ref = batch.series[i];
       let series = generation.series.get(ref);
       if (!series) {
-        series = { file: ref.file, host: ref.host, plugin: ref.plugin, ds: ref.ds, points: [] };
+        series = { file: ref.file, host: ref.host, plugin: ref.plugin, ds: ref.ds, timestamps: [], values: [] };
         generation.series.set(ref, series);
       }
-      series.points.push([batch.timestamps[i], batch.values[i]]);
+      series.timestamps.push(batch.timestamps[i]);
+      series.values.push(batch.values[i]);
     }
     generation.points += count;
     this.counters.pointsAdded += count;

@@ -24,6 +24,9 @@ const MAX_INDEXED_FILES = 2_000_000;
 export class FlushWriter {
   /** Series files whose data source is known to be in DS@<host> already. */
   private readonly indexedFiles = new Set<string>();
+  /** [timestamp, value] pairs reused from series to series (the writer copies them out). */
+  private readonly pairs: Array<[number, number]> = [];
+  private readonly batch: Array<[number, number]> = [];
 
   constructor(private readonly opts: FlushWriterOptions) {}
 
@@ -38,7 +41,7 @@ export class FlushWriter {
     let points = 0;
     for (const s of series) {
       try {
-        const result = this.opts.writer.write({ file: s.file, plugin: s.plugin, ds: s.ds, points: s.points });
+        const result = this.opts.writer.write({ file: s.file, plugin: s.plugin, ds: s.ds, points: this.pointsOf(s) });
         if (result.created || !this.indexedFiles.has(s.file)) {
           addSource(touches, s);
           newlyIndexed.push(s.file);
@@ -47,8 +50,8 @@ export class FlushWriter {
       } catch (error) {
         failures.set(s.file, error as Error);
       }
-      points += s.points.length;
-      sinceYield += s.points.length;
+      points += s.timestamps.length;
+      sinceYield += s.timestamps.length;
       if (sinceYield >= yieldEvery) {
         sinceYield = 0;
         await yieldToEventLoop();
@@ -60,6 +63,23 @@ export class FlushWriter {
     this.opts.onFlush?.(Number(process.hrtime.bigint() - started) / 1e9, points, series.length);
     return failures;
   };
+
+  /** The series' points as the writer takes them, in reused pairs: valid until the next call. */
+  private pointsOf(s: PendingSeries): Array<[number, number]> {
+    const { pairs, batch } = this;
+    batch.length = 0;
+    for (let i = 0; i < s.timestamps.length; i++) {
+      let pair = pairs[i];
+      if (pair === undefined) {
+        pair = [0, 0];
+        pairs.push(pair);
+      }
+      pair[0] = s.timestamps[i];
+      pair[1] = s.values[i];
+      batch.push(pair);
+    }
+    return batch;
+  }
 
   /** After an index rebuild or a clean-up: re-announce every data source on its next write. */
   forgetIndexed(): void {

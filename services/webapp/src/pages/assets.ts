@@ -25,6 +25,7 @@ export function assetsRouter(): Router {
   const options = { fallthrough: true, index: false, maxAge: '5m' } as const;
   r.use('/static', express.static(join(root, 'services/webapp/public'), options));
   r.use('/app', express.static(join(root, 'dist/webapp-public'), options));
+  r.get('/app/client/vendor/uplot.js', (_req, res) => res.sendFile(join(root, 'node_modules/uplot/dist/uPlot.esm.js')));
   r.get('/vendor/uplot.esm.js', (_req, res) => res.sendFile(join(root, 'node_modules/uplot/dist/uPlot.esm.js')));
   r.get('/vendor/uplot.min.css', (_req, res) => res.sendFile(join(root, 'node_modules/uplot/dist/uPlot.min.css')));
   return r;

@@ -11,6 +11,7 @@ import {
   type Scope,
   searchScope,
   selectAll,
+  selectHydratedPage,
   selectPage,
   transaction,
 } from './sql.js';
@@ -118,13 +119,12 @@ export class UserRepo {
     return rows[0]?.password_hash ?? null;
   }
   async list(page: PageRequest, scope: Scope): Promise<PageResult<User>> {
-    const result = await selectPage(
+    return selectHydratedPage(
       this.pool,
       { columns: USER_COLUMNS, from: 'users', scope: and(scope, searchScope(page.q, ['username', 'email'])), order: 'username' },
       page,
-      (r) => r,
+      (rows) => this.withGroups(rows),
     );
-    return { count: result.count, rows: await this.withGroups(result.rows) };
   }
   async all(): Promise<User[]> {
     return this.where('1=1 ORDER BY username', []);

@@ -11,7 +11,7 @@ import {
   replaceLinks,
   type Scope,
   searchScope,
-  selectPage,
+  selectHydratedPage,
   transaction,
 } from './sql.js';
 
@@ -97,13 +97,12 @@ export class SkeletonRepo {
     return this.where('populate ORDER BY name', []);
   }
   async list(page: PageRequest): Promise<PageResult<Skeleton>> {
-    const result = await selectPage(
+    return selectHydratedPage(
       this.pool,
       { columns: '*', from: 'skeletons', scope: searchScope(page.q, ['name', 'comment']), order: 'name' },
       page,
-      (r) => r,
+      (rows) => this.hydrate(rows),
     );
-    return { count: result.count, rows: await this.hydrate(result.rows) };
   }
   create(s: NewSkeleton): Promise<number> {
     return transaction(this.pool, async (db) => {
@@ -180,13 +179,12 @@ export class EventRepo {
   }
   /** `scope` filters on alias `e`. */
   async list(page: PageRequest, scope: Scope = EVERYTHING): Promise<PageResult<Event>> {
-    const result = await selectPage(
+    return selectHydratedPage(
       this.pool,
       { columns: 'e.*', from: 'events e', scope: and(scope, searchScope(page.q, ['e.name', 'e.short_text'])), order: 'e.date DESC, e.id' },
       page,
-      (r) => r,
+      (rows) => this.hydrate(rows),
     );
-    return { count: result.count, rows: await this.hydrate(result.rows) };
   }
   /** Events of one host between two dates (for drawing annotations). */
   async forHost(hostId: number, from: Date, until: Date): Promise<Event[]> {

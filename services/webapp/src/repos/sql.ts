@@ -60,6 +60,17 @@ export async function selectPage<T>(
   return { count: Number(n), rows: rows.map(map) };
 }
 
+/** `selectPage` for repositories that complete each page's rows with further queries (links, parts). */
+export async function selectHydratedPage<T>(
+  db: Db,
+  select: { columns: string; from: string; scope: Scope; order: string },
+  page: PageRequest,
+  hydrate: (rows: RowDataPacket[]) => Promise<T[]>,
+): Promise<PageResult<T>> {
+  const result = await selectPage(db, select, page, (row) => row);
+  return { count: result.count, rows: await hydrate(result.rows) };
+}
+
 /** `hosts h JOIN ...` → `h`; `storages` → `storages`. */
 function firstTableAlias(from: string): string {
   const [table, alias] = from.trim().split(/\s+/);

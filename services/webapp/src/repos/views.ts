@@ -10,7 +10,7 @@ import {
   replaceLinks,
   type Scope,
   searchScope,
-  selectPage,
+  selectHydratedPage,
   transaction,
 } from './sql.js';
 
@@ -82,13 +82,12 @@ export class ViewRepo {
   }
   /** `scope` filters on alias `v`. */
   async list(page: PageRequest, scope: Scope = EVERYTHING): Promise<PageResult<View>> {
-    const result = await selectPage(
+    return selectHydratedPage(
       this.pool,
       { columns: 'v.*', from: 'views v', scope: and(scope, searchScope(page.q, ['v.name'])), order: 'v.name, v.id' },
       page,
-      (r) => r,
+      (rows) => this.hydrate(rows),
     );
-    return { count: result.count, rows: await this.hydrate(result.rows) };
   }
   async all(scope: Scope = EVERYTHING): Promise<View[]> {
     const [rows] = await this.pool.query<RowDataPacket[]>(`SELECT v.* FROM views v WHERE ${scope.sql} ORDER BY v.name, v.id`, scope.params);
@@ -156,13 +155,12 @@ export class MultiviewRepo {
   }
   /** `scope` filters on alias `m`. */
   async list(page: PageRequest, scope: Scope = EVERYTHING): Promise<PageResult<Multiview>> {
-    const result = await selectPage(
+    return selectHydratedPage(
       this.pool,
       { columns: 'm.*', from: 'multiviews m', scope: and(scope, searchScope(page.q, ['m.name'])), order: 'm.name, m.id' },
       page,
-      (r) => r,
+      (rows) => this.hydrate(rows),
     );
-    return { count: result.count, rows: await this.hydrate(result.rows) };
   }
   async all(scope: Scope = EVERYTHING): Promise<Multiview[]> {
     const [rows] = await this.pool.query<RowDataPacket[]>(

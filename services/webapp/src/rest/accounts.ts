@@ -6,7 +6,7 @@ import type { AuthUser } from '../auth/user.js';
 import type { AppDeps } from '../deps.js';
 import { HttpError } from '../http-errors.js';
 import { EVERYTHING, inList, type Scope } from '../repos/sql.js';
-import { found, idParam, pageOf, pageRequest, parseBody, requireSuper, user } from './common.js';
+import { found, idParam, listPage, parseBody, requireSuper, user } from './common.js';
 import { listDelete } from './list-delete.js';
 import { out } from './serializers.js';
 
@@ -35,9 +35,16 @@ export function accountsRouter(deps: AppDeps): Router {
     ['/superusers', true],
   ] as const) {
     r.get(path, async (req, res) => {
-      const page = pageRequest(req);
-      const scope = { sql: `(${userScope(user(req)).sql}) AND is_superuser = ?`, params: [...userScope(user(req)).params, superusers] };
-      res.json(pageOf(req, page, await users.list(page, scope), out.user));
+      res.json(
+        await listPage(
+          req,
+          (page) => {
+            const scope = userScope(user(req));
+            return users.list(page, { sql: `(${scope.sql}) AND is_superuser = ?`, params: [...scope.params, superusers] });
+          },
+          out.user,
+        ),
+      );
     });
   }
   r.get(['/users/:id', '/superusers/:id'], async (req, res) => {
@@ -93,8 +100,7 @@ export function accountsRouter(deps: AppDeps): Router {
 
   r.get('/groups', async (req, res) => {
     requireSuper(req);
-    const page = pageRequest(req);
-    res.json(pageOf(req, page, await groups.list(page), out.group));
+    res.json(await listPage(req, (page) => groups.list(page), out.group));
   });
   r.get('/groups/:id', async (req, res) => {
     requireSuper(req);
@@ -137,8 +143,7 @@ export function accountsRouter(deps: AppDeps): Router {
     return t && (u.isSuperuser || t.userId === u.id) ? t : null;
   };
   r.get('/tokens', async (req, res) => {
-    const page = pageRequest(req);
-    res.json(pageOf(req, page, await tokens.list(page, tokenScope(user(req))), out.token));
+    res.json(await listPage(req, (page) => tokens.list(page, tokenScope(user(req))), out.token));
   });
   r.get('/tokens/:id', async (req, res) => {
     res.json(out.token(found(await visibleToken(user(req), idParam(req)))));

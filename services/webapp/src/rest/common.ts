@@ -7,15 +7,18 @@ import type { PageRequest, PageResult } from '../repos/sql.js';
 
 /** Validates a JSON body; a 400 names the first bad field. */
 export function parseBody<S extends z.ZodTypeAny>(schema: S, req: Request): z.output<S> {
-  const parsed = schema.safeParse(req.body ?? {});
-  if (!parsed.success) throw fromZod(parsed.error);
-  return parsed.data;
+  return parsed(schema, req.body ?? {});
 }
 
+/** Validates the query string; a 400 names the first bad parameter. */
 export function parseQuery<S extends z.ZodTypeAny>(schema: S, req: Request): z.output<S> {
-  const parsed = schema.safeParse(req.query);
-  if (!parsed.success) throw fromZod(parsed.error);
-  return parsed.data;
+  return parsed(schema, req.query);
+}
+
+function parsed<S extends z.ZodTypeAny>(schema: S, value: unknown): z.output<S> {
+  const result = schema.safeParse(value);
+  if (!result.success) throw fromZod(result.error);
+  return result.data;
 }
 
 /** `:id` as a positive integer; anything else cannot name an object, hence 404. */
@@ -58,6 +61,16 @@ export function pageOf<T, O>(req: Request, page: PageRequest, result: PageResult
     previous: page.page > 1 ? link(Math.min(page.page - 1, last)) : null,
     results: result.rows.map(map),
   };
+}
+
+/** A list route's answer: the page asked for, listed by `list`, each row through `map`. */
+export async function listPage<T, O>(
+  req: Request,
+  list: (page: PageRequest) => Promise<PageResult<T>>,
+  map: (row: T) => O,
+): Promise<PageOf<O>> {
+  const page = pageRequest(req);
+  return pageOf(req, page, await list(page), map);
 }
 
 /** 404 unless found. */

@@ -16,7 +16,7 @@ import type { AppDeps } from '../deps.js';
 import { pluginExtendedData, sourceExtendedData } from '../extended-data.js';
 import { HttpError, ValidationError } from '../http-errors.js';
 import { createHostsFromStorage, createPluginsFromStorage, createSourcesFromStorage } from '../inventory-sync.js';
-import { found, idParam, pageOf, pageRequest, parseBody, parseQuery, requireSuper, user } from './common.js';
+import { found, idParam, listPage, parseBody, parseQuery, requireSuper, user } from './common.js';
 import { listDelete } from './list-delete.js';
 import { out } from './serializers.js';
 
@@ -31,8 +31,7 @@ export function inventoryRouter(deps: AppDeps): Router {
   // ---- storages: superusers only ----
   r.get('/storages', async (req, res) => {
     requireSuper(req);
-    const page = pageRequest(req);
-    res.json(pageOf(req, page, await storages.list(page), out.storage));
+    res.json(await listPage(req, (page) => storages.list(page), out.storage));
   });
   r.get('/storages/:id', async (req, res) => {
     requireSuper(req);
@@ -67,8 +66,7 @@ export function inventoryRouter(deps: AppDeps): Router {
 
   // ---- hosts: everyone sees their groups' hosts; changes are for superusers ----
   r.get('/hosts', async (req, res) => {
-    const page = pageRequest(req);
-    res.json(pageOf(req, page, await hosts.list(page, access.hostScope(user(req))), out.host));
+    res.json(await listPage(req, (page) => hosts.list(page, access.hostScope(user(req))), out.host));
   });
   r.get('/hosts/:id', async (req, res) => {
     res.json(out.host(found(await access.host(user(req), idParam(req)))));
@@ -109,8 +107,7 @@ export function inventoryRouter(deps: AppDeps): Router {
 
   // ---- plugins and sources: visible through their host; edits for superusers ----
   r.get('/plugins', async (req, res) => {
-    const page = pageRequest(req);
-    res.json(pageOf(req, page, await plugins.list(page, access.hostScope(user(req))), out.plugin));
+    res.json(await listPage(req, (page) => plugins.list(page, access.hostScope(user(req))), out.plugin));
   });
   r.get('/plugins/:id', async (req, res) => {
     res.json(out.plugin(found(await access.plugin(user(req), idParam(req)))));
@@ -140,8 +137,13 @@ export function inventoryRouter(deps: AppDeps): Router {
   });
 
   r.get('/sources', async (req, res) => {
-    const page = pageRequest(req);
-    res.json(pageOf(req, page, await sources.list(page, access.hostScope(user(req))), (s) => out.source(s)));
+    res.json(
+      await listPage(
+        req,
+        (page) => sources.list(page, access.hostScope(user(req))),
+        (s) => out.source(s),
+      ),
+    );
   });
   r.get('/sources/:id', async (req, res) => {
     const source = found(await access.source(user(req), idParam(req)));

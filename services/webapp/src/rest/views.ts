@@ -16,7 +16,7 @@ import type { AppDeps } from '../deps.js';
 import { viewExtendedData } from '../extended-data.js';
 import { ValidationError } from '../http-errors.js';
 import { createViewFromSkeleton, partIn } from '../skeletons.js';
-import { found, idParam, pageOf, pageRequest, parseBody, parseQuery, requireSuper, user } from './common.js';
+import { found, idParam, listPage, parseBody, parseQuery, requireSuper, user } from './common.js';
 import { listDelete } from './list-delete.js';
 import { out } from './serializers.js';
 
@@ -44,8 +44,7 @@ export function viewsRouter(deps: AppDeps): Router {
 
   // ---- views ----
   r.get('/views', async (req, res) => {
-    const page = pageRequest(req);
-    res.json(pageOf(req, page, await views.list(page, access.viewScope(user(req))), out.view));
+    res.json(await listPage(req, (page) => views.list(page, access.viewScope(user(req))), out.view));
   });
   r.get('/views/:id', async (req, res) => {
     res.json(out.view(found(await access.view(user(req), idParam(req)))));
@@ -83,8 +82,7 @@ export function viewsRouter(deps: AppDeps): Router {
 
   // ---- multiviews ----
   r.get('/multiviews', async (req, res) => {
-    const page = pageRequest(req);
-    res.json(pageOf(req, page, await multiviews.list(page, access.multiviewScope(user(req))), out.multiview));
+    res.json(await listPage(req, (page) => multiviews.list(page, access.multiviewScope(user(req))), out.multiview));
   });
   r.get('/multiviews/:id', async (req, res) => {
     res.json(out.multiview(found(await access.multiview(user(req), idParam(req)))));
@@ -113,8 +111,7 @@ export function viewsRouter(deps: AppDeps): Router {
   // ---- skeletons: everyone reads and uses them; superusers edit ----
   r.get('/skeletons', async (req, res) => {
     user(req);
-    const page = pageRequest(req);
-    res.json(pageOf(req, page, await skeletons.list(page), out.skeleton));
+    res.json(await listPage(req, (page) => skeletons.list(page), out.skeleton));
   });
   r.get('/skeletons/:id', async (req, res) => {
     user(req);
@@ -164,8 +161,7 @@ export function viewsRouter(deps: AppDeps): Router {
 
   // ---- events: visible through their hosts ----
   r.get('/events', async (req, res) => {
-    const page = pageRequest(req);
-    res.json(pageOf(req, page, await events.list(page, access.eventScope(user(req))), out.event));
+    res.json(await listPage(req, (page) => events.list(page, access.eventScope(user(req))), out.event));
   });
   const visibleEvent = async (u: AuthUser, id: number) => {
     const e = await events.get(id);

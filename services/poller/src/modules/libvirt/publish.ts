@@ -17,6 +17,8 @@ export interface PublishInput {
 
 const CATEGORY = 'virtualization';
 type Values = Record<string, number | null>;
+/** A 0-100 % graph, as munin's own percentage plugins draw it. */
+const PERCENT_GRAPH = { args: '--base 1000 -r --lower-limit 0 --upper-limit 100', scale: 'no' };
 
 /** Turns one inventory into plugin descriptions and samples (pure, so tests check it directly). */
 export function publish(input: PublishInput): Required<Pick<Collection, 'plugins' | 'samples' | 'hosts'>> {
@@ -72,66 +74,47 @@ function perVmPlugins(input: PublishInput, domains: DomainSnapshot[], add: Add):
       info: `${unit}; ${d.state}; uuid ${d.uuid}`,
     });
 
-  const cpu = gauge((d) => input.cpu.get(d.uuid)?.ofVcpus ?? null, line('% of its vCPUs', 100));
-  add(
+  /** One plugin with a GAUGE field per VM (description keys in the order the other plugins use). */
+  const addGauge = (
+    head: Pick<PluginDescription, 'plugin' | 'title' | 'vlabel' | 'base'>,
+    tail: Pick<PluginDescription, 'info' | 'graph'>,
+    pick: (d: DomainSnapshot) => number | null,
+    field: (d: DomainSnapshot, first: boolean) => FieldInfo,
+  ) => {
+    const g = gauge(pick, field);
+    add({ ...head, category: CATEGORY, order: g.order, ...tail, fields: g.fields }, g.values);
+  };
+
+  addGauge(
+    { plugin: 'libvirt_cpu', title: 'VM CPU usage (% of its vCPUs)', vlabel: '%' },
     {
-      plugin: 'libvirt_cpu',
-      title: 'VM CPU usage (% of its vCPUs)',
-      vlabel: '%',
-      category: CATEGORY,
-      order: cpu.order,
       info: 'CPU time each VM used since the previous poll, as a share of the vCPUs it has (100 = all its vCPUs busy).',
-      graph: { args: '--base 1000 -r --lower-limit 0 --upper-limit 100', scale: 'no' },
-      fields: cpu.fields,
+      graph: PERCENT_GRAPH,
     },
-    cpu.values,
+    (d) => input.cpu.get(d.uuid)?.ofVcpus ?? null,
+    line('% of its vCPUs', 100),
   );
-  const cpuHost = gauge((d) => input.cpu.get(d.uuid)?.ofHost ?? null, stacked('% of the host CPUs'));
-  add(
+  addGauge(
+    { plugin: 'libvirt_cpu_host', title: 'VM CPU usage (% of the host)', vlabel: '%' },
     {
-      plugin: 'libvirt_cpu_host',
-      title: 'VM CPU usage (% of the host)',
-      vlabel: '%',
-      category: CATEGORY,
-      order: cpuHost.order,
       info: "CPU time each VM used since the previous poll, as a share of all the host's physical CPUs (stacked: the VMs' total load on the host).",
-      graph: { args: '--base 1000 -r --lower-limit 0 --upper-limit 100', scale: 'no' },
-      fields: cpuHost.fields,
+      graph: PERCENT_GRAPH,
     },
-    cpuHost.values,
+    (d) => input.cpu.get(d.uuid)?.ofHost ?? null,
+    stacked('% of the host CPUs'),
   );
-  const vcpus = gauge((d) => d.vcpus, line('vCPUs'));
-  add(
-    { plugin: 'libvirt_vcpus', title: 'VM vCPUs', vlabel: 'vCPUs', category: CATEGORY, order: vcpus.order, fields: vcpus.fields },
-    vcpus.values,
+  addGauge({ plugin: 'libvirt_vcpus', title: 'VM vCPUs', vlabel: 'vCPUs' }, {}, (d) => d.vcpus, line('vCPUs'));
+  addGauge(
+    { plugin: 'libvirt_memory', title: 'VM memory assigned', vlabel: 'bytes', base: 1024 },
+    { info: 'Memory each running VM currently has (its balloon size); 0 when stopped.' },
+    (d) => (isActive(d.state) ? d.memoryAssignedBytes : 0),
+    stacked('bytes assigned (balloon)'),
   );
-  const memory = gauge((d) => (isActive(d.state) ? d.memoryAssignedBytes : 0), stacked('bytes assigned (balloon)'));
-  add(
-    {
-      plugin: 'libvirt_memory',
-      title: 'VM memory assigned',
-      vlabel: 'bytes',
-      base: 1024,
-      category: CATEGORY,
-      order: memory.order,
-      info: 'Memory each running VM currently has (its balloon size); 0 when stopped.',
-      fields: memory.fields,
-    },
-    memory.values,
-  );
-  const used = gauge((d) => d.memoryUsedBytes, stacked('bytes resident on the host'));
-  add(
-    {
-      plugin: 'libvirt_memory_used',
-      title: 'VM memory used',
-      vlabel: 'bytes',
-      base: 1024,
-      category: CATEGORY,
-      order: used.order,
-      info: "Host memory each VM's process really holds (resident set).",
-      fields: used.fields,
-    },
-    used.values,
+  addGauge(
+    { plugin: 'libvirt_memory_used', title: 'VM memory used', vlabel: 'bytes', base: 1024 },
+    { info: "Host memory each VM's process really holds (resident set)." },
+    (d) => d.memoryUsedBytes,
+    stacked('bytes resident on the host'),
   );
 
   const pair = (
@@ -228,35 +211,32 @@ function hostPlugins(inventory: Inventory, add: Add): void {
 
   const active = inventory.domains.filter((d) => isActive(d.state));
   const total = (list: DomainSnapshot[], pick: (d: DomainSnapshot) => number | null) => list.reduce((acc, d) => acc + (pick(d) ?? 0), 0);
-  add(
-    {
-      plugin: 'libvirt_host_cpus',
-      title: 'vCPUs allocated vs physical CPUs',
-      vlabel: 'CPUs',
-      category: CATEGORY,
-      order: ['allocated', 'defined', 'physical'],
-      fields: {
-        allocated: { label: 'vCPUs of running VMs', type: 'GAUGE', min: 0, draw: 'AREA' },
-        defined: { label: 'vCPUs of all VMs', type: 'GAUGE', min: 0 },
-        physical: { label: 'physical CPUs', type: 'GAUGE', min: 0 },
+  const allocation = (
+    head: Pick<PluginDescription, 'plugin' | 'title' | 'vlabel' | 'base'>,
+    labels: { allocated: string; defined: string; physical: string },
+    values: { allocated: number; defined: number; physical: number | null },
+  ) =>
+    add(
+      {
+        ...head,
+        category: CATEGORY,
+        order: ['allocated', 'defined', 'physical'],
+        fields: {
+          allocated: { label: labels.allocated, type: 'GAUGE', min: 0, draw: 'AREA' },
+          defined: { label: labels.defined, type: 'GAUGE', min: 0 },
+          physical: { label: labels.physical, type: 'GAUGE', min: 0 },
+        },
       },
-    },
+      values,
+    );
+  allocation(
+    { plugin: 'libvirt_host_cpus', title: 'vCPUs allocated vs physical CPUs', vlabel: 'CPUs' },
+    { allocated: 'vCPUs of running VMs', defined: 'vCPUs of all VMs', physical: 'physical CPUs' },
     { allocated: total(active, (d) => d.vcpus), defined: total(inventory.domains, (d) => d.vcpus), physical: inventory.node.cpus },
   );
-  add(
-    {
-      plugin: 'libvirt_host_memory',
-      title: 'VM memory allocated vs physical',
-      vlabel: 'bytes',
-      base: 1024,
-      category: CATEGORY,
-      order: ['allocated', 'defined', 'physical'],
-      fields: {
-        allocated: { label: 'assigned to running VMs', type: 'GAUGE', min: 0, draw: 'AREA' },
-        defined: { label: 'maximum of all VMs', type: 'GAUGE', min: 0 },
-        physical: { label: 'physical memory', type: 'GAUGE', min: 0 },
-      },
-    },
+  allocation(
+    { plugin: 'libvirt_host_memory', title: 'VM memory allocated vs physical', vlabel: 'bytes', base: 1024 },
+    { allocated: 'assigned to running VMs', defined: 'maximum of all VMs', physical: 'physical memory' },
     {
       allocated: total(active, (d) => d.memoryAssignedBytes),
       defined: total(inventory.domains, (d) => d.memoryMaxBytes ?? d.memoryAssignedBytes),
@@ -284,7 +264,7 @@ function vmAsHost(
       vlabel: '%',
       category: CATEGORY,
       order: ['vcpus_percent', 'host_percent'],
-      graph: { args: '--base 1000 -r --lower-limit 0 --upper-limit 100', scale: 'no' },
+      graph: PERCENT_GRAPH,
       fields: { vcpus_percent: pct('% of its vCPUs'), host_percent: pct('% of the host CPUs') },
     },
     { vcpus_percent: cpu?.ofVcpus ?? null, host_percent: cpu?.ofHost ?? null },

@@ -1,0 +1,133 @@
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { mkdirSync } from 'node:fs';
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { type Browser, chromium, type Page } from 'playwright-core';
+import { repoRoot } from '../src/pages/assets.js';
+import { createUiWorld, EVIL_LABEL, EVIL_TITLE, type UiWorld } from './ui-world.js';
+
+const ROOT = repoRoot();
+const ARTIFACTS = join(ROOT, 'test-artifacts');
+
+describe('webapp in Chromium', () => {
+  let w: UiWorld;
+  let server: Server;
+  let base: string;
+  let browser: Browser;
+  let page: Page;
+  let skeletonId: number;
+  const pageErrors: string[] = [];
+
+  before(async () => {
+    // The browser client is compiled like `npm run build` does.
+    execFileSync(join(ROOT, 'node_modules/.bin/tsc'), ['-p', 'services/webapp/tsconfig.client.json'], { cwd: ROOT });
+    mkdirSync(ARTIFACTS, { recursive: true });
+    w = await createUiWorld();
+    skeletonId = await w.t.deps.repos.skeletons.create({ name: 'ui test: load', pluginPattern: '^load$', sourcePattern: '.', comment: '', parts: [] });
+    server = await new Promise<Server>((resolve) => {
+      const s = w.app.listen(0, '127.0.0.1', () => resolve(s));
+    });
+    base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    browser = await chromium.launch({
+      executablePath: '/usr/bin/chromium',
+      args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--no-first-run'],
+    });
+    page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+    page.on('pageerror', (e) => pageErrors.push(e.message));
+    page.on('console', (m) => m.type() === 'error' && pageErrors.push(m.text()));
+    page.on('dialog', (d) => {
+      pageErrors.push(`dialog: ${d.message()}`);
+      void d.dismiss();
+    });
+  });
+  after(async () => {
+    await browser?.close();
+    await new Promise<void>((resolve) => (server ? server.close(() => resolve()) : resolve()));
+    await w?.close();
+  });
+
+  it('logs in and lists hosts by group', async () => {
+    await page.goto(`${base}/hosts/${w.web1.id}`);
+    assert.match(page.url(), /\/login\?next=/);
+    await page.fill('input[name=username]', 'root');
+    await page.fill('input[name=password]', 'root-password');
+    await page.click('button[type=submit]');
+    await page.waitForURL(`${base}/hosts/${w.web1.id}`);
+    await page.goto(`${base}/`);
+    assert.deepEqual(await page.locator('.group h2').allTextContents(), ['A', 'B']);
+    await page.screenshot({ path: join(ARTIFACTS, 'webapp-hosts.png') });
+  });
+
+  it('host page: every plugin graphed, hostile labels shown as text, legend stats', async () => {
+    await page.goto(`${base}/hosts/${w.web1.id}`);
+    await page.waitForFunction(() => document.querySelectorAll('.graph-card.ready canvas').length === 4, null, { timeout: 15_000 });
+    const evil = page.locator('.graph-card[data-plugin=evil]');
+    assert.equal(await evil.locator('h3').textContent(), EVIL_TITLE);
+    assert.equal(await evil.locator('.legend td.label').first().textContent(), EVIL_LABEL);
+    assert.equal(await page.locator('script:not([src])').count(), 0, 'no injected or inline script');
+    assert.equal(await page.locator('img').count(), 0, 'no injected image');
+    const traffic = page.locator('.graph-card[data-plugin=if_eth0] .legend tbody tr');
+    assert.equal(await traffic.count(), 2);
+    const avg = await traffic.nth(1).locator('td.num').nth(1).textContent();
+    assert.match(avg ?? '', /^\d/);
+    assert.deepEqual(pageErrors, []);
+    await page.screenshot({ path: join(ARTIFACTS, 'webapp-host.png'), fullPage: true });
+  });
+
+  it('changes resolution, zooms by drag on one graph (all follow), hover fills the now column', async () => {
+    const loaded = Number(await page.evaluate(() => document.body.dataset.loaded));
+    await page.click('.pills button[data-res=Hourly]');
+    await page.waitForFunction((n) => Number(document.body.dataset.loaded) > n, loaded);
+    assert.match(page.url(), /res=Hourly/);
+    assert.match((await page.locator('.graph-card[data-plugin=load] .export-png').getAttribute('href')) ?? '', /res=Hourly/);
+    const over = page.locator('.graph-card[data-plugin=load] .u-over');
+    const box = (await over.boundingBox())!;
+    const before = await page.evaluate(() => (document.querySelector('.graph-card[data-plugin=cpu] .u-axis') as HTMLElement).innerText);
+    await page.mouse.move(box.x + box.width * 0.3, box.y + box.height / 2);
+    await page.mouse.down();
+    await page.mouse.move(box.x + box.width * 0.6, box.y + box.height / 2, { steps: 5 });
+    await page.mouse.up();
+    await page.waitForFunction(
+      (b) => (document.querySelector('.graph-card[data-plugin=cpu] .u-axis') as HTMLElement).innerText !== b,
+      before,
+    );
+    await page.mouse.move(box.x + box.width * 0.5, box.y + box.height / 2);
+    const now = await page.locator('.graph-card[data-plugin=load] .legend td.now').first().textContent();
+    assert.match(now ?? '', /^\d/);
+    assert.deepEqual(pageErrors, []);
+  });
+
+  it('builds a dashboard from a skeleton for two hosts and exports its PNG', async () => {
+    await page.goto(`${base}/dashboards`);
+    await page.selectOption('select[name=skeleton]', String(skeletonId));
+    await page.check(`input[name=hosts][value="${w.web1.id}"]`);
+    await page.check(`input[name=hosts][value="${w.db1.id}"]`);
+    await page.fill('input[name=name]', 'Loads <b>&</b>');
+    await page.click('#skeleton-form button[type=submit]');
+    await page.waitForURL(/\/dashboards\/\d+$/);
+    await page.waitForFunction(() => document.querySelectorAll('.graph-card.ready canvas').length === 1, null, { timeout: 15_000 });
+    assert.equal(await page.locator('h1').textContent(), 'Loads <b>&</b>');
+    assert.equal(await page.locator('.legend tbody tr').count(), 2, 'one series per host');
+    await page.screenshot({ path: join(ARTIFACTS, 'webapp-dashboard.png'), fullPage: true });
+    const href = (await page.locator('.export-png').getAttribute('href'))!;
+    const png = await page.evaluate(async (url) => {
+      const res = await fetch(url);
+      return { status: res.status, type: res.headers.get('content-type'), bytes: Array.from(new Uint8Array(await res.arrayBuffer()).slice(0, 8)) };
+    }, href);
+    assert.equal(png.status, 200);
+    assert.equal(png.type, 'image/png');
+    assert.deepEqual(png.bytes, [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
+    assert.deepEqual(pageErrors, []);
+  });
+
+  it('admin page lists users through the REST API', async () => {
+    await page.goto(`${base}/admin#users`);
+    await page.waitForFunction(() => document.querySelectorAll('#admin-table tbody tr').length >= 2);
+    const names = await page.locator('#admin-table tbody tr td:nth-child(2)').allTextContents();
+    assert.ok(names.includes('root') && names.includes('alice'), names.join(','));
+    assert.deepEqual(pageErrors, []);
+  });
+});
