@@ -29,7 +29,7 @@ import { DEAD_QUEUE, EXCHANGE, EXCHANGE_TYPE } from '../../common/bus/index.js';
 import { ServiceChild } from '../../deploy/local/stack/child.js';
 import { writeStorageConfig } from '../../deploy/local/stack/configs.js';
 import type { StackOptions, StorageSpec } from '../../deploy/local/stack/options.js';
-import { entryPoint } from '../../deploy/local/stack/options.js';
+import { entryPoint, parentWatch } from '../../deploy/local/stack/options.js';
 import { freePort, GiveUpError, getJson, waitFor, waitForHttp } from '../../deploy/local/stack/probes.js';
 import { hostDirectory, seriesFile } from '../../services/storage/src/files/layout.js';
 
@@ -174,6 +174,7 @@ async function runStorages(processes: number): Promise<RunResult> {
       script: entryPoint(ROOT, 'storage'),
       args: ['--config', writeStorageConfig(options, spec)],
       logFile: join(stateDir, `${spec.name}.log`),
+      preload: [parentWatch(ROOT)],
     }),
     api: `http://127.0.0.1:${spec.apiPort}/numeter-storage`,
   }));

@@ -20,17 +20,26 @@ export type IniDefault<T> = T | (() => T);
 const resolveDefault = <T>(fallback: IniDefault<T>): T => (typeof fallback === 'function' ? (fallback as () => T)() : fallback);
 
 /** The value as found, quoted, cut short so one huge value does not flood the problem list. */
-const shown = (raw: string | undefined): string => {
+export const shownIniValue = (raw: string | undefined): string => {
   const value = raw ?? '';
   return JSON.stringify(value.length > 60 ? `${value.slice(0, 60)}...` : value);
 };
 
+/** What a field's parser returns for a value it cannot take: the message for the problem list. */
+export class IniProblem {
+  constructor(readonly message: string) {}
+}
+
 /**
- * The common frame: absent (and, unless told otherwise, empty) takes the default; anything
- * else goes through `parse`, which returns the value or undefined when it is not a
- * `expected` (the message then says what was expected and what was found).
+ * The frame of every typed field: absent (and, unless told otherwise, empty) takes the
+ * default; anything else goes through `parse` (given the trimmed and the raw value), which
+ * returns the value or an IniProblem saying what was expected and what was found.
  */
-function iniField<T>(fallback: IniDefault<T>, expected: string, parse: (trimmed: string) => T | undefined, options: IniFieldOptions = {}) {
+export function iniField<T>(
+  fallback: IniDefault<T>,
+  parse: (trimmed: string, raw: string) => T | IniProblem,
+  options: IniFieldOptions = {},
+) {
   const emptyMeansDefault = options.emptyMeansDefault ?? true;
   return z
     .string()
@@ -38,14 +47,20 @@ function iniField<T>(fallback: IniDefault<T>, expected: string, parse: (trimmed:
     .transform((raw, ctx): T => {
       const trimmed = raw?.trim() ?? '';
       if (raw === undefined || (emptyMeansDefault && trimmed === '')) return resolveDefault(fallback);
-      const value = parse(trimmed);
-      if (value === undefined) {
-        ctx.addIssue({ code: z.ZodIssueCode.custom, message: `${shown(raw)} is not ${expected}` });
+      const value = parse(trimmed, raw);
+      if (value instanceof IniProblem) {
+        ctx.addIssue({ code: z.ZodIssueCode.custom, message: value.message });
         return z.NEVER;
       }
       return value;
     });
 }
+
+/** A parser for `iniField` that either accepts a value or says it "is not <expected>". */
+const acceptOr =
+  <T>(expected: string, accept: (trimmed: string) => T | undefined) =>
+  (trimmed: string, raw: string): T | IniProblem =>
+    accept(trimmed) ?? new IniProblem(`${shownIniValue(raw)} is not ${expected}`);
 
 /** Text. Kept as written (not trimmed) unless `emptyMeansDefault`, which also trims. */
 export const iniString = (fallback: IniDefault<string>, options: IniFieldOptions = {}) =>
@@ -61,31 +76,33 @@ export const iniString = (fallback: IniDefault<string>, options: IniFieldOptions
 export const iniInt = (fallback: number, min: number, max = Number.MAX_SAFE_INTEGER, options?: IniFieldOptions) =>
   iniField(
     fallback,
-    `a whole number between ${min} and ${max}`,
-    (v) => {
+    acceptOr(`a whole number between ${min} and ${max}`, (v) => {
       const n = Number(v);
       return /^-?\d+$/.test(v) && n >= min && n <= max ? n : undefined;
-    },
+    }),
     options,
   );
 
 export const iniNumber = (fallback: number, min: number, max: number, options?: IniFieldOptions) =>
   iniField(
     fallback,
-    `a number between ${min} and ${max}`,
-    (v) => {
+    acceptOr(`a number between ${min} and ${max}`, (v) => {
       const n = Number(v);
       return v !== '' && Number.isFinite(n) && n >= min && n <= max ? n : undefined;
-    },
+    }),
     options,
   );
 
 export const iniBool = (fallback: boolean, options?: IniFieldOptions) =>
-  iniField(fallback, 'a boolean (yes/no, true/false, on/off, 1/0)', parseIniBoolean, options);
+  iniField(fallback, acceptOr('a boolean (yes/no, true/false, on/off, 1/0)', parseIniBoolean), options);
 
 /** One of a fixed set of words, compared case-insensitively. */
 export const iniEnum = <const T extends string>(fallback: NoInfer<T>, allowed: readonly T[], options?: IniFieldOptions) =>
-  iniField(fallback, `one of ${allowed.join(', ')}`, (v) => allowed.find((word) => word === v.toLowerCase()), options);
+  iniField(
+    fallback,
+    acceptOr(`one of ${allowed.join(', ')}`, (v) => allowed.find((word) => word === v.toLowerCase())),
+    options,
+  );
 
 /** Comma-separated list, items trimmed, empty items dropped. */
 export const iniList = (fallback: string) =>

@@ -1,6 +1,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { createWriteStream, mkdirSync, type WriteStream } from 'node:fs';
 import { dirname } from 'node:path';
+import { pathToFileURL } from 'node:url';
 
 /**
  * One service of the stack as a child process of its built `dist/` entry point. Output
@@ -29,6 +30,8 @@ export interface ChildSpec {
   env?: NodeJS.ProcessEnv;
   logFile: string;
   cwd?: string;
+  /** Modules preloaded with `node --import` (the parent watch). */
+  preload?: string[];
 }
 
 export interface ExitInfo {
@@ -63,9 +66,10 @@ export class ServiceChild {
     this.log.write(`--- ${new Date().toISOString()} start ${this.spec.name}: node ${this.spec.script} ${this.spec.args.join(' ')}\n`);
     this.stopping = false;
     this.lastExit = undefined;
-    const child = spawn(process.execPath, [this.spec.script, ...this.spec.args], {
+    const preload = (this.spec.preload ?? []).flatMap((file) => ['--import', pathToFileURL(file).href]);
+    const child = spawn(process.execPath, [...preload, this.spec.script, ...this.spec.args], {
       cwd: this.spec.cwd,
-      env: { ...process.env, ...this.spec.env },
+      env: { ...process.env, NUMETER_STACK_PARENT_PID: String(process.pid), ...this.spec.env },
       stdio: ['ignore', 'pipe', 'pipe'],
       // Its own process group: a Ctrl-C in the terminal reaches the stack only, which then
       // stops the services one by one in reverse order.

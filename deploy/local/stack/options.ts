@@ -71,3 +71,8 @@ export function configDir(options: StackOptions): string {
 export function logDir(options: StackOptions): string {
   return join(options.stateDir, 'logs');
 }
+
+/** Preloaded into every service: stops it when the stack process is gone (see parent-watch.mjs). */
+export function parentWatch(root: string): string {
+  return join(root, 'deploy', 'local', 'stack', 'parent-watch.mjs');
+}

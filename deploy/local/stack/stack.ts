@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { type ExitInfo, runCommand, ServiceChild } from './child.js';
 import { writePollerConfig, writeStorageConfig, writeWebappConfig } from './configs.js';
 import { ensureDatabase } from './database.js';
-import { entryPoint, logDir, type PollerSpec, pollerDir, type StackOptions, type StorageSpec } from './options.js';
+import { entryPoint, logDir, type PollerSpec, parentWatch, pollerDir, type StackOptions, type StorageSpec } from './options.js';
 import { getJson, waitFor, waitForHttp } from './probes.js';
 import { loadOrCreateSecrets, type StackSecrets } from './secrets.js';
 
@@ -128,6 +128,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
         script: entryPoint(options.root, 'storage'),
         args: ['--config', configFile],
         logFile: join(logDir(options), `storage-${spec.name}.log`),
+        preload: [parentWatch(options.root)],
       });
       const running: RunningStorage = { spec, child, configFile, apiUrl: `http://127.0.0.1:${spec.apiPort}/numeter-storage` };
       stack.storages.set(spec.name, running);
@@ -147,6 +148,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
       script: entryPoint(options.root, 'webapp'),
       args: ['--config', stack.webappConfigFile, 'serve'],
       logFile: join(logDir(options), 'webapp.log'),
+      preload: [parentWatch(options.root)],
     });
     stack.webapp = webapp;
     webapp.start();
@@ -157,6 +159,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
         script: entryPoint(options.root, 'poller'),
         args: ['--config', configFile],
         logFile: join(logDir(options), `poller-${spec.name}.log`),
+        preload: [parentWatch(options.root)],
       });
       stack.pollers.set(spec.name, { spec, child, configFile, stateDir: pollerDir(options, spec) });
       child.start();

@@ -15,15 +15,19 @@ import { type RunningMuninNode, startMuninNode } from './peers/munin-node.js';
 /** Against Debian's real munin-node on 127.0.0.1:24949 with the plugins of test/peers/plugins. */
 const PORT = 24949;
 let node: RunningMuninNode;
+/** How both the module and a bare session reach the node. */
+const SESSION = {
+  host: '127.0.0.1',
+  port: PORT,
+  connectTimeoutMs: 2000,
+  readTimeoutMs: 10_000,
+  maxLineLength: 65536,
+  maxLines: 1000,
+};
 
 const moduleFor = (pluginsEnable: RegExp, now = () => Math.floor(Date.now() / 1000)) =>
   new MuninModule({
-    host: '127.0.0.1',
-    port: PORT,
-    connectTimeoutMs: 2000,
-    readTimeoutMs: 10_000,
-    maxLineLength: 65536,
-    maxLines: 1000,
+    ...SESSION,
     pluginsEnable,
     maxReconnects: 3,
     logger: silentLogger(),
@@ -41,14 +45,7 @@ describe('munin module against a real munin-node', () => {
   });
 
   it('speaks the single-line and multi-line commands as the node answers them', async () => {
-    const session = await MuninSession.open({
-      host: '127.0.0.1',
-      port: PORT,
-      connectTimeoutMs: 2000,
-      readTimeoutMs: 10_000,
-      maxLineLength: 65536,
-      maxLines: 1000,
-    });
+    const session = await MuninSession.open(SESSION);
     try {
       assert.equal(session.nodeName, 'poller-test.local');
       assert.deepEqual([...(await session.cap(['multigraph', 'dirtyconfig', 'unknowncap']))].sort(), ['dirtyconfig', 'multigraph']);

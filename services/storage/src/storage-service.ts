@@ -135,7 +135,10 @@ export class StorageService {
         intervalSeconds: config.cleaning.interval_seconds,
         now: this.now,
         onFileRemoved: (file) => this.writer.forget(file),
-        onHostRemoved: (hostId) => this.hosts.forget(hostId),
+        onHostRemoved: (hostId) => {
+          this.hosts.forget(hostId);
+          this.flushWriter.forgetHost(hostId);
+        },
         logger,
       });
     }

@@ -16,7 +16,8 @@ function cell(value: unknown): string {
 
 async function show(): Promise<void> {
   if (!table) return;
-  for (const a of Array.from(document.querySelectorAll<HTMLAnchorElement>('.tabs a'))) a.classList.toggle('active', a.dataset.kind === kind);
+  for (const a of Array.from(document.querySelectorAll<HTMLAnchorElement>('.tabs a')))
+    a.classList.toggle('active', a.dataset.kind === kind);
   const kindLabel = document.querySelector('#admin-kind');
   if (kindLabel) kindLabel.textContent = kind;
   try {

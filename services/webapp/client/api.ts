@@ -17,7 +17,12 @@ export async function api<T>(method: string, url: string, body?: unknown): Promi
   const headers: Record<string, string> = { Accept: 'application/json' };
   if (method !== 'GET') headers['X-CSRF-Token'] = csrf();
   if (body !== undefined) headers['Content-Type'] = 'application/json';
-  const res = await fetch(url, { method, headers, credentials: 'same-origin', body: body === undefined ? undefined : JSON.stringify(body) });
+  const res = await fetch(url, {
+    method,
+    headers,
+    credentials: 'same-origin',
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
   if (res.status === 204) return undefined as T;
   const parsed = (await res.json().catch(() => ({ error: `${res.status} ${res.statusText}` }))) as { error?: string };
   if (!res.ok) throw new ApiError(res.status, parsed.error ?? `${res.status} ${res.statusText}`);

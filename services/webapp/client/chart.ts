@@ -1,8 +1,8 @@
-import uPlot from './vendor/uplot.js';
 import { withAlpha } from '../src/render/palette.js';
 import type { GraphModel } from '../src/render/types.js';
 import { formatValue } from '../src/render/units.js';
 import { el } from './api.js';
+import uPlot from './vendor/uplot.js';
 
 /** Times of annotations (epoch seconds) with their short text. */
 export interface Annotation {
@@ -62,7 +62,9 @@ export function drawChart(card: HTMLElement, model: GraphModel, events: readonly
       })),
     ],
     bands: model.series.flatMap((s, i) =>
-      s.stackedOn !== undefined && s.kind === 'area' ? [{ series: [i + 1, s.stackedOn + 1] as [number, number], fill: withAlpha(s.colour, 0.35) }] : [],
+      s.stackedOn !== undefined && s.kind === 'area'
+        ? [{ series: [i + 1, s.stackedOn + 1] as [number, number], fill: withAlpha(s.colour, 0.35) }]
+        : [],
     ),
     hooks: {
       draw: [(u) => drawAnnotations(u, model, events, text)],

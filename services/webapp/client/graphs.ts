@@ -1,9 +1,9 @@
-import type uPlot from './vendor/uplot.js';
 import { buildGraph } from '../src/render/model.js';
 import type { DataInput, GraphModel, PluginInfoInput } from '../src/render/types.js';
 import { buildViewGraph, type ViewInput } from '../src/render/view.js';
-import { type Annotation, drawChart } from './chart.js';
 import { api, el } from './api.js';
+import { type Annotation, drawChart } from './chart.js';
+import type uPlot from './vendor/uplot.js';
 
 /**
  * Graph pages (host, view, dashboard): every card shares one time range: the resolution pills,
@@ -44,10 +44,15 @@ async function loadCard(card: HTMLElement): Promise<void> {
   try {
     if (card.dataset.kind === 'plugin') {
       q.set('plugin', card.dataset.plugin ?? '');
-      const ext = await api<{ infos: PluginInfoInput; datas: DataInput }>('GET', `/rest/hosts/${card.dataset.host}/plugin_extended_data?${q}`);
+      const ext = await api<{ infos: PluginInfoInput; datas: DataInput }>(
+        'GET',
+        `/rest/hosts/${card.dataset.host}/plugin_extended_data?${q}`,
+      );
       model = buildGraph(ext.infos, ext.datas);
       const host = Number(card.dataset.host);
-      annotations = events.filter((e) => e.hosts.includes(host)).map((e) => ({ time: Date.parse(e.date) / 1000, text: e.short_text || e.name }));
+      annotations = events
+        .filter((e) => e.hosts.includes(host))
+        .map((e) => ({ time: Date.parse(e.date) / 1000, text: e.short_text || e.name }));
     } else {
       model = buildViewGraph(await api<ViewInput>('GET', `/rest/views/${card.dataset.view}/extended_data?${q}`));
     }
@@ -58,6 +63,7 @@ async function loadCard(card: HTMLElement): Promise<void> {
   charts.get(card)?.destroy();
   const chart = drawChart(card, model, annotations, 'page');
   chart.hooks.setScale = [...(chart.hooks.setScale ?? []), (u, key) => key === 'x' && syncZoom(u)];
+  showRange(card, chart);
   charts.set(card, chart);
   card.classList.add('ready');
   for (const a of Array.from(card.querySelectorAll<HTMLAnchorElement>('.exports a'))) {
@@ -70,11 +76,21 @@ async function loadCard(card: HTMLElement): Promise<void> {
 
 /** Drag-zoom on one card zooms every card of the page. */
 function syncZoom(source: uPlot): void {
+  for (const [card, chart] of charts) if (chart === source) showRange(card, chart);
   if (syncing) return;
   syncing = true;
   const { min, max } = source.scales.x;
-  for (const chart of charts.values()) if (chart !== source && min != null && max != null) chart.setScale('x', { min, max });
+  for (const [card, chart] of charts) {
+    if (chart !== source && min != null && max != null) chart.setScale('x', { min, max });
+    showRange(card, chart);
+  }
   syncing = false;
+}
+
+/** The visible x range, on the card (for people inspecting the page, and for the browser tests). */
+function showRange(card: HTMLElement, chart: uPlot): void {
+  card.dataset.xmin = String(Math.round(chart.scales.x.min ?? 0));
+  card.dataset.xmax = String(Math.round(chart.scales.x.max ?? 0));
 }
 
 async function loadAll(): Promise<void> {

@@ -2,5 +2,6 @@
 const input = document.querySelector<HTMLInputElement>('#host-filter');
 input?.addEventListener('input', () => {
   const q = input.value.trim().toLowerCase();
-  for (const li of Array.from(document.querySelectorAll<HTMLLIElement>('.hosts li'))) li.hidden = q !== '' && !(li.dataset.name ?? '').includes(q);
+  for (const li of Array.from(document.querySelectorAll<HTMLLIElement>('.hosts li')))
+    li.hidden = q !== '' && !(li.dataset.name ?? '').includes(q);
 });

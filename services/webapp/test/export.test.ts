@@ -2,8 +2,8 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { Resvg } from '@resvg/resvg-js';
 import request from 'supertest';
-import { buildGraph } from '../src/render/model.js';
 import { renderSvg } from '../src/export/png.js';
+import { buildGraph } from '../src/render/model.js';
 import { loginAgent } from './helpers.js';
 import { createUiWorld, EVIL_LABEL, EVIL_TITLE, type UiWorld } from './ui-world.js';
 
@@ -39,7 +39,9 @@ describe('export', () => {
     assert.equal(png.subarray(12, 16).toString('latin1'), 'IHDR');
     assert.deepEqual(pngSize(png), { width: 640, height: 320 });
     // Decodes, and is not blank: many distinct pixels.
-    const decoded = new Resvg(`<svg xmlns="http://www.w3.org/2000/svg" width="640" height="320"><image href="data:image/png;base64,${png.toString('base64')}" width="640" height="320"/></svg>`).render();
+    const decoded = new Resvg(
+      `<svg xmlns="http://www.w3.org/2000/svg" width="640" height="320"><image href="data:image/png;base64,${png.toString('base64')}" width="640" height="320"/></svg>`,
+    ).render();
     const pixels = decoded.pixels;
     const colours = new Set<number>();
     for (let i = 0; i < pixels.length; i += 4 * 97) colours.add(pixels.readUInt32BE(i));
@@ -57,6 +59,17 @@ describe('export', () => {
     assert.ok(!svg.includes('<script') && !svg.includes('<img') && !svg.includes('<u>'));
   });
 
+  it('events are drawn as annotations with escaped text; a right axis appears when asked', () => {
+    const model = buildGraph(
+      { Plugin: 'p', Title: 't', Infos: { a: { id: 'a', label: 'a' }, b: { id: 'b', label: 'b' } } },
+      { TS_start: 1_700_000_000, TS_step: 60, DATAS: { a: [1, 2, 3], b: [100, 200, 300] } },
+      { rightAxis: new Set(['b']) },
+    );
+    const svg = renderSvg(model, { width: 600, height: 300, theme: 'dark', events: [{ time: 1_700_000_060, text: '<deploy> & "v2"' }] });
+    assert.ok(svg.includes('&lt;deploy&gt; &amp; &quot;v2&quot;'));
+    assert.ok(svg.includes('>3<') && svg.includes('>300<'), 'a on the left axis (up to 3), b on the right one (up to 300)');
+  });
+
   it('PNG of the hostile plugin renders; missing or foreign hosts are 404; anonymous is 401', async () => {
     const ok = await request(w.app).get(`/export/hosts/${w.web1.id}/plugins/evil.png`).set('Authorization', `Bearer ${token}`);
     assert.equal(ok.status, 200);
@@ -71,15 +84,29 @@ describe('export', () => {
   });
 
   it('CSV and JSON: one row per timestamp, values after cdef, labels quoted', async () => {
-    const csv = await request(w.app).get(`/export/hosts/${w.web1.id}/plugins/if_eth0.csv?res=Daily`).set('Authorization', `Bearer ${token}`);
+    const csv = await request(w.app)
+      .get(`/export/hosts/${w.web1.id}/plugins/if_eth0.csv?res=Daily`)
+      .set('Authorization', `Bearer ${token}`);
     assert.equal(csv.status, 200);
     assert.match(csv.headers['content-type'], /^text\/csv/);
     const lines = csv.text.trim().split('\r\n');
     assert.equal(lines[0], 'timestamp,time,received,bps');
     assert.ok(lines.length > 1400, `${lines.length} lines`);
-    const json = await request(w.app).get(`/export/hosts/${w.web1.id}/plugins/if_eth0.json?res=Daily`).set('Authorization', `Bearer ${token}`);
+    const json = await request(w.app)
+      .get(`/export/hosts/${w.web1.id}/plugins/if_eth0.json?res=Daily`)
+      .set('Authorization', `Bearer ${token}`);
     assert.equal(json.status, 200);
-    assert.deepEqual(Object.keys(json.body).sort(), ['base', 'errors', 'series', 'start', 'step', 'thresholds', 'timestamps', 'title', 'vlabel']);
+    assert.deepEqual(Object.keys(json.body).sort(), [
+      'base',
+      'errors',
+      'series',
+      'start',
+      'step',
+      'thresholds',
+      'timestamps',
+      'title',
+      'vlabel',
+    ]);
     assert.equal(json.body.step, 60);
     assert.equal(json.body.vlabel, 'bits in (-) / out (+) per second');
     const [down, up] = json.body.series;
@@ -96,9 +123,15 @@ describe('export', () => {
 
   it('view export: PNG and JSON of a view built from a skeleton', async () => {
     const root = await loginAgent(w.app, 'root', 'root-password');
-    const sk = await root.agent.post('/rest/skeletons').set('X-CSRF-Token', root.csrf).send({ name: 'loads', plugin_pattern: '^load$', source_pattern: '.' });
+    const sk = await root.agent
+      .post('/rest/skeletons')
+      .set('X-CSRF-Token', root.csrf)
+      .send({ name: 'loads', plugin_pattern: '^load$', source_pattern: '.' });
     assert.equal(sk.status, 201, JSON.stringify(sk.body));
-    const view = await root.agent.post(`/rest/skeletons/${sk.body.id}/create_view`).set('X-CSRF-Token', root.csrf).send({ hosts: [w.web1.id, w.db1.id], name: 'all loads' });
+    const view = await root.agent
+      .post(`/rest/skeletons/${sk.body.id}/create_view`)
+      .set('X-CSRF-Token', root.csrf)
+      .send({ hosts: [w.web1.id, w.db1.id], name: 'all loads' });
     assert.equal(view.status, 201, JSON.stringify(view.body));
     const json = await root.agent.get(`/export/views/${view.body.id}.json`);
     assert.equal(json.status, 200);

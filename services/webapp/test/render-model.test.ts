@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { DataResponse, LegacyPluginInfo } from '../../../common/schemas/index.js';
-import { CdefError, applyCdef, compileCdef } from '../src/render/cdef.js';
+import { applyCdef, CdefError, compileCdef } from '../src/render/cdef.js';
 import { buildGraph, displayOrder } from '../src/render/model.js';
-import { MUNIN_PALETTE, fieldColour } from '../src/render/palette.js';
+import { fieldColour, MUNIN_PALETTE } from '../src/render/palette.js';
 import { parseMuninRange } from '../src/render/ranges.js';
 import { seriesStats } from '../src/render/stats.js';
 import type { DataInput, PluginInfoInput } from '../src/render/types.js';
@@ -57,7 +57,10 @@ describe('cdef (munin RPN subset)', () => {
   });
 
   it('reports unknown operators, unknown fields and stack errors with the expression', () => {
-    assert.throws(() => compileCdef('a,2,POW', fields), (e: Error) => e instanceof CdefError && /"POW" at position 3/.test(e.message) && /a,2,POW/.test(e.message));
+    assert.throws(
+      () => compileCdef('a,2,POW', fields),
+      (e: Error) => e instanceof CdefError && /"POW" at position 3/.test(e.message) && /a,2,POW/.test(e.message),
+    );
     assert.throws(() => compileCdef('zz,2,*', fields), /unknown operator or field "zz"/);
     assert.throws(() => compileCdef('a,+', fields), /"\+" at position 2 needs 2 operands, stack has 1/);
     assert.throws(() => compileCdef('a,b', fields), /leaves 2 values on the stack/);
@@ -68,7 +71,15 @@ describe('cdef (munin RPN subset)', () => {
 
   it('applies over series: non-finite results become null', () => {
     const cdef = compileCdef('a,b,/', fields);
-    const out = applyCdef(cdef, new Map([['a', [1, 2, null]], ['b', [2, 0, 1]]]), 3, (i) => i);
+    const out = applyCdef(
+      cdef,
+      new Map([
+        ['a', [1, 2, null]],
+        ['b', [2, 0, 1]],
+      ]),
+      3,
+      (i) => i,
+    );
     assert.deepEqual(out, [0.5, null, null]);
   });
 });
@@ -83,12 +94,21 @@ const plugin = (infos: PluginInfoInput['Infos'], extra: Partial<PluginInfoInput>
 
 describe('graph model', () => {
   it('negative: the named field is drawn mirrored below zero with its partner colour, even with graph no', () => {
-    const info = plugin({
-      down: { id: 'down', label: 'received', graph: 'no', cdef: 'down,8,*' },
-      up: { id: 'up', label: 'bps', negative: 'down', cdef: 'up,8,*' },
-    }, { Order: 'down up', Vlabel: 'bits in (-) / out (+) per ${graph_period}' });
+    const info = plugin(
+      {
+        down: { id: 'down', label: 'received', graph: 'no', cdef: 'down,8,*' },
+        up: { id: 'up', label: 'bps', negative: 'down', cdef: 'up,8,*' },
+      },
+      { Order: 'down up', Vlabel: 'bits in (-) / out (+) per ${graph_period}' },
+    );
     const g = buildGraph(info, DATA({ down: [1, 2, null], up: [3, 4, 5] }));
-    assert.deepEqual(g.series.map((s) => [s.field, s.mirrored]), [['down', true], ['up', false]]);
+    assert.deepEqual(
+      g.series.map((s) => [s.field, s.mirrored]),
+      [
+        ['down', true],
+        ['up', false],
+      ],
+    );
     const [down, up] = g.series;
     assert.deepEqual(down.values, [8, 16, null]);
     assert.deepEqual(down.plotted, [-8, -16, null]);
@@ -100,14 +120,20 @@ describe('graph model', () => {
   });
 
   it('graph no hides a field that is still usable by cdef; colours follow the palette in display order', () => {
-    const info = plugin({
-      total: { id: 'total', label: 'total', graph: 'no' },
-      used: { id: 'used', label: 'used' },
-      pct: { id: 'pct', label: 'percent', cdef: 'used,total,/,100,*', colour: 'ff0000' },
-      free: { id: 'free', label: 'free', colour: 'javascript:alert(1)' },
-    }, { Order: 'pct used' });
+    const info = plugin(
+      {
+        total: { id: 'total', label: 'total', graph: 'no' },
+        used: { id: 'used', label: 'used' },
+        pct: { id: 'pct', label: 'percent', cdef: 'used,total,/,100,*', colour: 'ff0000' },
+        free: { id: 'free', label: 'free', colour: 'javascript:alert(1)' },
+      },
+      { Order: 'pct used' },
+    );
     const g = buildGraph(info, DATA({ total: [200, 400], used: [50, 100], free: [1, 1] }));
-    assert.deepEqual(g.series.map((s) => s.field), ['pct', 'used', 'free']);
+    assert.deepEqual(
+      g.series.map((s) => s.field),
+      ['pct', 'used', 'free'],
+    );
     assert.deepEqual(g.series[0].values, [25, 25]);
     assert.equal(g.series[0].colour, '#FF0000');
     assert.equal(g.series[1].colour, MUNIN_PALETTE[1]);
@@ -115,15 +141,21 @@ describe('graph model', () => {
   });
 
   it('stacks AREA + STACK cumulatively, LINESTACK as lines, unknowns leave the base unchanged', () => {
-    const info = plugin({
-      user: { id: 'user', label: 'user', draw: 'AREA' },
-      system: { id: 'system', label: 'system', draw: 'STACK' },
-      idle: { id: 'idle', label: 'idle', draw: 'AREASTACK' },
-      steal: { id: 'steal', label: 'steal', draw: 'LINESTACK' },
-      load: { id: 'load', label: 'load', draw: 'LINE2' },
-      hidden: { id: 'hidden', label: 'hidden', draw: 'LINE0' },
-    }, { Order: 'user system idle steal load hidden' });
-    const g = buildGraph(info, DATA({ user: [1, 2], system: [10, null], idle: [100, 200], steal: [1000, 1000], load: [5, 5], hidden: [0, 0] }));
+    const info = plugin(
+      {
+        user: { id: 'user', label: 'user', draw: 'AREA' },
+        system: { id: 'system', label: 'system', draw: 'STACK' },
+        idle: { id: 'idle', label: 'idle', draw: 'AREASTACK' },
+        steal: { id: 'steal', label: 'steal', draw: 'LINESTACK' },
+        load: { id: 'load', label: 'load', draw: 'LINE2' },
+        hidden: { id: 'hidden', label: 'hidden', draw: 'LINE0' },
+      },
+      { Order: 'user system idle steal load hidden' },
+    );
+    const g = buildGraph(
+      info,
+      DATA({ user: [1, 2], system: [10, null], idle: [100, 200], steal: [1000, 1000], load: [5, 5], hidden: [0, 0] }),
+    );
     const by = Object.fromEntries(g.series.map((s) => [s.field, s]));
     assert.deepEqual(by.user.plotted, [1, 2]);
     assert.deepEqual(by.system.plotted, [11, null]);
@@ -147,7 +179,13 @@ describe('graph model', () => {
     const g = buildGraph(info, DATA({ load: [1], temp: [20], bad: [0] }));
     assert.deepEqual(
       g.thresholds.map((t) => [t.field, t.level, t.value]),
-      [['load', 'warning', 5], ['load', 'critical', 10], ['temp', 'warning', 10], ['temp', 'warning', 60], ['temp', 'critical', 80]],
+      [
+        ['load', 'warning', 5],
+        ['load', 'critical', 10],
+        ['temp', 'warning', 10],
+        ['temp', 'warning', 60],
+        ['temp', 'critical', 80],
+      ],
     );
     assert.match(g.errors.join('\n'), /field "bad" warning: range "lots": "lots" is not a number/);
   });
@@ -168,7 +206,10 @@ describe('graph model', () => {
   });
 
   it('reads base, limits and logarithmic from graph_args; timestamps from TS_start/TS_step', () => {
-    const g = buildGraph(plugin({ x: { id: 'x', label: 'x' } }, { Graph: { args: '--base 1024 -l 0 --upper-limit 200 --logarithmic' } }), DATA({ x: [1, 2, 3] }));
+    const g = buildGraph(
+      plugin({ x: { id: 'x', label: 'x' } }, { Graph: { args: '--base 1024 -l 0 --upper-limit 200 --logarithmic' } }),
+      DATA({ x: [1, 2, 3] }),
+    );
     assert.equal(g.base, 1024);
     assert.equal(g.lowerLimit, 0);
     assert.equal(g.upperLimit, 200);
@@ -178,7 +219,10 @@ describe('graph model', () => {
   });
 
   it('graph_total adds a legend row summing the drawn positive fields', () => {
-    const g = buildGraph(plugin({ a: { id: 'a', label: 'a' }, b: { id: 'b', label: 'b' } }, { Graph: { total: 'Total' } }), DATA({ a: [1, null], b: [2, null] }));
+    const g = buildGraph(
+      plugin({ a: { id: 'a', label: 'a' }, b: { id: 'b', label: 'b' } }, { Graph: { total: 'Total' } }),
+      DATA({ a: [1, null], b: [2, null] }),
+    );
     const total = g.series.at(-1)!;
     assert.equal(total.label, 'Total');
     assert.deepEqual(total.values, [3, null]);
@@ -194,11 +238,22 @@ describe('graph model', () => {
       right_axis: ['h2 - load - load'],
       warning: 3,
       critical: null,
-      infos: { Describ: '', Plugin: 'v', Title: 'v', Infos: { 'h1 - cpu - user': { id: 'h1 - cpu - user', label: 'h1 user' }, 'h2 - load - load': { id: 'h2 - load - load', label: 'h2 load' } } },
+      infos: {
+        Describ: '',
+        Plugin: 'v',
+        Title: 'v',
+        Infos: {
+          'h1 - cpu - user': { id: 'h1 - cpu - user', label: 'h1 user' },
+          'h2 - load - load': { id: 'h2 - load - load', label: 'h2 load' },
+        },
+      },
       datas: DATA({ 'h1 - cpu - user': [1], 'h2 - load - load': [2] }),
       errors: { 'h3 - cpu - user': 'storage "x" unreachable' },
     });
-    assert.deepEqual(g.series.map((s) => s.axis), ['left', 'right']);
+    assert.deepEqual(
+      g.series.map((s) => s.axis),
+      ['left', 'right'],
+    );
     assert.deepEqual(g.thresholds, [{ field: '', level: 'warning', value: 3, axis: 'left' }]);
     assert.deepEqual(g.errors, ['h3 - cpu - user: storage "x" unreachable']);
   });

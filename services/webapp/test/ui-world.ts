@@ -16,7 +16,12 @@ export const EVIL_TITLE = `<script>alert("t")</script> & 'quotes' "x"`;
 export const EVIL_LABEL = `<img src=x onerror=alert(1)> & "lbl"`;
 
 const PLUGINS: Record<string, Record<string, unknown> & { Infos: Record<string, Record<string, string>> }> = {
-  load: { Title: 'Load average', Category: 'system', Vlabel: 'load', Infos: { load: { id: 'load', label: 'load', warning: '8', critical: '12' } } },
+  load: {
+    Title: 'Load average',
+    Category: 'system',
+    Vlabel: 'load',
+    Infos: { load: { id: 'load', label: 'load', warning: '8', critical: '12' } },
+  },
   cpu: {
     Title: 'CPU usage',
     Category: 'system',

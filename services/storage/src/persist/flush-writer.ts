@@ -15,11 +15,19 @@ export interface FlushWriterOptions {
   /** Epoch seconds. */
   now: () => number;
   yieldEveryPoints?: number;
+  /**
+   * A host/plugin recorded less than this long ago is not recorded again (its last-seen
+   * time, registration and cleared deletion marks are already there); new data sources
+   * always are. The cleaner marks after days, so a minute's staleness changes nothing.
+   * @defaultValue 60
+   */
+  lastSeenEverySeconds?: number;
   /** Called after each flush with its duration and size (metrics). */
   onFlush?: (seconds: number, points: number, series: number) => void;
 }
 
 const MAX_INDEXED_FILES = 2_000_000;
+const MAX_RECORDED_HOSTS = 100_000;
 
 export class FlushWriter {
   /** Series files whose data source is known to be in DS@<host> already. */
@@ -27,6 +35,8 @@ export class FlushWriter {
   /** [timestamp, value] pairs reused from series to series (the writer copies them out). */
   private readonly pairs: Array<[number, number]> = [];
   private readonly batch: Array<[number, number]> = [];
+  /** hostId → plugin → epoch seconds it was last recorded in the index. */
+  private readonly recorded = new Map<string, Map<string, number>>();
 
   constructor(private readonly opts: FlushWriterOptions) {}
 
@@ -46,7 +56,7 @@ export class FlushWriter {
           addSource(touches, s);
           newlyIndexed.push(s.file);
         }
-        touch(touches, s);
+        if (this.isDue(s, touches.now)) touch(touches, s);
       } catch (error) {
         failures.set(s.file, error as Error);
       }
@@ -57,7 +67,10 @@ export class FlushWriter {
         await yieldToEventLoop();
       }
     }
-    if (touches.hosts.size > 0) await this.opts.index.recordFlush(touches);
+    if (touches.hosts.size > 0 || touches.dataSources.size > 0) {
+      await this.opts.index.recordFlush(touches);
+      this.remember(touches);
+    }
     if (this.indexedFiles.size + newlyIndexed.length > MAX_INDEXED_FILES) this.indexedFiles.clear(); // re-announcing is harmless
     for (const file of newlyIndexed) this.indexedFiles.add(file);
     this.opts.onFlush?.(Number(process.hrtime.bigint() - started) / 1e9, points, series.length);
@@ -84,6 +97,30 @@ export class FlushWriter {
   /** After an index rebuild or a clean-up: re-announce every data source on its next write. */
   forgetIndexed(): void {
     this.indexedFiles.clear();
+    this.recorded.clear();
+  }
+
+  /** After the cleaner removed a host: record it in full when it comes back. */
+  forgetHost(hostId: string): void {
+    this.recorded.delete(hostId);
+  }
+
+  /** True when the series' host/plugin was not recorded in the last `lastSeenEverySeconds`. */
+  private isDue(s: PendingSeries, now: number): boolean {
+    const at = this.recorded.get(s.host.hostId)?.get(s.plugin);
+    return at === undefined || now - at >= (this.opts.lastSeenEverySeconds ?? 60);
+  }
+
+  private remember(touches: FlushTouches): void {
+    if (this.recorded.size > MAX_RECORDED_HOSTS) this.recorded.clear(); // recording again is harmless
+    for (const [hostId, plugins] of touches.plugins) {
+      let known = this.recorded.get(hostId);
+      if (!known) {
+        known = new Map();
+        this.recorded.set(hostId, known);
+      }
+      for (const plugin of plugins) known.set(plugin, touches.now);
+    }
   }
 }
 

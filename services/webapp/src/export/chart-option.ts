@@ -68,7 +68,8 @@ export function chartOption(model: GraphModel, size: ChartSize): Record<string, 
 
 function stackRoot(model: GraphModel, s: GraphSeries): number | undefined {
   let index: number | undefined = s.stackedOn;
-  if (index === undefined) return model.series.some((other) => other.stackedOn === model.series.indexOf(s)) ? model.series.indexOf(s) : undefined;
+  if (index === undefined)
+    return model.series.some((other) => other.stackedOn === model.series.indexOf(s)) ? model.series.indexOf(s) : undefined;
   while (model.series[index].stackedOn !== undefined) index = model.series[index].stackedOn as number;
   return index;
 }
@@ -121,7 +122,9 @@ function legendTable(model: GraphModel, rows: number, size: ChartSize, palette: 
     style: { text: value, fill: colour, font: `11px '${FONT_FAMILY}'`, textAlign: align, textVerticalAlign: 'top' },
     silent: true,
   });
-  const elements: Record<string, unknown>[] = ['min', 'avg', 'max', 'last'].map((h, i) => text(columns[i] + 60, top, h, 'right', palette.muted));
+  const elements: Record<string, unknown>[] = ['min', 'avg', 'max', 'last'].map((h, i) =>
+    text(columns[i] + 60, top, h, 'right', palette.muted),
+  );
   const labelRoom = Math.max(8, Math.floor((columns[0] - 40) / 7));
   model.series.slice(0, rows).forEach((s, r) => {
     const y = top + (r + 1) * ROW_HEIGHT;

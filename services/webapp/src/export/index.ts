@@ -39,9 +39,12 @@ export function exportRouter(deps: AppDeps): Router {
       const q = parseExportQuery(req);
       const ext = await pluginExtendedData(deps, host, plugin, q);
       const model = buildGraph(ext.infos, ext.datas);
-      const until = new Date(((q.until ?? Math.floor(deps.now().getTime() / 1000))) * 1000);
-      const from = new Date(((q.from ?? until.getTime() / 1000 - RESOLUTION_SECONDS[q.res])) * 1000);
-      const events = (await deps.repos.events.forHost(host.id, from, until)).map((e) => ({ time: e.date.getTime() / 1000, text: e.shortText || e.name }));
+      const until = new Date((q.until ?? Math.floor(deps.now().getTime() / 1000)) * 1000);
+      const from = new Date((q.from ?? until.getTime() / 1000 - RESOLUTION_SECONDS[q.res]) * 1000);
+      const events = (await deps.repos.events.forHost(host.id, from, until)).map((e) => ({
+        time: e.date.getTime() / 1000,
+        text: e.shortText || e.name,
+      }));
       send(res, model, format, { width: q.width, height: q.height, theme: q.theme, events }, `${host.name}-${plugin}`);
     } catch (error) {
       next(error);

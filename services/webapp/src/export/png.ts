@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs';
 import { Resvg } from '@resvg/resvg-js';
 import * as echarts from 'echarts';
 import type { GraphModel } from '../render/types.js';
-import { type ChartSize, FONT_FAMILY, chartOption } from './chart-option.js';
+import { type ChartSize, chartOption, FONT_FAMILY } from './chart-option.js';
 
 /** Debian's fonts-dejavu-core: resvg draws no text without a font file. */
 export const DEFAULT_FONT_FILE = '/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf';

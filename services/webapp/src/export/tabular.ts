@@ -10,7 +10,11 @@ export function toCsv(model: GraphModel): string {
   const header = ['timestamp', 'time', ...model.series.map((s) => s.label)];
   const lines = [header.map(csvCell).join(',')];
   model.timestamps.forEach((t, i) => {
-    const row = [String(t), new Date(t * 1000).toISOString(), ...model.series.map((s) => (s.values[i] === null ? '' : String(s.values[i])))];
+    const row = [
+      String(t),
+      new Date(t * 1000).toISOString(),
+      ...model.series.map((s) => (s.values[i] === null ? '' : String(s.values[i]))),
+    ];
     lines.push(row.map(csvCell).join(','));
   });
   return `${lines.join('\r\n')}\r\n`;
@@ -28,7 +32,15 @@ export interface JsonExport {
   start: number;
   step: number;
   timestamps: number[];
-  series: { field: string; label: string; colour: string; draw: string; axis: string; values: (number | null)[]; stats: GraphModel['series'][number]['stats'] }[];
+  series: {
+    field: string;
+    label: string;
+    colour: string;
+    draw: string;
+    axis: string;
+    values: (number | null)[];
+    stats: GraphModel['series'][number]['stats'];
+  }[];
   thresholds: GraphModel['thresholds'];
   errors: string[];
 }

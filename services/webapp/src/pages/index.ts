@@ -16,7 +16,13 @@ import { layout } from './layout.js';
 export function pagesRouter(deps: AppDeps): Router {
   const r = express.Router();
   r.use(assetsRouter());
-  const page = (req: Request, res: Response, title: string, body: SafeHtml, extra: { script?: string; active?: 'hosts' | 'dashboards' | 'admin' } = {}) => {
+  const page = (
+    req: Request,
+    res: Response,
+    title: string,
+    body: SafeHtml,
+    extra: { script?: string; active?: 'hosts' | 'dashboards' | 'admin' } = {},
+  ) => {
     res.type('html').send(layout({ title, user: req.user, csrf: csrfToken(req), body, ...extra }));
   };
   const wrap = (fn: (req: Request, res: Response) => Promise<void>) => (req: Request, res: Response, next: NextFunction) =>
@@ -40,7 +46,11 @@ export function pagesRouter(deps: AppDeps): Router {
     );
   });
 
-  r.get('/', requirePageUser, wrap(async (req, res) => page(req, res, 'Hosts', await hostTree(deps, user(req)), { active: 'hosts' })));
+  r.get(
+    '/',
+    requirePageUser,
+    wrap(async (req, res) => page(req, res, 'Hosts', await hostTree(deps, user(req)), { active: 'hosts' })),
+  );
 
   r.get(
     '/hosts/:id',
@@ -61,9 +71,10 @@ export function pagesRouter(deps: AppDeps): Router {
 ${toolbar()}
 <nav class="categories">${categories.map((c) => html`<a href="#cat-${c}">${c}</a>`)}</nav>
 ${categories.map(
-  (c) => html`<section class="category" id="cat-${c}"><h2>${c}</h2><div class="graphs">${(byCategory.get(c) ?? [])
-    .sort((a, b) => a.name.localeCompare(b.name))
-    .map((p) => graphCard({ kind: 'plugin', host: host.id, plugin: p.name, title: p.title }))}</div></section>`,
+  (c) =>
+    html`<section class="category" id="cat-${c}"><h2>${c}</h2><div class="graphs">${(byCategory.get(c) ?? [])
+      .sort((a, b) => a.name.localeCompare(b.name))
+      .map((p) => graphCard({ kind: 'plugin', host: host.id, plugin: p.name, title: p.title }))}</div></section>`,
 )}`;
       } catch (error) {
         body = html`<h1>${host.name}</h1><p class="error">${(error as Error).message}</p>`;
@@ -159,7 +170,8 @@ function toolbar(): SafeHtml {
 type Card = { kind: 'plugin'; host: number; plugin: string; title: string } | { kind: 'view'; view: number; title: string };
 
 function graphCard(card: Card): SafeHtml {
-  const exportBase = card.kind === 'plugin' ? `/export/hosts/${card.host}/plugins/${encodeURIComponent(card.plugin)}` : `/export/views/${card.view}`;
+  const exportBase =
+    card.kind === 'plugin' ? `/export/hosts/${card.host}/plugins/${encodeURIComponent(card.plugin)}` : `/export/views/${card.view}`;
   const data =
     card.kind === 'plugin'
       ? html`data-kind="plugin" data-host="${card.host}" data-plugin="${card.plugin}"`
@@ -183,9 +195,11 @@ async function hostTree(deps: AppDeps, user: AuthUser): Promise<SafeHtml> {
   return html`<div class="page-head"><h1>Hosts</h1><input type="search" id="host-filter" placeholder="Filter hosts" aria-label="Filter hosts"></div>
 ${hosts.length ? '' : html`<p class="muted">No host visible to you yet.</p>`}
 <div class="tree">${[...byGroup.entries()].map(
-    ([group, list]) => html`<section class="card group"><h2>${group}</h2><ul class="hosts">${list.map(
-      (h) => html`<li data-name="${h.name.toLowerCase()}"><a href="/hosts/${h.id}">${h.name}</a><span class="muted">${h.hostid}</span></li>`,
-    )}</ul></section>`,
+    ([group, list]) =>
+      html`<section class="card group"><h2>${group}</h2><ul class="hosts">${list.map(
+        (h) =>
+          html`<li data-name="${h.name.toLowerCase()}"><a href="/hosts/${h.id}">${h.name}</a><span class="muted">${h.hostid}</span></li>`,
+      )}</ul></section>`,
   )}</div>
 <script type="module" src="/app/client/tree.js"></script>`;
 }

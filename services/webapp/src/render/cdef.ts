@@ -44,8 +44,7 @@ const OPERATORS: Record<string, () => CompiledStep> = {
   '*': () => binary((a, b) => a * b),
   '/': () => binary((a, b) => a / b),
   '%': () => binary((a, b) => a % b),
-  ADDNAN: () =>
-    binary((a, b) => (Number.isNaN(a) ? (Number.isNaN(b) ? Number.NaN : b) : Number.isNaN(b) ? a : a + b)),
+  ADDNAN: () => binary((a, b) => (Number.isNaN(a) ? (Number.isNaN(b) ? Number.NaN : b) : Number.isNaN(b) ? a : a + b)),
   MIN: () => binary((a, b) => (unknownIfAny(a, b) ? Number.NaN : Math.min(a, b))),
   MAX: () => binary((a, b) => (unknownIfAny(a, b) ? Number.NaN : Math.max(a, b))),
   LT: () => compare((a, b) => a < b),
@@ -103,7 +102,7 @@ export interface CompiledCdef {
   readonly expression: string;
   /** Field names the expression reads. */
   readonly fields: readonly string[];
-  evaluate(valueOf: (field: string) => number, time: number): number;
+  evaluate(readField: (field: string) => number, time: number): number;
 }
 
 /** Compile `expression`; `knownFields` are the plugin's field names. Throws CdefError. */
@@ -131,11 +130,11 @@ export function compileCdef(expression: string, knownFields: ReadonlySet<string>
   return {
     expression,
     fields,
-    evaluate(valueOf, time) {
+    evaluate(readField, time) {
       const stack: number[] = [];
       for (const step of steps) {
         if (step.op) step.op(stack, time);
-        else if (step.field !== undefined) stack.push(valueOf(step.field));
+        else if (step.field !== undefined) stack.push(readField(step.field));
         else stack.push(step.push as number);
       }
       return stack[0];

@@ -40,8 +40,7 @@ export function buildGraph(info: PluginInfoInput, data: DataInput, options: Grap
     if (!mirrored && attrs.graph?.trim().toLowerCase() === 'no') continue;
     // A mirrored field draws with its partner's colour and style (munin's in/out pairs).
     const style = mirrored ? infos[partner] : attrs;
-    const colour =
-      mirrored && colourOf.has(partner) ? (colourOf.get(partner) as string) : fieldColour(style.colour, colourOf.size);
+    const colour = mirrored && colourOf.has(partner) ? (colourOf.get(partner) as string) : fieldColour(style.colour, colourOf.size);
     if (!mirrored) colourOf.set(field, colour);
     const draw = parseDraw(style.draw, field, errors);
     const group = mirrored ? 'down' : 'up';
@@ -163,7 +162,10 @@ function computeCdefs(
     if (attrs.cdef === undefined) continue;
     try {
       const cdef = compileCdef(attrs.cdef, known);
-      computed.set(field, applyCdef(cdef, raw, length, (i) => timestamps[i]));
+      computed.set(
+        field,
+        applyCdef(cdef, raw, length, (i) => timestamps[i]),
+      );
     } catch (error) {
       errors.push(`field "${field}": ${(error as Error).message}`);
       computed.set(field, new Array(length).fill(null));
