@@ -84,8 +84,8 @@ describe('numeter-poller command line', () => {
       NUMETER_POLLER_MUNINMODULE_MUNIN_PORT: '0',
     });
     assert.equal(run.code, 2);
-    assert.match(run.stderr, /\[global\] poller_time: must be a whole number, got "often"/);
-    assert.match(run.stderr, /\[muninmodule\] munin_port: must be between 1 and 65535, got 0/);
+    assert.match(run.stderr, /\[global\] poller_time: "often" is not a whole number/);
+    assert.match(run.stderr, /\[muninmodule\] munin_port: "0" is not a whole number between 1 and 65535/);
   });
 
   it('exits 2 when a named config file is missing', async () => {

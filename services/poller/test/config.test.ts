@@ -110,9 +110,9 @@ munin_port = 70000
 plugins_enable = ([
 `);
     const expected: Array<[string, RegExp]> = [
-      ['[global] poller_time', /whole number, got "soon"/],
+      ['[global] poller_time', /"soon" is not a whole number/],
       ['[global] plugins_refresh_time', /between 1 and/],
-      ['[global] enable', /1\/yes\/true\/on/],
+      ['[global] enable', /is not a boolean \(yes\/no/],
       ['[global] spool_fsync', /always, never or a number/],
       ['[global] log_level', /one of debug/],
       ['[global] colour', /unknown key/],

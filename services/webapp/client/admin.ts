@@ -7,6 +7,18 @@ const status = document.querySelector<HTMLElement>('#admin-status');
 const errorBox = document.querySelector<HTMLElement>('#admin-error');
 const HIDDEN = new Set(['url', 'text']);
 let kind = location.hash.slice(1) || 'users';
+/** Id of the row being edited (PATCH), or null to create (POST). */
+let editing: number | null = null;
+const READ_ONLY = new Set(['id', 'url', 'text', 'has_password', 'has_token', 'date_joined', 'prefix', 'created_at', 'last_used_at']);
+
+function setEditing(row: Row | null): void {
+  editing = row?.id ?? null;
+  const form = document.querySelector<HTMLFormElement>('#admin-create');
+  const area = form?.querySelector('textarea');
+  const button = form?.querySelector('button');
+  if (area) area.value = row ? JSON.stringify(Object.fromEntries(Object.entries(row).filter(([k]) => !READ_ONLY.has(k))), null, 2) : '{}';
+  if (button) button.textContent = row ? `Save ${kind} ${row.id}` : 'Create';
+}
 
 function cell(value: unknown): string {
   if (Array.isArray(value)) return value.join(', ');
@@ -37,8 +49,11 @@ async function show(): Promise<void> {
           await api('DELETE', `/rest/${kind}/${r.id}`).catch((e: Error) => alert(e.message));
           void show();
         };
+        const edit = el('button', 'Edit');
+        edit.type = 'button';
+        edit.onclick = () => setEditing(r);
         const td = el('td');
-        td.append(del);
+        td.append(edit, del);
         tr.append(td);
         return tr;
       }),
@@ -51,6 +66,7 @@ async function show(): Promise<void> {
 
 window.addEventListener('hashchange', () => {
   kind = location.hash.slice(1) || 'users';
+  setEditing(null);
   void show();
 });
 document.querySelector<HTMLFormElement>('#admin-create')?.addEventListener('submit', async (e) => {
@@ -58,7 +74,10 @@ document.querySelector<HTMLFormElement>('#admin-create')?.addEventListener('subm
   const form = e.target as HTMLFormElement;
   if (errorBox) errorBox.textContent = '';
   try {
-    await api('POST', `/rest/${kind}`, JSON.parse(String(new FormData(form).get('body'))));
+    const body = JSON.parse(String(new FormData(form).get('body')));
+    if (editing === null) await api('POST', `/rest/${kind}`, body);
+    else await api('PATCH', `/rest/${kind}/${editing}`, body);
+    setEditing(null);
     void show();
   } catch (error) {
     if (errorBox) errorBox.textContent = (error as Error).message;

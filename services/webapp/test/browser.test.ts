@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { type Browser, chromium, type Page } from 'playwright-core';
 import { repoRoot } from '../src/pages/assets.js';
+import { loginAgent } from './helpers.js';
 import { createUiWorld, EVIL_LABEL, EVIL_TITLE, type UiWorld } from './ui-world.js';
 
 const ROOT = repoRoot();
@@ -181,6 +182,19 @@ describe('webapp in Chromium', () => {
       });
     const names = await page.locator('#admin-table tbody tr td:nth-child(2)').allTextContents();
     assert.ok(names.includes('alice'), names.join(','));
+    // Share the dashboard built above with alice's group: Edit, change the JSON, save (PATCH).
+    await page.goto(`${base}/admin#multiviews`);
+    await page.waitForFunction(() => document.querySelectorAll('#admin-table tbody tr').length >= 1);
+    const row = page.locator('#admin-table tbody tr', { hasText: 'Loads <b>&</b>' });
+    await row.locator('button', { hasText: 'Edit' }).click();
+    const body = JSON.parse(await page.locator('#admin-create textarea').inputValue());
+    body.groups = [w.groupA];
+    await page.locator('#admin-create textarea').fill(JSON.stringify(body));
+    await page.click('#admin-create button[type=submit]');
+    await page.waitForFunction(() => document.querySelector('#admin-create button')?.textContent === 'Create');
+    const alice = await loginAgent(w.app, 'alice', 'alice-password');
+    const shared = await alice.agent.get('/rest/multiviews');
+    assert.deepEqual(shared.body.results.map((m: { name: string }) => m.name), ['Loads <b>&</b>']);
     assert.deepEqual(pageErrors, []);
   });
 });

@@ -122,6 +122,7 @@ export interface UiWorld {
   app: express.Express;
   web1: Host;
   db1: Host;
+  groupA: number;
   /** root (superuser) and alice (group of web1 only). */
   close(): Promise<void>;
 }
@@ -144,6 +145,7 @@ export async function createUiWorld(): Promise<UiWorld> {
     app,
     web1,
     db1,
+    groupA,
     async close() {
       try {
         await storage.close();

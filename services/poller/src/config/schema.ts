@@ -1,9 +1,9 @@
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { z } from 'zod';
-import { ConfigError, formatConfig, iniEnum, iniString, knownKeysOf, loadConfig } from '../../../../common/config/index.js';
+import { ConfigError, formatConfig, iniBool, iniEnum, iniInt, iniString, knownKeysOf, loadConfig } from '../../../../common/config/index.js';
 import { nameProblem } from '../../../../common/schemas/index.js';
-import { anchoredRegex, boolean, fsyncPolicy, integer } from './fields.js';
+import { anchoredRegex, fsyncPolicy } from './fields.js';
 import { parseModuleList } from './module-list.js';
 
 /**
@@ -19,32 +19,32 @@ export const SECRET_KEYS = ['rpc_password', 'amqp_url', 'community', 'auth_key',
 const text = (defaultValue: string | (() => string)) => iniString(defaultValue, { emptyMeansDefault: true });
 
 const globalSection = z.object({
-  enable: boolean(true),
-  poller_time: integer(60, 1, 86400),
-  plugins_refresh_time: integer(300, 1, 7 * 86400),
-  jitter: integer(5, 0, 86400),
+  enable: iniBool(true),
+  poller_time: iniInt(60, 1, 86400),
+  plugins_refresh_time: iniInt(300, 1, 7 * 86400),
+  jitter: iniInt(5, 0, 86400),
   modules: text('munin|system'),
   rpc_hosts: text('127.0.0.1:5672'),
   rpc_password: text('guest'),
   amqp_user: text('guest'),
   amqp_vhost: text('/'),
   amqp_url: text(''),
-  amqp_heartbeat: integer(30, 0, 3600),
+  amqp_heartbeat: iniInt(30, 0, 3600),
   log_level: iniEnum('info', ['debug', 'info', 'warning', 'warn', 'error', 'critical', 'fatal'] as const),
   log_level_stdr: text(''),
   log_path: text(''),
   state_dir: text('/var/lib/numeter-poller'),
   spool_dir: text(''),
-  spool_max_bytes: integer(256 * 1024 * 1024, 1024 * 1024),
-  spool_max_age: integer(7 * 86400, 60),
-  spool_segment_bytes: integer(8 * 1024 * 1024, 64 * 1024),
+  spool_max_bytes: iniInt(256 * 1024 * 1024, 1024 * 1024),
+  spool_max_age: iniInt(7 * 86400, 60),
+  spool_segment_bytes: iniInt(8 * 1024 * 1024, 64 * 1024),
   spool_fsync: fsyncPolicy(1000),
-  forward_window: integer(100, 1, 10000),
-  stop_deadline: integer(10, 1, 600),
-  rate_heartbeat: integer(0, 0, 30 * 86400),
-  module_timeout: integer(0, 0, 86400),
-  max_points_per_message: integer(500, 1, 2000),
-  simulate: boolean(false),
+  forward_window: iniInt(100, 1, 10000),
+  stop_deadline: iniInt(10, 1, 600),
+  rate_heartbeat: iniInt(0, 0, 30 * 86400),
+  module_timeout: iniInt(0, 0, 86400),
+  max_points_per_message: iniInt(500, 1, 2000),
+  simulate: iniBool(false),
   simulate_file: text(''),
   poller_time_file: text(''),
 });
@@ -57,12 +57,12 @@ const myInfoSection = z.object({
 
 const muninSection = z.object({
   munin_host: text('127.0.0.1'),
-  munin_port: integer(4949, 1, 65535),
+  munin_port: iniInt(4949, 1, 65535),
   plugins_enable: anchoredRegex('.*'),
-  connect_timeout: integer(5, 1, 600),
-  read_timeout: integer(70, 1, 3600),
-  max_line_length: integer(65536, 256, 16 * 1024 * 1024),
-  max_lines: integer(20000, 10, 10_000_000),
+  connect_timeout: iniInt(5, 1, 600),
+  read_timeout: iniInt(70, 1, 3600),
+  max_line_length: iniInt(65536, 256, 16 * 1024 * 1024),
+  max_lines: iniInt(20000, 10, 10_000_000),
 });
 
 const systemSection = z.object({ root: text('/') });

@@ -144,7 +144,7 @@ ${toolbar()}<div class="graphs single">${graphCard({ kind: 'view', view: view.id
 <nav class="tabs">${kinds.map((k) => html`<a href="#${k}" data-kind="${k}">${k}</a>`)}</nav>
 <section class="card"><table class="admin-table" id="admin-table"><thead></thead><tbody></tbody></table>
 <p class="muted" id="admin-status"></p></section>
-<section class="card"><h2>Create</h2><p class="muted">JSON body for <code>POST /rest/<span id="admin-kind">users</span></code> (see docs/webapp.md).</p>
+<section class="card"><h2>Create or edit</h2><p class="muted">JSON body for <code>POST /rest/<span id="admin-kind">users</span></code>, or for <code>PATCH</code> after <em>Edit</em> on a row: views and dashboards are shared by their <code>users</code> and <code>groups</code> ids (see docs/webapp.md).</p>
 <form id="admin-create" class="stack"><textarea name="body" rows="5" spellcheck="false">{}</textarea><button type="submit" class="primary">Create</button><p class="error" id="admin-error" role="alert"></p></form></section>`;
     page(req, res, 'Admin', body, { script: 'admin', active: 'admin' });
   });
