@@ -69,7 +69,9 @@ export async function createApp(deps: AppDeps, options: AppOptions = {}): Promis
   app.set('trust proxy', trustProxySetting(web.trust_proxy));
   app.disable('x-powered-by');
   app.set('json escape', true); // <, > and & escaped in JSON, inert even if sniffed as HTML
-  app.use(helmet({ contentSecurityPolicy: CSP, strictTransportSecurity: web.secure_cookies }));
+  // `same-origin`, not helmet's `no-referrer`: with no-referrer, browsers send `Origin: null`
+  // on same-origin form posts, and the CSRF origin check would refuse the login form.
+  app.use(helmet({ contentSecurityPolicy: CSP, strictTransportSecurity: web.secure_cookies, referrerPolicy: { policy: 'same-origin' } }));
   app.use(express.json({ limit: '1mb' }));
   app.use(express.urlencoded({ extended: false, limit: '1mb' }));
   app.use(

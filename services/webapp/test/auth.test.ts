@@ -136,6 +136,8 @@ describe('authentication', () => {
     assert.match(csp, /frame-ancestors 'none'/);
     assert.doesNotMatch(csp, /unsafe-inline/);
     assert.equal(r.headers['x-content-type-options'], 'nosniff');
+    // Browsers send `Origin: null` on form posts under no-referrer, which the CSRF check refuses.
+    assert.equal(r.headers['referrer-policy'], 'same-origin');
     assert.equal(r.headers['x-powered-by'], undefined);
   });
 

@@ -21,7 +21,6 @@ export function layout(o: PageOptions): string {
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <meta name="csrf-token" content="${o.csrf}">
-<meta name="referrer" content="same-origin">
 <title>${o.title} · numeter</title>
 <link rel="icon" href="/static/favicon.svg" type="image/svg+xml">
 <link rel="stylesheet" href="/vendor/uplot.min.css">
