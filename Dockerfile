@@ -4,7 +4,8 @@
 FROM node:20-bookworm-slim AS build
 WORKDIR /app
 COPY package.json package-lock.json ./
-RUN npm ci --no-audit --no-fund
+# npm install, not npm ci: npm 11 leaves optional platform packages (biome) out of the lock and ci refuses it.
+RUN npm install --no-audit --no-fund
 COPY tsconfig.json ./
 COPY common ./common
 COPY services ./services

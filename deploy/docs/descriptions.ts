@@ -125,6 +125,8 @@ export const DESCRIPTIONS: Record<'poller' | 'storage' | 'webapp', Record<string
   },
   webapp: {
     database: {
+      engine:
+        "The original's Django engine name, accepted so an existing `numeter_webapp.cfg` loads; anything but MySQL/MariaDB is refused.",
       host: 'MariaDB/MySQL host.',
       port: 'MariaDB/MySQL port.',
       user: 'Database user.',
@@ -148,7 +150,11 @@ export const DESCRIPTIONS: Record<'poller' | 'storage' | 'webapp', Record<string
     },
     logging: {
       level: 'trace, debug, info, warn, error or fatal.',
-      file: 'Log file; empty = standard output (JSON lines).',
+      file: 'Log file; empty = standard error (JSON lines).',
+      use_logging: "The original's switch; accepted and ignored.",
+      info_file: "The original's log file: used when `file` is empty.",
+      error_file: "The original's error log; accepted and ignored (errors go to the one log).",
+      file_size: "The original's rotation size; accepted and ignored (rotate with logrotate).",
     },
   },
 };

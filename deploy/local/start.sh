@@ -10,7 +10,7 @@ step() { printf 'numeter: %s\n' "$*"; }
 
 if [ ! -d node_modules ] || [ package.json -nt node_modules/.package-lock.json ]; then
   step "installing npm dependencies"
-  npm ci --no-audit --no-fund --loglevel=error || npm install --no-audit --no-fund --loglevel=error
+  npm install --no-audit --no-fund --loglevel=error
 fi
 step "building (tsc)"
 if ! npx tsc -p tsconfig.json; then

@@ -6,17 +6,11 @@ cd "$(dirname "$0")/../.."
 
 if [ ! -d node_modules ] || [ package.json -nt node_modules/.package-lock.json ]; then
   echo "[test] installing npm dependencies"
-  npm ci --no-audit --no-fund --loglevel=error || npm install --no-audit --no-fund --loglevel=error
+  npm install --no-audit --no-fund --loglevel=error
 fi
 
-echo "[test] building (tsc)"
-npx tsc -p tsconfig.json
-
-# The webapp's browser client has a tsconfig of its own (DOM, ES modules for the browser).
-if [ -f services/webapp/tsconfig.client.json ]; then
-  echo "[test] building the webapp's browser client (tsc)"
-  npx tsc -p services/webapp/tsconfig.client.json
-fi
+echo "[test] building (tsc: services, then the webapp's browser client)"
+npm run build --silent
 
 # Debian packages the suite uses as real peers.
 PEERS="python3-whisper munin-node munin-plugins-core netcat-openbsd snmpd snmp libvirt-clients chromium fonts-dejavu-core iputils-ping"

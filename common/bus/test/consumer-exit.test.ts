@@ -30,5 +30,5 @@ it('a process ends by itself promptly after BusConsumer.stop(): no timer is left
   const stopped = Number(/stopped (\d+)/.exec(stdout)?.[1]);
   assert.ok(stopped > 0, `the child printed its stop time: ${stdout}`);
   // The stop deadline is 10 s; a leaked timer would hold the process that long.
-  assert.ok(exited - stopped < 1500, `exited ${exited - stopped} ms after stop()`);
+  assert.ok(exited - stopped < 3000, `exited ${exited - stopped} ms after stop()`);
 });

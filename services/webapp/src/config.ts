@@ -8,6 +8,11 @@ export const ENV_PREFIX = 'NUMETER_WEBAPP';
 const Schema = z.object({
   database: z
     .object({
+      /** Kept so an original numeter_webapp.cfg loads: Django's engine name; only MySQL/MariaDB is served. */
+      engine: iniString('mysql').refine(
+        (e) => e.trim() === '' || /mysql/i.test(e),
+        'only MySQL/MariaDB is supported (e.g. django.db.backends.mysql)',
+      ),
       host: iniString('127.0.0.1'),
       port: iniInt(3306, 1, 65535),
       user: iniString('numeter'),
@@ -36,7 +41,17 @@ const Schema = z.object({
       hosts_cache: iniInt(30, 0, 86_400),
     })
     .default({}),
-  logging: z.object({ level: iniString('info'), file: iniString('') }).default({}),
+  logging: z
+    .object({
+      level: iniString('info'),
+      file: iniString(''),
+      /** The original's keys, accepted so its config loads: `info_file` is used when `file` is empty; the rest are ignored. */
+      use_logging: iniBool(true),
+      info_file: iniString(''),
+      error_file: iniString(''),
+      file_size: iniString(''),
+    })
+    .default({}),
 });
 
 export type WebappConfig = z.output<typeof Schema>;
@@ -48,6 +63,11 @@ export const SECRET_KEYS = ['password', 'secret_key'];
 /** Defaults < INI file < `NUMETER_WEBAPP_<SECTION>_<KEY>`; throws ConfigError listing every problem. */
 export function loadWebappConfig(file: string | undefined, fileRequired: boolean, env: NodeJS.ProcessEnv = process.env): WebappConfig {
   return loadConfig({ schema: Schema, file, fileRequired, envPrefix: ENV_PREFIX, env, knownKeys: KNOWN_KEYS });
+}
+
+/** The log file: `[logging] file`, else the original's `info_file`; none (standard error) when both are empty. */
+export function logFile(config: WebappConfig): string | undefined {
+  return config.logging.file || config.logging.info_file || undefined;
 }
 
 export function printableConfig(config: WebappConfig): string {

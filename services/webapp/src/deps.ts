@@ -1,7 +1,7 @@
 import type { Pool } from 'mysql2/promise';
 import { createLogger, type Logger } from '../../../common/logging/index.js';
 import { Access } from './access.js';
-import type { WebappConfig } from './config.js';
+import { logFile, type WebappConfig } from './config.js';
 import { createPool } from './db/pool.js';
 import { createRepositories, type Repositories } from './repos/index.js';
 import { StorageGateway } from './storage-client/gateway.js';
@@ -20,8 +20,7 @@ export interface AppDeps {
 export function buildDeps(config: WebappConfig, options: { pool?: Pool; logger?: Logger; now?: () => Date } = {}): AppDeps {
   const now = options.now ?? (() => new Date());
   const pool = options.pool ?? createPool(config.database);
-  const logger =
-    options.logger ?? createLogger({ name: 'numeter-webapp', level: config.logging.level, file: config.logging.file || undefined });
+  const logger = options.logger ?? createLogger({ name: 'numeter-webapp', level: config.logging.level, file: logFile(config) });
   const repos = createRepositories(pool, now);
   const storages = new StorageGateway(repos.storages, {
     timeoutMs: config.storage.timeout * 1000,

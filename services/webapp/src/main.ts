@@ -2,6 +2,7 @@
 import { createLogger } from '../../../common/logging/index.js';
 import { describeError, type GlobalOptions, readConfig } from './cli/context.js';
 import { buildProgram } from './cli/program.js';
+import { logFile } from './config.js';
 import { buildDeps } from './deps.js';
 import { WebappServer } from './server.js';
 
@@ -10,7 +11,7 @@ const out = (line: string) => process.stdout.write(`${line}\n`);
 
 async function serve(options: GlobalOptions): Promise<void> {
   const config = readConfig(options);
-  const logger = createLogger({ name: 'numeter-webapp', level: config.logging.level, file: config.logging.file || undefined });
+  const logger = createLogger({ name: 'numeter-webapp', level: config.logging.level, file: logFile(config) });
   const server = new WebappServer(buildDeps(config, { logger }));
   await server.start();
   const shutdown = (signal: string) => {
