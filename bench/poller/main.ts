@@ -21,8 +21,8 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { build } from 'esbuild';
+import { startMuninNode } from '../../common/testing/munin-node.js';
 import { MuninSession } from '../../services/poller/src/modules/munin/session.js';
-import { startMuninNode } from '../../services/poller/test/peers/munin-node.js';
 import type { PollLoopFigures } from './poll-loop.js';
 
 const HERE = dirname(fileURLToPath(import.meta.url));

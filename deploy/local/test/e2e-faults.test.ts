@@ -8,6 +8,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import amqp from 'amqplib';
 import { EXCHANGE } from '../../../common/bus/index.js';
+import { type RunningMuninNode, startMuninNode } from '../../../common/testing/munin-node.js';
 import { freePort, waitFor } from '../stack/probes.js';
 import {
   CLOCK_PLUGIN,
@@ -22,7 +23,6 @@ import {
   uniqueName,
   wspFiles,
 } from './fixtures.js';
-import { type RunningMuninNode, startMuninNode } from './peers/munin-node.js';
 import { compareSeries, describe as describeReport, seriesPath } from './series-check.js';
 
 const POLL = 1;

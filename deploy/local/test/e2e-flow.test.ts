@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import amqp from 'amqplib';
 import { DEAD_QUEUE, DEAD_REASON_HEADER, EXCHANGE } from '../../../common/bus/index.js';
+import { type RunningMuninNode, startMuninNode } from '../../../common/testing/munin-node.js';
 import { freePort, getJson, waitFor } from '../stack/probes.js';
 import {
   allFiles,
@@ -26,7 +27,6 @@ import {
   uniqueName,
   wspFiles,
 } from './fixtures.js';
-import { type RunningMuninNode, startMuninNode } from './peers/munin-node.js';
 import { compareSeries, describe as describeReport, seriesPath } from './series-check.js';
 import { signIn } from './webapp-session.js';
 

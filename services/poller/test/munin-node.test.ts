@@ -1,16 +1,17 @@
 import assert from 'node:assert/strict';
-import { readFile } from 'node:fs/promises';
+import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import { fileURLToPath } from 'node:url';
 import { silentLogger } from '../../../common/logging/index.js';
 import { type DataMessage, Message, type PluginInfoMessage } from '../../../common/schemas/index.js';
+import { type RunningMuninNode, startMuninNode } from '../../../common/testing/munin-node.js';
 import { PollCycle } from '../src/core/poll.js';
 import { MemorySink } from '../src/core/sinks.js';
 import { MuninModule } from '../src/modules/munin/module.js';
 import { MuninSession } from '../src/modules/munin/session.js';
 import type { Collection } from '../src/modules/types.js';
 import { RateStateFile } from '../src/rates/state-file.js';
-import { type RunningMuninNode, startMuninNode } from './peers/munin-node.js';
 
 /** Against Debian's real munin-node on 127.0.0.1:24949 with the plugins of test/peers/plugins. */
 const PORT = 24949;
@@ -38,7 +39,9 @@ const connections = async () => ((await readFile(join(node.dir, 'munin-node.log'
 
 describe('munin module against a real munin-node', () => {
   before(async () => {
-    node = await startMuninNode({ port: PORT, timeouts: { np_slow: 1 } });
+    const plugins = fileURLToPath(new URL('./peers/plugins/', import.meta.url));
+    const pluginFiles = (await readdir(plugins)).map((name) => join(plugins, name));
+    node = await startMuninNode({ port: PORT, pluginFiles, timeouts: { np_slow: 1 } });
   });
   after(async () => {
     await node?.stop();

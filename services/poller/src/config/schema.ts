@@ -1,7 +1,16 @@
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { z } from 'zod';
-import { ConfigError, formatConfig, iniBool, iniEnum, iniInt, iniString, knownKeysOf, loadConfig } from '../../../../common/config/index.js';
+import {
+  ConfigError,
+  formatConfig,
+  iniBool,
+  iniEnum,
+  iniInt,
+  iniString,
+  knownKeysOf,
+  loadConfig,
+} from '../../../../common/config/index.js';
 import { nameProblem } from '../../../../common/schemas/index.js';
 import { anchoredRegex, fsyncPolicy } from './fields.js';
 import { parseModuleList } from './module-list.js';

@@ -5,7 +5,6 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
 /**
- * (Copied from services/poller/test/peers so the end-to-end tests do not depend on another area's test folder.)
  * Runs Debian's real munin-node (installed by deploy/local/test.sh, not running) on
  * 127.0.0.1:<port> for tests, adapted from the reference munin-node.sh recipe. It never
  * touches /etc/munin: munin-node has no option for its plugin directories, so a private
@@ -33,7 +32,7 @@ export interface RunningMuninNode {
 }
 
 export async function startMuninNode(options: MuninNodeOptions): Promise<RunningMuninNode> {
-  const dir = await mkdtemp(join(tmpdir(), 'numeter-e2e-munin-'));
+  const dir = await mkdtemp(join(tmpdir(), 'numeter-munin-'));
   await chmod(dir, 0o755); // plugins run as munin-node's default user (nobody)
   const plugins = join(dir, 'plugins');
   const pluginConf = join(dir, 'plugin-conf.d');
