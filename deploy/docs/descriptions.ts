@@ -67,6 +67,10 @@ export const DESCRIPTIONS: Record<'poller' | 'storage' | 'webapp', Record<string
       redis_storage_timeout: 'Seconds to wait for Redis.',
       redis_storage_password: 'Redis password (empty = none).',
       redis_storage_db: 'Redis database number (the original shipped 2).',
+      redis_sentinels:
+        'Comma list of Redis Sentinel `host:port` (`[ipv6]:port`); when set, the master of `redis_sentinel_name` is asked of them (and again after a failover) instead of using `redis_storage_host`/`_port`. Empty = no Sentinel.',
+      redis_sentinel_name: 'Master group name the sentinels monitor (`sentinel monitor <name> ...`); used only with `redis_sentinels`.',
+      redis_sentinel_password: "Password of the sentinels themselves (empty = none); the master's is `redis_storage_password`.",
       redis_key_prefix: "Prefix of every Redis key; empty = the original's key names.",
       host_list_file: 'File of the host IDs this storage takes, one per line; missing or empty (or a `*` line) = every host.',
       wsp_path: 'Root of the `.wsp` tree: `<wsp_path>/<md5(host)[:n]>/<host>/<plugin>/<ds>.wsp`.',

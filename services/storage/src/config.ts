@@ -23,7 +23,14 @@ import { isSafeName } from '../../../common/schemas/index.js';
  */
 export const ENV_PREFIX = 'NUMETER_STORAGE';
 export const DEFAULT_CONFIG_FILE = '/etc/numeter/numeter_storage.cfg';
-export const SECRET_KEYS = ['rpc_password', 'redis_storage_password', 'password', 'auth_tokens', 'basic_auth_users'] as const;
+export const SECRET_KEYS = [
+  'rpc_password',
+  'redis_storage_password',
+  'redis_sentinel_password',
+  'password',
+  'auth_tokens',
+  'basic_auth_users',
+] as const;
 
 // The storage refuses an empty number or boolean (and keeps an empty text) rather than
 // taking the default: docs/configuration.md states it.
@@ -43,6 +50,17 @@ export const StorageConfigSchema = z.object({
       redis_storage_timeout: iniNumber(10, 0.1, 3600, STRICT),
       redis_storage_password: iniString(''),
       redis_storage_db: iniInt(0, 0, 1000, STRICT),
+      /** New: comma list of Sentinel `host:port`; empty = connect to redis_storage_host/port directly. */
+      redis_sentinels: iniList('').superRefine((items, ctx) => {
+        for (const item of items) {
+          if (!parseSentinelAddress(item))
+            ctx.addIssue({ code: z.ZodIssueCode.custom, message: `${JSON.stringify(item)} is not host:port (port 1-65535)` });
+        }
+      }),
+      /** New: the master group name the sentinels monitor. */
+      redis_sentinel_name: iniString('mymaster', { emptyMeansDefault: true }),
+      /** New: password of the sentinels themselves (empty = none); the master's is redis_storage_password. */
+      redis_sentinel_password: iniString(''),
       /** New: prefix of every Redis key (empty in production, as the original). */
       redis_key_prefix: iniString(''),
       host_list_file: iniString('/etc/numeter/host-list'),
@@ -159,6 +177,25 @@ export function legacyAmqpUrl(config: StorageConfig): string {
 function buildUrl(hostPort: string, user: string, password: string, vhost: string): string {
   const withPort = /:\d+$/.test(hostPort) ? hostPort : `${hostPort}:5672`;
   return `amqp://${encodeURIComponent(user)}:${encodeURIComponent(password)}@${withPort}/${encodeURIComponent(vhost)}`;
+}
+
+export interface SentinelAddress {
+  host: string;
+  port: number;
+}
+
+/** `host:port` or `[ipv6]:port`; undefined when it is neither or the port is out of range. */
+export function parseSentinelAddress(text: string): SentinelAddress | undefined {
+  const m = /^(?:\[([0-9A-Fa-f:.]+)\]|([^\s:[\]]+)):(\d{1,5})$/.exec(text);
+  if (!m) return undefined;
+  const port = Number(m[3]);
+  if (port < 1 || port > 65535) return undefined;
+  return { host: m[1] ?? m[2], port };
+}
+
+/** The configured sentinels (validated at load, so every item parses). */
+export function sentinelAddresses(config: StorageConfig): SentinelAddress[] {
+  return config.global.redis_sentinels.map((item) => parseSentinelAddress(item)).filter((a): a is SentinelAddress => a !== undefined);
 }
 
 export class HostListError extends ConfigError {}

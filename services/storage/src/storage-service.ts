@@ -1,5 +1,5 @@
 import { statfs } from 'node:fs/promises';
-import { Redis } from 'ioredis';
+import type { Redis } from 'ioredis';
 import { BusConsumer, type ConsumedMessage, type Disposition, storageQueueName } from '../../../common/bus/index.js';
 import type { Logger } from '../../../common/logging/index.js';
 import { fetch as whisperFetch, info as whisperInfo } from '../../../common/whisper/index.js';
@@ -10,6 +10,7 @@ import { amqpUrl, bindingsFor, legacyAmqpUrl, type StorageConfig } from './confi
 import { HostDirectories } from './files/host-directories.js';
 import { redisKeys } from './index/keys.js';
 import { type RebuildResult, rebuildIndex } from './index/rebuild.js';
+import { createRedisClient } from './index/redis-client.js';
 import { IndexError, StorageIndex } from './index/storage-index.js';
 import { MessageHandler } from './ingest/message-handler.js';
 import { createStorageMetrics, type StorageMetrics } from './metrics.js';
@@ -56,16 +57,7 @@ export class StorageService {
     const g = config.global;
     this.now = opts.now ?? (() => Math.floor(Date.now() / 1000));
     this.metrics = createStorageMetrics();
-    this.redis = new Redis({
-      host: g.redis_storage_host,
-      port: g.redis_storage_port,
-      password: g.redis_storage_password || undefined,
-      db: g.redis_storage_db,
-      connectTimeout: g.redis_storage_timeout * 1000,
-      commandTimeout: g.redis_storage_timeout * 1000,
-      lazyConnect: true,
-      maxRetriesPerRequest: 2,
-    });
+    this.redis = createRedisClient(config);
     this.redis.on('error', (error: Error) => logger.warn({ reason: error.message }, 'redis error'));
     this.index = new StorageIndex(this.redis, redisKeys(g.redis_key_prefix));
     const rules = RetentionRules.fromFiles(config.whisper.schemas_file, config.whisper.aggregation_file);

@@ -4,6 +4,8 @@ export class ApiError extends Error {
   constructor(
     readonly status: number,
     message: string,
+    /** The body field or query parameter the server names as wrong (`name`, `sources.0`, …). */
+    readonly field?: string,
   ) {
     super(message);
   }
@@ -24,8 +26,8 @@ export async function api<T>(method: string, url: string, body?: unknown): Promi
     body: body === undefined ? undefined : JSON.stringify(body),
   });
   if (res.status === 204) return undefined as T;
-  const parsed = (await res.json().catch(() => ({ error: `${res.status} ${res.statusText}` }))) as { error?: string };
-  if (!res.ok) throw new ApiError(res.status, parsed.error ?? `${res.status} ${res.statusText}`);
+  const parsed = (await res.json().catch(() => ({ error: `${res.status} ${res.statusText}` }))) as { error?: string; field?: string };
+  if (!res.ok) throw new ApiError(res.status, parsed.error ?? `${res.status} ${res.statusText}`, parsed.field);
   return parsed as T;
 }
 

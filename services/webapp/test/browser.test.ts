@@ -198,4 +198,112 @@ describe('webapp in Chromium', () => {
     assert.ok((await names()).includes('Loads <b>&</b>'), 'shared with group A');
     assert.deepEqual(pageErrors, []);
   });
+
+  it('view and dashboard editors: two hosts, right axis, sharing with a group, seen by its member, delete', async () => {
+    const HOSTILE = '<script>alert("v")</script> web+db load';
+    await page.goto(`${base}/dashboards`);
+    await page.click('a.button:has-text("New view")');
+    await page.waitForURL(`${base}/views/new`);
+    // The REST API's error names the field; it shows next to that field.
+    await page.click('#view-form button[type=submit]');
+    const nameError = page.locator('.field-error[data-for=name]');
+    await nameError.waitFor({ state: 'visible' });
+    assert.match((await nameError.textContent()) ?? '', /^name: /);
+    // Chromium logs the expected 400 on the console; nothing else may be there.
+    assert.deepEqual(pageErrors.splice(0), ['Failed to load resource: the server responded with a status of 400 (Bad Request)']);
+    await page.fill('#view-form input[name=name]', HOSTILE);
+    await page.fill('#source-filter', 'load');
+    assert.deepEqual(
+      await page.locator('.pick-source:visible input').evaluateAll((l) => l.map((i) => (i as HTMLInputElement).dataset.label)),
+      ['web1 - load - load', 'db1 - load - load'],
+    );
+    await page.check('.pick-source input[data-label="web1 - load - load"]');
+    await page.check('.pick-source input[data-label="db1 - load - load"]');
+    await page.locator('#selected-sources li', { hasText: 'db1' }).locator('input.right-axis').check();
+    await page.fill('#view-form input[name=warning]', '30');
+    // A dashboard shows only the views its viewer may see: share the view with group A too.
+    await page.locator('.share[data-ready="1"]').waitFor();
+    await page.selectOption('#share-groups', String(w.groupA));
+    await page.screenshot({ path: join(ARTIFACTS, 'webapp-view-editor.png'), fullPage: true });
+    await page.click('#view-form button[type=submit]');
+    await page.waitForURL(/\/views\/\d+$/);
+    const viewId = Number(/(\d+)$/.exec(page.url())?.[1]);
+    const saved = await w.t.deps.repos.views.get(viewId);
+    assert.equal(saved?.name, HOSTILE);
+    assert.equal(saved?.warning, 30);
+    assert.equal(saved?.sources.length, 2);
+    assert.deepEqual(saved?.rightAxis, [saved?.sources[1]]);
+    assert.deepEqual(saved?.groups, [w.groupA]);
+    await page.waitForFunction(() => document.querySelectorAll('.graph-card.ready canvas').length === 1, null, { timeout: 15_000 });
+    assert.equal(await page.locator('h1').textContent(), HOSTILE, 'hostile name rendered as text');
+    assert.equal(await page.locator('script:not([src])').count(), 0);
+    assert.equal(await page.locator('.legend tbody tr').count(), 2);
+    // Edit: the form comes back filled in; saving PATCHes.
+    await page.click('a.head-action:has-text("Edit")');
+    await page.waitForURL(`${base}/views/${viewId}/edit`);
+    assert.equal(await page.inputValue('#view-form input[name=name]'), HOSTILE);
+    assert.deepEqual(await page.locator('#selected-sources .row-label').allTextContents(), ['web1 - load - load', 'db1 - load - load']);
+    assert.deepEqual(
+      await page.locator('#selected-sources input.right-axis').evaluateAll((l) => l.map((i) => (i as HTMLInputElement).checked)),
+      [false, true],
+    );
+    await page.fill('#view-form textarea[name=comment]', 'both loads');
+    await page.click('#view-form button[type=submit]');
+    await page.waitForURL(`${base}/views/${viewId}`);
+    assert.equal((await w.t.deps.repos.views.get(viewId))?.comment, 'both loads');
+
+    // Dashboard: add two views, move ours up, remove the other, share with group A.
+    await page.goto(`${base}/dashboards`);
+    await page.click('a.button:has-text("New dashboard")');
+    await page.waitForURL(`${base}/dashboards/new`);
+    await page.fill('#dashboard-form input[name=name]', 'Team A <b>board</b>');
+    const other = (await page.locator('#view-choice option', { hasText: 'Loads' }).getAttribute('value')) ?? '';
+    await page.selectOption('#view-choice', other);
+    await page.click('#add-view');
+    await page.selectOption('#view-choice', String(viewId));
+    await page.click('#add-view');
+    const order = () => page.locator('#dashboard-views li').evaluateAll((l) => l.map((li) => Number((li as HTMLElement).dataset.id)));
+    assert.deepEqual(await order(), [Number(other), viewId]);
+    await page.locator('#dashboard-views li').nth(1).locator('button', { hasText: 'Up' }).click();
+    assert.deepEqual(await order(), [viewId, Number(other)]);
+    await page.locator('#dashboard-views li').nth(1).locator('button', { hasText: 'Remove' }).click();
+    assert.deepEqual(await order(), [viewId]);
+    await page.locator('.share[data-ready="1"]').waitFor();
+    await page.selectOption('#share-groups', String(w.groupA));
+    await page.screenshot({ path: join(ARTIFACTS, 'webapp-dashboard-editor.png'), fullPage: true });
+    await page.click('#dashboard-form button[type=submit]');
+    await page.waitForURL(/\/dashboards\/\d+$/);
+    const dashboardId = Number(/(\d+)$/.exec(page.url())?.[1]);
+    assert.deepEqual((await w.t.deps.repos.multiviews.get(dashboardId))?.groups, [w.groupA]);
+
+    // alice (group A) logs in and sees the view's graph: web1's series; db1 (group B) is not hers.
+    const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+    try {
+      const alice = await context.newPage();
+      alice.on('pageerror', (e) => pageErrors.push(`alice: ${e.message}`));
+      await alice.goto(`${base}/dashboards/${dashboardId}`);
+      await alice.fill('input[name=username]', 'alice');
+      await alice.fill('input[name=password]', 'alice-password');
+      await alice.click('button[type=submit]');
+      await alice.waitForURL(`${base}/dashboards/${dashboardId}`);
+      await alice.waitForFunction(() => document.querySelectorAll('.graph-card.ready canvas').length === 1, null, { timeout: 15_000 });
+      assert.equal(await alice.locator('h1').textContent(), 'Team A <b>board</b>');
+      assert.equal(await alice.locator('.graph-card h3').textContent(), HOSTILE);
+      assert.deepEqual(await alice.locator('.legend td.label').allTextContents(), ['web1 - load - load']);
+      assert.match((await alice.locator('.graph-card .errors').textContent()) ?? '', /db1 - load - load.*not permitted/);
+      assert.equal(await alice.locator('script:not([src])').count(), 0);
+      await alice.screenshot({ path: join(ARTIFACTS, 'webapp-shared-dashboard.png'), fullPage: true });
+    } finally {
+      await context.close();
+    }
+
+    // Delete, after an in-page confirmation.
+    await page.goto(`${base}/dashboards/${dashboardId}/edit`);
+    await page.click('#delete');
+    await page.click('#confirm-yes');
+    await page.waitForURL(`${base}/dashboards`);
+    assert.equal(await w.t.deps.repos.multiviews.get(dashboardId), null);
+    assert.equal(await page.locator('#dashboard-list li', { hasText: 'Team A' }).count(), 0);
+    assert.deepEqual(pageErrors, []);
+  });
 });

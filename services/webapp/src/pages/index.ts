@@ -5,6 +5,7 @@ import type { AuthUser } from '../auth/user.js';
 import type { AppDeps } from '../deps.js';
 import type { Host } from '../repos/index.js';
 import { assetsRouter } from './assets.js';
+import { dashboardEditor, viewEditor } from './editors.js';
 import { html, type SafeHtml } from './html.js';
 import { layout } from './layout.js';
 
@@ -95,9 +96,10 @@ ${categories.map(
       ]);
       const body = html`<div class="page-head"><h1>Dashboards</h1></div>
 <div class="columns">
-<section class="card"><h2>Dashboards</h2><ul class="list" id="dashboard-list">${multiviews.map((m) => html`<li><a href="/dashboards/${m.id}">${m.name}</a> <span class="muted">${m.views.length} views</span></li>`)}</ul>
+<section class="card"><div class="card-head"><h2>Dashboards</h2><a class="button" href="/dashboards/new">New dashboard</a></div><ul class="list" id="dashboard-list">${multiviews.map((m) => html`<li><a href="/dashboards/${m.id}">${m.name}</a> <span class="row-end"><span class="muted">${m.views.length} views</span><a href="/dashboards/${m.id}/edit" class="edit">Edit</a></span></li>`)}</ul>
 ${multiviews.length ? '' : html`<p class="muted">No dashboard yet.</p>`}</section>
-<section class="card"><h2>Views</h2><ul class="list">${views.map((v) => html`<li><a href="/views/${v.id}">${v.name}</a> <span class="muted">${v.sources.length} series</span></li>`)}</ul></section>
+<section class="card"><div class="card-head"><h2>Views</h2><a class="button" href="/views/new">New view</a></div><ul class="list" id="view-list">${views.map((v) => html`<li><a href="/views/${v.id}">${v.name}</a> <span class="row-end"><span class="muted">${v.sources.length} series</span><a href="/views/${v.id}/edit" class="edit">Edit</a></span></li>`)}</ul>
+${views.length ? '' : html`<p class="muted">No view yet.</p>`}</section>
 <section class="card"><h2>Build a dashboard from a skeleton</h2>
 <form id="skeleton-form" class="stack">
 <label>Skeleton <select name="skeleton" required>${skeletons.map((s) => html`<option value="${s.id}">${s.name} (${s.pluginPattern} / ${s.sourcePattern})</option>`)}</select></label>
@@ -111,6 +113,25 @@ ${multiviews.length ? '' : html`<p class="muted">No dashboard yet.</p>`}</sectio
     }),
   );
 
+  // Editors: registered before `/dashboards/:id` and `/views/:id` so "new" is not taken for an id.
+  const editor = (kind: 'view' | 'dashboard', script: string) =>
+    wrap(async (req, res) => {
+      const u = user(req);
+      const id = req.params.id;
+      if (kind === 'view') {
+        const view = id === undefined ? null : await deps.access.view(u, Number(id));
+        if (id !== undefined && !view) return notFound(req, res, page);
+        return page(req, res, view ? `Edit ${view.name}` : 'New view', await viewEditor(deps, u, view), { script, active: 'dashboards' });
+      }
+      const mv = id === undefined ? null : await deps.access.multiview(u, Number(id));
+      if (id !== undefined && !mv) return notFound(req, res, page);
+      page(req, res, mv ? `Edit ${mv.name}` : 'New dashboard', await dashboardEditor(deps, u, mv), { script, active: 'dashboards' });
+    });
+  r.get('/views/new', requirePageUser, editor('view', 'view-editor'));
+  r.get('/views/:id/edit', requirePageUser, editor('view', 'view-editor'));
+  r.get('/dashboards/new', requirePageUser, editor('dashboard', 'dashboard-editor'));
+  r.get('/dashboards/:id/edit', requirePageUser, editor('dashboard', 'dashboard-editor'));
+
   r.get(
     '/dashboards/:id',
     requirePageUser,
@@ -118,8 +139,9 @@ ${multiviews.length ? '' : html`<p class="muted">No dashboard yet.</p>`}</sectio
       const multiview = await deps.access.multiview(user(req), Number(req.params.id));
       if (!multiview) return notFound(req, res, page);
       const views = (await Promise.all(multiview.views.map((id) => deps.access.view(user(req), id)))).filter((v) => v !== null);
-      const body = html`<div class="page-head"><h1>${multiview.name}</h1><span class="muted">${multiview.comment}</span></div>
+      const body = html`<div class="page-head"><h1>${multiview.name}</h1><span class="muted">${multiview.comment}</span><a class="button head-action" href="/dashboards/${multiview.id}/edit">Edit</a></div>
 ${toolbar()}
+${views.length < multiview.views.length ? html`<p class="muted" id="hidden-views">${multiview.views.length - views.length} view(s) of this dashboard are not shared with you.</p>` : ''}
 <div class="graphs">${views.map((v) => graphCard({ kind: 'view', view: v.id, title: v.name }))}</div>`;
       page(req, res, multiview.name, body, { script: 'graphs', active: 'dashboards' });
     }),
@@ -131,7 +153,7 @@ ${toolbar()}
     wrap(async (req, res) => {
       const view = await deps.access.view(user(req), Number(req.params.id));
       if (!view) return notFound(req, res, page);
-      const body = html`<div class="page-head"><h1>${view.name}</h1><span class="muted">${view.comment}</span></div>
+      const body = html`<div class="page-head"><h1>${view.name}</h1><span class="muted">${view.comment}</span><a class="button head-action" href="/views/${view.id}/edit">Edit</a></div>
 ${toolbar()}<div class="graphs single">${graphCard({ kind: 'view', view: view.id, title: view.name })}</div>`;
       page(req, res, view.name, body, { script: 'graphs', active: 'dashboards' });
     }),
