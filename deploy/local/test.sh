@@ -19,4 +19,5 @@ bash deploy/local/ensure-services.sh $PEERS
 mapfile -t FILES < <(find common services bench deploy -name '*.test.ts' -not -path '*/node_modules/*' | sort)
 if [ $# -gt 0 ]; then FILES=("$@"); fi
 echo "[test] running ${#FILES[@]} test files"
-exec node --import tsx --test --test-reporter=spec --test-concurrency=1 "${FILES[@]}"
+# A hung test fails after 5 minutes instead of holding the run until CI's limit.
+exec node --import tsx --test --test-reporter=spec --test-concurrency=1 --test-timeout=300000 "${FILES[@]}"

@@ -94,3 +94,29 @@ export function forceReconnect(model: ChannelModel, logger?: Logger): void {
 export function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
 }
+
+/** How long one closing step (cancel, channel close, connection close) may take when stopping. */
+export const CLOSE_STEP_MS = 3000;
+
+/**
+ * Waits for `work` at most `ms`, never rejects, leaves no timer behind. Used when stopping:
+ * a broker that stops answering (restarting, overloaded, or the connection recovering)
+ * must not keep a service from exiting; the broker requeues whatever was not settled.
+ */
+export async function settleWithin(work: Promise<unknown>, ms: number): Promise<boolean> {
+  let timer: NodeJS.Timeout | undefined;
+  const expired = new Promise<boolean>((resolve) => {
+    timer = setTimeout(() => resolve(false), ms);
+  });
+  try {
+    return await Promise.race([
+      work.then(
+        () => true,
+        () => true,
+      ),
+      expired,
+    ]);
+  } finally {
+    clearTimeout(timer);
+  }
+}

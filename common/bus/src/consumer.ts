@@ -1,6 +1,6 @@
 import type { Channel, ChannelModel, ConfirmChannel, ConsumeMessage, RecoveringChannelModel } from 'amqplib';
 import type { Logger } from '../../logging/index.js';
-import { type BusOptions, forceReconnect, openRecoveringConnection } from './connection.js';
+import { type BusOptions, CLOSE_STEP_MS, forceReconnect, openRecoveringConnection, settleWithin } from './connection.js';
 import { type ConsumerExchange, DEFAULT_CONSUMER_EXCHANGE, declareConsumerQueue, declareDeadLetter, declareExchange } from './declare.js';
 import { DEAD_LETTER_EXCHANGE, DEAD_QUEUE_HEADER, DEAD_REASON_HEADER, DEAD_ROUTING_KEY_HEADER, type QueueType } from './topology.js';
 
@@ -96,7 +96,10 @@ export class BusConsumer {
     this.stopping = true;
     const session = this.session;
     if (session?.consumerTag && !session.closed) {
-      await session.channel.cancel(session.consumerTag).catch((err: Error) => this.logger?.debug({ reason: err.message }, 'cancel failed'));
+      const cancel = session.channel
+        .cancel(session.consumerTag)
+        .catch((err: Error) => this.logger?.debug({ reason: err.message }, 'cancel failed'));
+      await settleWithin(cancel, Math.min(deadlineMs, CLOSE_STEP_MS));
     }
     const drained = Promise.allSettled([...this.inFlight]);
     // A timer left running would keep the process alive up to deadlineMs after stop().
@@ -115,10 +118,11 @@ export class BusConsumer {
       const { channel, deadLetters } = this.session;
       this.flushAcks(this.session);
       this.session.closed = true;
-      await Promise.allSettled([channel.close(), deadLetters.close()]);
+      await settleWithin(Promise.allSettled([channel.close(), deadLetters.close()]), CLOSE_STEP_MS);
     }
     this.dropSession();
-    await connection.close().catch(() => {});
+    if (!(await settleWithin(connection.close(), CLOSE_STEP_MS)))
+      this.logger?.warn('the broker did not answer the close in time; leaving the connection');
   }
 
   stats(): Record<string, number> {

@@ -1,7 +1,7 @@
 import type { Message as AmqpMessage, ChannelModel, ConfirmChannel, RecoveringChannelModel } from 'amqplib';
 import type { Logger } from '../../logging/index.js';
 import { describeIssues, encodeMessage, Message, type MessageInput, messageId } from '../../schemas/index.js';
-import { type BusOptions, forceReconnect, openRecoveringConnection, sleep } from './connection.js';
+import { type BusOptions, CLOSE_STEP_MS, forceReconnect, openRecoveringConnection, settleWithin, sleep } from './connection.js';
 import { declareExchange } from './declare.js';
 import { BrokerUnavailableError, InvalidMessageError, MessageNackedError, MessageUnroutableError, type PublishError } from './errors.js';
 import { CONTENT_TYPE, EXCHANGE, PUBLISH_ID_HEADER, routingKeyForHost } from './topology.js';
@@ -77,7 +77,7 @@ export class BusPublisher {
     const connection = this.connection;
     this.connection = undefined;
     this.dropChannel();
-    await connection.close().catch(() => {});
+    await settleWithin(connection.close(), CLOSE_STEP_MS);
     this.failAll('publisher stopped');
     this.wakeConnectedWaiters();
   }

@@ -1,6 +1,6 @@
 import { statfs } from 'node:fs/promises';
 import type { Redis } from 'ioredis';
-import { BusConsumer, type ConsumedMessage, type Disposition, storageQueueName } from '../../../common/bus/index.js';
+import { BusConsumer, type ConsumedMessage, type Disposition, settleWithin, storageQueueName } from '../../../common/bus/index.js';
 import type { Logger } from '../../../common/logging/index.js';
 import { fetch as whisperFetch, info as whisperInfo } from '../../../common/whisper/index.js';
 import { type ApiServer, apiConfigFrom, createApiServer } from './api/index.js';
@@ -215,12 +215,13 @@ export class StorageService {
 
   private async stopInOrder(deadlineMs: number): Promise<void> {
     const log = this.opts.logger;
+    // Every step is bounded: a broker or Redis that stops answering must not keep the
+    // service from exiting (unacked messages are redelivered, written points are on disk).
     const step = async (name: string, fn: () => Promise<unknown> | unknown) => {
-      try {
-        await fn();
-      } catch (error) {
-        log.warn({ step: name, reason: (error as Error).message }, 'stop step failed');
-      }
+      const work = Promise.resolve()
+        .then(fn)
+        .catch((error: Error) => log.warn({ step: name, reason: error.message }, 'stop step failed'));
+      if (!(await settleWithin(work, deadlineMs + 1000))) log.warn({ step: name, deadlineMs }, 'stop step did not finish in time; going on');
     };
     await step('consumers', () => Promise.all([this.consumer.stop(deadlineMs), this.legacy?.stop(deadlineMs)]));
     await step('cache', () => this.cache.stop());

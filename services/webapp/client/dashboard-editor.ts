@@ -1,5 +1,5 @@
 import { api } from './api.js';
-import { clearErrors, ids, listRow, loadSharing, selectedIds, setupDelete, showError } from './editor-form.js';
+import { clearErrors, clearOnInput, ids, listRow, loadSharing, selectedIds, setupDelete, showError } from './editor-form.js';
 
 /**
  * Dashboard editor (`/dashboards/new`, `/dashboards/:id/edit`): an ordered list of views (add,
@@ -69,6 +69,7 @@ function setup(form: HTMLFormElement): void {
     }
   });
   if (editing) setupDelete(form, `/rest/multiviews/${editing}`);
+  clearOnInput(form);
   render();
   void loadSharing(form);
 }

@@ -18,6 +18,15 @@ export function clearErrors(form: HTMLFormElement): void {
   for (const p of Array.from(form.querySelectorAll<HTMLElement>('.field-error, #form-error'))) p.textContent = '';
 }
 
+/** Typing in a field clears the error shown next to it. */
+export function clearOnInput(form: HTMLFormElement): void {
+  form.addEventListener('input', (e) => {
+    const name = (e.target as HTMLInputElement).name;
+    const box = name ? form.querySelector<HTMLElement>(`.field-error[data-for="${CSS.escape(name)}"]`) : null;
+    if (box) box.textContent = '';
+  });
+}
+
 /** `sources.2` goes under the `sources` field; an error naming no known field goes at the bottom. */
 export function showError(form: HTMLFormElement, error: unknown): void {
   const message = (error as Error).message;

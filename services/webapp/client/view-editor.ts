@@ -1,5 +1,5 @@
 import { api, el } from './api.js';
-import { clearErrors, ids, listRow, loadSharing, numberOrNull, selectedIds, setupDelete, showError } from './editor-form.js';
+import { clearErrors, clearOnInput, ids, listRow, loadSharing, numberOrNull, selectedIds, setupDelete, showError } from './editor-form.js';
 
 /**
  * View editor (`/views/new`, `/views/:id/edit`): tick data sources in the host → plugin → source
@@ -76,6 +76,7 @@ function setup(form: HTMLFormElement): void {
     }
   });
   if (editing) setupDelete(form, `/rest/views/${editing}`);
+  clearOnInput(form);
   render();
   void loadSharing(form);
 }

@@ -212,6 +212,7 @@ describe('webapp in Chromium', () => {
     // Chromium logs the expected 400 on the console; nothing else may be there.
     assert.deepEqual(pageErrors.splice(0), ['Failed to load resource: the server responded with a status of 400 (Bad Request)']);
     await page.fill('#view-form input[name=name]', HOSTILE);
+    assert.equal(await nameError.textContent(), '', 'typing in the field clears its error');
     await page.fill('#source-filter', 'load');
     assert.deepEqual(
       await page.locator('.pick-source:visible input').evaluateAll((l) => l.map((i) => (i as HTMLInputElement).dataset.label)),
