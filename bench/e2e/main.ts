@@ -22,10 +22,10 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { promisify } from 'node:util';
 import amqp from 'amqplib';
-import { Redis } from 'ioredis';
 import { DEAD_QUEUE, EXCHANGE, EXCHANGE_TYPE } from '../../common/bus/index.js';
+import { createVhost } from '../../common/testing/rabbitmq-vhost.js';
+import { deleteRedisPrefix } from '../../common/testing/redis-prefix.js';
 import { ServiceChild } from '../../deploy/local/stack/child.js';
 import { writeStorageConfig } from '../../deploy/local/stack/configs.js';
 import type { StackOptions, StorageSpec } from '../../deploy/local/stack/options.js';
@@ -33,7 +33,6 @@ import { entryPoint, parentWatch } from '../../deploy/local/stack/options.js';
 import { freePort, GiveUpError, getJson, waitFor, waitForHttp } from '../../deploy/local/stack/probes.js';
 import { hostDirectory, seriesFile } from '../../services/storage/src/files/layout.js';
 
-const run = promisify(execFile);
 const ROOT = resolve(fileURLToPath(new URL('../..', import.meta.url)));
 const num = (name: string, def: number) => Number(process.env[name] ?? def);
 const HOSTS = num('BENCH_E2E_HOSTS', 60);
@@ -78,19 +77,9 @@ async function publishAll(url: string, start: number, rounds: [number, number] =
   await connection.close();
 }
 
-async function vhost(): Promise<{ url: string; drop(): Promise<void> }> {
-  const name = `bench-e2e-${randomBytes(4).toString('hex')}`;
-  await run('rabbitmqctl', ['-q', 'add_vhost', name]);
-  await run('rabbitmqctl', ['-q', 'set_permissions', '-p', name, 'guest', '.*', '.*', '.*']);
-  return {
-    url: `amqp://guest:guest@127.0.0.1:5672/${encodeURIComponent(name)}`,
-    drop: async () => void (await run('rabbitmqctl', ['-q', 'delete_vhost', name]).catch(() => {})),
-  };
-}
-
 /** The broker alone: publish the workload, consume with ack only. Points/s. */
 async function reference(): Promise<number> {
-  const v = await vhost();
+  const v = await createVhost('bench-e2e');
   try {
     const connection = await amqp.connect(v.url);
     const channel = await connection.createChannel();
@@ -113,7 +102,7 @@ async function reference(): Promise<number> {
     await connection.close();
     return TOTAL / seconds;
   } finally {
-    await v.drop();
+    await v.delete().catch(() => {});
   }
 }
 
@@ -142,7 +131,7 @@ interface RunResult {
 }
 
 async function runStorages(processes: number): Promise<RunResult> {
-  const v = await vhost();
+  const v = await createVhost('bench-e2e');
   const stateDir = mkdtempSync(join(tmpdir(), 'numeter-bench-e2e-'));
   const prefix = `bench-e2e-${randomBytes(4).toString('hex')}:`;
   const hostsOf = (i: number) =>
@@ -330,16 +319,8 @@ async function runStorages(processes: number): Promise<RunResult> {
   } finally {
     aborted = true;
     for (const c of children) await c.child.stop(10_000);
-    await v.drop();
-    const redis = new Redis({ lazyConnect: true });
-    await redis.connect();
-    let cursor = '0';
-    do {
-      const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 1000);
-      cursor = next;
-      if (keys.length) await redis.del(...keys);
-    } while (cursor !== '0');
-    await redis.quit();
+    await v.delete().catch(() => {});
+    await deleteRedisPrefix(prefix);
     rmSync(stateDir, { recursive: true, force: true });
   }
 }

@@ -17,8 +17,7 @@
  * Env: BENCH_HOSTS (200), BENCH_PLUGINS (10), BENCH_VALUES (5), BENCH_MINUTES (30), BENCH_DRAIN_MINUTES (30),
  * BENCH_PREFETCH (2000), BENCH_MAX_POINTS (200000), BENCH_FLUSH_POINTS (100000), BENCH_DIR (os.tmpdir()).
  */
-import { execFileSync, fork } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
+import { fork } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { Session } from 'node:inspector';
 import { tmpdir } from 'node:os';
@@ -28,6 +27,8 @@ import { Redis } from 'ioredis';
 import { BusPublisher } from '../../common/bus/index.js';
 import { silentLogger } from '../../common/logging/index.js';
 import { type DataMessage, encodeMessage } from '../../common/schemas/index.js';
+import { createVhost } from '../../common/testing/rabbitmq-vhost.js';
+import { deleteRedisPrefix } from '../../common/testing/redis-prefix.js';
 import { fetch, WhisperWriter } from '../../common/whisper/index.js';
 import { StorageConfigSchema } from '../../services/storage/src/config.js';
 import { seriesFile } from '../../services/storage/src/files/layout.js';
@@ -89,12 +90,10 @@ function percentile(sorted: number[], p: number): number {
 }
 
 async function main(): Promise<void> {
-  const vhost = `bench-ingest-${randomBytes(4).toString('hex')}`;
-  execFileSync('rabbitmqctl', ['-q', 'add_vhost', vhost]);
-  execFileSync('rabbitmqctl', ['-q', 'set_permissions', '-p', vhost, 'guest', '.*', '.*', '.*']);
-  const url = `amqp://guest:guest@127.0.0.1:5672/${encodeURIComponent(vhost)}`;
+  const vhost = await createVhost('bench-ingest');
+  const url = vhost.url;
   const dir = mkdtempSync(join(process.env.BENCH_DIR ?? tmpdir(), 'numeter-bench-ingest-'));
-  const prefix = `${vhost}:`;
+  const prefix = `${vhost.name}:`;
   const config = StorageConfigSchema.parse({
     global: {
       storage_name: 'bench',
@@ -262,9 +261,9 @@ async function main(): Promise<void> {
     if (missing !== 0) process.exitCode = 1;
   } finally {
     await service.stop();
-    await deletePrefix(prefix);
+    await deleteRedisPrefix(prefix);
     rmSync(dir, { recursive: true, force: true });
-    execFileSync('rabbitmqctl', ['-q', 'delete_vhost', vhost]);
+    await vhost.delete();
   }
 }
 
@@ -302,18 +301,6 @@ async function redisHostDir(prefix: string, host: string): Promise<string | null
   } finally {
     await redis.quit();
   }
-}
-
-async function deletePrefix(prefix: string): Promise<void> {
-  const redis = new Redis({ lazyConnect: true });
-  await redis.connect();
-  let cursor = '0';
-  do {
-    const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 1000);
-    cursor = next;
-    if (keys.length) await redis.del(...keys);
-  } while (cursor !== '0');
-  await redis.quit();
 }
 
 if (process.argv[2] === '--publisher') {

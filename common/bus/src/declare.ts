@@ -31,18 +31,32 @@ export function queueArguments(queueType: QueueType, deliveryLimit?: number): Re
  * Uses throwaway channels because a passive check of a missing queue closes its channel.
  */
 export async function declareDeadLetter(model: ChannelModel, queueType: QueueType): Promise<void> {
-  const probe = await model.createChannel();
-  probe.on('error', () => {});
-  const exists = await probe.checkQueue(DEAD_QUEUE).then(
+  await onThrowawayChannel(model, (ch) => ch.assertExchange(DEAD_LETTER_EXCHANGE, 'topic', { durable: true }));
+  if (!(await queueExists(model, DEAD_QUEUE))) {
+    // Two consumers starting together both find it missing; if the other one created it
+    // first with another type, ours fails (PRECONDITION_FAILED) and theirs is kept.
+    await onThrowawayChannel(model, (ch) => ch.assertQueue(DEAD_QUEUE, { durable: true, arguments: { 'x-queue-type': queueType } })).catch(
+      async (error: unknown) => {
+        if (!(await queueExists(model, DEAD_QUEUE))) throw error;
+      },
+    );
+  }
+  await onThrowawayChannel(model, (ch) => ch.bindQueue(DEAD_QUEUE, DEAD_LETTER_EXCHANGE, '#'));
+}
+
+async function queueExists(model: ChannelModel, queue: string): Promise<boolean> {
+  return onThrowawayChannel(model, (ch) => ch.checkQueue(queue)).then(
     () => true,
     () => false,
   );
-  if (exists) await probe.close().catch(() => {});
+}
+
+/** Runs `work` on a channel of its own, closed after (a failed declaration closes it already). */
+async function onThrowawayChannel<T>(model: ChannelModel, work: (channel: Channel) => Promise<T>): Promise<T> {
   const channel = await model.createChannel();
+  channel.on('error', () => {});
   try {
-    await channel.assertExchange(DEAD_LETTER_EXCHANGE, 'topic', { durable: true });
-    if (!exists) await channel.assertQueue(DEAD_QUEUE, { durable: true, arguments: { 'x-queue-type': queueType } });
-    await channel.bindQueue(DEAD_QUEUE, DEAD_LETTER_EXCHANGE, '#');
+    return await work(channel);
   } finally {
     await channel.close().catch(() => {});
   }

@@ -1,17 +1,17 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { messageId } from '../../schemas/index.js';
+import { createVhost, type Vhost } from '../../testing/rabbitmq-vhost.js';
+import { TcpProxy } from '../../testing/tcp-proxy.js';
 import { BusConsumer, BusPublisher, PublishError } from '../index.js';
-import { dataMessage } from './fixtures.js';
-import { TcpProxy } from './tcp-proxy.js';
-import { createTestVhost, type TestVhost, waitFor } from './vhost.js';
+import { dataMessage, waitFor } from './fixtures.js';
 
 describe('bus: recovery after the broker connection is cut', () => {
-  let vhost: TestVhost;
+  let vhost: Vhost;
   const proxy = new TcpProxy();
 
   before(async () => {
-    vhost = await createTestVhost('numeter-busrec');
+    vhost = await createVhost('numeter-busrec');
     await proxy.start();
   });
   after(async () => {

@@ -4,6 +4,7 @@ import { after, before, describe, it } from 'node:test';
 import { promisify } from 'node:util';
 import amqp, { type Channel, type ChannelModel } from 'amqplib';
 import { decodeMessage, messageId } from '../../schemas/index.js';
+import { createVhost, type Vhost } from '../../testing/rabbitmq-vhost.js';
 import {
   BusConsumer,
   BusPublisher,
@@ -16,19 +17,18 @@ import {
   MessageUnroutableError,
   type QueueType,
 } from '../index.js';
-import { dataMessage } from './fixtures.js';
-import { createTestVhost, type TestVhost, waitFor } from './vhost.js';
+import { dataMessage, waitFor } from './fixtures.js';
 
 const run = promisify(execFile);
 
 describe('bus: publisher and consumer on a real broker', () => {
-  let vhost: TestVhost;
+  let vhost: Vhost;
   let admin: ChannelModel;
   let adminChannel: Channel;
   const started: Array<{ stop(deadlineMs?: number): Promise<void> }> = [];
 
   before(async () => {
-    vhost = await createTestVhost('numeter-bus');
+    vhost = await createVhost('numeter-bus');
     admin = await amqp.connect(vhost.url);
     adminChannel = await admin.createChannel();
   });

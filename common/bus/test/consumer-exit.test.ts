@@ -2,11 +2,11 @@ import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { after, before, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import { createTestVhost, type TestVhost } from './vhost.js';
+import { createVhost, type Vhost } from '../../testing/rabbitmq-vhost.js';
 
-let vhost: TestVhost;
+let vhost: Vhost;
 before(async () => {
-  vhost = await createTestVhost('numeter-exit');
+  vhost = await createVhost('numeter-exit');
 });
 after(async () => {
   await vhost?.delete();

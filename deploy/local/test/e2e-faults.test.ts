@@ -9,20 +9,10 @@ import { after, before, describe, test } from 'node:test';
 import amqp from 'amqplib';
 import { EXCHANGE } from '../../../common/bus/index.js';
 import { type RunningMuninNode, startMuninNode } from '../../../common/testing/munin-node.js';
+import { pythonDamagedFiles, pythonFetchMany } from '../../../common/testing/python-whisper.js';
+import { TcpProxy } from '../../../common/testing/tcp-proxy.js';
 import { freePort, waitFor } from '../stack/probes.js';
-import {
-  CLOCK_PLUGIN,
-  metric,
-  Observer,
-  pythonDamagedFiles,
-  pythonFetchMany,
-  sleep,
-  startTestStack,
-  TcpProxy,
-  type TestStack,
-  uniqueName,
-  wspFiles,
-} from './fixtures.js';
+import { CLOCK_PLUGIN, e2eName, metric, Observer, sleep, startTestStack, type TestStack, wspFiles } from './fixtures.js';
 import { compareSeries, describe as describeReport, seriesPath } from './series-check.js';
 
 const POLL = 1;
@@ -44,7 +34,7 @@ describe('end to end under faults', () => {
   let proxy: TcpProxy;
   let t: TestStack;
   let storageName: string;
-  const hostId = uniqueName('faulty');
+  const hostId = e2eName('faulty');
 
   before(async () => {
     munin = await startMuninNode({ port: await freePort(), extraPlugins: { e2e_clock: CLOCK_PLUGIN }, hostName: 'e2e.local' });
@@ -138,7 +128,7 @@ describe('end to end under faults', () => {
 
   test('storage killed with SIGKILL in the middle of an ingestion burst and restarted: nothing lost, no file damaged', async () => {
     const storage = t.stack.storages.get(storageName)!;
-    const burstHost = uniqueName('burst');
+    const burstHost = e2eName('burst');
     const plugins = 10;
     const dsPerPlugin = 5;
     const seconds = 400;

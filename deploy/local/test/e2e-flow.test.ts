@@ -12,21 +12,10 @@ import { after, before, describe, test } from 'node:test';
 import amqp from 'amqplib';
 import { DEAD_QUEUE, DEAD_REASON_HEADER, EXCHANGE } from '../../../common/bus/index.js';
 import { type RunningMuninNode, startMuninNode } from '../../../common/testing/munin-node.js';
+import { pythonDamagedFiles, pythonFetchMany } from '../../../common/testing/python-whisper.js';
+import { deleteRedisPrefix } from '../../../common/testing/redis-prefix.js';
 import { freePort, getJson, waitFor } from '../stack/probes.js';
-import {
-  allFiles,
-  CLOCK_PLUGIN,
-  deleteRedisPrefix,
-  metric,
-  Observer,
-  pythonDamagedFiles,
-  pythonFetchMany,
-  sleep,
-  startTestStack,
-  type TestStack,
-  uniqueName,
-  wspFiles,
-} from './fixtures.js';
+import { allFiles, CLOCK_PLUGIN, e2eName, metric, Observer, sleep, startTestStack, type TestStack, wspFiles } from './fixtures.js';
 import { compareSeries, describe as describeReport, seriesPath } from './series-check.js';
 import { signIn } from './webapp-session.js';
 
@@ -34,7 +23,7 @@ describe('end to end: poller → RabbitMQ → storage → files → REST → web
   let munin: RunningMuninNode;
   let observer: Observer;
   let t: TestStack;
-  const hostId = uniqueName('good');
+  const hostId = e2eName('good');
   let storageName: string;
   let started = 0;
 
@@ -163,7 +152,7 @@ describe('end to end: poller → RabbitMQ → storage → files → REST → web
 
   test('garbage and hostile names beside a good poller: good data complete, garbage dead-lettered with reasons, nothing escapes the data directory', async () => {
     const storage = t.stack.storages.get(storageName)!;
-    const marker = uniqueName('pwned');
+    const marker = e2eName('pwned');
     const now = Math.floor(Date.now() / 1000);
     const data = (host: string, plugin: string, values: Record<string, unknown>) =>
       JSON.stringify({ v: 1, kind: 'data', hostId: host, points: [{ plugin, timestamp: now, values }] });

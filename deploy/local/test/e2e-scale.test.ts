@@ -10,14 +10,14 @@ import { after, before, describe, test } from 'node:test';
 import { promisify } from 'node:util';
 import { storageQueueName } from '../../../common/bus/index.js';
 import { getJson, waitFor } from '../stack/probes.js';
-import { startTestStack, storageNamed, type TestStack, uniqueName } from './fixtures.js';
+import { e2eName, startTestStack, storageNamed, type TestStack } from './fixtures.js';
 
 const run = promisify(execFile);
 
 describe('scale-out: two storages, one broker, one webapp', () => {
   let t: TestStack;
-  const hostA = uniqueName('host-a');
-  const hostB = uniqueName('host-b');
+  const hostA = e2eName('host-a');
+  const hostB = e2eName('host-b');
 
   before(async () => {
     t = await startTestStack({

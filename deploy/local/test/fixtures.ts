@@ -1,115 +1,30 @@
 /**
  * Fixtures of the end-to-end tests: a test stack started through the same startStack()
  * as `npm start`, with free ports, a RabbitMQ vhost, a Redis key prefix, a MariaDB
- * database and a state dir of its own (all removed afterwards); a TCP proxy to cut a
- * poller off the broker; an observer queue that sees every message published (the
- * oracle of "expected"); and python3-whisper, the reference, to read the files.
+ * database and a state dir of its own (all removed afterwards); an observer queue that
+ * sees every message published (the oracle of "expected"). The real-peer helpers they
+ * use (vhosts, Redis prefixes, the TCP proxy, python3-whisper) are in common/testing.
  */
-import { execFile, execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
-import { connect, createServer, type Server, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { promisify } from 'node:util';
 import amqp from 'amqplib';
-import { Redis } from 'ioredis';
 import { EXCHANGE, EXCHANGE_TYPE } from '../../../common/bus/index.js';
+import { uniqueName } from '../../../common/testing/names.js';
+import { createVhost, type Vhost } from '../../../common/testing/rabbitmq-vhost.js';
+import { deleteRedisPrefix } from '../../../common/testing/redis-prefix.js';
 import { dropDatabase } from '../stack/database.js';
 import type { PollerSpec, StackOptions, StorageSpec } from '../stack/options.js';
 import { freePort } from '../stack/probes.js';
 import { type Stack, startStack } from '../stack/stack.js';
 
-const run = promisify(execFile);
 export const ROOT = resolve(fileURLToPath(new URL('../../..', import.meta.url)));
 
-export function uniqueName(kind: string): string {
-  return `e2e-${kind}-${randomBytes(4).toString('hex')}`;
-}
-
-export interface Vhost {
-  name: string;
-  url: string;
-  delete(): Promise<void>;
-}
-
-export async function createVhost(): Promise<Vhost> {
-  const name = uniqueName('vhost');
-  await run('rabbitmqctl', ['-q', 'add_vhost', name]);
-  await run('rabbitmqctl', ['-q', 'set_permissions', '-p', name, 'guest', '.*', '.*', '.*']);
-  return {
-    name,
-    url: `amqp://guest:guest@127.0.0.1:5672/${encodeURIComponent(name)}`,
-    delete: async () => {
-      await run('rabbitmqctl', ['-q', 'delete_vhost', name]).catch(() => {});
-    },
-  };
-}
-
-/** Deletes every key under `prefix` (never anything else): "Redis restarted empty" for this stack only. */
-export async function deleteRedisPrefix(prefix: string): Promise<number> {
-  const redis = new Redis({ host: '127.0.0.1', port: 6379, lazyConnect: true });
-  await redis.connect();
-  let deleted = 0;
-  let cursor = '0';
-  do {
-    const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 1000);
-    cursor = next;
-    if (keys.length) deleted += await redis.del(...keys);
-  } while (cursor !== '0');
-  await redis.quit();
-  return deleted;
-}
-
-/** A TCP proxy to 127.0.0.1:<target>; cut() drops every connection and refuses new ones until restore(). */
-export class TcpProxy {
-  private server: Server | undefined;
-  private readonly sockets = new Set<Socket>();
-  private open = true;
-  port = 0;
-  counters = { connections: 0, refused: 0 };
-
-  constructor(private readonly targetPort: number) {}
-
-  async start(): Promise<void> {
-    this.server = createServer((client) => {
-      if (!this.open) {
-        this.counters.refused++;
-        client.destroy();
-        return;
-      }
-      this.counters.connections++;
-      const upstream = connect(this.targetPort, '127.0.0.1');
-      for (const s of [client, upstream]) {
-        this.sockets.add(s);
-        s.once('close', () => this.sockets.delete(s));
-        s.on('error', () => {
-          client.destroy();
-          upstream.destroy();
-        });
-      }
-      client.pipe(upstream);
-      upstream.pipe(client);
-    });
-    const server = this.server;
-    await new Promise<void>((ok) => server.listen(0, '127.0.0.1', () => ok()));
-    this.port = (server.address() as { port: number }).port;
-  }
-
-  cut(): void {
-    this.open = false;
-    for (const s of this.sockets) s.destroy();
-  }
-
-  restore(): void {
-    this.open = true;
-  }
-
-  async stop(): Promise<void> {
-    this.cut();
-    await new Promise<void>((ok) => (this.server ? this.server.close(() => ok()) : ok()));
-  }
+/** `e2e-<kind>-<8 hex>`: the end-to-end tests' own names. */
+export function e2eName(kind: string): string {
+  return uniqueName(kind, 'e2e');
 }
 
 export interface ObservedPoint {
@@ -179,43 +94,6 @@ export class Observer {
   }
 }
 
-/** The reference reader: finest-archive points of each file, null slots left out. */
-export function pythonFetchMany(files: string[], from: number, until: number): Record<string, Array<[number, number]>> {
-  const script = [
-    'import json, sys, whisper',
-    'spec = json.load(sys.stdin)',
-    'out = {}',
-    'for f in spec["files"]:',
-    '    (start, end, step), values = whisper.fetch(f, spec["from"], spec["until"])',
-    '    out[f] = [[start + i * step, v] for i, v in enumerate(values) if v is not None]',
-    'print(json.dumps(out))',
-  ].join('\n');
-  return JSON.parse(
-    execFileSync('/usr/bin/python3', ['-c', script], {
-      input: JSON.stringify({ files, from, until }),
-      encoding: 'utf8',
-      maxBuffer: 64 << 20,
-    }),
-  );
-}
-
-/** whisper.info() of every file with the reference: the names of the files it refuses. */
-export function pythonDamagedFiles(files: string[]): string[] {
-  const script = [
-    'import json, sys, whisper',
-    'bad = []',
-    'for f in json.load(sys.stdin):',
-    '    try:',
-    '        whisper.info(f)',
-    '    except Exception as e:',
-    '        bad.append(f + ": " + str(e))',
-    'print(json.dumps(bad))',
-  ].join('\n');
-  return JSON.parse(
-    execFileSync('/usr/bin/python3', ['-c', script], { input: JSON.stringify(files), encoding: 'utf8', maxBuffer: 64 << 20 }),
-  );
-}
-
 export function wspFiles(dir: string): string[] {
   return readdirSync(dir, { recursive: true, withFileTypes: true })
     .filter((e) => e.isFile() && e.name.endsWith('.wsp'))
@@ -263,9 +141,9 @@ export interface TestStackOptions {
 
 /** A stack with test ports and names; `cleanup()` stops it and removes everything it created. */
 export async function startTestStack(o: TestStackOptions): Promise<TestStack> {
-  const vhost = await createVhost();
-  const prefix = `${uniqueName('redis')}:`;
-  const database = uniqueName('db').replace(/-/g, '_');
+  const vhost = await createVhost('e2e-vhost');
+  const prefix = `${e2eName('redis')}:`;
+  const database = e2eName('db').replace(/-/g, '_');
   const stateDir = mkdtempSync(join(tmpdir(), 'numeter-e2e-'));
   const storages: StorageSpec[] = [];
   for (const s of o.storages ?? [{ name: 'main' }])
@@ -287,7 +165,7 @@ export async function startTestStack(o: TestStackOptions): Promise<TestStack> {
   await o.beforeStart?.(vhost, options);
   const cleanupAll = async (stack?: Stack) => {
     await stack?.stop(10_000);
-    await vhost.delete();
+    await vhost.delete().catch(() => {});
     await deleteRedisPrefix(prefix).catch(() => 0);
     await dropDatabase(options.database).catch(() => {});
     rmSync(stateDir, { recursive: true, force: true });

@@ -12,9 +12,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import mysql from 'mysql2/promise';
+import { createVhost, type Vhost } from '../../../common/testing/rabbitmq-vhost.js';
+import { deleteRedisPrefix } from '../../../common/testing/redis-prefix.js';
 import { dropDatabase } from '../stack/database.js';
 import { freePort, getJson } from '../stack/probes.js';
-import { createVhost, deleteRedisPrefix, ROOT, uniqueName, type Vhost } from './fixtures.js';
+import { e2eName, ROOT } from './fixtures.js';
 import { signIn } from './webapp-session.js';
 
 interface Run {
@@ -52,13 +54,13 @@ async function startAndInterrupt(env: NodeJS.ProcessEnv, whileUp: (output: strin
 describe('npm start (the orchestrator of deploy/local/start.sh)', () => {
   let vhost: Vhost;
   let stateDir: string;
-  const database = uniqueName('start').replace(/-/g, '_');
+  const database = e2eName('start').replace(/-/g, '_');
   const appUser = `e2e_${database.slice(-8)}`;
-  const prefix = `${uniqueName('start')}:`;
+  const prefix = `${e2eName('start')}:`;
   let env: NodeJS.ProcessEnv;
 
   before(async () => {
-    vhost = await createVhost();
+    vhost = await createVhost('e2e-vhost');
     stateDir = mkdtempSync(join(tmpdir(), 'numeter-npm-start-'));
     env = {
       NUMETER_START_STATE_DIR: stateDir,
@@ -74,7 +76,7 @@ describe('npm start (the orchestrator of deploy/local/start.sh)', () => {
   });
 
   after(async () => {
-    await vhost?.delete();
+    await vhost?.delete().catch(() => {});
     await deleteRedisPrefix(prefix).catch(() => 0);
     await dropDatabase({ host: '127.0.0.1', port: 3306, name: database, adminUser: 'root', adminPassword: '' }).catch(() => {});
     const connection = await mysql.createConnection({ host: '127.0.0.1', user: 'root', password: '' });

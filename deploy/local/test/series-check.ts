@@ -1,5 +1,6 @@
+import { pythonFetchMany } from '../../../common/testing/python-whisper.js';
 import { hostDirectory, seriesFile } from '../../../services/storage/src/files/layout.js';
-import { type Observer, pythonFetchMany } from './fixtures.js';
+import type { Observer } from './fixtures.js';
 
 /**
  * Compares what was published (the observer's copy) with what the reference reads

@@ -2,9 +2,10 @@ import assert from 'node:assert/strict';
 import { after, afterEach, before, describe, it } from 'node:test';
 import amqp from 'amqplib';
 import { BusConsumer, BusPublisher, EXCHANGE } from '../../../common/bus/index.js';
-import { TcpProxy } from '../../../common/bus/test/tcp-proxy.js';
-import { createTestVhost, type TestVhost, waitFor } from '../../../common/bus/test/vhost.js';
+import { waitFor } from '../../../common/bus/test/fixtures.js';
 import { type DataMessage, messageId } from '../../../common/schemas/index.js';
+import { createVhost, type Vhost } from '../../../common/testing/rabbitmq-vhost.js';
+import { TcpProxy } from '../../../common/testing/tcp-proxy.js';
 import { Forwarder } from '../src/forward/index.js';
 import { Spool } from '../src/spool/index.js';
 import { dataMessage, tempDir } from './spool-fixtures.js';
@@ -21,12 +22,12 @@ async function waitForImmediate(check: () => boolean, timeoutMs: number, what: s
 }
 
 describe('forwarder: spool to a real broker through a TCP proxy that can be cut', () => {
-  let vhost: TestVhost;
+  let vhost: Vhost;
   const proxy = new TcpProxy();
   const stops: Array<() => Promise<void>> = [];
 
   before(async () => {
-    vhost = await createTestVhost('numeter-fwd');
+    vhost = await createVhost('numeter-fwd');
     await proxy.start();
   });
   after(async () => {

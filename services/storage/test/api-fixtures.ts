@@ -10,6 +10,7 @@ import { dirname, join } from 'node:path';
 import { Redis } from 'ioredis';
 import { Registry } from 'prom-client';
 import { silentLogger } from '../../../common/logging/index.js';
+import { deleteRedisPrefix } from '../../../common/testing/redis-prefix.js';
 import * as whisper from '../../../common/whisper/index.js';
 import { type ApiServer, type ApiSettings, createApiServer, type HealthProbes } from '../src/api/index.js';
 import { hostDirectory, seriesFile } from '../src/files/layout.js';
@@ -146,12 +147,7 @@ export async function startFixture(options: FixtureOptions = {}): Promise<Fixtur
     },
     async close() {
       await api.stop(1000);
-      let cursor = '0';
-      do {
-        const [next, found] = await admin.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 1000);
-        if (found.length) await admin.del(...found);
-        cursor = next;
-      } while (cursor !== '0');
+      await deleteRedisPrefix(prefix, admin);
       admin.disconnect();
       redis.disconnect();
       rmSync(root, { recursive: true, force: true });

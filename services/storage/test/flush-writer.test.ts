@@ -2,13 +2,16 @@ import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { Redis } from 'ioredis';
+import { uniqueName } from '../../../common/testing/names.js';
+import { pythonFetch } from '../../../common/testing/python-whisper.js';
+import { deleteRedisPrefix } from '../../../common/testing/redis-prefix.js';
 import type { PendingSeries } from '../src/cache/write-cache.js';
 import { redisKeys } from '../src/index/keys.js';
 import { StorageIndex } from '../src/index/storage-index.js';
 import { FlushWriter } from '../src/persist/flush-writer.js';
 import { RetentionRules } from '../src/persist/retention-rules.js';
 import { SeriesWriter } from '../src/persist/series-writer.js';
-import { deletePrefix, pythonFetch, recentMinute, tempDir, uniqueName } from './ingest-fixtures.js';
+import { recentMinute, tempDir } from './ingest-fixtures.js';
 
 test('the index is written when something changed: last-seen at most once a minute per plugin, new plugins and files at once', async () => {
   const dir = tempDir('flush');
@@ -50,7 +53,7 @@ test('the index is written when something changed: last-seen at most once a minu
     assert.equal(await lastSeen('cpu'), now);
 
     // An emptied index (forgetIndexed after a rebuild) is filled on the next flush.
-    await deletePrefix(prefix);
+    await deleteRedisPrefix(prefix);
     flushWriter.forgetIndexed();
     await flushWriter.flush([series('cpu', 'user', 6)]);
     assert.equal(await redis.hget(index.keys.wspPath, 'h1'), host.dir);
@@ -64,7 +67,7 @@ test('the index is written when something changed: last-seen at most once a minu
     );
   } finally {
     writer.close();
-    await deletePrefix(prefix);
+    await deleteRedisPrefix(prefix);
     await redis.quit();
     dir.remove();
   }

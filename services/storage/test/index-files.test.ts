@@ -3,13 +3,15 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { Redis } from 'ioredis';
+import { uniqueName } from '../../../common/testing/names.js';
+import { deleteRedisPrefix } from '../../../common/testing/redis-prefix.js';
 import { Cleaner } from '../src/cleaning/cleaner.js';
 import { HostDirectories } from '../src/files/host-directories.js';
 import { HOST_MARKER_FILE, hostHashPrefix } from '../src/files/layout.js';
 import { redisKeys } from '../src/index/keys.js';
 import { rebuildIndex } from '../src/index/rebuild.js';
 import { StorageIndex } from '../src/index/storage-index.js';
-import { deletePrefix, tempDir, uniqueName } from './ingest-fixtures.js';
+import { tempDir } from './ingest-fixtures.js';
 
 let redis: Redis;
 let prefix: string;
@@ -25,7 +27,7 @@ before(async () => {
 });
 
 after(async () => {
-  await deletePrefix(prefix);
+  await deleteRedisPrefix(prefix);
   await redis.quit();
   dir.remove();
 });
@@ -73,7 +75,7 @@ test('a directory WSP_PATH gives to another host is not taken, even without a ma
     assert.equal(located.dir, join(root, hash, `${b}_${hostHashPrefix(b, 8)}`));
     assert.equal((await hosts.locate(a)).dir, shared);
   } finally {
-    await deletePrefix(ownPrefix);
+    await deleteRedisPrefix(ownPrefix);
   }
 });
 
@@ -105,7 +107,7 @@ test('a directory written by the original Numeter (no marker) is taken over, and
     const other = await hosts.locate('old host');
     assert.equal(other.dir, join(root, hostHashPrefix('old host', 2), 'oldhost'));
   } finally {
-    await deletePrefix(rebuildPrefix);
+    await deleteRedisPrefix(rebuildPrefix);
   }
 });
 

@@ -6,23 +6,13 @@ import { after, before, describe, test } from 'node:test';
 import amqp from 'amqplib';
 import type { BusPublisher } from '../../../common/bus/index.js';
 import { silentLogger } from '../../../common/logging/index.js';
+import { uniqueName } from '../../../common/testing/names.js';
+import { pythonFetch, pythonInfo } from '../../../common/testing/python-whisper.js';
+import { createVhost, type Vhost } from '../../../common/testing/rabbitmq-vhost.js';
+import { deleteRedisPrefix } from '../../../common/testing/redis-prefix.js';
 import { HOST_MARKER_FILE } from '../src/files/layout.js';
 import { StorageService } from '../src/storage-service.js';
-import {
-  createVhost,
-  dataMessage,
-  deletePrefix,
-  drainDeadLetters,
-  eventually,
-  pythonFetch,
-  pythonInfo,
-  recentMinute,
-  startPublisher,
-  tempDir,
-  testConfig,
-  uniqueName,
-  type Vhost,
-} from './ingest-fixtures.js';
+import { dataMessage, drainDeadLetters, eventually, recentMinute, startPublisher, tempDir, testConfig } from './ingest-fixtures.js';
 
 const md5 = (s: string) => createHash('md5').update(s).digest('hex');
 
@@ -44,7 +34,7 @@ describe('storage ingestion, end to end (RabbitMQ → .wsp files + Redis)', () =
   let apiPort: number;
 
   before(async () => {
-    [vhost, legacyVhost] = await Promise.all([createVhost('storage'), createVhost('legacy')]);
+    [vhost, legacyVhost] = await Promise.all([createVhost('test-storage'), createVhost('test-legacy')]);
     outer = tempDir('ingest');
     root = join(outer.path, 'wsp');
     prefix = `${uniqueName('storage')}:`;
@@ -69,9 +59,9 @@ describe('storage ingestion, end to end (RabbitMQ → .wsp files + Redis)', () =
   after(async () => {
     await publisher?.stop();
     await service?.stop();
-    await deletePrefix(prefix);
+    await deleteRedisPrefix(prefix);
     outer?.remove();
-    await Promise.all([vhost?.delete(), legacyVhost?.delete()]);
+    await Promise.all([vhost?.delete().catch(() => {}), legacyVhost?.delete().catch(() => {})]);
   });
 
   test('points published with confirms reach their files in the original layout, duplicates and disorder included', async () => {
@@ -278,7 +268,7 @@ describe('storage ingestion, end to end (RabbitMQ → .wsp files + Redis)', () =
     await eventually(async () => (await service.redis.hget(service.index.keys.dataSources(host), 'df')) !== null, 15_000, 'DS@');
     const keys = service.index.keys;
     const before = await service.redis.hgetall(keys.wspPath);
-    await deletePrefix(prefix);
+    await deleteRedisPrefix(prefix);
     assert.equal(await service.index.isEmpty(), true);
     const result = await service.rebuildIndex();
     assert.ok(result.hosts >= 4, `hosts rebuilt: ${result.hosts}`);
@@ -323,7 +313,7 @@ describe('storage ingestion, end to end (RabbitMQ → .wsp files + Redis)', () =
         await eventually(() => existsSync(join(root, md5(s.host).slice(0, 2), s.host, 'load', 'load.wsp')), 15_000, 'copy');
     } finally {
       await Promise.all(services.map((s) => s.stop()));
-      for (const s of services) await deletePrefix(s.index.keys.hosts.slice(0, -'HOSTS'.length));
+      for (const s of services) await deleteRedisPrefix(s.index.keys.hosts.slice(0, -'HOSTS'.length));
       for (const s of shards) s.dir.remove();
     }
   });
@@ -356,7 +346,7 @@ describe('storage ingestion, end to end (RabbitMQ → .wsp files + Redis)', () =
       for (const [kind, count] of resources())
         assert.ok(count <= (before.get(kind) ?? 0), `${kind}: ${count} now, ${before.get(kind) ?? 0} before`);
     } finally {
-      await deletePrefix(config.global.redis_key_prefix);
+      await deleteRedisPrefix(config.global.redis_key_prefix);
       cycleDir.remove();
     }
   });

@@ -1,64 +1,19 @@
 /**
- * Fixtures of the ingestion tests: a RabbitMQ vhost of their own (created with
- * rabbitmqctl, deleted afterwards), a Redis key prefix of their own, temp directories,
- * a storage config pointing at them, and python3-whisper (the reference) to read files.
+ * Fixtures of the ingestion tests: temp directories, a storage config pointing at a
+ * vhost and Redis prefix of their own (common/testing makes and removes those, and reads
+ * files with python3-whisper, the reference), publishers and dead letters.
  */
-import { execFile, execFileSync } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import amqp from 'amqplib';
-import { Redis } from 'ioredis';
 import { BusPublisher, DEAD_QUEUE, DEAD_REASON_HEADER } from '../../../common/bus/index.js';
 import type { DataMessage } from '../../../common/schemas/index.js';
 import { type StorageConfig, StorageConfigSchema } from '../src/config.js';
 
-const run = promisify(execFile);
-
-export function uniqueName(kind: string): string {
-  return `test-${kind}-${randomBytes(4).toString('hex')}`;
-}
-
-export interface Vhost {
-  name: string;
-  url: string;
-  delete(): Promise<void>;
-}
-
-/** A fresh vhost on the local broker with full permissions for guest. */
-export async function createVhost(kind: string): Promise<Vhost> {
-  const name = uniqueName(kind);
-  await run('rabbitmqctl', ['-q', 'add_vhost', name]);
-  await run('rabbitmqctl', ['-q', 'set_permissions', '-p', name, 'guest', '.*', '.*', '.*']);
-  return {
-    name,
-    url: `amqp://guest:guest@127.0.0.1:5672/${encodeURIComponent(name)}`,
-    delete: async () => {
-      await run('rabbitmqctl', ['-q', 'delete_vhost', name]).catch(() => {});
-    },
-  };
-}
-
 export function tempDir(kind: string): { path: string; remove(): void } {
   const path = mkdtempSync(join(tmpdir(), `numeter-${kind}-`));
   return { path, remove: () => rmSync(path, { recursive: true, force: true }) };
-}
-
-/** Deletes every key under `prefix` (never anything else). */
-export async function deletePrefix(prefix: string): Promise<number> {
-  const redis = new Redis({ host: '127.0.0.1', port: 6379, lazyConnect: true });
-  await redis.connect();
-  let deleted = 0;
-  let cursor = '0';
-  do {
-    const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 1000);
-    cursor = next;
-    if (keys.length) deleted += await redis.del(...keys);
-  } while (cursor !== '0');
-  await redis.quit();
-  return deleted;
 }
 
 /** A full config for a test storage (api off unless asked), every key as the INI would give it. */
@@ -121,29 +76,6 @@ export async function drainDeadLetters(url: string): Promise<DeadLetter[]> {
   return out;
 }
 
-/**
- * Reads a file with the reference implementation: the finest archive's points between
- * `from` and `until` as [timestamp, value] pairs (null slots left out).
- */
-export function pythonFetch(file: string, from: number, until: number): Array<[number, number]> {
-  const script = [
-    'import json, sys, whisper',
-    '(start, end, step), values = whisper.fetch(sys.argv[1], int(sys.argv[2]), int(sys.argv[3]))',
-    'print(json.dumps([[start + i * step, v] for i, v in enumerate(values) if v is not None]))',
-  ].join('\n');
-  return JSON.parse(execFileSync('/usr/bin/python3', ['-c', script, file, String(from), String(until)], { encoding: 'utf8' }));
-}
-
-/** whisper.info() of the reference, for archive checks. */
-export function pythonInfo(file: string): {
-  aggregationMethod: string;
-  xFilesFactor: number;
-  archives: Array<{ secondsPerPoint: number; points: number }>;
-} {
-  const script = ['import json, sys, whisper', 'print(json.dumps(whisper.info(sys.argv[1])))'].join('\n');
-  return JSON.parse(execFileSync('/usr/bin/python3', ['-c', script, file], { encoding: 'utf8' }));
-}
-
 /** Polls `check` until it returns true or `timeoutMs` passes. */
 export async function eventually(check: () => Promise<boolean> | boolean, timeoutMs = 10_000, what = 'condition'): Promise<void> {
   const until = Date.now() + timeoutMs;
@@ -158,19 +90,4 @@ export async function eventually(check: () => Promise<boolean> | boolean, timeou
 export function recentMinute(minutesBack = 5): number {
   const now = Math.floor(Date.now() / 1000);
   return now - (now % 60) - minutesBack * 60;
-}
-
-/** pythonFetch for many files in one interpreter: file → [timestamp, value] pairs. */
-export function pythonFetchMany(files: string[], from: number, until: number): Record<string, Array<[number, number]>> {
-  const script = [
-    'import json, sys, whisper',
-    'spec = json.load(sys.stdin)',
-    'out = {}',
-    'for f in spec["files"]:',
-    '    (start, end, step), values = whisper.fetch(f, spec["from"], spec["until"])',
-    '    out[f] = [[start + i * step, v] for i, v in enumerate(values) if v is not None]',
-    'print(json.dumps(out))',
-  ].join('\n');
-  const input = JSON.stringify({ files, from, until });
-  return JSON.parse(execFileSync('/usr/bin/python3', ['-c', script], { input, encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 }));
 }

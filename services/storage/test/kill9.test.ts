@@ -8,18 +8,11 @@ import { fileURLToPath } from 'node:url';
 import amqp from 'amqplib';
 import { Redis } from 'ioredis';
 import { storageQueueName } from '../../../common/bus/index.js';
-import {
-  createVhost,
-  dataMessage,
-  deletePrefix,
-  eventually,
-  pythonFetchMany,
-  recentMinute,
-  startPublisher,
-  tempDir,
-  uniqueName,
-  type Vhost,
-} from './ingest-fixtures.js';
+import { uniqueName } from '../../../common/testing/names.js';
+import { pythonFetchMany } from '../../../common/testing/python-whisper.js';
+import { createVhost, type Vhost } from '../../../common/testing/rabbitmq-vhost.js';
+import { deleteRedisPrefix } from '../../../common/testing/redis-prefix.js';
+import { dataMessage, eventually, recentMinute, startPublisher, tempDir } from './ingest-fixtures.js';
 
 const MAIN = fileURLToPath(new URL('../src/main.ts', import.meta.url));
 const md5 = (s: string) => createHash('md5').update(s).digest('hex');
@@ -30,16 +23,16 @@ let prefix: string;
 let child: ChildProcess | undefined;
 
 before(async () => {
-  vhost = await createVhost('kill9');
+  vhost = await createVhost('test-kill9');
   dir = tempDir('kill9');
   prefix = `${uniqueName('kill9')}:`;
 });
 
 after(async () => {
   child?.kill('SIGKILL');
-  await deletePrefix(prefix);
+  await deleteRedisPrefix(prefix);
   dir?.remove();
-  await vhost?.delete();
+  await vhost?.delete().catch(() => {});
 });
 
 function startStorage(configFile: string): ChildProcess {
@@ -125,7 +118,7 @@ test('a storage killed with SIGKILL during ingestion loses nothing that was publ
   const beforeRestart = await consumers(queue);
   assert.ok(beforeRestart.messageCount > 0, 'messages waited in the queue while the storage was dead');
   // Redis lost the index meanwhile: the restart rebuilds it from the files before consuming.
-  await deletePrefix(prefix);
+  await deleteRedisPrefix(prefix);
 
   child = startStorage(configFile);
   await eventually(async () => (await consumers(queue)).messageCount === 0, 30_000, 'queue drained after restart');

@@ -2,7 +2,7 @@ import { type AddressInfo, connect, createServer, type Server, type Socket } fro
 
 /**
  * A TCP proxy a test can cut: while down, every proxied connection is destroyed and new
- * ones are closed at once, exactly what a client sees when the broker host vanishes.
+ * ones are closed at once, exactly what a client sees when the peer's host vanishes.
  * Lets fault tests simulate a broker outage without touching the shared broker.
  */
 export class TcpProxy {
@@ -10,6 +10,8 @@ export class TcpProxy {
   private readonly sockets = new Set<Socket>();
   private down = false;
   port = 0;
+  /** Connections proxied, and connections refused while cut. */
+  readonly counters = { connections: 0, refused: 0 };
 
   constructor(
     private readonly targetPort = 5672,
@@ -17,16 +19,18 @@ export class TcpProxy {
   ) {}
 
   async start(): Promise<void> {
-    this.server = createServer((client) => this.accept(client));
-    await new Promise<void>((resolve) => this.server?.listen(0, '127.0.0.1', resolve));
-    this.port = (this.server.address() as AddressInfo).port;
+    const server = createServer((client) => this.accept(client));
+    this.server = server;
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    this.port = (server.address() as AddressInfo).port;
   }
 
-  /** amqp URL through the proxy for `vhost`. */
+  /** amqp URL (guest) through the proxy for `vhost`. */
   url(vhost: string): string {
     return `amqp://guest:guest@127.0.0.1:${this.port}/${encodeURIComponent(vhost)}`;
   }
 
+  /** Drops every connection and refuses new ones until restore(). */
   cut(): void {
     this.down = true;
     for (const socket of this.sockets) socket.destroy();
@@ -44,9 +48,11 @@ export class TcpProxy {
 
   private accept(client: Socket): void {
     if (this.down) {
+      this.counters.refused++;
       client.destroy();
       return;
     }
+    this.counters.connections++;
     const upstream = connect(this.targetPort, this.targetHost);
     for (const [a, b] of [
       [client, upstream],
