@@ -221,7 +221,8 @@ export class StorageService {
       const work = Promise.resolve()
         .then(fn)
         .catch((error: Error) => log.warn({ step: name, reason: error.message }, 'stop step failed'));
-      if (!(await settleWithin(work, deadlineMs + 1000))) log.warn({ step: name, deadlineMs }, 'stop step did not finish in time; going on');
+      if (!(await settleWithin(work, deadlineMs + 1000)))
+        log.warn({ step: name, deadlineMs }, 'stop step did not finish in time; going on');
     };
     await step('consumers', () => Promise.all([this.consumer.stop(deadlineMs), this.legacy?.stop(deadlineMs)]));
     await step('cache', () => this.cache.stop());
