@@ -14,6 +14,7 @@ import {
   selectHydratedPage,
   selectPage,
   transaction,
+  updateColumns,
 } from './sql.js';
 
 export interface Group {
@@ -148,9 +149,7 @@ export class UserRepo {
         is_superuser: patch.isSuperuser,
         graph_lib: patch.graphLib,
       };
-      const set = Object.entries(columns).filter(([, v]) => v !== undefined);
-      if (set.length)
-        await db.query(`UPDATE users SET ${set.map(([k]) => `${k} = ?`).join(', ')} WHERE id = ?`, [...set.map(([, v]) => v), id]);
+      await updateColumns(db, 'users', id, columns);
       if (patch.groups) await replaceLinks(db, MEMBERS, id, patch.groups);
     });
   }

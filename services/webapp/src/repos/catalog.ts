@@ -13,6 +13,7 @@ import {
   searchScope,
   selectHydratedPage,
   transaction,
+  updateColumns,
 } from './sql.js';
 
 /** Skeletons (view templates) and events (annotations on hosts). */
@@ -117,12 +118,8 @@ export class SkeletonRepo {
   }
   async update(id: number, patch: Partial<NewSkeleton>): Promise<void> {
     await transaction(this.pool, async (db) => {
-      const set = (Object.keys(SKELETON_COLUMN) as (keyof typeof SKELETON_COLUMN)[]).filter((k) => patch[k] !== undefined);
-      if (set.length)
-        await db.query(`UPDATE skeletons SET ${set.map((k) => `${SKELETON_COLUMN[k]} = ?`).join(', ')} WHERE id = ?`, [
-          ...set.map((k) => patch[k]),
-          id,
-        ]);
+      const keys = Object.keys(SKELETON_COLUMN) as (keyof typeof SKELETON_COLUMN)[];
+      await updateColumns(db, 'skeletons', id, Object.fromEntries(keys.map((k) => [SKELETON_COLUMN[k], patch[k]])));
       if (patch.parts) await replaceParts(db, id, patch.parts);
     });
   }
@@ -209,9 +206,7 @@ export class EventRepo {
   async update(id: number, patch: Partial<NewEvent>): Promise<void> {
     await transaction(this.pool, async (db) => {
       const columns: Record<string, unknown> = { name: patch.name, short_text: patch.shortText, date: patch.date, comment: patch.comment };
-      const set = Object.entries(columns).filter(([, v]) => v !== undefined);
-      if (set.length)
-        await db.query(`UPDATE events SET ${set.map(([k]) => `${k} = ?`).join(', ')} WHERE id = ?`, [...set.map(([, v]) => v), id]);
+      await updateColumns(db, 'events', id, columns);
       if (patch.hosts) await replaceLinks(db, EVENT_HOSTS, id, patch.hosts);
     });
   }

@@ -11,6 +11,7 @@ import {
   searchScope,
   selectAll,
   selectPage,
+  updateColumns,
 } from './sql.js';
 
 /** Hosts, their plugins and data sources: the webapp's copy of what the storages know. */
@@ -97,9 +98,7 @@ export class HostRepo {
   }
   async update(id: number, patch: Partial<Pick<Host, 'name' | 'storageId' | 'groupId'>>): Promise<void> {
     const columns: Record<string, unknown> = { name: patch.name, storage_id: patch.storageId, group_id: patch.groupId };
-    const set = Object.entries(columns).filter(([, v]) => v !== undefined);
-    if (set.length)
-      await this.pool.query(`UPDATE hosts SET ${set.map(([k]) => `${k} = ?`).join(', ')} WHERE id = ?`, [...set.map(([, v]) => v), id]);
+    await updateColumns(this.pool, 'hosts', id, columns);
   }
   async delete(id: number): Promise<boolean> {
     return (await affected(this.pool, 'DELETE FROM hosts WHERE id = ?', [id])) > 0;

@@ -87,6 +87,20 @@ export async function insert(db: Db, sql: string, params: unknown[]): Promise<nu
   return result.insertId;
 }
 
+/**
+ * `UPDATE <table> SET col = ?, ... WHERE id = ?` for the columns whose value is defined.
+ * Table and column names come from the repositories' own code, never from a request;
+ * values are always bound parameters. Does nothing when no column is set.
+ */
+export async function updateColumns(db: Db, table: string, id: number, columns: Record<string, unknown>): Promise<void> {
+  const set = Object.entries(columns).filter(([, value]) => value !== undefined);
+  if (!set.length) return;
+  await db.query(`UPDATE ${table} SET ${set.map(([column]) => `${column} = ?`).join(', ')} WHERE id = ?`, [
+    ...set.map(([, value]) => value),
+    id,
+  ]);
+}
+
 export async function affected(db: Db, sql: string, params: unknown[]): Promise<number> {
   const [result] = await db.query<ResultSetHeader>(sql, params);
   return result.affectedRows;

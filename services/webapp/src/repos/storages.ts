@@ -1,5 +1,5 @@
 import type { Pool, RowDataPacket } from 'mysql2/promise';
-import { affected, insert, type PageRequest, type PageResult, searchScope, selectAll, selectPage } from './sql.js';
+import { affected, insert, type PageRequest, type PageResult, searchScope, selectAll, selectPage, updateColumns } from './sql.js';
 
 export interface Storage {
   id: number;
@@ -61,12 +61,8 @@ export class StorageRepo {
     return insert(this.pool, `INSERT INTO storages (${keys.map((k) => COLUMN_OF[k]).join(', ')}) VALUES (?)`, [keys.map((k) => s[k])]);
   }
   async update(id: number, patch: Partial<NewStorage>): Promise<void> {
-    const set = (Object.keys(patch) as (keyof NewStorage)[]).filter((k) => patch[k] !== undefined && COLUMN_OF[k]);
-    if (!set.length) return;
-    await this.pool.query(`UPDATE storages SET ${set.map((k) => `${COLUMN_OF[k]} = ?`).join(', ')} WHERE id = ?`, [
-      ...set.map((k) => patch[k]),
-      id,
-    ]);
+    const keys = Object.keys(COLUMN_OF) as (keyof NewStorage)[];
+    await updateColumns(this.pool, 'storages', id, Object.fromEntries(keys.map((k) => [COLUMN_OF[k], patch[k]])));
   }
   async delete(id: number): Promise<boolean> {
     return (await affected(this.pool, 'DELETE FROM storages WHERE id = ?', [id])) > 0;
