@@ -1,5 +1,4 @@
-import { api } from './api.js';
-import { clearErrors, clearOnInput, ids, listRow, loadSharing, selectedIds, setupDelete, showError } from './editor-form.js';
+import { finishEditor, ids, listRow, selectedIds } from './editor-form.js';
 
 /**
  * Dashboard editor (`/dashboards/new`, `/dashboards/:id/edit`): an ordered list of views (add,
@@ -49,27 +48,15 @@ function setup(form: HTMLFormElement): void {
     render();
   });
 
-  form.addEventListener('submit', async (e) => {
-    e.preventDefault();
-    clearErrors(form);
+  render();
+  finishEditor(form, '/rest/multiviews', '/dashboards', editing, () => {
     const data = new FormData(form);
-    const body = {
+    return {
       name: String(data.get('name') ?? '').trim(),
       comment: String(data.get('comment') ?? ''),
       views: [...views],
       users: selectedIds(form.querySelector('#share-users')),
       groups: selectedIds(form.querySelector('#share-groups')),
     };
-    try {
-      const url = editing ? `/rest/multiviews/${editing}` : '/rest/multiviews';
-      const saved = await api<{ id: number }>(editing ? 'PATCH' : 'POST', url, body);
-      location.assign(`/dashboards/${saved.id}`);
-    } catch (error) {
-      showError(form, error);
-    }
   });
-  if (editing) setupDelete(form, `/rest/multiviews/${editing}`);
-  clearOnInput(form);
-  render();
-  void loadSharing(form);
 }

@@ -145,3 +145,23 @@ export function numberOrNull(value: FormDataEntryValue | null): number | null {
   const s = String(value ?? '').trim();
   return s === '' ? null : Number(s);
 }
+
+/**
+ * Saves a view or dashboard (POST when new, PATCH when `editing`), then opens its page;
+ * REST errors are shown next to the field they name. Wires delete, error clearing and sharing.
+ */
+export function finishEditor(form: HTMLFormElement, rest: string, page: string, editing: number | null, body: () => unknown): void {
+  form.addEventListener('submit', async (event) => {
+    event.preventDefault();
+    clearErrors(form);
+    try {
+      const saved = await api<{ id: number }>(editing ? 'PATCH' : 'POST', editing ? `${rest}/${editing}` : rest, body());
+      location.assign(`${page}/${saved.id}`);
+    } catch (error) {
+      showError(form, error);
+    }
+  });
+  if (editing) setupDelete(form, `${rest}/${editing}`);
+  clearOnInput(form);
+  void loadSharing(form);
+}

@@ -1,5 +1,5 @@
-import { api, el } from './api.js';
-import { clearErrors, clearOnInput, ids, listRow, loadSharing, numberOrNull, selectedIds, setupDelete, showError } from './editor-form.js';
+import { el } from './api.js';
+import { finishEditor, ids, listRow, numberOrNull, selectedIds } from './editor-form.js';
 
 /**
  * View editor (`/views/new`, `/views/:id/edit`): tick data sources in the host → plugin → source
@@ -54,11 +54,10 @@ function setup(form: HTMLFormElement): void {
   // Enter in the search box filters; it must not submit the form.
   filter?.addEventListener('keydown', (e) => e.key === 'Enter' && e.preventDefault());
 
-  form.addEventListener('submit', async (e) => {
-    e.preventDefault();
-    clearErrors(form);
+  render();
+  finishEditor(form, '/rest/views', '/views', editing, () => {
     const data = new FormData(form);
-    const body = {
+    return {
       name: String(data.get('name') ?? '').trim(),
       comment: String(data.get('comment') ?? ''),
       warning: numberOrNull(data.get('warning')),
@@ -68,17 +67,7 @@ function setup(form: HTMLFormElement): void {
       users: selectedIds(form.querySelector('#share-users')),
       groups: selectedIds(form.querySelector('#share-groups')),
     };
-    try {
-      const saved = await api<{ id: number }>(editing ? 'PATCH' : 'POST', editing ? `/rest/views/${editing}` : '/rest/views', body);
-      location.assign(`/views/${saved.id}`);
-    } catch (error) {
-      showError(form, error);
-    }
   });
-  if (editing) setupDelete(form, `/rest/views/${editing}`);
-  clearOnInput(form);
-  render();
-  void loadSharing(form);
 }
 
 function openParents(node: Element): void {
