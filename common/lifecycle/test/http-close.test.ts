@@ -26,12 +26,15 @@ describe('closeHttpServer', () => {
   it('lets a request in progress finish, closes idle keep-alive sockets, resolves with nothing left', async () => {
     const before = process.getActiveResourcesInfo().sort();
     let finish!: () => void;
-    const { server, port } = await listening((req, res) => {
-      if (req.url === '/') finish = () => res.end('ok');
+    let arrived!: () => void;
+    const requestArrived = new Promise<void>((resolve) => (arrived = resolve));
+    const { server, port } = await listening((_req, res) => {
+      finish = () => res.end('ok');
+      arrived();
     });
     const agent = new (await import('node:http')).Agent({ keepAlive: true });
     const inFlight = get(port, agent);
-    await new Promise((resolve) => setTimeout(resolve, 20));
+    await requestArrived;
     const closing = closeHttpServer(server, 5000);
     finish();
     assert.deepEqual(await inFlight, { status: 200 });
@@ -44,9 +47,11 @@ describe('closeHttpServer', () => {
   });
 
   it('cuts a request still running at the deadline', async () => {
-    const { server, port } = await listening(() => {});
+    let arrived!: () => void;
+    const requestArrived = new Promise<void>((resolve) => (arrived = resolve));
+    const { server, port } = await listening(() => arrived());
     const hung = get(port);
-    await new Promise((resolve) => setTimeout(resolve, 20));
+    await requestArrived;
     await closeHttpServer(server, 50);
     assert.ok((await hung).error, 'the client sees its connection closed');
   });
