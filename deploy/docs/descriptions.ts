@@ -49,6 +49,15 @@ export const DESCRIPTIONS: Record<'poller' | 'storage' | 'webapp', Record<string
       read_timeout: 'Seconds to wait for one munin-node answer.',
       max_line_length: 'Longest line accepted from munin-node, in bytes; longer lines are refused.',
       max_lines: 'Most lines accepted in one munin-node answer.',
+      munin_conf:
+        "A Munin master's munin.conf: poll every node of its `[group;host]` / `[host]` sections (address, port, use_node_name, includedir), each as its own host; empty = none.",
+      nodes:
+        'More munin-nodes to poll centrally, separated by commas or spaces: `[group;]name[=address][:port]` (address = name, port 4949 by default).',
+      host_id_format: 'Host ID of each centrally polled node: `{name}` (the Munin host name) and `{group}` are replaced.',
+      local_node: "With central polling, also poll the local munin-node (`munin_host`) as this poller's own host.",
+      max_parallel: 'Central polling: munin-nodes polled at the same time, at most.',
+      node_timeout:
+        'Central polling: seconds one node may take for one poll (then it is reported and abandoned); 0 = four fifths of poller_time.',
     },
     systemmodule: {
       root: 'Root of `/proc` and `/sys` for the system module (e.g. `/host` in a container that mounts the host there).',

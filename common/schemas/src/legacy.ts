@@ -9,6 +9,7 @@ export function toLegacyHostInfo(message: HostInfoMessage): LegacyHostInfo {
     Name: message.name,
     Description: message.description,
     AgentVersion: message.agentVersion,
+    ...(message.group !== undefined && { Group: message.group }),
   };
 }
 

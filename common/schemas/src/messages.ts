@@ -78,6 +78,8 @@ export const HostInfoMessage = z
     name: text(256),
     description: text().default(''),
     agentVersion: text(64).default(''),
+    /** The host's group where it comes from (a Munin group: `example.com`, `dc1;web`). */
+    group: text(256).optional(),
   })
   .strict();
 export type HostInfoMessage = z.infer<typeof HostInfoMessage>;

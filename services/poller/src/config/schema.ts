@@ -12,6 +12,7 @@ import {
   loadConfig,
 } from '../../../../common/config/index.js';
 import { nameProblem } from '../../../../common/schemas/index.js';
+import { nodeListProblems } from '../modules/munin/node-list.js';
 import { anchoredRegex, fsyncPolicy } from './fields.js';
 import { parseModuleList } from './module-list.js';
 
@@ -72,6 +73,12 @@ const muninSection = z.object({
   read_timeout: iniInt(70, 1, 3600),
   max_line_length: iniInt(65536, 256, 16 * 1024 * 1024),
   max_lines: iniInt(20000, 10, 10_000_000),
+  munin_conf: text(''),
+  nodes: text(''),
+  host_id_format: text('{name}'),
+  local_node: iniBool(true),
+  max_parallel: iniInt(64, 1, 4096),
+  node_timeout: iniInt(0, 0, 86400),
 });
 
 const systemSection = z.object({ root: text('/') });
@@ -105,6 +112,14 @@ const schema = sections.superRefine((config, ctx) => {
   const idProblem = config.myinfo.host_id ? nameProblem(config.myinfo.host_id) : null;
   if (idProblem) problem('myinfo', 'host_id', `host ID ${idProblem}`);
   if (config.myinfo.name.length > 256) problem('myinfo', 'name', 'is longer than 256 characters');
+  const munin = config.muninmodule;
+  for (const error of nodeListProblems(munin.nodes)) problem('muninmodule', 'nodes', error);
+  if (!munin.host_id_format.includes('{name}'))
+    problem(
+      'muninmodule',
+      'host_id_format',
+      `must contain {name} (host IDs must differ per node), got ${JSON.stringify(munin.host_id_format)}`,
+    );
 });
 
 export type PollerConfig = z.output<typeof schema> & {
@@ -143,6 +158,11 @@ export function moduleTimeoutOf(config: PollerConfig): number {
   return config.global.module_timeout || 5 * config.global.poller_time;
 }
 
+/** The automatic per-node deadline of central munin polling: four fifths of a poll. */
+export function nodeTimeoutOf(config: Pick<PollerConfig, 'global' | 'muninmodule'>): number {
+  return config.muninmodule.node_timeout || Math.max(1, Math.floor((config.global.poller_time * 4) / 5));
+}
+
 /** The AMQP URL: amqp_url, else built from the first rpc_hosts entry, user, password and vhost. */
 export function amqpUrlOf(config: PollerConfig): string {
   const g = config.global;
@@ -161,7 +181,11 @@ export function printableConfig(config: PollerConfig): string {
       module_timeout: moduleTimeoutOf(config),
     },
     MyInfo: { ...config.myinfo },
-    MuninModule: { ...config.muninmodule, plugins_enable: config.muninmodule.plugins_enable.source.replace(/^\^\(\?:(.*)\)$/, '$1') },
+    MuninModule: {
+      ...config.muninmodule,
+      node_timeout: nodeTimeoutOf(config),
+      plugins_enable: config.muninmodule.plugins_enable.source.replace(/^\^\(\?:(.*)\)$/, '$1'),
+    },
     SystemModule: { ...config.systemmodule },
     ...config.raw,
   };

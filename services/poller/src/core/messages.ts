@@ -22,6 +22,7 @@ export function hostInfoMessage(host: HostDescription, timestamp: number): HostI
     name: host.name,
     description: host.description ?? '',
     agentVersion: AGENT_VERSION,
+    ...(host.group !== undefined && { group: host.group }),
   };
 }
 

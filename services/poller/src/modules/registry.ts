@@ -1,8 +1,8 @@
 import type { Logger } from '../../../../common/logging/index.js';
-import type { PollerConfig } from '../config/schema.js';
+import { nodeTimeoutOf, type PollerConfig } from '../config/schema.js';
 import { loadCustomModule } from './custom/load.js';
 import { createLibvirtModule } from './libvirt/module.js';
-import { createMuninModule } from './munin/module.js';
+import { createMuninModule } from './munin/factory.js';
 import { createNetLatencyModule } from './netlatency/module.js';
 import { createSnmpModule } from './snmp/module.js';
 import { SystemModule } from './system/module.js';
@@ -25,7 +25,7 @@ export async function createModules(
       logger,
       now: base.now,
     });
-    if (spec.kind === 'munin') modules.push(createMuninModule(context({}), config.muninmodule));
+    if (spec.kind === 'munin') modules.push(createMuninModule(context({}), config.muninmodule, nodeTimeoutOf(config)));
     else if (spec.kind === 'system') modules.push(new SystemModule({ root: config.systemmodule.root }));
     else if (spec.kind === 'libvirt') modules.push(createLibvirtModule(context(config.raw.libvirtmodule ?? {})));
     else if (spec.kind === 'snmp') modules.push(createSnmpModule(context(config.raw.snmpmodule ?? {})));

@@ -43,6 +43,8 @@ export interface HostDescription {
   hostId: string;
   name: string;
   description?: string;
+  /** Where the host is grouped at its source (a Munin group). */
+  group?: string;
 }
 
 export interface CollectRequest {

@@ -1,5 +1,5 @@
 import type { Logger } from '../../../../../common/logging/index.js';
-import type { Collection, CollectRequest, ModuleContext, PluginDescription, PollerModule, Sample } from '../types.js';
+import type { Collection, CollectRequest, PluginDescription, PollerModule, Sample } from '../types.js';
 import { describeSection } from './describe.js';
 import { type ParsedValue, parseResponse } from './parse.js';
 import { MuninNodeError, MuninSession, type SessionOptions } from './session.js';
@@ -11,7 +11,17 @@ export interface MuninModuleOptions extends SessionOptions {
   maxReconnects: number;
   logger: Logger;
   now: () => number;
+  /** The host the node's plugins and samples belong to; the poller's own when absent. */
+  hostId?: string;
+  /**
+   * Node name sent with `list`, as Munin's master does for `[host]` sections: the
+   * configured host name, or `banner` for the name the node announces (use_node_name).
+   * Absent: a bare `list` (the node's own plugins).
+   */
+  listNode?: string;
 }
+
+type Gathered = Required<Pick<Collection, 'plugins' | 'samples' | 'errors'>>;
 
 /**
  * Polls a munin-node: one connection per poll cycle, `cap multigraph dirtyconfig`,
@@ -30,14 +40,29 @@ export class MuninModule implements PollerModule {
     return { ...this.counters };
   }
 
-  async collect(_request: CollectRequest): Promise<Collection> {
+  collect(_request: CollectRequest): Promise<Collection> {
+    return this.poll();
+  }
+
+  /**
+   * One poll of the node. An aborted signal closes the session at once: what was
+   * gathered so far is returned with an error saying so (a central poller's per-node
+   * deadline).
+   */
+  async poll(signal?: AbortSignal): Promise<Collection> {
     this.counters.polls++;
-    const collection: Required<Pick<Collection, 'plugins' | 'samples' | 'errors'>> = { plugins: [], samples: [], errors: [] };
+    const collection: Gathered = { plugins: [], samples: [], errors: [] };
     let session = await this.openSession();
+    const abort = () => session.close();
+    signal?.addEventListener('abort', abort);
     try {
-      const plugins = (await session.list()).filter((plugin) => this.options.pluginsEnable.test(plugin));
+      const plugins = (await session.list(this.listName(session))).filter((plugin) => this.options.pluginsEnable.test(plugin));
       let reconnects = 0;
-      for (const plugin of plugins) {
+      for (const [index, plugin] of plugins.entries()) {
+        if (signal?.aborted) {
+          collection.errors.push(`deadline reached; ${plugins.length - index} plugins not polled`);
+          break;
+        }
         if (session.broken) {
           if (reconnects >= this.options.maxReconnects) {
             collection.errors.push(`${plugin}: skipped, the node broke ${reconnects + 1} sessions in this poll`);
@@ -50,9 +75,16 @@ export class MuninModule implements PollerModule {
         await this.pollPlugin(session, plugin, collection);
       }
     } finally {
+      signal?.removeEventListener('abort', abort);
       session.close();
     }
+    if (this.options.hostId !== undefined) tagHost(collection, this.options.hostId);
     return collection;
+  }
+
+  private listName(session: MuninSession): string | undefined {
+    if (this.options.listNode === 'banner') return session.nodeName;
+    return this.options.listNode;
   }
 
   private async openSession(): Promise<MuninSession> {
@@ -66,11 +98,7 @@ export class MuninModule implements PollerModule {
     }
   }
 
-  private async pollPlugin(
-    session: MuninSession,
-    plugin: string,
-    out: Required<Pick<Collection, 'plugins' | 'samples' | 'errors'>>,
-  ): Promise<void> {
+  private async pollPlugin(session: MuninSession, plugin: string, out: Gathered): Promise<void> {
     try {
       const config = await session.config(plugin);
       if (!config.ok) return this.pluginError(out, `${plugin}: config: ${config.error}`);
@@ -111,6 +139,11 @@ export class MuninModule implements PollerModule {
   }
 }
 
+function tagHost(collection: Gathered, hostId: string): void {
+  for (const plugin of collection.plugins) plugin.hostId = hostId;
+  for (const sample of collection.samples) sample.hostId = hostId;
+}
+
 /** Groups a section's values by timestamp: `EPOCH:VALUE` lines may carry their own. */
 export function samplesOf(plugin: string, values: readonly ParsedValue[], now: number): Sample[] {
   const byTime = new Map<number, Record<string, number | null>>();
@@ -121,30 +154,4 @@ export function samplesOf(plugin: string, values: readonly ParsedValue[], now: n
     bucket[field] = value;
   }
   return [...byTime].sort((a, b) => a[0] - b[0]).map(([timestamp, bucket]) => ({ plugin, timestamp, values: bucket }));
-}
-
-/** `[MuninModule]` keys: see docs/poller.md. */
-export function createMuninModule(context: ModuleContext, settings: MuninSettings): MuninModule {
-  return new MuninModule({
-    host: settings.munin_host,
-    port: settings.munin_port,
-    connectTimeoutMs: settings.connect_timeout * 1000,
-    readTimeoutMs: settings.read_timeout * 1000,
-    maxLineLength: settings.max_line_length,
-    maxLines: settings.max_lines,
-    pluginsEnable: settings.plugins_enable,
-    maxReconnects: 3,
-    logger: context.logger,
-    now: context.now,
-  });
-}
-
-export interface MuninSettings {
-  munin_host: string;
-  munin_port: number;
-  plugins_enable: RegExp;
-  connect_timeout: number;
-  read_timeout: number;
-  max_line_length: number;
-  max_lines: number;
 }

@@ -1,0 +1,198 @@
+import type { Logger } from '../../../../../common/logging/index.js';
+import type { Collection, CollectRequest, HostDescription, PluginDescription, PollerModule, Sample } from '../types.js';
+import { MuninModule } from './module.js';
+import type { SessionOptions } from './session.js';
+
+/**
+ * Central polling, as a Munin master does: every munin-node of a list, each as its own
+ * numeter host (its samples, plugin infos and host info carry that host ID, so its
+ * messages are routed by it). At most `maxParallel` nodes are polled at once; each has
+ * a deadline, so a node that is down, slow or talks garbage delays no other: it is
+ * reported (log, and its own `munin_node_poll` plugin) and the rest is published.
+ */
+export interface CentralNode {
+  hostId: string;
+  /** The Munin host name. */
+  name: string;
+  group: string;
+  address: string;
+  port: number;
+  /** `list` with the name the node announces instead of `name` (munin.conf use_node_name). */
+  useNodeName: boolean;
+}
+
+export interface MuninCentralOptions {
+  nodes: readonly CentralNode[];
+  /** The local munin-node (`munin_host`), published as the poller's own host; absent = none. */
+  local?: MuninModule;
+  session: Omit<SessionOptions, 'host' | 'port'>;
+  pluginsEnable: RegExp;
+  maxReconnects: number;
+  maxParallel: number;
+  nodeTimeoutMs: number;
+  logger: Logger;
+  now: () => number;
+}
+
+export const NODE_POLL_PLUGIN = 'munin_node_poll';
+
+export const NODE_POLL_DESCRIPTION: Omit<PluginDescription, 'hostId'> = {
+  plugin: NODE_POLL_PLUGIN,
+  title: 'Munin node polling',
+  vlabel: 'per poll',
+  category: 'numeter',
+  order: ['duration', 'errors', 'plugins', 'since_success', 'last_success'],
+  info: "How the central numeter poller's last poll of this munin-node went.",
+  fields: {
+    duration: { label: 'poll duration (s)', type: 'GAUGE', min: 0 },
+    errors: { label: 'errors', type: 'GAUGE', min: 0, info: 'Plugin errors, protocol problems, a failed connection or the deadline' },
+    plugins: { label: 'graphs polled', type: 'GAUGE', min: 0 },
+    since_success: { label: 'since the last success (s)', type: 'GAUGE', min: 0 },
+    last_success: { label: 'last success (epoch s)', type: 'GAUGE', min: 0, graph: false },
+  },
+};
+
+interface NodeState {
+  node: CentralNode;
+  poller: MuninModule;
+  busy: boolean;
+  lastSuccess: number | null;
+}
+
+export class MuninCentralModule implements PollerModule {
+  readonly name = 'munin';
+  private readonly states: NodeState[];
+  private readonly counters = { polls: 0, nodePolls: 0, nodeFailures: 0, nodeDeadlines: 0, nodesBusy: 0 };
+
+  constructor(private readonly options: MuninCentralOptions) {
+    this.states = options.nodes.map((node) => ({ node, poller: this.pollerFor(node), busy: false, lastSuccess: null }));
+  }
+
+  stats(): Record<string, number> {
+    return { ...this.counters, nodes: this.states.length };
+  }
+
+  async collect(request: CollectRequest): Promise<Collection> {
+    this.counters.polls++;
+    const out: Required<Collection> = { plugins: [], hosts: [], samples: [], errors: [] };
+    const local = this.options.local ? this.pollLocal(this.options.local, request, out) : Promise.resolve();
+    await Promise.all([local, forEachBounded(this.states, this.options.maxParallel, (state) => this.pollNode(state, out))]);
+    return out;
+  }
+
+  async stop(): Promise<void> {}
+
+  private async pollLocal(local: MuninModule, request: CollectRequest, out: Required<Collection>): Promise<void> {
+    try {
+      const collection = await local.collect(request);
+      merge(out, collection);
+      out.errors.push(...(collection.errors ?? []));
+    } catch (error) {
+      out.errors.push(`local munin-node: ${(error as Error).message}`);
+    }
+  }
+
+  private async pollNode(state: NodeState, out: Required<Collection>): Promise<void> {
+    const { node } = state;
+    out.hosts.push(hostOf(node));
+    out.plugins.push({ ...NODE_POLL_DESCRIPTION, hostId: node.hostId });
+    const started = this.options.now();
+    const problems: string[] = [];
+    let polled: Collection | null = null;
+    if (state.busy) {
+      this.counters.nodesBusy++;
+      problems.push('still busy with an earlier poll; skipped');
+    } else {
+      this.counters.nodePolls++;
+      const result = await this.pollWithDeadline(state, problems);
+      polled = result.collection;
+      if (polled && !result.late) state.lastSuccess = Math.floor(this.options.now());
+    }
+    if (polled) {
+      merge(out, polled);
+      problems.push(...(polled.errors ?? []));
+    } else {
+      this.counters.nodeFailures++;
+    }
+    const now = this.options.now();
+    const health: Sample = {
+      plugin: NODE_POLL_PLUGIN,
+      hostId: node.hostId,
+      timestamp: Math.floor(started),
+      values: {
+        duration: Math.round((now - started) * 1000) / 1000,
+        errors: problems.length,
+        plugins: polled?.plugins?.length ?? 0,
+        since_success: state.lastSuccess === null ? null : Math.max(0, Math.floor(now) - state.lastSuccess),
+        last_success: state.lastSuccess,
+      },
+    };
+    out.samples.push(health);
+    for (const problem of problems) out.errors.push(`${node.name}: ${problem}`);
+  }
+
+  /**
+   * The node's poll, abandoned at the deadline: its session is closed (what it gathered
+   * is kept), and a node stuck before its session opened frees its slot while its own
+   * connect/read timeouts finish it in the background (it is skipped until then).
+   */
+  private async pollWithDeadline(state: NodeState, problems: string[]): Promise<{ collection: Collection | null; late: boolean }> {
+    const controller = new AbortController();
+    state.busy = true;
+    const poll = state.poller.poll(controller.signal).finally(() => {
+      state.busy = false;
+    });
+    let timer: NodeJS.Timeout | undefined;
+    const deadline = new Promise<'deadline'>((resolve) => {
+      timer = setTimeout(() => resolve('deadline'), this.options.nodeTimeoutMs);
+    });
+    try {
+      const first = await Promise.race([poll, deadline]);
+      if (first !== 'deadline') return { collection: first, late: false };
+      this.counters.nodeDeadlines++;
+      controller.abort();
+      // Closing the session makes a running poll return at once with what it has.
+      const late = await Promise.race([poll, new Promise<null>((resolve) => setImmediate(() => resolve(null)))]);
+      problems.push(`deadline of ${this.options.nodeTimeoutMs} ms reached`);
+      return { collection: late, late: true };
+    } catch (error) {
+      problems.push((error as Error).message);
+      return { collection: null, late: false };
+    } finally {
+      clearTimeout(timer);
+      poll.catch(() => {}); // a late failure after the deadline was already reported
+    }
+  }
+
+  private pollerFor(node: CentralNode): MuninModule {
+    return new MuninModule({
+      ...this.options.session,
+      host: node.address,
+      port: node.port,
+      pluginsEnable: this.options.pluginsEnable,
+      maxReconnects: this.options.maxReconnects,
+      logger: this.options.logger.child({ node: node.name }),
+      now: this.options.now,
+      hostId: node.hostId,
+      listNode: node.useNodeName ? 'banner' : node.name,
+    });
+  }
+}
+
+function hostOf(node: CentralNode): HostDescription {
+  return { hostId: node.hostId, name: node.name, description: `Munin node ${node.name} (group ${node.group})`, group: node.group };
+}
+
+function merge(out: Required<Collection>, from: Collection): void {
+  for (const plugin of from.plugins ?? []) out.plugins.push(plugin);
+  for (const sample of from.samples) out.samples.push(sample);
+}
+
+/** Runs `fn` over `items` with at most `limit` running at once. */
+export async function forEachBounded<T>(items: readonly T[], limit: number, fn: (item: T) => Promise<void>): Promise<void> {
+  let next = 0;
+  const worker = async () => {
+    while (next < items.length) await fn(items[next++]);
+  };
+  await Promise.all(Array.from({ length: Math.max(1, Math.min(limit, items.length)) }, worker));
+}
