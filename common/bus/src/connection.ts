@@ -13,6 +13,8 @@ export interface BusOptions {
   logger?: Logger;
   /** Type of the queues a consumer declares. Default 'classic' (durable). */
   queueType?: QueueType;
+  /** The component's name, in its service's stats (`<name>_published`). Default `publisher` / `consumer`. */
+  name?: string;
   /** Reconnect backoff (ms): first delay and cap. Defaults 200 and 5000. */
   reconnectInitialDelayMs?: number;
   reconnectMaxDelayMs?: number;
@@ -91,32 +93,5 @@ export function forceReconnect(model: ChannelModel, logger?: Logger): void {
   model.close().catch((err: Error) => logger?.debug({ reason: err.message }, 'closing connection for recovery failed'));
 }
 
-export function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
-}
-
 /** How long one closing step (cancel, channel close, connection close) may take when stopping. */
 export const CLOSE_STEP_MS = 3000;
-
-/**
- * Waits for `work` at most `ms`, never rejects, leaves no timer behind. Used when stopping:
- * a broker that stops answering (restarting, overloaded, or the connection recovering)
- * must not keep a service from exiting; the broker requeues whatever was not settled.
- */
-export async function settleWithin(work: Promise<unknown>, ms: number): Promise<boolean> {
-  let timer: NodeJS.Timeout | undefined;
-  const expired = new Promise<boolean>((resolve) => {
-    timer = setTimeout(() => resolve(false), ms);
-  });
-  try {
-    return await Promise.race([
-      work.then(
-        () => true,
-        () => true,
-      ),
-      expired,
-    ]);
-  } finally {
-    clearTimeout(timer);
-  }
-}

@@ -1,6 +1,7 @@
 import type { Channel, ChannelModel, ConfirmChannel, ConsumeMessage, RecoveringChannelModel } from 'amqplib';
+import { type Component, type Deadline, type DeadlineInput, FORCE_CLOSE_MS, Lifecycle, settleWithin } from '../../lifecycle/index.js';
 import type { Logger } from '../../logging/index.js';
-import { type BusOptions, CLOSE_STEP_MS, forceReconnect, openRecoveringConnection, settleWithin } from './connection.js';
+import { type BusOptions, CLOSE_STEP_MS, forceReconnect, openRecoveringConnection } from './connection.js';
 import { type ConsumerExchange, DEFAULT_CONSUMER_EXCHANGE, declareConsumerQueue, declareDeadLetter, declareExchange } from './declare.js';
 import { DEAD_LETTER_EXCHANGE, DEAD_QUEUE_HEADER, DEAD_REASON_HEADER, DEAD_ROUTING_KEY_HEADER, type QueueType } from './topology.js';
 
@@ -56,7 +57,12 @@ interface Session {
  * the DLX with the reason header, then ack). Recovery re-declares and re-consumes; a
  * handler that finishes after its channel died settles nothing (the broker requeued it).
  */
-export class BusConsumer {
+export class BusConsumer implements Component {
+  readonly name: string;
+  private readonly lifecycle = new Lifecycle(
+    { start: () => this.open(), stop: (deadline) => this.close(deadline) },
+    { defaultStopMs: 10_000 },
+  );
   private connection?: RecoveringChannelModel;
   private logger?: Logger;
   private session?: Session;
@@ -75,14 +81,27 @@ export class BusConsumer {
     consumerStarts: 0,
   };
 
-  constructor(private readonly opts: BusConsumerOptions) {}
+  constructor(private readonly opts: BusConsumerOptions) {
+    this.name = opts.name ?? 'consumer';
+  }
 
   get connected(): boolean {
     return this.session !== undefined && !this.session.closed;
   }
 
-  async start(): Promise<void> {
-    if (this.connection) return;
+  start(): Promise<void> {
+    return this.lifecycle.start();
+  }
+
+  /**
+   * Cancels the consumer, waits until the deadline (10 s unless given) for handlers to
+   * finish and settle, then closes. A second call awaits the first.
+   */
+  stop(deadline?: DeadlineInput): Promise<void> {
+    return this.lifecycle.stop(deadline);
+  }
+
+  private async open(): Promise<void> {
     this.stopping = false;
     const { connection, logger } = await openRecoveringConnection(this.opts, 'consumer', (model) => this.setup(model));
     this.connection = connection;
@@ -90,26 +109,17 @@ export class BusConsumer {
     connection.on('disconnect', () => this.dropSession());
   }
 
-  /** Cancels the consumer, waits up to `deadlineMs` for handlers to finish and settle, then closes. */
-  async stop(deadlineMs = 10_000): Promise<void> {
-    if (!this.connection || this.stopping) return;
+  private async close(deadline: Deadline): Promise<void> {
     this.stopping = true;
+    const closeStep = () => deadline.extendedTo(FORCE_CLOSE_MS).capped(CLOSE_STEP_MS);
     const session = this.session;
     if (session?.consumerTag && !session.closed) {
       const cancel = session.channel
         .cancel(session.consumerTag)
         .catch((err: Error) => this.logger?.debug({ reason: err.message }, 'cancel failed'));
-      await settleWithin(cancel, Math.min(deadlineMs, CLOSE_STEP_MS));
+      await settleWithin(cancel, closeStep());
     }
-    const drained = Promise.allSettled([...this.inFlight]);
-    // A timer left running would keep the process alive up to deadlineMs after stop().
-    let deadline: NodeJS.Timeout | undefined;
-    const expired = new Promise<boolean>((resolve) => {
-      deadline = setTimeout(() => resolve(true), deadlineMs);
-    });
-    const timedOut = await Promise.race([drained.then(() => false), expired]);
-    clearTimeout(deadline);
-    if (timedOut)
+    if (!(await settleWithin(Promise.allSettled([...this.inFlight]), deadline)))
       this.logger?.warn({ inFlight: this.inFlight.size }, 'stopping with handlers still running; the broker requeues their messages');
     const connection = this.connection;
     this.connection = undefined;
@@ -118,10 +128,10 @@ export class BusConsumer {
       const { channel, deadLetters } = this.session;
       this.flushAcks(this.session);
       this.session.closed = true;
-      await settleWithin(Promise.allSettled([channel.close(), deadLetters.close()]), CLOSE_STEP_MS);
+      await settleWithin(Promise.allSettled([channel.close(), deadLetters.close()]), closeStep());
     }
     this.dropSession();
-    if (!(await settleWithin(connection.close(), CLOSE_STEP_MS)))
+    if (connection && !(await settleWithin(connection.close(), closeStep())))
       this.logger?.warn('the broker did not answer the close in time; leaving the connection');
   }
 

@@ -1,7 +1,16 @@
 import type { Message as AmqpMessage, ChannelModel, ConfirmChannel, RecoveringChannelModel } from 'amqplib';
+import {
+  type Component,
+  type Deadline,
+  type DeadlineInput,
+  FORCE_CLOSE_MS,
+  Lifecycle,
+  settleWithin,
+  waitUntil,
+} from '../../lifecycle/index.js';
 import type { Logger } from '../../logging/index.js';
 import { describeIssues, encodeMessage, Message, type MessageInput, messageId } from '../../schemas/index.js';
-import { type BusOptions, CLOSE_STEP_MS, forceReconnect, openRecoveringConnection, settleWithin, sleep } from './connection.js';
+import { type BusOptions, CLOSE_STEP_MS, forceReconnect, openRecoveringConnection } from './connection.js';
 import { declareExchange } from './declare.js';
 import { BrokerUnavailableError, InvalidMessageError, MessageNackedError, MessageUnroutableError, type PublishError } from './errors.js';
 import { CONTENT_TYPE, EXCHANGE, PUBLISH_ID_HEADER, routingKeyForHost } from './topology.js';
@@ -26,7 +35,12 @@ interface PendingPublish {
  * caller (the spool forwarder) keeps it. Never buffers: while disconnected, publishes reject
  * at once with BrokerUnavailableError and the spool is the only buffer.
  */
-export class BusPublisher {
+export class BusPublisher implements Component {
+  readonly name: string;
+  private readonly lifecycle = new Lifecycle(
+    { start: () => this.open(), stop: (deadline) => this.close(deadline) },
+    { defaultStopMs: 5000 },
+  );
   private connection?: RecoveringChannelModel;
   private logger?: Logger;
   private model?: ChannelModel;
@@ -46,15 +60,28 @@ export class BusPublisher {
     bufferFull: 0,
   };
 
-  constructor(private readonly opts: BusOptions) {}
+  constructor(private readonly opts: BusOptions) {
+    this.name = opts.name ?? 'publisher';
+  }
 
   get connected(): boolean {
     return this.channel !== undefined;
   }
 
   /** Connects in the background; never throws because the broker is down. */
-  async start(): Promise<void> {
-    if (this.connection) return;
+  start(): Promise<void> {
+    return this.lifecycle.start();
+  }
+
+  /**
+   * Waits until the deadline (5 s unless given) for outstanding confirms, then closes;
+   * what is left rejects. A second call awaits the first.
+   */
+  stop(deadline?: DeadlineInput): Promise<void> {
+    return this.lifecycle.stop(deadline);
+  }
+
+  private async open(): Promise<void> {
     this.stopping = false;
     const { connection, logger } = await openRecoveringConnection(this.opts, 'publisher', (model) => this.setup(model));
     this.connection = connection;
@@ -68,16 +95,13 @@ export class BusPublisher {
     return new Promise((resolve) => this.connectedWaiters.push(resolve));
   }
 
-  /** Waits up to `deadlineMs` for outstanding confirms, then closes; what is left rejects. */
-  async stop(deadlineMs = 5000): Promise<void> {
-    if (!this.connection || this.stopping) return;
+  private async close(deadline: Deadline): Promise<void> {
     this.stopping = true;
-    const until = Date.now() + deadlineMs;
-    while (this.pending.size > 0 && this.connected && Date.now() < until) await sleep(10);
+    await waitUntil(() => this.pending.size === 0 || !this.connected, deadline, { intervalMs: 10 });
     const connection = this.connection;
     this.connection = undefined;
     this.dropChannel();
-    await settleWithin(connection.close(), CLOSE_STEP_MS);
+    if (connection) await settleWithin(connection.close(), deadline.extendedTo(FORCE_CLOSE_MS).capped(CLOSE_STEP_MS));
     this.failAll('publisher stopped');
     this.wakeConnectedWaiters();
   }

@@ -1,7 +1,7 @@
 import type { Logger } from '../../logging/index.js';
 import type { Clock } from './clock.js';
 import { type Component, prefixedStats, type Stats } from './component.js';
-import { type Deadline, type DeadlineInput, settleWithin } from './deadline.js';
+import { type Deadline, type DeadlineInput, FORCE_CLOSE_MS, settleWithin } from './deadline.js';
 import { ComponentStartError } from './errors.js';
 import { Lifecycle } from './lifecycle.js';
 
@@ -11,8 +11,9 @@ export interface ComponentGroupOptions {
   /** The stop deadline when stop() is given none. 10 s unless given. */
   defaultStopMs?: number;
   /**
-   * What a part still gets once the deadline has passed, to force-close what it holds
-   * (a spool's file handles, a socket). 500 ms unless given.
+   * How long past the deadline a part's stop is still awaited: the part itself gets
+   * FORCE_CLOSE_MS to force-close (a spool's files, a socket), this leaves it room to
+   * finish. 2 × FORCE_CLOSE_MS unless given.
    */
   forceCloseMs?: number;
 }
@@ -72,8 +73,8 @@ export class ComponentGroup implements Component {
   private async stopParts(deadline: Deadline): Promise<void> {
     const abandoned: string[] = [];
     for (const part of this.running.reverse()) {
-      const due = deadline.extendedTo(this.options.forceCloseMs ?? 500);
-      const stopping = part.stop(due).catch((error: Error) => {
+      const due = deadline.extendedTo(this.options.forceCloseMs ?? 2 * FORCE_CLOSE_MS);
+      const stopping = part.stop(deadline).catch((error: Error) => {
         this.options.logger?.warn({ component: part.name, reason: error.message }, 'component did not stop cleanly');
       });
       if (!(await settleWithin(stopping, due))) {

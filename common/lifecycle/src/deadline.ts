@@ -1,5 +1,11 @@
 import { type Clock, systemClock } from './clock.js';
 
+/**
+ * What a step still gets once its deadline has passed, to force-close what it holds
+ * (destroy a socket, close a file) rather than wait for a peer.
+ */
+export const FORCE_CLOSE_MS = 500;
+
 /** How long a step may still take: a deadline given as milliseconds from now, or a Deadline. */
 export type DeadlineInput = Deadline | number;
 

@@ -1,6 +1,7 @@
 import { statfs } from 'node:fs/promises';
 import type { Redis } from 'ioredis';
-import { BusConsumer, type ConsumedMessage, type Disposition, settleWithin, storageQueueName } from '../../../common/bus/index.js';
+import { BusConsumer, type ConsumedMessage, type Disposition, storageQueueName } from '../../../common/bus/index.js';
+import { settleWithin } from '../../../common/lifecycle/index.js';
 import type { Logger } from '../../../common/logging/index.js';
 import { fetch as whisperFetch, info as whisperInfo } from '../../../common/whisper/index.js';
 import { type ApiServer, apiConfigFrom, createApiServer } from './api/index.js';
