@@ -81,7 +81,8 @@ export const UserIn = z
   })
   .strict();
 export const UserPatch = UserIn.omit({ password: true }).partial().strict();
-export const SetPassword = z.object({ password }).strict();
+/** `current_password` is required when users change their own password (a stolen session alone cannot). */
+export const SetPassword = z.object({ password, current_password: z.string().max(1024).optional() }).strict();
 
 // ---- storages ----
 export const StorageProtocol = z.enum(['http', 'https']);

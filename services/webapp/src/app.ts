@@ -5,7 +5,8 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import express, { type Express, type Router } from 'express';
 import session from 'express-session';
 import helmet from 'helmet';
-import { csrfProtection } from './auth/csrf.js';
+import { basicAuth } from './auth/basic.js';
+import { CsrfTokens, csrfProtection, loginCsrf } from './auth/csrf.js';
 import { loadUser } from './auth/middleware.js';
 import { authRouter, SESSION_COOKIE } from './auth/routes.js';
 import { trustProxySetting } from './config.js';
@@ -66,6 +67,8 @@ export interface AppOptions {
 export async function createApp(deps: AppDeps, options: AppOptions = {}): Promise<Express> {
   const app = express();
   const web = deps.config.web;
+  const secrets = sessionSecrets(deps);
+  const csrf = new CsrfTokens({ keys: secrets, secureCookies: web.secure_cookies });
   app.set('trust proxy', trustProxySetting(web.trust_proxy));
   app.disable('x-powered-by');
   app.set('json escape', true); // <, > and & escaped in JSON, inert even if sniffed as HTML
@@ -77,7 +80,7 @@ export async function createApp(deps: AppDeps, options: AppOptions = {}): Promis
   app.use(
     session({
       name: SESSION_COOKIE,
-      secret: sessionSecrets(deps),
+      secret: secrets,
       store: new MySqlSessionStore(deps.pool, web.session_max_age * 1000),
       resave: false,
       saveUninitialized: false,
@@ -86,6 +89,7 @@ export async function createApp(deps: AppDeps, options: AppOptions = {}): Promis
     }),
   );
   app.use(loadUser(deps.repos));
+  app.use(['/rest', '/wide-storage', '/export'], basicAuth(deps, deps.loginLimiter));
   app.use((req, res, next) => {
     // an audit line for every change: who did what, and how it ended
     if (req.method !== 'GET' && req.method !== 'HEAD')
@@ -94,7 +98,7 @@ export async function createApp(deps: AppDeps, options: AppOptions = {}): Promis
       );
     next();
   });
-  app.use(csrfProtection);
+  app.use(csrfProtection(csrf));
 
   app.get('/healthz', async (_req, res) => {
     const storage = deps.storages.counters;
@@ -102,10 +106,12 @@ export async function createApp(deps: AppDeps, options: AppOptions = {}): Promis
       await deps.pool.query('SELECT 1');
       res.json({ status: 'ok', database: 'ok', storage });
     } catch (error) {
-      res.status(503).json({ status: 'degraded', database: (error as Error).message, storage });
+      // anyone may ask: the error itself (host names, users, driver text) goes to the log only
+      deps.logger.error({ err: error }, 'health check: the database does not answer');
+      res.status(503).json({ status: 'degraded', database: 'unavailable', storage });
     }
   });
-  app.use(authRouter(deps));
+  app.use(authRouter(deps, { limiter: deps.loginLimiter, loginCsrf: loginCsrf(csrf) }));
   app.use('/rest', restRouter(deps));
   app.use('/wide-storage', wideStorageRouter(deps));
   for (const [folder, name] of options.mountUi === false

@@ -1,6 +1,8 @@
+import type { RequestHandler } from 'express';
 import type { Pool } from 'mysql2/promise';
 import { createLogger, type Logger } from '../../../common/logging/index.js';
 import { Access } from './access.js';
+import { loginLimiter } from './auth/credentials.js';
 import { logFile, type WebappConfig } from './config.js';
 import { createPool } from './db/pool.js';
 import { createRepositories, type Repositories } from './repos/index.js';
@@ -15,6 +17,8 @@ export interface AppDeps {
   access: Access;
   logger: Logger;
   now: () => Date;
+  /** Failed password checks per client address: login form, HTTP Basic, set_password. */
+  loginLimiter: RequestHandler;
 }
 
 export function buildDeps(config: WebappConfig, options: { pool?: Pool; logger?: Logger; now?: () => Date } = {}): AppDeps {
@@ -27,5 +31,5 @@ export function buildDeps(config: WebappConfig, options: { pool?: Pool; logger?:
     hostsCacheMs: config.storage.hosts_cache * 1000,
     now: () => now().getTime(),
   });
-  return { config, pool, repos, storages, access: new Access(repos), logger, now };
+  return { config, pool, repos, storages, access: new Access(repos), logger, now, loginLimiter: loginLimiter(config.web.login_attempts) };
 }

@@ -37,7 +37,7 @@ export async function pluginExtendedData(deps: AppDeps, host: Host, plugin: stri
 export async function sourceExtendedData(deps: AppDeps, path: SourcePath, q: ExtendedDataQuery): Promise<SourceExtendedData> {
   const { host, plugin, source } = path;
   const info = await deps.storages.getPluginInfo(host, plugin.name);
-  const dsInfo = info.Infos[source.name] ?? { id: source.name };
+  const dsInfo = (Object.hasOwn(info.Infos, source.name) ? info.Infos[source.name] : undefined) ?? { id: source.name };
   const datas = await deps.storages.getData(host, plugin.name, [source.name], dataQuery(q));
   return {
     colors: seriesColour(source.name, dsInfo),
@@ -142,12 +142,12 @@ export async function viewExtendedData(deps: AppDeps, user: AuthUser, view: View
   series.sort((a, b) => (order.get(a.path.source.id) ?? 0) - (order.get(b.path.source.id) ?? 0));
   for (const { path, f } of series) {
     const label = seriesLabel(path);
-    if (!(path.source.name in f.data.DATAS)) {
+    if (!Object.hasOwn(f.data.DATAS, path.source.name)) {
       errors[label] = 'no data stored for this source';
       continue;
     }
     datas.DATAS[label] = grid ? alignTo(grid, f.data, path.source.name) : [];
-    const dsInfo = f.info.Infos[path.source.name] ?? { id: path.source.name };
+    const dsInfo = (Object.hasOwn(f.info.Infos, path.source.name) ? f.info.Infos[path.source.name] : undefined) ?? { id: path.source.name };
     infos[label] = renamedFieldInfo(dsInfo, label, f.group, usedColours);
     if (right.has(path.source.id)) rightLabels.push(label);
   }

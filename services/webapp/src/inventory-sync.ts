@@ -5,6 +5,8 @@ import type { Host, Plugin, Source, Storage } from './repos/index.js';
 /**
  * Copies what storages know into the webapp's tables, as the original's "create hosts / create
  * plugins / create sources" actions: an empty name list means everything the storage has.
+ * Names come from clients: only the storage answer's own keys count (`constructor` or
+ * `__proto__` are not plugins just because every object inherits them).
  */
 
 /** Hosts of one storage (`/hosts`); an existing host with the same ID is re-linked to it. */
@@ -14,7 +16,7 @@ export async function createHostsFromStorage(
   hostids: readonly string[] = [],
 ): Promise<{ created: Host[]; linked: Host[] }> {
   const known = await deps.storages.clientFor(storage).getHosts();
-  const wanted = hostids.length ? hostids.filter((id) => id in known) : Object.keys(known);
+  const wanted = hostids.length ? hostids.filter((id) => Object.hasOwn(known, id)) : Object.keys(known);
   const created: Host[] = [];
   const linked: Host[] = [];
   for (const hostid of wanted) {
@@ -31,7 +33,7 @@ export async function createPluginsFromStorage(
   names: readonly string[] = [],
 ): Promise<{ created: Plugin[]; list: Record<string, LegacyPluginInfo> }> {
   const list = await deps.storages.getPluginList(host);
-  const wanted = names.length ? names.filter((n) => n in list) : Object.keys(list);
+  const wanted = names.length ? names.filter((n) => Object.hasOwn(list, n)) : Object.keys(list);
   return { created: await deps.repos.plugins.ensure(host.id, wanted), list };
 }
 
@@ -44,6 +46,6 @@ export async function createSourcesFromStorage(
   info?: LegacyPluginInfo,
 ): Promise<Source[]> {
   const infos = (info ?? (await deps.storages.getPluginInfo(host, plugin.name))).Infos;
-  const wanted = names.length ? names.filter((n) => n in infos) : Object.keys(infos);
+  const wanted = names.length ? names.filter((n) => Object.hasOwn(infos, n)) : Object.keys(infos);
   return deps.repos.sources.ensure(plugin.id, wanted);
 }

@@ -3,7 +3,7 @@ import type { AppDeps } from './deps.js';
 import { createHostsFromStorage } from './inventory-sync.js';
 import type { Host, Storage } from './repos/index.js';
 import { createViewFromSelections, type HostSelection, orderedSources, SkeletonPatternError, selectSources } from './skeletons.js';
-import { StorageError } from './storage-client/errors.js';
+import { describeStorageError, StorageError } from './storage-client/errors.js';
 
 export interface PopulateReport {
   hostsCreated: number;
@@ -39,7 +39,7 @@ export async function populate(deps: AppDeps, storages?: Storage[]): Promise<Pop
       hosts = [...result.created, ...result.linked];
     } catch (error) {
       if (!(error instanceof StorageError)) throw error;
-      report.failures.push(error.message);
+      report.failures.push(describeStorageError(error));
       continue;
     }
     for (const host of hosts) {
@@ -47,7 +47,7 @@ export async function populate(deps: AppDeps, storages?: Storage[]): Promise<Pop
         await populateHost(deps, host, report);
       } catch (error) {
         if (!(error instanceof StorageError)) throw error;
-        report.failures.push(`${host.hostid}: ${error.message}`);
+        report.failures.push(`${host.hostid}: ${describeStorageError(error)}`);
       }
     }
   }
@@ -61,7 +61,7 @@ export function defaultMultiviewName(host: Host): string {
 async function populateHost(deps: AppDeps, host: Host, report: PopulateReport): Promise<void> {
   const list = await deps.storages.getPluginList(host);
   report.pluginsCreated += (await deps.repos.plugins.ensure(host.id, Object.keys(list))).length;
-  const plugins = (await deps.repos.plugins.forHost(host.id)).filter((p) => p.name in list);
+  const plugins = (await deps.repos.plugins.forHost(host.id)).filter((p) => Object.hasOwn(list, p.name));
   const viewIds: number[] = [];
   const groups = host.groupId === null ? [] : [host.groupId];
   const dashboard = await deps.repos.multiviews.byName(defaultMultiviewName(host));

@@ -51,7 +51,7 @@ describe('REST API: changes, sharing and failures', () => {
     await alice.agent
       .post(`/rest/users/${aliceId}/set_password/`)
       .set('X-CSRF-Token', alice.csrf)
-      .send({ password: 'new-alice-password' })
+      .send({ password: 'new-alice-password', current_password: 'alice-password' })
       .expect(200);
     await loginAgent(t.app, 'alice', 'new-alice-password');
     const created = await root.agent

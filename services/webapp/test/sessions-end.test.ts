@@ -42,7 +42,7 @@ describe('a password change or a deletion ends the user\u2019s sessions', () => 
     await here.agent
       .post(`/rest/users/${aliceId}/set_password/`)
       .set('X-CSRF-Token', here.csrf)
-      .send({ password: 'alice-new-password' })
+      .send({ password: 'alice-new-password', current_password: 'alice-password' })
       .expect(200);
     assert.equal(await sessionsOf(aliceId), 1);
     await here.agent.get('/rest/hosts/').expect(200);

@@ -1,4 +1,6 @@
 import assert from 'node:assert/strict';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import { alignTo } from '../src/extended-data.js';
 import type { Storage } from '../src/repos/index.js';
@@ -106,7 +108,13 @@ describe('storage client', () => {
     const refused = new StorageClient(storageAt(await closedPort(), { name: 'gone' }), 1000);
     await assert.rejects(
       refused.getHosts(),
-      (e) => e instanceof StorageUnavailableError && e.storageName === 'gone' && /unreachable: .*ECONNREFUSED/.test(e.message),
+      (e) =>
+        e instanceof StorageUnavailableError &&
+        e.storageName === 'gone' &&
+        /unreachable$/.test(e.message) &&
+        // the connect error and address are for logs and the command line, not for users
+        !/ECONNREFUSED|127\.0\.0\.1/.test(e.message) &&
+        /ECONNREFUSED/.test(e.detail ?? ''),
     );
     const started = Date.now();
     await assert.rejects(
@@ -128,6 +136,35 @@ describe('storage client', () => {
       ),
       (e) => e instanceof StorageUnavailableError && /invalid \/hinfo response/.test(e.message),
     );
+  });
+
+  it('cuts a chunked answer (no Content-Length) at the size cap while it streams', async () => {
+    let sent = 0;
+    let closed = false;
+    const endless = createServer((_req, res) => {
+      res.writeHead(200, { 'content-type': 'application/json' }); // chunked: no length announced
+      const chunk = Buffer.alloc(64 * 1024, 0x20);
+      const pump = () => {
+        while (!closed && sent < 64 * 1024 * 1024 && res.write(chunk)) sent += chunk.length;
+        if (!closed && sent < 64 * 1024 * 1024) res.once('drain', pump);
+      };
+      res.on('close', () => {
+        closed = true;
+      });
+      pump();
+    });
+    await new Promise<void>((resolve) => endless.listen(0, '127.0.0.1', resolve));
+    try {
+      const port = (endless.address() as AddressInfo).port;
+      const client = new StorageClient(storageAt(port, { name: 'flood' }), 5000, undefined, 1024 * 1024);
+      await assert.rejects(client.getHosts(), (e) => e instanceof StorageUnavailableError && /larger than 1048576 bytes/.test(e.message));
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      assert.ok(closed, 'the connection was given up');
+      assert.ok(sent < 16 * 1024 * 1024, `stopped reading early (${sent} bytes sent)`);
+    } finally {
+      endless.closeAllConnections();
+      await new Promise((resolve) => endless.close(resolve));
+    }
   });
 
   it('aligns series of different steps and starts on the first series’ grid', () => {

@@ -53,16 +53,3 @@ export function requirePageUser(req: Request, res: Response, next: NextFunction)
   }
   next();
 }
-
-/** Anonymous → 401, non-superuser → 403. */
-export function requireSuperuser(req: Request, res: Response, next: NextFunction): void {
-  if (!req.user) {
-    res.status(401).json({ error: 'authentication required' });
-    return;
-  }
-  if (!req.user.isSuperuser) {
-    res.status(403).json({ error: 'superuser only' });
-    return;
-  }
-  next();
-}

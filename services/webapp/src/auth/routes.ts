@@ -1,12 +1,9 @@
-import { type Request, type Response, Router } from 'express';
-import { rateLimit } from 'express-rate-limit';
+import { type Request, type RequestHandler, type Response, Router } from 'express';
 import { LoginIn, type SessionOut } from '../../../../common/schemas/index.js';
 import type { AppDeps } from '../deps.js';
+import { checkCredentials } from './credentials.js';
 import { csrfToken } from './csrf.js';
 import { toAuthUser } from './middleware.js';
-import { dummyPasswordHash, verifyPassword } from './passwords.js';
-
-const LOGIN_WINDOW_MS = 15 * 60_000;
 
 /** Only local paths: `//evil.example` and `/\evil` would leave the site. */
 export function safeNext(next: unknown): string {
@@ -29,38 +26,27 @@ function regenerate(req: Request): Promise<void> {
   return new Promise((resolve, reject) => req.session.regenerate((err) => (err ? reject(err) : resolve())));
 }
 
+export interface AuthRouterGuards {
+  /** The login rate limit (`credentials.ts`). */
+  limiter: RequestHandler;
+  /** The login form's CSRF check (`csrf.ts`), run on the route whatever spelling reached it. */
+  loginCsrf: RequestHandler;
+}
+
 /** `POST /login`, `POST /logout`, `GET /session` (the login form itself is a page of the UI). */
-export function authRouter(deps: AppDeps): Router {
+export function authRouter(deps: AppDeps, guards: AuthRouterGuards): Router {
   const router = Router();
-  const limiter = rateLimit({
-    windowMs: LOGIN_WINDOW_MS,
-    limit: deps.config.web.login_attempts,
-    standardHeaders: 'draft-7',
-    legacyHeaders: false,
-    skipSuccessfulRequests: true,
-    // a failed form login is a 303 redirect, so success is what the route says, not the status
-    requestWasSuccessful: (_req, res) => res.locals.loginSucceeded === true,
-    handler: (_req, res) => {
-      res.status(429).json({ error: 'too many login attempts, try again later' });
-    },
-  });
 
   router.get('/session', (req, res) => {
     res.json(sessionOut(req));
   });
 
-  router.post('/login', limiter, async (req: Request, res: Response) => {
+  router.post('/login', guards.loginCsrf, guards.limiter, async (req: Request, res: Response) => {
     const json = wantsJson(req);
     const next = safeNext(req.body?.next);
     const parsed = LoginIn.safeParse(req.body ?? {});
-    const user = parsed.success ? await deps.repos.users.byUsername(parsed.data.username) : null;
-    const stored = user ? await deps.repos.users.passwordHash(user.id) : null;
-    const ok =
-      parsed.success &&
-      (await verifyPassword(stored ?? (await dummyPasswordHash()), parsed.data.password)) &&
-      user !== null &&
-      stored !== null;
-    if (!ok || !user) {
+    const user = await checkCredentials(deps.repos, parsed.data?.username ?? '', parsed.data?.password ?? '');
+    if (!user) {
       deps.logger.info({ username: parsed.success ? parsed.data.username : undefined, ip: req.ip }, 'login failed');
       if (json) res.status(401).json({ error: 'invalid username or password' });
       else res.redirect(303, `/login?error=1&next=${encodeURIComponent(next)}`);

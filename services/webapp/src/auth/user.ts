@@ -4,13 +4,16 @@ export interface AuthUser {
   username: string;
   isSuperuser: boolean;
   groupIds: number[];
-  via: 'session' | 'token';
+  /** The session cookie, an API token (`Bearer`) or HTTP Basic on the API. */
+  via: 'session' | 'token' | 'basic';
 }
 
 declare global {
   namespace Express {
     interface Request {
       user?: AuthUser;
+      /** This request's CSRF token (`auth/csrf.ts`). */
+      csrfToken?: () => string;
     }
   }
 }
@@ -18,6 +21,5 @@ declare global {
 declare module 'express-session' {
   interface SessionData {
     userId?: number;
-    csrfToken?: string;
   }
 }

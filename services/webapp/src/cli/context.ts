@@ -1,6 +1,7 @@
 import { ConfigError } from '../../../../common/config/index.js';
 import { type Logger, silentLogger } from '../../../../common/logging/index.js';
 import { DEFAULT_CONFIG_FILE, loadWebappConfig, type WebappConfig } from '../config.js';
+import { migrate } from '../db/migrations.js';
 import { type AppDeps, buildDeps } from '../deps.js';
 
 /** Raised by commands for bad arguments: printed without a stack, exit code 2. */
@@ -19,10 +20,19 @@ export function readConfig(options: GlobalOptions, env: NodeJS.ProcessEnv = proc
   return loadWebappConfig(options.config ?? DEFAULT_CONFIG_FILE, options.config !== undefined, env);
 }
 
-/** Runs one command with its own pool (closed afterwards, so the process can exit). */
-export async function withDeps<T>(options: GlobalOptions, fn: (deps: AppDeps) => Promise<T>, logger: Logger = silentLogger()): Promise<T> {
+/**
+ * Runs one command with its own pool (closed afterwards, so the process can exit). The schema
+ * is brought up to date first (a no-op when it is), so `user add` works on a new database.
+ */
+export async function withDeps<T>(
+  options: GlobalOptions,
+  fn: (deps: AppDeps) => Promise<T>,
+  logger: Logger = silentLogger(),
+  setup: { migrate: boolean } = { migrate: true },
+): Promise<T> {
   const deps = buildDeps(readConfig(options), { logger });
   try {
+    if (setup.migrate) await migrate(deps.pool);
     return await fn(deps);
   } finally {
     await deps.pool.end();

@@ -4,6 +4,7 @@ import type { AppDeps } from '../deps.js';
 import { populate } from '../populate.js';
 import type { Host, Skeleton, Storage } from '../repos/index.js';
 import { createViewFromSkeleton, partIn } from '../skeletons.js';
+import { describeStorageError } from '../storage-client/errors.js';
 import { type GlobalOptions, idList, nameList, type Out, table, UsageError, withDeps } from './context.js';
 
 function checked<T>(
@@ -151,7 +152,7 @@ export function registerInventoryCommands(program: Command, global: () => Global
         if (!o.id && !o.all) throw new UsageError('name the hosts with -i <hostids> or -a');
         const groupId = o.group === undefined ? null : (await pickGroup(deps, o.group)).id;
         const { hosts, failures } = await deps.storages.allHosts();
-        for (const f of failures) out(`warning: ${f.message}`);
+        for (const f of failures) out(`warning: ${describeStorageError(f)}`);
         for (const hostid of o.all ? [...hosts.keys()] : nameList(o.id)) {
           const found = hosts.get(hostid);
           if (!found) throw new UsageError(`no storage has host "${hostid}"`);

@@ -30,14 +30,19 @@ export function buildProgram(out: Out, serve: (options: GlobalOptions) => Promis
     .command('migrate')
     .description('apply the database migrations')
     .action(() =>
-      withDeps(global(), async (deps) => {
-        const r = await migrate(deps.pool);
-        out(
-          r.applied.length
-            ? `applied migrations ${r.applied.join(', ')}; schema version ${r.current}`
-            : `schema up to date (version ${r.current})`,
-        );
-      }),
+      withDeps(
+        global(),
+        async (deps) => {
+          const r = await migrate(deps.pool);
+          out(
+            r.applied.length
+              ? `applied migrations ${r.applied.join(', ')}; schema version ${r.current}`
+              : `schema up to date (version ${r.current})`,
+          );
+        },
+        undefined,
+        { migrate: false },
+      ),
     );
   registerAccountCommands(program, global, out);
   registerInventoryCommands(program, global, out);

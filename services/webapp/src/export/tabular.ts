@@ -3,7 +3,7 @@ import type { GraphModel } from '../render/types.js';
 /**
  * CSV and JSON exports of a graph: the values munin shows (after cdef and min/max, before
  * stacking or mirroring), one row per timestamp. Labels are quoted for CSV and neutralised
- * against spreadsheet formula injection (a leading = + - @ gets a quote).
+ * against spreadsheet formula injection (a leading = + - @ TAB CR gets a quote).
  */
 
 export function toCsv(model: GraphModel): string {
@@ -20,8 +20,12 @@ export function toCsv(model: GraphModel): string {
   return `${lines.join('\r\n')}\r\n`;
 }
 
-function csvCell(value: string): string {
-  const safe = /^[=+\-@\t\r]/.test(value) && !/^-?\d/.test(value) ? `'${value}` : value;
+/** A number as we write it (`-1.5`, `2e-7`): the only cells that may start with `-`. */
+const PLAIN_NUMBER = /^-?\d+(\.\d+)?(e[+-]?\d+)?$/i;
+
+/** Spreadsheets run a cell starting with = + - @ TAB or CR as a formula, unless it is a plain number. */
+export function csvCell(value: string): string {
+  const safe = /^[=+\-@\t\r]/.test(value) && !PLAIN_NUMBER.test(value) ? `'${value}` : value;
   return /[",\r\n]/.test(safe) ? `"${safe.replaceAll('"', '""')}"` : safe;
 }
 

@@ -4,6 +4,7 @@ import { requirePageUser } from '../auth/middleware.js';
 import type { AuthUser } from '../auth/user.js';
 import type { AppDeps } from '../deps.js';
 import type { Host } from '../repos/index.js';
+import { StorageError } from '../storage-client/errors.js';
 import { assetsRouter } from './assets.js';
 import { dashboardEditor, viewEditor } from './editors.js';
 import { html, type SafeHtml } from './html.js';
@@ -78,7 +79,9 @@ ${categories.map(
       .map((p) => graphCard({ kind: 'plugin', host: host.id, plugin: p.name, title: p.title }))}</div></section>`,
 )}`;
       } catch (error) {
-        body = html`<h1>${host.name}</h1><p class="error">${(error as Error).message}</p>`;
+        // a storage error names the storage, never its address; anything else is a 500
+        if (!(error instanceof StorageError)) throw error;
+        body = html`<h1>${host.name}</h1><p class="error">${error.message}</p>`;
       }
       page(req, res, host.name, body, { script: 'graphs', active: 'hosts' });
     }),

@@ -1,10 +1,11 @@
-import { Router } from 'express';
+import { type Request, type Response, Router } from 'express';
 import { GroupIn, SetPassword, TokenIn, UserIn, UserPatch } from '../../../../common/schemas/index.js';
+import { checkCredentials, passesLimit } from '../auth/credentials.js';
 import { hashPassword } from '../auth/passwords.js';
 import { createToken } from '../auth/tokens.js';
 import type { AuthUser } from '../auth/user.js';
 import type { AppDeps } from '../deps.js';
-import { HttpError } from '../http-errors.js';
+import { HttpError, ValidationError } from '../http-errors.js';
 import { EVERYTHING, inList, type Scope } from '../repos/sql.js';
 import { found, idParam, listPage, parseBody, requireSuper, user } from './common.js';
 import { listDelete } from './list-delete.js';
@@ -23,6 +24,20 @@ async function visibleUser(deps: AppDeps, viewer: AuthUser, id: number) {
   if (!target) return null;
   if (viewer.isSuperuser || viewer.id === id || target.groups.some((g) => viewer.groupIds.includes(g))) return target;
   return null;
+}
+
+/**
+ * Changing one's own password asks for the current one (behind the login rate limit), so
+ * that a stolen session or token cannot take the account over. False when a 429 was sent.
+ */
+async function currentPasswordMatches(deps: AppDeps, req: Request, res: Response, current: string | undefined): Promise<boolean> {
+  if (current === undefined) throw new ValidationError('current_password: required to change your own password', 'current_password');
+  if (!(await passesLimit(deps.loginLimiter, req, res))) return false;
+  const viewer = user(req);
+  if (!(await checkCredentials(deps.repos, viewer.username, current)))
+    throw new ValidationError('current_password: not the current password', 'current_password');
+  res.locals.loginSucceeded = true;
+  return true;
 }
 
 /** `/rest/users`, `/rest/superusers`, `/rest/groups`, `/rest/tokens`. */
@@ -92,6 +107,7 @@ export function accountsRouter(deps: AppDeps): Router {
     const target = found(await visibleUser(deps, viewer, idParam(req)));
     if (!viewer.isSuperuser && viewer.id !== target.id) throw new HttpError(403, 'only superusers set other users\u2019 passwords');
     const body = parseBody(SetPassword, req);
+    if (viewer.id === target.id && !(await currentPasswordMatches(deps, req, res, body.current_password))) return;
     // the user's other sessions end; one changing their own password stays logged in here
     const keep = viewer.id === target.id && viewer.via === 'session' ? req.sessionID : undefined;
     await users.setPasswordHash(target.id, await hashPassword(body.password), keep);

@@ -49,6 +49,7 @@ export class StorageClient {
     readonly storage: Storage,
     private readonly timeoutMs: number,
     private readonly counters: StorageCounters = newStorageCounters(),
+    private readonly maxBytes: number = MAX_RESPONSE_BYTES,
   ) {
     this.baseUrl = storageBaseUrl(storage);
   }
@@ -97,46 +98,79 @@ export class StorageClient {
   private async request<S extends z.ZodTypeAny>(path: string, params: Record<string, string>, schema: S): Promise<z.output<S>> {
     const url = `${this.baseUrl}${path}?${new URLSearchParams(params)}`;
     const name = this.storage.name;
-    let response: Response;
-    let text: string;
-    try {
-      response = await fetch(url, { headers: this.headers(), signal: AbortSignal.timeout(this.timeoutMs), redirect: 'error' });
-      if (Number(response.headers.get('content-length') ?? 0) > MAX_RESPONSE_BYTES) {
-        await response.body?.cancel();
-        throw new Error(`answer larger than ${MAX_RESPONSE_BYTES} bytes`);
-      }
-      text = await response.text();
-    } catch (error) {
-      throw new StorageUnavailableError(`storage "${name}" unreachable: ${describeFetchError(error, this.timeoutMs)}`, name, {
-        cause: error,
-      });
-    }
+    const { status, text } = await this.fetchText(url);
     const body = parseJson(text);
-    if (response.status === 404 || response.status === 400) {
+    if (status === 404 || status === 400) {
       // Only the storage's own JSON errors count as answers; an HTML 404 means a wrong address or prefix.
       const parsed = ErrorResponse.safeParse(body);
       if (!parsed.success)
-        throw new StorageUnavailableError(
-          `storage "${name}" is not a storage API at ${this.baseUrl}: HTTP ${response.status} on ${path}`,
-          name,
-        );
-      if (response.status === 404) throw new StorageNotFoundError(`storage "${name}": ${parsed.data.error}`, name);
+        throw new StorageUnavailableError(`storage "${name}" is not a storage API: HTTP ${status} on ${path}`, name, {
+          detail: `at ${this.baseUrl}`,
+        });
+      if (status === 404) throw new StorageNotFoundError(`storage "${name}": ${parsed.data.error}`, name);
       throw new StorageRequestError(`storage "${name}" rejected the request: ${parsed.data.error}`, name, parsed.data.parameter);
     }
-    if (!response.ok) throw new StorageUnavailableError(`storage "${name}" failed: HTTP ${response.status} on ${path}`, name);
+    if (status < 200 || status > 299)
+      throw new StorageUnavailableError(`storage "${name}" failed: HTTP ${status} on ${path}`, name, { detail: `at ${this.baseUrl}` });
     const parsed = schema.safeParse(body);
     if (!parsed.success) {
       const issue = parsed.error.issues[0];
       throw new StorageUnavailableError(
         `storage "${name}" sent an invalid ${path} response: ${issue?.path.join('.') || '(body)'}: ${issue?.message ?? 'not JSON'}`,
         name,
-        {
-          cause: parsed.error,
-        },
+        { cause: parsed.error },
       );
     }
     return parsed.data;
   }
+
+  /** Status and body text; the body is counted as it streams and cut at MAX_RESPONSE_BYTES. */
+  private async fetchText(url: string): Promise<{ status: number; text: string }> {
+    const name = this.storage.name;
+    try {
+      const response = await fetch(url, { headers: this.headers(), signal: AbortSignal.timeout(this.timeoutMs), redirect: 'error' });
+      return { status: response.status, text: await readCapped(response, this.maxBytes) };
+    } catch (error) {
+      if (error instanceof AnswerTooLargeError)
+        throw new StorageUnavailableError(`storage "${name}" sent an answer larger than ${this.maxBytes} bytes`, name, { cause: error });
+      const timedOut = (error as Error).name === 'TimeoutError' || (error as Error).name === 'AbortError';
+      throw new StorageUnavailableError(
+        timedOut ? `storage "${name}" unreachable: no answer within ${this.timeoutMs} ms` : `storage "${name}" unreachable`,
+        name,
+        { cause: error, detail: `${this.baseUrl}: ${describeFetchError(error)}` },
+      );
+    }
+  }
+}
+
+export class AnswerTooLargeError extends Error {
+  constructor(limit: number) {
+    super(`answer larger than ${limit} bytes`);
+    this.name = 'AnswerTooLargeError';
+  }
+}
+
+/** The body as text, aborted as soon as it passes `limit` bytes (Content-Length or not). */
+export async function readCapped(response: Response, limit: number): Promise<string> {
+  if (Number(response.headers.get('content-length') ?? 0) > limit) {
+    await response.body?.cancel();
+    throw new AnswerTooLargeError(limit);
+  }
+  if (!response.body) return '';
+  const reader = response.body.getReader();
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    size += value.byteLength;
+    if (size > limit) {
+      await reader.cancel();
+      throw new AnswerTooLargeError(limit);
+    }
+    chunks.push(value);
+  }
+  return Buffer.concat(chunks).toString('utf8');
 }
 
 function parseJson(text: string): unknown {
@@ -147,8 +181,7 @@ function parseJson(text: string): unknown {
   }
 }
 
-function describeFetchError(error: unknown, timeoutMs: number): string {
+function describeFetchError(error: unknown): string {
   const e = error as Error & { cause?: { code?: string; message?: string } };
-  if (e.name === 'TimeoutError' || e.name === 'AbortError') return `no answer within ${timeoutMs} ms`;
   return e.cause?.message ?? e.cause?.code ?? e.message;
 }

@@ -1,18 +1,33 @@
-/** What can go wrong asking a storage; pages render these per graph, REST maps them to a status. */
+/**
+ * What can go wrong asking a storage; pages render these per graph, REST maps them to a status.
+ * `message` is shown to any user, so it names the storage but never its URL or the connection
+ * error (addresses, ports, resolver text); those are in `detail`, for logs and the command line.
+ */
+export interface StorageErrorOptions {
+  cause?: unknown;
+  detail?: string;
+}
 export class StorageError extends Error {
+  readonly detail: string | undefined;
   constructor(
     message: string,
     readonly storageName: string,
-    options?: { cause?: unknown },
+    options?: StorageErrorOptions,
   ) {
     super(message, options);
     this.name = 'StorageError';
+    this.detail = options?.detail;
   }
+}
+
+/** Message and detail, for administrators (command line, logs). */
+export function describeStorageError(error: StorageError): string {
+  return error.detail ? `${error.message} (${error.detail})` : error.message;
 }
 
 /** Refused, timed out, 5xx, or a body that does not match the storage API shapes. */
 export class StorageUnavailableError extends StorageError {
-  constructor(message: string, storageName: string, options?: { cause?: unknown }) {
+  constructor(message: string, storageName: string, options?: StorageErrorOptions) {
     super(message, storageName, options);
     this.name = 'StorageUnavailableError';
   }
@@ -20,7 +35,7 @@ export class StorageUnavailableError extends StorageError {
 
 /** The storage answered 404: it does not have this host or plugin. */
 export class StorageNotFoundError extends StorageError {
-  constructor(message: string, storageName: string, options?: { cause?: unknown }) {
+  constructor(message: string, storageName: string, options?: StorageErrorOptions) {
     super(message, storageName, options);
     this.name = 'StorageNotFoundError';
   }
