@@ -133,6 +133,8 @@ export const DESCRIPTIONS: Record<'poller' | 'storage' | 'webapp', Record<string
       basic_auth_users: 'Comma list of `user:password` accepted with HTTP Basic.',
       rate_limit_per_minute: 'Requests per minute per client address; 0 = no limit. `/health` is never limited.',
       max_points: 'Points one request may return, at most.',
+      max_read_points:
+        'Stored values one `/data` or `/render` may read, at most (all series together, before consolidation and functions); checked from the file headers before any data is read.',
       max_find_results: 'Series a Graphite find or glob may expand to, at most.',
     },
   },

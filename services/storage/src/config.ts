@@ -139,6 +139,8 @@ export const StorageConfigSchema = z.object({
       basic_auth_users: iniList(''),
       rate_limit_per_minute: iniInt(600, 0, 1_000_000, STRICT),
       max_points: iniInt(200_000, 1, 100_000_000, STRICT),
+      /** Stored values one request may read (all series, before consolidation and functions). */
+      max_read_points: iniInt(2_000_000, 1, 1_000_000_000, STRICT),
       max_find_results: iniInt(10_000, 1, 10_000_000, STRICT),
     })
     .default({}),

@@ -3,7 +3,6 @@ import type { Redis } from 'ioredis';
 import { BusConsumer, type ConsumedMessage, type Disposition, storageQueueName } from '../../../common/bus/index.js';
 import { settleWithin } from '../../../common/lifecycle/index.js';
 import type { Logger } from '../../../common/logging/index.js';
-import { fetch as whisperFetch, info as whisperInfo } from '../../../common/whisper/index.js';
 import { type ApiServer, apiConfigFrom, createApiServer } from './api/index.js';
 import { WriteCache } from './cache/write-cache.js';
 import { Cleaner } from './cleaning/cleaner.js';
@@ -162,7 +161,6 @@ export class StorageService {
         config: apiConfigFrom(config),
         redis: this.redis,
         keys: this.index.keys,
-        whisper: { fetch: whisperFetch, info: whisperInfo },
         now: this.now,
         logger,
         metrics: this.metrics.registry,

@@ -12,7 +12,7 @@ import { Registry } from 'prom-client';
 import { silentLogger } from '../../../common/logging/index.js';
 import { deleteRedisPrefix } from '../../../common/testing/redis-prefix.js';
 import * as whisper from '../../../common/whisper/index.js';
-import { type ApiServer, type ApiSettings, createApiServer, type HealthProbes } from '../src/api/index.js';
+import { type ApiServer, type ApiSettings, createApiServer, type HealthProbes, WhisperFiles } from '../src/api/index.js';
 import { hostDirectory, seriesFile } from '../src/files/layout.js';
 import { type RedisKeys, redisKeys } from '../src/index/keys.js';
 
@@ -35,8 +35,10 @@ export interface Fixture {
   root: string;
   registry: Registry;
   api: ApiServer;
-  /** Every path the API asked whisper to read, in order. */
+  /** Every path the API asked whisper to read (header or data), in order. */
   opened: string[];
+  /** Every path whose data (not only the header) the API read, in order. */
+  fetched: string[];
   addHost(hostId: string, info?: Record<string, unknown>): Promise<string>;
   addPlugin(hostId: string, plugin: string, dataSources: Record<string, string>, extra?: Record<string, unknown>): Promise<void>;
   /** Creates the .wsp file of a series and writes [timestamp, value] points. */
@@ -78,6 +80,7 @@ export async function startFixture(options: FixtureOptions = {}): Promise<Fixtur
     basicUsers: {},
     rateLimitPerMinute: 0,
     maxPoints: 200_000,
+    maxReadPoints: 2_000_000,
     maxFindResults: 10_000,
     ...options.settings,
   };
@@ -90,19 +93,22 @@ export async function startFixture(options: FixtureOptions = {}): Promise<Fixtur
     ...options.health,
   };
   const opened: string[] = [];
+  const fetched: string[] = [];
+  const files = new WhisperFiles();
   const api = createApiServer({
     config: { wspPath: root, api: settings },
     redis,
     keys,
-    // The real library, recording what it is asked to open.
+    // The real reader, recording what it is asked to open.
     whisper: {
+      header: (path) => {
+        opened.push(path);
+        return files.header(path);
+      },
       fetch: (path, from, until, opts) => {
         opened.push(path);
-        return whisper.fetch(path, from, until, opts);
-      },
-      info: (path) => {
-        opened.push(path);
-        return whisper.info(path);
+        fetched.push(path);
+        return files.fetch(path, from, until, opts);
       },
     },
     now: options.now ?? (() => NOW),
@@ -122,6 +128,7 @@ export async function startFixture(options: FixtureOptions = {}): Promise<Fixtur
     registry,
     api,
     opened,
+    fetched,
     async addHost(hostId, info = {}) {
       const dir = hostDirectory(root, hostId, 2);
       const myInfo = { Plugin: 'MyInfo', ID: hostId, Name: hostId, Description: '', ...info };

@@ -2,6 +2,7 @@ import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
 import type { RedisKeys } from '../index/keys.js';
+import type { FileHeader } from './whisper-header.js';
 
 /** What the API needs from its config (the entry point maps the `[api]` section onto it). */
 export interface ApiSettings {
@@ -17,6 +18,8 @@ export interface ApiSettings {
   rateLimitPerMinute: number;
   /** Most values one response may carry (all series together); more → 400. */
   maxPoints: number;
+  /** Most stored values one request may read (all series, before consolidation); more → 400 before any read. */
+  maxReadPoints: number;
   /** Most series one Graphite find/expand/render may match; more → 400. */
   maxFindResults: number;
 }
@@ -35,16 +38,14 @@ export interface SeriesFetch {
   values: (number | null)[];
 }
 
-export interface SeriesArchive {
-  secondsPerPoint: number;
-  points: number;
-  retention: number;
-}
-
-/** The read side of `common/whisper`, injectable so tests can pin it (they use the real one). */
+/**
+ * How the API reads `.wsp` files: asynchronously, so no read holds the event loop
+ * (`WhisperFiles` in whisper-files.ts; injectable so tests can watch what is opened).
+ * `fetch` follows common/whisper's `fetch` rules (null: nothing stored in the window).
+ */
 export interface WhisperReader {
-  fetch(path: string, from: number, until: number, options: { now: number; archiveToSelect?: number }): SeriesFetch | null;
-  info(path: string): { maxRetention: number; archives: SeriesArchive[] };
+  header(path: string): Promise<FileHeader>;
+  fetch(path: string, from: number, until: number, options: { now: number }): Promise<SeriesFetch | null>;
 }
 
 export interface ProbeResult {
@@ -61,7 +62,8 @@ export interface ApiDeps {
   config: ApiConfig;
   redis: Redis;
   keys: RedisKeys;
-  whisper: WhisperReader;
+  /** Default: a `WhisperFiles` reading the files asynchronously. */
+  whisper?: WhisperReader;
   /** Epoch seconds. */
   now(): number;
   logger: Logger;

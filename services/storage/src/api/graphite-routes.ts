@@ -2,12 +2,13 @@ import express, { type Request, Router } from 'express';
 import type { FindNode, GraphiteSeries } from '../../../../common/schemas/index.js';
 import { seriesFile, UnsafePathError } from '../files/layout.js';
 import type { RouteContext } from './context.js';
-import { BadParameterError, LimitExceededError, NotFoundError, quote, SeriesReadError } from './errors.js';
+import { BadParameterError, LimitExceededError, quote, SeriesReadError } from './errors.js';
 import { evaluate, type RenderSeries } from './graphite-functions.js';
 import { parseTarget } from './graphite-target.js';
-import { GraphiteTree } from './graphite-tree.js';
+import { GraphiteTree, type Leaf } from './graphite-tree.js';
 import { allValues, optionalParam, positiveIntParam, requiredParam } from './params.js';
-import { consolidateGrid, readOnGrid } from './series.js';
+import { PointBudget } from './point-budget.js';
+import { readSeries, type SeriesSource } from './series.js';
 import { windowFrom } from './window.js';
 
 /**
@@ -42,6 +43,7 @@ export function graphiteRouter(ctx: RouteContext): Router {
       hostDirs.set(host, dir);
       return dir;
     };
+    const budget = new PointBudget(ctx.settings, 'target');
     const fetchPaths = async (pattern: string): Promise<RenderSeries[]> => {
       const leaves = await tree.leaves(pattern, 'target');
       leafBudget -= leaves.length;
@@ -52,28 +54,28 @@ export function graphiteRouter(ctx: RouteContext): Router {
           'target',
         );
       }
-      const out: RenderSeries[] = [];
+      const sources: Array<SeriesSource & { leaf: Leaf }> = [];
       for (const leaf of leaves) {
         const dir = await hostDir(leaf.host);
         if (dir === null) continue;
-        let grid: ReturnType<typeof readOnGrid>;
         try {
-          grid = readOnGrid(ctx.whisper, [{ name: leaf.path, path: seriesFile(dir, leaf.plugin, leaf.ds) }], window);
+          sources.push({ name: leaf.path, path: seriesFile(dir, leaf.plugin, leaf.ds), leaf });
         } catch (error) {
-          if (error instanceof NotFoundError) continue; // listed but no file yet: no series, as Graphite
-          if (error instanceof UnsafePathError) {
-            // A name in Redis that cannot be a file name: never turned into a path.
-            ctx.logger.warn({ series: leaf.path.slice(0, 300) }, 'unsafe name in the index; series skipped');
-            continue;
-          }
-          throw error;
+          if (!(error instanceof UnsafePathError)) throw error;
+          // A name in Redis that cannot be a file name: never turned into a path.
+          ctx.logger.warn({ series: leaf.path.slice(0, 300) }, 'unsafe name in the index; series skipped');
         }
-        const failure = grid.errors.get(leaf.path);
-        if (failure !== undefined) throw new SeriesReadError(quote(leaf.path), failure);
-        if (maxDataPoints !== undefined) grid = consolidateGrid(grid, maxDataPoints);
-        const values = grid.series.get(leaf.path) ?? [];
-        out.push({ name: leaf.path, path: leaf.path, start: grid.start, step: grid.step, values });
       }
+      const outcomes = await readSeries(ctx.whisper, sources, window, budget, { maxDataPoints });
+      const out: RenderSeries[] = [];
+      outcomes.forEach((outcome, i) => {
+        const { leaf } = sources[i];
+        if (outcome.status === 'unreadable') throw new SeriesReadError(quote(leaf.path), outcome.reason);
+        // No file yet, or nothing stored in the window: no series, as Graphite.
+        if (outcome.status !== 'read') return;
+        const { start, step, values } = outcome.data;
+        out.push({ name: leaf.path, path: leaf.path, start, step, values });
+      });
       return out;
     };
     const series: RenderSeries[] = [];

@@ -12,9 +12,11 @@ import { legacyRouter } from './legacy-routes.js';
 import { healthRouter, metricsRouter } from './ops-routes.js';
 import { searchRouter } from './search-route.js';
 import { authMiddleware, rateLimitMiddleware } from './security.js';
+import { WhisperFiles } from './whisper-files.js';
 
 export type { ApiConfig, ApiDeps, ApiSettings, HealthProbes, ProbeResult, WhisperReader } from './deps.js';
 export { apiConfigFrom } from './settings.js';
+export { WhisperFiles } from './whisper-files.js';
 
 export interface ApiServer {
   app: Express;
@@ -31,7 +33,7 @@ export interface ApiServer {
 export function createApiServer(deps: ApiDeps): ApiServer {
   const settings = deps.config.api;
   const catalog = new Catalog(deps.redis, deps.keys, deps.config.wspPath, deps.logger);
-  const ctx: RouteContext = { catalog, whisper: deps.whisper, settings, now: deps.now, logger: deps.logger };
+  const ctx: RouteContext = { catalog, whisper: deps.whisper ?? new WhisperFiles(), settings, now: deps.now, logger: deps.logger };
 
   const app = express();
   app.disable('x-powered-by');

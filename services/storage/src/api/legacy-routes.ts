@@ -4,6 +4,7 @@ import { seriesFile, UnsafePathError } from '../files/layout.js';
 import type { RouteContext } from './context.js';
 import { BadParameterError, LimitExceededError, NotFoundError, quote, SeriesReadError } from './errors.js';
 import { nameListParam, nameParam, positiveIntParam } from './params.js';
+import { PointBudget } from './point-budget.js';
 import { consolidateGrid, readOnGrid, type SeriesSource } from './series.js';
 import { dataWindow } from './window.js';
 
@@ -56,7 +57,7 @@ export function legacyRouter(ctx: RouteContext): Router {
       name: ds,
       path: hostDir === null ? null : safeSeriesFile(hostDir, plugin, ds),
     }));
-    let grid = readOnGrid(ctx.whisper, sources, window);
+    let grid = await readOnGrid(ctx.whisper, sources, window, new PointBudget(ctx.settings, 'from'), maxDataPoints);
     if (grid.series.size === 0) {
       const [ds, reason] = [...grid.errors][0];
       throw new SeriesReadError(`${quote(`${host}/${plugin}/${ds}`)}`, reason);

@@ -1,12 +1,15 @@
 import type { SeriesFetch, WhisperReader } from './deps.js';
 import { NotFoundError } from './errors.js';
+import type { PointBudget } from './point-budget.js';
+import { type FileHeader, mod, planFetch, type ReadPlan } from './whisper-header.js';
 
 /**
- * Reading several series onto one time grid: one `start`/`step` valid for every series.
- * Every file is fetched over the same window with the same `now`, so files with the
- * same archives come back from the same archive on the same aligned slots (whisper's
- * `from` is exclusive: the first slot is `from - from % step + step`). Files whose
- * archives differ are averaged onto the coarsest step, so the grid stays shared.
+ * The fetch layer of /data and /render. A request is planned from the files' headers
+ * first (which archive, how many slots), its cost charged to its PointBudget, and only
+ * then are the files read: asynchronously, several at a time (WhisperFiles bounds how
+ * many), so no request holds the event loop or builds more than its budget allows.
+ * Windows are clamped to what the files hold (whisper's rules): a window older than the
+ * retention or in the future reads nothing and builds nothing.
  */
 export interface TimeWindow {
   from: number;
@@ -21,6 +24,90 @@ export interface SeriesSource {
   path: string | null;
 }
 
+/** What reading one source gave; `readSeries` answers one per source, in order. */
+export type SeriesOutcome =
+  | { status: 'read'; data: SeriesFetch; header: FileHeader }
+  | { status: 'no-file' }
+  /** The file exists but holds nothing in the window (older than its retention, or in the future). */
+  | { status: 'no-data'; header: FileHeader }
+  /** Corrupt file or I/O error; `reason` never holds the path. */
+  | { status: 'unreadable'; reason: string };
+
+interface Planned {
+  source: SeriesSource;
+  header?: FileHeader;
+  plan: ReadPlan | null;
+  failure?: string;
+}
+
+export interface ReadSeriesOptions {
+  /** Consolidate each series (as `consolidateGrid`) as soon as it is read, so raw values do not pile up. */
+  maxDataPoints?: number;
+}
+
+/**
+ * Each source on its own step (Graphite's render reads this way); the budget is charged
+ * before any data is read. Sources may share a name (two index names on one path).
+ */
+export async function readSeries(
+  reader: WhisperReader,
+  sources: SeriesSource[],
+  window: TimeWindow,
+  budget: PointBudget,
+  options: ReadSeriesOptions = {},
+): Promise<SeriesOutcome[]> {
+  const planned = await planReads(reader, sources, window);
+  budget.chargeRead(planned.reduce((n, p) => n + (p.plan?.count ?? 0), 0));
+  const { maxDataPoints } = options;
+  return readPlanned(reader, planned, window, maxDataPoints === undefined ? undefined : (data) => consolidateFetch(data, maxDataPoints));
+}
+
+function consolidateFetch(data: SeriesFetch, maxDataPoints: number): SeriesFetch {
+  const grid = consolidateGrid(
+    { start: data.start, step: data.step, series: new Map([['', data.values]]), errors: new Map() },
+    maxDataPoints,
+  );
+  const values = grid.series.get('') ?? [];
+  return { start: grid.start, step: grid.step, end: grid.start + values.length * grid.step, values };
+}
+
+async function planReads(reader: WhisperReader, sources: SeriesSource[], window: TimeWindow): Promise<Planned[]> {
+  return Promise.all(
+    sources.map(async (source): Promise<Planned> => {
+      if (source.path === null) return { source, plan: null };
+      try {
+        const header = await reader.header(source.path);
+        return { source, header, plan: planFetch(header, window.from, window.until, window.now) };
+      } catch (error) {
+        if ((error as { code?: unknown }).code === 'ENOENT') return { source, plan: null };
+        return { source, plan: null, failure: describeReadError(error) };
+      }
+    }),
+  );
+}
+
+async function readPlanned(
+  reader: WhisperReader,
+  planned: Planned[],
+  window: TimeWindow,
+  transform: (data: SeriesFetch) => SeriesFetch = (data) => data,
+): Promise<SeriesOutcome[]> {
+  return Promise.all(
+    planned.map(async ({ source, header, plan, failure }): Promise<SeriesOutcome> => {
+      if (failure !== undefined) return { status: 'unreadable', reason: failure };
+      if (header === undefined || source.path === null) return { status: 'no-file' };
+      if (plan === null) return { status: 'no-data', header };
+      try {
+        const data = await reader.fetch(source.path, window.from, window.until, { now: window.now });
+        return data ? { status: 'read', data: transform(data), header } : { status: 'no-data', header };
+      } catch (error) {
+        if ((error as { code?: unknown }).code === 'ENOENT') return { status: 'no-file' };
+        return { status: 'unreadable', reason: describeReadError(error) };
+      }
+    }),
+  );
+}
+
 export interface Grid {
   start: number;
   step: number;
@@ -29,31 +116,40 @@ export interface Grid {
   errors: Map<string, string>;
 }
 
-export function readOnGrid(whisper: WhisperReader, sources: SeriesSource[], window: TimeWindow): Grid {
-  const fetched = new Map<string, SeriesFetch>();
-  const errors = new Map<string, string>();
-  let anyFile: string | null = null;
-  for (const source of sources) {
-    if (source.path === null) continue;
-    try {
-      const result = whisper.fetch(source.path, window.from, window.until, { now: window.now });
-      anyFile ??= source.path;
-      if (result) fetched.set(source.name, result);
-    } catch (error) {
-      if ((error as { code?: unknown }).code === 'ENOENT') continue;
-      errors.set(source.name, describeReadError(error));
-    }
-  }
-  if (anyFile === null && errors.size === 0) {
+/**
+ * Several series onto one time grid (/data): one `start`/`step` valid for every series.
+ * Every file is fetched over the same window with the same `now`, so files with the
+ * same archives come back from the same archive on the same aligned slots; files whose
+ * archives differ are averaged onto the coarsest step. Sources need distinct names.
+ * Checks the read budget, and the answer's size (after `maxDataPoints`), before reading.
+ */
+export async function readOnGrid(
+  reader: WhisperReader,
+  sources: SeriesSource[],
+  window: TimeWindow,
+  budget: PointBudget,
+  maxDataPoints?: number,
+): Promise<Grid> {
+  const planned = await planReads(reader, sources, window);
+  if (planned.every((p) => p.header === undefined && p.failure === undefined)) {
     throw new NotFoundError(`no data stored yet for ${sources.map((s) => JSON.stringify(s.name)).join(', ')}`, 'ds');
   }
-  const frame = fetched.size > 0 ? frameOf([...fetched.values()]) : emptyFrame(whisper, anyFile, window);
+  const plans = planned.flatMap((p) => (p.plan ? [p.plan] : []));
+  budget.chargeRead(plans.reduce((n, p) => n + p.count, 0));
+  budget.checkAnswer(sources.length * Math.min(expectedFrameCount(plans), maxDataPoints ?? Number.POSITIVE_INFINITY));
+  const outcomes = await readPlanned(reader, planned, window);
+  const fetched = outcomes.flatMap((o) => (o.status === 'read' ? [o.data] : []));
+  const header = planned.find((p) => p.header)?.header;
+  const frame = fetched.length > 0 ? frameOf(fetched) : emptyFrame(header, window);
   const series = new Map<string, (number | null)[]>();
-  for (const source of sources) {
-    if (errors.has(source.name)) continue;
-    const result = fetched.get(source.name);
-    series.set(source.name, result ? rebucket(result.values, result.start, result.step, frame) : new Array(frame.count).fill(null));
-  }
+  const errors = new Map<string, string>();
+  sources.forEach((source, i) => {
+    const outcome = outcomes[i];
+    if (outcome.status === 'unreadable') errors.set(source.name, outcome.reason);
+    else if (outcome.status === 'read')
+      series.set(source.name, rebucket(outcome.data.values, outcome.data.start, outcome.data.step, frame));
+    else series.set(source.name, new Array(frame.count).fill(null));
+  });
   return { start: frame.start, step: frame.step, series, errors };
 }
 
@@ -61,6 +157,13 @@ interface Frame {
   start: number;
   step: number;
   count: number;
+}
+
+/** Slots of the grid the plans will share (the coarsest step), counted before anything is read. */
+function expectedFrameCount(plans: ReadPlan[]): number {
+  if (plans.length === 0) return 0;
+  const step = plans.map((p) => p.step).reduce(lcm);
+  return Math.max(...plans.map((p) => Math.ceil((p.count * p.step) / step) + 1));
 }
 
 /** The smallest grid on the coarsest step that holds every fetched slot. */
@@ -71,18 +174,12 @@ function frameOf(results: SeriesFetch[]): Frame {
   return { start, step, count: (end - start) / step };
 }
 
-/** Window entirely outside the files' retention: nulls on the step whisper would have used. */
-function emptyFrame(whisper: WhisperReader, path: string | null, window: TimeWindow): Frame {
-  let step = 60;
-  if (path !== null) {
-    const archives = whisper.info(path).archives;
-    const covering = archives.find((a) => a.retention >= window.now - window.from) ?? archives[archives.length - 1];
-    if (covering) step = covering.secondsPerPoint;
-  }
-  const start = window.from - mod(window.from, step) + step;
-  let end = window.until - mod(window.until, step) + step;
-  if (end <= start) end = start + step;
-  return { start, step, count: (end - start) / step };
+/** Nothing stored in the window: no slots, on the step whisper would have used. */
+function emptyFrame(header: FileHeader | undefined, window: TimeWindow): Frame {
+  const archives = header?.archives ?? [];
+  const covering = archives.find((a) => a.retention >= window.now - window.from) ?? archives[archives.length - 1];
+  const step = covering?.secondsPerPoint ?? 60;
+  return { start: window.from - mod(window.from, step) + step, step, count: 0 };
 }
 
 /** Values on (start, step) averaged into the frame's buckets (bucket of t = t - t mod frame.step), nulls ignored. */
@@ -134,10 +231,6 @@ function describeReadError(error: unknown): string {
   if (typeof code === 'string') return `I/O error ${code}`;
   const name = (error as { name?: unknown }).name;
   return typeof name === 'string' && name !== 'Error' ? `unreadable file (${name})` : 'unreadable file';
-}
-
-function mod(a: number, b: number): number {
-  return ((a % b) + b) % b;
 }
 
 function gcd(a: number, b: number): number {

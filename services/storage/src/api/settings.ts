@@ -28,6 +28,7 @@ export function apiConfigFrom(config: StorageConfig): ApiConfig {
       basicUsers,
       rateLimitPerMinute: api.rate_limit_per_minute,
       maxPoints: api.max_points,
+      maxReadPoints: api.max_read_points,
       maxFindResults: api.max_find_results,
     },
   };

@@ -28,11 +28,15 @@ export function dataWindow(req: Request, now: number): TimeWindow {
   return windowFrom(fromText, untilText, now, lookBack ?? 86_400);
 }
 
-/** `from` defaults to `until - defaultLookBack` seconds (Graphite: 24 h), `until` to now. */
+/**
+ * `from` defaults to `until - defaultLookBack` seconds (Graphite: 24 h), `until` to now
+ * (and is capped at now). A `from` in the future is an empty window (as Graphite
+ * answers), not an error: whisper holds nothing there, so nothing is read.
+ */
 export function windowFrom(fromText: string | undefined, untilText: string | undefined, now: number, defaultLookBack: number): TimeWindow {
   const until = untilText ? parseAtTime(untilText, now, 'until') : now;
   const from = fromText ? parseAtTime(fromText, now, 'from') : until - defaultLookBack;
-  if (from >= until) {
+  if (from >= until && from <= now) {
     throw new BadParameterError(fromText ? 'from' : 'until', `from (${from}) must be before until (${until})`);
   }
   return { from, until: Math.min(until, now), now };
