@@ -95,6 +95,8 @@ export const DESCRIPTIONS: Record<'poller' | 'storage' | 'webapp', Record<string
       queue_type: '`classic`, or `quorum` for a RabbitMQ cluster (replicated queue; a queue that exists keeps its type).',
       prefetch: 'Unacknowledged messages the broker may hand this storage at once.',
       heartbeat: 'AMQP heartbeat in seconds (0 = off).',
+      max_requeues:
+        'A message whose storing failed this many times (other than a refusal, Redis or a full disk) is dead-lettered with the last reason, so an unforeseen poison message cannot loop for ever.',
     },
     legacy: {
       enabled: "Also consume the original Numeter pollers' oslo.messaging envelopes.",
@@ -114,8 +116,15 @@ export const DESCRIPTIONS: Record<'poller' | 'storage' | 'webapp', Record<string
       schemas_file:
         'carbon `storage-schemas.conf` style file (`pattern`, `retentions`) matched on `<plugin>.<ds>`; empty = the original archives.',
       aggregation_file: 'carbon `storage-aggregation.conf` style file; empty = average, xFilesFactor 0.5.',
-      sparse: 'Create files sparse (ftruncate) instead of writing zeros.',
+      sparse:
+        'Create files sparse (ftruncate: the file system allocates only the blocks written) instead of writing zeros; the bytes read are the same.',
       max_future_seconds: 'Points up to this far in the future are accepted (poller clock skew); later ones are skipped and counted.',
+    },
+    limits: {
+      max_new_series_per_host:
+        'New series (one `.wsp` file each) one host may start per `new_series_interval_seconds`; beyond, their points are dropped, counted and logged. 0 = unlimited.',
+      max_new_series_per_plugin: 'The same limit for one plugin of a host. 0 = unlimited.',
+      new_series_interval_seconds: 'Seconds of the window of both limits (the counts start again from zero).',
     },
     cleaning: {
       enabled: "Mark hosts and plugins not seen for a while as deleted (the original's cleaner, now wired).",

@@ -19,6 +19,7 @@ import { parse as parseYaml } from 'yaml';
 import {
   DEAD_LETTER_EXCHANGE,
   DEAD_QUEUE,
+  deadQueueArguments,
   declareConsumerQueue,
   declareDeadLetter,
   declareExchange,
@@ -27,6 +28,7 @@ import {
   queueArguments,
   storageQueueName,
 } from '../../common/bus/index.js';
+import { LIMITS } from '../../common/schemas/index.js';
 import { generatedFiles, missingDescriptions, staleDescriptions } from '../docs/config-reference.js';
 import { environmentVariables, type ServiceConfigInfo, serviceConfigs } from '../docs/services.js';
 
@@ -98,6 +100,10 @@ describe('docker-compose.yml and Dockerfile', () => {
     assert.ok(mountedAt('mariadb', '/var/lib/mysql'));
     assert.ok(mountedAt('redis', '/data'));
     assert.ok(mountedAt('rabbitmq', '/var/lib/rabbitmq'));
+    assert.ok(
+      mounts('rabbitmq').some(([source, path]) => source === './deploy/rabbitmq/rabbitmq.conf' && path.startsWith('/etc/rabbitmq/conf.d/')),
+      'the broker runs with deploy/rabbitmq/rabbitmq.conf (max_message_size)',
+    );
   });
 
   test('every NUMETER_<SERVICE>_<SECTION>_<KEY> variable is a key that service knows, and the values load', () => {
@@ -216,7 +222,13 @@ describe('RabbitMQ definitions', () => {
     assert.equal(exchange?.type, EXCHANGE_TYPE);
     assert.equal(exchange?.durable, true);
     assert.equal(definitions.exchanges.find((e) => e.name === DEAD_LETTER_EXCHANGE)?.durable, true);
-    assert.equal(definitions.queues.find((q) => q.name === DEAD_QUEUE)?.durable, true);
+    const dead = definitions.queues.find((q) => q.name === DEAD_QUEUE);
+    assert.equal(dead?.durable, true);
+    assert.deepEqual(
+      dead?.arguments,
+      deadQueueArguments(dead?.arguments['x-queue-type'] as 'classic' | 'quorum'),
+      'the dead queue is bounded',
+    );
     const storageQueues = definitions.queues.filter((q) => q.name !== DEAD_QUEUE);
     assert.ok(storageQueues.length >= 1);
     for (const q of storageQueues) {
@@ -226,6 +238,16 @@ describe('RabbitMQ definitions', () => {
       assert.ok(definitions.bindings.some((b) => b.source === EXCHANGE && b.destination === q.name));
     }
     assert.ok(definitions.bindings.some((b) => b.source === DEAD_LETTER_EXCHANGE && b.destination === DEAD_QUEUE && b.routing_key === '#'));
+  });
+
+  test("rabbitmq.conf refuses at the broker what the storage would refuse: max_message_size is the storage's limit", () => {
+    const settings = new Map(
+      read('deploy/rabbitmq/rabbitmq.conf')
+        .split('\n')
+        .filter((line) => line.trim() && !line.trim().startsWith('#'))
+        .map((line) => line.split('=').map((part) => part.trim()) as [string, string]),
+    );
+    assert.equal(Number(settings.get('max_message_size')), LIMITS.maxMessageBytes);
   });
 
   test('imported into a broker, the storage and the publisher declare over it without a mismatch', async () => {
@@ -246,6 +268,8 @@ describe('RabbitMQ definitions', () => {
         const channel = await model.createChannel();
         await declareExchange(channel);
         await declareDeadLetter(model, 'quorum');
+        // declareDeadLetter keeps a dead queue that exists: declare over it with the code's bounds.
+        await channel.assertQueue(DEAD_QUEUE, { durable: true, arguments: deadQueueArguments('quorum') });
         for (const q of definitions.queues.filter((x) => x.name !== DEAD_QUEUE)) {
           await declareConsumerQueue(channel, q.name, ['#'], q.arguments['x-queue-type'] as 'classic' | 'quorum');
         }

@@ -3,7 +3,15 @@ import { type Component, type Deadline, type DeadlineInput, FORCE_CLOSE_MS, Life
 import type { Logger } from '../../logging/index.js';
 import { type BusOptions, CLOSE_STEP_MS, forceReconnect, openRecoveringConnection } from './connection.js';
 import { type ConsumerExchange, DEFAULT_CONSUMER_EXCHANGE, declareConsumerQueue, declareDeadLetter, declareExchange } from './declare.js';
-import { DEAD_LETTER_EXCHANGE, DEAD_QUEUE_HEADER, DEAD_REASON_HEADER, DEAD_ROUTING_KEY_HEADER, type QueueType } from './topology.js';
+import { deadLetterBody, RequeueTracker, sizeProblem } from './poison.js';
+import {
+  DEAD_LETTER_EXCHANGE,
+  DEAD_LETTER_MAX_BODY_BYTES,
+  DEAD_QUEUE_HEADER,
+  DEAD_REASON_HEADER,
+  DEAD_ROUTING_KEY_HEADER,
+  type QueueType,
+} from './topology.js';
 
 export interface ConsumedMessage {
   body: Buffer;
@@ -14,7 +22,15 @@ export interface ConsumedMessage {
   contentType?: string;
 }
 
-export type Disposition = { action: 'ack' } | { action: 'dead-letter'; reason: string } | { action: 'requeue' };
+/**
+ * `requeue` with a `reason` counts toward `maxRequeues` (the failure may be the message's);
+ * `unbounded` never does: the failure is the service's (stopping, a database unreachable),
+ * and dead-lettering would only move good messages aside.
+ */
+export type Disposition =
+  | { action: 'ack' }
+  | { action: 'dead-letter'; reason: string }
+  | { action: 'requeue'; reason?: string; unbounded?: boolean };
 
 /**
  * What a handler that throws gets: 'requeue-once' requeues a first delivery and dead-letters a
@@ -28,6 +44,18 @@ export interface BusConsumerOptions extends BusOptions {
   prefetch: number;
   handler: (message: ConsumedMessage) => Promise<Disposition>;
   onHandlerError?: HandlerErrorPolicy;
+  /**
+   * A body larger than this is dead-lettered (reason `too-large: ...`) before the handler
+   * sees it, and only its head is kept in the dead queue. Default: no check, and bodies
+   * over DEAD_LETTER_MAX_BODY_BYTES are cut in the dead queue.
+   */
+  maxMessageBytes?: number;
+  /**
+   * A message requeued this many times (counted by this process, or by the broker's
+   * x-delivery-count on quorum queues) is dead-lettered instead, with the last reason.
+   * Default: unlimited.
+   */
+  maxRequeues?: number;
   /** Quorum queues only: deliveries after which the broker dead-letters a message itself. */
   deliveryLimit?: number;
   /** Type of numeter.dead; shared by every consumer of the vhost. Default: queueType. */
@@ -79,10 +107,16 @@ export class BusConsumer implements Component {
     staleSettles: 0,
     deadLetterFailures: 0,
     consumerStarts: 0,
+    /** Dead-lettered unread because the body was over maxMessageBytes. */
+    tooLarge: 0,
+    /** Dead-lettered because they reached maxRequeues. */
+    requeueLimited: 0,
   };
+  private readonly requeues?: RequeueTracker;
 
   constructor(private readonly opts: BusConsumerOptions) {
     this.name = opts.name ?? 'consumer';
+    if (opts.maxRequeues !== undefined) this.requeues = new RequeueTracker(opts.maxRequeues);
   }
 
   get connected(): boolean {
@@ -185,6 +219,12 @@ export class BusConsumer implements Component {
   }
 
   private async handle(session: Session, delivery: ConsumeMessage): Promise<void> {
+    const tooLarge = sizeProblem(delivery.content, this.opts.maxMessageBytes);
+    if (tooLarge) {
+      this.counters.tooLarge++;
+      await this.settle(session, delivery, { action: 'dead-letter', reason: tooLarge });
+      return;
+    }
     const message = toConsumed(delivery);
     let disposition: Disposition;
     try {
@@ -196,12 +236,24 @@ export class BusConsumer implements Component {
       this.logger?.warn({ reason, messageId: message.messageId, redelivered: message.redelivered }, 'message handler threw');
       disposition = this.dispositionAfterError(message, reason);
     }
-    await this.settle(session, delivery, disposition);
+    await this.settle(session, delivery, this.boundRequeue(delivery, disposition));
+  }
+
+  /** A requeue that may be the message's fault, past maxRequeues, becomes a dead letter. */
+  private boundRequeue(delivery: ConsumeMessage, disposition: Disposition): Disposition {
+    if (disposition.action !== 'requeue') {
+      this.requeues?.settled(delivery);
+      return disposition;
+    }
+    if (!this.requeues || disposition.unbounded || !this.requeues.requeueReachesLimit(delivery)) return disposition;
+    this.counters.requeueLimited++;
+    const last = disposition.reason ?? 'no reason given';
+    return { action: 'dead-letter', reason: `requeue-limit: failed ${this.opts.maxRequeues} times, last: ${last}` };
   }
 
   private dispositionAfterError(message: ConsumedMessage, reason: string): Disposition {
     const policy = this.opts.onHandlerError ?? 'requeue-once';
-    if (policy === 'requeue' || (policy === 'requeue-once' && !message.redelivered)) return { action: 'requeue' };
+    if (policy === 'requeue' || (policy === 'requeue-once' && !message.redelivered)) return { action: 'requeue', reason };
     return { action: 'dead-letter', reason };
   }
 
@@ -280,9 +332,12 @@ export class BusConsumer implements Component {
 
   /** Confirmed copy to the DLX first, then ack: a crash in between duplicates, never loses. */
   private async deadLetter(session: Session, delivery: ConsumeMessage, reason: string): Promise<void> {
-    const { properties, fields, content } = delivery;
+    const { properties, fields } = delivery;
+    const kept = deadLetterBody(delivery.content, this.opts.maxMessageBytes ?? DEAD_LETTER_MAX_BODY_BYTES);
+    const content = kept.body;
     const headers = {
       ...properties.headers,
+      ...kept.headers,
       [DEAD_REASON_HEADER]: reason.slice(0, 1024),
       [DEAD_ROUTING_KEY_HEADER]: fields.routingKey,
       [DEAD_QUEUE_HEADER]: this.opts.queue,

@@ -1,5 +1,5 @@
 import type { Channel, ChannelModel } from 'amqplib';
-import { DEAD_LETTER_EXCHANGE, DEAD_QUEUE, EXCHANGE, EXCHANGE_TYPE, type QueueType } from './topology.js';
+import { DEAD_LETTER_EXCHANGE, DEAD_QUEUE, DEAD_QUEUE_LIMITS, EXCHANGE, EXCHANGE_TYPE, type QueueType } from './topology.js';
 
 /**
  * The durable topic exchange pollers publish to. Publishers declare only this. A consumer
@@ -24,10 +24,22 @@ export function queueArguments(queueType: QueueType, deliveryLimit?: number): Re
   return args;
 }
 
+/** Arguments of the dead queue: its type and its bounds (length, bytes, age, overflow). */
+export function deadQueueArguments(queueType: QueueType): Record<string, unknown> {
+  return {
+    'x-queue-type': queueType,
+    'x-max-length': DEAD_QUEUE_LIMITS.maxLength,
+    'x-max-length-bytes': DEAD_QUEUE_LIMITS.maxLengthBytes,
+    'x-message-ttl': DEAD_QUEUE_LIMITS.messageTtlMs,
+    'x-overflow': DEAD_QUEUE_LIMITS.overflow,
+  };
+}
+
 /**
  * The dead-letter exchange and the queue that keeps every refused message, bound with '#'.
  * The dead queue is shared by every consumer of the vhost: one that exists is kept whatever
- * its type (redeclaring it with another type would fail), a missing one gets `queueType`.
+ * its type and bounds (redeclaring it with other arguments would fail), a missing one gets
+ * `queueType` and DEAD_QUEUE_LIMITS.
  * Uses throwaway channels because a passive check of a missing queue closes its channel.
  */
 export async function declareDeadLetter(model: ChannelModel, queueType: QueueType): Promise<void> {
@@ -35,7 +47,7 @@ export async function declareDeadLetter(model: ChannelModel, queueType: QueueTyp
   if (!(await queueExists(model, DEAD_QUEUE))) {
     // Two consumers starting together both find it missing; if the other one created it
     // first with another type, ours fails (PRECONDITION_FAILED) and theirs is kept.
-    await onThrowawayChannel(model, (ch) => ch.assertQueue(DEAD_QUEUE, { durable: true, arguments: { 'x-queue-type': queueType } })).catch(
+    await onThrowawayChannel(model, (ch) => ch.assertQueue(DEAD_QUEUE, { durable: true, arguments: deadQueueArguments(queueType) })).catch(
       async (error: unknown) => {
         if (!(await queueExists(model, DEAD_QUEUE))) throw error;
       },

@@ -7,6 +7,23 @@ export const EXCHANGE_TYPE = 'topic';
 /** Where storages dead-letter messages they refuse; bound to DEAD_QUEUE with '#'. */
 export const DEAD_LETTER_EXCHANGE = 'numeter.dlx';
 export const DEAD_QUEUE = 'numeter.dead';
+/**
+ * Bounds of DEAD_QUEUE, declared with it (and in deploy/rabbitmq/definitions.json): at most
+ * this many messages and bytes, each kept this long; when full, the oldest are dropped
+ * (`drop-head`: refusing new dead letters would make consumers requeue what they refuse).
+ * A dead queue declared before these existed keeps its arguments: bound it with a policy
+ * (docs/bus.md).
+ */
+export const DEAD_QUEUE_LIMITS = {
+  maxLength: 100_000,
+  maxLengthBytes: 512 * 1024 * 1024,
+  messageTtlMs: 14 * 86_400 * 1000,
+  overflow: 'drop-head',
+} as const;
+/** A dead letter's body is kept whole up to the consumer's maxMessageBytes (default this)... */
+export const DEAD_LETTER_MAX_BODY_BYTES = 1024 * 1024;
+/** ...and cut to its first this many bytes beyond, with the original size in DEAD_TRUNCATED_HEADER. */
+export const DEAD_LETTER_HEAD_BYTES = 64 * 1024;
 /** Header carrying the reason a message was dead-lettered. */
 export const DEAD_REASON_HEADER = 'x-numeter-reason';
 
@@ -33,6 +50,8 @@ export type QueueType = 'classic' | 'quorum';
 export const DEAD_ROUTING_KEY_HEADER = 'x-numeter-routing-key';
 /** Header naming the queue a dead-lettered message was refused from. */
 export const DEAD_QUEUE_HEADER = 'x-numeter-queue';
+/** Header giving the original size in bytes of a dead letter whose body was cut. */
+export const DEAD_TRUNCATED_HEADER = 'x-numeter-truncated';
 /**
  * Per-publish header a publisher uses to match a `basic.return` to the publish it
  * belongs to (confirms and returns carry no other per-publish identity).

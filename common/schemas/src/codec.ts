@@ -1,5 +1,7 @@
+import { isUtf8 } from 'node:buffer';
 import { createHash } from 'node:crypto';
 import { fastDataMessage } from './fast-data.js';
+import { keptKeyCount, writtenKeyCount } from './json-keys.js';
 import { LIMITS, Message } from './messages.js';
 
 export type DecodeResult = { ok: true; message: Message } | { ok: false; reason: string };
@@ -13,11 +15,14 @@ export function encodeMessage(message: Message): Buffer {
  * check (fast-data.ts), anything it is not sure of through the nesting depth limit and
  * zod, which gives the reason. A hostile body costs at most a few linear scans (V8's
  * JSON.parse is not recursive: deep nesting cannot overflow the stack; a fast-checked
- * message is 4 deep by its shape). Never throws: the consumer dead-letters `reason`.
+ * message is 4 deep by its shape). Duplicated keys are refused (json-keys.ts). A body that is not valid UTF-8 is refused: decoding
+ * would turn every bad byte into U+FFFD, so two different names could meet in one file.
+ * Never throws: the consumer dead-letters `reason`.
  */
 export function decodeMessage(body: Buffer | string, limits = LIMITS): DecodeResult {
   const size = typeof body === 'string' ? Buffer.byteLength(body) : body.length;
   if (size > limits.maxMessageBytes) return { ok: false, reason: `message of ${size} bytes exceeds ${limits.maxMessageBytes}` };
+  if (typeof body !== 'string' && !isUtf8(body)) return { ok: false, reason: 'message body is not valid UTF-8' };
   const textBody = typeof body === 'string' ? body : body.toString('utf8');
   let raw: unknown;
   try {
@@ -25,6 +30,8 @@ export function decodeMessage(body: Buffer | string, limits = LIMITS): DecodeRes
   } catch (error) {
     return { ok: false, reason: `invalid JSON: ${(error as Error).message}` };
   }
+  const duplicated = writtenKeyCount(textBody) - keptKeyCount(raw);
+  if (duplicated > 0) return { ok: false, reason: `JSON objects with duplicated keys (${duplicated} written twice or more)` };
   // Data messages are nearly all the traffic: the fast check, then zod only if it is not sure.
   const fast = fastDataMessage(raw);
   if (fast) return { ok: true, message: fast };

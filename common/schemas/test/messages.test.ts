@@ -35,7 +35,18 @@ describe('safe names', () => {
     ['a\u0000b', 'contains "/", "\\", NUL or a control character'],
     ['a\nb', 'contains "/", "\\", NUL or a control character'],
     [' a', 'starts or ends with white space'],
-    ['x'.repeat(201), 'is longer than 200 characters'],
+    ['x'.repeat(201), 'is longer than 200 bytes in UTF-8'],
+    // The limit is in UTF-8 bytes: a file name component is at most 255 bytes, whatever its characters.
+    ['é'.repeat(100), null],
+    ['é'.repeat(100) + 'x', 'is longer than 200 bytes in UTF-8'],
+    ['€'.repeat(66) + 'xx', null],
+    ['€'.repeat(67), 'is longer than 200 bytes in UTF-8'],
+    ['😀'.repeat(50), null],
+    ['😀'.repeat(50) + 'x', 'is longer than 200 bytes in UTF-8'],
+    ['a\u0085b', 'contains "/", "\\", NUL or a control character'],
+    ['a\u009fb', 'contains "/", "\\", NUL or a control character'],
+    ['a\ud800b', 'contains a lone UTF-16 surrogate (not valid Unicode)'],
+    ['\udc00', 'contains a lone UTF-16 surrogate (not valid Unicode)'],
   ];
   for (const [name, problem] of cases) {
     it(`${JSON.stringify(name.slice(0, 20))} → ${problem ?? 'ok'}`, () => {
@@ -55,6 +66,31 @@ describe('decodeMessage', () => {
   it('round-trips a valid message', () => {
     const decoded = decodeMessage(encodeMessage(data));
     assert.deepEqual(decoded, { ok: true, message: data });
+  });
+
+  it('refuses a body that is not valid UTF-8 (decoding would merge distinct names into U+FFFD)', () => {
+    const body = Buffer.concat([Buffer.from('{"v":1,"kind":"data","hostId":"web'), Buffer.from([0xff]), Buffer.from('","points":[]}')]);
+    assert.deepEqual(decodeMessage(body), { ok: false, reason: 'message body is not valid UTF-8' });
+  });
+
+  it('refuses JSON objects with duplicated keys (JSON.parse keeps the last, other parsers the first)', () => {
+    const body =
+      '{"v":1,"kind":"data","hostId":"web-1","hostId":"db-1","points":[{"plugin":"load","timestamp":1700000000,"values":{"a":1}}]}';
+    assert.deepEqual(decodeMessage(body), { ok: false, reason: 'JSON objects with duplicated keys (1 written twice or more)' });
+    const values = '{"v":1,"kind":"data","hostId":"web-1","points":[{"plugin":"load","timestamp":1700000000,"values":{"a":1,"a" : 2}}]}';
+    assert.equal(decodeMessage(values).ok, false);
+    // Quotes, colons and backslashes inside strings are not keys.
+    const tricky = { ...data, points: [{ plugin: 'load', timestamp: TS, values: { 'c": d': 2, 'c"': 1, '"c': null } }] };
+    assert.equal(decodeMessage(JSON.stringify(tricky)).ok, true);
+    const host = { v: 1, kind: 'host', hostId: 'web-1', timestamp: TS, name: 'a": "b\\', description: '"x":1,"y":' };
+    assert.equal(decodeMessage(JSON.stringify(host)).ok, true);
+  });
+
+  it('refuses a name over 200 bytes that is under 200 characters, on the fast path too', () => {
+    const message = { ...data, points: [{ plugin: 'load', timestamp: TS, values: { ['€'.repeat(67)]: 1 } }] };
+    const decoded = decodeMessage(encodeMessage(message as Message));
+    assert.equal(decoded.ok, false);
+    assert.match((decoded as { reason: string }).reason, /longer than 200 bytes in UTF-8/);
   });
 
   const bad: [string, unknown, RegExp][] = [

@@ -82,6 +82,8 @@ export const StorageConfigSchema = z.object({
       queue_type: iniEnum('classic', ['classic', 'quorum'], STRICT),
       prefetch: iniInt(500, 1, 65535, STRICT),
       heartbeat: iniInt(10, 0, 600, STRICT),
+      /** A message whose handling failed (not a refusal, not Redis or the disk) this many times is dead-lettered. */
+      max_requeues: iniInt(20, 1, 1_000_000, STRICT),
     })
     .default({}),
   legacy: z
@@ -112,9 +114,18 @@ export const StorageConfigSchema = z.object({
       /** carbon storage-aggregation.conf style file; empty = average, xFilesFactor 0.5. */
       aggregation_file: iniString(''),
       /** Create files sparse (ftruncate) instead of writing zeros. */
-      sparse: iniBool(false, STRICT),
+      sparse: iniBool(true, STRICT),
       /** Points up to this far in the future are accepted (poller clock skew). */
       max_future_seconds: iniInt(600, 0, 86_400, STRICT),
+    })
+    .default({}),
+  limits: z
+    .object({
+      /** New series (files) one host may start per interval; 0 = unlimited. */
+      max_new_series_per_host: iniInt(2000, 0, 100_000_000, STRICT),
+      /** New series one plugin of a host may start per interval; 0 = unlimited. */
+      max_new_series_per_plugin: iniInt(1000, 0, 100_000_000, STRICT),
+      new_series_interval_seconds: iniInt(3600, 1, 30 * 86_400, STRICT),
     })
     .default({}),
   cleaning: z

@@ -1,5 +1,6 @@
 import { Counter, Gauge, Histogram, Registry } from 'prom-client';
 import type { IngestEvents, RefusalKind } from './ingest/message-handler.js';
+import type { SeriesLimitKind } from './ingest/series-limits.js';
 
 /**
  * The storage's Prometheus metrics, in one Registry that the API serves on `/metrics`
@@ -12,6 +13,8 @@ export interface StorageMetrics {
   events: IngestEvents;
   /** Hook for the flush writer. */
   onFlush(seconds: number, points: number, series: number): void;
+  /** Hook for the new-series limiter. */
+  onSeriesRefused(limit: SeriesLimitKind): void;
   /** Gauges read at scrape time from the components' stats(). */
   observe(sources: MetricSources): void;
 }
@@ -37,7 +40,7 @@ export function createStorageMetrics(registry = new Registry()): StorageMetrics 
   });
   const skipped = new Counter({
     name: 'numeter_storage_points_skipped_total',
-    help: 'Points not stored from messages that were otherwise stored: future, too-old, unknown-value',
+    help: 'Points not stored from messages that were otherwise stored: future, too-old, unknown-value, series-limit',
     labelNames: ['reason'] as const,
     registers: [registry],
   });
@@ -56,6 +59,12 @@ export function createStorageMetrics(registry = new Registry()): StorageMetrics 
   const flushPoints = new Counter({
     name: 'numeter_storage_points_written_total',
     help: 'Points handed to Whisper by flushes',
+    registers: [registry],
+  });
+  const seriesRefused = new Counter({
+    name: 'numeter_storage_new_series_refused_total',
+    help: 'Points that would have started a new series (file) beyond a [limits] limit, by limit (host, plugin)',
+    labelNames: ['limit'] as const,
     registers: [registry],
   });
   let sources: MetricSources | undefined;
@@ -116,6 +125,9 @@ export function createStorageMetrics(registry = new Registry()): StorageMetrics 
     },
     observe(s) {
       sources = s;
+    },
+    onSeriesRefused(limit) {
+      seriesRefused.inc({ limit });
     },
   };
 }

@@ -3,6 +3,7 @@ import type { Redis } from 'ioredis';
 import { BusConsumer, type ConsumedMessage, type Disposition, storageQueueName } from '../../../common/bus/index.js';
 import { settleWithin } from '../../../common/lifecycle/index.js';
 import type { Logger } from '../../../common/logging/index.js';
+import { LIMITS } from '../../../common/schemas/index.js';
 import { type ApiServer, apiConfigFrom, createApiServer } from './api/index.js';
 import { WriteCache } from './cache/write-cache.js';
 import { Cleaner } from './cleaning/cleaner.js';
@@ -13,6 +14,7 @@ import { type RebuildResult, rebuildIndex } from './index/rebuild.js';
 import { createRedisClient } from './index/redis-client.js';
 import { IndexError, StorageIndex } from './index/storage-index.js';
 import { MessageHandler } from './ingest/message-handler.js';
+import { NewSeriesLimiter } from './ingest/series-limits.js';
 import { createStorageMetrics, type StorageMetrics } from './metrics.js';
 import { FlushWriter } from './persist/flush-writer.js';
 import { RetentionRules } from './persist/retention-rules.js';
@@ -78,15 +80,17 @@ export class StorageService {
       now: this.now,
       maxFutureSeconds: config.whisper.max_future_seconds,
       events: this.loggedEvents(),
+      limiter: this.seriesLimiter(),
     });
     const observe = opts.observeDelivery;
-    const handle = observe
-      ? async (message: ConsumedMessage) => {
-          const disposition = await this.handler.handle(message);
-          observe(message, disposition);
-          return disposition;
-        }
-      : this.handler.handle;
+    const observed = (handler: (message: ConsumedMessage) => Promise<Disposition>) =>
+      observe
+        ? async (message: ConsumedMessage) => {
+            const disposition = await handler(message);
+            observe(message, disposition);
+            return disposition;
+          }
+        : handler;
     const queue = storageQueueName(g.storage_name);
     const bindings = bindingsFor(opts.hostIds);
     this.consumer = new BusConsumer({
@@ -98,7 +102,9 @@ export class StorageService {
       queue,
       bindings,
       prefetch: config.amqp.prefetch,
-      handler: handle,
+      maxMessageBytes: LIMITS.maxMessageBytes,
+      maxRequeues: config.amqp.max_requeues,
+      handler: observed(this.handler.handle),
     });
     if (config.legacy.enabled) {
       // The original Numeter's pollers, in their own vhost: same queue name, bound to their
@@ -114,7 +120,9 @@ export class StorageService {
         queue,
         bindings,
         prefetch: config.amqp.prefetch,
-        handler: (message) => handle({ ...message, routingKey: '' }),
+        maxMessageBytes: LIMITS.maxMessageBytes,
+        maxRequeues: config.amqp.max_requeues,
+        handler: observed(this.handler.handleLegacy),
       });
     }
     if (config.cleaning.enabled) {
@@ -259,6 +267,24 @@ export class StorageService {
     } catch (error) {
       return { ok: false, detail: (error as Error).message };
     }
+  }
+
+  private seriesLimiter(): NewSeriesLimiter {
+    const limits = this.opts.config.limits;
+    return new NewSeriesLimiter({
+      limits: {
+        perHost: limits.max_new_series_per_host,
+        perPlugin: limits.max_new_series_per_plugin,
+        intervalSeconds: limits.new_series_interval_seconds,
+      },
+      now: this.now,
+      onRefused: this.metrics.onSeriesRefused,
+      onReport: (report) =>
+        this.opts.logger.warn(
+          { ...report, intervalSeconds: limits.new_series_interval_seconds },
+          'new series refused: a host or plugin reached its limit of new series (see [limits])',
+        ),
+    });
   }
 
   private loggedEvents() {

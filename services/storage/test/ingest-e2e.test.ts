@@ -247,7 +247,8 @@ describe('storage ingestion, end to end (RabbitMQ → .wsp files + Redis)', () =
     );
     assert.equal(dead.length, corpus.length);
     for (const [, body, expected] of corpus) {
-      const letter = dead.find((d) => d.body === body);
+      // A body over the 1 MiB limit keeps only its head in the dead queue.
+      const letter = dead.find((d) => d.body === body || (body.length > 1024 * 1024 && d.body.length > 0 && body.startsWith(d.body)));
       assert.ok(letter, `dead letter for ${body.slice(0, 60)}`);
       assert.match(letter.reason, expected, `reason for ${body.slice(0, 60)}`);
     }

@@ -1,3 +1,4 @@
+import { isUtf8 } from 'node:buffer';
 import {
   DataMessage,
   describeIssues,
@@ -31,6 +32,8 @@ export function looksLikeOsloEnvelope(body: Buffer): boolean {
 }
 
 export function decodeLegacyEnvelope(body: Buffer, now: number): LegacyDecodeResult {
+  if (body.length > LIMITS.maxMessageBytes) return fail(`envelope of ${body.length} bytes exceeds ${LIMITS.maxMessageBytes}`);
+  if (!isUtf8(body)) return fail('envelope is not valid UTF-8');
   const outer = parseLevel(body.toString('utf8'), 'envelope');
   if (!outer.ok) return outer;
   const inner = parseLevel(field(outer.value, 'oslo.message'), 'oslo.message');

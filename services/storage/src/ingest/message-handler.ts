@@ -1,13 +1,17 @@
+import { existsSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { ConsumedMessage, Disposition } from '../../../../common/bus/index.js';
 import { type DataMessage, decodeMessage, type Message, toLegacyHostInfo, toLegacyPluginInfo } from '../../../../common/schemas/index.js';
-import { CorruptWhisperFileError, InvalidConfigurationError } from '../../../../common/whisper/index.js';
 import type { PointBatch, SeriesRef, WriteCache } from '../cache/write-cache.js';
-import { type HostDirectories, HostDirectoryCollisionError } from '../files/host-directories.js';
-import { seriesFile, UnsafePathError } from '../files/layout.js';
+import type { HostDirectories } from '../files/host-directories.js';
+import { seriesFile } from '../files/layout.js';
 import type { HostLocation, StorageIndex } from '../index/storage-index.js';
 import type { RetentionRules } from '../persist/retention-rules.js';
+import { asRefusal, Refusal, type RefusalKind, requeueFor } from './failures.js';
 import { decodeLegacyEnvelope, looksLikeOsloEnvelope } from './legacy-envelope.js';
+import type { NewSeriesLimiter } from './series-limits.js';
+
+export type { RefusalKind } from './failures.js';
 
 /**
  * One delivery → one disposition. Ack only once the message's points are in their files
@@ -15,13 +19,12 @@ import { decodeLegacyEnvelope, looksLikeOsloEnvelope } from './legacy-envelope.j
  * what failed for a reason that may go away (Redis down, disk full). Nothing a poller sends
  * can throw out of here: every failure becomes a disposition.
  */
-export type RefusalKind = 'invalid' | 'legacy-invalid' | 'unsafe-name' | 'host-mismatch' | 'future' | 'too-old' | 'corrupt-file';
 
 export interface IngestEvents {
   accepted(kind: Message['kind'], points: number): void;
   refused(kind: RefusalKind, reason: string): void;
   /** Points dropped from a message that was otherwise stored (future beyond the skew, too old). */
-  pointsSkipped(kind: 'future' | 'too-old' | 'unknown-value', count: number): void;
+  pointsSkipped(kind: 'future' | 'too-old' | 'unknown-value' | 'series-limit', count: number): void;
   retried(reason: string): void;
 }
 
@@ -38,16 +41,10 @@ export interface MessageHandlerOptions {
   events?: Partial<IngestEvents>;
   /** Pause before a requeue so a persistent failure does not spin. @defaultValue 1000 */
   retryDelayMs?: number;
-}
-
-class Refusal extends Error {
-  constructor(
-    readonly kind: RefusalKind,
-    message: string,
-  ) {
-    super(message);
-    this.name = 'Refusal';
-  }
+  /** Bounds the series (files) a host and a plugin may start; none = unlimited. */
+  limiter?: NewSeriesLimiter;
+  /** Whether a series' file exists (existing series are never limited). @defaultValue fs.existsSync */
+  fileExists?: (file: string) => boolean;
 }
 
 /** A known series: its checked, resolved file and its retention, found with two map lookups. */
@@ -64,22 +61,22 @@ export class MessageHandler {
 
   constructor(private readonly opts: MessageHandlerOptions) {}
 
-  /** The BusConsumer handler. */
-  readonly handle = async (delivery: ConsumedMessage): Promise<Disposition> => {
+  /** The BusConsumer handler: the routing key must be the message's host ID. */
+  readonly handle = (delivery: ConsumedMessage): Promise<Disposition> => this.process(delivery, true);
+
+  /** The legacy input's handler: the original took the host from the envelope, whatever the routing key. */
+  readonly handleLegacy = (delivery: ConsumedMessage): Promise<Disposition> => this.process(delivery, false);
+
+  private async process(delivery: ConsumedMessage, routedByHost: boolean): Promise<Disposition> {
     try {
       const message = this.decode(delivery);
-      if (delivery.routingKey && delivery.routingKey !== message.hostId) {
-        throw new Refusal(
-          'host-mismatch',
-          `routing key ${JSON.stringify(delivery.routingKey.slice(0, 80))} is not the message's hostId ${JSON.stringify(message.hostId.slice(0, 80))}`,
-        );
-      }
+      if (routedByHost) assertRoutedToItsHost(delivery.routingKey, message.hostId);
       await this.store(message);
       return { action: 'ack' };
     } catch (error) {
       return this.dispositionFor(error);
     }
-  };
+  }
 
   private decode(delivery: ConsumedMessage): Message {
     if (looksLikeOsloEnvelope(delivery.body)) {
@@ -126,6 +123,7 @@ export class MessageHandler {
     const batch: PointBatch = { series: [], timestamps: [], values: [] };
     let unknown = 0;
     let tooOld = 0;
+    let limited = 0;
     let oldest = Number.POSITIVE_INFINITY;
     for (const point of message.points) {
       if (point.timestamp > latest) continue;
@@ -136,8 +134,11 @@ export class MessageHandler {
           unknown++;
           continue;
         }
-        let series = sources.get(ds);
-        if (series === undefined) series = this.addSeries(sources, host, point.plugin, ds);
+        const series = sources.get(ds) ?? this.addSeries(sources, host, point.plugin, ds);
+        if (series === null) {
+          limited++;
+          continue;
+        }
         if (now - point.timestamp >= series.maxRetention) {
           tooOld++;
           oldest = Math.min(oldest, point.timestamp);
@@ -152,7 +153,11 @@ export class MessageHandler {
     if (tooOld && batch.series.length === 0) {
       throw new Refusal('too-old', `timestamp ${oldest} is ${now - oldest} s old, beyond the retention of its files`);
     }
+    if (limited && batch.series.length === 0) {
+      throw new Refusal('series-limit', `host ${JSON.stringify(host.hostId.slice(0, 80))} started too many new series: ${limited} refused`);
+    }
     if (tooOld) this.opts.events?.pointsSkipped?.('too-old', tooOld);
+    if (limited) this.opts.events?.pointsSkipped?.('series-limit', limited);
     return batch;
   }
 
@@ -170,9 +175,14 @@ export class MessageHandler {
     return sources;
   }
 
-  /** Checks the names (seriesFile throws UnsafePathError) and remembers the series. */
-  private addSeries(sources: Map<string, KnownSeries>, host: HostLocation, plugin: string, ds: string): KnownSeries {
+  /**
+   * Checks the names (seriesFile throws UnsafePathError) and remembers the series; null
+   * when it has no file yet and its host or plugin may start no more series now.
+   */
+  private addSeries(sources: Map<string, KnownSeries>, host: HostLocation, plugin: string, ds: string): KnownSeries | null {
     const file = seriesFile(host.dir, plugin, ds);
+    const { limiter, fileExists = existsSync } = this.opts;
+    if (limiter && !fileExists(file) && !limiter.admit(host.hostId, plugin, ds)) return null;
     if (this.knownCount >= MAX_MEMOISED_SERIES) {
       this.known.clear();
       this.knownCount = 0;
@@ -189,18 +199,22 @@ export class MessageHandler {
       this.opts.events?.refused?.(refusal.kind, refusal.message);
       return { action: 'dead-letter', reason: `${refusal.kind}: ${refusal.message}` };
     }
-    const reason = (error as Error)?.message ?? String(error);
-    this.opts.events?.retried?.(reason);
+    const requeue = requeueFor(error);
+    this.opts.events?.retried?.(requeue.action === 'requeue' ? (requeue.reason ?? '') : '');
     await sleep(this.opts.retryDelayMs ?? 1000);
-    return { action: 'requeue' };
+    return requeue;
   }
 }
 
-/** Failures that will fail again on every redelivery become dead letters. */
-function asRefusal(error: unknown): Refusal | null {
-  if (error instanceof Refusal) return error;
-  if (error instanceof UnsafePathError || error instanceof HostDirectoryCollisionError) return new Refusal('unsafe-name', error.message);
-  if (error instanceof CorruptWhisperFileError || error instanceof InvalidConfigurationError)
-    return new Refusal('corrupt-file', error.message);
-  return null;
+/**
+ * A poller publishes with its host ID as routing key, and only what it routes there reaches
+ * a storage bound to that host: a message naming another host, or published with an empty
+ * routing key (which no host binding matches but `#` does), would write into another
+ * host's series.
+ */
+function assertRoutedToItsHost(routingKey: string, hostId: string): void {
+  if (routingKey === hostId) return;
+  const host = JSON.stringify(hostId.slice(0, 80));
+  if (routingKey === '') throw new Refusal('host-mismatch', `empty routing key: it must be the message's hostId ${host}`);
+  throw new Refusal('host-mismatch', `routing key ${JSON.stringify(routingKey.slice(0, 80))} is not the message's hostId ${host}`);
 }
