@@ -14,7 +14,13 @@ import { type ServiceConfigInfo, type ServiceName, serviceConfigs } from './serv
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..', ...(import.meta.url.includes('/dist/') ? ['..'] : []));
 
 /** The original's section spellings (INI section names are case-insensitive). */
-const SECTION_TITLES: Record<string, string> = { myinfo: 'MyInfo', muninmodule: 'MuninModule', systemmodule: 'SystemModule' };
+const SECTION_TITLES: Record<string, string> = {
+  myinfo: 'MyInfo',
+  muninmodule: 'MuninModule',
+  systemmodule: 'SystemModule',
+  carbonmodule: 'CarbonModule',
+  statsdmodule: 'StatsdModule',
+};
 export const sectionTitle = (section: string) => SECTION_TITLES[section] ?? section;
 
 export interface MissingDescription {

@@ -11,7 +11,7 @@ export const DESCRIPTIONS: Record<'poller' | 'storage' | 'webapp', Record<string
       plugins_refresh_time: 'Seconds between two sendings of host and plugin info (sent with the first poll too).',
       jitter: 'Random delay, in seconds, added to each poll so that many pollers do not hit the broker together; less than `poller_time`.',
       modules:
-        "Modules to run, separated by `|`: `munin`, `system`, or a custom module (file path or package, optionally `:exportName`). The original's `numeter.poller.muninModule:MuninModule` is accepted.",
+        "Modules to run, separated by `|`: `munin`, `system`, `libvirt`, `snmp`, `netlatency`, `carbon`, `statsd`, or a custom module (file path or package, optionally `:exportName`). The original's `numeter.poller.muninModule:MuninModule` is accepted.",
       rpc_hosts: "Broker `host[:port]`; the first entry is used when `amqp_url` is empty (as the original's option).",
       rpc_password: 'Broker password used with `rpc_hosts`.',
       amqp_user: 'Broker user used with `rpc_hosts`.',
@@ -61,6 +61,37 @@ export const DESCRIPTIONS: Record<'poller' | 'storage' | 'webapp', Record<string
     },
     systemmodule: {
       root: 'Root of `/proc` and `/sys` for the system module (e.g. `/host` in a container that mounts the host there).',
+    },
+    carbonmodule: {
+      listen: 'Address of the carbon plaintext listener (`host:port`, `[v6]:port`), TCP and UDP; module `carbon` in `[global] modules`.',
+      udp: 'Also listen on UDP (same address).',
+      prefix: 'Path prefix stripped before mapping (e.g. `collectd.`); paths without it are mapped as they are.',
+      templates:
+        'Comma-separated `[filter] template` rules (nodes `host`, `plugin`, `ds`, `skip`, a trailing `*` for the rest); empty = first node host, last data source, the nodes between the plugin. See docs/collectors.md.',
+      max_line_length: 'Longest line accepted (characters); longer ones are skipped and counted.',
+      max_series: 'Distinct host/plugin/data-source series this listener accepts; new ones beyond are refused and counted.',
+      log_interval: 'Seconds between two log lines about one kind of refused input (each with an example).',
+      flush_interval: 'Seconds between two flushes into the spool (may be fractional).',
+      max_connections: 'TCP connections at once; one more is closed at once and counted.',
+      line_timeout: 'Seconds a connection may hold an unfinished line (no newline) before it is closed.',
+      max_bad_lines: 'Bad lines in a row after which a TCP connection is closed (a flood).',
+      max_buffered_values:
+        'Values held between two flushes; when reached the listener flushes at once and stops reading TCP clients until the spool took them (UDP datagrams are dropped and counted).',
+    },
+    statsdmodule: {
+      listen: 'Address of the StatsD listener (`host:port`, `[v6]:port`), UDP; module `statsd` in `[global] modules`.',
+      prefix: 'Name prefix stripped before mapping (e.g. `stats.`).',
+      templates:
+        'Comma-separated `[filter] template` rules, as for `[CarbonModule]`; a template without `host` puts the metrics on the poller host.',
+      max_line_length: 'Longest line accepted (characters); longer ones are skipped and counted.',
+      max_series:
+        'Distinct metric names held at once (counters, timers, sets of the interval and every gauge); new ones beyond are refused and counted.',
+      log_interval: 'Seconds between two log lines about one kind of refused input (each with an example).',
+      flush_interval: 'Seconds over which samples are aggregated before they are published (etsy StatsD: 10).',
+      percentiles:
+        'Comma-separated timer percentiles (etsy `percentThreshold`), each giving `<name>_upper_<P>`, `_mean_<P>`, `_sum_<P>`, `_count_<P>`.',
+      max_timer_values: 'Timer values kept per name and interval for percentiles and median (count, sum, lower, upper, mean stay exact).',
+      max_set_size: 'Distinct members counted per set and interval.',
     },
   },
   storage: {

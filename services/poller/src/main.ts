@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { Command } from 'commander';
 import { ConfigError } from '../../../common/config/index.js';
 import { createLogger, type Logger } from '../../../common/logging/index.js';
+import type { Message } from '../../../common/schemas/index.js';
 import { resolveHostId } from './config/host-id.js';
 import {
   DEFAULT_CONFIG_FILE,
@@ -89,11 +90,13 @@ async function run(config: PollerConfig, mode: { once: boolean; simulate: boolea
   const { hostId, source } = await resolveHostId({ configured: config.myinfo.host_id, stateDir: g.state_dir, now });
   if (source === 'generated')
     logger.warn({ hostId, file: join(g.state_dir, 'host_id') }, 'no [MyInfo] host_id configured: generated one and stored it');
-  const modules = await createModules(config, { hostId, stateDir: g.state_dir, logger, now });
+  const pipeline = mode.simulate ? simulatePipeline(g.simulate_file) : createSpoolPipeline(config, hostId, logger);
+  const publish = (messages: Message[]) => pipeline.sink.publish(messages);
+  const modules = await createModules(config, { hostId, stateDir: g.state_dir, logger, now, publish });
   const rates = new RateStateFile({ file: join(g.state_dir, 'rates.json'), logger });
   await rates.load();
-  const pipeline = mode.simulate ? simulatePipeline(g.simulate_file) : createSpoolPipeline(config, hostId, logger);
   await pipeline.start();
+  await startListeners(modules, pipeline, g.stop_deadline * 1000, logger);
   const cycle = new PollCycle({
     self: { hostId, name: config.myinfo.name, description: config.myinfo.description },
     modules,
@@ -149,6 +152,16 @@ async function run(config: PollerConfig, mode: { once: boolean; simulate: boolea
   await scheduler.stop();
   await shutdown(modules, pipeline, g.stop_deadline * 1000, logger);
   logger.info({ ...cycle.totals, ...scheduler.stats(), ...pipeline.stats() }, 'poller stopped');
+}
+
+/** Modules that listen (carbon, statsd) start once the spool is open; if one cannot, the others stop and so does the poller. */
+async function startListeners(modules: PollerModule[], pipeline: Pipeline, deadlineMs: number, logger: Logger): Promise<void> {
+  try {
+    for (const module of modules) await module.start?.();
+  } catch (error) {
+    await shutdown(modules, pipeline, deadlineMs, logger);
+    throw error;
+  }
 }
 
 async function shutdown(modules: PollerModule[], pipeline: Pipeline, deadlineMs: number, logger: Logger): Promise<void> {

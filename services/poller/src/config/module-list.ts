@@ -10,9 +10,11 @@ export type ModuleSpec =
   | { kind: 'libvirt' }
   | { kind: 'snmp' }
   | { kind: 'netlatency' }
+  | { kind: 'carbon' }
+  | { kind: 'statsd' }
   | { kind: 'custom'; specifier: string; exportName?: string; section: string };
 
-const BUILT_IN: Record<string, 'munin' | 'system' | 'libvirt' | 'snmp' | 'netlatency'> = {
+const BUILT_IN: Record<string, 'munin' | 'system' | 'libvirt' | 'snmp' | 'netlatency' | 'carbon' | 'statsd'> = {
   munin: 'munin',
   muninmodule: 'munin',
   'numeter.poller.muninmodule:muninmodule': 'munin',
@@ -25,6 +27,10 @@ const BUILT_IN: Record<string, 'munin' | 'system' | 'libvirt' | 'snmp' | 'netlat
   snmpmodule: 'snmp',
   netlatency: 'netlatency',
   netlatencymodule: 'netlatency',
+  carbon: 'carbon',
+  carbonmodule: 'carbon',
+  statsd: 'statsd',
+  statsdmodule: 'statsd',
 };
 
 export function parseModuleList(value: string): { specs: ModuleSpec[]; errors: string[] } {
@@ -51,7 +57,7 @@ export function parseModuleList(value: string): { specs: ModuleSpec[]; errors: s
     const exportName = match?.[2];
     if (/^numeter\.poller\./i.test(specifier)) {
       errors.push(
-        `${JSON.stringify(entry)} is a module of the original Python poller that has no equivalent here (known: munin, system, libvirt, snmp, netlatency)`,
+        `${JSON.stringify(entry)} is a module of the original Python poller that has no equivalent here (known: munin, system, libvirt, snmp, netlatency, carbon, statsd)`,
       );
       continue;
     }

@@ -13,6 +13,8 @@ import {
 } from '../../../../common/config/index.js';
 import { nameProblem } from '../../../../common/schemas/index.js';
 import { nodeListProblems } from '../modules/munin/node-list.js';
+import { carbonSection } from '../modules/carbon/settings.js';
+import { statsdSection } from '../modules/statsd/settings.js';
 import { anchoredRegex, fsyncPolicy } from './fields.js';
 import { parseModuleList } from './module-list.js';
 
@@ -89,6 +91,8 @@ const sections = z
     myinfo: myInfoSection.default({}),
     muninmodule: muninSection.default({}),
     systemmodule: systemSection.default({}),
+    carbonmodule: carbonSection.default({}),
+    statsdmodule: statsdSection.default({}),
   })
   .passthrough();
 
@@ -187,6 +191,8 @@ export function printableConfig(config: PollerConfig): string {
       plugins_enable: config.muninmodule.plugins_enable.source.replace(/^\^\(\?:(.*)\)$/, '$1'),
     },
     SystemModule: { ...config.systemmodule },
+    CarbonModule: { ...config.carbonmodule },
+    StatsdModule: { ...config.statsdmodule },
     ...config.raw,
   };
   return formatConfig(sections, SECRET_KEYS);

@@ -1,5 +1,5 @@
 import type { Logger } from '../../../../common/logging/index.js';
-import type { FieldInfo } from '../../../../common/schemas/index.js';
+import type { FieldInfo, Message } from '../../../../common/schemas/index.js';
 
 /**
  * The contract between the poller core and every source of metrics (munin-node, the
@@ -68,6 +68,11 @@ export interface Collection {
 
 export interface PollerModule {
   readonly name: string;
+  /**
+   * Modules that receive data by themselves (carbon, StatsD listeners) start listening
+   * here, after the pipeline started; a failed start leaves nothing open.
+   */
+  start?(): Promise<void>;
   collect(request: CollectRequest): Promise<Collection>;
   /** Releases sockets/handles; idempotent. */
   stop?(): Promise<void>;
@@ -88,6 +93,12 @@ export interface ModuleContext {
   logger: Logger;
   /** Seconds since the epoch. */
   now: () => number;
+  /**
+   * The pipeline's sink (spool, or standard output with --simulate), for modules that
+   * receive data by themselves and flush it on their own schedule. They hand over
+   * messages they validated against common/schemas.
+   */
+  publish?: (messages: Message[]) => Promise<void>;
 }
 
 export type ModuleFactory = (context: ModuleContext) => PollerModule | Promise<PollerModule>;

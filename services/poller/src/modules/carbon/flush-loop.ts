@@ -1,0 +1,106 @@
+import type { Logger } from '../../../../../common/logging/index.js';
+import type { Message } from '../../../../../common/schemas/index.js';
+import { checkMessage, type PointBatch, type SeriesCatalog } from './batch.js';
+
+/**
+ * Moves what a listener module accepted into the spool every flush interval: infos of
+ * new hosts and plugins first, then the data messages, in one append. A full batch
+ * flushes at once (and the listener stops reading until it is taken). Every
+ * `refreshSeconds` all infos are published again, so a storage whose index was lost
+ * learns them back. A spool failure loses that flush's values, counted and logged.
+ */
+export interface FlushLoopOptions {
+  batch: PointBatch;
+  catalog: SeriesCatalog;
+  publish(messages: Message[]): Promise<void>;
+  /** The poller's own host ID: no host info from here for it (the poll cycle sends it). */
+  selfHost: string;
+  flushIntervalMs: number;
+  refreshSeconds: number;
+  maxPointsPerMessage: number;
+  logger: Logger;
+  /** Seconds since the epoch. */
+  now: () => number;
+  /** Called at the start of each flush with its timestamp (StatsD aggregates here). */
+  fill?: (timestamp: number) => void;
+  /** After each flush: the batch has room again. */
+  drained?: () => void;
+  invalid(problem: string, values: number): void;
+}
+
+export class FlushLoop {
+  private timer: NodeJS.Timeout | undefined;
+  private running: Promise<void> | null = null;
+  private lastRefresh = Number.NEGATIVE_INFINITY;
+  private active = false;
+  readonly counters = { flushes: 0, messages: 0, valuesSpooled: 0, valuesLost: 0 };
+
+  constructor(private readonly options: FlushLoopOptions) {}
+
+  start(): void {
+    if (this.active) return;
+    this.active = true;
+    this.schedule();
+  }
+
+  /** Stops the timer and flushes what is left (after the listener stopped). */
+  async stop(): Promise<void> {
+    this.active = false;
+    clearTimeout(this.timer);
+    await this.flush();
+  }
+
+  /** Resolves once everything accepted before the call is in the spool (or counted lost). */
+  async flush(): Promise<void> {
+    if (this.running) await this.running;
+    await this.kick();
+  }
+
+  /** Starts a flush, or joins the one under way (a full batch). */
+  kick(): Promise<void> {
+    this.running ??= this.flushOnce().finally(() => {
+      this.running = null;
+      this.options.drained?.();
+      this.schedule();
+    });
+    return this.running;
+  }
+
+  private schedule(): void {
+    clearTimeout(this.timer);
+    if (!this.active) return;
+    this.timer = setTimeout(() => void this.kick(), this.options.flushIntervalMs);
+  }
+
+  private async flushOnce(): Promise<void> {
+    const o = this.options;
+    const now = o.now();
+    const timestamp = Math.floor(now);
+    o.fill?.(timestamp);
+    const refresh = now - this.lastRefresh >= o.refreshSeconds;
+    const infos = o.catalog.infoMessages(o.selfHost, timestamp, refresh);
+    const { messages: data, values } = o.batch.take(o.maxPointsPerMessage);
+    let spooledValues = values;
+    const messages = [...infos, ...data].filter((message) => {
+      const problem = checkMessage(message);
+      if (problem === null) return true;
+      const lost = message.kind === 'data' ? message.points.reduce((n, p) => n + Object.keys(p.values).length, 0) : 0;
+      spooledValues -= lost;
+      o.invalid(problem, lost);
+      return false;
+    });
+    if (messages.length === 0) return;
+    try {
+      await o.publish(messages);
+      this.counters.flushes++;
+      this.counters.messages += messages.length;
+      this.counters.valuesSpooled += spooledValues;
+      if (refresh) this.lastRefresh = now;
+      o.logger.debug({ messages: messages.length, values: spooledValues }, 'flushed into the spool');
+    } catch (error) {
+      this.counters.valuesLost += spooledValues;
+      o.catalog.forgetPublished();
+      o.logger.error({ reason: (error as Error).message, values: spooledValues }, 'cannot spool this flush; its values are lost');
+    }
+  }
+}

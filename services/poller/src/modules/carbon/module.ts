@@ -1,0 +1,238 @@
+import type { Logger } from '../../../../../common/logging/index.js';
+import type { Message } from '../../../../../common/schemas/index.js';
+import type { Collection, CollectRequest, ModuleContext, PollerModule } from '../types.js';
+import { PointBatch, SeriesCatalog } from './batch.js';
+import { FlushLoop } from './flush-loop.js';
+import { parseCarbonLine } from './line.js';
+import { NameMapper } from './names.js';
+import { ProblemCounter } from './problems.js';
+import { selfMetrics } from './self-metrics.js';
+import type { CarbonSettings } from './settings.js';
+import { TcpLineServer } from './tcp-lines.js';
+import { UdpLineSocket } from './udp-lines.js';
+
+/**
+ * Carbon's plaintext protocol (`path value [timestamp]` lines) on TCP and UDP, as a
+ * poller module: lines are mapped to host / plugin / data source (names.ts), grouped
+ * per host and flushed into the spool every `flush_interval` with the infos of new
+ * plugins, so they reach the storages with the same guarantees as polled data. Bad
+ * input is refused line by line, counted by reason and logged at most once per
+ * `log_interval`; the rest of the connection or datagram goes on.
+ */
+export const CARBON_PROBLEMS = [
+  'malformed',
+  'bad_value',
+  'nan_value',
+  'value_out_of_range',
+  'bad_timestamp',
+  'tagged',
+  'unsafe_name',
+  'unmapped',
+  'line_too_long',
+  'too_many_connections',
+  'incomplete_line_timeout',
+  'bad_line_flood',
+  'buffer_full',
+  'too_many_series',
+  'too_many_fields',
+  'invalid_message',
+] as const;
+export type CarbonProblem = (typeof CARBON_PROBLEMS)[number];
+
+export interface ListenerDeps {
+  publish(messages: Message[]): Promise<void>;
+  selfHost: string;
+  logger: Logger;
+  /** Seconds since the epoch. */
+  now: () => number;
+  refreshSeconds: number;
+  maxPointsPerMessage: number;
+}
+
+export class CarbonModule implements PollerModule {
+  readonly name = 'carbon';
+  private readonly mapper: NameMapper;
+  private readonly batch = new PointBatch();
+  private readonly catalog: SeriesCatalog;
+  private readonly problems: ProblemCounter<CarbonProblem>;
+  private readonly loop: FlushLoop;
+  private readonly tcp: TcpLineServer;
+  private readonly udp: UdpLineSocket | null;
+  private started = false;
+  private stopping: Promise<void> | null = null;
+  private readonly counters = { lines: 0, values: 0 };
+
+  constructor(
+    private readonly settings: CarbonSettings,
+    private readonly deps: ListenerDeps,
+  ) {
+    this.mapper = new NameMapper({ prefix: settings.prefix, templates: settings.templates });
+    this.catalog = new SeriesCatalog({
+      maxSeries: settings.max_series,
+      category: 'carbon',
+      source: 'carbon',
+    });
+    this.problems = new ProblemCounter({
+      reasons: CARBON_PROBLEMS,
+      logger: deps.logger,
+      intervalSeconds: settings.log_interval,
+      now: deps.now,
+      message: 'carbon input refused',
+    });
+    this.loop = new FlushLoop({
+      batch: this.batch,
+      catalog: this.catalog,
+      publish: deps.publish,
+      selfHost: deps.selfHost,
+      flushIntervalMs: settings.flush_interval * 1000,
+      refreshSeconds: deps.refreshSeconds,
+      maxPointsPerMessage: deps.maxPointsPerMessage,
+      logger: deps.logger,
+      now: deps.now,
+      drained: () => this.tcp.resume(),
+      invalid: (problem, values) => this.problems.record('invalid_message', () => problem, Math.max(1, values)),
+    });
+    const onLine = (line: string) => this.receive(line);
+    const onProblem = (reason: CarbonProblem, example: () => string, amount?: number) => this.problems.record(reason, example, amount);
+    const { host, port } = settings.listen;
+    this.tcp = new TcpLineServer({
+      host,
+      port,
+      maxLineLength: settings.max_line_length,
+      maxConnections: settings.max_connections,
+      lineTimeoutMs: settings.line_timeout * 1000,
+      maxBadLines: settings.max_bad_lines,
+      onLine,
+      onProblem,
+    });
+    this.udp = settings.udp
+      ? new UdpLineSocket({ host, port, maxLineLength: settings.max_line_length, onLine, onProblem, accepting: () => this.hasRoom() })
+      : null;
+  }
+
+  /** The ports listened on (the configured ones, or those the system chose for port 0). */
+  get ports(): { tcp: number; udp: number | null } {
+    return { tcp: this.tcp.port, udp: this.udp?.port ?? null };
+  }
+
+  /** Listens on TCP then UDP; if either cannot (a port in use), nothing stays open. */
+  async start(): Promise<void> {
+    if (this.started) return;
+    if (this.stopping) await this.stopping;
+    try {
+      await this.tcp.start();
+      if (this.udp) await this.udp.start();
+    } catch (error) {
+      await this.tcp.stop(0);
+      await this.udp?.stop();
+      throw error;
+    }
+    this.started = true;
+    this.loop.start();
+    this.deps.logger.info({ tcp: this.ports.tcp, udp: this.ports.udp, host: this.settings.listen.host }, 'carbon listener started');
+  }
+
+  /** Stops listening (clients get `graceMs` to finish), then flushes what was accepted. A second call awaits the first. */
+  stop(graceMs = 1000): Promise<void> {
+    if (!this.started) return this.stopping ?? Promise.resolve();
+    this.stopping ??= (async () => {
+      await this.tcp.stop(graceMs);
+      await this.udp?.stop();
+      await this.loop.stop();
+      this.started = false;
+      this.stopping = null;
+    })();
+    return this.stopping;
+  }
+
+  async collect(request: CollectRequest): Promise<Collection> {
+    const { description, sample } = selfMetrics({
+      plugin: 'numeter_carbon',
+      title: 'Numeter poller: carbon listener',
+      counters: {
+        lines: this.counters.lines,
+        values_spooled: this.loop.counters.valuesSpooled,
+        values_lost: this.loop.counters.valuesLost,
+        tcp_connections: this.tcp.counters.connections,
+      },
+      gauges: { open_connections: this.tcp.open, buffered_values: this.batch.size },
+      problems: this.problems.counts,
+      labels: { lines: 'lines received', values_spooled: 'values written to the spool', values_lost: 'values lost (spool failure)' },
+      now: request.now,
+    });
+    return { plugins: [description], samples: [sample] };
+  }
+
+  stats(): Record<string, number> {
+    return {
+      lines: this.counters.lines,
+      values: this.counters.values,
+      valuesSpooled: this.loop.counters.valuesSpooled,
+      valuesLost: this.loop.counters.valuesLost,
+      flushes: this.loop.counters.flushes,
+      refused: this.problems.total(),
+      openConnections: this.tcp.open,
+    };
+  }
+
+  /** Refusals by reason (monotonic). */
+  refusals(): Record<string, number> {
+    return { ...this.problems.counts };
+  }
+
+  /** Flushes now (tests, benchmark). */
+  flush(): Promise<void> {
+    return this.loop.flush();
+  }
+
+  private hasRoom(): boolean {
+    return this.batch.size < this.settings.max_buffered_values;
+  }
+
+  /** False for a bad line (the TCP server counts them towards its flood limit). */
+  private receive(line: string): boolean {
+    const parsed = parseCarbonLine(line);
+    if (parsed === null) return true;
+    this.counters.lines++;
+    if ('problem' in parsed) {
+      this.problems.record(parsed.problem, () => line);
+      return false;
+    }
+    const name = this.mapper.map(parsed.path);
+    if (typeof name === 'string') {
+      this.problems.record(name, () => line);
+      return false;
+    }
+    const host = name.host ?? this.deps.selfHost;
+    const admitted = this.catalog.admit(host, name.plugin, name.ds, () => ({ label: name.ds, type: 'GAUGE' }));
+    if (admitted !== 'ok') {
+      this.problems.record(admitted, () => line);
+      return false;
+    }
+    this.batch.add(host, name.plugin, name.ds, parsed.timestamp ?? Math.floor(this.deps.now()), parsed.value);
+    this.counters.values++;
+    if (!this.hasRoom()) {
+      this.tcp.pause();
+      void this.loop.kick();
+    }
+    return true;
+  }
+}
+
+/** The factory the registry calls, with the validated `[CarbonModule]` section. */
+export function createCarbonModule(
+  context: ModuleContext,
+  settings: CarbonSettings,
+  refreshSeconds: number,
+  maxPointsPerMessage: number,
+): CarbonModule {
+  if (!context.publish) throw new Error('the carbon module needs the pipeline (ModuleContext.publish)');
+  return new CarbonModule(settings, {
+    publish: context.publish,
+    selfHost: context.hostId,
+    logger: context.logger,
+    now: context.now,
+    refreshSeconds,
+    maxPointsPerMessage,
+  });
+}

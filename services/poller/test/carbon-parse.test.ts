@@ -1,0 +1,117 @@
+import assert from 'node:assert/strict';
+import { describe, test } from 'node:test';
+import { parseCarbonLine } from '../src/modules/carbon/line.js';
+import { NameMapper, parseTemplates, TemplateError } from '../src/modules/carbon/names.js';
+import { parsePythonFloat } from '../src/modules/carbon/number.js';
+
+describe('carbon values: Python float() semantics', () => {
+  // What python3 -c 'float(x)' answers (checked by hand with Python 3.11): value, or undefined for ValueError.
+  const table: Array<[string, number | undefined]> = [
+    ['1', 1],
+    ['-1.5', -1.5],
+    ['+2', 2],
+    ['.5', 0.5],
+    ['5.', 5],
+    ['1e3', 1000],
+    ['1E-2', 0.01],
+    ['1_000', 1000],
+    ['1_000.5_5', 1000.55],
+    ['inf', Infinity],
+    ['-Infinity', -Infinity],
+    ['1__0', undefined],
+    ['_1', undefined],
+    ['1_', undefined],
+    ['0x10', undefined],
+    ['0b1', undefined],
+    ['', undefined],
+    ['.', undefined],
+    ['1e', undefined],
+    ['e3', undefined],
+    ['1.2.3', undefined],
+    ['12abc', undefined],
+    ['infinit', undefined],
+  ];
+  for (const [text, expected] of table) {
+    test(JSON.stringify(text), () => assert.equal(parsePythonFloat(text), expected));
+  }
+  test('nan in any case is NaN', () => {
+    assert.ok(Number.isNaN(parsePythonFloat('NaN') as number));
+    assert.ok(Number.isNaN(parsePythonFloat('-nan') as number));
+  });
+});
+
+describe('carbon lines', () => {
+  const table: Array<[string, unknown]> = [
+    ['a.b.c 1.5 1700000000', { path: 'a.b.c', value: 1.5, timestamp: 1700000000 }],
+    ['a.b.c\t2\t1700000000.9\r', { path: 'a.b.c', value: 2, timestamp: 1700000000 }],
+    ['  a.b.c   3  ', { path: 'a.b.c', value: 3, timestamp: null }],
+    ['a.b.c 3 -1', { path: 'a.b.c', value: 3, timestamp: null }],
+    ['a.b.c 3 -1.5', { path: 'a.b.c', value: 3, timestamp: null }],
+    ['a.b.c nan 1700000000', { problem: 'nan_value' }],
+    ['a.b.c inf 1700000000', { problem: 'value_out_of_range' }],
+    ['a.b.c 1e999 1700000000', { problem: 'value_out_of_range' }],
+    ['a.b.c abc 1700000000', { problem: 'bad_value' }],
+    ['a.b.c 1 1700000000000', { problem: 'bad_timestamp' }],
+    ['a.b.c 1 12', { problem: 'bad_timestamp' }],
+    ['a.b.c 1 yesterday', { problem: 'bad_timestamp' }],
+    ['a.b.c', { problem: 'malformed' }],
+    ['a.b.c 1 2 3', { problem: 'malformed' }],
+    ['a.b;tag=1 1 1700000000', { problem: 'tagged' }],
+    ['', null],
+    ['   \r', null],
+  ];
+  for (const [line, expected] of table) test(JSON.stringify(line), () => assert.deepEqual(parseCarbonLine(line), expected));
+});
+
+describe('carbon names', () => {
+  test('default: first node host, last data source, the nodes between the plugin', () => {
+    const mapper = new NameMapper({ prefix: '', templates: [] });
+    assert.deepEqual(mapper.map('myhost.memory.memory-used'), { host: 'myhost', plugin: 'memory', ds: 'memory-used' });
+    assert.deepEqual(mapper.map('myhost.load.load.shortterm'), { host: 'myhost', plugin: 'load.load', ds: 'shortterm' });
+    assert.equal(mapper.map('myhost.value'), 'unmapped');
+  });
+
+  test('a prefix is stripped first', () => {
+    const mapper = new NameMapper({ prefix: 'collectd.', templates: [] });
+    assert.deepEqual(mapper.map('collectd.web1.cpu-0.cpu-user'), { host: 'web1', plugin: 'cpu-0', ds: 'cpu-user' });
+    assert.deepEqual(mapper.map('web1.cpu-0.cpu-user'), { host: 'web1', plugin: 'cpu-0', ds: 'cpu-user' });
+  });
+
+  test('unsafe nodes are refused: empty, glob, quotes, slashes, non-ASCII, __proto__, too long', () => {
+    const mapper = new NameMapper({ prefix: '', templates: [] });
+    for (const path of [
+      'a..b.c',
+      '.a.b.c',
+      'a.b.c.',
+      'a.b*.c',
+      'a.{b}.c',
+      "a.b'.c",
+      'a.b".c',
+      'a.b/c.d',
+      'a.b\\c.d',
+      'a.b(c).d',
+      'a.b,c.d',
+      'a.\u00e9.c',
+      'a.__proto__.c',
+      `a.${'x'.repeat(201)}.c`,
+    ])
+      assert.equal(mapper.map(path), 'unsafe_name', path);
+  });
+
+  test('templates: filter, roles, skip, a trailing * for the rest, the poller host when there is no host node', () => {
+    const templates = parseTemplates('servers.* .host.plugin.ds*, stats.* .plugin.ds, skip.host.skip.plugin.ds');
+    const mapper = new NameMapper({ prefix: '', templates });
+    assert.deepEqual(mapper.map('servers.web1.nginx.requests.get'), { host: 'web1', plugin: 'nginx', ds: 'requests.get' });
+    assert.deepEqual(mapper.map('stats.api.latency'), { host: null, plugin: 'api', ds: 'latency' });
+    assert.equal(mapper.map('stats.api.latency.p99'), 'unmapped', 'no * : the node count must match');
+    // No filter: the template for whatever no filter took.
+    assert.deepEqual(mapper.map('app.db1.x.mysql.qps'), { host: 'db1', plugin: 'mysql', ds: 'qps' });
+  });
+
+  test('bad templates are refused with what is wrong', () => {
+    assert.throws(() => parseTemplates('host.measurement.field'), TemplateError);
+    assert.throws(() => parseTemplates('host.plugin'), /no ds node/);
+    assert.throws(() => parseTemplates('a/b host.plugin.ds'), /filter node/);
+    assert.throws(() => parseTemplates('a b c'), /not "\[filter\] template"/);
+  });
+});
