@@ -12,8 +12,8 @@ import {
   loadConfig,
 } from '../../../../common/config/index.js';
 import { nameProblem } from '../../../../common/schemas/index.js';
-import { nodeListProblems } from '../modules/munin/node-list.js';
 import { carbonSection } from '../modules/carbon/settings.js';
+import { nodeListProblems } from '../modules/munin/node-list.js';
 import { statsdSection } from '../modules/statsd/settings.js';
 import { anchoredRegex, fsyncPolicy } from './fields.js';
 import { parseModuleList } from './module-list.js';
