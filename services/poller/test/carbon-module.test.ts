@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { createSocket } from 'node:dgram';
-import { connect, type Socket } from 'node:net';
+import { type AddressInfo, connect, createServer, type Socket } from 'node:net';
 import { after, describe, test } from 'node:test';
 import { createLogger } from '../../../common/logging/index.js';
 import { type DataMessage, Message, type PluginInfoMessage } from '../../../common/schemas/index.js';
@@ -217,21 +217,31 @@ describe('carbon module', () => {
 
   test('a port in use: start fails with ListenError and leaves nothing open; a second stop awaits the first', async () => {
     const { module: first } = await startCarbon();
-    const taken = first.ports.tcp;
-    const udpBusy = createSocket('udp4');
-    const freeTcp = await new Promise<number>((resolve) => udpBusy.bind(0, '127.0.0.1', () => resolve(udpBusy.address().port)));
-    const clash = carbon({ listen: `127.0.0.1:${taken}` }).module;
+    const clash = carbon({ listen: `127.0.0.1:${first.ports.tcp}` }).module;
     await assert.rejects(clash.start(), ListenError);
-    // UDP port busy, TCP free: the TCP listener it opened is closed again.
-    const half = carbon({ listen: `127.0.0.1:${freeTcp}` }).module;
-    await assert.rejects(half.start(), ListenError);
-    const again = carbon({ listen: `127.0.0.1:${freeTcp}`, udp: 'no' }).module;
-    await again.start();
-    const stops = [again.stop(), again.stop()];
-    let firstDone = false;
-    void stops[0].then(() => (firstDone = true));
-    await stops[1];
-    assert.equal(firstDone, true, 'the second stop returned only after the first');
-    udpBusy.close();
+    // TCP free, UDP busy: the TCP listener it opened is closed again.
+    const port = await new Promise<number>((resolve) => {
+      const probe = createServer().listen(0, '127.0.0.1', () => {
+        const { port } = probe.address() as AddressInfo;
+        probe.close(() => resolve(port));
+      });
+    });
+    const udpBusy = createSocket('udp4');
+    try {
+      await new Promise<void>((resolve) => udpBusy.bind(port, '127.0.0.1', () => resolve()));
+      const half = carbon({ listen: `127.0.0.1:${port}` }).module;
+      await assert.rejects(half.start(), ListenError);
+      const again = carbon({ listen: `127.0.0.1:${port}`, udp: 'no' }).module;
+      await again.start();
+      const stops = [again.stop(), again.stop()];
+      let firstDone = false;
+      void stops[0].then(() => {
+        firstDone = true;
+      });
+      await stops[1];
+      assert.equal(firstDone, true, 'the second stop returned only after the first');
+    } finally {
+      udpBusy.close();
+    }
   });
 });
