@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { describeSection } from '../src/modules/munin/describe.js';
+import { describeSection } from '../../../common/munin/index.js';
 import { samplesOf } from '../src/modules/munin/module.js';
 import { multigraphNameProblem, parseResponse, parseValue } from '../src/modules/munin/parse.js';
 

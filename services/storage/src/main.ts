@@ -3,6 +3,7 @@ import { Command } from 'commander';
 import { ConfigError } from '../../../common/config/index.js';
 import { createLogger } from '../../../common/logging/index.js';
 import { DEFAULT_CONFIG_FILE, loadStorageConfig, pinoLevel, printableConfig, readHostList, type StorageConfig } from './config.js';
+import { type ImportCommandOptions, runMuninImport } from './import/command.js';
 import { StorageService } from './storage-service.js';
 
 /**
@@ -15,21 +16,54 @@ const program = new Command('numeter-storage')
   .option('-c, --config <file>', 'configuration file', DEFAULT_CONFIG_FILE)
   .option('--print-config', 'print the effective configuration (secrets masked) and exit')
   .option('--rebuild-index', 'rebuild the Redis index from the file tree and exit')
-  .parse();
-const options = program.opts<{ config: string; printConfig?: boolean; rebuildIndex?: boolean }>();
+  .action(() => run(main));
+program
+  .command('import-munin')
+  .description("Import a Munin master's RRD history and graph settings into this storage's files and index, then exit")
+  .option('--dbdir <dir>', "Munin's dbdir (default: munin.conf's dbdir, else /var/lib/munin)")
+  .option('--conf <file>', "Munin's munin.conf, for its dbdir")
+  .option('--host-id-format <format>', "host IDs, as the poller's [MuninModule] host_id_format", '{name}')
+  .action((importOptions: ImportCommandOptions) => run(() => importCommand(importOptions)));
+/** Read after parsing (commander fills them in then). */
+const options = () => program.opts<{ config: string; printConfig?: boolean; rebuildIndex?: boolean }>();
 
-async function main(): Promise<number> {
-  let config: StorageConfig;
-  let hostIds: string[];
+function loadConfigOrReport(): { config: StorageConfig; hostIds: string[] } | null {
   try {
-    config = loadStorageConfig({ file: options.config, fileRequired: program.getOptionValueSource('config') === 'cli' });
-    hostIds = readHostList(config.global.host_list_file, false);
+    const config = loadStorageConfig({ file: options().config, fileRequired: program.getOptionValueSource('config') === 'cli' });
+    return { config, hostIds: readHostList(config.global.host_list_file, false) };
   } catch (error) {
     if (!(error instanceof ConfigError)) throw error;
     process.stderr.write(`numeter-storage: ${error.message}\n`);
+    return null;
+  }
+}
+
+/** Exit codes: 0 imported (skipped files are listed on stderr), 1 bad configuration or nothing readable. */
+async function importCommand(importOptions: ImportCommandOptions): Promise<number> {
+  const loaded = loadConfigOrReport();
+  if (!loaded) return 1;
+  const logger = createLogger({
+    name: 'numeter-storage',
+    level: pinoLevel(loaded.config.global.log_level),
+    file: loaded.config.global.log_path || undefined,
+  });
+  try {
+    const report = await runMuninImport(loaded.config, importOptions, logger);
+    for (const problem of report.skipped) process.stderr.write(`numeter-storage import-munin: ${problem}\n`);
+    const { skipped, ...figures } = report;
+    process.stdout.write(`${JSON.stringify({ ...figures, skipped: skipped.length })}\n`);
+    return 0;
+  } catch (error) {
+    process.stderr.write(`numeter-storage import-munin: ${(error as Error).message}\n`);
     return 1;
   }
-  if (options.printConfig) {
+}
+
+async function main(): Promise<number> {
+  const loaded = loadConfigOrReport();
+  if (!loaded) return 1;
+  const { config, hostIds } = loaded;
+  if (options().printConfig) {
     process.stdout.write(printableConfig(config));
     return 0;
   }
@@ -43,7 +77,7 @@ async function main(): Promise<number> {
     file: config.global.log_path || undefined,
   });
   const service = new StorageService({ config, hostIds, logger });
-  if (options.rebuildIndex) {
+  if (options().rebuildIndex) {
     await service.connectRedis();
     const result = await service.rebuildIndex();
     process.stdout.write(`${JSON.stringify(result)}\n`);
@@ -68,12 +102,16 @@ async function main(): Promise<number> {
 
 // No process.exit(): once the orderly stop is done nothing is left running (consumers,
 // cache, Redis and API all closed; `numeter-storage` exits on its own, tested by kill9.test.ts).
-main().then(
-  (code) => {
-    process.exitCode = code;
-  },
-  (error: unknown) => {
-    process.stderr.write(`numeter-storage: ${(error as Error)?.stack ?? String(error)}\n`);
-    process.exitCode = 1;
-  },
-);
+function run(command: () => Promise<number>): Promise<void> {
+  return command().then(
+    (code) => {
+      process.exitCode = code;
+    },
+    (error: unknown) => {
+      process.stderr.write(`numeter-storage: ${(error as Error)?.stack ?? String(error)}\n`);
+      process.exitCode = 1;
+    },
+  );
+}
+
+program.parseAsync();

@@ -1,6 +1,6 @@
 import type { Logger } from '../../../../../common/logging/index.js';
+import { describeSection } from '../../../../../common/munin/index.js';
 import type { Collection, CollectRequest, PluginDescription, PollerModule, Sample } from '../types.js';
-import { describeSection } from './describe.js';
 import { type ParsedValue, parseResponse } from './parse.js';
 import { MuninNodeError, MuninSession, type SessionOptions } from './session.js';
 

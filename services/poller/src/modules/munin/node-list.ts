@@ -1,6 +1,6 @@
+import { defaultGroup, type MuninConfNode, readMuninConf } from '../../../../../common/munin/index.js';
 import { nameProblem } from '../../../../../common/schemas/index.js';
 import type { CentralNode } from './central.js';
-import { defaultGroup, type MuninConfNode, readMuninConf } from './munin-conf.js';
 
 /**
  * The nodes a central poller polls: those of `munin_conf` and of the plain `nodes` list

@@ -1,21 +1,43 @@
-import { type FieldInfo, FieldType, toFieldName } from '../../../../../common/schemas/index.js';
-import type { PluginDescription } from '../types.js';
-import type { GraphSection } from './parse.js';
+import { type FieldInfo, FieldType, toFieldName } from '../../schemas/index.js';
 
 /**
  * Turns a parsed munin config section into a plugin description. Every attribute is
  * kept: the ones the schema knows go to their place, the rest (and known ones whose
  * value is not valid, e.g. `min abc`) go verbatim to `graph` / the field's `extra`.
  */
+/** One graph as munin describes it: attributes as sent, fields by sanitised name. */
+export interface MuninGraph {
+  /** The plugin name, or the multigraph section name (`diskstats_latency.sda`). */
+  name: string;
+  /** Graph-level attributes, key as sent (`graph_title`, `update`, `host_name`...). */
+  graph: ReadonlyMap<string, string>;
+  fields: ReadonlyMap<string, ReadonlyMap<string, string>>;
+  /** Fields that had values (dirtyconfig or fetch); described as GAUGE when not configured. */
+  values?: ReadonlyArray<{ field: string }>;
+}
+
+/** A graph's description: the poller's plugin description, the storage's plugin info. */
+export interface MuninGraphDescription {
+  plugin: string;
+  title: string;
+  vlabel: string;
+  base: 1000 | 1024;
+  category: string;
+  order: string[];
+  info: string;
+  graph?: Record<string, string>;
+  fields: Record<string, FieldInfo>;
+}
+
 const DRAW = /^(LINE[0-3]?|AREA|STACK|AREASTACK|LINESTACK[0-3]?)$/;
 const COLOUR = /^[0-9A-Fa-f]{6}$/;
 const GRAPH_KEYS_IN_PLACE = new Set(['graph_title', 'graph_vlabel', 'graph_category', 'graph_info', 'graph_order']);
 
 const clip = (text: string, max: number): string => (text.length > max ? text.slice(0, max) : text);
 
-export function describeSection(section: GraphSection): PluginDescription {
+export function describeSection(section: MuninGraph): MuninGraphDescription {
   const graph = section.graph;
-  const description: PluginDescription = {
+  const description: MuninGraphDescription = {
     plugin: section.name,
     title: clip(graph.get('graph_title') ?? section.name, 256),
     vlabel: clip(graph.get('graph_vlabel') ?? '', 256),
@@ -32,7 +54,7 @@ export function describeSection(section: GraphSection): PluginDescription {
   }
   if (Object.keys(others).length) description.graph = others;
   for (const [name, attributes] of section.fields) description.fields[name] = fieldInfoOf(name, attributes);
-  for (const { field } of section.values) description.fields[field] ??= { label: field, type: 'GAUGE' };
+  for (const { field } of section.values ?? []) description.fields[field] ??= { label: field, type: 'GAUGE' };
   return description;
 }
 

@@ -1,0 +1,6 @@
+/**
+ * Munin's own formats, shared by the poller (central polling) and the storage
+ * (`import-munin`): how a graph's config becomes a plugin description, and munin.conf.
+ */
+export { describeSection, fieldInfoOf, type MuninGraph, type MuninGraphDescription } from './src/describe.js';
+export { defaultGroup, type MuninConf, type MuninConfNode, readMuninConf } from './src/munin-conf.js';
