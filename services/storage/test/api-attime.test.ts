@@ -73,8 +73,8 @@ describe('Graphite globs and targets', () => {
     assert.ok(Number(process.hrtime.bigint() - started) / 1e6 < 200);
   });
 
-  it('refuses brace explosions and bad patterns with 400 naming the parameter', () => {
-    for (const pattern of ['{a,b,c,d,e,f,g}{a,b,c,d,e,f,g}{a,b,c,d,e,f,g}', '{a,b', 'a}', '[abc']) {
+  it('refuses oversized value lists and bad patterns with 400 naming the parameter', () => {
+    for (const pattern of [`{${Array.from({ length: 201 }, (_, i) => i).join(',')}}`, '{a,b', 'a}', '[abc']) {
       assert.throws(
         () => compileNode(pattern, 'query'),
         (e: unknown) => e instanceof BadParameterError && e.parameter === 'query',

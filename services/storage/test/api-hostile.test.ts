@@ -184,3 +184,58 @@ describe('storage API: hostile requests', () => {
     }
   });
 });
+
+describe('storage API: hostile globs', () => {
+  let fx: Fixture;
+  const HOSTS = 2000;
+  before(async () => {
+    fx = await startFixture({ settings: { maxFindResults: 50 } });
+    const pipeline = fx.redis.pipeline();
+    for (let i = 0; i < HOSTS; i++) {
+      const id = `${'h'.repeat(190)}${i}`;
+      pipeline.hset(fx.keys.hosts, id, JSON.stringify({ Plugin: 'MyInfo', ID: id, Name: id, Description: '' }));
+    }
+    await pipeline.exec();
+  });
+  after(() => fx.close());
+
+  async function expectError(path: string, parameter: string, says: RegExp): Promise<void> {
+    const res = await fx.get(path);
+    const text = await res.text();
+    assert.equal(res.status, 400, `${path.slice(0, 100)}: ${text.slice(0, 200)}`);
+    const body = ErrorResponse.parse(JSON.parse(text));
+    assert.equal(body.parameter, parameter);
+    assert.match(body.error, says);
+  }
+
+  it('refuses the 128 alternatives × 216 wildcards pattern, and long or wild nodes, by their limits', async () => {
+    // 7 lists of 2 are 128 alternatives, each with 216 wildcards: 5.4 s over 1,000 names before.
+    const attack = `${'{a,b}'.repeat(7)}${'?'.repeat(216)}`;
+    await expectError(`/metrics/find?query=${encodeURIComponent(attack)}`, 'query', /more than 64 wildcards/);
+    const wide = `{${Array.from({ length: 128 }, () => '*'.repeat(216)).join(',')}}`;
+    await expectError(`/metrics/find?query=${encodeURIComponent(wide.slice(0, 4000))}`, 'query', /longer than 256 characters/);
+    await expectError(`/metrics/find?query=${'?*'.repeat(40)}`, 'query', /more than 64 wildcards/);
+    await expectError(`/render?target=${'?*'.repeat(40)}.a.b`, 'target', /more than 64 wildcards/);
+  });
+
+  it('bounds /metrics/expand: number of queries, total matches, matching work', async () => {
+    await expectError(`/metrics/expand?${Array.from({ length: 51 }, (_, i) => `query=a${i}`).join('&')}`, 'query', /more than 50 queries/);
+    // Each query alone is fine (10 matches); together they pass max_find_results.
+    const some = Array.from({ length: 6 }, (_, d) => `query=${'h'.repeat(190)}${d + 1}?`).join('&');
+    await expectError(`/metrics/expand?${some}`, 'query', /max_find_results \(50\) paths together/);
+    // The costliest pattern allowed, 50 times over 2,000 long names: stopped by the work budget.
+    const costly = `*${'?*'.repeat(31)}z`;
+    const path = `/metrics/expand?${Array.from({ length: 50 }, () => `query=${encodeURIComponent(costly)}`).join('&')}`;
+    const answer = fx.get(path);
+    for (let i = 0; i < 5; i++) assert.equal((await fx.get('/health')).status, 200);
+    const res = await answer;
+    const body = ErrorResponse.parse(await res.json());
+    assert.equal(res.status, 400);
+    assert.equal(body.parameter, 'query');
+    assert.match(body.error, /matching steps/);
+    // One such query is within the budget: an empty answer.
+    const one = await fx.get(`/metrics/find?query=${encodeURIComponent(costly)}`);
+    assert.equal(one.status, 200);
+    assert.deepEqual(await one.json(), []);
+  });
+});

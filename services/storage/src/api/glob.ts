@@ -1,18 +1,20 @@
 import { BadParameterError } from './errors.js';
+import { chargeGlobWork } from './request-budget.js';
 
 /**
- * Graphite path-node globs: `*`, `?`, `[a-z]` / `[!a-z]` and `{a,b}` value lists. Matched
- * by a dynamic program in O(pattern × name), never through a RegExp, so no pattern can
- * make matching explode. Brace lists are expanded first (at most MAX_ALTERNATIVES).
+ * Graphite path-node globs: `*`, `?`, `[a-z]` / `[!a-z]` and `{a,b}` value lists, compiled
+ * into one automaton over the pattern's positions (brace lists are alternatives inside it,
+ * never expanded into a product of patterns) and run on a name as a set of states (a
+ * bitset), one step per character. The cost of a match is at most (active states ×
+ * bitset words) per character, whatever the pattern: 128 alternatives × 216 wildcards
+ * can no longer multiply. Each step is charged to the request's glob budget
+ * (request-budget.ts), so no request can keep matching for long.
  */
-const MAX_ALTERNATIVES = 200;
 const MAX_NODE_PATTERN = 256;
-
-type Token =
-  | { kind: 'char'; char: string }
-  | { kind: 'any' }
-  | { kind: 'star' }
-  | { kind: 'class'; ranges: [string, string][]; negated: boolean };
+const MAX_ALTERNATIVES = 200;
+const MAX_WILDCARDS = 64;
+/** State sets one matcher remembers; more and it starts over (memory stays bounded). */
+const MAX_DFA_STATES = 4096;
 
 export interface NodeMatcher {
   /** True when the node has no glob character: it names exactly one node. */
@@ -20,101 +22,258 @@ export interface NodeMatcher {
   matches(name: string): boolean;
 }
 
+type Test = { kind: 'char'; char: string } | { kind: 'any' } | { kind: 'class'; ranges: Array<[string, string]>; negated: boolean };
+
+type Item = Test | { kind: 'star' } | { kind: 'group'; alternatives: Item[][] };
+
 export function compileNode(pattern: string, parameter: string): NodeMatcher {
   if (pattern.length > MAX_NODE_PATTERN) {
     throw new BadParameterError(parameter, `${parameter}: a path node is longer than ${MAX_NODE_PATTERN} characters`);
   }
   const literal = !/[*?[\]{}]/.test(pattern);
   if (literal) return { literal, matches: (name) => name === pattern };
-  const alternatives = expandBraces(pattern, parameter).map((alt) => tokenize(alt, parameter));
-  return { literal, matches: (name) => alternatives.some((tokens) => matchTokens(tokens, name)) };
+  if (pattern === '*') return { literal, matches: () => true };
+  const automaton = new Automaton(new PatternParser(pattern, parameter).items(), parameter);
+  return { literal, matches: (name) => automaton.matches(name) };
 }
 
-/** `a{b,c}d{e,f}` → abde, abdf, acde, acdf (no nesting). */
-function expandBraces(pattern: string, parameter: string): string[] {
-  let results = [''];
-  let i = 0;
-  while (i < pattern.length) {
-    const open = pattern.indexOf('{', i);
-    if (open < 0) {
-      results = results.map((r) => r + pattern.slice(i));
-      break;
-    }
-    const close = pattern.indexOf('}', open);
-    if (close < 0 || pattern.slice(open + 1, close).includes('{')) {
-      throw new BadParameterError(parameter, `${parameter}: unbalanced or nested "{" in a path node`);
-    }
-    const prefix = pattern.slice(i, open);
-    const options = pattern.slice(open + 1, close).split(',');
-    const next: string[] = [];
-    for (const r of results) for (const option of options) next.push(r + prefix + option);
-    if (next.length > MAX_ALTERNATIVES) {
-      throw new BadParameterError(parameter, `${parameter}: value lists expand to more than ${MAX_ALTERNATIVES} alternatives`);
-    }
-    results = next;
-    i = close + 1;
+/** The pattern as items: tests, stars and brace groups (one level, as Graphite's lists). */
+class PatternParser {
+  private pos = 0;
+  private wildcards = 0;
+  /** Code points, as names are matched (an emoji is one `?`). */
+  private readonly pattern: string[];
+
+  constructor(
+    pattern: string,
+    private readonly parameter: string,
+  ) {
+    this.pattern = Array.from(pattern);
   }
-  if (results.some((r) => r.includes('}'))) throw new BadParameterError(parameter, `${parameter}: unbalanced "}" in a path node`);
-  return results;
-}
 
-function tokenize(pattern: string, parameter: string): Token[] {
-  const tokens: Token[] = [];
-  for (let i = 0; i < pattern.length; i++) {
-    const c = pattern[i];
-    if (c === '*') {
-      if (tokens[tokens.length - 1]?.kind !== 'star') tokens.push({ kind: 'star' });
-    } else if (c === '?') tokens.push({ kind: 'any' });
-    else if (c === '[') {
-      const close = pattern.indexOf(']', i + 2);
-      if (close < 0) throw new BadParameterError(parameter, `${parameter}: unbalanced "[" in a path node`);
-      let body = pattern.slice(i + 1, close);
-      const negated = body.startsWith('!') || body.startsWith('^');
-      if (negated) body = body.slice(1);
-      const ranges: [string, string][] = [];
-      for (let j = 0; j < body.length; j++) {
-        if (body[j + 1] === '-' && j + 2 < body.length) {
-          ranges.push([body[j], body[j + 2]]);
-          j += 2;
-        } else ranges.push([body[j], body[j]]);
+  items(): Item[] {
+    const items = this.sequence(false);
+    if (this.pos < this.pattern.length) throw this.error('unbalanced "}" in a path node');
+    return items;
+  }
+
+  private sequence(inGroup: boolean): Item[] {
+    const items: Item[] = [];
+    while (this.pos < this.pattern.length) {
+      const c = this.pattern[this.pos];
+      if (inGroup && (c === ',' || c === '}')) break;
+      if (c === '}') break;
+      this.pos++;
+      if (c === '{') {
+        if (inGroup) throw this.error('nested "{" in a path node');
+        items.push(this.group());
+      } else if (c === '*') {
+        this.countWildcard();
+        if (items[items.length - 1]?.kind !== 'star') items.push({ kind: 'star' });
+      } else if (c === '?') {
+        this.countWildcard();
+        items.push({ kind: 'any' });
+      } else if (c === '[') {
+        this.countWildcard();
+        items.push(this.characterClass());
+      } else items.push({ kind: 'char', char: c });
+    }
+    return items;
+  }
+
+  private group(): Item {
+    const alternatives: Item[][] = [];
+    for (;;) {
+      alternatives.push(this.sequence(true));
+      if (alternatives.length > MAX_ALTERNATIVES) {
+        throw this.error(`a value list has more than ${MAX_ALTERNATIVES} alternatives`);
       }
-      tokens.push({ kind: 'class', ranges, negated });
-      i = close;
-    } else tokens.push({ kind: 'char', char: c });
+      const c = this.pattern[this.pos++];
+      if (c === '}') return { kind: 'group', alternatives };
+      if (c !== ',') throw this.error('unbalanced or nested "{" in a path node');
+    }
   }
-  return tokens;
+
+  private characterClass(): Test {
+    const close = this.pattern.indexOf(']', this.pos + 1);
+    if (close < 0) throw this.error('unbalanced "[" in a path node');
+    let body = this.pattern.slice(this.pos, close).join('');
+    this.pos = close + 1;
+    const negated = body.startsWith('!') || body.startsWith('^');
+    if (negated) body = body.slice(1);
+    const chars = Array.from(body);
+    const ranges: Array<[string, string]> = [];
+    for (let j = 0; j < chars.length; j++) {
+      if (chars[j + 1] === '-' && j + 2 < chars.length) {
+        ranges.push([chars[j], chars[j + 2]]);
+        j += 2;
+      } else ranges.push([chars[j], chars[j]]);
+    }
+    return { kind: 'class', ranges, negated };
+  }
+
+  private countWildcard(): void {
+    if (++this.wildcards > MAX_WILDCARDS) throw this.error(`more than ${MAX_WILDCARDS} wildcards in a path node`);
+  }
+
+  private error(message: string): BadParameterError {
+    return new BadParameterError(this.parameter, `${this.parameter}: ${message}`);
+  }
 }
 
-function matchOne(token: Token, c: string): boolean {
-  switch (token.kind) {
+/**
+ * Consuming states (one per test; a star is an `any` test that loops) and, for each, the
+ * set of states reachable right after it without consuming (its closure), as bitsets.
+ */
+class Automaton {
+  private readonly tests: Test[] = [];
+  /** After consuming with state i: closure bits at [i * words, (i + 1) * words). */
+  private follow: Uint32Array = new Uint32Array(0);
+  private readonly followEnds: boolean[] = [];
+  private readonly states = new Map<string, DfaState>();
+  private startState: DfaState;
+  private words = 1;
+
+  constructor(
+    items: Item[],
+    private readonly parameter: string,
+  ) {
+    // Built back to front: each item gets the closure of what follows it.
+    const pending: Array<{ state: number; after: { states: number[]; end: boolean } }> = [];
+    const build = (list: Item[], after: { states: number[]; end: boolean }): { states: number[]; end: boolean } => {
+      let next = after;
+      for (let i = list.length - 1; i >= 0; i--) next = this.item(list[i], next, pending);
+      return next;
+    };
+    const start = build(items, { states: [], end: true });
+    this.words = Math.max(1, Math.ceil(this.tests.length / 32));
+    this.follow = new Uint32Array(this.tests.length * this.words);
+    for (const { state, after } of pending) {
+      for (const s of after.states) this.follow[state * this.words + (s >>> 5)] |= 1 << (s & 31);
+      this.followEnds[state] = after.end;
+    }
+    const startBits = new Uint32Array(this.words);
+    for (const s of start.states) startBits[s >>> 5] |= 1 << (s & 31);
+    this.startState = this.intern(startBits, start.end);
+  }
+
+  private item(
+    item: Item,
+    after: { states: number[]; end: boolean },
+    pending: Array<{ state: number; after: { states: number[]; end: boolean } }>,
+  ): { states: number[]; end: boolean } {
+    if (item.kind === 'group') {
+      const states = new Set<number>();
+      let end = false;
+      for (const alternative of item.alternatives) {
+        let next = after;
+        for (let i = alternative.length - 1; i >= 0; i--) next = this.item(alternative[i], next, pending);
+        for (const s of next.states) states.add(s);
+        end ||= next.end;
+      }
+      return { states: [...states], end };
+    }
+    const state = this.tests.length;
+    if (item.kind === 'star') {
+      // Matches nothing (what follows), or one character and then itself again.
+      this.tests.push({ kind: 'any' });
+      const loop = { states: [state, ...after.states], end: after.end };
+      pending.push({ state, after: loop });
+      return loop;
+    }
+    this.tests.push(item);
+    pending.push({ state, after });
+    return { states: [state], end: false };
+  }
+
+  /**
+   * Runs the name through the automaton as a lazily built DFA: each set of states met
+   * is interned once and its transition per character remembered, so matching many
+   * names costs one map lookup per character; only new transitions pay the set step.
+   */
+  matches(name: string): boolean {
+    let state = this.startState;
+    let steps = 0;
+    let consumed = 0;
+    for (const c of name) {
+      if (state.dead) break;
+      let next = state.next.get(c);
+      if (next === undefined) {
+        next = this.step(state, c);
+        steps += state.cost;
+      }
+      steps++;
+      consumed += c.length;
+      state = next;
+    }
+    chargeGlobWork(steps, this.parameter);
+    return state.end && consumed === name.length;
+  }
+
+  private step(from: DfaState, c: string): DfaState {
+    const { words } = this;
+    const bits = new Uint32Array(words);
+    let end = false;
+    for (let w = 0; w < words; w++) {
+      let active = from.bits[w];
+      while (active !== 0) {
+        const low = active & -active;
+        const s = w * 32 + (31 - Math.clz32(low));
+        active ^= low;
+        if (!passes(this.tests[s], c)) continue;
+        for (let k = 0; k < words; k++) bits[k] |= this.follow[s * words + k];
+        end ||= this.followEnds[s];
+      }
+    }
+    if (this.states.size >= MAX_DFA_STATES) this.forget();
+    const next = this.intern(bits, end);
+    // After forget(), `from` is no longer in the table; remembering on it is harmless.
+    from.next.set(c, next);
+    return next;
+  }
+
+  private intern(bits: Uint32Array, end: boolean): DfaState {
+    const key = `${end ? 1 : 0}:${bits.join(',')}`;
+    let state = this.states.get(key);
+    if (!state) {
+      let active = 0;
+      for (const word of bits) active += popcount(word);
+      state = { bits, end, dead: active === 0, cost: Math.max(1, active * this.words), next: new Map() };
+      this.states.set(key, state);
+    }
+    return state;
+  }
+
+  /** Bounds memory: a pattern and names that keep making new state sets start over. */
+  private forget(): void {
+    this.states.clear();
+    this.startState = this.intern(this.startState.bits, this.startState.end);
+    this.startState.next.clear();
+  }
+}
+
+interface DfaState {
+  bits: Uint32Array;
+  end: boolean;
+  dead: boolean;
+  /** Matching steps one new transition out of this set costs (states × bitset words). */
+  cost: number;
+  next: Map<string, DfaState>;
+}
+
+function popcount(word: number): number {
+  let v = word - ((word >>> 1) & 0x55555555);
+  v = (v & 0x33333333) + ((v >>> 2) & 0x33333333);
+  return (((v + (v >>> 4)) & 0x0f0f0f0f) * 0x01010101) >>> 24;
+}
+
+function passes(test: Test, c: string): boolean {
+  switch (test.kind) {
     case 'char':
-      return token.char === c;
+      return test.char === c;
     case 'any':
       return true;
-    case 'class':
-      return token.ranges.some(([lo, hi]) => c >= lo && c <= hi) !== token.negated;
     default:
-      return false;
+      return test.ranges.some(([lo, hi]) => c >= lo && c <= hi) !== test.negated;
   }
-}
-
-/** reachable[j] = the first i name characters can be consumed by the first j tokens. */
-function matchTokens(tokens: Token[], name: string): boolean {
-  let reachable = new Uint8Array(tokens.length + 1);
-  reachable[0] = 1;
-  for (let j = 0; j < tokens.length && tokens[j].kind === 'star'; j++) reachable[j + 1] = 1;
-  for (const c of name) {
-    const next = new Uint8Array(tokens.length + 1);
-    for (let j = 0; j < tokens.length; j++) {
-      if (!reachable[j] && !(tokens[j].kind === 'star' && reachable[j + 1])) continue;
-      const token = tokens[j];
-      if (token.kind === 'star') {
-        if (reachable[j] || reachable[j + 1]) next[j + 1] = 1;
-      } else if (reachable[j] && matchOne(token, c)) next[j + 1] = 1;
-    }
-    // A star may also match nothing after this character.
-    for (let j = 0; j < tokens.length; j++) if (next[j] && tokens[j].kind === 'star') next[j + 1] = 1;
-    reachable = next;
-  }
-  return reachable[tokens.length] === 1;
 }

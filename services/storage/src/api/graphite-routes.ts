@@ -17,6 +17,7 @@ import { windowFrom } from './window.js';
  * form, as Grafana sends) are both accepted; query and body parameters are merged.
  */
 const MAX_TARGETS = 50;
+const MAX_EXPAND_QUERIES = 50;
 
 export function graphiteRouter(ctx: RouteContext): Router {
   const router = Router();
@@ -122,10 +123,18 @@ export function graphiteRouter(ctx: RouteContext): Router {
   router.all('/metrics/expand', async (req, res) => {
     const queries = allValues(req, 'query').filter((q) => q !== '');
     if (queries.length === 0) throw new BadParameterError('query', 'missing parameter query');
+    if (queries.length > MAX_EXPAND_QUERIES) throw new BadParameterError('query', `more than ${MAX_EXPAND_QUERIES} queries`);
     const leavesOnly = optionalParam(req, 'leavesOnly') === '1';
     const results = new Set<string>();
     for (const query of queries) {
       for (const node of await tree.find(query, 'query')) if (node.leaf || !leavesOnly) results.add(node.path);
+      if (results.size > ctx.settings.maxFindResults) {
+        throw new LimitExceededError(
+          'max_find_results',
+          `queries match more than max_find_results (${ctx.settings.maxFindResults}) paths together: use narrower patterns`,
+          'query',
+        );
+      }
     }
     res.setHeader('Cache-Control', 'no-cache').json({ results: [...results].sort() });
   });

@@ -10,6 +10,7 @@ import { errorMiddleware, notFoundRoute } from './errors.js';
 import { graphiteRouter } from './graphite-routes.js';
 import { legacyRouter } from './legacy-routes.js';
 import { healthRouter, metricsRouter } from './ops-routes.js';
+import { requestBudgetMiddleware } from './request-budget.js';
 import { searchRouter } from './search-route.js';
 import { authMiddleware, rateLimitMiddleware } from './security.js';
 import { WhisperFiles } from './whisper-files.js';
@@ -44,6 +45,7 @@ export function createApiServer(deps: ApiDeps): ApiServer {
 
   const api = express.Router();
   api.use(healthRouter(catalog, deps.health));
+  api.use(requestBudgetMiddleware());
   const limiter = rateLimitMiddleware(settings);
   if (limiter) api.use(limiter);
   const auth = authMiddleware(settings);
