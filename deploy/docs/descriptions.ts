@@ -171,7 +171,12 @@ export const DESCRIPTIONS: Record<'poller' | 'storage' | 'webapp', Record<string
       prefix: "URL prefix of the Numeter API (the original's `/numeter-storage`).",
       auth_tokens: 'Comma list of Bearer tokens accepted; with `basic_auth_users` empty too, the API is open (keep it on 127.0.0.1 then).',
       basic_auth_users: 'Comma list of `user:password` accepted with HTTP Basic.',
-      rate_limit_per_minute: 'Requests per minute per client address; 0 = no limit. `/health` is never limited.',
+      client_tokens:
+        'Comma list of `name:requests_per_minute:token`: Bearer tokens of known clients (the webapp, Grafana), each with its own rate limit (0 = unlimited). They turn authentication on like `auth_tokens`.',
+      rate_limit_per_minute:
+        'Requests per minute per credential (each token or Basic user), or per client address for requests without credentials; 0 = no limit. The default allows 10 open dashboards of 30 panels refreshing every 10 s per credential. `/health` is never limited.',
+      trust_proxy:
+        'express `trust proxy`: `false`, `true`, a hop count or the addresses of the reverse proxy, so requests without credentials are limited per real client address (from X-Forwarded-For) rather than per proxy.',
       max_points: 'Points one request may return, at most.',
       max_read_points:
         'Stored values one `/data` or `/render` may read, at most (all series together, before consolidation and functions); checked from the file headers before any data is read.',

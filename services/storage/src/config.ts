@@ -30,6 +30,7 @@ export const SECRET_KEYS = [
   'password',
   'auth_tokens',
   'basic_auth_users',
+  'client_tokens',
 ] as const;
 
 // The storage refuses an empty number or boolean (and keeps an empty text) rather than
@@ -148,7 +149,12 @@ export const StorageConfigSchema = z.object({
       auth_tokens: iniList(''),
       /** Comma list of user:password. */
       basic_auth_users: iniList(''),
-      rate_limit_per_minute: iniInt(600, 0, 1_000_000, STRICT),
+      /** Comma list of name:requests_per_minute:token (0 = unlimited), e.g. the webapp's own token. */
+      client_tokens: iniList(''),
+      /** Per credential (or per client address without credentials): 30 panels every 10 s are 180 a minute per open dashboard. */
+      rate_limit_per_minute: iniInt(1800, 0, 1_000_000, STRICT),
+      /** express `trust proxy`: false, true, a hop count or the proxy's addresses (client addresses from X-Forwarded-For). */
+      trust_proxy: iniString('false'),
       max_points: iniInt(200_000, 1, 100_000_000, STRICT),
       /** Stored values one request may read (all series, before consolidation and functions). */
       max_read_points: iniInt(2_000_000, 1, 1_000_000_000, STRICT),

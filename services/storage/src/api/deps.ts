@@ -14,14 +14,24 @@ export interface ApiSettings {
   authTokens: string[];
   /** user → password for `Authorization: Basic`. */
   basicUsers: Record<string, string>;
-  /** Requests per minute and client address; 0 turns the limit off. */
+  /** Known clients (Bearer tokens), each with its own requests per minute (0 = unlimited). */
+  clients: ApiClient[];
+  /** Requests per minute per credential, or per client address without credentials; 0 turns the limit off. */
   rateLimitPerMinute: number;
+  /** express `trust proxy`: which proxy's X-Forwarded-For gives the client address. */
+  trustProxy: boolean | number | string;
   /** Most values one response may carry (all series together); more → 400. */
   maxPoints: number;
   /** Most stored values one request may read (all series, before consolidation); more → 400 before any read. */
   maxReadPoints: number;
   /** Most series one Graphite find/expand/render may match; more → 400. */
   maxFindResults: number;
+}
+
+export interface ApiClient {
+  name: string;
+  token: string;
+  ratePerMinute: number;
 }
 
 export interface ApiConfig {

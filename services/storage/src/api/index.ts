@@ -12,7 +12,7 @@ import { legacyRouter } from './legacy-routes.js';
 import { healthRouter, metricsRouter } from './ops-routes.js';
 import { requestBudgetMiddleware } from './request-budget.js';
 import { searchRouter } from './search-route.js';
-import { authMiddleware, rateLimitMiddleware } from './security.js';
+import { identifyMiddleware, rateLimitMiddleware, requireAuthMiddleware } from './security.js';
 import { WhisperFiles } from './whisper-files.js';
 
 export type { ApiConfig, ApiDeps, ApiSettings, HealthProbes, ProbeResult, WhisperReader } from './deps.js';
@@ -40,15 +40,17 @@ export function createApiServer(deps: ApiDeps): ApiServer {
   app.disable('x-powered-by');
   app.set('json escape', true); // <, > and & as \u003c… so JSON is inert even if sniffed as HTML
   app.set('query parser', 'simple');
+  app.set('trust proxy', settings.trustProxy);
   app.use(helmet());
   app.use(apiMetricsMiddleware(deps.metrics, settings.prefix));
 
   const api = express.Router();
   api.use(healthRouter(catalog, deps.health));
   api.use(requestBudgetMiddleware());
+  api.use(identifyMiddleware(settings));
   const limiter = rateLimitMiddleware(settings);
   if (limiter) api.use(limiter);
-  const auth = authMiddleware(settings);
+  const auth = requireAuthMiddleware(settings);
   if (auth) api.use(auth);
   api.use(metricsRouter(deps.metrics));
   api.use(legacyRouter(ctx));
