@@ -9,7 +9,8 @@ export const DESCRIPTIONS: Record<'poller' | 'storage' | 'webapp', Record<string
       enable: 'Run at all; `false` makes the poller exit at once with code 2 (as the original).',
       poller_time: 'Seconds between two polls.',
       plugins_refresh_time: 'Seconds between two sendings of host and plugin info (sent with the first poll too).',
-      jitter: 'Random delay, in seconds, added to each poll so that many pollers do not hit the broker together; less than `poller_time`.',
+      jitter:
+        'Upper bound, in seconds, of a random offset inside each interval, chosen once per start, so that many pollers do not hit the broker together; less than `poller_time`.',
       modules:
         "Modules to run, separated by `|`: `munin`, `system`, `libvirt`, `snmp`, `netlatency`, `carbon`, `statsd`, or a custom module (file path or package, optionally `:exportName`). The original's `numeter.poller.muninModule:MuninModule` is accepted.",
       rpc_hosts: "Broker `host[:port]`; the first entry is used when `amqp_url` is empty (as the original's option).",
@@ -28,7 +29,8 @@ export const DESCRIPTIONS: Record<'poller' | 'storage' | 'webapp', Record<string
       spool_segment_bytes: 'Size of one spool segment file, in bytes.',
       spool_fsync: '`always`, `never`, or milliseconds between two fsyncs of the spool: what a power cut may lose.',
       forward_window: 'Messages published and not yet confirmed by the broker, at most.',
-      stop_deadline: 'Seconds given on SIGTERM to finish the running poll and flush the spool to the broker.',
+      stop_deadline:
+        'Seconds the whole stop may take on SIGTERM (the running poll, the modules, the outstanding confirms; what is not delivered stays in the spool), and how long --once waits for delivery.',
       rate_heartbeat: 'Seconds after which a DERIVE/COUNTER rate is computed again from scratch; 0 = ten polls.',
       module_timeout: 'Seconds one module may take for one poll before it is abandoned; 0 = automatic.',
       max_points_per_message: 'Points in one data message, at most; bigger polls are split.',

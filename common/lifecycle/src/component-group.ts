@@ -73,7 +73,7 @@ export class ComponentGroup implements Component {
   private async stopParts(deadline: Deadline): Promise<void> {
     const abandoned: string[] = [];
     for (const part of this.running.reverse()) {
-      const due = deadline.extendedTo(this.options.forceCloseMs ?? 2 * FORCE_CLOSE_MS);
+      const due = deadline.graced(this.options.forceCloseMs ?? 2 * FORCE_CLOSE_MS);
       const stopping = part.stop(deadline).catch((error: Error) => {
         this.options.logger?.warn({ component: part.name, reason: error.message }, 'component did not stop cleanly');
       });

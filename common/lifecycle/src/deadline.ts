@@ -43,6 +43,11 @@ export class Deadline {
     return new Deadline(Math.min(this.atMs, this.clock.nowMs() + Math.max(0, ms)), this.clock);
   }
 
+  /** `ms` past this deadline (or past now, if it has passed): how long to wait for a step given this deadline. */
+  graced(ms: number): Deadline {
+    return new Deadline(Math.max(this.atMs, this.clock.nowMs()) + Math.max(0, ms), this.clock);
+  }
+
   /** This deadline, at least `ms` from now: lets a step whose time ran out still force-close. */
   extendedTo(ms: number): Deadline {
     return new Deadline(Math.max(this.atMs, this.clock.nowMs() + Math.max(0, ms)), this.clock);

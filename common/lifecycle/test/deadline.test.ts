@@ -16,6 +16,8 @@ describe('Deadline', () => {
     assert.equal(deadline.remainingMs(), 0);
     assert.equal(deadline.expired, true);
     assert.equal(deadline.extendedTo(250).remainingMs(), 250, 'a step past the deadline still gets time to force-close');
+    assert.equal(deadline.graced(300).remainingMs(), 300, 'waiting on a step past its deadline: from now');
+    assert.equal(Deadline.after(1000, clock).graced(300).remainingMs(), 1300, 'waiting on a step: its deadline plus the grace');
   });
 
   it('settleWithin: true when the work settles in time (even by rejecting), false at the deadline, no timer left', async () => {

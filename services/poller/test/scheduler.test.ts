@@ -1,49 +1,12 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { silentLogger } from '../../../common/logging/index.js';
-import { type Clock, Scheduler } from '../src/core/scheduler.js';
-
-/** A clock the test moves by hand. */
-class FakeClock implements Clock {
-  time = 1_000_000;
-  private timers: Array<{ at: number; callback: () => void; id: number }> = [];
-  private nextId = 0;
-  now = () => this.time;
-  setTimeout = (callback: () => void, ms: number) => {
-    const id = this.nextId++;
-    this.timers.push({ at: this.time + ms, callback, id });
-    return id;
-  };
-  clearTimeout = (id: unknown) => {
-    this.timers = this.timers.filter((t) => t.id !== id);
-  };
-  get pending(): number {
-    return this.timers.length;
-  }
-  /** Moves time forward, firing due timers in order and letting their promises settle. */
-  async advance(ms: number): Promise<void> {
-    const until = this.time + ms;
-    for (;;) {
-      await flush();
-      this.timers.sort((a, b) => a.at - b.at);
-      const next = this.timers[0];
-      if (!next || next.at > until) break;
-      this.timers.shift();
-      this.time = next.at;
-      next.callback();
-    }
-    this.time = until;
-    await flush();
-  }
-}
-
-const flush = async () => {
-  for (let i = 0; i < 10; i++) await new Promise((resolve) => setImmediate(resolve));
-};
+import { ManualClock } from '../../../common/testing/manual-clock.js';
+import { Scheduler } from '../src/core/scheduler.js';
 
 describe('Scheduler', () => {
   it('polls at start, then at each interval boundary plus a fixed offset', async () => {
-    const clock = new FakeClock();
+    const clock = new ManualClock();
     const runs: number[] = [];
     const scheduler = new Scheduler({
       intervalMs: 60_000,
@@ -51,7 +14,7 @@ describe('Scheduler', () => {
       random: () => 0.5,
       clock,
       logger: silentLogger(),
-      run: async () => void runs.push(clock.now()),
+      run: async () => void runs.push(clock.nowMs()),
     });
     assert.equal(scheduler.offset, 5000);
     scheduler.start();
@@ -65,7 +28,7 @@ describe('Scheduler', () => {
   });
 
   it('never overlaps polls: a slow poll skips ticks and the next one is on the grid', async () => {
-    const clock = new FakeClock();
+    const clock = new ManualClock();
     const runs: number[] = [];
     let slow = true;
     const scheduler = new Scheduler({
@@ -74,7 +37,7 @@ describe('Scheduler', () => {
       clock,
       logger: silentLogger(),
       run: async () => {
-        runs.push(clock.now());
+        runs.push(clock.nowMs());
         if (slow) {
           slow = false;
           await new Promise<void>((resolve) => clock.setTimeout(resolve, 130_000));
@@ -89,7 +52,7 @@ describe('Scheduler', () => {
   });
 
   it('stop() waits for the running poll and a failing poll does not stop the schedule', async () => {
-    const clock = new FakeClock();
+    const clock = new ManualClock();
     let finished = false;
     let calls = 0;
     const scheduler = new Scheduler({
@@ -113,6 +76,29 @@ describe('Scheduler', () => {
     await stopped;
     assert.equal(finished, true);
     assert.equal(scheduler.stats().failures, 1);
+  });
+
+  it('stop() gives up on a poll still running at the deadline, so a hung module cannot hold SIGTERM', async () => {
+    const clock = new ManualClock();
+    const scheduler = new Scheduler({
+      intervalMs: 1000,
+      jitterMs: 0,
+      clock,
+      logger: silentLogger(),
+      run: () => new Promise<void>(() => {}),
+    });
+    await scheduler.start();
+    await clock.advance(10);
+    let stopped = false;
+    const stopping = scheduler.stop(5000).then(() => {
+      stopped = true;
+    });
+    await clock.advance(4999);
+    assert.equal(stopped, false, 'it waits for the poll until the deadline');
+    await clock.advance(1);
+    await stopping;
+    assert.equal(scheduler.stats().abandonedPolls, 1);
+    assert.equal(clock.pending, 0, 'no tick left scheduled');
   });
 
   it('computes the next run strictly after now', () => {

@@ -199,3 +199,8 @@ export function printableConfig(config: PollerConfig): string {
 }
 
 export { ConfigError };
+
+/** pino's name for a level of the original's Python names (`warning`, `critical`). */
+export function pinoLevel(level: string): string {
+  return ({ warning: 'warn', critical: 'fatal' } as Record<string, string>)[level] ?? level;
+}

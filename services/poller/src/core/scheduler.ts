@@ -1,17 +1,13 @@
+import {
+  type Clock,
+  type Component,
+  type Deadline,
+  type DeadlineInput,
+  Lifecycle,
+  settleWithin,
+  systemClock,
+} from '../../../../common/lifecycle/index.js';
 import type { Logger } from '../../../../common/logging/index.js';
-
-/** Injected time, so tests drive the scheduler without waiting. Milliseconds. */
-export interface Clock {
-  now(): number;
-  setTimeout(callback: () => void, ms: number): unknown;
-  clearTimeout(handle: unknown): void;
-}
-
-export const systemClock: Clock = {
-  now: () => Date.now(),
-  setTimeout: (callback, ms) => setTimeout(callback, ms),
-  clearTimeout: (handle) => clearTimeout(handle as NodeJS.Timeout),
-};
 
 export interface SchedulerOptions {
   intervalMs: number;
@@ -25,16 +21,19 @@ export interface SchedulerOptions {
 
 /**
  * Runs a poll at start, then at every interval boundary plus a fixed random offset
- * (chosen once). Polls never overlap: a tick that falls while a poll is still running
- * is skipped and counted. `stop()` cancels the next tick and waits for the running poll.
+ * (chosen once per process). Polls never overlap: a tick that falls while a poll is still
+ * running is skipped and counted. `stop(deadline)` cancels the next tick and waits for the
+ * running poll until the deadline; a poll still running then is left behind (its modules
+ * are stopped next, which ends their calls) so a hung module cannot hold SIGTERM.
  */
-export class Scheduler {
+export class Scheduler implements Component {
+  readonly name = 'scheduler';
+  private readonly lifecycle = new Lifecycle({ start: () => this.tick(), stop: (deadline) => this.cancel(deadline) });
   private readonly clock: Clock;
   private readonly offsetMs: number;
   private timer: unknown = null;
   private running: Promise<void> | null = null;
-  private started = false;
-  private readonly counters = { runs: 0, skippedTicks: 0, failures: 0 };
+  private readonly counters = { runs: 0, skippedTicks: 0, failures: 0, abandonedPolls: 0 };
 
   constructor(private readonly options: SchedulerOptions) {
     this.clock = options.clock ?? systemClock;
@@ -49,35 +48,39 @@ export class Scheduler {
     return { ...this.counters };
   }
 
-  start(): void {
-    if (this.started) return;
-    this.started = true;
-    this.tick();
+  start(): Promise<void> {
+    return this.lifecycle.start();
   }
 
-  async stop(): Promise<void> {
-    this.started = false;
+  stop(deadline?: DeadlineInput): Promise<void> {
+    return this.lifecycle.stop(deadline);
+  }
+
+  /** The next boundary + offset strictly after `nowMs`. */
+  nextRunAt(nowMs: number): number {
+    const { intervalMs } = this.options;
+    let next = Math.floor((nowMs - this.offsetMs) / intervalMs) * intervalMs + intervalMs + this.offsetMs;
+    if (next <= nowMs) next += intervalMs;
+    return next;
+  }
+
+  private async cancel(deadline: Deadline): Promise<void> {
     if (this.timer !== null) this.clock.clearTimeout(this.timer);
     this.timer = null;
-    await this.running;
-  }
-
-  /** The next boundary + offset strictly after `now`. */
-  nextRunAt(now: number): number {
-    const { intervalMs } = this.options;
-    let next = Math.floor((now - this.offsetMs) / intervalMs) * intervalMs + intervalMs + this.offsetMs;
-    if (next <= now) next += intervalMs;
-    return next;
+    if (this.running && !(await settleWithin(this.running, deadline))) {
+      this.counters.abandonedPolls++;
+      this.options.logger.warn({}, 'the running poll did not finish by the stop deadline; stopping without it');
+    }
   }
 
   private tick(): void {
     this.timer = null;
-    if (!this.started) return;
-    const began = this.clock.now();
-    this.running = this.runSafely().finally(() => {
-      this.running = null;
-      if (!this.started) return;
-      const now = this.clock.now();
+    if (this.stopRequested()) return;
+    const began = this.clock.nowMs();
+    const poll = this.runSafely().finally(() => {
+      if (this.running === poll) this.running = null;
+      if (this.stopRequested()) return;
+      const now = this.clock.nowMs();
       const skipped = Math.max(0, Math.floor((now - began) / this.options.intervalMs));
       if (skipped > 0) {
         this.counters.skippedTicks += skipped;
@@ -88,6 +91,11 @@ export class Scheduler {
       }
       this.timer = this.clock.setTimeout(() => this.tick(), this.nextRunAt(now) - now);
     });
+    this.running = poll;
+  }
+
+  private stopRequested(): boolean {
+    return this.lifecycle.state === 'stopping' || this.lifecycle.state === 'stopped';
   }
 
   private async runSafely(): Promise<void> {

@@ -1,5 +1,14 @@
 import type { BusPublisher } from '../../../../common/bus/index.js';
 import { BrokerUnavailableError, MessageNackedError, MessageUnroutableError } from '../../../../common/bus/index.js';
+import {
+  type Clock,
+  type Component,
+  type Deadline,
+  type DeadlineInput,
+  Lifecycle,
+  systemClock,
+  waitUntil,
+} from '../../../../common/lifecycle/index.js';
 import type { Logger } from '../../../../common/logging/index.js';
 import { silentLogger } from '../../../../common/logging/index.js';
 import type { Message } from '../../../../common/schemas/index.js';
@@ -9,15 +18,17 @@ import { RateMeter } from './rate.js';
 export interface ForwarderOptions {
   spool: Spool;
   publisher: BusPublisher;
-  /** Publishes awaiting a confirm at once. Default 256 (confirms come per broker fsync batch). */
+  /** Publishes awaiting a confirm at once. @defaultValue DEFAULT_FORWARD_WINDOW */
   window?: number;
   logger?: Logger;
-  /** Milliseconds since the epoch. */
-  now?: () => number;
+  clock?: Clock;
   /** Backoff after a failed publish: first delay and cap (ms). Defaults 100 and 10000. */
   retryInitialMs?: number;
   retryMaxMs?: number;
 }
+
+/** The `[global] forward_window` default: confirms come per broker fsync batch, so a window keeps the broker busy. */
+export const DEFAULT_FORWARD_WINDOW = 100;
 
 type EntryState = 'sending' | 'confirmed' | 'failed';
 
@@ -35,7 +46,12 @@ interface Entry {
  * window shrunk to one until a publish succeeds again: a refusal can let at most the
  * publishes already in flight overtake it, and a retry never races a newer message.
  */
-export class Forwarder {
+export class Forwarder implements Component {
+  readonly name = 'forward';
+  private readonly lifecycle = new Lifecycle(
+    { start: () => this.open(), stop: (deadline) => this.close(deadline) },
+    { defaultStopMs: 5000 },
+  );
   private readonly spool: Spool;
   private readonly publisher: BusPublisher;
   private readonly window: number;
@@ -75,17 +91,26 @@ export class Forwarder {
   constructor(o: ForwarderOptions) {
     this.spool = o.spool;
     this.publisher = o.publisher;
-    this.window = Math.max(1, o.window ?? 256);
+    this.window = Math.max(1, o.window ?? DEFAULT_FORWARD_WINDOW);
     this.limit = this.window;
     this.logger = (o.logger ?? silentLogger()).child({ component: 'forwarder' });
-    this.now = o.now ?? Date.now;
+    const clock = o.clock ?? systemClock;
+    this.now = () => clock.nowMs();
     this.retryInitialMs = o.retryInitialMs ?? 100;
     this.retryMaxMs = o.retryMaxMs ?? 10_000;
     this.rate = new RateMeter(this.now);
   }
 
-  start(): void {
-    if (this.running) return;
+  start(): Promise<void> {
+    return this.lifecycle.start();
+  }
+
+  /** Stops sending, waits until the deadline (5 s unless given) for outstanding confirms; the rest stays spooled. */
+  stop(deadline?: DeadlineInput): Promise<void> {
+    return this.lifecycle.stop(deadline);
+  }
+
+  private open(): void {
     this.running = true;
     this.entries = [];
     this.retries = [];
@@ -97,13 +122,10 @@ export class Forwarder {
     });
   }
 
-  /** Stops sending, waits up to `deadlineMs` for outstanding confirms; the rest stays spooled. */
-  async stop(deadlineMs = 5000): Promise<void> {
-    if (!this.running) return;
+  private async close(deadline: Deadline): Promise<void> {
     this.running = false;
     this.kick();
-    const until = Date.now() + deadlineMs;
-    while (this.sending > 0 && Date.now() < until) await new Promise((resolve) => setTimeout(resolve, 10));
+    await waitUntil(() => this.sending === 0, deadline, { intervalMs: 10 });
     await this.loop;
     // Publishes still unconfirmed belong to this run only: the next start() rewinds to the cursor.
     this.generation++;

@@ -1,4 +1,5 @@
 import { mkdir, unlink } from 'node:fs/promises';
+import { type Component, Lifecycle } from '../../../../common/lifecycle/index.js';
 import type { Logger } from '../../../../common/logging/index.js';
 import { silentLogger } from '../../../../common/logging/index.js';
 import type { MessageInput } from '../../../../common/schemas/index.js';
@@ -33,7 +34,11 @@ import { SegmentFiles } from './segment-files.js';
  * length-prefixed, numbered records, and a commit cursor that only confirms advance.
  * See docs/spool.md for the format, guarantees and loss windows.
  */
-export class Spool {
+export class Spool implements Component {
+  readonly name = 'spool';
+  private readonly lifecycle = new Lifecycle({ start: () => this.openFiles(), stop: () => this.closeFiles() });
+  /** Set by abandon(): the next close is a simulated crash. */
+  private crashOnClose = false;
   private readonly opts: ResolvedSpoolOptions;
   private readonly now: () => number;
   private readonly logger: Logger;
@@ -75,8 +80,25 @@ export class Spool {
     this.segments = this.files.segments;
   }
 
-  async start(): Promise<void> {
-    if (this.open) return;
+  start(): Promise<void> {
+    return this.lifecycle.start();
+  }
+
+  /** Waits for pending work, syncs data and cursor, closes. Needs no deadline: it waits on the local disk only. */
+  stop(): Promise<void> {
+    return this.lifecycle.stop();
+  }
+
+  /**
+   * Simulates a crash for tests: closes the files without syncing or saving the cursor,
+   * and leaves the lock file behind, as kill -9 would.
+   */
+  abandon(): Promise<void> {
+    this.crashOnClose = true;
+    return this.lifecycle.stop();
+  }
+
+  private async openFiles(): Promise<void> {
     await mkdir(this.opts.dir, { recursive: true });
     await acquireLock(this.opts.dir);
     try {
@@ -90,29 +112,23 @@ export class Spool {
     await this.warnIfDiskTooSmall();
   }
 
-  /** Waits for pending work, syncs data and cursor, closes. */
-  async stop(): Promise<void> {
+  private async closeFiles(): Promise<void> {
     if (!this.open) return;
     this.open = false;
     this.stopTimers();
+    if (this.crashOnClose) {
+      this.crashOnClose = false;
+      await this.exclusive(() => this.files.abandon());
+      await releaseLock(this.opts.dir, false);
+      this.wakeReaders();
+      return;
+    }
     await this.exclusive(async () => {
       await this.files.closeActive(true);
       await writeCursor(this.opts.dir, this.cursor, this.opts.fsync !== 'never');
       this.persistedCursor = this.cursor;
     });
     await releaseLock(this.opts.dir, true);
-    this.wakeReaders();
-  }
-
-  /**
-   * Simulates a crash for tests: closes the files without syncing or saving the cursor,
-   * and leaves the lock file behind, as kill -9 would.
-   */
-  async abandon(): Promise<void> {
-    this.open = false;
-    this.stopTimers();
-    await this.exclusive(() => this.files.abandon());
-    await releaseLock(this.opts.dir, false);
     this.wakeReaders();
   }
 
