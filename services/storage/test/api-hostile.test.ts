@@ -147,7 +147,7 @@ describe('storage API: hostile requests', () => {
       { path: '/hinfo?host=%FF%FE', status: 404, parameter: 'host' },
       // Long parameters.
       { path: `/hinfo?host=${'a'.repeat(5000)}`, status: 400, parameter: 'host', says: /longer than 4096/ },
-      { path: `/render?target=${'a.'.repeat(1500)}a`, status: 400, parameter: 'target', says: /longer than 2000/ },
+      { path: `/render?target=${'a.'.repeat(2100)}a`, status: 400, parameter: 'target', says: /longer than 4096/ },
       { path: `/search?q=${'x'.repeat(300)}`, status: 400, parameter: 'q' },
       {
         path: `/render?${Array.from({ length: 51 }, (_, i) => `target=a${i}.b.c`).join('&')}`,

@@ -1,0 +1,153 @@
+import type { Request, Response } from 'express';
+import { seriesFile, UnsafePathError } from '../files/layout.js';
+import type { RenderContext } from '../query/define.js';
+import { evaluateTarget } from '../query/evaluator.js';
+import { RenderBudget, type RenderLimits } from '../query/limits.js';
+import { parseTarget } from '../query/parser.js';
+import { applyMaxDataPoints, toCsv, toJson, toRaw } from '../query/render.js';
+import { Series } from '../query/series.js';
+import { parseAtTime } from './attime.js';
+import type { RouteContext } from './context.js';
+import { BadParameterError, quote, SeriesReadError } from './errors.js';
+import type { GraphiteTree, Leaf } from './graphite-tree.js';
+import { allValues, optionalParam, positiveIntParam } from './params.js';
+import { PointBudget } from './point-budget.js';
+import { readSeries, type SeriesSource, type TimeWindow } from './series.js';
+
+/**
+ * `/render`: targets parsed, evaluated by the query engine over the whisper files
+ * (each file read on its own archive, as graphite-web reads it), then maxDataPoints and
+ * the output format. GET and POST (urlencoded, as Grafana sends) parameters are merged.
+ */
+const MAX_TARGETS = 50;
+const FORMATS = ['json', 'csv', 'raw'] as const;
+/** A render may spend this long evaluating; longer is a 400 naming render_time_limit. */
+export const RENDER_TIME_LIMIT_MS = 10_000;
+
+export function renderHandler(ctx: RouteContext, tree: GraphiteTree) {
+  return async (req: Request, res: Response) => {
+    const format = renderFormat(req);
+    const targets = [...allValues(req, 'target'), ...allValues(req, 'target[]')].filter((t) => t.trim() !== '');
+    if (targets.length === 0) throw new BadParameterError('target', 'missing parameter target');
+    if (targets.length > MAX_TARGETS) throw new BadParameterError('target', `more than ${MAX_TARGETS} targets`);
+    const exprs = targets.map((t) => parseTarget(t));
+    const window = renderWindow(req, ctx.now());
+    const limits: RenderLimits = {
+      maxSeries: ctx.settings.maxFindResults,
+      maxPointsBuilt: ctx.settings.maxPoints * 10,
+      maxMillis: RENDER_TIME_LIMIT_MS,
+    };
+    const budget = new RenderBudget(limits, () => performance.now());
+    const points = new PointBudget(ctx.settings, 'target');
+    const xFilesFactor = xFilesFactorParam(req);
+    const render: RenderContext = {
+      ...window,
+      xFilesFactor,
+      budget,
+      stacks: new Map(),
+      fetch: seriesFetcher(ctx, tree, window.now, xFilesFactor, budget, points),
+    };
+    const series: Series[] = [];
+    for (const expr of exprs) series.push(...(await evaluateTarget(expr, render)));
+    const maxDataPoints = positiveIntParam(req, 'maxDataPoints');
+    if (maxDataPoints !== undefined && format === 'json') applyMaxDataPoints(series, maxDataPoints);
+    points.checkAnswer(series.reduce((n, s) => n + Math.ceil(s.values.length / s.valuesPerPoint), 0));
+    if (format === 'csv') res.type('text/csv').send(toCsv(series));
+    else if (format === 'raw') res.type('text/plain').send(toRaw(series));
+    else res.json(toJson(series, optionalParam(req, 'noNullPoints') !== undefined));
+  };
+}
+
+function renderFormat(req: Request): (typeof FORMATS)[number] {
+  if (optionalParam(req, 'jsonp') !== undefined) throw new BadParameterError('jsonp', 'jsonp is not supported (use CORS or a proxy)');
+  const format = optionalParam(req, 'format') ?? (optionalParam(req, 'rawData') !== undefined ? 'raw' : 'json');
+  if (!(FORMATS as readonly string[]).includes(format)) {
+    throw new BadParameterError('format', `format ${quote(format)} is not supported (${FORMATS.join(', ')})`);
+  }
+  return format as (typeof FORMATS)[number];
+}
+
+/** graphite-web's window: `now` (default: the clock), `until` (default now), `from` (default until - 24 h). */
+function renderWindow(req: Request, clock: number): { from: number; until: number; now: number } {
+  const nowText = optionalParam(req, 'now');
+  const now = nowText ? parseAtTime(nowText, clock, 'now') : clock;
+  const untilText = optionalParam(req, 'until');
+  const fromText = optionalParam(req, 'from');
+  const until = untilText ? parseAtTime(untilText, now, 'until') : now;
+  const from = fromText ? parseAtTime(fromText, now, 'from') : until - 86_400;
+  if (from >= until) throw new BadParameterError(fromText ? 'from' : 'until', `from (${from}) must be before until (${until})`);
+  return { from, until, now };
+}
+
+function xFilesFactorParam(req: Request): number {
+  const text = optionalParam(req, 'xFilesFactor');
+  if (text === undefined || text === '') return 0;
+  const value = Number(text);
+  if (!/^\d*\.?\d+$/.test(text) || value > 1)
+    throw new BadParameterError('xFilesFactor', `xFilesFactor must be a number from 0 to 1, got ${quote(text)}`);
+  return value;
+}
+
+/**
+ * fetchData(): the series of a path pattern, one per matching file on its own archive and
+ * step, named by their path, sorted by name. The reads go through the API's fetch layer
+ * (planned from headers and charged to the request's PointBudget before any data is read).
+ * A file missing or holding nothing in the window gives no series, as in Graphite.
+ */
+function seriesFetcher(ctx: RouteContext, tree: GraphiteTree, now: number, xFilesFactor: number, budget: RenderBudget, points: PointBudget) {
+  const hostDirs = new Map<string, Promise<string | null>>();
+  const hostDir = (host: string) => {
+    const known = hostDirs.get(host);
+    if (known) return known;
+    const dir = ctx.catalog.hostDir(host);
+    hostDirs.set(host, dir);
+    return dir;
+  };
+  return async (pattern: string, from: number, until: number): Promise<Series[]> => {
+    const sources = await sourcesOf(ctx, await tree.leaves(pattern, 'target'), hostDir);
+    budget.fetched(sources.length, 0);
+    const window = windowClamped(from, until, now);
+    const outcomes = window ? await readSeries(ctx.whisper, sources, window, points) : [];
+    const byName = new Map<string, Series>();
+    outcomes.forEach((outcome, i) => {
+      const name = sources[i].name;
+      if (outcome.status === 'unreadable') throw new SeriesReadError(quote(name), outcome.reason);
+      if (outcome.status !== 'read') return;
+      const { start, end, step, values } = outcome.data;
+      const series = new Series({ name, pathExpression: pattern, start, end, step, values, xFilesFactor });
+      budget.built(values.length);
+      const known = byName.get(name);
+      // Two index names behind one node: keep the more complete series, as graphite-web merges stores.
+      if (!known || nullCount(known) > nullCount(series)) byName.set(name, series);
+    });
+    return [...byName.values()].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  };
+}
+
+/** The window whisper would read: until capped at now; none when it is empty or in the future. */
+function windowClamped(from: number, until: number, now: number): TimeWindow | null {
+  const end = Math.min(until, now);
+  return from < end ? { from, until: end, now } : null;
+}
+
+async function sourcesOf(ctx: RouteContext, leaves: Leaf[], hostDir: (host: string) => Promise<string | null>): Promise<SeriesSource[]> {
+  const sources: SeriesSource[] = [];
+  for (const leaf of leaves) {
+    const dir = await hostDir(leaf.host);
+    if (dir === null) continue;
+    try {
+      sources.push({ name: leaf.path, path: seriesFile(dir, leaf.plugin, leaf.ds) });
+    } catch (error) {
+      if (!(error instanceof UnsafePathError)) throw error;
+      // A name in Redis that cannot be a file name: never turned into a path.
+      ctx.logger.warn({ series: leaf.path.slice(0, 300) }, 'unsafe name in the index; series skipped');
+    }
+  }
+  return sources;
+}
+
+function nullCount(s: Series): number {
+  let n = 0;
+  for (const v of s.values) if (v === null) n++;
+  return n;
+}
