@@ -67,7 +67,7 @@ function renderFormat(req: Request): (typeof FORMATS)[number] {
   return format as (typeof FORMATS)[number];
 }
 
-/** graphite-web's window: `now` (default: the clock), `until` (default now), `from` (default until - 24 h). */
+/** graphite-web's window: `now` (default: the clock), `until` (default now), `from` (default until - 24 h), in either order. */
 function renderWindow(req: Request, clock: number): { from: number; until: number; now: number } {
   const nowText = optionalParam(req, 'now');
   const now = nowText ? parseAtTime(nowText, clock, 'now') : clock;
@@ -75,8 +75,10 @@ function renderWindow(req: Request, clock: number): { from: number; until: numbe
   const fromText = optionalParam(req, 'from');
   const until = untilText ? parseAtTime(untilText, now, 'until') : now;
   const from = fromText ? parseAtTime(fromText, now, 'from') : until - 86_400;
-  if (from >= until) throw new BadParameterError(fromText ? 'from' : 'until', `from (${from}) must be before until (${until})`);
-  return { from, until, now };
+  if (from === until)
+    throw new BadParameterError(fromText ? 'from' : 'until', `from and until are the same time (${from}): an empty range`);
+  // graphite-web takes the two ends in either order.
+  return { from: Math.min(from, until), until: Math.max(from, until), now };
 }
 
 function xFilesFactorParam(req: Request): number {
@@ -94,7 +96,14 @@ function xFilesFactorParam(req: Request): number {
  * (planned from headers and charged to the request's PointBudget before any data is read).
  * A file missing or holding nothing in the window gives no series, as in Graphite.
  */
-function seriesFetcher(ctx: RouteContext, tree: GraphiteTree, now: number, xFilesFactor: number, budget: RenderBudget, points: PointBudget) {
+function seriesFetcher(
+  ctx: RouteContext,
+  tree: GraphiteTree,
+  now: number,
+  xFilesFactor: number,
+  budget: RenderBudget,
+  points: PointBudget,
+) {
   const hostDirs = new Map<string, Promise<string | null>>();
   const hostDir = (host: string) => {
     const known = hostDirs.get(host);
