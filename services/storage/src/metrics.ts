@@ -24,6 +24,8 @@ export interface MetricSources {
   indexErrors(): number;
   openFiles(): number;
   consumerInFlight(): number;
+  /** Dead letters the consumers decide without the handler (monotonic counts). */
+  consumerRefusals(): { 'too-large': number; 'requeue-limit': number };
 }
 
 export function createStorageMetrics(registry = new Registry()): StorageMetrics {
@@ -44,11 +46,22 @@ export function createStorageMetrics(registry = new Registry()): StorageMetrics 
     labelNames: ['reason'] as const,
     registers: [registry],
   });
+  const fromConsumers = { 'too-large': 0, 'requeue-limit': 0 };
   const deadLetters = new Counter({
     name: 'numeter_storage_dead_letters_total',
     help: 'Messages dead-lettered, by reason kind',
     labelNames: ['reason'] as const,
     registers: [registry],
+    // The consumers refuse too large and too often requeued messages themselves: add what they counted since the last scrape.
+    collect() {
+      const counts = sources?.consumerRefusals();
+      if (!counts) return;
+      for (const reason of ['too-large', 'requeue-limit'] as const) {
+        const added = counts[reason] - fromConsumers[reason];
+        if (added > 0) this.inc({ reason }, added);
+        fromConsumers[reason] = counts[reason];
+      }
+    },
   });
   const flushSeconds = new Histogram({
     name: 'numeter_storage_write_seconds',

@@ -147,6 +147,11 @@ export class StorageService {
       indexErrors: () => this.index.stats().errors,
       openFiles: () => this.writer.stats().openFiles,
       consumerInFlight: () => this.consumer.stats().inFlight ?? 0,
+      consumerRefusals: () => {
+        const [main, legacy] = [this.consumer.stats(), this.legacy?.stats()];
+        const sum = (key: string) => (main[key] ?? 0) + (legacy?.[key] ?? 0);
+        return { 'too-large': sum('tooLarge'), 'requeue-limit': sum('requeueLimited') };
+      },
     });
   }
 

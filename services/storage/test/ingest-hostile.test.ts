@@ -299,7 +299,7 @@ describe('hostile input against a running storage', () => {
     assert.deepEqual(readdirSync(outer.path), ['wsp'], 'nothing written next to wsp_path');
     assert.equal(existsSync(join(root, 'etc')), false);
     const metrics = await service.metrics.registry.getSingleMetricAsString('numeter_storage_dead_letters_total');
-    for (const kind of ['invalid', 'unsafe-name', 'unwritable', 'host-mismatch', 'future', 'too-old'])
+    for (const kind of ['too-large', 'invalid', 'unsafe-name', 'unwritable', 'host-mismatch', 'future', 'too-old'])
       assert.match(metrics, new RegExp(`reason="${kind}"`));
   });
 
