@@ -5,6 +5,7 @@ import { Access } from './access.js';
 import { loginLimiter } from './auth/credentials.js';
 import { logFile, type WebappConfig } from './config.js';
 import { createPool } from './db/pool.js';
+import { PngRenderPool } from './export/png-pool.js';
 import { createRepositories, type Repositories } from './repos/index.js';
 import { StorageGateway } from './storage-client/gateway.js';
 
@@ -19,6 +20,10 @@ export interface AppDeps {
   now: () => Date;
   /** Failed password checks per client address: login form, HTTP Basic, set_password. */
   loginLimiter: RequestHandler;
+  /** PNG renders off the event loop, bounded (`export/png-pool.ts`). */
+  png: PngRenderPool;
+  /** Ends what buildDeps opened: the PNG workers, and the database pool unless it was given. */
+  close: () => Promise<void>;
 }
 
 export function buildDeps(config: WebappConfig, options: { pool?: Pool; logger?: Logger; now?: () => Date } = {}): AppDeps {
@@ -31,5 +36,21 @@ export function buildDeps(config: WebappConfig, options: { pool?: Pool; logger?:
     hostsCacheMs: config.storage.hosts_cache * 1000,
     now: () => now().getTime(),
   });
-  return { config, pool, repos, storages, access: new Access(repos), logger, now, loginLimiter: loginLimiter(config.web.login_attempts) };
+  const png = new PngRenderPool();
+  const close = async () => {
+    await png.stop();
+    if (!options.pool) await pool.end();
+  };
+  return {
+    config,
+    pool,
+    repos,
+    storages,
+    access: new Access(repos),
+    logger,
+    now,
+    loginLimiter: loginLimiter(config.web.login_attempts),
+    png,
+    close,
+  };
 }

@@ -12,14 +12,18 @@ const out = (line: string) => process.stdout.write(`${line}\n`);
 async function serve(options: GlobalOptions): Promise<void> {
   const config = readConfig(options);
   const logger = createLogger({ name: 'numeter-webapp', level: config.logging.level, file: logFile(config) });
-  const server = new WebappServer(buildDeps(config, { logger }));
+  const deps = buildDeps(config, { logger });
+  const server = new WebappServer(deps);
   await server.start();
   const shutdown = (signal: string) => {
     logger.info({ signal }, 'stopping');
-    server.stop().then(
-      () => process.exit(0),
-      () => process.exit(1),
-    );
+    server
+      .stop()
+      .then(() => deps.close())
+      .then(
+        () => process.exit(0),
+        () => process.exit(1),
+      );
   };
   process.once('SIGTERM', () => shutdown('SIGTERM'));
   process.once('SIGINT', () => shutdown('SIGINT'));

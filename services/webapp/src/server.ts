@@ -4,7 +4,10 @@ import { createApp } from './app.js';
 import { migrate } from './db/migrations.js';
 import type { AppDeps } from './deps.js';
 
-/** The HTTP server: migrations, then listen; stop closes connections within a deadline and ends the pool. */
+/**
+ * The HTTP server: migrations, then listen; stop closes connections within a deadline. The
+ * database pool and the PNG workers belong to whoever built the deps (`deps.close()`).
+ */
 export class WebappServer {
   private server: Server | null = null;
   private stopping: Promise<void> | null = null;
@@ -44,7 +47,6 @@ export class WebappServer {
           server.closeIdleConnections();
         });
       }
-      await this.deps.pool.end();
     })();
     return this.stopping;
   }

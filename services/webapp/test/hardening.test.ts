@@ -151,7 +151,7 @@ describe('no database or storage internals for users', () => {
       assert.equal(r.body.database, 'unavailable');
       assert.doesNotMatch(JSON.stringify(r.body), /ECONNREFUSED|127\.0\.0\.1|connect/);
     } finally {
-      await deps.pool.end();
+      await deps.close();
       await db.drop();
     }
   });

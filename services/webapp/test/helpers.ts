@@ -60,7 +60,7 @@ export async function createTestEnv(extraEnv: Record<string, string> = {}): Prom
     env: db.env,
     drop: async () => {
       try {
-        await deps.pool.end();
+        await deps.close();
       } finally {
         await db.drop();
       }

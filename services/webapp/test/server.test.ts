@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { silentLogger } from '../../../common/logging/index.js';
 import { loadWebappConfig } from '../src/config.js';
+import { createPool } from '../src/db/pool.js';
 import { buildDeps } from '../src/deps.js';
 import { WebappServer } from '../src/server.js';
 import { createTestDatabase } from './helpers.js';
@@ -15,7 +16,8 @@ describe('webapp server', () => {
 
   it('migrates, serves with the UI routers mounted, and stops idempotently', async () => {
     const config = loadWebappConfig(undefined, false, { ...db.env, NUMETER_WEBAPP_WEB_PORT: '0' });
-    const server = new WebappServer(buildDeps(config, { logger: silentLogger() }));
+    const deps = buildDeps(config, { logger: silentLogger() });
+    const server = new WebappServer(deps);
     const address = await server.start();
     assert.equal(address.address, '127.0.0.1');
     try {
@@ -34,7 +36,24 @@ describe('webapp server', () => {
     } finally {
       await server.stop(1000);
       await server.stop(1000);
+      await deps.close();
     }
     assert.equal(server.counters.started, 1);
+  });
+
+  it('stop leaves a database pool its caller passed in open: whoever opens a pool closes it', async () => {
+    const config = loadWebappConfig(undefined, false, { ...db.env, NUMETER_WEBAPP_WEB_PORT: '0' });
+    const pool = createPool(config.database);
+    try {
+      const deps = buildDeps(config, { logger: silentLogger(), pool });
+      const server = new WebappServer(deps);
+      await server.start();
+      await server.stop(1000);
+      await deps.close();
+      const [rows] = await pool.query('SELECT 1 AS one');
+      assert.deepEqual(rows, [{ one: 1 }]);
+    } finally {
+      await pool.end();
+    }
   });
 });

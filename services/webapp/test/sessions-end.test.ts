@@ -120,7 +120,7 @@ describe('a password change or a deletion ends the user\u2019s sessions', () => 
         ],
       );
     } finally {
-      await deps.pool.end();
+      await deps.close();
       await db.drop();
     }
   });

@@ -35,7 +35,7 @@ export async function withDeps<T>(
     if (setup.migrate) await migrate(deps.pool);
     return await fn(deps);
   } finally {
-    await deps.pool.end();
+    await deps.close();
   }
 }
 

@@ -10,7 +10,9 @@ import { buildGraph } from '../render/model.js';
 import type { GraphModel } from '../render/types.js';
 import { buildViewGraph } from '../render/view.js';
 import type { ChartSize } from './chart-option.js';
-import { renderPng, SIZE_LIMITS } from './png.js';
+import { SIZE_LIMITS } from './png.js';
+import { checkPngCost, downsampleToWidth } from './png-limits.js';
+import { PngBusyError, PngTimeoutError } from './png-pool.js';
 import { toCsv, toJson } from './tabular.js';
 
 /**
@@ -45,7 +47,7 @@ export function exportRouter(deps: AppDeps): Router {
         time: e.date.getTime() / 1000,
         text: e.shortText || e.name,
       }));
-      send(res, model, format, { width: q.width, height: q.height, theme: q.theme, events }, `${host.name}-${plugin}`);
+      await send(deps, res, model, format, { width: q.width, height: q.height, theme: q.theme, events }, `${host.name}-${plugin}`);
     } catch (error) {
       next(error);
     }
@@ -58,7 +60,7 @@ export function exportRouter(deps: AppDeps): Router {
       if (!view) throw new NotFoundError('view not found');
       const q = parseExportQuery(req);
       const model = buildViewGraph(await viewExtendedData(deps, authUser(req), view, q));
-      send(res, model, format, { width: q.width, height: q.height, theme: q.theme }, `view-${view.id}`);
+      await send(deps, res, model, format, { width: q.width, height: q.height, theme: q.theme }, `view-${view.id}`);
     } catch (error) {
       next(error);
     }
@@ -66,7 +68,10 @@ export function exportRouter(deps: AppDeps): Router {
   // Export errors are JSON for curl users, with the status the REST API would give.
   r.use('/export', (error: unknown, _req: Request, res: Response, _next: NextFunction) => {
     const { status, body } = errorResponse(error);
-    if (status >= 500) deps.logger.error({ err: error }, 'export failed');
+    if (error instanceof PngBusyError || error instanceof PngTimeoutError) {
+      deps.logger.warn({ error: body.error, counters: deps.png.counters }, 'PNG export limit');
+      if (error instanceof PngBusyError) res.setHeader('Retry-After', '5');
+    } else if (status >= 500) deps.logger.error({ err: error }, 'export failed');
     res.status(status).json(body);
   });
   return r;
@@ -88,7 +93,14 @@ function parseExportQuery(req: Request): ExportQuery {
   return parsed.data;
 }
 
-function send(res: Response, model: GraphModel, format: 'png' | 'csv' | 'json', size: ChartSize, name: string): void {
+async function send(
+  deps: AppDeps,
+  res: Response,
+  model: GraphModel,
+  format: 'png' | 'csv' | 'json',
+  size: ChartSize,
+  name: string,
+): Promise<void> {
   const filename = name.replace(/[^A-Za-z0-9_.-]/g, '_');
   res.setHeader('Cache-Control', 'private, max-age=30');
   if (format === 'json') {
@@ -100,6 +112,8 @@ function send(res: Response, model: GraphModel, format: 'png' | 'csv' | 'json', 
     res.send(toCsv(model));
     return;
   }
+  checkPngCost(model, size.width, size.height);
+  const png = await deps.png.render(downsampleToWidth(model, size.width), size);
   res.type('image/png').setHeader('Content-Disposition', `inline; filename="${filename}.png"`);
-  res.send(renderPng(model, size));
+  res.send(png);
 }
