@@ -114,6 +114,8 @@ export const DESCRIPTIONS: Record<'poller' | 'storage' | 'webapp', Record<string
       redis_sentinel_name: 'Master group name the sentinels monitor (`sentinel monitor <name> ...`); used only with `redis_sentinels`.',
       redis_sentinel_password: "Password of the sentinels themselves (empty = none); the master's is `redis_storage_password`.",
       redis_key_prefix: "Prefix of every Redis key; empty = the original's key names.",
+      index_check_seconds:
+        'Seconds between checks that Redis still holds the index (its `NUMETER_INDEX` marker); when it was lost (flushed, new server), it is rebuilt from the file tree while ingestion goes on.',
       host_list_file: 'File of the host IDs this storage takes, one per line; missing or empty (or a `*` line) = every host.',
       wsp_path: 'Root of the `.wsp` tree: `<wsp_path>/<md5(host)[:n]>/<host>/<plugin>/<ds>.wsp`.',
       wsp_path_md5_char: "Number of md5 characters of the host directory's parent (the original's layout).",

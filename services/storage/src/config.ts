@@ -64,6 +64,8 @@ export const StorageConfigSchema = z.object({
       redis_sentinel_password: iniString(''),
       /** New: prefix of every Redis key (empty in production, as the original). */
       redis_key_prefix: iniString(''),
+      /** New: seconds between checks that the Redis index was not lost (then it is rebuilt from the files). */
+      index_check_seconds: iniInt(10, 1, 86_400, STRICT),
       host_list_file: iniString('/etc/numeter/host-list'),
       wsp_path: iniString('/var/lib/numeter/wsps'),
       wsp_path_md5_char: iniInt(2, 1, 32, STRICT),

@@ -78,10 +78,12 @@ async function main(): Promise<number> {
   });
   const service = new StorageService({ config, hostIds, logger });
   if (options().rebuildIndex) {
-    await service.connectRedis();
-    const result = await service.rebuildIndex();
-    process.stdout.write(`${JSON.stringify(result)}\n`);
-    await service.redis.quit();
+    try {
+      await service.index.connect();
+      process.stdout.write(`${JSON.stringify(await service.rebuildIndex())}\n`);
+    } finally {
+      await service.index.close();
+    }
     return 0;
   }
   try {

@@ -1,5 +1,4 @@
 import { statfs } from 'node:fs/promises';
-import type { Redis } from 'ioredis';
 import { BusConsumer, type ConsumedMessage, type Disposition, storageQueueName } from '../../../common/bus/index.js';
 import { settleWithin } from '../../../common/lifecycle/index.js';
 import type { Logger } from '../../../common/logging/index.js';
@@ -9,10 +8,9 @@ import { WriteCache } from './cache/write-cache.js';
 import { Cleaner } from './cleaning/cleaner.js';
 import { amqpUrl, bindingsFor, legacyAmqpUrl, type StorageConfig } from './config.js';
 import { HostDirectories } from './files/host-directories.js';
-import { redisKeys } from './index/keys.js';
-import { type RebuildResult, rebuildIndex } from './index/rebuild.js';
-import { createRedisClient } from './index/redis-client.js';
-import { IndexError, StorageIndex } from './index/storage-index.js';
+import { LostIndexWatch } from './index/lost-index-watch.js';
+import type { RebuildResult } from './index/rebuild.js';
+import { StorageIndex } from './index/storage-index.js';
 import { MessageHandler } from './ingest/message-handler.js';
 import { NewSeriesLimiter } from './ingest/series-limits.js';
 import { createStorageMetrics, type StorageMetrics } from './metrics.js';
@@ -22,7 +20,7 @@ import { SeriesWriter } from './persist/series-writer.js';
 
 /**
  * The storage's components, built from the configuration and started in order: Redis →
- * writer → (index rebuild if empty) → consumers → cleaner → API. stop() goes the other
+ * writer → (index rebuild if it was lost) → consumers → lost-index watch → cleaner → API. stop() goes the other
  * way round from the inputs: consumers first (they wait for their in-flight messages,
  * which the cache flushes and acks), then the cache drains, then the rest closes.
  */
@@ -39,7 +37,6 @@ export interface StorageServiceOptions {
 
 export class StorageService {
   readonly metrics: StorageMetrics;
-  readonly redis: Redis;
   readonly index: StorageIndex;
   private readonly now: () => number;
   private readonly writer: SeriesWriter;
@@ -50,6 +47,7 @@ export class StorageService {
   private readonly consumer: BusConsumer;
   private readonly legacy?: BusConsumer;
   private readonly cleaner?: Cleaner;
+  private readonly indexWatch: LostIndexWatch;
   private api?: ApiServer;
   private started = false;
   private stopping?: Promise<void>;
@@ -59,13 +57,22 @@ export class StorageService {
     const g = config.global;
     this.now = opts.now ?? (() => Math.floor(Date.now() / 1000));
     this.metrics = createStorageMetrics();
-    this.redis = createRedisClient(config);
-    this.redis.on('error', (error: Error) => logger.warn({ reason: error.message }, 'redis error'));
-    this.index = new StorageIndex(this.redis, redisKeys(g.redis_key_prefix));
+    this.index = StorageIndex.open(config, logger);
     const rules = RetentionRules.fromFiles(config.whisper.schemas_file, config.whisper.aggregation_file);
     this.writer = new SeriesWriter({ rules, maxOpenFiles: config.cache.max_open_files, sparse: config.whisper.sparse, now: this.now });
-    this.hosts = new HostDirectories({ wspRoot: g.wsp_path, hashChars: g.wsp_path_md5_char, index: this.index });
-    this.flushWriter = new FlushWriter({ writer: this.writer, index: this.index, now: this.now, onFlush: this.metrics.onFlush });
+    this.hosts = new HostDirectories({ wspRoot: g.wsp_path, hashChars: g.wsp_path_md5_char, index: this.index.writer });
+    this.flushWriter = new FlushWriter({ writer: this.writer, index: this.index.writer, now: this.now, onFlush: this.metrics.onFlush });
+    this.indexWatch = new LostIndexWatch({
+      index: this.index.writer,
+      wspRoot: g.wsp_path,
+      checkEverySeconds: g.index_check_seconds,
+      now: this.now,
+      onRebuilt: () => {
+        this.hosts.forget();
+        this.flushWriter.forgetIndexed();
+      },
+      logger,
+    });
     this.cache = new WriteCache({
       maxPoints: config.cache.max_points,
       flushPoints: config.cache.flush_points,
@@ -75,7 +82,7 @@ export class StorageService {
     this.handler = new MessageHandler({
       cache: this.cache,
       hosts: this.hosts,
-      index: this.index,
+      index: this.index.writer,
       rules,
       now: this.now,
       maxFutureSeconds: config.whisper.max_future_seconds,
@@ -127,7 +134,7 @@ export class StorageService {
     }
     if (config.cleaning.enabled) {
       this.cleaner = new Cleaner({
-        index: this.index,
+        index: this.index.writer,
         wspRoot: g.wsp_path,
         markAfterDays: config.cleaning.mark_after_days,
         removeFiles: config.cleaning.remove_files,
@@ -160,20 +167,17 @@ export class StorageService {
     if (this.started) return { apiPort: 0 };
     this.started = true;
     const { config, logger } = this.opts;
-    await this.connectRedis();
-    if (await this.index.isEmpty()) {
-      const rebuilt = await this.rebuildIndex();
-      if (rebuilt.hosts) logger.warn(rebuilt, 'the index was empty: rebuilt it from the file tree');
-    }
+    await this.index.connect();
+    await this.indexWatch.ensureComplete();
     await this.consumer.start();
     await this.legacy?.start();
+    this.indexWatch.start();
     this.cleaner?.start();
     let apiPort = 0;
     if (config.api.enabled) {
       this.api = createApiServer({
         config: apiConfigFrom(config),
-        redis: this.redis,
-        keys: this.index.keys,
+        index: this.index.reader,
         now: this.now,
         logger,
         metrics: this.metrics.registry,
@@ -200,12 +204,9 @@ export class StorageService {
     return this.stopping;
   }
 
-  /** Refills the index from the files (at start when empty, or on demand). */
-  async rebuildIndex(): Promise<RebuildResult> {
-    const result = await rebuildIndex({ wspRoot: this.opts.config.global.wsp_path, index: this.index, logger: this.opts.logger });
-    this.hosts.forget();
-    this.flushWriter.forgetIndexed();
-    return result;
+  /** Refills the index from the files now (it is also done at start and whenever the index was lost). */
+  rebuildIndex(): Promise<RebuildResult> {
+    return this.indexWatch.rebuild();
   }
 
   /** Runs one cleaning pass now (the cleaner must be enabled). */
@@ -220,6 +221,7 @@ export class StorageService {
       cache: this.cache.stats(),
       writer: this.writer.stats(),
       index: this.index.stats(),
+      indexWatch: this.indexWatch.stats(),
       hosts: this.hosts.stats(),
       cleaner: this.cleaner?.stats() ?? {},
     };
@@ -238,23 +240,11 @@ export class StorageService {
     };
     await step('consumers', () => Promise.all([this.consumer.stop(deadlineMs), this.legacy?.stop(deadlineMs)]));
     await step('cache', () => this.cache.stop());
-    await step('cleaner', () => this.cleaner?.stop());
+    await step('cleaner', () => Promise.all([this.cleaner?.stop(), this.indexWatch.stop()]));
     await step('api', () => this.api?.stop(Math.min(deadlineMs, 5000)));
     await step('writer', () => this.writer.close());
-    await step('redis', () => this.redis.quit());
+    await step('redis', () => this.index.close());
     log.info(this.stats().cache, 'storage stopped');
-  }
-
-  /** Connects the Redis client (also used by `--rebuild-index`); the error names the server. */
-  async connectRedis(): Promise<void> {
-    const g = this.opts.config.global;
-    try {
-      await this.redis.connect();
-    } catch (error) {
-      throw new IndexError(`cannot connect to Redis at ${g.redis_storage_host}:${g.redis_storage_port} (db ${g.redis_storage_db})`, {
-        cause: error,
-      });
-    }
   }
 
   private brokerHealth() {

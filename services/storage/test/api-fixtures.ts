@@ -14,6 +14,7 @@ import { deleteRedisPrefix } from '../../../common/testing/redis-prefix.js';
 import * as whisper from '../../../common/whisper/index.js';
 import { type ApiServer, type ApiSettings, createApiServer, type HealthProbes, WhisperFiles } from '../src/api/index.js';
 import { hostDirectory, seriesFile } from '../src/files/layout.js';
+import { IndexReader } from '../src/index/index-reader.js';
 import { type RedisKeys, redisKeys } from '../src/index/keys.js';
 
 /** The original Numeter retentions: 1 min for 1 day, 5 min for 7 days, 10 min for 32 days, 1 h for 366 days. */
@@ -71,6 +72,8 @@ export async function startFixture(options: FixtureOptions = {}): Promise<Fixtur
   redis.on('error', () => {});
   if (options.redisPort === undefined) await redis.connect();
   else redis.connect().catch(() => {});
+  // A complete index (as after the storage's first start): nothing is looked up in the files for the host list.
+  await admin.set(keys.indexMarker, '{}');
   const registry = new Registry();
   const settings: ApiSettings = {
     listen: '127.0.0.1',
@@ -98,9 +101,8 @@ export async function startFixture(options: FixtureOptions = {}): Promise<Fixtur
   const fetched: string[] = [];
   const files = new WhisperFiles();
   const api = createApiServer({
-    config: { wspPath: root, api: settings },
-    redis,
-    keys,
+    config: { wspPath: root, wspPathMd5Char: 2, api: settings },
+    index: new IndexReader(redis, keys),
     // The real reader, recording what it is asked to open.
     whisper: {
       header: (path) => {

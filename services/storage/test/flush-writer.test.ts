@@ -6,8 +6,8 @@ import { uniqueName } from '../../../common/testing/names.js';
 import { pythonFetch } from '../../../common/testing/python-whisper.js';
 import { deleteRedisPrefix } from '../../../common/testing/redis-prefix.js';
 import type { PendingSeries } from '../src/cache/write-cache.js';
+import { IndexWriter } from '../src/index/index-writer.js';
 import { redisKeys } from '../src/index/keys.js';
-import { StorageIndex } from '../src/index/storage-index.js';
 import { FlushWriter } from '../src/persist/flush-writer.js';
 import { RetentionRules } from '../src/persist/retention-rules.js';
 import { SeriesWriter } from '../src/persist/series-writer.js';
@@ -20,7 +20,7 @@ test('the index is written when something changed: last-seen at most once a minu
   await redis.connect();
   const t0 = recentMinute(10);
   let now = t0 + 600;
-  const index = new StorageIndex(redis, redisKeys(prefix));
+  const index = new IndexWriter(redis, redisKeys(prefix));
   const writer = new SeriesWriter({ rules: new RetentionRules(), maxOpenFiles: 10, sparse: true, now: () => now });
   const flushWriter = new FlushWriter({ writer, index, now: () => now, lastSeenEverySeconds: 60 });
   const host = { hostId: 'h1', hash: 'ab', dir: join(dir.path, 'ab', 'h1') };

@@ -8,22 +8,22 @@ import { deleteRedisPrefix } from '../../../common/testing/redis-prefix.js';
 import { Cleaner } from '../src/cleaning/cleaner.js';
 import { HostDirectories } from '../src/files/host-directories.js';
 import { HOST_MARKER_FILE, hostHashPrefix } from '../src/files/layout.js';
+import { IndexWriter } from '../src/index/index-writer.js';
 import { redisKeys } from '../src/index/keys.js';
 import { rebuildIndex } from '../src/index/rebuild.js';
-import { StorageIndex } from '../src/index/storage-index.js';
 import { tempDir } from './ingest-fixtures.js';
 
 let redis: Redis;
 let prefix: string;
 let dir: ReturnType<typeof tempDir>;
-let index: StorageIndex;
+let index: IndexWriter;
 
 before(async () => {
   redis = new Redis({ host: '127.0.0.1', port: 6379, lazyConnect: true });
   await redis.connect();
   prefix = `${uniqueName('index')}:`;
   dir = tempDir('index');
-  index = new StorageIndex(redis, redisKeys(prefix));
+  index = new IndexWriter(redis, redisKeys(prefix));
 });
 
 after(async () => {
@@ -66,7 +66,7 @@ test('a directory WSP_PATH gives to another host is not taken, even without a ma
   const shared = join(root, hash, b);
   mkdirSync(shared, { recursive: true }); // the original's directory of `a`: no marker
   const ownPrefix = `${uniqueName('owned')}:`;
-  const own = new StorageIndex(redis, redisKeys(ownPrefix));
+  const own = new IndexWriter(redis, redisKeys(ownPrefix));
   try {
     await redis.hset(own.keys.wspPath, a, shared);
     await redis.hset(own.keys.hostIdHash, a, hash);
@@ -86,9 +86,9 @@ test('a directory written by the original Numeter (no marker) is taken over, and
   mkdirSync(legacyDir, { recursive: true });
   writeFileSync(join(legacyDir, 'load.wsp'), '');
   const rebuildPrefix = `${uniqueName('rebuild')}:`;
-  const fresh = new StorageIndex(redis, redisKeys(rebuildPrefix));
+  const fresh = new IndexWriter(redis, redisKeys(rebuildPrefix));
   try {
-    const result = await rebuildIndex({ wspRoot: root, index: fresh });
+    const result = await rebuildIndex({ wspRoot: root, index: fresh, now: () => 1_700_000_000 });
     assert.deepEqual(result, { hosts: 1, plugins: 1, dataSources: 1, hostsWithoutMarker: 1 });
     const entry = JSON.parse((await redis.hget(fresh.keys.hosts, 'oldhost')) ?? '{}');
     assert.equal(entry.hostIDHash, hash);

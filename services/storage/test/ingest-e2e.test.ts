@@ -4,6 +4,7 @@ import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import amqp from 'amqplib';
+import { Redis } from 'ioredis';
 import type { BusPublisher } from '../../../common/bus/index.js';
 import { silentLogger } from '../../../common/logging/index.js';
 import { uniqueName } from '../../../common/testing/names.js';
@@ -32,6 +33,8 @@ describe('storage ingestion, end to end (RabbitMQ → .wsp files + Redis)', () =
   let service: StorageService;
   let publisher: BusPublisher;
   let apiPort: number;
+  /** The test's own client: the service's belongs to its index. */
+  let redis: Redis;
 
   before(async () => {
     [vhost, legacyVhost] = await Promise.all([createVhost('test-storage'), createVhost('test-legacy')]);
@@ -54,11 +57,14 @@ describe('storage ingestion, end to end (RabbitMQ → .wsp files + Redis)', () =
     ({ apiPort } = await service.start());
     await service.waitUntilConsuming();
     publisher = await startPublisher(vhost.url);
+    redis = new Redis({ host: '127.0.0.1', port: 6379, lazyConnect: true });
+    await redis.connect();
   });
 
   after(async () => {
     await publisher?.stop();
     await service?.stop();
+    redis?.disconnect();
     await deleteRedisPrefix(prefix);
     outer?.remove();
     await Promise.all([vhost?.delete().catch(() => {}), legacyVhost?.delete().catch(() => {})]);
@@ -101,7 +107,6 @@ describe('storage ingestion, end to end (RabbitMQ → .wsp files + Redis)', () =
     assert.equal(info.aggregationMethod, 'average');
     assert.equal(info.xFilesFactor, 0.5);
 
-    const redis = service.redis;
     const keys = service.index.keys;
     const hostEntry = JSON.parse((await redis.hget(keys.hosts, host)) ?? '{}');
     assert.deepEqual(hostEntry, {
@@ -144,8 +149,8 @@ describe('storage ingestion, end to end (RabbitMQ → .wsp files + Redis)', () =
     await eventually(() => existsSync(join(dir, 'user.wsp')) && existsSync(join(dir, 'idle.wsp')), 15_000, 'cpu files');
     assert.equal(existsSync(join(dir, 'steal.wsp')), false, 'an unknown (null) value creates no file');
     assert.deepEqual(pythonFetch(join(dir, 'idle.wsp'), t0 - 60, t0 + 60), [[t0, 80]]);
-    await eventually(async () => (await service.redis.hget(service.index.keys.hosts, host)) !== null, 15_000, 'HOSTS entry');
-    const entry = JSON.parse((await service.redis.hget(service.index.keys.hosts, host)) as string);
+    await eventually(async () => (await redis.hget(service.index.keys.hosts, host)) !== null, 15_000, 'HOSTS entry');
+    const entry = JSON.parse((await redis.hget(service.index.keys.hosts, host)) as string);
     assert.equal(entry.ID, host);
     assert.equal(entry.Name, host);
   });
@@ -193,9 +198,9 @@ describe('storage ingestion, end to end (RabbitMQ → .wsp files + Redis)', () =
     await eventually(() => existsSync(join(dir, 'down.wsp')), 15_000, 'legacy file');
     assert.deepEqual(pythonFetch(join(dir, 'down.wsp'), t0 - 60, t0 + 60), [[t0, 1234.5]]);
     assert.equal(existsSync(join(dir, 'up.wsp')), false, '"U" is unknown: nothing written');
-    const hostEntry = JSON.parse((await service.redis.hget(service.index.keys.hosts, host)) ?? '{}');
+    const hostEntry = JSON.parse((await redis.hget(service.index.keys.hosts, host)) ?? '{}');
     assert.equal(hostEntry.Name, 'legacy box');
-    const info = JSON.parse((await service.redis.hget(service.index.keys.infos(host), 'if_eth0')) ?? '{}');
+    const info = JSON.parse((await redis.hget(service.index.keys.infos(host), 'if_eth0')) ?? '{}');
     assert.equal(info.Infos.down.graph, 'no');
     assert.equal(info.Infos.up.negative, 'down');
   });
@@ -266,17 +271,17 @@ describe('storage ingestion, end to end (RabbitMQ → .wsp files + Redis)', () =
     await publisher.publish(dataMessage(host, 'df', t0, { root: 42, var: 7 }));
     const dir = join(root, md5(host).slice(0, 2), 'rebuildme');
     await eventually(() => existsSync(join(dir, 'df', 'var.wsp')), 15_000, 'df files');
-    await eventually(async () => (await service.redis.hget(service.index.keys.dataSources(host), 'df')) !== null, 15_000, 'DS@');
+    await eventually(async () => (await redis.hget(service.index.keys.dataSources(host), 'df')) !== null, 15_000, 'DS@');
     const keys = service.index.keys;
-    const before = await service.redis.hgetall(keys.wspPath);
+    const before = await redis.hgetall(keys.wspPath);
     await deleteRedisPrefix(prefix);
-    assert.equal(await service.index.isEmpty(), true);
+    assert.equal(await redis.exists(keys.hosts, keys.wspPath, keys.indexMarker), 0);
     const result = await service.rebuildIndex();
     assert.ok(result.hosts >= 4, `hosts rebuilt: ${result.hosts}`);
     assert.equal(result.hostsWithoutMarker, 0);
-    assert.deepEqual(await service.redis.hgetall(keys.wspPath), before);
-    assert.equal(await service.redis.hget(keys.dataSources(host), 'df'), '["root","var"]');
-    assert.equal(JSON.parse((await service.redis.hget(keys.hosts, host)) ?? '{}').ID, host);
+    assert.deepEqual(await redis.hgetall(keys.wspPath), before);
+    assert.equal(await redis.hget(keys.dataSources(host), 'df'), '["root","var"]');
+    assert.equal(JSON.parse((await redis.hget(keys.hosts, host)) ?? '{}').ID, host);
     await publisher.publish(dataMessage(host, 'df', t0 + 60, { root: 43, var: 8 }));
     await eventually(() => pythonFetch(join(dir, 'df', 'root.wsp'), t0 - 60, t0 + 120).length === 2, 15_000, 'second point');
     assert.deepEqual(pythonFetch(join(dir, 'df', 'root.wsp'), t0 - 60, t0 + 120), [

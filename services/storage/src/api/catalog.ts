@@ -1,87 +1,128 @@
-import type { Redis } from 'ioredis';
+import { basename, dirname } from 'node:path';
 import type { Logger } from 'pino';
+import type { HostFiles } from '../files/host-files.js';
 import { containedPath, UnsafePathError } from '../files/layout.js';
-import type { RedisKeys } from '../index/keys.js';
+import { decodeJsonObject, encodeHostInfo, type JsonObject, placeholderHostInfo, placeholderPluginInfo } from '../index/codecs.js';
+import type { IndexReader, PluginEntry } from '../index/index-reader.js';
 import { CorruptIndexError, IndexUnavailableError, NotFoundError, quote } from './errors.js';
 
-/**
- * Read-only view of the storage's Redis index. Everything stored there came from
- * pollers, so values are parsed defensively and maps keyed by names are null-prototype
- * objects (a plugin called `__proto__` stays data). Redis failures become a 503.
- */
-export type JsonObject = Record<string, unknown>;
+export type { JsonObject } from '../index/codecs.js';
 
+/**
+ * What the API knows of hosts, plugins and data sources: the Redis index (IndexReader),
+ * completed by the file tree (HostFiles) so that history stays reachable when the index
+ * lost it. A plugin known only from its files (DS@) is served with a minimal info until
+ * its poller sends the real one; a host the index cannot locate is looked for in the tree.
+ * Everything stored came from pollers, so maps keyed by names are null-prototype objects
+ * (a plugin called `__proto__` stays data). Redis failures become a 503.
+ */
 const REDIS_TIMEOUT_MS = 2000;
+
+export interface PluginRef {
+  host: string;
+  plugin: string;
+}
 
 export class Catalog {
   constructor(
-    private readonly redis: Redis,
-    private readonly keys: RedisKeys,
+    private readonly index: IndexReader,
+    private readonly files: HostFiles,
     private readonly wspRoot: string,
     private readonly logger: Logger,
   ) {}
 
+  /** Every host ID (sorted); while the index is incomplete (lost, rebuilding), the file tree's too. */
   async hostIds(): Promise<string[]> {
-    return (await this.call(() => this.redis.hkeys(this.keys.hosts))).sort();
+    const [ids, complete] = await this.call(() => Promise.all([this.index.hostIds(), this.index.isComplete()]));
+    if (complete) return ids;
+    return [...new Set([...ids, ...(await this.files.hosts()).keys()])].sort();
   }
 
   /** Every host's stored MyInfo; entries that are not JSON objects are logged and left out. */
   async hosts(): Promise<Record<string, JsonObject>> {
-    const raw = await this.call(() => this.redis.hgetall(this.keys.hosts));
-    return this.parseAll(raw, 'host');
+    const [stored, complete] = await this.call(() => Promise.all([this.index.hosts(), this.index.isComplete()]));
+    const out = this.validObjects(stored, 'host');
+    if (!complete) {
+      for (const [host, dir] of await this.files.hosts()) if (!stored.has(host)) out[host] = placeholderHost(host, dir);
+    }
+    return sortedRecord(out);
   }
 
   async hostInfo(host: string): Promise<JsonObject> {
-    const raw = await this.call(() => this.redis.hget(this.keys.hosts, host));
-    if (raw !== null) return parseObject(raw, `stored info of host ${quote(host)}`);
+    const info = await this.call(() => this.index.hostInfo(host));
+    if (info === undefined) throw new CorruptIndexError(`stored info of host ${quote(host)} is not a JSON object`);
+    if (info !== null) return info;
+    const dir = await this.hostDir(host);
+    if (dir !== null) return placeholderHost(host, dir);
     await this.requireHost(host);
     return Object.create(null);
   }
 
-  /** 404 unless the host has a MyInfo entry or any plugin info. */
+  /** 404 unless the index names the host or the file tree has its directory. */
   async requireHost(host: string): Promise<void> {
-    const [inHosts, hasInfos] = await this.call(() =>
-      Promise.all([this.redis.hexists(this.keys.hosts, host), this.redis.exists(this.keys.infos(host))]),
-    );
-    if (!inHosts && !hasInfos) throw new NotFoundError(`unknown host ${quote(host)}`, 'host');
+    if (await this.call(() => this.index.hasHost(host))) return;
+    if ((await this.hostDir(host)) === null) throw new NotFoundError(`unknown host ${quote(host)}`, 'host');
   }
 
-  async pluginNames(host: string): Promise<string[]> {
-    return (await this.call(() => this.redis.hkeys(this.keys.infos(host)))).sort();
-  }
-
+  /** plugin → info: the stored ones, then minimal ones for plugins known only from DS@ or the files. */
   async plugins(host: string): Promise<Record<string, JsonObject>> {
-    const raw = await this.call(() => this.redis.hgetall(this.keys.infos(host)));
-    if (Object.keys(raw).length === 0) await this.requireHost(host);
-    return this.parseAll(raw, `plugin of host ${quote(host)}`);
+    const { infos, dataSources } = await this.call(() => this.index.plugins(host));
+    const out = this.validObjects(infos, `plugin of host ${quote(host)}`);
+    let fromFiles = dataSources;
+    if (dataSources.size === 0) {
+      const dir = await this.hostDir(host);
+      fromFiles = dir === null ? new Map() : await this.files.plugins(dir);
+    }
+    for (const [plugin, sources] of fromFiles) if (!infos.has(plugin)) out[plugin] = placeholderPluginInfo(plugin, sources);
+    if (Object.keys(out).length === 0 && infos.size === 0) await this.requireHost(host);
+    return sortedRecord(out);
   }
 
   async pluginInfo(host: string, plugin: string): Promise<JsonObject> {
-    const raw = await this.call(() => this.redis.hget(this.keys.infos(host), plugin));
-    if (raw === null) {
-      await this.requireHost(host);
-      throw new NotFoundError(`unknown plugin ${quote(plugin)} of host ${quote(host)}`, 'plugin');
-    }
-    return parseObject(raw, `stored info of plugin ${quote(plugin)}`);
+    const entry = await this.call(() => this.index.plugin(host, plugin));
+    const [info] = await this.completed([{ host, plugin }], [entry]);
+    if (info !== null) return info;
+    await this.requireHost(host);
+    throw new NotFoundError(`unknown plugin ${quote(plugin)} of host ${quote(host)}`, 'plugin');
   }
 
-  /** Data sources of a plugin: the `DS@<host>` list when the storage wrote one, else the info's `Infos` keys. */
+  /** Data sources of a plugin: the `DS@<host>` list (or, without one, the files) and the info's `Infos` keys. */
   async dataSources(host: string, plugin: string, info?: JsonObject): Promise<string[]> {
-    const raw = await this.call(() => this.redis.hget(this.keys.dataSources(host), plugin));
-    const names = new Set<string>();
-    if (raw !== null) {
-      const list = safeParse(raw);
-      if (Array.isArray(list)) for (const item of list) if (typeof item === 'string') names.add(item);
-    }
-    const infos = (info ?? (await this.pluginInfo(host, plugin))).Infos;
-    if (infos && typeof infos === 'object') for (const ds of Object.keys(infos)) names.add(ds);
+    const entry = await this.call(() => this.index.plugin(host, plugin));
+    const names = new Set(entry.dataSources ?? (await this.fileDataSources(host, plugin)));
+    for (const ds of infoKeys(info ?? (await this.pluginInfo(host, plugin)))) names.add(ds);
     return [...names].sort();
   }
 
-  /** The host's `.wsp` directory from `WSP_PATH`, refused unless it lies under the configured root. */
+  /** Plugin names of many hosts in a few round trips (the Graphite tree's second level). */
+  async pluginNamesOf(hosts: readonly string[]): Promise<Map<string, string[]>> {
+    const names = await this.call(() => this.index.pluginNamesOf(hosts));
+    for (const [host, list] of names) {
+      if (list.length > 0) continue;
+      const dir = await this.hostDir(host);
+      if (dir !== null) names.set(host, [...(await this.files.plugins(dir)).keys()]);
+    }
+    return names;
+  }
+
+  /** Data sources of many plugins in a few round trips (the tree's third level), in the order asked. */
+  async dataSourcesOf(refs: readonly PluginRef[]): Promise<string[][]> {
+    const entries = await this.call(() => this.index.pluginsOf(refs));
+    const out: string[][] = [];
+    for (const [i, entry] of entries.entries()) {
+      const names = new Set(entry.dataSources ?? []);
+      if (entry.info) for (const ds of infoKeys(entry.info)) names.add(ds);
+      if (entry.dataSources === null && entry.info === null)
+        for (const ds of await this.fileDataSources(refs[i].host, refs[i].plugin)) names.add(ds);
+      out.push([...names].sort());
+    }
+    return out;
+  }
+
+  /** The host's `.wsp` directory: `WSP_PATH` (refused unless under the data root), else the file tree's. */
   async hostDir(host: string): Promise<string | null> {
-    const dir = await this.call(() => this.redis.hget(this.keys.wspPath, host));
-    if (dir === null) return null;
+    const dir = (await this.call(() => this.index.hostDirs([host]))).get(host) ?? null;
+    if (dir === null) return this.files.locate(host);
     try {
       return containedPath(this.wspRoot, dir);
     } catch (error) {
@@ -93,14 +134,30 @@ export class Catalog {
   }
 
   async ping(): Promise<void> {
-    await this.call(() => this.redis.ping());
+    await this.call(() => this.index.ping());
   }
 
-  private parseAll(raw: Record<string, string>, what: string): Record<string, JsonObject> {
+  /** Each plugin's info: stored, else minimal from DS@, else minimal from its files; null when none. */
+  private async completed(refs: readonly PluginRef[], entries: readonly PluginEntry[]): Promise<Array<JsonObject | null>> {
+    const out: Array<JsonObject | null> = [];
+    for (const [i, { info, dataSources }] of entries.entries()) {
+      const { host, plugin } = refs[i];
+      if (info === undefined) throw new CorruptIndexError(`stored info of plugin ${quote(plugin)} is not a JSON object`);
+      const sources = info === null ? (dataSources ?? (await this.fileDataSources(host, plugin))) : [];
+      out.push(info ?? (sources.length ? placeholderPluginInfo(plugin, sources) : null));
+    }
+    return out;
+  }
+
+  private async fileDataSources(host: string, plugin: string): Promise<string[]> {
+    const dir = await this.hostDir(host);
+    return dir === null ? [] : this.files.dataSources(dir, plugin);
+  }
+
+  private validObjects(raw: ReadonlyMap<string, JsonObject | undefined>, what: string): Record<string, JsonObject> {
     const out: Record<string, JsonObject> = Object.create(null);
-    for (const name of Object.keys(raw).sort()) {
-      const value = safeParse(raw[name]);
-      if (isObject(value)) out[name] = value;
+    for (const [name, value] of raw) {
+      if (value) out[name] = value;
       else this.logger.warn({ name: name.slice(0, 200) }, `stored ${what} is not a JSON object; left out`);
     }
     return out;
@@ -121,20 +178,19 @@ export class Catalog {
   }
 }
 
-function safeParse(raw: string): unknown {
-  try {
-    return JSON.parse(raw);
-  } catch {
-    return undefined;
-  }
+function infoKeys(info: JsonObject): string[] {
+  const infos = info.Infos;
+  return infos && typeof infos === 'object' ? Object.keys(infos) : [];
 }
 
-function isObject(value: unknown): value is JsonObject {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
+/** The MyInfo a rebuild would write for a host found in the file tree. */
+function placeholderHost(host: string, dir: string): JsonObject {
+  const location = { hostId: host, hash: basename(dirname(dir)), dir };
+  return decodeJsonObject(encodeHostInfo(placeholderHostInfo(location), location)) as JsonObject;
 }
 
-function parseObject(raw: string, what: string): JsonObject {
-  const value = safeParse(raw);
-  if (!isObject(value)) throw new CorruptIndexError(`${what} is not a JSON object`);
-  return value;
+function sortedRecord(record: Record<string, JsonObject>): Record<string, JsonObject> {
+  const out: Record<string, JsonObject> = Object.create(null);
+  for (const name of Object.keys(record).sort()) out[name] = record[name];
+  return out;
 }

@@ -1,7 +1,6 @@
-import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
-import type { RedisKeys } from '../index/keys.js';
+import type { IndexReader } from '../index/index-reader.js';
 import type { FileHeader } from './whisper-header.js';
 
 /** What the API needs from its config (the entry point maps the `[api]` section onto it). */
@@ -37,6 +36,8 @@ export interface ApiClient {
 export interface ApiConfig {
   /** Root of every `.wsp` file; a `WSP_PATH` entry outside it is refused. */
   wspPath: string;
+  /** Length of the md5 directory level (`wsp_path_md5_char`): where to look for a host the index does not locate. */
+  wspPathMd5Char: number;
   api: ApiSettings;
 }
 
@@ -70,8 +71,8 @@ export interface HealthProbes {
 
 export interface ApiDeps {
   config: ApiConfig;
-  redis: Redis;
-  keys: RedisKeys;
+  /** The Redis index, read-only (the storage's StorageIndex owns the client). */
+  index: IndexReader;
   /** Default: a `WhisperFiles` reading the files asynchronously. */
   whisper?: WhisperReader;
   /** Epoch seconds. */

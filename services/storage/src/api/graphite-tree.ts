@@ -12,7 +12,8 @@ import { compileNode, type NodeMatcher } from './glob.js';
  *     `if_eth0.errors` is `if_eth0_errors`).
  * Two names that map to the same node are both behind it (render returns both series).
  * Names that fail the shared safe-name rules (they cannot have files) are not in the tree.
- * The tree is walked level by level from Redis, so `*` only loads the hosts.
+ * The tree is walked level by level, one batch of Redis reads per level whatever the
+ * number of hosts (Catalog), so `*` only loads the hosts.
  */
 export interface Leaf {
   path: string;
@@ -97,16 +98,18 @@ export class GraphiteTree {
         if (text && matcher.matches(text)) push({ path: text, host, text });
       }
     } else if (depth === 1) {
+      const names = await this.catalog.pluginNamesOf([...new Set(parents.map((p) => p.host))]);
       for (const parent of parents) {
-        for (const plugin of await this.catalog.pluginNames(parent.host)) {
+        for (const plugin of names.get(parent.host) ?? []) {
           if (!isSafeName(plugin)) continue;
           const text = pluginNode(plugin);
           if (matcher.matches(text)) push({ path: `${parent.path}.${text}`, host: parent.host, plugin, text });
         }
       }
     } else {
-      for (const parent of parents) {
-        for (const ds of await this.catalog.dataSources(parent.host, parent.plugin as string)) {
+      const sources = await this.catalog.dataSourcesOf(parents.map((p) => ({ host: p.host, plugin: p.plugin as string })));
+      for (const [i, parent] of parents.entries()) {
+        for (const ds of sources[i]) {
           if (!isSafeName(ds)) continue;
           const text = pluginNode(ds);
           if (matcher.matches(text)) push({ path: `${parent.path}.${text}`, host: parent.host, plugin: parent.plugin, ds, text });

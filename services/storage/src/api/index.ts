@@ -2,6 +2,7 @@ import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import express, { type Express } from 'express';
 import helmet from 'helmet';
+import { HostFiles } from '../files/host-files.js';
 import { apiMetricsMiddleware } from './api-metrics.js';
 import { Catalog } from './catalog.js';
 import type { RouteContext } from './context.js';
@@ -33,7 +34,8 @@ export interface ApiServer {
  */
 export function createApiServer(deps: ApiDeps): ApiServer {
   const settings = deps.config.api;
-  const catalog = new Catalog(deps.redis, deps.keys, deps.config.wspPath, deps.logger);
+  const files = new HostFiles(deps.config.wspPath, deps.config.wspPathMd5Char);
+  const catalog = new Catalog(deps.index, files, deps.config.wspPath, deps.logger);
   const ctx: RouteContext = { catalog, whisper: deps.whisper ?? new WhisperFiles(), settings, now: deps.now, logger: deps.logger };
 
   const app = express();

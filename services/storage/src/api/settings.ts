@@ -13,6 +13,7 @@ export function apiConfigFrom(config: StorageConfig): ApiConfig {
   if (prefix && !prefix.startsWith('/')) prefix = `/${prefix}`;
   return {
     wspPath: config.global.wsp_path,
+    wspPathMd5Char: config.global.wsp_path_md5_char,
     api: {
       listen: api.listen,
       port: api.port,

@@ -1,4 +1,4 @@
-import type { HostLocation } from '../index/storage-index.js';
+import type { HostLocation } from '../index/codecs.js';
 
 /**
  * Pending points per series, between the consumer and the Whisper files. Messages add

@@ -3,7 +3,7 @@ import { readdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Logger } from '../../../../common/logging/index.js';
 import { containedPath } from '../files/layout.js';
-import type { StorageIndex } from '../index/storage-index.js';
+import type { IndexWriter } from '../index/index-writer.js';
 
 /**
  * What the original left as deprecated, wired: hosts and plugins whose last data or info
@@ -14,7 +14,7 @@ import type { StorageIndex } from '../index/storage-index.js';
  * Hosts without a last-seen time (indexed by the original) are left alone.
  */
 export interface CleanerOptions {
-  index: StorageIndex;
+  index: IndexWriter;
   wspRoot: string;
   markAfterDays: number;
   removeFiles: boolean;
@@ -80,24 +80,23 @@ export class Cleaner {
   }
 
   private async pass(): Promise<CleanResult> {
-    const { redis, keys } = this.opts.index;
+    const { index } = this.opts;
     const now = this.opts.now();
     const markBefore = now - this.opts.markAfterDays * 86_400;
     const removeBefore = markBefore - this.opts.graceDays * 86_400;
     const result: CleanResult = { hostsMarked: 0, pluginsMarked: 0, hostsRemoved: 0, pluginsRemoved: 0 };
-    const lastSeen = await redis.hgetall(keys.lastSeenHosts);
-    for (const [hostId, seenText] of Object.entries(lastSeen)) {
-      const dirText = await redis.hget(keys.wspPath, hostId);
+    const directories = await index.hostDirectories();
+    for (const [hostId, seen] of await index.hostsLastSeen()) {
+      const dirText = directories.get(hostId);
       if (!dirText) continue;
       const dir = containedPath(this.opts.wspRoot, dirText);
-      const seen = Number(seenText);
       if (seen < markBefore) {
         if (this.opts.removeFiles && seen < removeBefore) {
           await this.removeTree(dir);
-          await this.opts.index.removeHost(hostId);
+          await index.removeHost(hostId);
           this.opts.onHostRemoved?.(hostId);
           result.hostsRemoved++;
-        } else if (await redis.hsetnx(keys.deletedHosts, hostId, dir)) {
+        } else if (await index.markHostDeleted(hostId, dir)) {
           result.hostsMarked++;
         }
         continue;
@@ -112,16 +111,15 @@ export class Cleaner {
   }
 
   private async cleanPlugins(hostId: string, dir: string, markBefore: number, removeBefore: number, result: CleanResult): Promise<void> {
-    const { redis, keys } = this.opts.index;
-    for (const [plugin, seenText] of Object.entries(await redis.hgetall(keys.lastSeenPlugins(hostId)))) {
-      const seen = Number(seenText);
-      if (seen >= markBefore) continue;
+    const { index } = this.opts;
+    for (const [plugin, seen] of await index.pluginsLastSeen(hostId)) {
+      if (!(seen < markBefore)) continue; // an unreadable (NaN) time is never old
       const pluginDir = containedPath(dir, plugin);
       if (this.opts.removeFiles && seen < removeBefore) {
         await this.removeTree(pluginDir);
-        await this.opts.index.removePlugin(hostId, plugin);
+        await index.removePlugin(hostId, plugin);
         result.pluginsRemoved++;
-      } else if (await redis.hsetnx(keys.deletedPlugins, `${hostId}@${plugin}`, pluginDir)) {
+      } else if (await index.markPluginDeleted(hostId, plugin, pluginDir)) {
         result.pluginsMarked++;
       }
     }

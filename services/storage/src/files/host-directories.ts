@@ -1,6 +1,6 @@
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, stat, writeFile } from 'node:fs/promises';
 import { basename, join } from 'node:path';
-import type { HostLocation, StorageIndex } from '../index/storage-index.js';
+import type { HostLocation, IndexWriter } from '../index/index-writer.js';
 import { scanHostDirectory } from './host-scan.js';
 import {
   collisionSuffix,
@@ -39,7 +39,7 @@ export class HostDirectoryCollisionError extends Error {
 export interface HostDirectoriesOptions {
   wspRoot: string;
   hashChars: number;
-  index: StorageIndex;
+  index: IndexWriter;
 }
 
 const MAX_KNOWN_HOSTS = 200_000;
@@ -173,5 +173,38 @@ export async function readHostMarker(dir: string): Promise<HostMarker | null> {
     return typeof parsed.hostId === 'string' ? { hostId: parsed.hostId, guessed: parsed.guessed === true } : null;
   } catch {
     return null;
+  }
+}
+
+/**
+ * Read-only: the directory of a host's files when the index does not know it (the index
+ * was lost and is not rebuilt yet), found by the rules above: the plain or the suffixed
+ * directory under md5(hostID)[:hashChars], if its marker names this host (or is a guess
+ * for it), or, for the plain one, if it has no marker (the original's). Null otherwise.
+ */
+export async function findHostDirectory(wspRoot: string, hashChars: number, hostId: string): Promise<string | null> {
+  let plain: string;
+  let suffixed: string;
+  try {
+    const hash = hostHashPrefix(hostId, hashChars);
+    plain = hostDirectoryWithHash(wspRoot, hostId, hash);
+    suffixed = hostDirectoryWithHash(wspRoot, hostId, hash, collisionSuffix(hostId));
+  } catch (error) {
+    if (error instanceof UnsafePathError) return null; // such a host can have no directory
+    throw error;
+  }
+  for (const dir of [plain, suffixed]) {
+    const marker = await readHostMarker(dir);
+    if (marker?.hostId === hostId || isGuessFor(marker, dir, hostId)) return dir;
+    if (marker === null && dir === plain && (await isDirectory(dir))) return dir;
+  }
+  return null;
+}
+
+async function isDirectory(dir: string): Promise<boolean> {
+  try {
+    return (await stat(dir)).isDirectory();
+  } catch {
+    return false;
   }
 }

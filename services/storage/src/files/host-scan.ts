@@ -1,7 +1,7 @@
 import type { Dirent } from 'node:fs';
 import { readdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { RebuiltPlugin } from '../index/storage-index.js';
+import type { RebuiltPlugin } from '../index/index-writer.js';
 
 /** The plugins of a host directory with their data sources (`*.wsp`) and newest modification time. */
 export async function scanHostDirectory(dir: string): Promise<{ plugins: Map<string, RebuiltPlugin>; newest: number }> {

@@ -1,5 +1,5 @@
 /**
- * Every Redis key pattern of the storage, in one place. The first six are the original
+ * Every Redis key pattern of the storage, in one place (their values: codecs.ts). The first six are the original
  * Numeter's (same names, same value shapes) so existing tooling keeps working; the rest
  * are new. `prefix` is empty in production (the original had none); tests set one so
  * they never collide.
@@ -23,6 +23,11 @@ export interface RedisKeys {
   lastSeenPlugins(hostId: string): string;
   /** hash: plugin → JSON array of data-source names that have a .wsp file (new). */
   dataSources(hostId: string): string;
+  /**
+   * string: present once the index holds everything the files hold (a rebuild or a first
+   * start finished). Its absence means the index was lost (flushed, new server): rebuild (new).
+   */
+  indexMarker: string;
 }
 
 export function redisKeys(prefix = ''): RedisKeys {
@@ -36,5 +41,6 @@ export function redisKeys(prefix = ''): RedisKeys {
     lastSeenHosts: `${prefix}LAST_SEEN`,
     lastSeenPlugins: (hostId) => `${prefix}LAST_SEEN@${hostId}`,
     dataSources: (hostId) => `${prefix}DS@${hostId}`,
+    indexMarker: `${prefix}NUMETER_INDEX`,
   };
 }

@@ -4,7 +4,7 @@ import type { Logger } from '../../../../common/logging/index.js';
 import { type HostMarker, readHostMarker } from '../files/host-directories.js';
 import { directories, scanHostDirectory } from '../files/host-scan.js';
 import { containedPath, HOST_MARKER_FILE } from '../files/layout.js';
-import type { StorageIndex } from './storage-index.js';
+import type { IndexWriter } from './index-writer.js';
 
 /**
  * Rebuilds the Redis index from the file tree `<wsp_path>/<hash>/<host>/<plugin>/<ds>.wsp`
@@ -12,8 +12,9 @@ import type { StorageIndex } from './storage-index.js';
  * `.numeter-host.json`; directories written by the original Numeter have none: their
  * filtered name stands for the ID and their marker is written flagged as a guess, which the
  * real host ID replaces when it shows up (HostDirectories). Plugin infos and
- * MyInfo details come back with the pollers' next info refresh; data is never lost since
- * it is in the files. Only fills what is missing, so it is safe while ingestion runs.
+ * MyInfo details come back with the pollers' next info refresh (until then the API serves
+ * minimal infos from DS@); data is never lost since it is in the files. Only fills what is
+ * missing, so it is safe while ingestion runs. At the end the index-complete marker is set.
  */
 export interface RebuildResult {
   hosts: number;
@@ -23,7 +24,15 @@ export interface RebuildResult {
   hostsWithoutMarker: number;
 }
 
-export async function rebuildIndex(opts: { wspRoot: string; index: StorageIndex; logger?: Logger }): Promise<RebuildResult> {
+export interface RebuildOptions {
+  wspRoot: string;
+  index: IndexWriter;
+  /** Epoch seconds (the marker's time). */
+  now: () => number;
+  logger?: Logger;
+}
+
+export async function rebuildIndex(opts: RebuildOptions): Promise<RebuildResult> {
   const result: RebuildResult = { hosts: 0, plugins: 0, dataSources: 0, hostsWithoutMarker: 0 };
   for (const hashDir of await directories(opts.wspRoot)) {
     if (!/^[0-9a-f]{1,32}$/.test(hashDir)) continue;
@@ -37,6 +46,7 @@ export async function rebuildIndex(opts: { wspRoot: string; index: StorageIndex;
       for (const p of plugins.values()) result.dataSources += p.dataSources.length;
     }
   }
+  await opts.index.markComplete(opts.now());
   opts.logger?.info(result, 'index rebuilt from the file tree');
   return result;
 }

@@ -5,7 +5,7 @@ import { type DataMessage, decodeMessage, type Message, toLegacyHostInfo, toLega
 import type { PointBatch, SeriesRef, WriteCache } from '../cache/write-cache.js';
 import type { HostDirectories } from '../files/host-directories.js';
 import { seriesFile } from '../files/layout.js';
-import type { HostLocation, StorageIndex } from '../index/storage-index.js';
+import type { HostLocation, IndexWriter } from '../index/index-writer.js';
 import type { RetentionRules } from '../persist/retention-rules.js';
 import { asRefusal, Refusal, type RefusalKind, requeueFor } from './failures.js';
 import { decodeLegacyEnvelope, looksLikeOsloEnvelope } from './legacy-envelope.js';
@@ -31,7 +31,7 @@ export interface IngestEvents {
 export interface MessageHandlerOptions {
   cache: WriteCache;
   hosts: HostDirectories;
-  index: StorageIndex;
+  index: IndexWriter;
   /** Epoch seconds. */
   now: () => number;
   /** Points this far in the future are still taken (poller clock skew). */

@@ -1,6 +1,6 @@
 import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
 import type { PendingSeries } from '../cache/write-cache.js';
-import type { FlushTouches, StorageIndex } from '../index/storage-index.js';
+import type { FlushTouches, IndexWriter } from '../index/index-writer.js';
 import type { SeriesWriter } from './series-writer.js';
 
 /**
@@ -11,7 +11,7 @@ import type { SeriesWriter } from './series-writer.js';
  */
 export interface FlushWriterOptions {
   writer: SeriesWriter;
-  index: StorageIndex;
+  index: IndexWriter;
   /** Epoch seconds. */
   now: () => number;
   yieldEveryPoints?: number;

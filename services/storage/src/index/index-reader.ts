@@ -1,0 +1,148 @@
+import type { Redis } from 'ioredis';
+import { decodeDataSources, decodeJsonObject, type JsonObject } from './codecs.js';
+import type { RedisKeys } from './keys.js';
+
+/**
+ * The API's reads of the Redis index (key patterns in keys.ts, values decoded by
+ * codecs.ts). Anything that walks many hosts or plugins is one pipeline per level, so a
+ * find over 1,000 hosts costs the same few round trips as over one. Values that are not
+ * the expected shape come back as `undefined` (the caller says what to do with them).
+ * Redis errors propagate as they are; the client is not this class's to close.
+ */
+export interface PluginEntries {
+  /** INFOS@<host>: plugin → info (undefined: not a JSON object). */
+  infos: Map<string, JsonObject | undefined>;
+  /** DS@<host>: plugin → data sources that have a file. */
+  dataSources: Map<string, string[]>;
+}
+
+export interface PluginEntry {
+  /** null: no INFOS@ entry; undefined: an entry that is not a JSON object. */
+  info: JsonObject | undefined | null;
+  /** null: no DS@ entry. */
+  dataSources: string[] | null;
+}
+
+/** Hosts per pipeline: bounds one reply's size while keeping round trips few. */
+const BATCH = 500;
+
+export class IndexReader {
+  constructor(
+    private readonly redis: Redis,
+    readonly keys: RedisKeys,
+  ) {}
+
+  async hostIds(): Promise<string[]> {
+    return (await this.redis.hkeys(this.keys.hosts)).sort();
+  }
+
+  /** HOSTS: host → MyInfo. */
+  async hosts(): Promise<Map<string, JsonObject | undefined>> {
+    const raw = await this.redis.hgetall(this.keys.hosts);
+    return new Map(Object.keys(raw).map((host) => [host, decodeJsonObject(raw[host])]));
+  }
+
+  /** A host's MyInfo; null when it has none. */
+  async hostInfo(host: string): Promise<JsonObject | undefined | null> {
+    const raw = await this.redis.hget(this.keys.hosts, host);
+    return raw === null ? null : decodeJsonObject(raw);
+  }
+
+  /** True when any index entry names the host (MyInfo, plugin infos, data sources or location). */
+  async hasHost(host: string): Promise<boolean> {
+    const replies = await this.exec(
+      this.redis
+        .pipeline()
+        .hexists(this.keys.hosts, host)
+        .exists(this.keys.infos(host), this.keys.dataSources(host))
+        .hexists(this.keys.wspPath, host),
+    );
+    return replies.some((n) => Number(n) > 0);
+  }
+
+  async plugins(host: string): Promise<PluginEntries> {
+    const [infos, sources] = await this.exec(this.redis.pipeline().hgetall(this.keys.infos(host)).hgetall(this.keys.dataSources(host)));
+    return decodePluginEntries(infos as Record<string, string>, sources as Record<string, string>);
+  }
+
+  async plugin(host: string, plugin: string): Promise<PluginEntry> {
+    const [info, sources] = await this.exec(
+      this.redis.pipeline().hget(this.keys.infos(host), plugin).hget(this.keys.dataSources(host), plugin),
+    );
+    return {
+      info: info === null ? null : decodeJsonObject(info as string),
+      dataSources: sources === null ? null : decodeDataSources(sources as string),
+    };
+  }
+
+  /** WSP_PATH of each host (null when it has none), one command. */
+  async hostDirs(hosts: readonly string[]): Promise<Map<string, string | null>> {
+    const out = new Map<string, string | null>();
+    for (let i = 0; i < hosts.length; i += BATCH) {
+      const chunk = hosts.slice(i, i + BATCH);
+      const dirs = await this.redis.hmget(this.keys.wspPath, ...chunk);
+      for (const [j, host] of chunk.entries()) out.set(host, dirs[j] ?? null);
+    }
+    return out;
+  }
+
+  /** Plugin names of each host: INFOS@ fields and DS@ fields together. */
+  async pluginNamesOf(hosts: readonly string[]): Promise<Map<string, string[]>> {
+    const out = new Map<string, string[]>();
+    for (let i = 0; i < hosts.length; i += BATCH) {
+      const chunk = hosts.slice(i, i + BATCH);
+      const pipeline = this.redis.pipeline();
+      for (const host of chunk) pipeline.hkeys(this.keys.infos(host)).hkeys(this.keys.dataSources(host));
+      const replies = await this.exec(pipeline);
+      for (const [j, host] of chunk.entries()) {
+        const names = new Set([...(replies[2 * j] as string[]), ...(replies[2 * j + 1] as string[])]);
+        out.set(host, [...names].sort());
+      }
+    }
+    return out;
+  }
+
+  /** Both entries of each (host, plugin), in the order asked. */
+  async pluginsOf(pairs: ReadonlyArray<{ host: string; plugin: string }>): Promise<PluginEntry[]> {
+    const out: PluginEntry[] = [];
+    for (let i = 0; i < pairs.length; i += BATCH) {
+      const pipeline = this.redis.pipeline();
+      const chunk = pairs.slice(i, i + BATCH);
+      for (const { host, plugin } of chunk) pipeline.hget(this.keys.infos(host), plugin).hget(this.keys.dataSources(host), plugin);
+      const replies = await this.exec(pipeline);
+      for (let j = 0; j < chunk.length; j++) {
+        const info = replies[2 * j] as string | null;
+        const sources = replies[2 * j + 1] as string | null;
+        out.push({
+          info: info === null ? null : decodeJsonObject(info),
+          dataSources: sources === null ? null : decodeDataSources(sources),
+        });
+      }
+    }
+    return out;
+  }
+
+  /** False once the index was lost and until a rebuild finished (see keys.indexMarker). */
+  async isComplete(): Promise<boolean> {
+    return (await this.redis.exists(this.keys.indexMarker)) === 1;
+  }
+
+  async ping(): Promise<void> {
+    await this.redis.ping();
+  }
+
+  private async exec(pipeline: ReturnType<Redis['pipeline']>): Promise<unknown[]> {
+    const results = (await pipeline.exec()) ?? [];
+    return results.map(([error, value]) => {
+      if (error) throw error;
+      return value;
+    });
+  }
+}
+
+function decodePluginEntries(infos: Record<string, string>, sources: Record<string, string>): PluginEntries {
+  return {
+    infos: new Map(Object.keys(infos).map((plugin) => [plugin, decodeJsonObject(infos[plugin])])),
+    dataSources: new Map(Object.keys(sources).map((plugin) => [plugin, decodeDataSources(sources[plugin])])),
+  };
+}
