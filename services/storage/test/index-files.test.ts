@@ -10,6 +10,7 @@ import { HostDirectories } from '../src/files/host-directories.js';
 import { HOST_MARKER_FILE, hostHashPrefix } from '../src/files/layout.js';
 import { IndexWriter } from '../src/index/index-writer.js';
 import { redisKeys } from '../src/index/keys.js';
+import { LostIndexWatch } from '../src/index/lost-index-watch.js';
 import { rebuildIndex } from '../src/index/rebuild.js';
 import { tempDir } from './ingest-fixtures.js';
 
@@ -178,4 +179,41 @@ test('cleaning marks hosts and plugins unseen for N days, clears marks on return
   assert.ok(existsSync(alive.dir), 'a host marked less than grace days ago keeps its files');
   assert.equal(await redis.hget(index.keys.deletedHosts, 'alive-host'), alive.dir);
   await cleaner.stop();
+});
+
+test('a lost index is noticed by its marker and rebuilt, even when pollers already refilled part of it', async () => {
+  const root = join(dir.path, 'lost');
+  const ownPrefix = `${uniqueName('lost')}:`;
+  const own = new IndexWriter(redis, redisKeys(ownPrefix));
+  try {
+    const hosts = new HostDirectories({ wspRoot: root, hashChars: 2, index: own });
+    for (const hostId of ['quiet.host', 'talking.host']) {
+      const { dir: hostDir } = await hosts.locate(hostId);
+      mkdirSync(join(hostDir, 'load'), { recursive: true });
+      writeFileSync(join(hostDir, 'load', 'load.wsp'), '');
+    }
+    let rebuilt = 0;
+    const watch = new LostIndexWatch({
+      index: own,
+      wspRoot: root,
+      checkEverySeconds: 3600,
+      now: () => 1_700_000_000,
+      onRebuilt: () => rebuilt++,
+    });
+    assert.equal((await watch.ensureComplete())?.hosts, 2, 'no marker yet: rebuilt at first start');
+    assert.equal(await watch.ensureComplete(), null, 'marker there: nothing to do');
+    // Redis loses everything, then one poller sends its MyInfo before the next check.
+    await deleteRedisPrefix(ownPrefix);
+    const talking = await hosts.locate('talking.host'); // memoised: the process still knows where it lives
+    await own.writeHostInfo(talking, { Plugin: 'MyInfo', ID: 'talking.host', Name: 'talking', Description: '' }, 1_700_000_000);
+    assert.equal(await redis.hget(own.keys.wspPath, 'talking.host'), talking.dir, 'an info records the location again');
+    const result = await watch.ensureComplete();
+    assert.equal(result?.hosts, 2);
+    assert.equal(rebuilt, 2);
+    assert.equal(await redis.hget(own.keys.dataSources('quiet.host'), 'load'), '["load"]');
+    assert.equal(JSON.parse((await redis.hget(own.keys.hosts, 'talking.host')) ?? '{}').Name, 'talking', 'the real MyInfo is kept');
+    assert.equal(await redis.exists(own.keys.indexMarker), 1);
+  } finally {
+    await deleteRedisPrefix(ownPrefix);
+  }
 });

@@ -35,16 +35,14 @@ export class Catalog {
   async hostIds(): Promise<string[]> {
     const [ids, complete] = await this.call(() => Promise.all([this.index.hostIds(), this.index.isComplete()]));
     if (complete) return ids;
-    return [...new Set([...ids, ...(await this.files.hosts()).keys()])].sort();
+    return [...new Set([...ids, ...(await this.unindexedHosts(ids)).keys()])].sort();
   }
 
   /** Every host's stored MyInfo; entries that are not JSON objects are logged and left out. */
   async hosts(): Promise<Record<string, JsonObject>> {
     const [stored, complete] = await this.call(() => Promise.all([this.index.hosts(), this.index.isComplete()]));
     const out = this.validObjects(stored, 'host');
-    if (!complete) {
-      for (const [host, dir] of await this.files.hosts()) if (!stored.has(host)) out[host] = placeholderHost(host, dir);
-    }
+    if (!complete) for (const [host, dir] of await this.unindexedHosts([...stored.keys()])) out[host] = placeholderHost(host, dir);
     return sortedRecord(out);
   }
 
@@ -135,6 +133,15 @@ export class Catalog {
 
   async ping(): Promise<void> {
     await this.call(() => this.index.ping());
+  }
+
+  /** Hosts of the file tree whose directory no indexed host has (host → directory). */
+  private async unindexedHosts(indexed: readonly string[]): Promise<Map<string, string>> {
+    const dirs = await this.call(() => this.index.hostDirs(indexed));
+    const taken = new Set([...dirs.values()].filter((dir) => dir !== null));
+    const out = new Map<string, string>();
+    for (const [host, dir] of await this.files.hosts()) if (!taken.has(dir) && !dirs.has(host)) out.set(host, dir);
+    return out;
   }
 
   /** Each plugin's info: stored, else minimal from DS@, else minimal from its files; null when none. */
