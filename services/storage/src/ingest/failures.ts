@@ -3,7 +3,7 @@ import { CorruptWhisperFileError, InvalidConfigurationError } from '../../../../
 import { CacheStoppedError } from '../cache/write-cache.js';
 import { HostDirectoryCollisionError } from '../files/host-directories.js';
 import { UnsafePathError } from '../files/layout.js';
-import { IndexError } from '../index/storage-index.js';
+import { IndexError } from '../index/index-writer.js';
 
 /**
  * What a failed message becomes. Three classes, because they call for three answers:
