@@ -17,7 +17,7 @@ import { HostDirectories } from '../src/files/host-directories.js';
 import { hostDirectory, seriesFile } from '../src/files/layout.js';
 import { runMuninImport } from '../src/import/command.js';
 import { redisKeys } from '../src/index/keys.js';
-import { StorageIndex } from '../src/index/storage-index.js';
+import { IndexWriter } from '../src/index/index-writer.js';
 import { tempDir, testConfig } from './ingest-fixtures.js';
 
 /**
@@ -195,7 +195,7 @@ describe('numeter-storage import-munin', () => {
   });
 
   it('continuity: the storage finds the imported files for the host, so new points extend the same series', async () => {
-    const index = new StorageIndex(redis, keys);
+    const index = new IndexWriter(redis, keys);
     const location = await new HostDirectories({ wspRoot: wspPath, hashChars: 2, index }).locate('old-host.example');
     const file = seriesFile(location.dir, 'load', 'load');
     assert.equal(file, wspOf('old-host.example', 'load', 'load'));

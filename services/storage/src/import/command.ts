@@ -2,9 +2,7 @@ import type { Logger } from '../../../../common/logging/index.js';
 import { readMuninConf } from '../../../../common/munin/index.js';
 import type { StorageConfig } from '../config.js';
 import { HostDirectories } from '../files/host-directories.js';
-import { redisKeys } from '../index/keys.js';
-import { createRedisClient } from '../index/redis-client.js';
-import { IndexError, StorageIndex } from '../index/storage-index.js';
+import { StorageIndex } from '../index/storage-index.js';
 import { importMunin, type MuninImportReport } from './munin-import.js';
 import { RrdTool } from './rrdtool.js';
 
@@ -31,22 +29,14 @@ export function dbdirOf(options: ImportCommandOptions): { dbdir: string; problem
 export async function runMuninImport(config: StorageConfig, options: ImportCommandOptions, logger: Logger): Promise<MuninImportReport> {
   const { dbdir, problems } = dbdirOf(options);
   const g = config.global;
-  const redis = createRedisClient(config);
-  redis.on('error', () => {}); // a failed command says why
+  const index = StorageIndex.open(config, logger);
   const rrdtool = new RrdTool();
   try {
-    try {
-      await redis.connect();
-    } catch (error) {
-      throw new IndexError(`cannot connect to Redis at ${g.redis_storage_host}:${g.redis_storage_port} (db ${g.redis_storage_db})`, {
-        cause: error,
-      });
-    }
-    const index = new StorageIndex(redis, redisKeys(g.redis_key_prefix));
+    await index.connect();
     const report = await importMunin({
       dbdir,
-      hosts: new HostDirectories({ wspRoot: g.wsp_path, hashChars: g.wsp_path_md5_char, index }),
-      index,
+      hosts: new HostDirectories({ wspRoot: g.wsp_path, hashChars: g.wsp_path_md5_char, index: index.writer }),
+      index: index.writer,
       rrdtool,
       hostIdFormat: options.hostIdFormat,
       sparse: config.whisper.sparse,
@@ -57,6 +47,6 @@ export async function runMuninImport(config: StorageConfig, options: ImportComma
     return report;
   } finally {
     await rrdtool.stop();
-    redis.disconnect();
+    await index.close();
   }
 }

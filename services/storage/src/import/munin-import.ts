@@ -12,7 +12,7 @@ import {
 } from '../../../../common/schemas/index.js';
 import type { HostDirectories } from '../files/host-directories.js';
 import { seriesFile } from '../files/layout.js';
-import type { RebuiltPlugin, StorageIndex } from '../index/storage-index.js';
+import type { IndexWriter, RebuiltPlugin } from '../index/index-writer.js';
 import { type DatafileGraph, type DatafileHost, parseDatafile, rrdFileName } from './datafile.js';
 import type { RrdTool } from './rrdtool.js';
 import { ImportError, importRows, type RraRows } from './whisper-import.js';
@@ -28,7 +28,7 @@ import { ImportError, importRows, type RraRows } from './whisper-import.js';
 export interface MuninImportOptions {
   dbdir: string;
   hosts: HostDirectories;
-  index: StorageIndex;
+  index: IndexWriter;
   rrdtool: RrdTool;
   /** As the poller's `[MuninModule] host_id_format`: `{name}`, `{group}`. */
   hostIdFormat: string;
