@@ -184,6 +184,8 @@ export const DESCRIPTIONS: Record<'poller' | 'storage' | 'webapp', Record<string
       max_points: 'Points one request may return, at most.',
       max_read_points:
         'Stored values one `/data` or `/render` may read, at most (all series together, before consolidation and functions); checked from the file headers before any data is read.',
+      max_read_points_in_flight:
+        'Stored values all requests being served may hold together (about 16 bytes each in memory); a request that does not fit waits up to 10 s, then gets a 503. At least `max_read_points`.',
       max_find_results: 'Series a Graphite find or glob may expand to, at most.',
     },
   },

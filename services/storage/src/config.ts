@@ -160,6 +160,8 @@ export const StorageConfigSchema = z.object({
       max_points: iniInt(200_000, 1, 100_000_000, STRICT),
       /** Stored values one request may read (all series, before consolidation and functions). */
       max_read_points: iniInt(2_000_000, 1, 1_000_000_000, STRICT),
+      /** Stored values all requests in flight may hold together (memory bound); at least max_read_points. */
+      max_read_points_in_flight: iniInt(8_000_000, 1, 1_000_000_000, STRICT),
       max_find_results: iniInt(10_000, 1, 10_000_000, STRICT),
     })
     .default({}),

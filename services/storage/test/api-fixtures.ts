@@ -86,6 +86,7 @@ export async function startFixture(options: FixtureOptions = {}): Promise<Fixtur
     trustProxy: false,
     maxPoints: 200_000,
     maxReadPoints: 2_000_000,
+    maxReadPointsInFlight: 8_000_000,
     maxFindResults: 10_000,
     ...options.settings,
   };

@@ -94,7 +94,7 @@ describe('storage API: rate limits per credential', () => {
   });
 });
 
-describe('storage config: client_tokens', () => {
+describe('storage config: API limits', () => {
   it('reads name:rate:token entries and lists every bad one without quoting tokens', () => {
     const good = loadStorageConfig({
       file: '/nonexistent',
@@ -126,5 +126,13 @@ describe('storage config: client_tokens', () => {
         return true;
       },
     );
+  });
+
+  it('refuses a shared read pool smaller than one request', () => {
+    const config = loadStorageConfig({
+      file: '/nonexistent',
+      env: { NUMETER_STORAGE_API_MAX_READ_POINTS: '1000', NUMETER_STORAGE_API_MAX_READ_POINTS_IN_FLIGHT: '999' },
+    });
+    assert.throws(() => apiConfigFrom(config), /max_read_points_in_flight \(999\) is smaller than max_read_points \(1000\)/);
   });
 });

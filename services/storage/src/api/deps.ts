@@ -23,6 +23,8 @@ export interface ApiSettings {
   maxPoints: number;
   /** Most stored values one request may read (all series, before consolidation); more → 400 before any read. */
   maxReadPoints: number;
+  /** Most stored values all requests in flight may hold together; a request that does not fit waits, then 503. */
+  maxReadPointsInFlight: number;
   /** Most series one Graphite find/expand/render may match; more → 400. */
   maxFindResults: number;
 }

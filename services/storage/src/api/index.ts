@@ -11,6 +11,7 @@ import { errorMiddleware, notFoundRoute } from './errors.js';
 import { graphiteRouter } from './graphite-routes.js';
 import { legacyRouter } from './legacy-routes.js';
 import { healthRouter, metricsRouter } from './ops-routes.js';
+import { ReadPool } from './read-pool.js';
 import { requestBudgetMiddleware } from './request-budget.js';
 import { searchRouter } from './search-route.js';
 import { identifyMiddleware, rateLimitMiddleware, requireAuthMiddleware } from './security.js';
@@ -48,7 +49,7 @@ export function createApiServer(deps: ApiDeps): ApiServer {
 
   const api = express.Router();
   api.use(healthRouter(catalog, deps.health));
-  api.use(requestBudgetMiddleware());
+  api.use(requestBudgetMiddleware(new ReadPool(settings.maxReadPointsInFlight)));
   api.use(identifyMiddleware(settings));
   const limiter = rateLimitMiddleware(settings);
   if (limiter) api.use(limiter);

@@ -1,4 +1,5 @@
 import { LimitExceededError } from './errors.js';
+import { holdReadPoints } from './request-budget.js';
 
 /**
  * What one request may cost, checked from the files' headers before any data is read:
@@ -24,8 +25,12 @@ export class PointBudget {
     return this.read;
   }
 
-  /** Counts `points` more stored values to read; throws before the total passes max_read_points. */
-  chargeRead(points: number): void {
+  /**
+   * Counts `points` more stored values to read: throws before the total passes
+   * max_read_points, then reserves them in the pool all requests share (request-budget.ts),
+   * waiting while other requests hold it.
+   */
+  async chargeRead(points: number): Promise<void> {
     this.read += points;
     if (this.read > this.limits.maxReadPoints) {
       throw new LimitExceededError(
@@ -34,6 +39,7 @@ export class PointBudget {
         this.parameter,
       );
     }
+    await holdReadPoints(points);
   }
 
   /** Throws when an answer of `points` values would pass max_points. */

@@ -57,7 +57,7 @@ export async function readSeries(
   options: ReadSeriesOptions = {},
 ): Promise<SeriesOutcome[]> {
   const planned = await planReads(reader, sources, window);
-  budget.chargeRead(planned.reduce((n, p) => n + (p.plan?.count ?? 0), 0));
+  await budget.chargeRead(planned.reduce((n, p) => n + (p.plan?.count ?? 0), 0));
   const { maxDataPoints } = options;
   return readPlanned(reader, planned, window, maxDataPoints === undefined ? undefined : (data) => consolidateFetch(data, maxDataPoints));
 }
@@ -135,8 +135,8 @@ export async function readOnGrid(
     throw new NotFoundError(`no data stored yet for ${sources.map((s) => JSON.stringify(s.name)).join(', ')}`, 'ds');
   }
   const plans = planned.flatMap((p) => (p.plan ? [p.plan] : []));
-  budget.chargeRead(plans.reduce((n, p) => n + p.count, 0));
   budget.checkAnswer(sources.length * Math.min(expectedFrameCount(plans), maxDataPoints ?? Number.POSITIVE_INFINITY));
+  await budget.chargeRead(plans.reduce((n, p) => n + p.count, 0));
   const outcomes = await readPlanned(reader, planned, window);
   const fetched = outcomes.flatMap((o) => (o.status === 'read' ? [o.data] : []));
   const header = planned.find((p) => p.header)?.header;

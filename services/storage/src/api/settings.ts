@@ -8,6 +8,11 @@ export function apiConfigFrom(config: StorageConfig): ApiConfig {
   const problems: string[] = [];
   const basicUsers = parseBasicUsers(api.basic_auth_users, problems);
   const clients = parseClients(api.client_tokens, problems);
+  if (api.max_read_points_in_flight < api.max_read_points) {
+    problems.push(
+      `[api] max_read_points_in_flight (${api.max_read_points_in_flight}) is smaller than max_read_points (${api.max_read_points}): one request could never be served`,
+    );
+  }
   if (problems.length) throw new ConfigError(problems);
   let prefix = api.prefix.trim().replace(/\/+$/, '');
   if (prefix && !prefix.startsWith('/')) prefix = `/${prefix}`;
@@ -25,6 +30,7 @@ export function apiConfigFrom(config: StorageConfig): ApiConfig {
       trustProxy: trustProxySetting(api.trust_proxy),
       maxPoints: api.max_points,
       maxReadPoints: api.max_read_points,
+      maxReadPointsInFlight: api.max_read_points_in_flight,
       maxFindResults: api.max_find_results,
     },
   };
