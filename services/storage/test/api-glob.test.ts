@@ -4,6 +4,7 @@
  * per-request work budget that stops a costly pattern with a 400 instead of a stall.
  */
 import assert from 'node:assert/strict';
+import { EventEmitter } from 'node:events';
 import { describe, it } from 'node:test';
 import { BadParameterError, LimitExceededError } from '../src/api/errors.js';
 import { compileNode } from '../src/api/glob.js';
@@ -95,7 +96,7 @@ describe('Graphite globs', () => {
     const names = Array.from({ length: 2000 }, (_, i) => `${'x'.repeat(190)}${i}`);
     let outcome: unknown;
     await new Promise<void>((resolve) => {
-      requestBudgetMiddleware()({} as never, {} as never, () => {
+      requestBudgetMiddleware()({} as never, new EventEmitter() as never, () => {
         try {
           for (let round = 0; round < 100; round++) for (const name of names) matcher.matches(name);
           outcome = 'finished';
