@@ -13,7 +13,7 @@ echo "[test] building (tsc: services, then the webapp's browser client)"
 npm run build --silent
 
 # Debian packages the suite uses as real peers.
-PEERS="python3-whisper munin-node munin munin-plugins-core rrdtool netcat-openbsd snmpd snmp libvirt-clients chromium fonts-dejavu-core iputils-ping redis-server"
+PEERS="python3-whisper collectd-core munin-node munin munin-plugins-core rrdtool netcat-openbsd snmpd snmp libvirt-clients chromium fonts-dejavu-core iputils-ping redis-server"
 bash deploy/local/ensure-services.sh $PEERS
 
 mapfile -t FILES < <(find common services bench deploy -name '*.test.ts' -not -path '*/node_modules/*' | sort)
