@@ -1,3 +1,4 @@
+import { type Deadline, type DeadlineInput, Lifecycle } from '../../../../../common/lifecycle/index.js';
 import type { Logger } from '../../../../../common/logging/index.js';
 import type { Message } from '../../../../../common/schemas/index.js';
 import type { Collection, CollectRequest, ModuleContext, PollerModule } from '../types.js';
@@ -58,8 +59,7 @@ export class CarbonModule implements PollerModule {
   private readonly loop: FlushLoop;
   private readonly tcp: TcpLineServer;
   private readonly udp: UdpLineSocket | null;
-  private started = false;
-  private stopping: Promise<void> | null = null;
+  private readonly lifecycle = new Lifecycle({ start: () => this.open(), stop: (deadline) => this.close(deadline) });
   private readonly counters = { lines: 0, values: 0 };
 
   constructor(
@@ -115,34 +115,31 @@ export class CarbonModule implements PollerModule {
     return { tcp: this.tcp.port, udp: this.udp?.port ?? null };
   }
 
-  /** Listens on TCP then UDP; if either cannot (a port in use), nothing stays open. */
-  async start(): Promise<void> {
-    if (this.started) return;
-    if (this.stopping) await this.stopping;
-    try {
-      await this.tcp.start();
-      if (this.udp) await this.udp.start();
-    } catch (error) {
-      await this.tcp.stop(0);
-      await this.udp?.stop();
-      throw error;
-    }
-    this.started = true;
+  /** Listens on TCP then UDP; if either cannot (a port in use), nothing stays open. Idempotent. */
+  start(): Promise<void> {
+    return this.lifecycle.start();
+  }
+
+  /**
+   * Stops listening (connected clients get up to a second of the deadline to finish), then
+   * flushes what was accepted into the spool. A second call awaits the first.
+   */
+  stop(deadline?: DeadlineInput): Promise<void> {
+    return this.lifecycle.stop(deadline);
+  }
+
+  private async open(): Promise<void> {
+    await this.tcp.start();
+    if (this.udp) await this.udp.start();
     this.loop.start();
     this.deps.logger.info({ tcp: this.ports.tcp, udp: this.ports.udp, host: this.settings.listen.host }, 'carbon listener started');
   }
 
-  /** Stops listening (clients get `graceMs` to finish), then flushes what was accepted. A second call awaits the first. */
-  stop(graceMs = 1000): Promise<void> {
-    if (!this.started) return this.stopping ?? Promise.resolve();
-    this.stopping ??= (async () => {
-      await this.tcp.stop(graceMs);
-      await this.udp?.stop();
-      await this.loop.stop();
-      this.started = false;
-      this.stopping = null;
-    })();
-    return this.stopping;
+  /** Also undoes a start that stopped half way (TCP listening, UDP port in use). */
+  private async close(deadline: Deadline): Promise<void> {
+    await this.tcp.stop(deadline.capped(1000).remainingMs());
+    await this.udp?.stop();
+    await this.loop.stop();
   }
 
   async collect(request: CollectRequest): Promise<Collection> {

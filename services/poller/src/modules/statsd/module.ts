@@ -1,3 +1,4 @@
+import { type DeadlineInput, Lifecycle } from '../../../../../common/lifecycle/index.js';
 import type { FieldInfo } from '../../../../../common/schemas/index.js';
 import { PointBatch, SeriesCatalog } from '../carbon/batch.js';
 import { FlushLoop } from '../carbon/flush-loop.js';
@@ -60,8 +61,7 @@ export class StatsdModule implements PollerModule {
   private readonly problems: ProblemCounter<StatsdProblemReason>;
   private readonly loop: FlushLoop;
   private readonly udp: UdpLineSocket;
-  private started = false;
-  private stopping: Promise<void> | null = null;
+  private readonly lifecycle = new Lifecycle({ start: () => this.open(), stop: () => this.close() });
   private readonly counters = { lines: 0, samples: 0 };
 
   constructor(
@@ -105,25 +105,25 @@ export class StatsdModule implements PollerModule {
     return this.udp.port;
   }
 
-  async start(): Promise<void> {
-    if (this.started) return;
-    if (this.stopping) await this.stopping;
+  /** Listens; a port in use leaves nothing open. Idempotent. */
+  start(): Promise<void> {
+    return this.lifecycle.start();
+  }
+
+  /** Stops listening, then flushes the interval so far. A second call awaits the first. */
+  stop(deadline?: DeadlineInput): Promise<void> {
+    return this.lifecycle.stop(deadline);
+  }
+
+  private async open(): Promise<void> {
     await this.udp.start();
-    this.started = true;
     this.loop.start();
     this.deps.logger.info({ udp: this.udp.port, host: this.settings.listen.host }, 'statsd listener started');
   }
 
-  /** Stops listening, then flushes the interval so far. A second call awaits the first. */
-  stop(): Promise<void> {
-    if (!this.started) return this.stopping ?? Promise.resolve();
-    this.stopping ??= (async () => {
-      await this.udp.stop();
-      await this.loop.stop();
-      this.started = false;
-      this.stopping = null;
-    })();
-    return this.stopping;
+  private async close(): Promise<void> {
+    await this.udp.stop();
+    await this.loop.stop();
   }
 
   async collect(request: CollectRequest): Promise<Collection> {
