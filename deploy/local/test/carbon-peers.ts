@@ -37,11 +37,12 @@ export class RecordingRelay {
     await new Promise<void>((resolve) => (this.server ? this.server.close(() => resolve()) : resolve()));
   }
 
-  /** Lines of one path, timestamp → value (the last one of a second wins, as in Whisper). */
+  /** Lines of one path, timestamp → value (the first one of a second wins, as the module keeps it). */
   series(path: string, from: number, until: number): Map<number, number> {
     const out = new Map<number, number>();
     for (const line of this.lines)
-      if (line.path === path && line.timestamp >= from && line.timestamp <= until) out.set(line.timestamp, line.value);
+      if (line.path === path && line.timestamp >= from && line.timestamp <= until && !out.has(line.timestamp))
+        out.set(line.timestamp, line.value);
     return out;
   }
 

@@ -205,7 +205,7 @@ describe('carbon and StatsD clients end to end', () => {
     assert.ok(poller);
     const from = Math.floor(Date.now() / 1000);
     proxy.cut();
-    await sleep(4000);
+    await sleep(7000);
     await poller.child.kill9();
     const killedAt = Date.now();
     proxy.restore();

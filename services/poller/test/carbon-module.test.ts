@@ -103,6 +103,22 @@ describe('carbon module', () => {
     );
   });
 
+  test('a second value for one second: the first is kept, in the batch and after it was flushed; older seconds still go in', async () => {
+    const { module, published } = await startCarbon();
+    await sendTcp(module.ports.tcp, `dup.p.v 1 ${TS}\ndup.p.v 2 ${TS}\n`);
+    await until('2 lines', () => module.stats().lines === 2);
+    await module.flush();
+    await sendTcp(module.ports.tcp, `dup.p.v 3 ${TS}\ndup.p.v 4 ${TS - 10}\n`);
+    await until('4 lines', () => module.stats().lines === 4);
+    await module.flush();
+    const stored = values(published);
+    assert.equal(stored.get(`dup/p/v@${TS}`), 1);
+    assert.equal(stored.get(`dup/p/v@${TS - 10}`), 4);
+    const atTs = published.flatMap((m) => (m.kind === 'data' ? m.points.filter((p) => p.timestamp === TS) : []));
+    assert.equal(atTs.length, 1, 'one message only ever holds that second');
+    assert.equal(module.refusals().same_second, 2);
+  });
+
   test('a hostile corpus on one connection: every good line stored, every bad one counted by reason, the connection goes on', async () => {
     const { module, published } = await startCarbon({ max_line_length: '256' });
     const corpus: Array<[string, string | null]> = [

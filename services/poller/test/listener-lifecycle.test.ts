@@ -29,7 +29,7 @@ describe('carbon and statsd listeners as components', () => {
       await Promise.all([carbon.start(), carbon.start(), statsd.start()]);
       const socket = connect(carbon.ports.tcp, '127.0.0.1');
       await new Promise<void>((resolve) => socket.once('connect', resolve));
-      socket.write(`cycle.p.v ${cycle} 1800000000\n`);
+      socket.write(`cycle.p.v ${cycle} ${1800000000 + cycle}\n`);
       const deadline = Date.now() + 5000;
       while (carbon.stats().values <= cycle && Date.now() < deadline) await new Promise((r) => setTimeout(r, 5));
       // The client stays connected: the stop closes it within its deadline.

@@ -11,6 +11,8 @@ export type AddResult = 'ok' | 'too_many_series' | 'too_many_fields';
 interface PluginEntry {
   fields: Record<string, FieldInfo>;
   published: boolean;
+  /** Data source → the latest second handed to the spool. */
+  flushed: Map<string, number>;
 }
 
 export class SeriesCatalog {
@@ -31,13 +33,33 @@ export class SeriesCatalog {
     if (entry && ds in entry.fields) return 'ok';
     if (this.series >= this.options.maxSeries) return 'too_many_series';
     if (!entry) {
-      entry = { fields: Object.create(null) as Record<string, FieldInfo>, published: false };
+      entry = { fields: Object.create(null) as Record<string, FieldInfo>, published: false, flushed: new Map() };
       plugins.set(plugin, entry);
     } else if (Object.keys(entry.fields).length >= LIMITS.maxFieldsPerPlugin) return 'too_many_fields';
     entry.fields[ds] = describe();
     entry.published = false;
     this.series++;
     return 'ok';
+  }
+
+  /**
+   * Whether a value of this series at `timestamp` already went to the spool. A second value
+   * for one second is dropped (the first one is kept): two messages holding different values
+   * for one Whisper slot would make the stored value depend on redelivery order (the spool
+   * and the broker deliver at least once), so the first value wins, deterministically.
+   */
+  alreadyFlushed(host: string, plugin: string, ds: string, timestamp: number): boolean {
+    return this.plugins.get(host)?.get(plugin)?.flushed.get(ds) === timestamp;
+  }
+
+  /** Remembers the seconds of a point handed to the spool. */
+  noteFlushed(host: string, point: DataPoint): void {
+    const entry = this.plugins.get(host)?.get(point.plugin);
+    if (!entry) return;
+    for (const ds in point.values) {
+      const last = entry.flushed.get(ds);
+      if (last === undefined || point.timestamp > last) entry.flushed.set(ds, point.timestamp);
+    }
   }
 
   /** Host and plugin info for what changed since the last call, or everything when `all`. */
@@ -75,8 +97,8 @@ export class PointBatch {
   private hosts = new Map<string, Map<string, DataPoint>>();
   private values = 0;
 
-  /** The last value of a series at one second wins (as in a Whisper slot). */
-  add(host: string, plugin: string, ds: string, timestamp: number, value: number): void {
+  /** False when the series already has a value at this second in the batch (the first one is kept). */
+  add(host: string, plugin: string, ds: string, timestamp: number, value: number): boolean {
     let points = this.hosts.get(host);
     if (!points) {
       points = new Map();
@@ -88,8 +110,10 @@ export class PointBatch {
       point = { plugin, timestamp, values: {} };
       points.set(key, point);
     }
-    if (!Object.hasOwn(point.values, ds)) this.values++;
+    if (Object.hasOwn(point.values, ds)) return false;
+    this.values++;
     point.values[ds] = value;
+    return true;
   }
 
   get size(): number {
@@ -97,9 +121,12 @@ export class PointBatch {
   }
 
   /** Data messages per host (several plugins per message, bounded), and empties the batch. */
-  take(maxPointsPerMessage: number): { messages: Message[]; values: number } {
+  take(maxPointsPerMessage: number, taken: (host: string, point: DataPoint) => void): { messages: Message[]; values: number } {
     const messages: Message[] = [];
-    for (const [host, points] of this.hosts) messages.push(...dataMessages(host, splitLarge([...points.values()]), maxPointsPerMessage));
+    for (const [host, points] of this.hosts) {
+      for (const point of points.values()) taken(host, point);
+      messages.push(...dataMessages(host, splitLarge([...points.values()]), maxPointsPerMessage));
+    }
     const values = this.values;
     this.hosts = new Map();
     this.values = 0;

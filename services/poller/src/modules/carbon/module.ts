@@ -37,6 +37,7 @@ export const CARBON_PROBLEMS = [
   'too_many_series',
   'too_many_fields',
   'invalid_message',
+  'same_second',
 ] as const;
 export type CarbonProblem = (typeof CARBON_PROBLEMS)[number];
 
@@ -206,7 +207,15 @@ export class CarbonModule implements PollerModule {
       this.problems.record(admitted, () => line);
       return false;
     }
-    this.batch.add(host, name.plugin, name.ds, parsed.timestamp ?? Math.floor(this.deps.now()), parsed.value);
+    const timestamp = parsed.timestamp ?? Math.floor(this.deps.now());
+    if (
+      this.catalog.alreadyFlushed(host, name.plugin, name.ds, timestamp) ||
+      !this.batch.add(host, name.plugin, name.ds, timestamp, parsed.value)
+    ) {
+      // Not bad input: a second value for one second (see SeriesCatalog.alreadyFlushed). Counted, not towards a flood.
+      this.problems.record('same_second', () => line);
+      return true;
+    }
     this.counters.values++;
     if (!this.hasRoom()) {
       this.tcp.pause();

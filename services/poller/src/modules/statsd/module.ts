@@ -34,6 +34,7 @@ export const STATSD_PROBLEMS = [
   'too_many_fields',
   'set_too_large',
   'invalid_message',
+  'same_second',
 ] as const;
 export type StatsdProblemReason = (typeof STATSD_PROBLEMS)[number];
 
@@ -204,7 +205,8 @@ export class StatsdModule implements PollerModule {
           ? 'unsafe_name'
           : this.catalog.admit(host, name.plugin, ds, () => describeField(aggregate.type, name.ds, suffix, this.settings.flush_interval));
       if (admitted !== 'ok') this.problems.record(admitted, () => `${aggregate.name} (${ds})`);
-      else this.batch.add(host, name.plugin, ds, timestamp, value);
+      else if (this.catalog.alreadyFlushed(host, name.plugin, ds, timestamp) || !this.batch.add(host, name.plugin, ds, timestamp, value))
+        this.problems.record('same_second', () => `${aggregate.name} (${ds})`);
     }
   }
 }

@@ -15,7 +15,8 @@ export function percentilesField(defaultValue: number[]) {
 export const statsdSection = z.object({
   listen: listenAddress('127.0.0.1:8125'),
   ...listenerKeys,
-  flush_interval: iniNumber(10, 0.1, 3600),
+  // At least a second: each flush is one timestamp, and a second value for one second is dropped.
+  flush_interval: iniNumber(10, 1, 3600),
   percentiles: percentilesField([90]),
   max_timer_values: iniInt(10_000, 10, 1_000_000),
   max_set_size: iniInt(10_000, 10, 1_000_000),
