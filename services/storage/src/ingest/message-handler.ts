@@ -134,7 +134,7 @@ export class MessageHandler {
           unknown++;
           continue;
         }
-        const series = sources.get(ds) ?? this.addSeries(sources, host, point.plugin, ds);
+        const series = sources.get(ds) ?? this.addSeries(sources, host, point.plugin, ds, now - point.timestamp);
         if (series === null) {
           limited++;
           continue;
@@ -177,17 +177,20 @@ export class MessageHandler {
 
   /**
    * Checks the names (seriesFile throws UnsafePathError) and remembers the series; null
-   * when it has no file yet and its host or plugin may start no more series now.
+   * when it has no file yet and its host or plugin may start no more series now. A point
+   * too old for the series' archives (`age` seconds) writes nothing: its series is neither
+   * counted against the limits nor remembered (a later recent point is counted then).
    */
-  private addSeries(sources: Map<string, KnownSeries>, host: HostLocation, plugin: string, ds: string): KnownSeries | null {
+  private addSeries(sources: Map<string, KnownSeries>, host: HostLocation, plugin: string, ds: string, age: number): KnownSeries | null {
     const file = seriesFile(host.dir, plugin, ds);
+    const series: KnownSeries = { file, host, plugin, ds, maxRetention: this.opts.rules.schemaFor(plugin, ds).maxRetention };
+    if (age >= series.maxRetention) return series;
     const { limiter, fileExists = existsSync } = this.opts;
     if (limiter && !fileExists(file) && !limiter.admit(host.hostId, plugin, ds)) return null;
     if (this.knownCount >= MAX_MEMOISED_SERIES) {
       this.known.clear();
       this.knownCount = 0;
     }
-    const series: KnownSeries = { file, host, plugin, ds, maxRetention: this.opts.rules.schemaFor(plugin, ds).maxRetention };
     sources.set(ds, series);
     this.knownCount++;
     return series;
