@@ -3,9 +3,10 @@
  * loop, so `/health` requests sent meanwhile are answered as usual. The server runs in this
  * process, so perf_hooks' event-loop delay histogram sees every synchronous stretch of the
  * render. The bounds: /health's median time stays within 50 ms of its time alone, and no
- * single stall reaches 250 ms: generous, because on a loaded 2-core machine the other
- * processes hold this one back too (with common/whisper's synchronous reads in place of
- * WhisperFiles this test measured stalls of 1.3 to 1.6 s).
+ * single stall reaches 500 ms: generous, because on a loaded 2-core machine the other
+ * processes hold this one back too (at a load of 15, merely polling /health showed stalls
+ * of 50-90 ms, and this render 120-270 ms; with common/whisper's synchronous reads in place
+ * of WhisperFiles the same render stalled the loop for 1.3 to 1.6 s).
  */
 import assert from 'node:assert/strict';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
@@ -17,7 +18,7 @@ const PLUGINS = 10;
 const SOURCES = 10;
 const DAY = [{ secondsPerPoint: 60, points: 1440 }];
 const BOUND_MS = 50;
-const STALL_MS = 250;
+const STALL_MS = 500;
 
 describe('storage API: a large render does not stall /health', () => {
   let fx: Fixture;
