@@ -282,6 +282,14 @@ describe('central munin polling against real munin-nodes', () => {
     const stats = (module.stats?.() ?? {}) as Record<string, number>;
     assert.equal(stats.nodes, 5);
     assert.equal(stats.nodeDeadlines, 1, 'the silent node hit its deadline');
+
+    // The core keeps descriptions (and republishes them at each refresh): unchanged ones are not handed over again.
+    const again = await module.collect({ now: Math.floor(Date.now() / 1000), wantInfo: true });
+    assert.deepEqual(
+      (again.plugins ?? []).filter((p) => p.hostId === 'node-a.example'),
+      [],
+    );
+    assert.ok(again.samples.some((s) => s.hostId === 'node-a.example' && s.plugin === 'np_static'));
   });
 
   it('a node killed during the poll is reported; the others are published', async () => {

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import type { Logger } from '../../../../../common/logging/index.js';
 import type { Collection, CollectRequest, HostDescription, PluginDescription, PollerModule, Sample } from '../types.js';
 import { MuninModule } from './module.js';
@@ -57,6 +58,8 @@ interface NodeState {
   poller: MuninModule;
   busy: boolean;
   lastSuccess: number | null;
+  /** Fingerprint of each description handed over: the core keeps them, so only new or changed ones go again. */
+  described: Map<string, string>;
 }
 
 export class MuninCentralModule implements PollerModule {
@@ -65,7 +68,13 @@ export class MuninCentralModule implements PollerModule {
   private readonly counters = { polls: 0, nodePolls: 0, nodeFailures: 0, nodeDeadlines: 0, nodesBusy: 0 };
 
   constructor(private readonly options: MuninCentralOptions) {
-    this.states = options.nodes.map((node) => ({ node, poller: this.pollerFor(node), busy: false, lastSuccess: null }));
+    this.states = options.nodes.map((node) => ({
+      node,
+      poller: this.pollerFor(node),
+      busy: false,
+      lastSuccess: null,
+      described: new Map(),
+    }));
   }
 
   stats(): Record<string, number> {
@@ -95,7 +104,10 @@ export class MuninCentralModule implements PollerModule {
   private async pollNode(state: NodeState, out: Required<Collection>): Promise<void> {
     const { node } = state;
     out.hosts.push(hostOf(node));
-    out.plugins.push({ ...NODE_POLL_DESCRIPTION, hostId: node.hostId });
+    if (!state.described.has(NODE_POLL_PLUGIN)) {
+      state.described.set(NODE_POLL_PLUGIN, '');
+      out.plugins.push({ ...NODE_POLL_DESCRIPTION, hostId: node.hostId });
+    }
     const started = this.options.now();
     const problems: string[] = [];
     let polled: Collection | null = null;
@@ -108,7 +120,9 @@ export class MuninCentralModule implements PollerModule {
       polled = result.collection;
       if (polled && !result.late) state.lastSuccess = Math.floor(this.options.now());
     }
+    const graphs = new Set(polled?.samples.map((sample) => sample.plugin)).size;
     if (polled) {
+      polled.plugins = (polled.plugins ?? []).filter((plugin) => changed(state.described, plugin));
       merge(out, polled);
       problems.push(...(polled.errors ?? []));
     } else {
@@ -122,7 +136,7 @@ export class MuninCentralModule implements PollerModule {
       values: {
         duration: Math.round((now - started) * 1000) / 1000,
         errors: problems.length,
-        plugins: polled?.plugins?.length ?? 0,
+        plugins: graphs,
         since_success: state.lastSuccess === null ? null : Math.max(0, Math.floor(now) - state.lastSuccess),
         last_success: state.lastSuccess,
       },
@@ -177,6 +191,18 @@ export class MuninCentralModule implements PollerModule {
       listNode: node.useNodeName ? 'banner' : node.name,
     });
   }
+}
+
+/**
+ * Whether a description is new or changed since it was last handed to the core (which
+ * republishes what it knows at every refresh), remembering it. Keeping 30 descriptions of
+ * 1,000 nodes out of every poll is most of a central poller's memory.
+ */
+function changed(described: Map<string, string>, plugin: PluginDescription): boolean {
+  const fingerprint = createHash('sha1').update(JSON.stringify(plugin)).digest('base64');
+  if (described.get(plugin.plugin) === fingerprint) return false;
+  described.set(plugin.plugin, fingerprint);
+  return true;
 }
 
 function hostOf(node: CentralNode): HostDescription {

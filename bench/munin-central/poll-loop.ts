@@ -1,0 +1,108 @@
+/**
+ * The measured part of bench/munin-central: a central munin module over the simulated
+ * nodes, in PollCycles into a real spool with rates, in its own process (bundled, run by
+ * plain node). One warm-up poll, then `polls` measured ones. Prints one JSON line.
+ * Argument: a JSON object { ports, polls, dir, maxParallel, intervalSeconds }.
+ */
+import { join } from 'node:path';
+import { silentLogger } from '../../common/logging/index.js';
+import { PollCycle } from '../../services/poller/src/core/poll.js';
+import { SpoolSink } from '../../services/poller/src/core/sinks.js';
+import { MuninCentralModule } from '../../services/poller/src/modules/munin/central.js';
+import { RateStateFile } from '../../services/poller/src/rates/state-file.js';
+import { Spool } from '../../services/poller/src/spool/index.js';
+
+export interface CentralLoopFigures {
+  cpuSecondsPerPoll: number;
+  wallSecondsPerPoll: number;
+  rssMaxBytes: number;
+  valuesPerPoll: number;
+  moduleErrors: number;
+}
+
+const options = JSON.parse(process.argv[2] ?? '{}') as {
+  ports: number[];
+  polls: number;
+  dir: string;
+  maxParallel: number;
+  intervalSeconds: number;
+};
+const spool = new Spool({ dir: join(options.dir, 'spool'), logger: silentLogger(), maxBytes: 4 * 1024 * 1024 * 1024 });
+await spool.start();
+let clock = 1_800_000_000;
+const module = new MuninCentralModule({
+  nodes: options.ports.map((port, i) => ({
+    hostId: `sim-${i}.bench`,
+    name: `sim-${i}.bench`,
+    group: 'bench',
+    address: '127.0.0.1',
+    port,
+    useNodeName: true,
+  })),
+  session: { connectTimeoutMs: 5000, readTimeoutMs: 30_000, maxLineLength: 65536, maxLines: 20000 },
+  pluginsEnable: /^/,
+  maxReconnects: 3,
+  maxParallel: options.maxParallel,
+  nodeTimeoutMs: 240_000,
+  logger: silentLogger(),
+  now: () => clock,
+});
+const cycle = new PollCycle({
+  self: { hostId: 'bench-central', name: 'bench' },
+  modules: [module],
+  sink: new SpoolSink(spool),
+  rates: new RateStateFile({ file: join(options.dir, 'rates.json'), logger: silentLogger() }),
+  refreshSeconds: 3600,
+  heartbeatSeconds: 10 * options.intervalSeconds,
+  maxPointsPerMessage: 500,
+  logger: silentLogger(),
+  now: () => clock,
+});
+let heapPeak = 0;
+const sampler = setInterval(() => {
+  heapPeak = Math.max(heapPeak, process.memoryUsage().heapUsed);
+}, 20);
+const debug = (what: string) => {
+  if (process.env.BENCH_DEBUG)
+    process.stderr.write(
+      `${what}: heap peak ${(heapPeak / 1048576).toFixed(1)} MB rss ${(process.memoryUsage().rss / 1048576).toFixed(1)} MB\n`,
+    );
+  heapPeak = 0;
+};
+debug('start');
+await cycle.run(); // warm-up: JIT, first counter readings, plugin infos
+debug('warm-up');
+clock += options.intervalSeconds;
+let cpu = 0;
+let wall = 0;
+let rssMax = process.memoryUsage().rss;
+let values = 0;
+let errors = 0;
+for (let i = 0; i < options.polls; i++) {
+  const start = process.cpuUsage();
+  const began = performance.now();
+  const result = await cycle.run();
+  wall += (performance.now() - began) / 1000;
+  const used = process.cpuUsage(start);
+  cpu += (used.user + used.system) / 1e6;
+  values += result.collected;
+  errors += result.moduleErrors;
+  clock += options.intervalSeconds;
+  rssMax = Math.max(rssMax, process.memoryUsage().rss);
+  debug(`poll ${i}`);
+}
+clearInterval(sampler);
+(globalThis as { gc?: () => void }).gc?.();
+if (process.env.BENCH_DEBUG)
+  process.stderr.write(
+    `heap after gc ${(process.memoryUsage().heapUsed / 1048576).toFixed(1)} MB rss ${(process.memoryUsage().rss / 1048576).toFixed(1)} MB\n`,
+  );
+await spool.stop();
+const figures: CentralLoopFigures = {
+  cpuSecondsPerPoll: cpu / options.polls,
+  wallSecondsPerPoll: wall / options.polls,
+  rssMaxBytes: rssMax,
+  valuesPerPoll: values / options.polls,
+  moduleErrors: errors,
+};
+process.stdout.write(`${JSON.stringify(figures)}\n`);
