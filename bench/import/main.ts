@@ -19,7 +19,7 @@ import { HostDirectories } from '../../services/storage/src/files/host-directori
 import { importMunin, readRrd } from '../../services/storage/src/import/munin-import.js';
 import { RrdTool } from '../../services/storage/src/import/rrdtool.js';
 import { redisKeys } from '../../services/storage/src/index/keys.js';
-import { StorageIndex } from '../../services/storage/src/index/storage-index.js';
+import { IndexWriter } from '../../services/storage/src/index/index-writer.js';
 
 const FILES = Number(process.env.IMPORT_BENCH_FILES ?? 200);
 const FIELDS_PER_HOST = 10;
@@ -54,7 +54,7 @@ async function main(): Promise<void> {
     for (const file of files) await readRrd(file, rrdtool);
     const readSeconds = (performance.now() - started) / 1000;
 
-    const index = new StorageIndex(redis, redisKeys(prefix));
+    const index = new IndexWriter(redis, redisKeys(prefix));
     started = performance.now();
     const cpu = process.cpuUsage();
     const report = await importMunin({
