@@ -18,8 +18,8 @@ import { deleteRedisPrefix } from '../../common/testing/redis-prefix.js';
 import { HostDirectories } from '../../services/storage/src/files/host-directories.js';
 import { importMunin, readRrd } from '../../services/storage/src/import/munin-import.js';
 import { RrdTool } from '../../services/storage/src/import/rrdtool.js';
-import { redisKeys } from '../../services/storage/src/index/keys.js';
 import { IndexWriter } from '../../services/storage/src/index/index-writer.js';
+import { redisKeys } from '../../services/storage/src/index/keys.js';
 
 const FILES = Number(process.env.IMPORT_BENCH_FILES ?? 200);
 const FIELDS_PER_HOST = 10;
