@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# `npm test`: install dependencies when missing, build, make sure the real services
-# and the Debian test peers are there, then run every test with node's test runner.
+# `npm test`: install dependencies when missing, build, lint, check for import cycles,
+# make sure the real services and the Debian test peers are there, then run every test
+# with node's test runner.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 
@@ -11,6 +12,10 @@ fi
 
 echo "[test] building (tsc: services, then the webapp's browser client)"
 npm run build --silent
+
+echo "[test] lint (biome check .) and import cycles"
+npx biome check . --diagnostic-level=error
+node --import tsx deploy/checks/import-cycles.ts common services bench deploy
 
 # Debian packages the suite uses as real peers.
 PEERS="python3-whisper collectd-core munin-node munin munin-plugins-core rrdtool netcat-openbsd snmpd snmp libvirt-clients chromium fonts-dejavu-core iputils-ping redis-server"
