@@ -124,23 +124,46 @@ describe('PollCycle', () => {
         errors: ['one plugin problem'],
       }),
     );
-    const result = await cycle([broken, sloppy], { sink, clock }).run();
+    const poller = cycle([broken, sloppy], { sink, clock });
+    const result = await poller.run();
     assert.equal(result.moduleErrors, 2);
     assert.equal(result.collected, 4);
     assert.equal(result.dropped, 3, 'two undescribed values and the invalid point');
     const points = data(sink.messages).flatMap((m) => m.points);
     assert.deepEqual(points.find((p) => p.plugin === 'ok')?.values, { v: 1 });
-    assert.deepEqual(points.find((p) => p.plugin === 'numeter_poller')?.values, {
-      collected: 4,
-      spooled: 1,
-      published: null,
-      dropped: 3,
-      spool_records: null,
-      spool_bytes: null,
-      spool_age: null,
-      poll_duration: 0,
-      module_errors: 2,
-    });
+    const selfPoints = () => data(sink.messages).flatMap((m) => m.points.filter((p) => p.plugin === 'numeter_poller'));
+    assert.deepEqual(
+      selfPoints()[0]?.values,
+      {
+        collected: null,
+        spooled: null,
+        published: null,
+        dropped: null,
+        spool_records: null,
+        spool_bytes: null,
+        spool_age: null,
+        poll_duration: 0,
+        module_errors: null,
+      },
+      'the self counters are DERIVE: the first reading has no rate yet',
+    );
+    clock.t += 60;
+    await poller.run();
+    assert.deepEqual(
+      selfPoints()[1]?.values,
+      {
+        collected: 4 / 60,
+        spooled: 10 / 60, // the point of `ok` and the nine self-metric values of the first poll
+        published: null,
+        dropped: 3 / 60,
+        spool_records: null,
+        spool_bytes: null,
+        spool_age: null,
+        poll_duration: 0,
+        module_errors: 2 / 60,
+      },
+      'per poll: 4 collected, 10 spooled, 3 dropped, 2 errors; as rates per second over the 60 s between polls',
+    );
     assert.ok(!sink.messages.some((m) => m.kind === 'info' && m.plugin === 'bad/name'), 'the invalid info message is dropped too');
     for (const message of sink.messages) assert.ok(MessageSchema.safeParse(message).success);
   });

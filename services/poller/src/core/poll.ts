@@ -68,7 +68,6 @@ export class PollCycle {
   private readonly known = new Map<string, Known>();
   private readonly hosts = new Map<string, { host: HostDescription; published: boolean }>();
   private lastRefresh: number | null = null;
-  private lastSpool: SpoolFigures | null = null;
   private readonly warnedUndescribed = new Set<string>();
   private readonly busy = new Set<PollerModule>();
   readonly totals = { polls: 0, collected: 0, spooled: 0, dropped: 0, moduleErrors: 0, sinkFailures: 0 };
@@ -98,20 +97,7 @@ export class PollCycle {
     for (const collection of collections) if (collection) this.remember(collection);
     const points = new Map<string, DataPoint[]>();
     for (const collection of collections) if (collection) this.convert(collection.samples, now, points, figures);
-    const spool = this.spoolDelta();
-    const duration = this.options.now() - started;
-    const self = selfValues({
-      ...figures,
-      spooled: countValues(points),
-      published: spool.published,
-      spoolRecords: spool.records,
-      spoolBytes: spool.bytes,
-      spoolAge: spool.age,
-      duration,
-      moduleErrors,
-    });
-    self.dropped = (self.dropped ?? 0) + spool.dropped;
-    this.addPoint(points, this.options.self.hostId, { plugin: SELF_PLUGIN, timestamp: now, values: self }, figures);
+    this.addSelfPoint(points, now, started, { ...figures, spooled: countValues(points), moduleErrors });
     const messages = [...this.infoMessages(now, refresh), ...this.dataMessagesOf(points)];
     const valid = messages.filter((message) => {
       const problem = messageProblem(message);
@@ -262,18 +248,38 @@ export class PollCycle {
     if (refresh) this.lastRefresh = now;
   }
 
-  private spoolDelta(): { published: number | null; records: number | null; bytes: number | null; age: number | null; dropped: number } {
-    const current = this.options.spoolFigures?.();
-    if (!current) return { published: null, records: null, bytes: null, age: null, dropped: 0 };
-    const previous = this.lastSpool;
-    this.lastSpool = current;
-    return {
-      published: previous ? Math.max(0, current.confirmed - previous.confirmed) : current.confirmed,
-      records: current.records,
-      bytes: current.bytes,
-      age: Math.round(current.oldestAgeSeconds),
-      dropped: previous ? Math.max(0, current.dropped - previous.dropped) : current.dropped,
-    };
+  /**
+   * The self plugin's reading: this process's totals (those of the earlier polls plus
+   * this one's so far) and the spool's own totals, converted to rates like any counter.
+   */
+  private addSelfPoint(
+    points: Map<string, DataPoint[]>,
+    now: number,
+    started: number,
+    poll: { collected: number; dropped: number; spooled: number; moduleErrors: number },
+  ): void {
+    const spool = this.options.spoolFigures?.();
+    const reading = selfValues({
+      collected: this.totals.collected + poll.collected,
+      spooled: this.totals.spooled + poll.spooled,
+      dropped: this.totals.dropped + poll.dropped + (spool?.dropped ?? 0),
+      published: spool ? spool.confirmed : null,
+      moduleErrors: this.totals.moduleErrors + poll.moduleErrors,
+      spoolRecords: spool ? spool.records : null,
+      spoolBytes: spool ? spool.bytes : null,
+      spoolAge: spool ? Math.round(spool.oldestAgeSeconds) : null,
+      duration: this.options.now() - started,
+    });
+    const { hostId, plugin } = { hostId: this.options.self.hostId, plugin: SELF_PLUGIN };
+    const [converted] = applyRates(
+      this.options.rates,
+      hostId,
+      plugin,
+      SELF_DESCRIPTION.fields,
+      [{ timestamp: now, values: reading }],
+      this.options.heartbeatSeconds,
+    );
+    this.addPoint(points, hostId, { plugin, ...converted }, { dropped: 0 });
   }
 
   private async saveRates(now: number): Promise<void> {
