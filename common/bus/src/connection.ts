@@ -6,7 +6,11 @@ import type { QueueType } from './topology.js';
 export interface BusOptions {
   /** e.g. amqp://guest:guest@127.0.0.1:5672/%2F (vhost `/` is `%2F`). */
   url: string;
-  /** AMQP heartbeat; a dead TCP peer is noticed after about two of these. Default 10. */
+  /**
+   * AMQP heartbeat; a dead TCP peer is noticed after about two of these. Each service's
+   * configuration sets it (its one default lives there); when absent the URL's `heartbeat`
+   * parameter or the broker's own (RabbitMQ: 60 s) applies.
+   */
   heartbeatSeconds?: number;
   /** Shown in the RabbitMQ management UI and `rabbitmqctl list_connections client_properties`. */
   connectionName?: string;
@@ -19,8 +23,6 @@ export interface BusOptions {
   reconnectInitialDelayMs?: number;
   reconnectMaxDelayMs?: number;
 }
-
-export const DEFAULT_HEARTBEAT_SECONDS = 10;
 
 /** The URL with the heartbeat in its query unless the URL already sets one. */
 export function urlWithHeartbeat(url: string, heartbeatSeconds: number): string {
@@ -56,16 +58,19 @@ export async function openRecoveringConnection(
   setup: (model: ChannelModel) => Promise<void>,
 ): Promise<RecoveringConnection> {
   const logger = (opts.logger ?? silentLogger()).child({ component: `bus-${role}` });
-  const connection = await amqp.connect(urlWithHeartbeat(opts.url, opts.heartbeatSeconds ?? DEFAULT_HEARTBEAT_SECONDS), {
-    clientProperties: { connection_name: opts.connectionName ?? `numeter-${role}` },
-    recovery: {
-      waitForConnect: false,
-      initialDelay: opts.reconnectInitialDelayMs ?? 200,
-      maxDelay: opts.reconnectMaxDelayMs ?? 5000,
-      maxRetries: Number.POSITIVE_INFINITY,
-      setup,
+  const connection = await amqp.connect(
+    opts.heartbeatSeconds === undefined ? opts.url : urlWithHeartbeat(opts.url, opts.heartbeatSeconds),
+    {
+      clientProperties: { connection_name: opts.connectionName ?? `numeter-${role}` },
+      recovery: {
+        waitForConnect: false,
+        initialDelay: opts.reconnectInitialDelayMs ?? 200,
+        maxDelay: opts.reconnectMaxDelayMs ?? 5000,
+        maxRetries: Number.POSITIVE_INFINITY,
+        setup,
+      },
     },
-  });
+  );
   const where = redactUrl(opts.url);
   // An outage of days must not write a warning every few seconds: the first failed attempt
   // and every 100th are warnings, the rest debug lines.

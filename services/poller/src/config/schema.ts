@@ -12,9 +12,11 @@ import {
   loadConfig,
 } from '../../../../common/config/index.js';
 import { nameProblem } from '../../../../common/schemas/index.js';
+import { DEFAULT_FORWARD_WINDOW } from '../forward/forwarder.js';
 import { carbonSection } from '../modules/carbon/settings.js';
 import { nodeListProblems } from '../modules/munin/node-list.js';
 import { statsdSection } from '../modules/statsd/settings.js';
+import { SPOOL_DEFAULTS } from '../spool/options.js';
 import { anchoredRegex, fsyncPolicy } from './fields.js';
 import { parseModuleList } from './module-list.js';
 
@@ -47,11 +49,11 @@ const globalSection = z.object({
   log_path: text(''),
   state_dir: text('/var/lib/numeter-poller'),
   spool_dir: text(''),
-  spool_max_bytes: iniInt(256 * 1024 * 1024, 1024 * 1024),
-  spool_max_age: iniInt(7 * 86400, 60),
-  spool_segment_bytes: iniInt(8 * 1024 * 1024, 64 * 1024),
-  spool_fsync: fsyncPolicy(1000),
-  forward_window: iniInt(100, 1, 10000),
+  spool_max_bytes: iniInt(SPOOL_DEFAULTS.maxBytes, 1024 * 1024),
+  spool_max_age: iniInt(SPOOL_DEFAULTS.maxAgeSeconds, 60),
+  spool_segment_bytes: iniInt(SPOOL_DEFAULTS.segmentBytes, 64 * 1024),
+  spool_fsync: fsyncPolicy(SPOOL_DEFAULTS.fsyncMs),
+  forward_window: iniInt(DEFAULT_FORWARD_WINDOW, 1, 10000),
   stop_deadline: iniInt(10, 1, 600),
   rate_heartbeat: iniInt(0, 0, 30 * 86400),
   module_timeout: iniInt(0, 0, 86400),

@@ -18,7 +18,7 @@ export interface SpoolOptions {
   maxBytes?: number;
   /** Segments whose newest record is older are dropped. Default 7 days. */
   maxAgeSeconds?: number;
-  /** fsync after every append, every N ms, or never (the OS flushes). Default 500 ms. */
+  /** fsync after every append, every N ms, or never (the OS flushes). @defaultValue SPOOL_DEFAULTS.fsyncMs */
   fsync?: FsyncPolicy;
   /** Milliseconds since the epoch. */
   now?: () => number;
@@ -54,14 +54,23 @@ const MiB = 1024 * 1024;
 
 export type ResolvedSpoolOptions = Required<Omit<SpoolOptions, 'logger' | 'io' | 'now'>>;
 
+/** The spool's defaults, also those of the poller's `[global] spool_*` keys (config/schema.ts). */
+export const SPOOL_DEFAULTS = {
+  segmentBytes: 8 * MiB,
+  maxBytes: 256 * MiB,
+  maxAgeSeconds: 7 * 24 * 3600,
+  /** ms between fsyncs: what a power cut may lose. */
+  fsyncMs: 1000,
+} as const;
+
 /** Options with their defaults; throws SpoolConfigError listing every problem. */
 export function resolveOptions(options: SpoolOptions): ResolvedSpoolOptions {
   const resolved: ResolvedSpoolOptions = {
     dir: options.dir,
-    segmentBytes: options.segmentBytes ?? 8 * MiB,
-    maxBytes: options.maxBytes ?? 256 * MiB,
-    maxAgeSeconds: options.maxAgeSeconds ?? 7 * 24 * 3600,
-    fsync: options.fsync ?? 500,
+    segmentBytes: options.segmentBytes ?? SPOOL_DEFAULTS.segmentBytes,
+    maxBytes: options.maxBytes ?? SPOOL_DEFAULTS.maxBytes,
+    maxAgeSeconds: options.maxAgeSeconds ?? SPOOL_DEFAULTS.maxAgeSeconds,
+    fsync: options.fsync ?? SPOOL_DEFAULTS.fsyncMs,
     cursorSyncMs: options.cursorSyncMs ?? 250,
     readChunkBytes: options.readChunkBytes ?? MiB,
   };
