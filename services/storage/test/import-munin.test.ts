@@ -16,8 +16,8 @@ import * as whisper from '../../../common/whisper/index.js';
 import { HostDirectories } from '../src/files/host-directories.js';
 import { hostDirectory, seriesFile } from '../src/files/layout.js';
 import { runMuninImport } from '../src/import/command.js';
-import { redisKeys } from '../src/index/keys.js';
 import { IndexWriter } from '../src/index/index-writer.js';
+import { redisKeys } from '../src/index/keys.js';
 import { tempDir, testConfig } from './ingest-fixtures.js';
 
 /**
