@@ -6,7 +6,7 @@ import { Redis } from 'ioredis';
 import { uniqueName } from '../../../common/testing/names.js';
 import { deleteRedisPrefix } from '../../../common/testing/redis-prefix.js';
 import { Cleaner } from '../src/cleaning/cleaner.js';
-import { HostDirectories } from '../src/files/host-directories.js';
+import { findHostDirectory, HostDirectories } from '../src/files/host-directories.js';
 import { HOST_MARKER_FILE, hostHashPrefix } from '../src/files/layout.js';
 import { IndexWriter } from '../src/index/index-writer.js';
 import { redisKeys } from '../src/index/keys.js';
@@ -213,6 +213,26 @@ test('a lost index is noticed by its marker and rebuilt, even when pollers alrea
     assert.equal(await redis.hget(own.keys.dataSources('quiet.host'), 'load'), '["load"]');
     assert.equal(JSON.parse((await redis.hget(own.keys.hosts, 'talking.host')) ?? '{}').Name, 'talking', 'the real MyInfo is kept');
     assert.equal(await redis.exists(own.keys.indexMarker), 1);
+  } finally {
+    await deleteRedisPrefix(ownPrefix);
+  }
+});
+
+test('without the index, a host directory is found by the same rules (plain, collision, original without marker)', async () => {
+  const root = join(dir.path, 'find');
+  const ownPrefix = `${uniqueName('find')}:`;
+  try {
+    const hosts = new HostDirectories({ wspRoot: root, hashChars: 1, index: new IndexWriter(redis, redisKeys(ownPrefix)) });
+    const [a, b] = collidingPair();
+    const first = await hosts.locate(a);
+    const second = await hosts.locate(b);
+    assert.equal(await findHostDirectory(root, 1, a), first.dir);
+    assert.equal(await findHostDirectory(root, 1, b), second.dir, 'the collision directory, named by its marker');
+    assert.equal(await findHostDirectory(root, 1, 'never.seen'), null);
+    const original = join(root, hostHashPrefix('old.one', 1), 'oldone');
+    mkdirSync(original, { recursive: true });
+    assert.equal(await findHostDirectory(root, 1, 'old.one'), original, "the original's directory has no marker");
+    assert.equal(await findHostDirectory(root, 1, '..'), null);
   } finally {
     await deleteRedisPrefix(ownPrefix);
   }

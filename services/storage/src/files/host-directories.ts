@@ -13,22 +13,30 @@ import {
 } from './layout.js';
 
 /**
- * Finds (or fixes, at first sight) the directory of a host, as the original did:
- * `<wsp_path>/<md5(hostID)[:N]>/<filtered hostID>`, with the hash remembered in HOST_ID
- * and the directory in WSP_PATH. Two differences:
- * - the real host ID is written to `<dir>/.numeter-host.json`, so a rebuilt index is exact;
- * - two host IDs that filter to the same name under the same hash (`a.b` and `ab`) would
- *   share a directory in the original; here the second one sees the other's marker and
- *   gets `<filtered>_<md5(hostID)[:8]>` instead.
+ * Where a host's files live: every rule in this module, in the order they apply (layout.ts
+ * only turns names into checked paths; the index stores the result).
+ *
+ * 1. A location fixed before is kept: HOST_ID and WSP_PATH in the index name it (checked
+ *    to lie under wsp_path); its marker is written if it went missing.
+ * 2. Otherwise the hash is HOST_ID's if recorded (changing wsp_path_md5_char later moves
+ *    nobody), else md5(hostID)[:wsp_path_md5_char].
+ * 3. The candidates are `<hash>/<filtered ID>` (the original's), then
+ *    `<hash>/<filtered ID>_<md5(hostID)[:8]>` for a second ID filtering to the same name.
+ * 4. A candidate is this host's unless WSP_PATH gives it to another host, or its marker
+ *    `.numeter-host.json` names another host. A directory without marker (the original's)
+ *    is taken over; so is one whose marker is a rebuild's guess for this host's filtered
+ *    ID. Creating the marker with O_EXCL settles races between storage processes.
+ * 5. The index records the location with HSETNX: the first process to record wins.
+ * 6. A host that took over a guessed directory gets its files indexed under its real ID,
+ *    and the guessed ID leaves the index.
+ *
+ * The rebuild names each directory by rule 4 read backwards (`identifyHostDirectory`), and
+ * the API finds a host the index does not locate by rules 2-4 alone (`findHostDirectory`).
  * Locations are memoised: they never change while the process runs.
  */
 export interface HostMarker {
   hostId: string;
-  /**
-   * Written by an index rebuild for a directory that had no marker (the original's): the ID
-   * is the directory name, a guess. The first host whose filtered ID is that name takes
-   * the directory over, and the guessed entry leaves the index.
-   */
+  /** Written by a rebuild for a directory without marker: the ID is the directory's name, a guess. */
   guessed?: boolean;
 }
 
@@ -43,6 +51,9 @@ export interface HostDirectoriesOptions {
 }
 
 const MAX_KNOWN_HOSTS = 200_000;
+
+/** What a directory's marker says about one host ID (rule 4). */
+type Verdict = 'mine' | 'free' | 'guess' | 'taken';
 
 export class HostDirectories {
   private readonly known = new Map<string, HostLocation>();
@@ -78,28 +89,66 @@ export class HostDirectories {
 
   private async resolve(hostId: string): Promise<HostLocation> {
     const stored = await this.opts.index.hostLocation(hostId);
-    let location: HostLocation;
-    let replaced: string | undefined;
-    if (stored.dir && stored.hash) {
-      const dir = containedPath(this.opts.wspRoot, stored.dir);
-      if (dir !== stored.dir) throw new UnsafePathError(`WSP_PATH of ${JSON.stringify(hostId)} is not a normalised path under wsp_path`);
-      location = { hostId, hash: stored.hash, dir };
-      await this.claimDirectory(location.dir, hostId);
-    } else {
-      const hash = stored.hash ?? hostHashPrefix(hostId, this.opts.hashChars);
-      const chosen = await this.chooseDirectory(hostId, hash);
-      replaced = chosen.replaced;
-      const winner = await this.opts.index.claimHostLocation({ hostId, hash, dir: chosen.dir });
-      location = { hostId, hash: winner.hash, dir: containedPath(this.opts.wspRoot, winner.dir) };
-    }
-    if (replaced && replaced !== hostId) await this.adoptGuessedHost(replaced, location);
-    if (this.known.size >= MAX_KNOWN_HOSTS) this.known.clear(); // a flood of host IDs cannot grow memory forever
-    this.known.set(hostId, location);
-    this.counters.hostsLocated++;
-    return location;
+    if (stored.dir && stored.hash) return this.remember(await this.keepStored(hostId, stored.hash, stored.dir));
+    const hash = stored.hash ?? hostHashPrefix(hostId, this.opts.hashChars);
+    const chosen = await this.claimFirstFree(hostId, hash);
+    const winner = await this.opts.index.claimHostLocation({ hostId, hash, dir: chosen.dir });
+    const location = { hostId, hash: winner.hash, dir: containedPath(this.opts.wspRoot, winner.dir) };
+    if (chosen.guessedId !== undefined && chosen.guessedId !== hostId) await this.adoptGuessedHost(chosen.guessedId, location);
+    return this.remember(location);
   }
 
-  /** The real host took over a rebuilt directory: its files go to its index entries, the guess goes away. */
+  /** Rule 1. */
+  private async keepStored(hostId: string, hash: string, stored: string): Promise<HostLocation> {
+    const dir = containedPath(this.opts.wspRoot, stored);
+    if (dir !== stored) throw new UnsafePathError(`WSP_PATH of ${JSON.stringify(hostId)} is not a normalised path under wsp_path`);
+    await this.claimDirectory(dir, hostId);
+    return { hostId, hash, dir };
+  }
+
+  /** Rules 3 and 4. */
+  private async claimFirstFree(hostId: string, hash: string): Promise<{ dir: string; guessedId?: string }> {
+    this.owners ??= await this.opts.index.directoryOwners();
+    const candidates = candidateDirectories(this.opts.wspRoot, hostId, hash);
+    for (const [i, dir] of candidates.entries()) {
+      if (i > 0) this.counters.collisions++;
+      const owner = this.owners.get(dir);
+      if (owner !== undefined && owner !== hostId && verdict(await readHostMarker(dir), dir, hostId) !== 'guess') continue;
+      const claim = await this.claimDirectory(dir, hostId);
+      if (claim === null) continue;
+      this.owners.set(dir, hostId);
+      return { dir, guessedId: claim.guessedId };
+    }
+    throw new HostDirectoryCollisionError(
+      `no free directory for host ${JSON.stringify(hostId)} (${candidates.join(' and ')} belong to other hosts)`,
+    );
+  }
+
+  /** Creates the directory and its marker; null when the marker names another host (rule 4). */
+  private async claimDirectory(dir: string, hostId: string): Promise<{ guessedId?: string } | null> {
+    await mkdir(dir, { recursive: true });
+    const markerFile = join(dir, HOST_MARKER_FILE);
+    const content = `${JSON.stringify({ hostId } satisfies HostMarker)}\n`;
+    try {
+      await writeFile(markerFile, content, { flag: 'wx' });
+      return {};
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+    }
+    const marker = await readHostMarker(dir);
+    switch (verdict(marker, dir, hostId)) {
+      case 'taken':
+        return null;
+      case 'mine':
+        if (marker?.guessed) await writeFile(markerFile, content); // the host confirms the guess itself
+        return {};
+      default:
+        await writeFile(markerFile, content);
+        return { guessedId: marker?.hostId };
+    }
+  }
+
+  /** Rule 6. */
   private async adoptGuessedHost(guessedId: string, location: HostLocation): Promise<void> {
     const { plugins, newest } = await scanHostDirectory(location.dir);
     await this.opts.index.recordRebuiltHost(location, plugins, newest);
@@ -107,63 +156,58 @@ export class HostDirectories {
     this.known.delete(guessedId);
   }
 
-  private async chooseDirectory(hostId: string, hash: string): Promise<Claim & { dir: string }> {
-    this.owners ??= await this.opts.index.directoryOwners();
-    const plain = hostDirectoryWithHash(this.opts.wspRoot, hostId, hash);
-    const first = await this.tryDirectory(plain, hostId);
-    if (first.ok) return { ...first, dir: plain };
-    this.counters.collisions++;
-    const suffixed = hostDirectoryWithHash(this.opts.wspRoot, hostId, hash, collisionSuffix(hostId));
-    const second = await this.tryDirectory(suffixed, hostId);
-    if (second.ok) return { ...second, dir: suffixed };
-    throw new HostDirectoryCollisionError(
-      `no free directory for host ${JSON.stringify(hostId)} (${plain} and ${suffixed} belong to other hosts)`,
-    );
+  private remember(location: HostLocation): HostLocation {
+    if (this.known.size >= MAX_KNOWN_HOSTS) this.known.clear(); // a flood of host IDs cannot grow memory forever
+    this.known.set(location.hostId, location);
+    this.counters.hostsLocated++;
+    return location;
   }
+}
 
-  /** WSP_PATH giving the directory to another host (e.g. an original host whose directory has no marker yet) means taken. */
-  private async tryDirectory(dir: string, hostId: string): Promise<Claim> {
-    const owner = this.owners?.get(dir);
-    if (owner !== undefined && owner !== hostId && !isGuessFor(await readHostMarker(dir), dir, hostId)) return { ok: false };
-    const claim = await this.claimDirectory(dir, hostId);
-    if (claim.ok) this.owners?.set(dir, hostId);
-    return claim;
+/** Rule 3: the plain directory, then the collision one. */
+function candidateDirectories(wspRoot: string, hostId: string, hash: string): [string, string] {
+  return [hostDirectoryWithHash(wspRoot, hostId, hash), hostDirectoryWithHash(wspRoot, hostId, hash, collisionSuffix(hostId))];
+}
+
+/** Rule 4, from the marker alone (null: none, or unreadable). */
+function verdict(marker: HostMarker | null, dir: string, hostId: string): Verdict {
+  if (marker === null) return 'free';
+  if (marker.hostId === hostId) return 'mine';
+  return marker.guessed === true && basename(dir) === filteredHostId(hostId) ? 'guess' : 'taken';
+}
+
+/**
+ * Read-only (the API, when the index does not locate a host): rules 2-4 against the tree
+ * alone. The plain directory without a marker counts (the original's); null when none fits.
+ */
+export async function findHostDirectory(wspRoot: string, hashChars: number, hostId: string): Promise<string | null> {
+  let candidates: [string, string];
+  try {
+    candidates = candidateDirectories(wspRoot, hostId, hostHashPrefix(hostId, hashChars));
+  } catch (error) {
+    if (error instanceof UnsafePathError) return null; // such a host can have no directory
+    throw error;
   }
-
-  /**
-   * Creates the directory and its marker; ok if the directory is (now) this host's. A
-   * directory without a marker (written by the original Numeter), or with a guessed one
-   * matching this host's filtered ID, is taken over.
-   */
-  private async claimDirectory(dir: string, hostId: string): Promise<Claim> {
-    await mkdir(dir, { recursive: true });
-    const markerFile = join(dir, HOST_MARKER_FILE);
-    const content = `${JSON.stringify({ hostId } satisfies HostMarker)}\n`;
-    try {
-      await writeFile(markerFile, content, { flag: 'wx' });
-      return { ok: true };
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
-    }
+  for (const [i, dir] of candidates.entries()) {
     const marker = await readHostMarker(dir);
-    if (marker?.hostId === hostId) {
-      if (marker.guessed) await writeFile(markerFile, content); // the guess is confirmed by the host itself
-      return { ok: true };
-    }
-    if (marker !== null && !isGuessFor(marker, dir, hostId)) return { ok: false };
-    await writeFile(markerFile, content);
-    return { ok: true, replaced: marker?.hostId };
+    const found = verdict(marker, dir, hostId);
+    if (found === 'mine' || found === 'guess') return dir;
+    if (found === 'free' && i === 0 && (await isDirectory(dir))) return dir;
   }
+  return null;
 }
 
-interface Claim {
-  ok: boolean;
-  /** The guessed host ID whose directory this host took over. */
-  replaced?: string;
-}
-
-function isGuessFor(marker: HostMarker | null, dir: string, hostId: string): boolean {
-  return marker?.guessed === true && basename(dir) === filteredHostId(hostId);
+/**
+ * The rebuild's rule 4 read backwards: the host ID of a directory is its marker's; a
+ * directory without one (the original's) is named by its filtered name, and gets a marker
+ * flagged as a guess, which the real host ID replaces when it shows up (rule 6).
+ */
+export async function identifyHostDirectory(dir: string): Promise<{ hostId: string; guessed: boolean }> {
+  const marker = await readHostMarker(dir);
+  if (marker) return { hostId: marker.hostId, guessed: false };
+  const guess: HostMarker = { hostId: basename(dir), guessed: true };
+  await writeFile(join(dir, HOST_MARKER_FILE), `${JSON.stringify(guess)}\n`, { flag: 'wx' }).catch(() => {});
+  return { hostId: guess.hostId, guessed: true };
 }
 
 /** The marker of a host directory, or null when there is no readable one. */
@@ -174,31 +218,6 @@ export async function readHostMarker(dir: string): Promise<HostMarker | null> {
   } catch {
     return null;
   }
-}
-
-/**
- * Read-only: the directory of a host's files when the index does not know it (the index
- * was lost and is not rebuilt yet), found by the rules above: the plain or the suffixed
- * directory under md5(hostID)[:hashChars], if its marker names this host (or is a guess
- * for it), or, for the plain one, if it has no marker (the original's). Null otherwise.
- */
-export async function findHostDirectory(wspRoot: string, hashChars: number, hostId: string): Promise<string | null> {
-  let plain: string;
-  let suffixed: string;
-  try {
-    const hash = hostHashPrefix(hostId, hashChars);
-    plain = hostDirectoryWithHash(wspRoot, hostId, hash);
-    suffixed = hostDirectoryWithHash(wspRoot, hostId, hash, collisionSuffix(hostId));
-  } catch (error) {
-    if (error instanceof UnsafePathError) return null; // such a host can have no directory
-    throw error;
-  }
-  for (const dir of [plain, suffixed]) {
-    const marker = await readHostMarker(dir);
-    if (marker?.hostId === hostId || isGuessFor(marker, dir, hostId)) return dir;
-    if (marker === null && dir === plain && (await isDirectory(dir))) return dir;
-  }
-  return null;
 }
 
 async function isDirectory(dir: string): Promise<boolean> {

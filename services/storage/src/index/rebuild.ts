@@ -1,9 +1,8 @@
-import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Logger } from '../../../../common/logging/index.js';
-import { type HostMarker, readHostMarker } from '../files/host-directories.js';
+import { identifyHostDirectory } from '../files/host-directories.js';
 import { directories, scanHostDirectory } from '../files/host-scan.js';
-import { containedPath, HOST_MARKER_FILE } from '../files/layout.js';
+import { containedPath } from '../files/layout.js';
 import type { IndexWriter } from './index-writer.js';
 
 /**
@@ -38,7 +37,8 @@ export async function rebuildIndex(opts: RebuildOptions): Promise<RebuildResult>
     if (!/^[0-9a-f]{1,32}$/.test(hashDir)) continue;
     for (const hostName of await directories(join(opts.wspRoot, hashDir))) {
       const dir = containedPath(opts.wspRoot, hashDir, hostName);
-      const hostId = (await readHostMarker(dir))?.hostId ?? (await markGuessed(dir, hostName, result));
+      const { hostId, guessed } = await identifyHostDirectory(dir);
+      if (guessed) result.hostsWithoutMarker++;
       const { plugins, newest } = await scanHostDirectory(dir);
       await opts.index.recordRebuiltHost({ hostId, hash: hashDir, dir }, plugins, newest);
       result.hosts++;
@@ -49,15 +49,4 @@ export async function rebuildIndex(opts: RebuildOptions): Promise<RebuildResult>
   await opts.index.markComplete(opts.now());
   opts.logger?.info(result, 'index rebuilt from the file tree');
   return result;
-}
-
-/**
- * A directory without marker (the original's): its name stands for the host ID until the
- * real poller shows up and takes it over (HostDirectories), so the marker says it is a guess.
- */
-async function markGuessed(dir: string, hostName: string, result: RebuildResult): Promise<string> {
-  result.hostsWithoutMarker++;
-  const marker: HostMarker = { hostId: hostName, guessed: true };
-  await writeFile(join(dir, HOST_MARKER_FILE), `${JSON.stringify(marker)}\n`, { flag: 'wx' }).catch(() => {});
-  return hostName;
 }
