@@ -140,6 +140,7 @@ describe('storage API: hostile requests', () => {
       { path: `${data.replace('ds=value', 'ds=../../../etc/passwd')}&res=Daily`, status: 400, parameter: 'ds' },
       { path: `/data?host=${HOST}&plugin=.hidden&ds=value&res=Daily`, status: 404, parameter: 'plugin' },
       { path: '/hinfo?host=%00', status: 400, parameter: 'host' },
+      { path: '/metrics/find?query=..', status: 400, parameter: 'query' },
       { path: '/hinfo?host=a%0Ab', status: 400, parameter: 'host' },
       // Unicode is a name like any other: unknown, not an error.
       { path: '/hinfo?host=%C3%A9t%C3%A9', status: 404, parameter: 'host' },
@@ -159,6 +160,15 @@ describe('storage API: hostile requests', () => {
       { path: `/render?target=${HOST}.load.value&format=pickle`, status: 400, parameter: 'format' },
     ];
     for (const c of cases) await expectCase(c);
+    // Traversal in Graphite paths names no node: nothing is found, nothing is opened.
+    fx.opened.length = 0;
+    for (const target of ['..%2F..%2Fetc.passwd.x', '%2Fetc.*.*', `${HOST}.load.value%2F..%2F..`, '*.*.%00']) {
+      const res = await fx.get(`/render?target=${target}`);
+      assert.ok(res.status === 200 || res.status === 400, `${target}: ${res.status}`);
+      if (res.status === 200) assert.deepEqual(await res.json(), [], target);
+      else ErrorResponse.parse(await res.json());
+    }
+    assert.deepEqual(fx.opened, []);
   });
 
   it('keeps /health answering while hostile requests run', async () => {
