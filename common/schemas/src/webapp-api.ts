@@ -7,7 +7,10 @@ import { DataResponse, LegacyFieldInfo, LegacyPluginInfo, Resolution } from './s
  * (Django REST framework 2.4) serializers: snake_case, relations as ids.
  */
 
-const id = z.number().int().positive();
+/** Database ids are MariaDB INT: larger numbers name nothing. */
+const id = z.number().int().positive().max(2_147_483_647);
+/** Users and groups an object is shared with: a bound, so one request cannot insert a million rows. */
+const shares = z.array(id).max(1000);
 const name = (max: number) => z.string().trim().min(1).max(max);
 const comment = z.string().max(10_000).default('');
 
@@ -35,7 +38,7 @@ const IdListParam = z
   .refine((ids) => ids.every((n) => n > 0), { message: 'ids are positive integers' })
   .refine((ids) => ids.length <= 1000, { message: 'at most 1000 ids' });
 export const ListQuery = z.object({
-  page: z.coerce.number().int().positive().default(1),
+  page: z.coerce.number().int().positive().max(1_000_000).default(1),
   page_size: z.coerce.number().int().positive().max(1000).default(20),
   q: z.string().max(200).default(''),
   /** `?id=1,2,3` (or `?id=1&id=2`): only these objects, as the original DRF API. */
@@ -75,7 +78,7 @@ export const UserIn = z
     username,
     email: z.string().email().or(z.literal('')).default(''),
     is_superuser: z.boolean().default(false),
-    groups: z.array(id).default([]),
+    groups: shares.default([]),
     graph_lib: z.string().max(50).default('uplot'),
     password,
   })
@@ -122,7 +125,9 @@ export const StorageIn = z
   })
   .strict();
 export const StoragePatch = StorageIn.partial().strict();
-export const CreateHostsIn = z.object({ hosts: z.array(z.string()).default([]) }).strict();
+/** Names to copy from a storage (empty: all it has); a storage name is at most 300 characters. */
+const storageNames = z.array(z.string().max(300)).max(10_000);
+export const CreateHostsIn = z.object({ hosts: storageNames.default([]) }).strict();
 
 // ---- hosts, plugins, sources ----
 export const HostOut = z.object({
@@ -139,12 +144,12 @@ export const HostPatch = z
   .object({ name: name(200), storage: id.nullable(), group: id.nullable() })
   .partial()
   .strict();
-export const CreatePluginsIn = z.object({ plugins: z.array(z.string()).default([]) }).strict();
+export const CreatePluginsIn = z.object({ plugins: storageNames.default([]) }).strict();
 
 export const PluginOut = z.object({ id, name: z.string(), host: id, comment: z.string(), url: z.string() });
 export type PluginOut = z.infer<typeof PluginOut>;
 export const PluginPatch = z.object({ comment }).partial().strict();
-export const CreateSourcesIn = z.object({ sources: z.array(z.string()).default([]) }).strict();
+export const CreateSourcesIn = z.object({ sources: storageNames.default([]) }).strict();
 
 export const SourceOut = z.object({ id, name: z.string(), plugin: id, comment: z.string(), text: z.string(), url: z.string() });
 export type SourceOut = z.infer<typeof SourceOut>;
@@ -175,8 +180,8 @@ export const ViewIn = z
     critical: z.number().finite().nullable().default(null),
     sources: z.array(id).max(200).default([]),
     right_axis: z.array(id).max(200).default([]),
-    users: z.array(id).default([]),
-    groups: z.array(id).default([]),
+    users: shares.default([]),
+    groups: shares.default([]),
   })
   .strict();
 export const ViewPatch = ViewIn.partial().strict();
@@ -197,8 +202,8 @@ export const MultiviewIn = z
     name: name(300),
     comment,
     views: z.array(id).max(200).default([]),
-    users: z.array(id).default([]),
-    groups: z.array(id).default([]),
+    users: shares.default([]),
+    groups: shares.default([]),
   })
   .strict();
 export const MultiviewPatch = MultiviewIn.partial().strict();
@@ -257,7 +262,7 @@ export const SkeletonIn = z
   .strict();
 export const SkeletonPatch = SkeletonIn.partial().strict();
 /** `POST /rest/skeletons/:id/create_view`: one view over the given hosts (database ids). */
-export const CreateViewIn = z.object({ hosts: z.array(id).min(1), name: name(250).optional() }).strict();
+export const CreateViewIn = z.object({ hosts: z.array(id).min(1).max(1000), name: name(250).optional() }).strict();
 
 // ---- events ----
 export const EventOut = z.object({
@@ -277,7 +282,7 @@ export const EventIn = z
     short_text: z.string().max(20).default(''),
     date: z.coerce.date().optional(),
     comment,
-    hosts: z.array(id).default([]),
+    hosts: z.array(id).max(1000).default([]),
   })
   .strict();
 export const EventPatch = EventIn.partial().strict();

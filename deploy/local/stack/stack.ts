@@ -1,5 +1,6 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { ensureAdmin } from './admin.js';
 import { type ExitInfo, runCommand, ServiceChild } from './child.js';
 import { writePollerConfig, writeStorageConfig, writeWebappConfig } from './configs.js';
 import { ensureDatabase } from './database.js';
@@ -33,6 +34,8 @@ export class Stack {
   readonly pollers = new Map<string, RunningPoller>();
   webapp: ServiceChild | undefined;
   webappConfigFile = '';
+  /** Whether `secrets.adminPassword` logs in as the admin (`admin.ts`); only then is it printed. */
+  adminPasswordWorks = true;
   private stopped = false;
 
   constructor(
@@ -119,7 +122,9 @@ export async function startStack(options: StackOptions): Promise<Stack> {
     // start; then the storages' registration while the webapp and the pollers start.
     const admin = (async () => {
       await stack.webappCli(['migrate']);
-      progress(await ensureAdmin(stack));
+      const outcome = await ensureAdmin(options, secrets, created, (args) => stack.webappCli(args));
+      stack.adminPasswordWorks = outcome.passwordWorks;
+      progress(outcome.line);
     })();
     for (const spec of options.storages) {
       const configFile = writeStorageConfig(options, spec);
@@ -196,15 +201,6 @@ async function settleAll(promises: Promise<unknown>[]): Promise<void> {
   const results = await Promise.allSettled(promises);
   const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
   if (failed) throw failed.reason;
-}
-
-/** The first admin: created once with the stack's generated password, kept afterwards. */
-async function ensureAdmin(stack: Stack): Promise<string> {
-  const username = stack.options.adminUsername;
-  const users = parseTable(await stack.webappCli(['user', 'list']));
-  if (users.some((row) => row.USERNAME === username)) return `admin user ${username} exists (password kept)`;
-  await stack.webappCli(['user', 'add', '-u', username, '-S', '-p', stack.secrets.adminPassword]);
-  return `created admin user ${username}`;
 }
 
 /** Each storage in the webapp under its name; an existing one is pointed at the current port. */

@@ -86,7 +86,11 @@ async function main(): Promise<number> {
   const out = (line: string) => process.stdout.write(`${line}\n`);
   out('');
   out(`  numeter is running: ${stack.webappUrl}/`);
-  out(`  login: ${options.adminUsername} / ${stack.secrets.adminPassword}   (kept in ${join(options.stateDir, 'secrets.json')})`);
+  out(
+    stack.adminPasswordWorks
+      ? `  login: ${options.adminUsername} / ${stack.secrets.adminPassword}   (kept in ${join(options.stateDir, 'secrets.json')})`
+      : `  login: ${options.adminUsername} / the password you set in the webapp (reset it with numeter-webapp user mod -u ${options.adminUsername} -p ...)`,
+  );
   out(`  storage API: ${[...stack.storages.values()].map((s) => s.apiUrl).join(', ')}`);
   out(`  logs: ${join(options.stateDir, 'logs')}/   data: ${join(options.stateDir, 'storage')}/`);
   out('  Ctrl-C stops everything.');

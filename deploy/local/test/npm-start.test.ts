@@ -2,7 +2,8 @@
  * `npm start`'s orchestrator as a user runs it (dist/deploy/local/stack/start.js, after
  * start.sh's install/build/ensure steps): progress step by step, the URL and login printed,
  * Ctrl-C stopping every service in reverse order with exit code 0, and a second start
- * reusing the same password and data. Test ports, state dir, database, MariaDB user, vhost
+ * reusing the same password and data, and a start without the secrets file printing a login
+ * that works. Test ports, state dir, database, MariaDB user, vhost
  * and Redis prefix of its own.
  */
 import assert from 'node:assert/strict';
@@ -118,5 +119,16 @@ describe('npm start (the orchestrator of deploy/local/start.sh)', () => {
     assert.match(second.output, /admin user admin exists/);
     assert.match(second.output, /already registered/);
     assert.equal(login(second.output), login(first.output), 'same password');
+
+    // A checkout whose .numeter/ lost its secrets meets a database that has an admin: the
+    // login printed must still be one that works (it used to print a new, unusable password).
+    rmSync(join(stateDir, 'secrets.json'));
+    const third = await startAndInterrupt(env, async (output) => {
+      const password = login(output);
+      assert.ok(password && password !== login(first.output), 'a new password is printed');
+      await signIn(webapp, 'admin', password);
+    });
+    assert.equal(third.code, 0);
+    assert.match(third.output, /admin user admin existed with an unknown password: set to the one printed below/);
   });
 });

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { formatConfig, iniBool, iniInt, iniString, knownKeysOf, loadConfig } from '../../../common/config/index.js';
+import { formatConfig, iniBool, iniEnum, iniInt, iniString, knownKeysOf, loadConfig } from '../../../common/config/index.js';
 
 /** Default place of the INI file, as the original `/etc/numeter/numeter_webapp.cfg`. */
 export const DEFAULT_CONFIG_FILE = '/etc/numeter/numeter_webapp.cfg';
@@ -43,7 +43,7 @@ const Schema = z.object({
     .default({}),
   logging: z
     .object({
-      level: iniString('info'),
+      level: iniEnum('info', ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']),
       file: iniString(''),
       /** The original's keys, accepted so its config loads: `info_file` is used when `file` is empty; the rest are ignored. */
       use_logging: iniBool(true),

@@ -32,6 +32,14 @@ describe('webapp configuration', () => {
     );
   });
 
+  it('refuses a log level pino does not know, naming the key and the levels', () => {
+    assert.throws(
+      () => loadWebappConfig(undefined, false, { NUMETER_WEBAPP_LOGGING_LEVEL: 'loud' }),
+      (e: unknown) => e instanceof ConfigError && /\[logging\] level/.test(e.message) && /debug/.test(e.message),
+    );
+    assert.equal(loadWebappConfig(undefined, false, { NUMETER_WEBAPP_LOGGING_LEVEL: 'debug' }).logging.level, 'debug');
+  });
+
   it('prefers [logging] file over the original info_file', () => {
     const config = loadWebappConfig(ORIGINAL, true, { NUMETER_WEBAPP_LOGGING_FILE: '/tmp/numeter-webapp.log' });
     assert.equal(logFile(config), '/tmp/numeter-webapp.log');
