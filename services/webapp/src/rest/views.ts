@@ -20,29 +20,37 @@ import { found, idParam, listPage, parseBody, parseQuery, requireSuper, user } f
 import { listDelete } from './list-delete.js';
 import { out } from './serializers.js';
 
+/** Every id must name an object the user may see; the error names the offending list entry. */
+async function checkVisible(field: string, ids: readonly number[] | undefined, canSee: (id: number) => Promise<boolean>): Promise<void> {
+  for (const [i, id] of (ids ?? []).entries())
+    if (!(await canSee(id))) throw new ValidationError(`${field}.${i}: no such object (${id})`, `${field}.${i}`);
+}
+
+/** A user's new view/multiview is shared with them, or they could not see it. */
+function withCreator(u: AuthUser, users: number[]): number[] {
+  return u.isSuperuser || users.includes(u.id) ? users : [...users, u.id];
+}
+
+function checkRightAxis(sources: number[], right: number[]): void {
+  right.forEach((id, i) => {
+    if (!sources.includes(id)) throw new ValidationError(`right_axis.${i}: source ${id} is not in sources`, `right_axis.${i}`);
+  });
+}
+
 /** `/rest/views`, `/rest/multiviews`, `/rest/skeletons`, `/rest/events`. */
 export function viewsRouter(deps: AppDeps): Router {
   const r = Router();
-  const { views, multiviews, skeletons, events } = deps.repos;
+  viewRoutes(r, deps);
+  multiviewRoutes(r, deps);
+  skeletonRoutes(r, deps);
+  eventRoutes(r, deps);
+  return r;
+}
+
+function viewRoutes(r: Router, deps: AppDeps): void {
+  const { views } = deps.repos;
   const { access } = deps;
-
-  /** Every id must name an object the user may see; the error names the offending list entry. */
-  async function checkVisible(field: string, ids: readonly number[] | undefined, canSee: (id: number) => Promise<boolean>): Promise<void> {
-    for (const [i, id] of (ids ?? []).entries())
-      if (!(await canSee(id))) throw new ValidationError(`${field}.${i}: no such object (${id})`, `${field}.${i}`);
-  }
   const sourceVisible = (u: AuthUser) => async (id: number) => (await access.source(u, id)) !== null;
-  const viewVisible = (u: AuthUser) => (id: number) => access.canSeeView(u, id);
-  const hostVisible = (u: AuthUser) => (id: number) => access.canSeeHost(u, id);
-  /** A user's new view/multiview is shared with them, or they could not see it. */
-  const withCreator = (u: AuthUser, users: number[]) => (u.isSuperuser || users.includes(u.id) ? users : [...users, u.id]);
-  function checkRightAxis(sources: number[], right: number[]): void {
-    right.forEach((id, i) => {
-      if (!sources.includes(id)) throw new ValidationError(`right_axis.${i}: source ${id} is not in sources`, `right_axis.${i}`);
-    });
-  }
-
-  // ---- views ----
   r.get('/views', async (req, res) => {
     res.json(await listPage(req, (page) => views.list(page, access.viewScope(user(req))), out.view));
   });
@@ -79,8 +87,18 @@ export function viewsRouter(deps: AppDeps): Router {
     const view = found(await access.view(u, idParam(req)));
     res.json(await viewExtendedData(deps, u, view, parseQuery(ExtendedDataQuery, req)));
   });
+  listDelete(
+    r,
+    '/views',
+    (u, id) => access.canSeeView(u, id),
+    (id) => views.delete(id),
+  );
+}
 
-  // ---- multiviews ----
+function multiviewRoutes(r: Router, deps: AppDeps): void {
+  const { multiviews } = deps.repos;
+  const { access } = deps;
+  const viewVisible = (u: AuthUser) => (id: number) => access.canSeeView(u, id);
   r.get('/multiviews', async (req, res) => {
     res.json(await listPage(req, (page) => multiviews.list(page, access.multiviewScope(user(req))), out.multiview));
   });
@@ -107,8 +125,18 @@ export function viewsRouter(deps: AppDeps): Router {
     await multiviews.delete(mv.id);
     res.status(204).end();
   });
+  listDelete(
+    r,
+    '/multiviews',
+    async (u, id) => (await access.multiview(u, id)) !== null,
+    (id) => multiviews.delete(id),
+  );
+}
 
-  // ---- skeletons: everyone reads and uses them; superusers edit ----
+/** Skeletons: everyone reads and uses them; superusers edit. */
+function skeletonRoutes(r: Router, deps: AppDeps): void {
+  const { views, skeletons } = deps.repos;
+  const hostVisible = (u: AuthUser) => (id: number) => deps.access.canSeeHost(u, id);
   r.get('/skeletons', async (req, res) => {
     user(req);
     res.json(await listPage(req, (page) => skeletons.list(page), out.skeleton));
@@ -158,8 +186,19 @@ export function viewsRouter(deps: AppDeps): Router {
     const { viewId } = await createViewFromSkeleton(deps, skeleton, hosts, { name: b.name, users: u.isSuperuser ? [] : [u.id] });
     res.status(201).json(out.view(found(await views.get(viewId))));
   });
+  listDelete(
+    r,
+    '/skeletons',
+    async (u) => u.isSuperuser,
+    (id) => skeletons.delete(id),
+  );
+}
 
-  // ---- events: visible through their hosts ----
+/** Events: visible through their hosts. */
+function eventRoutes(r: Router, deps: AppDeps): void {
+  const { events } = deps.repos;
+  const { access } = deps;
+  const hostVisible = (u: AuthUser) => (id: number) => access.canSeeHost(u, id);
   r.get('/events', async (req, res) => {
     res.json(await listPage(req, (page) => events.list(page, access.eventScope(user(req))), out.event));
   });
@@ -202,27 +241,8 @@ export function viewsRouter(deps: AppDeps): Router {
   });
   listDelete(
     r,
-    '/views',
-    (u, id) => access.canSeeView(u, id),
-    (id) => views.delete(id),
-  );
-  listDelete(
-    r,
-    '/multiviews',
-    async (u, id) => (await access.multiview(u, id)) !== null,
-    (id) => multiviews.delete(id),
-  );
-  listDelete(
-    r,
-    '/skeletons',
-    async (u) => u.isSuperuser,
-    (id) => skeletons.delete(id),
-  );
-  listDelete(
-    r,
     '/events',
     async (u, id) => (await visibleEvent(u, id)) !== null,
     (id) => events.delete(id),
   );
-  return r;
 }
