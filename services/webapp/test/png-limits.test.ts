@@ -5,7 +5,6 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import request from 'supertest';
 import { downsampleToWidth, PNG_LIMITS } from '../src/export/png-limits.js';
 import { PngBusyError, PngRenderPool, PngTimeoutError } from '../src/export/png-pool.js';
 import { buildGraph } from '../src/render/model.js';
