@@ -80,7 +80,12 @@ describe('Graphite find over many hosts: batched Redis reads', () => {
     const keys = redisKeys(prefix);
     await buildIndex(redis, keys, hosts);
     const counting = countingClient(redis);
-    const catalog = new Catalog(new IndexReader(counting.client, keys), new HostFiles(dir.path, 2), dir.path, silentLogger());
+    const catalog = new Catalog(
+      new IndexReader(counting.client, keys),
+      new HostFiles(dir.path, 2, () => 1_700_000_000),
+      dir.path,
+      silentLogger(),
+    );
     const tree = new GraphiteTree(catalog, 100_000);
     const nodes = await tree.find(query, 'query');
     return { paths: nodes.map((n) => n.path), roundTrips: counting.roundTrips() };

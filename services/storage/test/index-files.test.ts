@@ -7,6 +7,7 @@ import { uniqueName } from '../../../common/testing/names.js';
 import { deleteRedisPrefix } from '../../../common/testing/redis-prefix.js';
 import { Cleaner } from '../src/cleaning/cleaner.js';
 import { findHostDirectory, HostDirectories } from '../src/files/host-directories.js';
+import { HostFiles } from '../src/files/host-files.js';
 import { HOST_MARKER_FILE, hostHashPrefix } from '../src/files/layout.js';
 import { IndexWriter } from '../src/index/index-writer.js';
 import { redisKeys } from '../src/index/keys.js';
@@ -236,4 +237,17 @@ test('without the index, a host directory is found by the same rules (plain, col
   } finally {
     await deleteRedisPrefix(ownPrefix);
   }
+});
+
+test("the file tree's host list is walked once for many requests, then again after a few seconds", async () => {
+  const root = join(dir.path, 'walk');
+  let clock = 1_700_000_000;
+  const files = new HostFiles(root, 2, () => clock);
+  mkdirSync(join(root, hostHashPrefix('one', 2), 'one'), { recursive: true });
+  assert.deepEqual([...(await files.hosts()).keys()], ['one']);
+  mkdirSync(join(root, hostHashPrefix('two', 2), 'two'), { recursive: true });
+  writeFileSync(join(root, hostHashPrefix('two', 2), 'two', HOST_MARKER_FILE), '{"hostId":"two.example"}');
+  assert.deepEqual([...(await files.hosts()).keys()], ['one'], 'the same walk serves requests in the same seconds');
+  clock += 10;
+  assert.deepEqual([...(await files.hosts()).keys()].sort(), ['one', 'two.example']);
 });

@@ -35,7 +35,7 @@ export interface ApiServer {
  */
 export function createApiServer(deps: ApiDeps): ApiServer {
   const settings = deps.config.api;
-  const files = new HostFiles(deps.config.wspPath, deps.config.wspPathMd5Char);
+  const files = new HostFiles(deps.config.wspPath, deps.config.wspPathMd5Char, deps.now);
   const catalog = new Catalog(deps.index, files, deps.config.wspPath, deps.logger);
   const ctx: RouteContext = { catalog, whisper: deps.whisper ?? new WhisperFiles(), settings, now: deps.now, logger: deps.logger };
 

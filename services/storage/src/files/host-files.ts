@@ -10,10 +10,17 @@ import { containedPath } from './layout.js';
  * that has a `.wsp` file can be found and read from the files alone. Read-only: the
  * index is refilled by the rebuild, never from here.
  */
+/** How long one walk of the tree's hosts is reused: many requests during a rebuild cost one walk. */
+const HOSTS_REUSE_SECONDS = 10;
+
 export class HostFiles {
+  private lastWalk: { at: number; hosts: Promise<Map<string, string>> } | undefined;
+
   constructor(
     private readonly wspRoot: string,
     private readonly hashChars: number,
+    /** Epoch seconds. */
+    private readonly now: () => number,
   ) {}
 
   /** The host's directory by the layout's rules, or null when it has none. */
@@ -48,9 +55,21 @@ export class HostFiles {
   /**
    * Every host the tree holds, ID → directory: `<hash>/<dir>` with the ID from the
    * directory's marker, or the directory's name when it has none (the original's). For the
-   * host list while the index is being rebuilt.
+   * host list while the index is being rebuilt (one walk serves every request for a few seconds).
    */
-  async hosts(): Promise<Map<string, string>> {
+  hosts(): Promise<Map<string, string>> {
+    const now = this.now();
+    if (this.lastWalk === undefined || now - this.lastWalk.at >= HOSTS_REUSE_SECONDS || now < this.lastWalk.at) {
+      const hosts = this.walkHosts();
+      hosts.catch(() => {
+        this.lastWalk = undefined; // a failed walk is not reused
+      });
+      this.lastWalk = { at: now, hosts };
+    }
+    return this.lastWalk.hosts;
+  }
+
+  private async walkHosts(): Promise<Map<string, string>> {
     const found = new Map<string, string>();
     for (const hash of (await directories(this.wspRoot)).sort()) {
       if (!/^[0-9a-f]{1,32}$/.test(hash)) continue;
