@@ -11,6 +11,7 @@ import {
   nameProblem,
   PluginInfoMessage,
   toFieldName,
+  toLegacyHostInfo,
   toLegacyPluginInfo,
 } from '../index.js';
 
@@ -141,6 +142,17 @@ describe('idempotency', () => {
 });
 
 describe('legacy conversion', () => {
+  it("keeps a host's group (a Munin group) in HOSTS as Group, and refuses an overlong one", () => {
+    const decoded = decodeMessage(
+      JSON.stringify({ v: 1, kind: 'host', hostId: 'node-a.example', timestamp: TS, name: 'node-a.example', group: 'dc1;web' }),
+    );
+    assert.ok(decoded.ok && decoded.message.kind === 'host');
+    assert.equal(toLegacyHostInfo(decoded.message).Group, 'dc1;web');
+    assert.equal('Group' in toLegacyHostInfo({ ...decoded.message, group: undefined }), false);
+    const long = decodeMessage(JSON.stringify({ v: 1, kind: 'host', hostId: 'h', timestamp: TS, name: 'h', group: 'g'.repeat(257) }));
+    assert.equal(long.ok, false);
+  });
+
   it('keeps every munin attribute as a string in Infos', () => {
     const info = PluginInfoMessage.parse({
       v: 1,

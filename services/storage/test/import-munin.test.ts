@@ -8,6 +8,7 @@ import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { Redis } from 'ioredis';
 import { silentLogger } from '../../../common/logging/index.js';
+import { readMuninConf } from '../../../common/munin/index.js';
 import { createMuninRrd, rrdFetch, runMuninUpdate } from '../../../common/testing/munin-master.js';
 import { type RunningMuninNode, startMuninNode } from '../../../common/testing/munin-node.js';
 import { uniqueName } from '../../../common/testing/names.js';
@@ -174,6 +175,19 @@ describe('numeter-storage import-munin', () => {
     ]) {
       await assertMatchesRrd(wspOf(hostId, plugin, ds), join(dbdir, group, `${hostId}-${plugin.replace('.', '-')}-${ds}-${type}.rrd`));
     }
+  });
+
+  it('reads the munin.conf munin-update ran with as the central poller does (nodes, groups, dbdir)', () => {
+    const read = readMuninConf(conf);
+    assert.deepEqual(read.problems, []);
+    assert.equal(read.dbdir, dbdir);
+    assert.deepEqual(
+      read.nodes.map((n) => [n.group, n.name, n.port, n.useNodeName]),
+      [
+        ['web', 'node-a.example', 25981, true],
+        ['db', 'node-b.example', 25982, true],
+      ],
+    );
   });
 
   it('indexes hosts with their Munin group and plugin infos from the datafile', async () => {
