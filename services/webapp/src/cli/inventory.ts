@@ -43,6 +43,14 @@ async function pickHosts(deps: AppDeps, which: string): Promise<Host[]> {
 }
 
 export function registerInventoryCommands(program: Command, global: () => GlobalOptions, out: Out): void {
+  storageCommands(program, global, out);
+  hostCommands(program, global, out);
+  populateCommand(program, global, out);
+  skeletonCommands(program, global, out);
+}
+
+/** `storage add | list | del | mod | hosts`. */
+function storageCommands(program: Command, global: () => GlobalOptions, out: Out): void {
   const storage = program.command('storage').description('manage storages');
   storage
     .command('add')
@@ -139,7 +147,10 @@ export function registerInventoryCommands(program: Command, global: () => Global
         out(table(['STORAGE', 'HOSTID', 'NAME', 'IN DATABASE'], rows));
       }),
     );
+}
 
+/** `host add | list | del | mod`. */
+function hostCommands(program: Command, global: () => GlobalOptions, out: Out): void {
   const host = program.command('host').description('manage hosts');
   host
     .command('add')
@@ -208,7 +219,9 @@ export function registerInventoryCommands(program: Command, global: () => Global
         }
       }),
     );
+}
 
+function populateCommand(program: Command, global: () => GlobalOptions, out: Out): void {
   program
     .command('populate')
     .description('create hosts, plugins, sources and a default dashboard per host from every storage')
@@ -223,7 +236,10 @@ export function registerInventoryCommands(program: Command, global: () => Global
         if (r.failures.length) process.exitCode = 1;
       }),
     );
+}
 
+/** `skeleton add | list | del | create_view`. */
+function skeletonCommands(program: Command, global: () => GlobalOptions, out: Out): void {
   const skeleton = program.command('skeleton').description('manage view templates');
   skeleton
     .command('add')

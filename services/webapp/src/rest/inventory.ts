@@ -22,13 +22,21 @@ import { out } from './serializers.js';
 
 const PluginQuery = ExtendedDataQuery.extend({ plugin: z.string().min(1).max(200) });
 
+const superOnly = async (u: { isSuperuser: boolean }) => u.isSuperuser;
+
 /** `/rest/storages`, `/rest/hosts`, `/rest/plugins`, `/rest/sources` and their extra actions. */
 export function inventoryRouter(deps: AppDeps): Router {
   const r = Router();
-  const { storages, hosts, plugins, sources } = deps.repos;
-  const { access } = deps;
+  storageRoutes(r, deps);
+  hostRoutes(r, deps);
+  pluginRoutes(r, deps);
+  sourceRoutes(r, deps);
+  return r;
+}
 
-  // ---- storages: superusers only ----
+/** Storages: superusers only. */
+function storageRoutes(r: Router, deps: AppDeps): void {
+  const { storages } = deps.repos;
   r.get('/storages', async (req, res) => {
     requireSuper(req);
     res.json(await listPage(req, (page) => storages.list(page), out.storage));
@@ -63,8 +71,13 @@ export function inventoryRouter(deps: AppDeps): Router {
     if (!created.length) res.status(204).end();
     else res.status(201).json(created.map(out.host));
   });
+  listDelete(r, '/storages', superOnly, (id) => storages.delete(id));
+}
 
-  // ---- hosts: everyone sees their groups' hosts; changes are for superusers ----
+/** Hosts: everyone sees their groups' hosts; changes are for superusers. */
+function hostRoutes(r: Router, deps: AppDeps): void {
+  const { hosts } = deps.repos;
+  const { access } = deps;
   r.get('/hosts', async (req, res) => {
     res.json(await listPage(req, (page) => hosts.list(page, access.hostScope(user(req))), out.host));
   });
@@ -104,8 +117,13 @@ export function inventoryRouter(deps: AppDeps): Router {
     const q = parseQuery(PluginQuery, req);
     res.json(await pluginExtendedData(deps, host, q.plugin, q));
   });
+  listDelete(r, '/hosts', superOnly, (id) => hosts.delete(id));
+}
 
-  // ---- plugins and sources: visible through their host; edits for superusers ----
+/** Plugins: visible through their host; edits for superusers. */
+function pluginRoutes(r: Router, deps: AppDeps): void {
+  const { hosts, plugins } = deps.repos;
+  const { access } = deps;
   r.get('/plugins', async (req, res) => {
     res.json(await listPage(req, (page) => plugins.list(page, access.hostScope(user(req))), out.plugin));
   });
@@ -135,7 +153,13 @@ export function inventoryRouter(deps: AppDeps): Router {
     if (!created.length) res.status(204).end();
     else res.status(201).json(created.map((s) => out.source(s)));
   });
+  listDelete(r, '/plugins', superOnly, (id) => plugins.delete(id));
+}
 
+/** Sources: visible through their host; edits for superusers. */
+function sourceRoutes(r: Router, deps: AppDeps): void {
+  const { sources } = deps.repos;
+  const { access } = deps;
   r.get('/sources', async (req, res) => {
     res.json(
       await listPage(
@@ -171,10 +195,5 @@ export function inventoryRouter(deps: AppDeps): Router {
     const [path] = await sources.withPath([source.id]);
     res.json(await sourceExtendedData(deps, path, parseQuery(ExtendedDataQuery, req)));
   });
-  const superOnly = async (u: { isSuperuser: boolean }) => u.isSuperuser;
-  listDelete(r, '/storages', superOnly, (id) => storages.delete(id));
-  listDelete(r, '/hosts', superOnly, (id) => hosts.delete(id));
-  listDelete(r, '/plugins', superOnly, (id) => plugins.delete(id));
   listDelete(r, '/sources', superOnly, (id) => sources.delete(id));
-  return r;
 }
