@@ -15,7 +15,8 @@ export type Stats = Readonly<Record<string, number>>;
  */
 export interface Component {
   readonly name: string;
-  start(): Promise<void>;
+  /** Resolves once started; it may resolve to what it opened (the HTTP server's address). */
+  start(): Promise<unknown>;
   stop(deadline?: DeadlineInput): Promise<void>;
   stats(): Stats;
 }

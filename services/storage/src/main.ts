@@ -1,15 +1,17 @@
 #!/usr/bin/env -S node --max-semi-space-size=32
 import { Command } from 'commander';
 import { ConfigError } from '../../../common/config/index.js';
+import { type Component, Deadline, EXIT_BAD_CONFIG, runService } from '../../../common/lifecycle/index.js';
 import { createLogger } from '../../../common/logging/index.js';
 import { DEFAULT_CONFIG_FILE, loadStorageConfig, pinoLevel, printableConfig, readHostList, type StorageConfig } from './config.js';
 import { type ImportCommandOptions, runMuninImport } from './import/command.js';
 import { StorageService } from './storage-service.js';
 
 /**
- * numeter-storage: reads the configuration, builds the service and runs it until SIGTERM
- * or SIGINT, then stops it (consumers first, cache drained, everything acked and closed).
- * Exit codes: 0 stopped cleanly, 1 bad configuration or failed start, 2 disabled (`enable = false`).
+ * numeter-storage: reads the configuration, builds the service and runs it (runService)
+ * until SIGTERM or SIGINT, then stops it (consumers first, cache drained, everything acked
+ * and closed). Exit codes as every service (common/lifecycle): 0 stopped cleanly, 1 failed
+ * start or stop, 2 bad configuration or disabled (`enable = false`).
  */
 const program = new Command('numeter-storage')
   .description('Consume poller messages from RabbitMQ into Whisper files, index them in Redis, serve the REST API')
@@ -38,10 +40,10 @@ function loadConfigOrReport(): { config: StorageConfig; hostIds: string[] } | nu
   }
 }
 
-/** Exit codes: 0 imported (skipped files are listed on stderr), 1 bad configuration or nothing readable. */
+/** Exit codes: 0 imported (skipped files are listed on stderr), 1 nothing readable, 2 bad configuration. */
 async function importCommand(importOptions: ImportCommandOptions): Promise<number> {
   const loaded = loadConfigOrReport();
-  if (!loaded) return 1;
+  if (!loaded) return EXIT_BAD_CONFIG;
   const logger = createLogger({
     name: 'numeter-storage',
     level: pinoLevel(loaded.config.global.log_level),
@@ -61,7 +63,7 @@ async function importCommand(importOptions: ImportCommandOptions): Promise<numbe
 
 async function main(): Promise<number> {
   const loaded = loadConfigOrReport();
-  if (!loaded) return 1;
+  if (!loaded) return EXIT_BAD_CONFIG;
   const { config, hostIds } = loaded;
   if (options().printConfig) {
     process.stdout.write(printableConfig(config));
@@ -69,7 +71,7 @@ async function main(): Promise<number> {
   }
   if (!config.global.enable) {
     process.stderr.write('numeter-storage: disabled in the configuration ([global] enable = false); not starting\n');
-    return 2;
+    return EXIT_BAD_CONFIG;
   }
   const logger = createLogger({
     name: 'numeter-storage',
@@ -86,20 +88,34 @@ async function main(): Promise<number> {
     }
     return 0;
   }
-  try {
-    await service.start();
-  } catch (error) {
-    logger.fatal({ reason: (error as Error).message }, 'storage failed to start');
-    await service.stop(2000);
-    return 1;
-  }
-  await new Promise<void>((resolve) => {
-    process.once('SIGTERM', resolve);
-    process.once('SIGINT', resolve);
+  return runService([asComponent(service)], {
+    name: 'storage',
+    logger,
+    stopDeadlineMs: STOP_DEADLINE_MS,
+    exitWatchdogMs: 2000,
+    summary: () => service.stats().cache,
   });
-  logger.info('stopping: consumers first, then draining the write cache');
-  await service.stop();
-  return 0;
+}
+
+/** How long the whole stop may take: consumers drained, cache flushed, everything closed. */
+const STOP_DEADLINE_MS = 15_000;
+
+/** The storage service as one component (it orders its own parts: consumers first on stop). */
+function asComponent(service: StorageService): Component {
+  return {
+    name: 'storage',
+    start: async () => {
+      try {
+        await service.start();
+      } catch (error) {
+        // A failed start leaves nothing running: what had started is stopped again.
+        await service.stop(2000);
+        throw error;
+      }
+    },
+    stop: (deadline) => service.stop(Deadline.of(deadline ?? STOP_DEADLINE_MS).remainingMs()),
+    stats: () => service.stats().cache,
+  };
 }
 
 // No process.exit(): once the orderly stop is done nothing is left running (consumers,

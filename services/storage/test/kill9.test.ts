@@ -153,7 +153,7 @@ test('a storage killed with SIGKILL during ingestion loses nothing that was publ
   child = undefined;
 });
 
-test('--print-config prints the effective configuration; a bad one lists every problem and exits 1', async () => {
+test('--print-config prints the effective configuration; a bad one lists every problem and exits 2', async () => {
   const run = (args: string[], env: NodeJS.ProcessEnv) =>
     new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) => {
       const proc = spawn(process.execPath, ['--import', 'tsx', MAIN, ...args], { env: { ...process.env, ...env } });
@@ -176,7 +176,7 @@ test('--print-config prints the effective configuration; a bad one lists every p
   assert.match(printed.stdout, /wsp_path = \/srv\/wsp/);
   assert.match(printed.stdout, /rpc_password = \*{8}/);
   assert.doesNotMatch(printed.stdout, /hunter2/);
-  assert.equal(refused.code, 1);
+  assert.equal(refused.code, 2, 'a bad configuration exits 2, as in every service');
   assert.match(refused.stderr, /redis_storage_port/);
   assert.match(refused.stderr, /prefetch/);
 });

@@ -1,4 +1,5 @@
 #!/usr/bin/env node
+import { type Component, runService } from '../../../common/lifecycle/index.js';
 import { createLogger } from '../../../common/logging/index.js';
 import { describeError, type GlobalOptions, readConfig } from './cli/context.js';
 import { buildProgram } from './cli/program.js';
@@ -13,21 +14,19 @@ async function serve(options: GlobalOptions): Promise<void> {
   const config = readConfig(options);
   const logger = createLogger({ name: 'numeter-webapp', level: config.logging.level, file: logFile(config) });
   const deps = buildDeps(config, { logger });
-  const server = new WebappServer(deps);
-  await server.start();
-  const shutdown = (signal: string) => {
-    logger.info({ signal }, 'stopping');
-    server
-      .stop()
-      .then(() => deps.close())
-      .then(
-        () => process.exit(0),
-        () => process.exit(1),
-      );
-  };
-  process.once('SIGTERM', () => shutdown('SIGTERM'));
-  process.once('SIGINT', () => shutdown('SIGINT'));
+  // Started in this order, stopped in reverse: the server (no new requests, the running
+  // ones finish) before the database pool and PNG workers it uses.
+  const database: Component = { name: 'deps', start: async () => {}, stop: () => deps.close(), stats: () => ({}) };
+  process.exitCode = await runService([database, new WebappServer(deps)], {
+    name: 'webapp',
+    logger,
+    stopDeadlineMs: STOP_DEADLINE_MS,
+    exitWatchdogMs: 2000,
+  });
 }
+
+/** How long the whole stop may take, from the signal. */
+const STOP_DEADLINE_MS = 10_000;
 
 buildProgram(out, serve)
   .parseAsync(process.argv)

@@ -1,5 +1,6 @@
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { type Component, closeHttpServer, type DeadlineInput } from '../../../common/lifecycle/index.js';
 import { createApp } from './app.js';
 import { migrate } from './db/migrations.js';
 import type { AppDeps } from './deps.js';
@@ -8,7 +9,8 @@ import type { AppDeps } from './deps.js';
  * The HTTP server: migrations, then listen; stop closes connections within a deadline. The
  * database pool and the PNG workers belong to whoever built the deps (`deps.close()`).
  */
-export class WebappServer {
+export class WebappServer implements Component {
+  readonly name = 'http';
   private server: Server | null = null;
   private stopping: Promise<void> | null = null;
   readonly counters = { started: 0 };
@@ -30,24 +32,19 @@ export class WebappServer {
     return address;
   }
 
-  stop(deadlineMs = 10_000): Promise<void> {
+  /** Stops listening and closes connections by the deadline (10 s unless given); a second call awaits the first. */
+  stop(deadline: DeadlineInput = 10_000): Promise<void> {
     this.stopping ??= (async () => {
       const server = this.server;
-      if (server) {
-        await new Promise<void>((resolve) => {
-          const timer = setTimeout(() => {
-            server.closeAllConnections();
-            resolve();
-          }, deadlineMs);
-          timer.unref();
-          server.close(() => {
-            clearTimeout(timer);
-            resolve();
-          });
-          server.closeIdleConnections();
-        });
-      }
-    })();
+      if (server) await closeHttpServer(server, deadline);
+      this.server = null;
+    })().finally(() => {
+      this.stopping = null;
+    });
     return this.stopping;
+  }
+
+  stats(): Record<string, number> {
+    return { ...this.counters };
   }
 }
