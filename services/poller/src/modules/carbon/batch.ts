@@ -11,8 +11,6 @@ export type AddResult = 'ok' | 'too_many_series' | 'too_many_fields';
 interface PluginEntry {
   fields: Record<string, FieldInfo>;
   published: boolean;
-  /** Data source → the latest second handed to the spool. */
-  flushed: Map<string, number>;
 }
 
 export class SeriesCatalog {
@@ -33,33 +31,13 @@ export class SeriesCatalog {
     if (entry && ds in entry.fields) return 'ok';
     if (this.series >= this.options.maxSeries) return 'too_many_series';
     if (!entry) {
-      entry = { fields: Object.create(null) as Record<string, FieldInfo>, published: false, flushed: new Map() };
+      entry = { fields: Object.create(null) as Record<string, FieldInfo>, published: false };
       plugins.set(plugin, entry);
     } else if (Object.keys(entry.fields).length >= LIMITS.maxFieldsPerPlugin) return 'too_many_fields';
     entry.fields[ds] = describe();
     entry.published = false;
     this.series++;
     return 'ok';
-  }
-
-  /**
-   * Whether a value of this series at `timestamp` already went to the spool. A second value
-   * for one second is dropped (the first one is kept): two messages holding different values
-   * for one Whisper slot would make the stored value depend on redelivery order (the spool
-   * and the broker deliver at least once), so the first value wins, deterministically.
-   */
-  alreadyFlushed(host: string, plugin: string, ds: string, timestamp: number): boolean {
-    return this.plugins.get(host)?.get(plugin)?.flushed.get(ds) === timestamp;
-  }
-
-  /** Remembers the seconds of a point handed to the spool. */
-  noteFlushed(host: string, point: DataPoint): void {
-    const entry = this.plugins.get(host)?.get(point.plugin);
-    if (!entry) return;
-    for (const ds in point.values) {
-      const last = entry.flushed.get(ds);
-      if (last === undefined || point.timestamp > last) entry.flushed.set(ds, point.timestamp);
-    }
   }
 
   /** Host and plugin info for what changed since the last call, or everything when `all`. */
@@ -93,24 +71,53 @@ export class SeriesCatalog {
   }
 }
 
+/** One plugin of one host in the batch: its points by second, and the seconds already spooled. */
+export interface PluginSlot {
+  readonly host: string;
+  readonly plugin: string;
+  points: Map<number, DataPoint>;
+  /**
+   * Data source → the latest second handed to the spool. A second value for one second is
+   * dropped (the first one is kept): two messages holding different values for one Whisper
+   * slot would make the stored value depend on redelivery order (the spool and the broker
+   * deliver at least once), so the first value wins, deterministically.
+   */
+  readonly flushed: Map<string, number>;
+}
+
 export class PointBatch {
-  private hosts = new Map<string, Map<string, DataPoint>>();
+  private readonly slots = new Map<string, Map<string, PluginSlot>>();
+  private touched: PluginSlot[] = [];
   private values = 0;
 
-  /** False when the series already has a value at this second in the batch (the first one is kept). */
+  /** The slot of a plugin (kept across flushes: callers may hold on to it). */
+  slot(host: string, plugin: string): PluginSlot {
+    let plugins = this.slots.get(host);
+    if (!plugins) {
+      plugins = new Map();
+      this.slots.set(host, plugins);
+    }
+    let slot = plugins.get(plugin);
+    if (!slot) {
+      slot = { host, plugin, points: new Map(), flushed: new Map() };
+      plugins.set(plugin, slot);
+    }
+    return slot;
+  }
+
   add(host: string, plugin: string, ds: string, timestamp: number, value: number): boolean {
-    let points = this.hosts.get(host);
-    if (!points) {
-      points = new Map();
-      this.hosts.set(host, points);
-    }
-    const key = `${plugin}\t${timestamp}`;
-    let point = points.get(key);
+    return this.addTo(this.slot(host, plugin), ds, timestamp, value);
+  }
+
+  /** False when the series already has a value at this second, in the batch or spooled (the first one is kept). */
+  addTo(slot: PluginSlot, ds: string, timestamp: number, value: number): boolean {
+    let point = slot.points.get(timestamp);
     if (!point) {
-      point = { plugin, timestamp, values: {} };
-      points.set(key, point);
-    }
-    if (Object.hasOwn(point.values, ds)) return false;
+      if (slot.flushed.get(ds) === timestamp) return false;
+      if (slot.points.size === 0) this.touched.push(slot);
+      point = { plugin: slot.plugin, timestamp, values: {} };
+      slot.points.set(timestamp, point);
+    } else if (Object.hasOwn(point.values, ds) || slot.flushed.get(ds) === timestamp) return false;
     this.values++;
     point.values[ds] = value;
     return true;
@@ -121,14 +128,27 @@ export class PointBatch {
   }
 
   /** Data messages per host (several plugins per message, bounded), and empties the batch. */
-  take(maxPointsPerMessage: number, taken: (host: string, point: DataPoint) => void): { messages: Message[]; values: number } {
-    const messages: Message[] = [];
-    for (const [host, points] of this.hosts) {
-      for (const point of points.values()) taken(host, point);
-      messages.push(...dataMessages(host, splitLarge([...points.values()]), maxPointsPerMessage));
+  take(maxPointsPerMessage: number): { messages: Message[]; values: number } {
+    const byHost = new Map<string, DataPoint[]>();
+    for (const slot of this.touched) {
+      let list = byHost.get(slot.host);
+      if (!list) {
+        list = [];
+        byHost.set(slot.host, list);
+      }
+      for (const point of slot.points.values()) {
+        list.push(point);
+        for (const ds in point.values) {
+          const last = slot.flushed.get(ds);
+          if (last === undefined || point.timestamp > last) slot.flushed.set(ds, point.timestamp);
+        }
+      }
+      slot.points = new Map();
     }
+    const messages: Message[] = [];
+    for (const [host, points] of byHost) messages.push(...dataMessages(host, splitLarge(points), maxPointsPerMessage));
     const values = this.values;
-    this.hosts = new Map();
+    this.touched = [];
     this.values = 0;
     return { messages, values };
   }

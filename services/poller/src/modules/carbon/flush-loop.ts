@@ -79,7 +79,7 @@ export class FlushLoop {
     o.fill?.(timestamp);
     const refresh = now - this.lastRefresh >= o.refreshSeconds;
     const infos = o.catalog.infoMessages(o.selfHost, timestamp, refresh);
-    const { messages: data, values } = o.batch.take(o.maxPointsPerMessage, (host, point) => o.catalog.noteFlushed(host, point));
+    const { messages: data, values } = o.batch.take(o.maxPointsPerMessage);
     let spooledValues = values;
     const messages = [...infos, ...data].filter((message) => {
       const problem = checkMessage(message);

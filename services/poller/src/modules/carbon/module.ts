@@ -2,7 +2,7 @@ import { type Deadline, type DeadlineInput, Lifecycle } from '../../../../../com
 import type { Logger } from '../../../../../common/logging/index.js';
 import type { Message } from '../../../../../common/schemas/index.js';
 import type { Collection, CollectRequest, ModuleContext, PollerModule } from '../types.js';
-import { PointBatch, SeriesCatalog } from './batch.js';
+import { type PluginSlot, PointBatch, SeriesCatalog } from './batch.js';
 import { FlushLoop } from './flush-loop.js';
 import { parseCarbonLine } from './line.js';
 import { NameMapper } from './names.js';
@@ -62,6 +62,7 @@ export class CarbonModule implements PollerModule {
   private readonly udp: UdpLineSocket | null;
   private readonly lifecycle = new Lifecycle({ start: () => this.open(), stop: (deadline) => this.close(deadline) });
   private readonly counters = { lines: 0, values: 0 };
+  private readonly admitted = new Map<string, { slot: PluginSlot; ds: string }>();
 
   constructor(
     private readonly settings: CarbonSettings,
@@ -187,6 +188,31 @@ export class CarbonModule implements PollerModule {
     return this.batch.size < this.settings.max_buffered_values;
   }
 
+  /**
+   * The series a path is stored in, admitted once (names mapped, limits checked) and then
+   * remembered: the per-line cost is one lookup. Null when refused (counted and logged).
+   */
+  private series(path: string, line: string): { slot: PluginSlot; ds: string } | null {
+    const known = this.admitted.get(path);
+    if (known) return known;
+    const name = this.mapper.map(path);
+    if (typeof name === 'string') {
+      this.problems.record(name, () => line);
+      return null;
+    }
+    const host = name.host ?? this.deps.selfHost;
+    const admitted = this.catalog.admit(host, name.plugin, name.ds, () => ({ label: name.ds, type: 'GAUGE' }));
+    if (admitted !== 'ok') {
+      this.problems.record(admitted, () => line);
+      return null;
+    }
+    // Paths with and without the prefix name one series: bounded by twice the series limit.
+    if (this.admitted.size >= 2 * this.settings.max_series) this.admitted.clear();
+    const series = { slot: this.batch.slot(host, name.plugin), ds: name.ds };
+    this.admitted.set(path, series);
+    return series;
+  }
+
   /** False for a bad line (the TCP server counts them towards its flood limit). */
   private receive(line: string): boolean {
     const parsed = parseCarbonLine(line);
@@ -196,23 +222,11 @@ export class CarbonModule implements PollerModule {
       this.problems.record(parsed.problem, () => line);
       return false;
     }
-    const name = this.mapper.map(parsed.path);
-    if (typeof name === 'string') {
-      this.problems.record(name, () => line);
-      return false;
-    }
-    const host = name.host ?? this.deps.selfHost;
-    const admitted = this.catalog.admit(host, name.plugin, name.ds, () => ({ label: name.ds, type: 'GAUGE' }));
-    if (admitted !== 'ok') {
-      this.problems.record(admitted, () => line);
-      return false;
-    }
+    const series = this.series(parsed.path, line);
+    if (series === null) return false;
     const timestamp = parsed.timestamp ?? Math.floor(this.deps.now());
-    if (
-      this.catalog.alreadyFlushed(host, name.plugin, name.ds, timestamp) ||
-      !this.batch.add(host, name.plugin, name.ds, timestamp, parsed.value)
-    ) {
-      // Not bad input: a second value for one second (see SeriesCatalog.alreadyFlushed). Counted, not towards a flood.
+    if (!this.batch.addTo(series.slot, series.ds, timestamp, parsed.value)) {
+      // Not bad input: a second value for one second (see PluginSlot.flushed). Counted, not towards a flood.
       this.problems.record('same_second', () => line);
       return true;
     }

@@ -205,7 +205,7 @@ export class StatsdModule implements PollerModule {
           ? 'unsafe_name'
           : this.catalog.admit(host, name.plugin, ds, () => describeField(aggregate.type, name.ds, suffix, this.settings.flush_interval));
       if (admitted !== 'ok') this.problems.record(admitted, () => `${aggregate.name} (${ds})`);
-      else if (this.catalog.alreadyFlushed(host, name.plugin, ds, timestamp) || !this.batch.add(host, name.plugin, ds, timestamp, value))
+      else if (!this.batch.add(host, name.plugin, ds, timestamp, value))
         this.problems.record('same_second', () => `${aggregate.name} (${ds})`);
     }
   }
