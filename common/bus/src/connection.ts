@@ -1,6 +1,7 @@
 import amqp, { type ChannelModel, type RecoveringChannelModel } from 'amqplib';
 import type { Logger } from '../../logging/index.js';
 import { silentLogger } from '../../logging/index.js';
+import { InvalidBrokerUrlError } from './errors.js';
 import type { QueueType } from './topology.js';
 
 export interface BusOptions {
@@ -31,6 +32,22 @@ export function urlWithHeartbeat(url: string, heartbeatSeconds: number): string 
   return parsed.toString();
 }
 
+/**
+ * Refuses a URL amqplib would read leniently (it takes `127.0.0.1:notaport` as the default port
+ * and connects somewhere the configuration never named).
+ */
+export function assertValidBrokerUrl(url: string): void {
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch (error) {
+    throw new InvalidBrokerUrlError(`invalid broker URL ${redactUrl(url)}`, { cause: error });
+  }
+  if (parsed.protocol !== 'amqp:' && parsed.protocol !== 'amqps:') {
+    throw new InvalidBrokerUrlError(`broker URL ${redactUrl(url)}: the scheme must be amqp or amqps`);
+  }
+}
+
 /** The URL without its password, for logs. */
 export function redactUrl(url: string): string {
   try {
@@ -58,6 +75,7 @@ export async function openRecoveringConnection(
   setup: (model: ChannelModel) => Promise<void>,
 ): Promise<RecoveringConnection> {
   const logger = (opts.logger ?? silentLogger()).child({ component: `bus-${role}` });
+  assertValidBrokerUrl(opts.url);
   const connection = await amqp.connect(
     opts.heartbeatSeconds === undefined ? opts.url : urlWithHeartbeat(opts.url, opts.heartbeatSeconds),
     {

@@ -30,3 +30,8 @@ export class MessageUnroutableError extends PublishError {
 export class InvalidMessageError extends Error {
   override name = 'InvalidMessageError';
 }
+
+/** The broker URL cannot be parsed (amqplib would guess a port for `host:notaport`): a configuration error. */
+export class InvalidBrokerUrlError extends Error {
+  override name = 'InvalidBrokerUrlError';
+}

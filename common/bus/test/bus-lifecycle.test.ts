@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { createVhost, type Vhost } from '../../testing/rabbitmq-vhost.js';
 import { assertNoResourcesLeft, resourceBaseline } from '../../testing/resources.js';
-import { BusConsumer, BusPublisher, type ConsumedMessage } from '../index.js';
+import { BusConsumer, BusPublisher, type ConsumedMessage, InvalidBrokerUrlError } from '../index.js';
 import { dataMessage, waitFor } from './fixtures.js';
 
 describe('bus components: the shared lifecycle', () => {
@@ -80,8 +80,12 @@ describe('bus components: the shared lifecycle', () => {
   it('a publisher that cannot start (bad URL) rejects and can be given up on without leaving anything', async () => {
     const before = await resourceBaseline();
     const publisher = new BusPublisher({ url: 'amqp://guest:guest@127.0.0.1:notaport/' });
-    await assert.rejects(publisher.start());
-    await publisher.stop(100);
+    try {
+      await assert.rejects(publisher.start(), InvalidBrokerUrlError);
+    } finally {
+      // Also when start() wrongly succeeded: a connection left open would hold the test file open.
+      await publisher.stop(100);
+    }
     await assertNoResourcesLeft(before);
   });
 });
