@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { z } from 'zod';
-import { ALL_HOSTS_BINDING, type QueueType } from '../../../common/bus/src/topology.js';
+import { ALL_HOSTS_BINDING } from '../../../common/bus/src/topology.js';
 import {
   ConfigError,
   formatConfig,
@@ -261,10 +261,6 @@ export function parseHostList(text: string, source = 'host list'): string[] {
 export function bindingsFor(hostIds: readonly string[]): string[] {
   if (hostIds.length === 0 || hostIds.includes('*')) return [ALL_HOSTS_BINDING];
   return [...hostIds];
-}
-
-export function queueTypeOf(config: StorageConfig): QueueType {
-  return config.amqp.queue_type;
 }
 
 /** Pino's level names for the original's (warning, critical). */
