@@ -9,8 +9,6 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { hostDirectory, seriesFile } from '../src/files/layout.js';
-import { type Fixture, NOW, startFixture } from './api-fixtures.js';
 import {
   type GraphiteWeb,
   linkTree,
@@ -18,7 +16,9 @@ import {
   parseGraphiteJson,
   startGraphiteWeb,
   writeWithPythonWhisper,
-} from './graphite-web-peer.js';
+} from '../../../common/testing/graphite-web.js';
+import { hostDirectory, seriesFile } from '../src/files/layout.js';
+import { type Fixture, NOW, startFixture } from './api-fixtures.js';
 
 const HOURS = 3600;
 const TWO_ARCHIVES: Array<[number, number]> = [
