@@ -36,6 +36,8 @@ export const LegacyHostInfo = z
     Description: z.string().default(''),
     hostIDHash: z.string().optional(),
     HostIDFiltredName: z.string().optional(),
+    /** The Munin group of a host polled centrally (`[group;host]` in munin.conf). */
+    Group: z.string().optional(),
   })
   .passthrough();
 export type LegacyHostInfo = z.infer<typeof LegacyHostInfo>;

@@ -9,21 +9,47 @@ import type { Host, Plugin, Source, Storage } from './repos/index.js';
  * `__proto__` are not plugins just because every object inherits them).
  */
 
-/** Hosts of one storage (`/hosts`); an existing host with the same ID is re-linked to it. */
+/** The longest group name the webapp keeps (usergroups.name, GroupIn). */
+const MAX_GROUP_NAME = 80;
+
+/**
+ * Hosts of one storage (`/hosts`); an existing host with the same ID is re-linked to it. With
+ * `groupsFromStorage`, a new host whose info names a group (a Munin group of a centrally polled
+ * node) joins the webapp group of that name, created when missing; existing hosts keep theirs.
+ */
 export async function createHostsFromStorage(
   deps: AppDeps,
   storage: Storage,
   hostids: readonly string[] = [],
+  options: { groupsFromStorage?: boolean } = {},
 ): Promise<{ created: Host[]; linked: Host[] }> {
   const known = await deps.storages.clientFor(storage).getHosts();
   const wanted = hostids.length ? hostids.filter((id) => Object.hasOwn(known, id)) : Object.keys(known);
   const created: Host[] = [];
   const linked: Host[] = [];
+  const groupIds = new Map<string, number>();
   for (const hostid of wanted) {
-    const { host, created: isNew } = await deps.repos.hosts.upsert(hostid, known[hostid].Name || hostid, storage.id);
+    const groupName = options.groupsFromStorage ? usableGroupName(known[hostid].Group) : undefined;
+    const existing = groupName === undefined ? null : await deps.repos.hosts.byHostid(hostid);
+    const groupId = groupName === undefined || existing ? undefined : await groupIdFor(deps, groupName, groupIds);
+    const { host, created: isNew } = await deps.repos.hosts.upsert(hostid, known[hostid].Name || hostid, storage.id, groupId);
     (isNew ? created : linked).push(host);
   }
   return { created, linked };
+}
+
+/** A group name from a storage, trimmed; none when empty or longer than the webapp keeps. */
+function usableGroupName(name: string | undefined): string | undefined {
+  const trimmed = name?.trim();
+  return trimmed && trimmed.length <= MAX_GROUP_NAME ? trimmed : undefined;
+}
+
+async function groupIdFor(deps: AppDeps, name: string, cache: Map<string, number>): Promise<number> {
+  const cached = cache.get(name);
+  if (cached !== undefined) return cached;
+  const id = (await deps.repos.groups.byName(name))?.id ?? (await deps.repos.groups.create(name));
+  cache.set(name, id);
+  return id;
 }
 
 /** Plugins of one host (`/list`); returns the created rows and the storage's list for reuse. */

@@ -19,8 +19,9 @@ export interface PopulateReport {
  * `numeter-webapp populate`: for every storage (or the given ones) create its hosts, their plugins
  * and data sources, and a default dashboard per host — a multiview named after the host with one
  * view per plugin, shared with the host's group, plus the views of the skeletons marked `populate` on
- * the hosts they match (e.g. power and load where a PDU publishes `power`). Running it again only
- * adds what is new.
+ * the hosts they match (e.g. power and load where a PDU publishes `power`). A new host whose storage
+ * info names a group (Munin's `[group;host]`) joins that webapp group. Running it again only adds
+ * what is new.
  */
 export async function populate(deps: AppDeps, storages?: Storage[]): Promise<PopulateReport> {
   const report: PopulateReport = {
@@ -34,7 +35,7 @@ export async function populate(deps: AppDeps, storages?: Storage[]): Promise<Pop
   for (const storage of storages ?? (await deps.repos.storages.all())) {
     let hosts: Host[];
     try {
-      const result = await createHostsFromStorage(deps, storage);
+      const result = await createHostsFromStorage(deps, storage, [], { groupsFromStorage: true });
       report.hostsCreated += result.created.length;
       hosts = [...result.created, ...result.linked];
     } catch (error) {
