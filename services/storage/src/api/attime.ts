@@ -1,3 +1,4 @@
+import { unitSeconds } from '../query/interval.js';
 import { BadParameterError, quote } from './errors.js';
 
 /**
@@ -9,16 +10,6 @@ import { BadParameterError, quote } from './errors.js';
  * a bare `m` is refused as in Graphite. Times are UTC. Anything else is a 400 naming
  * the parameter.
  */
-const UNIT_SECONDS: ReadonlyArray<[prefix: string, seconds: number]> = [
-  ['s', 1],
-  ['min', 60],
-  ['h', 3600],
-  ['d', 86_400],
-  ['w', 7 * 86_400],
-  ['mon', 30 * 86_400],
-  ['y', 365 * 86_400],
-];
-
 const MAX_EPOCH = 0xffffffff;
 
 export function parseAtTime(raw: string, now: number, parameter: string): number {
@@ -53,7 +44,7 @@ export function parseOffset(text: string, parameter: string, raw: string): numbe
   if (!/^(\d+[a-z]+)+$/.test(body)) throw invalid(parameter, raw);
   let total = 0;
   for (const [, count, unit] of body.matchAll(/(\d+)([a-z]+)/g)) {
-    const seconds = UNIT_SECONDS.find(([prefix]) => unit.startsWith(prefix))?.[1];
+    const seconds = unitSeconds(unit);
     if (seconds === undefined) {
       throw new BadParameterError(parameter, `${parameter}: invalid offset unit ${quote(unit)} (use s, min, h, d, w, mon, y)`);
     }

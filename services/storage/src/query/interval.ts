@@ -1,8 +1,3 @@
-/**
- * graphite-web's parseTimeOffset(): `[+-]?(<digits><unit>)+` in seconds, units by prefix
- * (s, min, h, d, w, mon = 30 d, y = 365 d; a bare `m` is refused). No sign means +.
- * Null when the text is not an offset.
- */
 const UNITS: ReadonlyArray<[prefix: string, seconds: number]> = [
   ['s', 1],
   ['min', 60],
@@ -15,6 +10,16 @@ const UNITS: ReadonlyArray<[prefix: string, seconds: number]> = [
 
 const MAX_INTERVAL_LENGTH = 64;
 
+/** Seconds of one Graphite time unit, read by prefix as graphite-web does (`min`, `mins`, `minutes`). */
+export function unitSeconds(unit: string): number | undefined {
+  return UNITS.find(([prefix]) => unit.startsWith(prefix))?.[1];
+}
+
+/**
+ * graphite-web's parseTimeOffset(): `[+-]?(<digits><unit>)+` in seconds, units by prefix
+ * (s, min, h, d, w, mon = 30 d, y = 365 d; a bare `m` is refused). No sign means +.
+ * Null when the text is not an offset.
+ */
 export function parseInterval(text: string): number | null {
   if (text.length === 0 || text.length > MAX_INTERVAL_LENGTH) return null;
   let rest = text;
@@ -27,7 +32,7 @@ export function parseInterval(text: string): number | null {
   let total = 0;
   for (const [, count, unit] of rest.matchAll(/(\d+)([A-Za-z]+)|(.)/g)) {
     if (count === undefined) return null;
-    const seconds = UNITS.find(([prefix]) => unit.startsWith(prefix))?.[1];
+    const seconds = unitSeconds(unit);
     if (seconds === undefined) return null;
     total += Number(count) * seconds;
   }
