@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { truncateSync } from 'node:fs';
 import { after, before, describe, it } from 'node:test';
 import { DataResponse, ErrorResponse, ExpandResponse, FindNode, RenderResponse } from '../../../common/schemas/index.js';
 import { type Fixture, NOW, series, startFixture } from './api-fixtures.js';
@@ -226,6 +227,37 @@ describe('storage API: Graphite limits', () => {
       assert.equal(render.status, 400);
       assert.match((await render.json()).error, /max_find_results/);
       assert.equal((await fx.get('/metrics/find?query=a.*')).status, 200);
+    } finally {
+      await fx.close();
+    }
+  });
+
+  it('a damaged file leaves its series out of a render, not the others; alone it is a 500 naming it', async () => {
+    const fx = await startFixture();
+    try {
+      await fx.addHost('h1');
+      await fx.addHost('h2');
+      await fx.addPlugin('h1', 'load', { load: 'load' });
+      await fx.addPlugin('h2', 'load', { load: 'load' });
+      fx.writeSeries(
+        'h1',
+        'load',
+        'load',
+        series(60, 3600, () => 2),
+      );
+      truncateSync(fx.writeSeries('h2', 'load', 'load', []), 20);
+      const window = `&from=${NOW - 3600}&until=${NOW}&now=${NOW}`;
+      const mixed = await fx.get(`/render?target=${encodeURIComponent('sumSeries(*.load.load)')}${window}`);
+      assert.equal(mixed.status, 200);
+      const [sum] = RenderResponse.parse(await mixed.json());
+      assert.equal(sum.target, 'sumSeries(*.load.load)');
+      assert.ok(
+        sum.datapoints.some(([v]) => v === 2),
+        'the readable series is summed',
+      );
+      const alone = await fx.get(`/render?target=h2.load.load${window}`);
+      assert.equal(alone.status, 500);
+      assert.match(ErrorResponse.parse(await alone.json()).error, /h2\.load\.load/);
     } finally {
       await fx.close();
     }

@@ -118,9 +118,10 @@ function seriesFetcher(
     const window = windowClamped(from, until, now);
     const outcomes = window ? await readSeries(ctx.whisper, sources, window, points) : [];
     const byName = new Map<string, Series>();
+    const unreadable: Array<{ name: string; reason: string }> = [];
     outcomes.forEach((outcome, i) => {
       const name = sources[i].name;
-      if (outcome.status === 'unreadable') throw new SeriesReadError(quote(name), outcome.reason);
+      if (outcome.status === 'unreadable') unreadable.push({ name, reason: outcome.reason });
       if (outcome.status !== 'read') return;
       const { start, end, step, values } = outcome.data;
       const series = new Series({ name, pathExpression: pattern, start, end, step, values, xFilesFactor });
@@ -129,8 +130,24 @@ function seriesFetcher(
       // Two index names behind one node: keep the more complete series, as graphite-web merges stores.
       if (!known || nullCount(known) > nullCount(series)) byName.set(name, series);
     });
+    skipUnreadable(ctx, pattern, unreadable, sources.length);
     return [...byName.values()].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
   };
+}
+
+/**
+ * One damaged file does not take the other series of a pattern with it: it is left out and
+ * logged, as graphite-web skips a failed fetch; only when every matching file failed is the
+ * request a 500 naming a series.
+ */
+function skipUnreadable(ctx: RouteContext, pattern: string, unreadable: Array<{ name: string; reason: string }>, matched: number): void {
+  if (unreadable.length === 0) return;
+  const [first] = unreadable;
+  if (unreadable.length === matched) throw new SeriesReadError(quote(first.name), first.reason);
+  ctx.logger.warn(
+    { pattern, unreadable: unreadable.length, example: first.name, reason: first.reason },
+    'render left out unreadable series',
+  );
 }
 
 /** The window whisper would read: until capped at now; none when it is empty or in the future. */
