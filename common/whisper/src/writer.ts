@@ -51,13 +51,16 @@ export class WhisperWriter {
     this.retryOnDescriptorShortage(() => createFile(path, archives, opts));
   }
 
-  /** Writes a batch (rules of updateMany()); returns the points accepted. */
-  updateMany(path: string, points: ReadonlyArray<readonly [number, number]>): number {
+  /**
+   * Writes a batch (rules of updateMany()); returns the points accepted. `now` (whole seconds,
+   * whisper's `now=`) decides which archives the points fall in; the writer's clock by default.
+   */
+  updateMany(path: string, points: ReadonlyArray<readonly [number, number]>, now: number = this.now()): number {
     if (points.length === 0) return 0;
     const f = this.acquire(path);
     let n: number;
     try {
-      n = fileUpdateMany(f, points, this.now());
+      n = fileUpdateMany(f, points, now);
     } catch (e) {
       this.failed(path, e);
     }

@@ -63,6 +63,24 @@ describe('WhisperWriter', () => {
     assert.throws(() => w.updateMany(files[0], [[now, 1]]), /WhisperWriter is closed/);
   });
 
+  it("takes whisper's now= per batch: the same bytes as updateMany(..., { now }) with the clock elsewhere", () => {
+    const w = new WhisperWriter({ now: () => NOW });
+    const file = path.join(dir, 'per-call-now.wsp');
+    w.create(file, STD);
+    create(`${file}.ref`, STD);
+    // Points a day ahead of the writer's clock: with that clock they would be refused as future.
+    const later = NOW + 86_400;
+    const pts: Array<[number, number]> = [
+      [later - 120, 1],
+      [later - 60, 2],
+    ];
+    assert.equal(w.updateMany(file, pts, later), 2);
+    updateMany(`${file}.ref`, pts, { now: later });
+    assert.ok(fs.readFileSync(file).equals(fs.readFileSync(`${file}.ref`)));
+    assert.throws(() => w.updateMany(file, [[later, 3]]), /in the future/, "without a now the writer's clock applies");
+    w.close();
+  });
+
   it('single-point updates through cached propagation windows give the path-based bytes', () => {
     // Small rings (wrap-around, a window as large as the ring) and all methods, mixing
     // in-range, too-old and out-of-order single updates with occasional batches.

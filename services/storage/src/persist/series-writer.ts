@@ -35,26 +35,25 @@ export interface SeriesWriterOptions {
  */
 export class SeriesWriter {
   private readonly writer: WhisperWriter;
-  private writeNow = 0;
   private readonly counters = { filesCreated: 0, pointsWritten: 0, pointsTooOld: 0, writeErrors: 0 };
 
   constructor(private readonly opts: SeriesWriterOptions) {
-    this.writer = new WhisperWriter({ maxOpenFiles: opts.maxOpenFiles, now: () => this.writeNow });
+    this.writer = new WhisperWriter({ maxOpenFiles: opts.maxOpenFiles, now: opts.now });
   }
 
   write(batch: SeriesBatch): SeriesWriteResult {
     let newest = 0;
     for (const p of batch.points) if (p[0] > newest) newest = p[0];
-    this.writeNow = Math.max(this.opts.now(), newest);
+    const now = Math.max(this.opts.now(), newest);
     let created = false;
     let written: number;
     try {
       try {
-        written = this.writer.updateMany(batch.file, batch.points);
+        written = this.writer.updateMany(batch.file, batch.points, now);
       } catch (error) {
         if (!(error instanceof WhisperError) || error.code !== 'ENOENT') throw error;
         created = this.create(batch);
-        written = this.writer.updateMany(batch.file, batch.points);
+        written = this.writer.updateMany(batch.file, batch.points, now);
       }
     } catch (error) {
       this.counters.writeErrors++;
