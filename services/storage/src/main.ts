@@ -104,15 +104,8 @@ const STOP_DEADLINE_MS = 15_000;
 function asComponent(service: StorageService): Component {
   return {
     name: 'storage',
-    start: async () => {
-      try {
-        await service.start();
-      } catch (error) {
-        // A failed start leaves nothing running: what had started is stopped again.
-        await service.stop(2000);
-        throw error;
-      }
-    },
+    // A failed start undoes itself (StorageService.start stops what had started).
+    start: () => service.start(),
     stop: (deadline) => service.stop(Deadline.of(deadline ?? STOP_DEADLINE_MS).remainingMs()),
     stats: () => service.stats().cache,
   };

@@ -18,12 +18,6 @@ import { FlushWriter } from './persist/flush-writer.js';
 import { RetentionRules } from './persist/retention-rules.js';
 import { SeriesWriter } from './persist/series-writer.js';
 
-/**
- * The storage's components, built from the configuration and started in order: Redis →
- * writer → (index rebuild if it was lost) → consumers → lost-index watch → cleaner → API. stop() goes the other
- * way round from the inputs: consumers first (they wait for their in-flight messages,
- * which the cache flushes and acks), then the cache drains, then the rest closes.
- */
 export interface StorageServiceOptions {
   config: StorageConfig;
   /** The host list (empty = every host). */
@@ -35,6 +29,15 @@ export interface StorageServiceOptions {
   observeDelivery?: (message: ConsumedMessage, disposition: Disposition) => void;
 }
 
+/** How long undoing a failed start may take (each step of the stop is bounded by it). */
+const UNDO_START_MS = 2000;
+
+/**
+ * The storage's components, built from the configuration and started in order: Redis →
+ * writer → (index rebuild if it was lost) → consumers → lost-index watch → cleaner → API. stop() goes the other
+ * way round from the inputs: consumers first (they wait for their in-flight messages,
+ * which the cache flushes and acks), then the cache drains, then the rest closes.
+ */
 export class StorageService {
   readonly metrics: StorageMetrics;
   readonly index: StorageIndex;
@@ -163,9 +166,19 @@ export class StorageService {
   }
 
   /** Starts everything; returns the API port (0 when the API is disabled). */
+  /** Starts every part in order; if one fails, what had started is stopped again before the error is thrown. */
   async start(): Promise<{ apiPort: number }> {
     if (this.started) return { apiPort: 0 };
     this.started = true;
+    try {
+      return await this.startInOrder();
+    } catch (error) {
+      await this.stop(UNDO_START_MS);
+      throw error;
+    }
+  }
+
+  private async startInOrder(): Promise<{ apiPort: number }> {
     const { config, logger } = this.opts;
     await this.index.connect();
     await this.indexWatch.ensureComplete();
