@@ -5,14 +5,6 @@ import type { Logger } from '../../../../common/logging/index.js';
 import { containedPath } from '../files/layout.js';
 import type { IndexWriter } from '../index/index-writer.js';
 
-/**
- * What the original left as deprecated, wired: hosts and plugins whose last data or info
- * (LAST_SEEN, LAST_SEEN@<host>) is older than `markAfterDays` are marked in DELETED_HOSTS
- * (host → dir) and DELETED_PLUGINS (`host@plugin` → dir), the original's shapes. A mark is
- * cleared as soon as the host or plugin sends again. With `removeFiles`, a host or plugin
- * still unseen `graceDays` after being marked has its directory and index entries removed.
- * Hosts without a last-seen time (indexed by the original) are left alone.
- */
 export interface CleanerOptions {
   index: IndexWriter;
   wspRoot: string;
@@ -36,6 +28,14 @@ export interface CleanResult {
   pluginsRemoved: number;
 }
 
+/**
+ * What the original left as deprecated, wired: hosts and plugins whose last data or info
+ * (LAST_SEEN, LAST_SEEN@<host>) is older than `markAfterDays` are marked in DELETED_HOSTS
+ * (host → dir) and DELETED_PLUGINS (`host@plugin` → dir), the original's shapes. A mark is
+ * cleared as soon as the host or plugin sends again. With `removeFiles`, a host or plugin
+ * still unseen `graceDays` after being marked has its directory and index entries removed.
+ * Hosts without a last-seen time (indexed by the original) are left alone.
+ */
 export class Cleaner {
   private timer: NodeJS.Timeout | undefined;
   private running: Promise<CleanResult> | undefined;

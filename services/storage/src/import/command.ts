@@ -6,11 +6,6 @@ import { StorageIndex } from '../index/storage-index.js';
 import { importMunin, type MuninImportReport } from './munin-import.js';
 import { RrdTool } from './rrdtool.js';
 
-/**
- * Wires `import-munin` to the storage its configuration describes: the same wsp_path,
- * host directories and Redis index as the running service (which may run meanwhile).
- * The RRD directory is `--dbdir`, else munin.conf's `dbdir`, else /var/lib/munin.
- */
 export interface ImportCommandOptions {
   dbdir?: string;
   conf?: string;
@@ -26,6 +21,11 @@ export function dbdirOf(options: ImportCommandOptions): { dbdir: string; problem
   return { dbdir: conf.dbdir ?? DEFAULT_MUNIN_DBDIR, problems: conf.problems };
 }
 
+/**
+ * Wires `import-munin` to the storage its configuration describes: the same wsp_path,
+ * host directories and Redis index as the running service (which may run meanwhile).
+ * The RRD directory is `--dbdir`, else munin.conf's `dbdir`, else /var/lib/munin.
+ */
 export async function runMuninImport(config: StorageConfig, options: ImportCommandOptions, logger: Logger): Promise<MuninImportReport> {
   const { dbdir, problems } = dbdirOf(options);
   const g = config.global;

@@ -17,14 +17,6 @@ import { type DatafileGraph, type DatafileHost, parseDatafile, rrdFileName } fro
 import type { RrdTool } from './rrdtool.js';
 import { ImportError, importRows, type RraRows } from './whisper-import.js';
 
-/**
- * `numeter-storage import-munin`: a Munin master's history into this storage. Munin's
- * `datafile` says which hosts, graphs and fields exist and how they are drawn; each
- * field's `<group>/<host>-<graph>-<field>-<type>.rrd` becomes the host's
- * `<plugin>/<field>.wsp` (see whisper-import.ts) and the index learns the host (with its
- * Munin group), the plugin infos and the data sources. One file that cannot be read is
- * reported and skipped; the rest is imported.
- */
 export interface MuninImportOptions {
   dbdir: string;
   hosts: HostDirectories;
@@ -50,6 +42,14 @@ export interface MuninImportReport {
 
 const MAX_RRD_FILES = 5_000_000;
 
+/**
+ * `numeter-storage import-munin`: a Munin master's history into this storage. Munin's
+ * `datafile` says which hosts, graphs and fields exist and how they are drawn; each
+ * field's `<group>/<host>-<graph>-<field>-<type>.rrd` becomes the host's
+ * `<plugin>/<field>.wsp` (see whisper-import.ts) and the index learns the host (with its
+ * Munin group), the plugin infos and the data sources. One file that cannot be read is
+ * reported and skipped; the rest is imported.
+ */
 export async function importMunin(options: MuninImportOptions): Promise<MuninImportReport> {
   const datafilePath = join(options.dbdir, 'datafile');
   let text: string;

@@ -2,14 +2,6 @@ import type { Logger } from '../../../../common/logging/index.js';
 import type { IndexWriter } from './index-writer.js';
 import { type RebuildResult, rebuildIndex } from './rebuild.js';
 
-/**
- * Notices that Redis lost the index (the index-complete marker of keys.ts is gone: a
- * flush, a new server, keys deleted) and rebuilds it from the file tree, at start and then
- * every `checkEverySeconds`, while ingestion goes on (the rebuild only fills what is
- * missing). Meanwhile the API completes what it cannot find in the index from the files.
- * A rebuild, whatever started it, makes `onRebuilt` drop what other parts remember of the
- * old index (host locations, data sources already announced).
- */
 export interface LostIndexWatchOptions {
   index: IndexWriter;
   wspRoot: string;
@@ -20,6 +12,14 @@ export interface LostIndexWatchOptions {
   logger?: Logger;
 }
 
+/**
+ * Notices that Redis lost the index (the index-complete marker of keys.ts is gone: a
+ * flush, a new server, keys deleted) and rebuilds it from the file tree, at start and then
+ * every `checkEverySeconds`, while ingestion goes on (the rebuild only fills what is
+ * missing). Meanwhile the API completes what it cannot find in the index from the files.
+ * A rebuild, whatever started it, makes `onRebuilt` drop what other parts remember of the
+ * old index (host locations, data sources already announced).
+ */
 export class LostIndexWatch {
   private timer: NodeJS.Timeout | undefined;
   private running: Promise<RebuildResult> | undefined;

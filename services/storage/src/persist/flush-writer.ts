@@ -3,12 +3,6 @@ import type { PendingSeries } from '../cache/write-cache.js';
 import type { FlushTouches, IndexWriter } from '../index/index-writer.js';
 import type { SeriesWriter } from './series-writer.js';
 
-/**
- * The write cache's flush: writes each pending series with one updateMany, then records
- * in the index what the flush touched (hosts, last-seen, data sources with new files) in
- * one Redis pipeline. Only when both are done do the waiting messages get acked. The
- * event loop is given back every `yieldEveryPoints` so deliveries and acks keep flowing.
- */
 export interface FlushWriterOptions {
   writer: SeriesWriter;
   index: IndexWriter;
@@ -29,6 +23,12 @@ export interface FlushWriterOptions {
 const MAX_INDEXED_FILES = 2_000_000;
 const MAX_RECORDED_HOSTS = 100_000;
 
+/**
+ * The write cache's flush: writes each pending series with one updateMany, then records
+ * in the index what the flush touched (hosts, last-seen, data sources with new files) in
+ * one Redis pipeline. Only when both are done do the waiting messages get acked. The
+ * event loop is given back every `yieldEveryPoints` so deliveries and acks keep flowing.
+ */
 export class FlushWriter {
   /** Series files whose data source is known to be in DS@<host> already. */
   private readonly indexedFiles = new Set<string>();
