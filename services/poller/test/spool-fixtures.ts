@@ -1,6 +1,3 @@
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { pino } from 'pino';
 import type { DataMessage } from '../../../common/schemas/index.js';
@@ -16,10 +13,7 @@ export function numberOf(record: SpoolRecord): number {
   return (JSON.parse(record.payload.toString()) as DataMessage).points[0].timestamp - 1_700_000_000;
 }
 
-export async function tempDir(prefix: string): Promise<{ dir: string; remove(): Promise<void> }> {
-  const dir = await mkdtemp(join(tmpdir(), `numeter-${prefix}-`));
-  return { dir, remove: () => rm(dir, { recursive: true, force: true }) };
-}
+export { tempDir } from '../../../common/testing/temp-dir.js';
 
 /** A pino logger whose lines land in `lines` (parsed). */
 export function capturingLogger(): { logger: pino.Logger; lines: Array<Record<string, unknown>> } {

@@ -76,15 +76,7 @@ export async function drainDeadLetters(url: string): Promise<DeadLetter[]> {
   return out;
 }
 
-/** Polls `check` until it returns true or `timeoutMs` passes. */
-export async function eventually(check: () => Promise<boolean> | boolean, timeoutMs = 10_000, what = 'condition'): Promise<void> {
-  const until = Date.now() + timeoutMs;
-  while (Date.now() < until) {
-    if (await check()) return;
-    await new Promise((r) => setTimeout(r, 25));
-  }
-  throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-}
+export { eventually } from '../../../common/testing/eventually.js';
 
 /** Epoch seconds aligned to the minute, a few minutes back, so points land in the finest archive. */
 export function recentMinute(minutesBack = 5): number {
