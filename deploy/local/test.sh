@@ -5,7 +5,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 
-if [ ! -d node_modules ] || [ package.json -nt node_modules/.package-lock.json ]; then
+# A node_modules that is a link (shared between git worktrees) is someone else's to update.
+if [ ! -d node_modules ] || { [ ! -L node_modules ] && [ package.json -nt node_modules/.package-lock.json ]; }; then
   echo "[test] installing npm dependencies"
   npm install --no-audit --no-fund --loglevel=error
 fi
