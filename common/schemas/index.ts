@@ -1,3 +1,4 @@
+export * from './src/alerts.js';
 export * from './src/codec.js';
 export * from './src/fast-data.js';
 export * from './src/legacy.js';

@@ -59,3 +59,17 @@ export const DEAD_TRUNCATED_HEADER = 'x-numeter-truncated';
 export const PUBLISH_ID_HEADER = 'x-numeter-publish-id';
 /** Content type of every numeter message body (encodeMessage's JSON). */
 export const CONTENT_TYPE = 'application/json';
+
+/**
+ * The alerting engine's queue: a copy of every poller message (bound to EXCHANGE with '#'),
+ * consumed by one engine at a time (`x-single-active-consumer`: its states are in memory).
+ * Points older than the TTL are worth nothing to alerting, and a stopped engine must not fill
+ * the broker: bounded by age and length, oldest dropped (the no-data rules notice the gap).
+ */
+export const ALERTING_QUEUE = 'numeter.alerting';
+export const ALERTING_QUEUE_LIMITS = {
+  maxLength: 1_000_000,
+  messageTtlMs: 15 * 60 * 1000,
+  overflow: 'drop-head',
+  singleActiveConsumer: true,
+} as const;

@@ -118,6 +118,56 @@ export const MIGRATIONS: Migration[] = [
       `UPDATE sessions SET user_id = CAST(JSON_VALUE(data, '$.userId') AS INT) WHERE user_id IS NULL AND JSON_VALUE(data, '$.userId') IS NOT NULL`,
     ],
   },
+  {
+    version: 5,
+    name: 'alerting',
+    // docs/alerting.md. A series is (hostid, plugin, field); `series_key` is the SHA-256 hex of
+    // `hostid\0plugin\0field` so a unique key fits InnoDB's index size with long names.
+    statements: [
+      `CREATE TABLE alert_rules (id INT AUTO_INCREMENT PRIMARY KEY, name VARCHAR(200) NOT NULL, enabled BOOLEAN NOT NULL DEFAULT TRUE,
+        definition JSON NOT NULL, created_by INT NULL, created_at DATETIME(3) NOT NULL, updated_at DATETIME(3) NOT NULL,
+        FOREIGN KEY (created_by) REFERENCES users(id) ON DELETE SET NULL) ${TABLE_OPTIONS}`,
+      // munin thresholds as last seen in plugin infos (or overridden by munin.conf), so a restart knows them at once
+      `CREATE TABLE alert_thresholds (series_key CHAR(64) NOT NULL PRIMARY KEY, hostid VARCHAR(300) NOT NULL,
+        plugin VARCHAR(200) NOT NULL, field VARCHAR(200) NOT NULL, warning VARCHAR(64) NULL, critical VARCHAR(64) NULL,
+        source ENUM('info','munin_conf') NOT NULL DEFAULT 'info', updated_at DATETIME(3) NOT NULL, KEY alert_thresholds_host (hostid)) ${TABLE_OPTIONS}`,
+      `CREATE TABLE alert_states (id BIGINT AUTO_INCREMENT PRIMARY KEY, rule_key VARCHAR(24) NOT NULL, series_key CHAR(64) NOT NULL,
+        hostid VARCHAR(300) NOT NULL, plugin VARCHAR(200) NOT NULL, field VARCHAR(200) NOT NULL,
+        state ENUM('OK','UNKNOWN','WARNING','CRITICAL') NOT NULL, since DATETIME(3) NOT NULL,
+        last_value DOUBLE NULL, last_point_at DATETIME(3) NULL, reason VARCHAR(1024) NOT NULL DEFAULT '',
+        flapping BOOLEAN NOT NULL DEFAULT FALSE, last_notified_at DATETIME(3) NULL,
+        acked_by INT NULL, acked_at DATETIME(3) NULL, ack_comment VARCHAR(1024) NULL,
+        UNIQUE KEY alert_states_rule_series (rule_key, series_key), KEY alert_states_state (state, since), KEY alert_states_host (hostid),
+        FOREIGN KEY (acked_by) REFERENCES users(id) ON DELETE SET NULL) ${TABLE_OPTIONS}`,
+      `CREATE TABLE alert_history (id BIGINT AUTO_INCREMENT PRIMARY KEY, state_id BIGINT NOT NULL, rule_key VARCHAR(24) NOT NULL,
+        hostid VARCHAR(300) NOT NULL, plugin VARCHAR(200) NOT NULL, field VARCHAR(200) NOT NULL,
+        previous ENUM('OK','UNKNOWN','WARNING','CRITICAL') NOT NULL, state ENUM('OK','UNKNOWN','WARNING','CRITICAL') NOT NULL,
+        at DATETIME(3) NOT NULL, value DOUBLE NULL, reason VARCHAR(1024) NOT NULL DEFAULT '',
+        KEY alert_history_host (hostid, at), KEY alert_history_rule (rule_key, at), KEY alert_history_state (state_id, at),
+        FOREIGN KEY (state_id) REFERENCES alert_states(id) ON DELETE CASCADE) ${TABLE_OPTIONS}`,
+      // a silence matches by rule and/or host glob, plugin, field (NULL = any); notifications inside it are not sent
+      `CREATE TABLE alert_silences (id INT AUTO_INCREMENT PRIMARY KEY, rule_key VARCHAR(24) NULL, host_glob VARCHAR(300) NULL,
+        plugin VARCHAR(200) NULL, field VARCHAR(200) NULL, starts_at DATETIME(3) NOT NULL, ends_at DATETIME(3) NOT NULL,
+        comment VARCHAR(1024) NOT NULL DEFAULT '', created_by INT NULL, created_at DATETIME(3) NOT NULL, KEY alert_silences_end (ends_at),
+        FOREIGN KEY (created_by) REFERENCES users(id) ON DELETE SET NULL) ${TABLE_OPTIONS}`,
+      // a contact belongs to a group (gets the alerts of the group's hosts) or a user (gets the alerts of subscribed hosts)
+      `CREATE TABLE contacts (id INT AUTO_INCREMENT PRIMARY KEY, name VARCHAR(200) NOT NULL UNIQUE,
+        kind ENUM('email','webhook','slack','alertmanager','command') NOT NULL, settings JSON NOT NULL, enabled BOOLEAN NOT NULL DEFAULT TRUE,
+        group_id INT NULL, user_id INT NULL, min_state ENUM('UNKNOWN','WARNING','CRITICAL') NOT NULL DEFAULT 'WARNING',
+        last_success_at DATETIME(3) NULL, last_error VARCHAR(1024) NULL, last_error_at DATETIME(3) NULL, failing_since DATETIME(3) NULL,
+        FOREIGN KEY (group_id) REFERENCES usergroups(id) ON DELETE CASCADE, FOREIGN KEY (user_id) REFERENCES users(id) ON DELETE CASCADE) ${TABLE_OPTIONS}`,
+      `CREATE TABLE alert_subscriptions (user_id INT NOT NULL, host_id INT NOT NULL, PRIMARY KEY (user_id, host_id),
+        FOREIGN KEY (user_id) REFERENCES users(id) ON DELETE CASCADE, FOREIGN KEY (host_id) REFERENCES hosts(id) ON DELETE CASCADE) ${TABLE_OPTIONS}`,
+      // the outbox: one row per (state change, contact), written in the transaction that records the change
+      `CREATE TABLE alert_notifications (id BIGINT AUTO_INCREMENT PRIMARY KEY, history_id BIGINT NOT NULL, contact_id INT NOT NULL,
+        repeat_no INT NOT NULL DEFAULT 0, payload JSON NOT NULL, status ENUM('pending','sent','failed','silenced') NOT NULL DEFAULT 'pending',
+        attempts INT NOT NULL DEFAULT 0, next_attempt_at DATETIME(3) NOT NULL, lease_until DATETIME(3) NULL, last_error VARCHAR(1024) NULL,
+        created_at DATETIME(3) NOT NULL, sent_at DATETIME(3) NULL,
+        UNIQUE KEY alert_notifications_once (history_id, contact_id, repeat_no), KEY alert_notifications_due (status, next_attempt_at),
+        FOREIGN KEY (history_id) REFERENCES alert_history(id) ON DELETE CASCADE,
+        FOREIGN KEY (contact_id) REFERENCES contacts(id) ON DELETE CASCADE) ${TABLE_OPTIONS}`,
+    ],
+  },
 ];
 
 export interface MigrationResult {
