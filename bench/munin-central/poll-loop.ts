@@ -6,9 +6,9 @@
  */
 import { join } from 'node:path';
 import { silentLogger } from '../../common/logging/index.js';
-import { PollCycle } from '../../services/poller/src/core/poll.js';
-import { SpoolSink } from '../../services/poller/src/core/sinks.js';
+import { SpoolSink } from '../../services/poller/src/delivery/sinks.js';
 import { MuninCentralModule } from '../../services/poller/src/modules/munin/central.js';
+import { PollCycle } from '../../services/poller/src/polling/poll-cycle.js';
 import { RateStateFile } from '../../services/poller/src/rates/state-file.js';
 import { Spool } from '../../services/poller/src/spool/index.js';
 

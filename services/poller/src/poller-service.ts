@@ -5,14 +5,14 @@ import type { Logger } from '../../../common/logging/index.js';
 import type { Message } from '../../../common/schemas/index.js';
 import { resolveHostId } from './config/host-id.js';
 import { moduleTimeoutOf, type PollerConfig, rateHeartbeatOf } from './config/schema.js';
-import { PollCycle } from './core/poll.js';
-import { Scheduler } from './core/scheduler.js';
 import type { Delivery } from './delivery/delivery.js';
 import { createSimulateDelivery } from './delivery/simulate-delivery.js';
 import { createSpoolDelivery } from './delivery/spool-delivery.js';
 import { ModuleSet } from './modules/module-set.js';
 import { createModules } from './modules/registry.js';
+import { PollCycle } from './polling/poll-cycle.js';
 import { RateStateFile } from './rates/state-file.js';
+import { Scheduler } from './scheduling/scheduler.js';
 
 export interface PollerMode {
   /** One poll with host and plugin info, its delivery within `stop_deadline`, then exit. */

@@ -5,10 +5,10 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { silentLogger } from '../../../common/logging/index.js';
 import { type DataMessage, type HostInfoMessage, Message } from '../../../common/schemas/index.js';
-import { PollCycle } from '../src/core/poll.js';
-import { MemorySink } from '../src/core/sinks.js';
+import { MemorySink } from '../src/delivery/sinks.js';
 import { LibvirtModule, parseLibvirtSettings } from '../src/modules/libvirt/module.js';
 import type { Collection, PluginDescription } from '../src/modules/types.js';
+import { PollCycle } from '../src/polling/poll-cycle.js';
 import { RateStateFile } from '../src/rates/state-file.js';
 
 /** Debian's real virsh with libvirt's test driver (no daemon): a node of three VMs described in XML. */

@@ -9,11 +9,11 @@ import { silentLogger } from '../../../common/logging/index.js';
 import { readMuninConf } from '../../../common/munin/index.js';
 import type { DataMessage, HostInfoMessage, Message } from '../../../common/schemas/index.js';
 import { type RunningMuninNode, startMuninNode } from '../../../common/testing/munin-node.js';
-import { PollCycle } from '../src/core/poll.js';
-import { MemorySink } from '../src/core/sinks.js';
+import { MemorySink } from '../src/delivery/sinks.js';
 import { NODE_POLL_PLUGIN } from '../src/modules/munin/central.js';
 import { createMuninModule, type MuninSettings } from '../src/modules/munin/factory.js';
 import { centralNodes, parseNodeList } from '../src/modules/munin/node-list.js';
+import { PollCycle } from '../src/polling/poll-cycle.js';
 import { RateStateFile } from '../src/rates/state-file.js';
 
 /**

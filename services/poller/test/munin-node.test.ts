@@ -6,11 +6,11 @@ import { fileURLToPath } from 'node:url';
 import { silentLogger } from '../../../common/logging/index.js';
 import { type DataMessage, Message, type PluginInfoMessage } from '../../../common/schemas/index.js';
 import { type RunningMuninNode, startMuninNode } from '../../../common/testing/munin-node.js';
-import { PollCycle } from '../src/core/poll.js';
-import { MemorySink } from '../src/core/sinks.js';
+import { MemorySink } from '../src/delivery/sinks.js';
 import { MuninModule } from '../src/modules/munin/module.js';
 import { MuninSession } from '../src/modules/munin/session.js';
 import type { Collection } from '../src/modules/types.js';
+import { PollCycle } from '../src/polling/poll-cycle.js';
 import { RateStateFile } from '../src/rates/state-file.js';
 
 /** Against Debian's real munin-node on 127.0.0.1:24949 with the plugins of test/peers/plugins. */

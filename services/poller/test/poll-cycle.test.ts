@@ -7,10 +7,10 @@ import { after, before, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { silentLogger } from '../../../common/logging/index.js';
 import { type DataMessage, type Message, Message as MessageSchema } from '../../../common/schemas/index.js';
-import { PollCycle, type PollCycleOptions } from '../src/core/poll.js';
-import { MemorySink, type MessageSink } from '../src/core/sinks.js';
+import { MemorySink, type MessageSink } from '../src/delivery/sinks.js';
 import { loadCustomModule } from '../src/modules/custom/load.js';
 import type { Collection, PluginDescription, PollerModule } from '../src/modules/types.js';
+import { PollCycle, type PollCycleOptions } from '../src/polling/poll-cycle.js';
 import { RateStateFile } from '../src/rates/state-file.js';
 
 const SELF = { hostId: 'self-host', name: 'self' };

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { silentLogger } from '../../../common/logging/index.js';
 import { ManualClock } from '../../../common/testing/manual-clock.js';
-import { Scheduler } from '../src/core/scheduler.js';
+import { Scheduler } from '../src/scheduling/scheduler.js';
 
 describe('Scheduler', () => {
   it('polls at start, then at each interval boundary plus a fixed offset', async () => {

@@ -1,6 +1,14 @@
 import type { Component, DeadlineInput } from '../../../../common/lifecycle/index.js';
-import type { SpoolFigures } from '../core/poll.js';
-import type { MessageSink } from '../core/sinks.js';
+import type { MessageSink } from './sinks.js';
+
+/** What the spool reports for the self-metrics of each poll. */
+export interface SpoolFigures {
+  records: number;
+  bytes: number;
+  oldestAgeSeconds: number;
+  confirmed: number;
+  dropped: number;
+}
 
 /**
  * Where the messages of every poll go: the spool, forwarder and broker connection

@@ -1,8 +1,8 @@
 import { createWriteStream } from 'node:fs';
 import type { Writable } from 'node:stream';
 import { type Component, Lifecycle, type Stats } from '../../../../common/lifecycle/index.js';
-import { JsonLinesSink } from '../core/sinks.js';
 import type { Delivery } from './delivery.js';
+import { JsonLinesSink } from './sinks.js';
 
 /**
  * `--simulate`: every message as one JSON line on standard output, or appended to

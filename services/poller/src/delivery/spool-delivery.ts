@@ -9,10 +9,10 @@ import {
 } from '../../../../common/lifecycle/index.js';
 import type { Logger } from '../../../../common/logging/index.js';
 import { amqpUrlOf, type PollerConfig, spoolDirOf } from '../config/schema.js';
-import { SpoolSink } from '../core/sinks.js';
 import { Forwarder } from '../forward/index.js';
 import { Spool } from '../spool/index.js';
 import type { Delivery } from './delivery.js';
+import { SpoolSink } from './sinks.js';
 
 /**
  * Poll → spool (on disk, survives broker outages and restarts) → forwarder → broker.

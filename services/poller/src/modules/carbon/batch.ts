@@ -1,5 +1,5 @@
 import { type DataPoint, type FieldInfo, fastDataMessage, LIMITS, type Message } from '../../../../../common/schemas/index.js';
-import { dataMessages, hostInfoMessage, messageProblem, pluginInfoMessage } from '../../core/messages.js';
+import { dataMessages, hostInfoMessage, messageProblem, pluginInfoMessage } from '../../polling/messages.js';
 
 /**
  * What a listener module accepted since its last flush, grouped per host, plugin and

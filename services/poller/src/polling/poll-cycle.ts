@@ -1,25 +1,18 @@
 import type { Logger } from '../../../../common/logging/index.js';
 import { type DataPoint, DataPoint as DataPointSchema, describeIssues, type Message } from '../../../../common/schemas/index.js';
+import type { SpoolFigures } from '../delivery/delivery.js';
+import type { MessageSink } from '../delivery/sinks.js';
 import type { Collection, HostDescription, PluginDescription, PollerModule, Sample } from '../modules/types.js';
 import { applyRates, type TimedValues } from '../rates/apply.js';
 import type { RateStateFile } from '../rates/state-file.js';
 import { dataMessages, descriptionHash, hostInfoMessage, messageProblem, pluginInfoMessage } from './messages.js';
 import { SELF_DESCRIPTION, SELF_PLUGIN, selfValues } from './self-metrics.js';
-import type { MessageSink } from './sinks.js';
 
 export class ModuleTimeoutError extends Error {
   constructor(message: string) {
     super(message);
     this.name = 'ModuleTimeoutError';
   }
-}
-
-export interface SpoolFigures {
-  records: number;
-  bytes: number;
-  oldestAgeSeconds: number;
-  confirmed: number;
-  dropped: number;
 }
 
 export interface PollCycleOptions {
