@@ -4,3 +4,4 @@
  */
 export { describeSection, fieldInfoOf, type MuninGraph, type MuninGraphDescription } from './src/describe.js';
 export { defaultGroup, type MuninConf, type MuninConfNode, readMuninConf } from './src/munin-conf.js';
+export type { MuninContact, MuninSeverity, MuninThresholdOverride } from './src/munin-conf-alerts.js';

@@ -1,5 +1,6 @@
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
+import { hostContacts, type MuninContact, type MuninThresholdOverride, readContactLine, thresholdOverrides } from './munin-conf-alerts.js';
 
 /**
  * Reads the nodes of a Munin master's `munin.conf` (Munin::Master::Config's rules, the
@@ -7,7 +8,9 @@ import { dirname, join, resolve } from 'node:path';
  * `[a;b;host]` keep `a;b`; without a group, the domain part of the host name, or the
  * name itself when it has no dot), their `address`, `port` (4949), `use_node_name` and
  * `update`, and `includedir` (every file of the directory but hidden and backup files,
- * in name order; a host defined twice is one host, later keys winning). Graph overrides (`load.graph_title ...`), contacts and the like are
+ * in name order; a host defined twice is one host, later keys winning). For alerting:
+ * global `contact.*` lines, a host's `contacts` and its `plugin.field.warning|critical`
+ * overrides (munin-conf-alerts.ts). Other graph overrides (`load.graph_title ...`) are
  * ignored. Never throws for content: each problem names its file and line, and only the
  * host it concerns is left out.
  */
@@ -19,6 +22,10 @@ export interface MuninConfNode {
   port: number;
   /** `list` asks for the node's own name (banner) rather than `name`. */
   useNodeName: boolean;
+  /** The host's `contacts` (`contacts no`: []); absent when not set (every contact). */
+  contacts?: string[];
+  /** `plugin.field.warning|critical` lines of the host's section. */
+  thresholds: MuninThresholdOverride[];
   /** Where the section starts, for messages. */
   source: string;
 }
@@ -27,6 +34,8 @@ export interface MuninConf {
   nodes: MuninConfNode[];
   /** `dbdir` when set (the importer's default RRD directory). */
   dbdir?: string;
+  /** Global `contact.NAME.*` lines, by name in the order first seen. */
+  contacts: MuninContact[];
   problems: string[];
 }
 
@@ -42,9 +51,11 @@ interface Section {
 }
 
 export function readMuninConf(file: string): MuninConf {
-  const out: MuninConf = { nodes: [], problems: [] };
+  const out: MuninConf = { nodes: [], contacts: [], problems: [] };
   const sections = new Map<string, Section>();
-  readFileInto(resolve(file), out, sections, 0);
+  const contacts = new Map<string, MuninContact>();
+  readFileInto(resolve(file), { out, sections, contacts }, 0);
+  out.contacts = [...contacts.values()];
   for (const section of sections.values()) {
     const node = nodeOf(section, out.problems);
     if (node) out.nodes.push(node);
@@ -52,7 +63,14 @@ export function readMuninConf(file: string): MuninConf {
   return out;
 }
 
-function readFileInto(file: string, out: MuninConf, sections: Map<string, Section>, depth: number): void {
+interface Reading {
+  out: MuninConf;
+  sections: Map<string, Section>;
+  contacts: Map<string, MuninContact>;
+}
+
+function readFileInto(file: string, reading: Reading, depth: number): void {
+  const { out, sections } = reading;
   let text: string;
   try {
     if (statSync(file).size > MAX_FILE_BYTES) throw new Error(`larger than ${MAX_FILE_BYTES} bytes`);
@@ -78,15 +96,18 @@ function readFileInto(file: string, out: MuninConf, sections: Map<string, Sectio
     const [key, value] = [match[1], match[2]];
     if (current) {
       current.keys.set(key, { value, where });
+    } else if (readContactLine(key, value, where, reading.contacts, out.problems)) {
+      // a contact.* line, read
     } else if (key === 'includedir') {
-      includeDirectory(resolve(dirname(file), value), where, out, sections, depth);
+      includeDirectory(resolve(dirname(file), value), where, reading, depth);
     } else if (key === 'dbdir' && value) {
       out.dbdir = value;
     }
   }
 }
 
-function includeDirectory(dir: string, where: string, out: MuninConf, sections: Map<string, Section>, depth: number): void {
+function includeDirectory(dir: string, where: string, reading: Reading, depth: number): void {
+  const { out } = reading;
   if (depth >= MAX_INCLUDE_DEPTH) {
     out.problems.push(`${where}: includedir ${dir} nested deeper than ${MAX_INCLUDE_DEPTH} levels; ignored`);
     return;
@@ -106,7 +127,7 @@ function includeDirectory(dir: string, where: string, out: MuninConf, sections: 
     } catch {
       continue;
     }
-    readFileInto(path, out, sections, depth + 1);
+    readFileInto(path, reading, depth + 1);
   }
 }
 
@@ -160,12 +181,15 @@ function nodeOf(section: Section, problems: string[]): MuninConfNode | null {
     );
     return null;
   }
+  const contacts = hostContacts(section.keys.get('contacts')?.value);
   return {
     name: section.name,
     group: section.group,
     address: hostAddress.host,
     port: portNumber,
     useNodeName: useNodeName ? /^(yes|true|on|1)$/i.test(useNodeName.value) : false,
+    ...(contacts && { contacts }),
+    thresholds: thresholdOverrides(section.keys, problems),
     source: section.source,
   };
 }

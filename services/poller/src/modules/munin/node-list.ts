@@ -38,6 +38,7 @@ export function parseNodeList(text: string): { nodes: MuninConfNode[]; problems:
       address: match[3] ?? name,
       port,
       useNodeName: false,
+      thresholds: [],
       source: `[MuninModule] nodes entry ${entry}`,
     });
   }
