@@ -7,7 +7,8 @@
  * Prints p50/p99 per target for both and the ratio (graphite-web p50 / ours).
  *
  * The storage side runs in this process on the API test fixture (real Redis index, real
- * files, the real HTTP server). Env: BENCH_RENDER_RUNS (20), BENCH_RENDER_GW_RUNS (5).
+ * files, the real HTTP server). Env: BENCH_RENDER_RUNS (20), BENCH_RENDER_GW_RUNS (5);
+ * BENCH_RENDER_GW_RUNS=0 times ours alone (for profiling with --cpu-prof: no ratio printed).
  */
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -83,7 +84,7 @@ async function main(): Promise<void> {
       }
     }
     linkTree(join(work, 'whisper'), links);
-    const gw = await startGraphiteWeb(join(work, 'whisper'), join(work, 'graphite'));
+    const gw = GW_RUNS > 0 ? await startGraphiteWeb(join(work, 'whisper'), join(work, 'graphite')) : null;
     try {
       console.log(`${HOSTS * PLUGINS} series x 1440 points; ours ${RUNS} runs, graphite-web ${GW_RUNS} runs per target`);
       console.log(
@@ -95,9 +96,13 @@ async function main(): Promise<void> {
       );
       for (const [target, window] of TARGETS) {
         const ours = await timeRenders(fx.base, target, window, RUNS);
+        const pair = (r: { p50: number; p99: number }) => `${r.p50.toFixed(1)} / ${r.p99.toFixed(1)}`;
+        if (!gw) {
+          console.log(target.padEnd(34), String(ours.series).padStart(6), pair(ours).padStart(18));
+          continue;
+        }
         const theirs = await timeRenders(gw.base, target, window, GW_RUNS);
         if (ours.series !== theirs.series) throw new Error(`${target}: ${ours.series} series vs graphite-web's ${theirs.series}`);
-        const pair = (r: { p50: number; p99: number }) => `${r.p50.toFixed(1)} / ${r.p99.toFixed(1)}`;
         console.log(
           target.padEnd(34),
           String(ours.series).padStart(6),
@@ -114,7 +119,7 @@ async function main(): Promise<void> {
       }
       throw error;
     } finally {
-      await gw.stop();
+      await gw?.stop();
     }
   } finally {
     await fx.close();

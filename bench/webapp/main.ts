@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { Resvg } from '@resvg/resvg-js';
 import express from 'express';
 import { chromium } from 'playwright-core';
-import { DEFAULT_FONT_FILE, renderPng, renderSvg } from '../../services/webapp/src/export/png.js';
+import { DEFAULT_FONT_FILE, renderPng, renderSvg } from '../../common/charts/index.js';
 import { assetsRouter, repoRoot } from '../../services/webapp/src/pages/assets.js';
 import { buildGraph } from '../../services/webapp/src/render/model.js';
 

@@ -1,11 +1,11 @@
 import type { RequestHandler } from 'express';
 import type { Pool } from 'mysql2/promise';
+import { PngRenderPool } from '../../../common/charts/index.js';
 import { createLogger, type Logger } from '../../../common/logging/index.js';
 import { Access } from './access.js';
 import { loginLimiter } from './auth/credentials.js';
 import { logFile, type WebappConfig } from './config.js';
 import { createPool } from './db/pool.js';
-import { PngRenderPool } from './export/png-pool.js';
 import { createRepositories, type Repositories } from './repos/index.js';
 import { StorageGateway } from './storage-client/gateway.js';
 
@@ -20,7 +20,7 @@ export interface AppDeps {
   now: () => Date;
   /** Failed password checks per client address: login form, HTTP Basic, set_password. */
   loginLimiter: RequestHandler;
-  /** PNG renders off the event loop, bounded (`export/png-pool.ts`). */
+  /** PNG renders off the event loop, bounded (common/charts). */
   png: PngRenderPool;
   /** Ends what buildDeps opened: the PNG workers, and the database pool unless it was given. */
   close: () => Promise<void>;

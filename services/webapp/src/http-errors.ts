@@ -1,5 +1,6 @@
 import type { NextFunction, Request, Response } from 'express';
 import { ZodError } from 'zod';
+import { ChartError } from '../../../common/charts/index.js';
 import type { Logger } from '../../../common/logging/index.js';
 import { isDuplicateKey, isForeignKeyFailure } from './repos/sql.js';
 import { StorageError, StorageNotFoundError, StorageRequestError, StorageUnavailableError } from './storage-client/errors.js';
@@ -40,7 +41,8 @@ export function fromZod(error: ZodError): ValidationError {
 /** The JSON status and body of any error thrown by a route. */
 export function errorResponse(error: unknown): { status: number; body: { error: string; field?: string; storage?: string } } {
   if (error instanceof ZodError) error = fromZod(error);
-  if (error instanceof HttpError)
+  // A chart error of the server itself (worker failed, font missing) stays "internal error", as any 500.
+  if (error instanceof HttpError || (error instanceof ChartError && error.status !== 500))
     return { status: error.status, body: { error: error.message, ...(error.field ? { field: error.field } : {}) } };
   if (error instanceof StorageNotFoundError) return { status: 404, body: { error: error.message, storage: error.storageName } };
   if (error instanceof StorageRequestError)

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { Resvg } from '@resvg/resvg-js';
 import request from 'supertest';
-import { renderSvg } from '../src/export/png.js';
+import { renderSvg } from '../../../common/charts/index.js';
 import { buildGraph } from '../src/render/model.js';
 import { loginAgent } from './helpers.js';
 import { createUiWorld, EVIL_LABEL, EVIL_TITLE, type UiWorld } from './ui-world.js';

@@ -5,8 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { downsampleToWidth, PNG_LIMITS } from '../src/export/png-limits.js';
-import { PngBusyError, PngRenderPool, PngTimeoutError } from '../src/export/png-pool.js';
+import { downsampleToWidth, PNG_LIMITS, PngBusyError, PngRenderPool, PngTimeoutError } from '../../../common/charts/index.js';
 import { buildGraph } from '../src/render/model.js';
 import type { GraphModel } from '../src/render/types.js';
 import { loginAgent } from './helpers.js';

@@ -1,5 +1,13 @@
 import express, { type NextFunction, type Request, type Response, type Router } from 'express';
 import { z } from 'zod';
+import {
+  type ChartSize,
+  checkPngCost,
+  downsampleToWidth,
+  PngBusyError,
+  PngTimeoutError,
+  SIZE_LIMITS,
+} from '../../../../common/charts/index.js';
 import { ExtendedDataQuery, RESOLUTION_SECONDS } from '../../../../common/schemas/index.js';
 import { requireUser } from '../auth/middleware.js';
 import type { AuthUser } from '../auth/user.js';
@@ -9,10 +17,6 @@ import { errorResponse, fromZod, NotFoundError } from '../http-errors.js';
 import { buildGraph } from '../render/model.js';
 import type { GraphModel } from '../render/types.js';
 import { buildViewGraph } from '../render/view.js';
-import type { ChartSize } from './chart-option.js';
-import { SIZE_LIMITS } from './png.js';
-import { checkPngCost, downsampleToWidth } from './png-limits.js';
-import { PngBusyError, PngTimeoutError } from './png-pool.js';
 import { toCsv, toJson } from './tabular.js';
 
 /**

@@ -1,6 +1,5 @@
-import { HttpError } from '../http-errors.js';
-import type { GraphModel, GraphSeries } from '../render/types.js';
-import { SIZE_LIMITS } from './png.js';
+import { PngLimitError } from './errors.js';
+import type { ChartModel } from './model.js';
 
 /**
  * What one PNG may cost. A PNG cannot show more points than it has pixel columns, so longer
@@ -8,6 +7,8 @@ import { SIZE_LIMITS } from './png.js';
  * renderer; what remains is bounded by size and series count, and the render itself by the
  * pool's time limit (`png-pool.ts`).
  */
+export const SIZE_LIMITS = { minWidth: 200, maxWidth: 4000, minHeight: 120, maxHeight: 3000 };
+
 export const PNG_LIMITS = {
   ...SIZE_LIMITS,
   /** width × height: 4 megapixels (2560 × 1562), 16 MB of raster. */
@@ -16,41 +17,47 @@ export const PNG_LIMITS = {
 };
 
 /** 400 for a size or a graph too large to draw; the field says which. */
-export function checkPngCost(model: GraphModel, width: number, height: number): void {
+export function checkPngCost(model: ChartModel, width: number, height: number, seriesField = 'series'): void {
   if (width * height > PNG_LIMITS.maxPixels)
-    throw new HttpError(400, `width × height: at most ${PNG_LIMITS.maxPixels} pixels (asked ${width} × ${height})`, 'width');
+    throw new PngLimitError('max_pixels', `width × height: at most ${PNG_LIMITS.maxPixels} pixels (asked ${width} × ${height})`, 'width');
   if (model.series.length > PNG_LIMITS.maxSeries)
-    throw new HttpError(
-      400,
+    throw new PngLimitError(
+      'max_series',
       `a PNG draws at most ${PNG_LIMITS.maxSeries} series (this graph has ${model.series.length}); use CSV or JSON`,
-      'series',
+      seriesField,
     );
 }
 
 /** The model with at most `columns` points per series (bucket averages); stats are kept as computed. */
-export function downsampleToWidth(model: GraphModel, columns: number): GraphModel {
+export function downsampleToWidth<M extends ChartModel>(model: M, columns: number): M {
   const length = model.timestamps.length;
   if (length <= columns) return model;
   const bucket = Math.ceil(length / columns);
   const buckets = Math.ceil(length / bucket);
-  const average = (values: (number | null)[]) =>
+  const average = (values: readonly (number | null)[]) =>
     Array.from({ length: buckets }, (_, b) => {
       let sum = 0;
       let n = 0;
       for (let i = b * bucket; i < Math.min(length, (b + 1) * bucket); i++) {
         const v = values[i];
-        if (v !== null && v !== undefined) {
+        if (v !== null && v !== undefined && Number.isFinite(v)) {
           sum += v;
           n++;
         }
       }
       return n ? sum / n : null;
     });
-  const series: GraphSeries[] = model.series.map((s) => ({ ...s, values: average(s.values), plotted: average(s.plotted) }));
+  // A richer series (the webapp's `plotted` copy) has its other per-point arrays averaged too.
+  const series = model.series.map((s) => {
+    const out: Record<string, unknown> = { ...s, values: average(s.values) };
+    for (const [key, value] of Object.entries(s))
+      if (key !== 'values' && Array.isArray(value) && value.length === length) out[key] = average(value as (number | null)[]);
+    return out;
+  });
   return {
     ...model,
     timestamps: Array.from({ length: buckets }, (_, b) => model.timestamps[b * bucket]),
     step: model.step * bucket,
     series,
-  };
+  } as M;
 }

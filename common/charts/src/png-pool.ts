@@ -2,10 +2,8 @@ import { existsSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
-import { HttpError } from '../http-errors.js';
-import type { GraphModel } from '../render/types.js';
-import type { ChartSize } from './chart-option.js';
-import { FontMissingError } from './png.js';
+import { FontMissingError, PngBusyError, type PngPoolLimits, PngTimeoutError, PngWorkerError } from './errors.js';
+import { type ChartModel, type ChartSize, chartOnly } from './model.js';
 import type { RenderAnswer, RenderRequest } from './png-worker.js';
 
 /**
@@ -13,10 +11,7 @@ import type { RenderAnswer, RenderRequest } from './png-worker.js';
  * `concurrency` at once, at most `queueLimit` waiting (then 503 "busy"), each stopped after
  * `timeoutMs` (the worker is terminated and replaced; 503 naming the limit).
  */
-export interface PngPoolOptions {
-  concurrency: number;
-  queueLimit: number;
-  timeoutMs: number;
+export interface PngPoolOptions extends PngPoolLimits {
   fontFile?: string;
 }
 
@@ -26,30 +21,6 @@ export const DEFAULT_PNG_POOL: PngPoolOptions = {
   queueLimit: 8,
   timeoutMs: 10_000,
 };
-
-export class PngBusyError extends HttpError {
-  constructor(pending: number, limits: PngPoolOptions) {
-    super(
-      503,
-      `PNG export busy: ${pending} renders running or waiting (the limit: ${limits.concurrency} at once and ${limits.queueLimit} waiting); try again in a few seconds`,
-    );
-    this.name = 'PngBusyError';
-  }
-}
-
-export class PngTimeoutError extends HttpError {
-  constructor(timeoutMs: number) {
-    super(503, `PNG rendering stopped after the ${timeoutMs} ms limit: ask for a smaller size or a shorter range`);
-    this.name = 'PngTimeoutError';
-  }
-}
-
-export class PngWorkerError extends Error {
-  constructor(message: string, options?: { cause?: unknown }) {
-    super(message, options);
-    this.name = 'PngWorkerError';
-  }
-}
 
 interface Job {
   request: RenderRequest;
@@ -86,7 +57,8 @@ export class PngRenderPool {
 
   constructor(private readonly options: PngPoolOptions = DEFAULT_PNG_POOL) {}
 
-  render(model: GraphModel, size: ChartSize): Promise<Buffer> {
+  /** The PNG of `model` (only its chart fields are sent to the worker). */
+  render(model: ChartModel, size: ChartSize): Promise<Buffer> {
     if (this.stopped) return Promise.reject(new PngWorkerError('the PNG renderer is stopped'));
     const pending = this.slots.filter((s) => s.job).length + this.queue.length;
     if (pending >= this.options.concurrency + this.options.queueLimit) {
@@ -94,7 +66,7 @@ export class PngRenderPool {
       return Promise.reject(new PngBusyError(pending, this.options));
     }
     return new Promise<Buffer>((resolve, reject) => {
-      this.queue.push({ request: { id: this.nextId++, model, size, fontFile: this.options.fontFile }, resolve, reject });
+      this.queue.push({ request: { id: this.nextId++, model: chartOnly(model), size, fontFile: this.options.fontFile }, resolve, reject });
       this.dispatch();
     });
   }

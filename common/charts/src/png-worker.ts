@@ -1,12 +1,11 @@
 import { parentPort } from 'node:worker_threads';
-import type { GraphModel } from '../render/types.js';
-import type { ChartSize } from './chart-option.js';
+import type { ChartModel, ChartSize } from './model.js';
 import { renderPng } from './png.js';
 
 /** One PNG render per message, off the event loop of the server (see `png-pool.ts`). */
 export interface RenderRequest {
   id: number;
-  model: GraphModel;
+  model: ChartModel;
   size: ChartSize;
   fontFile?: string;
 }
