@@ -109,11 +109,21 @@ export function update(path: string, value: number, timestamp?: number, opts: { 
   withFile(path, 'r+', (f) => fileUpdate(f, value, timestamp ?? now, now));
 }
 
-/** Writes a batch of [timestamp, value] points (see fileUpdateMany for the rules). */
-export function updateMany(path: string, points: ReadonlyArray<readonly [number, number]>, opts: { now?: number } = {}): void {
+/**
+ * Writes a batch of [timestamp, value] points (see fileUpdateMany for the rules).
+ * `xFilesFactor` (extension): propagate into the lower archives as if the file had this
+ * one, without writing it; the header on disk is never touched, so no crash can leave
+ * the file with it (an importer filling archives from their own sources uses 1).
+ */
+export function updateMany(
+  path: string,
+  points: ReadonlyArray<readonly [number, number]>,
+  opts: { now?: number; xFilesFactor?: number } = {},
+): void {
   if (points.length === 0) return;
   const now = opts.now ?? currentTime();
-  withFile(path, 'r+', (f) => fileUpdateMany(f, points, now));
+  const xff = opts.xFilesFactor === undefined ? undefined : checkXFilesFactor(opts.xFilesFactor);
+  withFile(path, 'r+', (f) => fileUpdateMany(xff === undefined ? f : { ...f, header: { ...f.header, xFilesFactor: xff } }, points, now));
 }
 
 export function fetch(

@@ -100,6 +100,38 @@ describe('propagation and xFilesFactor', () => {
     assert.deepEqual(slots(f, 1)[0], [w, 3]);
   });
 
+  it('updateMany with an xFilesFactor option propagates by it and never writes it into the header', () => {
+    const f = make([spec(60, 10), spec(300, 12)], { xFilesFactor: 0.5 });
+    const now = w + 299;
+    const header = fs.readFileSync(f).subarray(0, 16);
+    updateMany(
+      f,
+      [
+        [w, 1],
+        [w + 60, 2],
+        [w + 120, 6],
+        [w + 180, 3],
+      ],
+      { now, xFilesFactor: 1 },
+    );
+    assert.equal(slots(f, 1)[0][0], 0, '4 of 5 known, the option says 1: nothing propagated');
+    assert.deepEqual(fs.readFileSync(f).subarray(0, 16), header, 'the stored xff is untouched');
+    updateMany(f, [[w + 240, 8]], { now, xFilesFactor: 1 });
+    assert.deepEqual(slots(f, 1)[0], [w, 4]);
+    const lax = make([spec(60, 10), spec(300, 12)], { xFilesFactor: 0.5 });
+    updateMany(
+      lax,
+      [
+        [w, 1],
+        [w + 60, 2],
+        [w + 120, 6],
+      ],
+      { now },
+    );
+    assert.deepEqual(slots(lax, 1)[0], [w, 3], "without the option, the file's own 0.5");
+    assert.throws(() => updateMany(f, [[w, 1]], { now, xFilesFactor: 2 }), /xFilesFactor/);
+  });
+
   it('compares against the float32 xff: 0.1 with 1 of 10 known does not propagate (E7)', () => {
     const f = make([spec(60, 20), spec(600, 10)], { xFilesFactor: 0.1 });
     const base = 1700000400; // a multiple of 600

@@ -208,6 +208,17 @@ describe('numeter-storage import-munin', () => {
     assert.equal(multi.Title, 'Outlet 1');
   });
 
+  it("sets a host's and its plugins' last-seen to the newest imported point, not the import's time", async () => {
+    const rows = await rrdFetch(join(dbdir, 'hist', 'old-host.example-load-load-g.rrd'), 300, END - 7200, END);
+    const newestLoad = Math.max(...rows.filter(([, v]) => v !== null).map(([intervalEnd]) => intervalEnd - 300));
+    assert.equal(Number(await redis.hget(keys.lastSeenPlugins('old-host.example'), 'load')), newestLoad);
+    const traffic = await rrdFetch(join(dbdir, 'hist', 'old-host.example-if_eth0-up-d.rrd'), 300, END - 7200, END);
+    const newestTraffic = Math.max(...traffic.filter(([, v]) => v !== null).map(([intervalEnd]) => intervalEnd - 300));
+    assert.equal(Number(await redis.hget(keys.lastSeenPlugins('old-host.example'), 'if_eth0')), newestTraffic);
+    assert.equal(Number(await redis.hget(keys.lastSeenHosts, 'old-host.example')), Math.max(newestLoad, newestTraffic));
+    assert.ok(newestLoad < NOW, 'older than the import');
+  });
+
   it('continuity: the storage finds the imported files for the host, so new points extend the same series', async () => {
     const index = new IndexWriter(redis, keys);
     const location = await new HostDirectories({ wspRoot: wspPath, hashChars: 2, index }).locate('old-host.example');
@@ -227,7 +238,12 @@ describe('numeter-storage import-munin', () => {
     const before = createHash('sha1')
       .update(await readFile(file))
       .digest('hex');
+    // The poller has seen the host since: a second import must not move its last-seen back.
+    await redis.hset(keys.lastSeenHosts, 'old-host.example', String(NOW + 1000));
+    await redis.hset(keys.lastSeenPlugins('old-host.example'), 'load', String(NOW + 1000));
     const report = await runMuninImport(config, { conf, hostIdFormat: '{name}' }, silentLogger());
+    assert.equal(await redis.hget(keys.lastSeenHosts, 'old-host.example'), String(NOW + 1000));
+    assert.equal(await redis.hget(keys.lastSeenPlugins('old-host.example'), 'load'), String(NOW + 1000));
     assert.equal(report.points, 0);
     assert.equal(report.created, 0);
     assert.equal(

@@ -82,7 +82,8 @@ async function importHost(host: DatafileHost, rrds: RrdFiles, options: MuninImpo
     const imported = await importGraph(host, graph, location.dir, rrds, options, report);
     if (imported.dataSources.length === 0) continue;
     plugins.set(graph.name, imported);
-    await options.index.writePluginInfo(location, toLegacyPluginInfo(info), now);
+    // Last seen = the newest imported point, not the import's time (nor older than what the poller recorded).
+    await options.index.writePluginInfo(location, toLegacyPluginInfo(info), imported.lastSeen, 'raise');
     report.plugins++;
   }
   if (plugins.size === 0) return;
@@ -98,7 +99,7 @@ async function importHost(host: DatafileHost, rrds: RrdFiles, options: MuninImpo
     agentVersion: 'munin import',
     group: host.group.slice(0, 256),
   });
-  await options.index.writeHostInfo(location, toLegacyHostInfo(hostInfo), now);
+  await options.index.writeHostInfo(location, toLegacyHostInfo(hostInfo), newest, 'raise');
   report.hosts++;
   options.logger.info({ hostId, plugins: plugins.size }, 'munin host imported');
 }
@@ -130,13 +131,20 @@ async function importGraph(
       report.points += result.written;
       if (result.created) report.created++;
       imported.dataSources.push(field);
-      imported.lastSeen = Math.max(imported.lastSeen, rrd.lastUpdate);
+      imported.lastSeen = Math.max(imported.lastSeen, newestPoint(rrd.rras));
     } catch (error) {
       report.skipped.push(`${file}: ${(error as Error).message}; skipped`);
       options.logger.warn({ file, reason: (error as Error).message }, 'RRD file not imported');
     }
   }
   return imported;
+}
+
+/** Start of the newest known row of any RRA (0 when all are unknown). */
+function newestPoint(rras: readonly RraRows[]): number {
+  let newest = 0;
+  for (const rra of rras) for (const [t, value] of rra.points) if (value !== null && t > newest) newest = t;
+  return newest;
 }
 
 /** Every AVERAGE RRA of a file, as rows at their interval starts (rrdtool prints interval ends). */

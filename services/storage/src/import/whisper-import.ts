@@ -17,8 +17,9 @@ import * as whisper from '../../../../common/whisper/index.js';
  * propagates it into the coarser ones. To put an RRA's rows into exactly one archive,
  * each archive is written with a "now" that makes its rows' ages fall in that archive,
  * finest first, so every coarser archive is overwritten by its own RRA afterwards; and
- * while importing the xFilesFactor is 1, so propagation never leaves a value in a slot
- * the RRA has as unknown.
+ * the writes propagate with an xFilesFactor of 1 (an option of the write, never written
+ * into the header: a crash mid-fill leaves the file's own xFilesFactor), so propagation
+ * never leaves a value in a slot the RRA has as unknown.
  */
 export class ImportError extends Error {
   constructor(message: string, options?: { cause?: unknown }) {
@@ -67,10 +68,9 @@ function createFilled(file: string, rras: RraRows[], options: { now: number; spa
   mkdirSync(dirname(file), { recursive: true });
   const temporary = `${file}.${process.pid}.importing`;
   if (existsSync(temporary)) unlinkSync(temporary); // left by a crashed import
-  whisper.create(temporary, archives, { aggregationMethod: 'average', xFilesFactor: 1, sparse: options.sparse ?? false });
+  whisper.create(temporary, archives, { aggregationMethod: 'average', xFilesFactor: rras[0].xff, sparse: options.sparse ?? false });
   try {
     const written = fillArchives(temporary, toArchives(archives), rras, options.now, () => Number.POSITIVE_INFINITY);
-    whisper.setXFilesFactor(temporary, rras[0].xff);
     try {
       linkSync(temporary, file);
     } catch (error) {
@@ -87,13 +87,7 @@ function fillExisting(file: string, rras: RraRows[], now: number): number {
   const dump = whisper.dump(file);
   const archives = dump.archives.map((a) => ({ secondsPerPoint: a.secondsPerPoint, retention: a.retention }));
   const oldest = dump.data.map((slots, index) => oldestKnown(slots, now - archives[index].retention));
-  const xff = dump.xFilesFactor;
-  whisper.setXFilesFactor(file, 1);
-  try {
-    return fillArchives(file, archives, rras, now, (index) => oldest[index]);
-  } finally {
-    whisper.setXFilesFactor(file, xff);
-  }
+  return fillArchives(file, archives, rras, now, (index) => oldest[index]);
 }
 
 function fillArchives(file: string, archives: Archive[], rras: RraRows[], now: number, oldestOf: (index: number) => number): number {
@@ -116,7 +110,7 @@ function writeIntoArchive(file: string, points: Array<[number, number]>, finerRe
     const now = points[end - 1][0] + (finerRetention > 0 ? finerRetention + 1 : 0);
     let start = end - 1;
     while (start > 0 && now - points[start - 1][0] <= retention) start--;
-    whisper.updateMany(file, points.slice(start, end), { now });
+    whisper.updateMany(file, points.slice(start, end), { now, xFilesFactor: 1 });
     end = start;
   }
   return points.length;

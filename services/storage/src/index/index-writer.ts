@@ -58,6 +58,20 @@ if changed then table.sort(list); redis.call('HSET', KEYS[1], ARGV[1], cjson.enc
 return changed and 1 or 0
 `;
 
+// Raises a last-seen time (field ARGV[1] of KEYS[1]) to ARGV[2], never lowers it.
+const RAISE_EPOCH = `
+local cur = tonumber(redis.call('HGET', KEYS[1], ARGV[1]))
+if cur == nil or cur < tonumber(ARGV[2]) then redis.call('HSET', KEYS[1], ARGV[1], ARGV[2]) end
+return 0
+`;
+
+/**
+ * How an info write moves last-seen: \`set\` to its time (a live message), or \`raise\` it
+ * to its time only if older (an import of history: the newest imported point must not
+ * move back what the poller's messages recorded).
+ */
+export type LastSeenUpdate = 'set' | 'raise';
+
 /**
  * The storage's writes to the Redis index (key patterns in keys.ts, values encoded by
  * codecs.ts, in the original Numeter's shapes), used by ingestion, the rebuild and the
@@ -118,11 +132,15 @@ export class IndexWriter {
    * location is recorded again (HSETNX: it never moves) so an index lost while this
    * process remembered the host gets it back from the next info.
    */
-  async writeHostInfo(location: HostLocation, info: LegacyHostInfo, now: number): Promise<void> {
+  async writeHostInfo(location: HostLocation, info: LegacyHostInfo, now: number, seen: LastSeenUpdate = 'set'): Promise<void> {
     await this.run(() =>
-      this.withLocation(this.redis.multi(), location)
-        .hset(this.keys.hosts, location.hostId, encodeHostInfo(info, location))
-        .hset(this.keys.lastSeenHosts, location.hostId, encodeEpoch(now))
+      this.seenAt(
+        this.withLocation(this.redis.multi(), location).hset(this.keys.hosts, location.hostId, encodeHostInfo(info, location)),
+        seen,
+        this.keys.lastSeenHosts,
+        location.hostId,
+        now,
+      )
         .hdel(this.keys.deletedHosts, location.hostId)
         .exec(),
     );
@@ -130,18 +148,24 @@ export class IndexWriter {
   }
 
   /** A plugin's info (INFOS@<host>); registers the host (and its location) if it has no MyInfo yet. */
-  async writePluginInfo(location: HostLocation, info: LegacyPluginInfo, now: number): Promise<void> {
-    await this.run(() =>
-      this.withLocation(this.redis.multi(), location)
+  async writePluginInfo(location: HostLocation, info: LegacyPluginInfo, now: number, seen: LastSeenUpdate = 'set'): Promise<void> {
+    await this.run(() => {
+      const multi = this.withLocation(this.redis.multi(), location)
         .hsetnx(this.keys.hosts, location.hostId, encodeHostInfo(placeholderHostInfo(location), location))
-        .hset(this.keys.infos(location.hostId), info.Plugin, encodePluginInfo(info))
-        .hset(this.keys.lastSeenHosts, location.hostId, encodeEpoch(now))
-        .hset(this.keys.lastSeenPlugins(location.hostId), info.Plugin, encodeEpoch(now))
+        .hset(this.keys.infos(location.hostId), info.Plugin, encodePluginInfo(info));
+      this.seenAt(multi, seen, this.keys.lastSeenHosts, location.hostId, now);
+      return this.seenAt(multi, seen, this.keys.lastSeenPlugins(location.hostId), info.Plugin, now)
         .hdel(this.keys.deletedHosts, location.hostId)
         .hdel(this.keys.deletedPlugins, deletedPluginField(location.hostId, info.Plugin))
-        .exec(),
-    );
+        .exec();
+    });
     this.counters.pluginInfos++;
+  }
+
+  private seenAt<T extends ReturnType<Redis['multi']>>(multi: T, seen: LastSeenUpdate, key: string, field: string, at: number): T {
+    if (seen === 'set') multi.hset(key, field, encodeEpoch(at));
+    else multi.eval(RAISE_EPOCH, 1, key, field, encodeEpoch(at));
+    return multi;
   }
 
   /**
