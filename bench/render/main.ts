@@ -8,7 +8,8 @@
  *
  * The storage side runs in this process on the API test fixture (real Redis index, real
  * files, the real HTTP server). Env: BENCH_RENDER_RUNS (20), BENCH_RENDER_GW_RUNS (5);
- * BENCH_RENDER_GW_RUNS=0 times ours alone (for profiling with --cpu-prof: no ratio printed).
+ * BENCH_RENDER_GW_RUNS=0 times ours alone (for profiling with --cpu-prof: no ratio printed);
+ * BENCH_RENDER_ONLY=<text> keeps the targets containing that text.
  */
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -94,7 +95,7 @@ async function main(): Promise<void> {
         'graphite-web p50/p99 ms'.padStart(26),
         'ratio'.padStart(7),
       );
-      for (const [target, window] of TARGETS) {
+      for (const [target, window] of TARGETS.filter(([t]) => t.includes(process.env.BENCH_RENDER_ONLY ?? ''))) {
         const ours = await timeRenders(fx.base, target, window, RUNS);
         const pair = (r: { p50: number; p99: number }) => `${r.p50.toFixed(1)} / ${r.p99.toFixed(1)}`;
         if (!gw) {

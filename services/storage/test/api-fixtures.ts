@@ -3,12 +3,14 @@
  * temp dir written with common/whisper, and the API started on port 0. Nothing here
  * uses the storage's consumer: the index is written directly, the way the storage does.
  */
+
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, mkdtempSync, rmSync, statfsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { Redis } from 'ioredis';
 import { Registry } from 'prom-client';
+import type { PngRenderPool } from '../../../common/charts/index.js';
 import { silentLogger } from '../../../common/logging/index.js';
 import { deleteRedisPrefix } from '../../../common/testing/redis-prefix.js';
 import * as whisper from '../../../common/whisper/index.js';
@@ -53,6 +55,8 @@ export interface FixtureOptions {
   redisPort?: number;
   health?: Partial<HealthProbes>;
   now?: () => number;
+  /** The PNG pool of /render?format=png (default: the server's own). */
+  png?: PngRenderPool;
 }
 
 export async function startFixture(options: FixtureOptions = {}): Promise<Fixture> {
@@ -116,6 +120,7 @@ export async function startFixture(options: FixtureOptions = {}): Promise<Fixtur
         return files.fetch(path, from, until, opts);
       },
     },
+    png: options.png,
     now: options.now ?? (() => NOW),
     logger: silentLogger(),
     metrics: registry,

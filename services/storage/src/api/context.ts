@@ -1,4 +1,5 @@
 import type { Logger } from 'pino';
+import type { PngRenderPool } from '../../../../common/charts/index.js';
 import type { Catalog } from './catalog.js';
 import type { ApiSettings, WhisperReader } from './deps.js';
 
@@ -9,4 +10,6 @@ export interface RouteContext {
   settings: ApiSettings;
   now(): number;
   logger: Logger;
+  /** `/render?format=png` draws in these workers (bounded: common/charts). */
+  png: PngRenderPool;
 }

@@ -1,5 +1,6 @@
 import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
+import type { PngRenderPool } from '../../../../common/charts/index.js';
 import type { IndexReader } from '../index/index-reader.js';
 import type { FileHeader } from './whisper-header.js';
 
@@ -77,6 +78,8 @@ export interface ApiDeps {
   index: IndexReader;
   /** Default: a `WhisperFiles` reading the files asynchronously. */
   whisper?: WhisperReader;
+  /** PNG renders of `/render?format=png`; default: a pool of its own, stopped with the server. */
+  png?: PngRenderPool;
   /** Epoch seconds. */
   now(): number;
   logger: Logger;

@@ -9,6 +9,7 @@ import { Series } from '../query/series.js';
 import { parseAtTime } from './attime.js';
 import type { RouteContext } from './context.js';
 import { BadParameterError, quote, SeriesReadError } from './errors.js';
+import { pngParams, renderGraphitePng } from './graphite-png.js';
 import type { GraphiteTree, Leaf } from './graphite-tree.js';
 import { allValues, optionalParam, positiveIntParam } from './params.js';
 import { PointBudget } from './point-budget.js';
@@ -20,7 +21,7 @@ import { readSeries, type SeriesSource, type TimeWindow } from './series.js';
  * the output format. GET and POST (urlencoded, as Grafana sends) parameters are merged.
  */
 const MAX_TARGETS = 50;
-const FORMATS = ['json', 'csv', 'raw'] as const;
+const FORMATS = ['json', 'csv', 'raw', 'png'] as const;
 /** A render may spend this long evaluating; longer is a 400 naming render_time_limit. */
 export const RENDER_TIME_LIMIT_MS = 10_000;
 
@@ -31,6 +32,7 @@ export function renderHandler(ctx: RouteContext, tree: GraphiteTree) {
     if (targets.length === 0) throw new BadParameterError('target', 'missing parameter target');
     if (targets.length > MAX_TARGETS) throw new BadParameterError('target', `more than ${MAX_TARGETS} targets`);
     const exprs = targets.map((t) => parseTarget(t));
+    const png = format === 'png' ? pngParams(req) : null;
     const window = renderWindow(req, ctx.now());
     const limits: RenderLimits = {
       maxSeries: ctx.settings.maxFindResults,
@@ -49,6 +51,12 @@ export function renderHandler(ctx: RouteContext, tree: GraphiteTree) {
     };
     const series: Series[] = [];
     for (const expr of exprs) series.push(...(await evaluateTarget(expr, render)));
+    if (png) {
+      const image = await renderGraphitePng(ctx.png, series, png);
+      res.type('image/png').setHeader('Cache-Control', 'no-cache');
+      res.send(image);
+      return;
+    }
     const maxDataPoints = positiveIntParam(req, 'maxDataPoints');
     if (maxDataPoints !== undefined && format === 'json') applyMaxDataPoints(series, maxDataPoints);
     points.checkAnswer(series.reduce((n, s) => n + Math.ceil(s.values.length / s.valuesPerPoint), 0));

@@ -2,6 +2,7 @@ import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import express, { type Express } from 'express';
 import helmet from 'helmet';
+import { PngRenderPool } from '../../../../common/charts/index.js';
 import { HostFiles } from '../files/host-files.js';
 import { apiMetricsMiddleware } from './api-metrics.js';
 import { Catalog } from './catalog.js';
@@ -37,7 +38,9 @@ export function createApiServer(deps: ApiDeps): ApiServer {
   const settings = deps.config.api;
   const files = new HostFiles(deps.config.wspPath, deps.config.wspPathMd5Char, deps.now);
   const catalog = new Catalog(deps.index, files, deps.config.wspPath, deps.logger);
-  const ctx: RouteContext = { catalog, whisper: deps.whisper ?? new WhisperFiles(), settings, now: deps.now, logger: deps.logger };
+  const ownPng = deps.png ? null : new PngRenderPool();
+  const png = deps.png ?? (ownPng as PngRenderPool);
+  const ctx: RouteContext = { catalog, whisper: deps.whisper ?? new WhisperFiles(), settings, now: deps.now, logger: deps.logger, png };
 
   const app = express();
   app.disable('x-powered-by');
@@ -67,6 +70,7 @@ export function createApiServer(deps: ApiDeps): ApiServer {
   return {
     app,
     start() {
+      ownPng?.start();
       if (server) return Promise.resolve({ port: (server.address() as AddressInfo).port });
       return new Promise((resolve, reject) => {
         const s = app.listen(settings.port, settings.listen);
@@ -88,6 +92,8 @@ export function createApiServer(deps: ApiDeps): ApiServer {
       const timer = setTimeout(() => s.closeAllConnections(), deadlineMs);
       await closed;
       clearTimeout(timer);
+      // Workers start on the first PNG; after the last request they are ended (a render in flight fails).
+      await ownPng?.stop();
     },
   };
 }
