@@ -149,7 +149,7 @@ export function chartModel(list: Series[], params: PngParams): ChartModel {
     let values = onGrid(s, start, step, count);
     const right = s.options.secondYAxis === true;
     const stacked = s.options.stacked === true || (stackedMode && !right);
-    if (stackedMode && !right) values = values.map((v, t) => (v === null ? null : (total[t] += v)));
+    if (stackedMode && !right) values = addToStack(values, total);
     return {
       label: s.name,
       colour: typeof s.options.color === 'string' ? graphiteColor(s.options.color, 'color') : params.colors[i % params.colors.length],
@@ -165,6 +165,15 @@ export function chartModel(list: Series[], params: PngParams): ChartModel {
   });
   const showLegend = params.hideLegend === undefined ? list.length <= LEGEND_MAX_ITEMS : !params.hideLegend;
   return { ...params.model, timestamps, step, series, legend: showLegend ? 'names' : 'none' };
+}
+
+/** glyph.py's areaMode=stacked: each known value plus the running total before it (nulls stay null, add nothing). */
+function addToStack(values: (number | null)[], total: number[]): (number | null)[] {
+  return values.map((v, t) => {
+    if (v === null) return null;
+    total[t] += v;
+    return total[t];
+  });
 }
 
 /** A series' consolidated points averaged into the grid's buckets (bucket of t: (t - start) / step). */
