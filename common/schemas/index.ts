@@ -1,4 +1,5 @@
 export * from './src/alerts.js';
+export * from './src/alerts-api.js';
 export * from './src/codec.js';
 export * from './src/fast-data.js';
 export * from './src/legacy.js';

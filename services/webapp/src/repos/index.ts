@@ -1,11 +1,14 @@
 import type { Pool } from 'mysql2/promise';
 import { GroupRepo, TokenRepo, UserRepo } from './accounts.js';
+import { AlertingRepo } from './alerting.js';
 import { EventRepo, SkeletonRepo } from './catalog.js';
 import { HostRepo, PluginRepo, SourceRepo } from './inventory.js';
 import { StorageRepo } from './storages.js';
 import { MultiviewRepo, ViewRepo } from './views.js';
 
 export type { Group, Token, User } from './accounts.js';
+export type { AlertHistoryRow, AlertStateRow, SeriesRef, Subscription } from './alerting.js';
+export type { AlertRule, Contact, NewContact, NewSilence, Silence } from './alerting-config.js';
 export type { Event, Skeleton, SkeletonPart } from './catalog.js';
 export type { Host, Plugin, Source, SourcePath } from './inventory.js';
 export type { Storage } from './storages.js';
@@ -23,6 +26,7 @@ export interface Repositories {
   multiviews: MultiviewRepo;
   skeletons: SkeletonRepo;
   events: EventRepo;
+  alerting: AlertingRepo;
 }
 
 export function createRepositories(pool: Pool, now: () => Date): Repositories {
@@ -38,5 +42,6 @@ export function createRepositories(pool: Pool, now: () => Date): Repositories {
     multiviews: new MultiviewRepo(pool),
     skeletons: new SkeletonRepo(pool),
     events: new EventRepo(pool),
+    alerting: new AlertingRepo(pool, now),
   };
 }

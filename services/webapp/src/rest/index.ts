@@ -2,6 +2,7 @@ import { Router } from 'express';
 import { requireUser } from '../auth/middleware.js';
 import type { AppDeps } from '../deps.js';
 import { accountsRouter } from './accounts.js';
+import { alertsRouter } from './alerts.js';
 import { inventoryRouter } from './inventory.js';
 import { viewsRouter } from './views.js';
 
@@ -18,6 +19,12 @@ const ENDPOINTS = [
   'multiviews',
   'skeletons',
   'events',
+  'alerts/problems',
+  'alerts/history',
+  'alerts/rules',
+  'alerts/contacts',
+  'alerts/silences',
+  'alerts/subscriptions',
 ];
 
 /** `/rest/`: every route needs a user (anonymous → 401); each router checks the rest. */
@@ -30,5 +37,6 @@ export function restRouter(deps: AppDeps): Router {
   r.use(accountsRouter(deps));
   r.use(inventoryRouter(deps));
   r.use(viewsRouter(deps));
+  r.use(alertsRouter(deps));
   return r;
 }
