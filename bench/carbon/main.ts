@@ -79,7 +79,7 @@ async function moduleIntoSpool(w: Workload): Promise<{ linesPerSecond: number; s
     publish: (messages) => spool.append(messages),
     selfHost: 'bench-self',
     logger,
-    now: () => Date.now() / 1000,
+    nowSeconds: () => Date.now() / 1000,
     refreshSeconds: 3600,
     maxPointsPerMessage: 500,
   });

@@ -45,7 +45,7 @@ const module = new MuninCentralModule({
   maxParallel: options.maxParallel,
   nodeTimeoutMs: 240_000,
   logger: silentLogger(),
-  now: () => clock,
+  nowSeconds: () => clock,
 });
 const cycle = new PollCycle({
   self: { hostId: 'bench-central', name: 'bench' },
@@ -56,7 +56,7 @@ const cycle = new PollCycle({
   heartbeatSeconds: 10 * options.intervalSeconds,
   maxPointsPerMessage: 500,
   logger: silentLogger(),
-  now: () => clock,
+  nowSeconds: () => clock,
 });
 // BENCH_DEBUG: heap peaks per poll on stderr (sampled every 20 ms).
 let heapPeak = 0;

@@ -44,7 +44,7 @@ const cycle = new PollCycle({
       pluginsEnable: /^/,
       maxReconnects: 3,
       logger: silentLogger(),
-      now: () => clock,
+      nowSeconds: () => clock,
     }),
     new SystemModule({ root: '/' }),
   ],
@@ -54,7 +54,7 @@ const cycle = new PollCycle({
   heartbeatSeconds: 10 * options.intervalSeconds,
   maxPointsPerMessage: 500,
   logger: silentLogger(),
-  now: () => clock,
+  nowSeconds: () => clock,
 });
 for (let i = 0; i < 3; i++) {
   await cycle.run(); // warm-up: JIT, first counter readings

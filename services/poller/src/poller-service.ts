@@ -41,16 +41,16 @@ export async function buildPoller(
   clock: Clock = systemClock,
 ): Promise<PollerService> {
   const g = config.global;
-  const now = () => clock.nowSeconds();
+  const nowSeconds = () => clock.nowSeconds();
   warnDeprecated(config, logger);
   await mkdir(g.state_dir, { recursive: true });
-  const { hostId, source } = await resolveHostId({ configured: config.myinfo.host_id, stateDir: g.state_dir, now });
+  const { hostId, source } = await resolveHostId({ configured: config.myinfo.host_id, stateDir: g.state_dir, nowSeconds });
   if (source === 'generated')
     logger.warn({ hostId, file: join(g.state_dir, 'host_id') }, 'no [MyInfo] host_id configured: generated one and stored it');
   const delivery: Delivery = mode.simulate ? createSimulateDelivery(g.simulate_file) : createSpoolDelivery(config, hostId, logger, clock);
   // Listener modules (carbon, statsd) hand what they receive to the delivery themselves.
   const publish = (messages: Message[]) => delivery.sink.publish(messages);
-  const modules = new ModuleSet(await createModules(config, { hostId, stateDir: g.state_dir, logger, now, publish }), logger);
+  const modules = new ModuleSet(await createModules(config, { hostId, stateDir: g.state_dir, logger, nowSeconds, publish }), logger);
   const rates = new RateStateFile({ file: join(g.state_dir, 'rates.json'), logger });
   await rates.load();
   const cycle = new PollCycle({
@@ -63,7 +63,7 @@ export async function buildPoller(
     moduleTimeoutSeconds: moduleTimeoutOf(config),
     maxPointsPerMessage: g.max_points_per_message,
     logger,
-    now,
+    nowSeconds,
     ...(delivery.spoolFigures && { spoolFigures: delivery.spoolFigures }),
   });
   logger.info(

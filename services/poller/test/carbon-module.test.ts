@@ -17,7 +17,7 @@ function carbon(keys: Record<string, string> = {}, publish?: (m: Message[]) => P
     publish: publish ?? (async (messages) => void published.push(...messages)),
     selfHost: 'poller-self',
     logger,
-    now: () => Date.now() / 1000,
+    nowSeconds: () => Date.now() / 1000,
     refreshSeconds: 300,
     maxPointsPerMessage: 500,
   });
@@ -161,7 +161,7 @@ describe('carbon module', () => {
     expected.unsafe_name++;
     const refusals = module.refusals();
     for (const [reason, count] of Object.entries(expected)) assert.equal(refusals[reason], count, reason);
-    const self = await module.collect({ now: TS, wantInfo: true });
+    const self = await module.collect({ nowSeconds: TS, wantInfo: true });
     assert.equal(self.samples[0].values.bad_unsafe_name, expected.unsafe_name, 'the self-metrics carry the reasons');
     assert.equal(self.plugins?.[0].fields.bad_malformed.type, 'DERIVE');
   });

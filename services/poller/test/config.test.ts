@@ -188,16 +188,18 @@ describe('host ID', () => {
   it('is generated once, stored in the state directory and reused', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'poller-hostid-'));
     try {
-      const first = await resolveHostId({ configured: '', stateDir: join(dir, 'state'), now: () => 1_800_000_000.7 });
+      const first = await resolveHostId({ configured: '', stateDir: join(dir, 'state'), nowSeconds: () => 1_800_000_000.7 });
       assert.equal(first.source, 'generated');
       assert.match(first.hostId, /^1800000000-[0-9a-f]{32}$/);
-      const again = await Promise.all([1, 2, 3].map(() => resolveHostId({ configured: '', stateDir: join(dir, 'state'), now: () => 1 })));
+      const again = await Promise.all(
+        [1, 2, 3].map(() => resolveHostId({ configured: '', stateDir: join(dir, 'state'), nowSeconds: () => 1 })),
+      );
       assert.deepEqual(
         again.map((r) => r.hostId),
         [first.hostId, first.hostId, first.hostId],
       );
       assert.equal((await readFile(join(dir, 'state', 'host_id'), 'utf8')).trim(), first.hostId);
-      assert.deepEqual(await resolveHostId({ configured: 'mine', stateDir: join(dir, 'state'), now: () => 1 }), {
+      assert.deepEqual(await resolveHostId({ configured: 'mine', stateDir: join(dir, 'state'), nowSeconds: () => 1 }), {
         hostId: 'mine',
         source: 'config',
       });
@@ -209,7 +211,9 @@ describe('host ID', () => {
   it('agrees between pollers starting at the same time', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'poller-hostid-'));
     try {
-      const results = await Promise.all([1, 2, 3, 4].map(() => resolveHostId({ configured: '', stateDir: dir, now: () => 1_800_000_000 })));
+      const results = await Promise.all(
+        [1, 2, 3, 4].map(() => resolveHostId({ configured: '', stateDir: dir, nowSeconds: () => 1_800_000_000 })),
+      );
       assert.equal(new Set(results.map((r) => r.hostId)).size, 1);
     } finally {
       await rm(dir, { recursive: true, force: true });
@@ -221,7 +225,7 @@ describe('host ID', () => {
     try {
       await writeFile(join(dir, 'host_id'), '..\n');
       await assert.rejects(
-        resolveHostId({ configured: '', stateDir: dir, now: () => 1 }),
+        resolveHostId({ configured: '', stateDir: dir, nowSeconds: () => 1 }),
         /host_id: the stored host ID is made only of dots; fix or remove the file/,
       );
     } finally {

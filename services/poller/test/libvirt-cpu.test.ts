@@ -29,7 +29,7 @@ const makeModule = () =>
     clock: () => clockMs,
   });
 const values = (c: Collection, plugin: string) => c.samples.find((s) => s.plugin === plugin)?.values ?? {};
-const poll = (module: LibvirtModule) => module.collect({ now: Math.floor(clockMs / 1000), wantInfo: true });
+const poll = (module: LibvirtModule) => module.collect({ nowSeconds: Math.floor(clockMs / 1000), wantInfo: true });
 
 describe('libvirt CPU percentages between two polls', () => {
   before(async () => {

@@ -35,7 +35,7 @@ describe('libvirt module against virsh and the test driver', () => {
 
   let first: Collection;
   it('discovers running and stopped VMs, maps untrusted names to safe fields and keeps real names in labels', async () => {
-    first = await moduleFor(`test://${NODE_XML}`, 'a', { vm_hosts: 'yes' }).collect({ now: 1_800_000_000, wantInfo: true });
+    first = await moduleFor(`test://${NODE_XML}`, 'a', { vm_hosts: 'yes' }).collect({ nowSeconds: 1_800_000_000, wantInfo: true });
     assert.deepEqual(first.errors, []);
     const cpu = plugin(first, 'libvirt_cpu');
     // "web-1" and "web.1" both map to web_1: the second gets a suffix derived from its UUID.
@@ -95,7 +95,7 @@ describe('libvirt module against virsh and the test driver', () => {
   });
 
   it('reads resident memory where the driver reports it (test:///default)', async () => {
-    const collection = await moduleFor('test:///default', 'b').collect({ now: 1_800_000_000, wantInfo: true });
+    const collection = await moduleFor('test:///default', 'b').collect({ nowSeconds: 1_800_000_000, wantInfo: true });
     assert.deepEqual(collection.errors, []);
     assert.deepEqual(values(collection, 'libvirt_memory_used'), { test: 1048576 * 1024 });
     assert.deepEqual(values(collection, 'libvirt_memory'), { test: 2097152 * 1024 });
@@ -113,7 +113,7 @@ describe('libvirt module against virsh and the test driver', () => {
       heartbeatSeconds: 600,
       maxPointsPerMessage: 500,
       logger: silentLogger(),
-      now: () => 1_800_000_000,
+      nowSeconds: () => 1_800_000_000,
     });
     await cycle.run();
     for (const message of sink.messages) assert.ok(Message.safeParse(message).success, JSON.stringify(message).slice(0, 300));
@@ -125,7 +125,7 @@ describe('libvirt module against virsh and the test driver', () => {
   });
 
   it('reports an unreachable hypervisor as an error line without throwing', async () => {
-    const collection = await moduleFor('test:///nonexistent/node.xml', 'd').collect({ now: 1_800_000_000, wantInfo: true });
+    const collection = await moduleFor('test:///nonexistent/node.xml', 'd').collect({ nowSeconds: 1_800_000_000, wantInfo: true });
     assert.deepEqual(collection.samples, []);
     assert.match(collection.errors?.[0] ?? '', /^libvirt test:\/\/\/nonexistent\/node.xml: virsh list failed: /);
   });

@@ -14,7 +14,7 @@ const deps = (published: Message[]) => ({
   publish: async (messages: Message[]) => void published.push(...messages),
   selfHost: 'self',
   logger,
-  now: () => Date.now() / 1000,
+  nowSeconds: () => Date.now() / 1000,
   refreshSeconds: 300,
   maxPointsPerMessage: 500,
 });

@@ -146,9 +146,9 @@ describe('munin module against a misbehaving node', () => {
         pluginsEnable: /^/,
         maxReconnects: 3,
         logger: silentLogger(),
-        now: () => 1_800_000_000,
+        nowSeconds: () => 1_800_000_000,
       });
-      const collection = await module.collect({ now: 1_800_000_000, wantInfo: true });
+      const collection = await module.collect({ nowSeconds: 1_800_000_000, wantInfo: true });
       assert.deepEqual(
         collection.samples.map((s) => s.plugin),
         ['good', 'good2'],
@@ -184,9 +184,9 @@ describe('munin module against a misbehaving node', () => {
         pluginsEnable: /^/,
         maxReconnects: 2,
         logger: silentLogger(),
-        now: () => 1_800_000_000,
+        nowSeconds: () => 1_800_000_000,
       });
-      const collection = await module.collect({ now: 1_800_000_000, wantInfo: true });
+      const collection = await module.collect({ nowSeconds: 1_800_000_000, wantInfo: true });
       assert.equal(collection.samples.length, 0);
       assert.equal(collection.errors?.length, 6);
       assert.ok(

@@ -90,7 +90,7 @@ const context = (dir: string) => ({
   hostId: 'central',
   stateDir: dir,
   logger: silentLogger(),
-  now: () => Date.now() / 1000,
+  nowSeconds: () => Date.now() / 1000,
 });
 
 function cycleFor(module: ReturnType<typeof createMuninModule>, dir: string, sink: MemorySink): PollCycle {
@@ -103,7 +103,7 @@ function cycleFor(module: ReturnType<typeof createMuninModule>, dir: string, sin
     heartbeatSeconds: 600,
     maxPointsPerMessage: 500,
     logger: silentLogger(),
-    now: () => Date.now() / 1000,
+    nowSeconds: () => Date.now() / 1000,
   });
 }
 
@@ -286,7 +286,7 @@ describe('central munin polling against real munin-nodes', () => {
     assert.equal(stats.nodeDeadlines, 1, 'the silent node hit its deadline');
 
     // The core keeps descriptions (and republishes them at each refresh): unchanged ones are not handed over again.
-    const again = await module.collect({ now: Math.floor(Date.now() / 1000), wantInfo: true });
+    const again = await module.collect({ nowSeconds: Math.floor(Date.now() / 1000), wantInfo: true });
     assert.deepEqual(
       (again.plugins ?? []).filter((p) => p.hostId === 'node-a.example'),
       [],

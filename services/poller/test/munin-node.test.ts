@@ -26,13 +26,13 @@ const SESSION = {
   maxLines: 1000,
 };
 
-const moduleFor = (pluginsEnable: RegExp, now = () => Math.floor(Date.now() / 1000)) =>
+const moduleFor = (pluginsEnable: RegExp, nowSeconds = () => Math.floor(Date.now() / 1000)) =>
   new MuninModule({
     ...SESSION,
     pluginsEnable,
     maxReconnects: 3,
     logger: silentLogger(),
-    now,
+    nowSeconds,
   });
 
 const connections = async () => ((await readFile(join(node.dir, 'munin-node.log'), 'utf8')).match(/CONNECT TCP Peer/g) ?? []).length;
@@ -64,7 +64,7 @@ describe('munin module against a real munin-node', () => {
   let all: Collection;
   it('polls every plugin on one connection; a failing and a timed-out plugin do not stop the others', async () => {
     const before = await connections();
-    all = await moduleFor(/^/, () => 1_800_000_000).collect({ now: 1_800_000_000, wantInfo: true });
+    all = await moduleFor(/^/, () => 1_800_000_000).collect({ nowSeconds: 1_800_000_000, wantInfo: true });
     assert.equal((await connections()) - before, 1, 'one connection per poll');
     const names = (all.plugins ?? []).map((p) => p.plugin).sort();
     assert.deepEqual(names, [
@@ -149,7 +149,7 @@ describe('munin module against a real munin-node', () => {
       heartbeatSeconds: 600,
       maxPointsPerMessage: 500,
       logger: silentLogger(),
-      now: () => Date.now() / 1000,
+      nowSeconds: () => Date.now() / 1000,
     });
     await cycle.run();
     await new Promise((resolve) => setTimeout(resolve, 1100));

@@ -47,7 +47,7 @@ describe('netlatency module on loopback peers', () => {
       }),
     );
     const started = Date.now();
-    const collection = await module.collect({ now: 1_800_000_000, wantInfo: true });
+    const collection = await module.collect({ nowSeconds: 1_800_000_000, wantInfo: true });
     const elapsed = Date.now() - started;
     assert.ok(elapsed < 2500, `a poll with a stalled peer took ${elapsed} ms (2 × 0.4 s budget, peers concurrently)`);
     const tcp = values(collection, 'netlatency_tcp');
@@ -74,20 +74,20 @@ describe('netlatency module on loopback peers', () => {
     const auto = new NetLatencyModule(
       parseNetLatencySettings({ 'peer.a': `127.0.0.1:${openPort}`, attempts: '1', ping: '/nonexistent/ping' }),
     );
-    const first = await auto.collect({ now: 1_800_000_000, wantInfo: true });
+    const first = await auto.collect({ nowSeconds: 1_800_000_000, wantInfo: true });
     assert.deepEqual(
       first.plugins?.map((p) => p.plugin),
       ['netlatency_tcp', 'netlatency_tcp_loss'],
     );
     assert.match(first.errors?.[0] ?? '', /^netlatency: ICMP left out: ping unavailable: ENOENT/);
-    const second = await auto.collect({ now: 1_800_000_060, wantInfo: true });
+    const second = await auto.collect({ nowSeconds: 1_800_000_060, wantInfo: true });
     assert.deepEqual(second.errors, []);
     assert.equal(values(second, 'netlatency_tcp_loss').a, 0);
 
     const forced = new NetLatencyModule(
       parseNetLatencySettings({ 'peer.a': `127.0.0.1:${openPort}`, attempts: '1', ping: '/nonexistent/ping', icmp: 'yes' }),
     );
-    const collection = await forced.collect({ now: 1_800_000_000, wantInfo: true });
+    const collection = await forced.collect({ nowSeconds: 1_800_000_000, wantInfo: true });
     assert.deepEqual(values(collection, 'netlatency_icmp'), { a: null });
     assert.deepEqual(values(collection, 'netlatency_icmp_loss'), { a: null });
     assert.match(collection.errors?.[0] ?? '', /^netlatency: ICMP unknown: /);

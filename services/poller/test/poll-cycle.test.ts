@@ -39,7 +39,7 @@ function cycle(modules: PollerModule[], extra: Partial<PollCycleOptions> & { clo
     heartbeatSeconds: 600,
     maxPointsPerMessage: 500,
     logger: silentLogger(),
-    now: () => extra.clock.t,
+    nowSeconds: () => extra.clock.t,
     ...extra,
   });
 }
@@ -270,6 +270,13 @@ describe('custom modules', () => {
     getData: () => [{ plugin: 'ups_load', values: { load: 40 + calls++ } }],
   };
 }
+export const timed = (context) => ({
+  name: 'timed',
+  collect: async (request) => ({
+    plugins: [{ plugin: 'timed', title: 'timed', fields: { a: { label: 'a', type: 'GAUGE' } } }],
+    samples: [{ plugin: 'timed', timestamp: request.now, values: { a: context.now(), b: request.nowSeconds } }],
+  }),
+});
 export const broken = () => { throw new Error('no UPS attached'); };
 export const notAModule = () => 42;
 `,
@@ -283,15 +290,21 @@ export const notAModule = () => 42;
     hostId: 'h',
     stateDir: dir,
     logger: silentLogger(),
-    now: () => 1_800_000_000,
+    nowSeconds: () => 1_800_000_000,
   });
 
   it('loads getInfo/getData modules from a path with their own config section', async () => {
     const module = await loadCustomModule(join(dir, 'ups.mjs'), undefined, context({ model: 'X1' }));
     assert.equal(module.name, 'ups');
-    const collection = await module.collect({ now: 1, wantInfo: true });
+    const collection = await module.collect({ nowSeconds: 1, wantInfo: true });
     assert.equal(collection.plugins?.[0].title, 'UPS load X1');
     assert.deepEqual(collection.samples, [{ plugin: 'ups_load', values: { load: 40 } }]);
+  });
+
+  it('gives the time in seconds as nowSeconds and under the original name now', async () => {
+    const module = await loadCustomModule(join(dir, 'ups.mjs'), 'timed', context());
+    const collection = await module.collect({ nowSeconds: 1_700_000_000, wantInfo: true });
+    assert.deepEqual(collection.samples, [{ plugin: 'timed', timestamp: 1_700_000_000, values: { a: 1_800_000_000, b: 1_700_000_000 } }]);
   });
 
   it('runs the example module of docs/poller.md', async () => {

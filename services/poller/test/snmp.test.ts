@@ -44,7 +44,7 @@ describe('SNMP PDU module against a real snmpd', () => {
   it('publishes each machine its watts (outlets summed) and the PDU its totals, following the agent between polls', async () => {
     await agent.set({ watts: 1500, phase_1: 64, outlet_3: 12, outlet_4: 5, outlet_5: 20 });
     const module = moduleFor({ 'pdu:rack1': rack() });
-    const first = await module.collect({ now: NOW, wantInfo: true });
+    const first = await module.collect({ nowSeconds: NOW, wantInfo: true });
     assert.deepEqual(first.errors, []);
     assert.deepEqual(values(first, 'power', 'web-1'), { watts: 391 }, '(1.2 A + 0.5 A) × 230 V');
     assert.deepEqual(values(first, 'power', 'db-1'), { watts: 460 });
@@ -57,7 +57,7 @@ describe('SNMP PDU module against a real snmpd', () => {
     assert.equal(first.plugins?.find((p) => p.plugin === 'pdu_outlets')?.fields.outlet_3.label, 'outlet 3: web-1');
 
     await agent.set({ watts: 900, outlet_3: 30, outlet_5: '' });
-    const second = await module.collect({ now: NOW + 60, wantInfo: false });
+    const second = await module.collect({ nowSeconds: NOW + 60, wantInfo: false });
     assert.deepEqual(values(second, 'power', 'web-1'), { watts: 805 });
     assert.deepEqual(values(second, 'power', 'db-1'), { watts: null }, 'an outlet the PDU no longer reports is unknown');
     assert.deepEqual(values(second, 'pdu_power', 'pdu-rack1'), { watts: 900 });
@@ -65,7 +65,7 @@ describe('SNMP PDU module against a real snmpd', () => {
 
   it('speaks SNMP v1 (a missing OID does not hide the others) and v3 with authentication and privacy', async () => {
     await agent.set({ watts: 700, outlet_3: 10, outlet_4: 10, outlet_5: '' });
-    const v1 = await moduleFor({ 'pdu:old': rack({ version: '1' }) }).collect({ now: NOW, wantInfo: true });
+    const v1 = await moduleFor({ 'pdu:old': rack({ version: '1' }) }).collect({ nowSeconds: NOW, wantInfo: true });
     assert.deepEqual(v1.errors, []);
     assert.deepEqual(values(v1, 'pdu_power', 'pdu-old'), { watts: 700 });
     assert.deepEqual(values(v1, 'power', 'web-1'), { watts: 460 });
@@ -80,7 +80,7 @@ describe('SNMP PDU module against a real snmpd', () => {
         priv_key: V3_USER.privKey,
         host_id: 'pdu-secure-7',
       }),
-    }).collect({ now: NOW, wantInfo: true });
+    }).collect({ nowSeconds: NOW, wantInfo: true });
     assert.deepEqual(v3.errors, []);
     assert.deepEqual(values(v3, 'pdu_power', 'pdu-secure-7'), { watts: 700 });
   });
@@ -98,7 +98,7 @@ describe('SNMP PDU module against a real snmpd', () => {
         'oid.outlet_watts': '.1.3.6.1.4.1.318.1.1.12.3.5.1.1.7.{n}',
         'outlet.4': 'web-1',
       },
-    }).collect({ now: NOW, wantInfo: true });
+    }).collect({ nowSeconds: NOW, wantInfo: true });
     assert.deepEqual(collection.errors, []);
     assert.deepEqual(values(collection, 'pdu_power', 'pdu-gen'), { watts: 321 });
     assert.deepEqual(values(collection, 'pdu_oids', 'pdu-gen'), { inlet_amps: 5.5 });
@@ -114,7 +114,7 @@ describe('SNMP PDU module against a real snmpd', () => {
       'pdu:wrongcommunity': rack({ community: 'not-public', 'outlet.3': 'app-2', 'outlet.4': 'app-2', 'outlet.5': 'app-3' }),
     });
     const started = Date.now();
-    const collection = await module.collect({ now: NOW, wantInfo: true });
+    const collection = await module.collect({ nowSeconds: NOW, wantInfo: true });
     const elapsed = Date.now() - started;
     assert.ok(elapsed < 2000, `polled in ${elapsed} ms with a 0.5 s timeout, PDUs concurrently`);
     assert.deepEqual(values(collection, 'power', 'web-1'), { watts: 230 });
@@ -184,14 +184,14 @@ describe('registration of the libvirt, snmp and netlatency modules', () => {
       ].join('\n');
       await writeFile(file, `${ini}\n`);
       const config = loadPollerConfig({ file, fileRequired: true, env: {} });
-      const modules = await createModules(config, { hostId: 'h1', stateDir: dir, logger: silentLogger(), now: () => 1_800_000_000 });
+      const modules = await createModules(config, { hostId: 'h1', stateDir: dir, logger: silentLogger(), nowSeconds: () => 1_800_000_000 });
       assert.deepEqual(
         modules.map((m) => m.name),
         ['libvirt', 'snmp', 'netlatency'],
       );
       const printed = printableConfig(config);
       assert.ok(!printed.includes('s3cret'), printed);
-      const libvirt = await modules[0].collect({ now: 1_800_000_000, wantInfo: true });
+      const libvirt = await modules[0].collect({ nowSeconds: 1_800_000_000, wantInfo: true });
       assert.deepEqual(libvirt.samples.find((s) => s.plugin === 'libvirt_vcpus')?.values, { test: 2 });
     } finally {
       await rm(dir, { recursive: true, force: true });

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { readdir, readFile, stat, truncate, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, describe, it } from 'node:test';
+import { systemClock } from '../../../common/lifecycle/index.js';
 import type { Message } from '../../../common/schemas/index.js';
 import { Spool, SpoolConfigError, SpoolLockedError, type SpoolOptions } from '../src/spool/index.js';
 import { HEADER_BYTES } from '../src/spool/record.js';
@@ -141,7 +142,7 @@ describe('spool', () => {
   it('drops the oldest segment when full, counting the records and logging their time range', async () => {
     const { logger, lines } = capturingLogger();
     let now = Date.UTC(2026, 0, 1);
-    const { spool } = await openSpool({ segmentBytes: 4096, maxBytes: 8192, now: () => now, logger });
+    const { spool } = await openSpool({ segmentBytes: 4096, maxBytes: 8192, clock: { ...systemClock, nowMs: () => now }, logger });
     for (const n of range(0, 200)) {
       await spool.append([dataMessage(n)]);
       now += 1000;
@@ -164,7 +165,7 @@ describe('spool', () => {
 
   it('drops segments older than maxAge and counts them', async () => {
     let now = Date.UTC(2026, 0, 1);
-    const { spool } = await openSpool({ maxAgeSeconds: 800, now: () => now });
+    const { spool } = await openSpool({ maxAgeSeconds: 800, clock: { ...systemClock, nowMs: () => now } });
     for (const n of range(0, 12)) {
       await spool.append([dataMessage(n)]);
       now += 100_000; // every 100 s: segments roll every maxAge/8 = 100 s

@@ -99,7 +99,7 @@ describe('statsd module with a real client (hot-shots)', () => {
       publish: async (messages) => void published.push(...messages),
       selfHost: 'poller-self',
       logger,
-      now: () => 1_800_000_000.5,
+      nowSeconds: () => 1_800_000_000.5,
       refreshSeconds: 300,
       maxPointsPerMessage: 500,
     });

@@ -48,9 +48,9 @@ describe('system module on a fixture root', () => {
       root,
       statfs: async (path) => SPACE[path.slice(root.length) || '/'] ?? Promise.reject(new Error('no such mount')),
     });
-    first = await module.collect({ now: 1_800_000_000, wantInfo: true });
+    first = await module.collect({ nowSeconds: 1_800_000_000, wantInfo: true });
     await writeFile(join(root, 'proc/stat'), stat(1600, 8300));
-    second = await module.collect({ now: 1_800_000_060, wantInfo: true });
+    second = await module.collect({ nowSeconds: 1_800_000_060, wantInfo: true });
   });
   after(() => rm(root, { recursive: true, force: true }));
 
@@ -122,7 +122,7 @@ describe('system module on a fixture root', () => {
     try {
       await mkdir(join(empty, 'proc'));
       await writeFile(join(empty, 'proc/loadavg'), FIXTURE['proc/loadavg']);
-      const collection = await new SystemModule({ root: empty }).collect({ now: 1_800_000_000, wantInfo: true });
+      const collection = await new SystemModule({ root: empty }).collect({ nowSeconds: 1_800_000_000, wantInfo: true });
       assert.deepEqual(
         collection.samples.map((s) => s.plugin),
         ['system_load'],
@@ -137,9 +137,9 @@ describe('system module on a fixture root', () => {
 describe('system module on the real /proc', () => {
   it('gives plausible values', async () => {
     const module = new SystemModule({ root: '/' });
-    await module.collect({ now: 1_800_000_000, wantInfo: true });
+    await module.collect({ nowSeconds: 1_800_000_000, wantInfo: true });
     await new Promise((resolve) => setTimeout(resolve, 200));
-    const collection = await module.collect({ now: 1_800_000_001, wantInfo: true });
+    const collection = await module.collect({ nowSeconds: 1_800_000_001, wantInfo: true });
     assert.deepEqual(collection.errors, []);
     const cpu = collection.samples.find((s) => s.plugin === 'system_cpu')?.values ?? {};
     for (const [state, value] of Object.entries(cpu)) assert.ok(value !== null && value >= 0 && value <= 100, `${state} = ${value}`);

@@ -20,14 +20,14 @@ export const HOST_ID_FILE = 'host_id';
 export async function resolveHostId(options: {
   configured: string;
   stateDir: string;
-  now: () => number;
+  nowSeconds: () => number;
 }): Promise<{ hostId: string; source: 'config' | 'state' | 'generated' }> {
   if (options.configured) return { hostId: options.configured, source: 'config' };
   const file = join(options.stateDir, HOST_ID_FILE);
   const existing = await readHostIdFile(file);
   if (existing) return { hostId: existing, source: 'state' };
   await mkdir(options.stateDir, { recursive: true });
-  const candidate = `${Math.floor(options.now())}-${randomBytes(16).toString('hex')}`;
+  const candidate = `${Math.floor(options.nowSeconds())}-${randomBytes(16).toString('hex')}`;
   const temporary = `${file}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
   await writeFile(temporary, `${candidate}\n`, { mode: 0o644 });
   try {

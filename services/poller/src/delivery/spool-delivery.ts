@@ -30,7 +30,7 @@ export function createSpoolDelivery(config: PollerConfig, hostId: string, logger
     maxAgeSeconds: g.spool_max_age,
     fsync: g.spool_fsync,
     logger,
-    now: () => clock.nowMs(),
+    clock,
   });
   const publisher = new BusPublisher({
     name: 'bus',

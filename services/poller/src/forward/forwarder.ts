@@ -56,7 +56,7 @@ export class Forwarder implements Component {
   private readonly publisher: BusPublisher;
   private readonly window: number;
   private readonly logger: Logger;
-  private readonly now: () => number;
+  private readonly nowMs: () => number;
   private readonly retryInitialMs: number;
   private readonly retryMaxMs: number;
   private running = false;
@@ -95,10 +95,10 @@ export class Forwarder implements Component {
     this.limit = this.window;
     this.logger = (o.logger ?? silentLogger()).child({ component: 'forwarder' });
     const clock = o.clock ?? systemClock;
-    this.now = () => clock.nowMs();
+    this.nowMs = () => clock.nowMs();
     this.retryInitialMs = o.retryInitialMs ?? 100;
     this.retryMaxMs = o.retryMaxMs ?? 10_000;
-    this.rate = new RateMeter(this.now);
+    this.rate = new RateMeter(this.nowMs);
   }
 
   start(): Promise<void> {
@@ -164,7 +164,7 @@ export class Forwarder implements Component {
   /** Sends while the window has room and there is something to send. */
   private async fill(): Promise<void> {
     while (this.running && this.sending < this.limit) {
-      const wait = this.backoffUntil - this.now();
+      const wait = this.backoffUntil - this.nowMs();
       if (wait > 0) {
         setTimeout(() => this.kick(), wait).unref();
         return;
@@ -196,7 +196,7 @@ export class Forwarder implements Component {
       // Cannot happen for a CRC-checked record the spool validated; never block the rest on it.
       this.counters.unreadable++;
       this.logger.error({ seq: record.seq, reason: (error as Error).message }, 'unreadable spool record skipped');
-      const skipped: Entry = { record, message: {} as Message, state: 'confirmed', sentAt: this.now() };
+      const skipped: Entry = { record, message: {} as Message, state: 'confirmed', sentAt: this.nowMs() };
       this.entries.push(skipped);
       this.advanceCursor();
       return this.nextEntry();
@@ -208,7 +208,7 @@ export class Forwarder implements Component {
 
   private send(entry: Entry): void {
     entry.state = 'sending';
-    entry.sentAt = this.now();
+    entry.sentAt = this.nowMs();
     this.sending++;
     this.counters.published++;
     const generation = this.generation;
@@ -223,10 +223,10 @@ export class Forwarder implements Component {
     entry.state = 'confirmed';
     this.counters.confirmed++;
     this.rate.add(1);
-    const latency = this.now() - entry.sentAt;
+    const latency = this.nowMs() - entry.sentAt;
     this.confirmLatencyMs = this.confirmLatencyMs === 0 ? latency : this.confirmLatencyMs * 0.9 + latency * 0.1;
     if (this.degradedSince !== undefined) {
-      this.logger.info({ afterMs: this.now() - this.degradedSince }, 'broker accepts messages again: replaying the spool');
+      this.logger.info({ afterMs: this.nowMs() - this.degradedSince }, 'broker accepts messages again: replaying the spool');
       this.degradedSince = undefined;
     }
     this.limit = this.window;
@@ -247,7 +247,7 @@ export class Forwarder implements Component {
     this.counters.retried++;
     insertBySeq(this.retries, entry);
     if (this.degradedSince === undefined) {
-      this.degradedSince = this.now();
+      this.degradedSince = this.nowMs();
       this.logger.warn(
         { reason: (error as Error)?.message, records: this.spool.stats().records },
         'publishing failed: keeping messages in the spool and retrying',
@@ -257,7 +257,7 @@ export class Forwarder implements Component {
     // A burst of failures from one outage (the whole window) backs off one step, not one per message.
     if (entry.sentAt >= this.backoffSetAt) {
       this.backoffMs = Math.min(this.retryMaxMs, this.backoffMs === 0 ? this.retryInitialMs : this.backoffMs * 2);
-      this.backoffSetAt = this.now();
+      this.backoffSetAt = this.nowMs();
       this.backoffUntil = this.backoffSetAt + this.backoffMs;
     }
     this.kick();

@@ -4,7 +4,8 @@ export class RateMeter {
   private currentSecond = 0;
 
   constructor(
-    private readonly now: () => number,
+    /** Epoch milliseconds. */
+    private readonly nowMs: () => number,
     private readonly seconds = 10,
   ) {
     this.buckets = new Array(seconds + 1).fill(0);
@@ -23,7 +24,7 @@ export class RateMeter {
   }
 
   private advance(): void {
-    const second = Math.floor(this.now() / 1000);
+    const second = Math.floor(this.nowMs() / 1000);
     if (this.currentSecond === 0) this.currentSecond = second;
     const gap = Math.min(second - this.currentSecond, this.buckets.length);
     for (let i = 1; i <= gap; i++) this.buckets[(this.currentSecond + i) % this.buckets.length] = 0;

@@ -18,7 +18,7 @@ export async function createModules(
     hostId: string;
     stateDir: string;
     logger: Logger;
-    now: () => number;
+    nowSeconds: () => number;
     /** The pipeline's sink, for the listener modules (carbon, statsd). */
     publish?: (messages: Message[]) => Promise<void>;
   },
@@ -33,7 +33,7 @@ export async function createModules(
       hostId: base.hostId,
       stateDir: base.stateDir,
       logger,
-      now: base.now,
+      nowSeconds: base.nowSeconds,
       ...(base.publish && { publish: base.publish }),
     });
     const g = config.global;

@@ -49,7 +49,7 @@ export interface HostDescription {
 
 export interface CollectRequest {
   /** Seconds since the epoch at the start of the poll. */
-  now: number;
+  nowSeconds: number;
   /**
    * The core is about to publish plugin info (refresh due). Modules whose descriptions
    * are expensive may return them only then; cheap ones return them every time, which
@@ -92,7 +92,7 @@ export interface ModuleContext {
   stateDir: string;
   logger: Logger;
   /** Seconds since the epoch. */
-  now: () => number;
+  nowSeconds: () => number;
   /**
    * The pipeline's sink (spool, or standard output with --simulate), for modules that
    * receive data by themselves and flush it on their own schedule. They hand over

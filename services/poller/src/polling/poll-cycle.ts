@@ -29,7 +29,7 @@ export interface PollCycleOptions {
   moduleTimeoutSeconds?: number;
   logger: Logger;
   /** Seconds since the epoch (may be fractional). */
-  now: () => number;
+  nowSeconds: () => number;
   spoolFigures?: () => SpoolFigures;
 }
 
@@ -68,14 +68,14 @@ export class PollCycle {
   constructor(private readonly options: PollCycleOptions) {}
 
   async run(): Promise<PollResult> {
-    const started = this.options.now();
-    const now = Math.floor(started);
-    const refresh = this.lastRefresh === null || now - this.lastRefresh >= this.options.refreshSeconds;
+    const started = this.options.nowSeconds();
+    const nowSeconds = Math.floor(started);
+    const refresh = this.lastRefresh === null || nowSeconds - this.lastRefresh >= this.options.refreshSeconds;
     let moduleErrors = 0;
     const collections = await Promise.all(
       this.options.modules.map(async (module) => {
         try {
-          const collection = await this.collectWithDeadline(module, now, refresh);
+          const collection = await this.collectWithDeadline(module, nowSeconds, refresh);
           for (const error of collection.errors ?? []) this.options.logger.warn({ module: module.name, reason: error }, 'plugin problem');
           moduleErrors += collection.errors?.length ?? 0;
           return collection;
@@ -89,9 +89,9 @@ export class PollCycle {
     const figures = { collected: 0, dropped: 0 };
     for (const collection of collections) if (collection) this.remember(collection);
     const points = new Map<string, DataPoint[]>();
-    for (const collection of collections) if (collection) this.convert(collection.samples, now, points, figures);
-    this.addSelfPoint(points, now, started, { ...figures, spooled: countValues(points), moduleErrors });
-    const messages = [...this.infoMessages(now, refresh), ...this.dataMessagesOf(points)];
+    for (const collection of collections) if (collection) this.convert(collection.samples, nowSeconds, points, figures);
+    this.addSelfPoint(points, nowSeconds, started, { ...figures, spooled: countValues(points), moduleErrors });
+    const messages = [...this.infoMessages(nowSeconds, refresh), ...this.dataMessagesOf(points)];
     const valid = messages.filter((message) => {
       const problem = messageProblem(message);
       if (problem) this.options.logger.warn({ kind: message.kind, hostId: message.hostId, reason: problem }, 'invalid message dropped');
@@ -101,7 +101,7 @@ export class PollCycle {
     figures.dropped += countValues(points) - spooled;
     try {
       await this.options.sink.publish(valid);
-      this.markPublished(valid, refresh, now);
+      this.markPublished(valid, refresh, nowSeconds);
     } catch (error) {
       this.totals.sinkFailures++;
       figures.dropped += spooled;
@@ -111,7 +111,7 @@ export class PollCycle {
         'cannot spool the messages of this poll; they are lost',
       );
     }
-    await this.saveRates(now);
+    await this.saveRates(nowSeconds);
     const result: PollResult = {
       messages: valid.length,
       collected: figures.collected,
@@ -119,7 +119,7 @@ export class PollCycle {
       dropped: figures.dropped,
       moduleErrors,
       refreshed: refresh,
-      durationSeconds: this.options.now() - started,
+      durationSeconds: this.options.nowSeconds() - started,
     };
     this.account(result);
     return result;
@@ -129,9 +129,9 @@ export class PollCycle {
    * A module that does not answer within the deadline fails this poll, so one hung
    * module never holds the others; it is not asked again until its call has returned.
    */
-  private async collectWithDeadline(module: PollerModule, now: number, wantInfo: boolean): Promise<Collection> {
+  private async collectWithDeadline(module: PollerModule, nowSeconds: number, wantInfo: boolean): Promise<Collection> {
     if (this.busy.has(module)) throw new ModuleTimeoutError(`still busy with an earlier poll; skipped`);
-    const call = module.collect({ now, wantInfo });
+    const call = module.collect({ nowSeconds, wantInfo });
     this.busy.add(module);
     const settled = call.finally(() => this.busy.delete(module));
     settled.catch(() => {}); // its failure is reported below or was already timed out
@@ -162,12 +162,17 @@ export class PollCycle {
     }
   }
 
-  private convert(samples: Sample[], now: number, points: Map<string, DataPoint[]>, figures: { collected: number; dropped: number }): void {
+  private convert(
+    samples: Sample[],
+    nowSeconds: number,
+    points: Map<string, DataPoint[]>,
+    figures: { collected: number; dropped: number },
+  ): void {
     const byPlugin = new Map<string, TimedValues[]>();
     for (const sample of samples) {
       const hostId = sample.hostId ?? this.options.self.hostId;
       const key = `${hostId}\t${sample.plugin}`;
-      const timestamp = Math.floor(sample.timestamp ?? now);
+      const timestamp = Math.floor(sample.timestamp ?? nowSeconds);
       figures.collected += Object.keys(sample.values).length;
       const list = byPlugin.get(key);
       if (list) list.push({ timestamp, values: sample.values });
@@ -211,15 +216,15 @@ export class PollCycle {
     else points.set(hostId, [parsed.data]);
   }
 
-  private infoMessages(now: number, refresh: boolean): Message[] {
+  private infoMessages(nowSeconds: number, refresh: boolean): Message[] {
     const out: Message[] = [];
     const selfHost = this.hosts.get(this.options.self.hostId);
     if (refresh || !selfHost) this.hosts.set(this.options.self.hostId, { host: this.options.self, published: false });
-    for (const entry of this.hosts.values()) if (refresh || !entry.published) out.push(hostInfoMessage(entry.host, now));
+    for (const entry of this.hosts.values()) if (refresh || !entry.published) out.push(hostInfoMessage(entry.host, nowSeconds));
     const selfKey = `${this.options.self.hostId}\t${SELF_PLUGIN}`;
     if (!this.known.has(selfKey)) this.known.set(selfKey, { description: SELF_DESCRIPTION, hash: descriptionHash(SELF_DESCRIPTION) });
     for (const [key, known] of this.known) {
-      if (refresh || known.published !== known.hash) out.push(pluginInfoMessage(key.split('\t')[0], known.description, now));
+      if (refresh || known.published !== known.hash) out.push(pluginInfoMessage(key.split('\t')[0], known.description, nowSeconds));
     }
     return out;
   }
@@ -228,7 +233,7 @@ export class PollCycle {
     return [...points].flatMap(([hostId, list]) => dataMessages(hostId, list, this.options.maxPointsPerMessage));
   }
 
-  private markPublished(messages: Message[], refresh: boolean, now: number): void {
+  private markPublished(messages: Message[], refresh: boolean, nowSeconds: number): void {
     for (const message of messages) {
       if (message.kind === 'host') {
         const entry = this.hosts.get(message.hostId);
@@ -238,7 +243,7 @@ export class PollCycle {
         if (known) known.published = known.hash;
       }
     }
-    if (refresh) this.lastRefresh = now;
+    if (refresh) this.lastRefresh = nowSeconds;
   }
 
   /**
@@ -247,7 +252,7 @@ export class PollCycle {
    */
   private addSelfPoint(
     points: Map<string, DataPoint[]>,
-    now: number,
+    nowSeconds: number,
     started: number,
     poll: { collected: number; dropped: number; spooled: number; moduleErrors: number },
   ): void {
@@ -261,7 +266,7 @@ export class PollCycle {
       spoolRecords: spool ? spool.records : null,
       spoolBytes: spool ? spool.bytes : null,
       spoolAge: spool ? Math.round(spool.oldestAgeSeconds) : null,
-      duration: this.options.now() - started,
+      duration: this.options.nowSeconds() - started,
     });
     const { hostId, plugin } = { hostId: this.options.self.hostId, plugin: SELF_PLUGIN };
     const [converted] = applyRates(
@@ -269,15 +274,15 @@ export class PollCycle {
       hostId,
       plugin,
       SELF_DESCRIPTION.fields,
-      [{ timestamp: now, values: reading }],
+      [{ timestamp: nowSeconds, values: reading }],
       this.options.heartbeatSeconds,
     );
     this.addPoint(points, hostId, { plugin, ...converted }, { dropped: 0 });
   }
 
-  private async saveRates(now: number): Promise<void> {
+  private async saveRates(nowSeconds: number): Promise<void> {
     try {
-      await this.options.rates.save(now);
+      await this.options.rates.save(nowSeconds);
     } catch (error) {
       this.options.logger.error({ reason: (error as Error).message }, 'cannot save the rate state; counters restart after a restart');
     }

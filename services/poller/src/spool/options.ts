@@ -1,4 +1,5 @@
 import type { FileHandle } from 'node:fs/promises';
+import type { Clock } from '../../../../common/lifecycle/index.js';
 import type { Logger } from '../../../../common/logging/index.js';
 import { describeIssues, encodeMessage, fastDataMessage, LIMITS, Message, type MessageInput } from '../../../../common/schemas/index.js';
 
@@ -20,8 +21,8 @@ export interface SpoolOptions {
   maxAgeSeconds?: number;
   /** fsync after every append, every N ms, or never (the OS flushes). @defaultValue SPOOL_DEFAULTS.fsyncMs */
   fsync?: FsyncPolicy;
-  /** Milliseconds since the epoch. */
-  now?: () => number;
+  /** Where the spool reads the time (epoch milliseconds for record times and ages). @defaultValue systemClock */
+  clock?: Clock;
   logger?: Logger;
   /** How soon a confirm reaches the cursor file. Default 250 ms. */
   cursorSyncMs?: number;
@@ -52,7 +53,7 @@ export const defaultIo: SpoolIo = {
 
 const MiB = 1024 * 1024;
 
-export type ResolvedSpoolOptions = Required<Omit<SpoolOptions, 'logger' | 'io' | 'now'>>;
+export type ResolvedSpoolOptions = Required<Omit<SpoolOptions, 'logger' | 'io' | 'clock'>>;
 
 /** The spool's defaults, also those of the poller's `[global] spool_*` keys (config/schema.ts). */
 export const SPOOL_DEFAULTS = {

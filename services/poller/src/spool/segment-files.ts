@@ -17,7 +17,8 @@ export class SegmentFiles {
 
   constructor(
     private readonly opts: { dir: string; segmentBytes: number; maxAgeSeconds: number; fsync: FsyncPolicy },
-    private readonly now: () => number,
+    /** Epoch milliseconds. */
+    private readonly nowMs: () => number,
   ) {}
 
   /** fsyncs of segment data so far. */
@@ -49,7 +50,7 @@ export class SegmentFiles {
     if (segment.bytes >= this.opts.segmentBytes) return true;
     // Segments span at most 1/8 of maxAge, so age drops are that precise.
     const first = segmentFirstTime(segment);
-    return first !== undefined && this.now() - first > (this.opts.maxAgeSeconds * 1000) / 8;
+    return first !== undefined && this.nowMs() - first > (this.opts.maxAgeSeconds * 1000) / 8;
   }
 
   /** Closes the active segment and starts one at `nextSeq` (unless the active one is empty). */

@@ -1,5 +1,5 @@
 import { mkdir, unlink } from 'node:fs/promises';
-import { type Component, Lifecycle } from '../../../../common/lifecycle/index.js';
+import { type Component, Lifecycle, systemClock } from '../../../../common/lifecycle/index.js';
 import type { Logger } from '../../../../common/logging/index.js';
 import { silentLogger } from '../../../../common/logging/index.js';
 import type { MessageInput } from '../../../../common/schemas/index.js';
@@ -40,7 +40,7 @@ export class Spool implements Component {
   /** Set by abandon(): the next close is a simulated crash. */
   private crashOnClose = false;
   private readonly opts: ResolvedSpoolOptions;
-  private readonly now: () => number;
+  private readonly nowMs: () => number;
   private readonly logger: Logger;
   private readonly io: SpoolIo;
   private readonly files: SegmentFiles;
@@ -72,11 +72,12 @@ export class Spool implements Component {
 
   constructor(options: SpoolOptions) {
     this.opts = resolveOptions(options);
-    this.now = options.now ?? Date.now;
+    const clock = options.clock ?? systemClock;
+    this.nowMs = () => clock.nowMs();
     this.logger = (options.logger ?? silentLogger()).child({ component: 'spool' });
     this.io = options.io ?? defaultIo;
     this.readPos = new ReadPosition(this.opts.readChunkBytes);
-    this.files = new SegmentFiles(this.opts, this.now);
+    this.files = new SegmentFiles(this.opts, this.nowMs);
     this.segments = this.files.segments;
   }
 
@@ -251,7 +252,7 @@ export class Spool implements Component {
 
   private async appendPayloads(payloads: Buffer[]): Promise<void> {
     // Appends accepted before stop() run before it closes the segment: no open check here.
-    const appendedAt = this.now();
+    const appendedAt = this.nowMs();
     await this.expireOld();
     let active = this.files.activeSegment();
     if (this.files.shouldRoll(active)) active = await this.files.roll(this.nextSeq);
@@ -286,7 +287,7 @@ export class Spool implements Component {
           await this.dropOldest('disk-full');
           continue;
         }
-        this.countDrop('disk-full', count, this.now(), this.now());
+        this.countDrop('disk-full', count, this.nowMs(), this.nowMs());
         if (!this.diskFull)
           this.logger.error({ reason: (error as Error).message }, 'spool disk full: dropping new messages until there is room');
         this.diskFull = true;
@@ -302,7 +303,7 @@ export class Spool implements Component {
   }
 
   private async expireOld(): Promise<void> {
-    const oldestAllowed = this.now() - this.opts.maxAgeSeconds * 1000;
+    const oldestAllowed = this.nowMs() - this.opts.maxAgeSeconds * 1000;
     while (this.segments.length > 0 && this.segments[0].count > 0 && (segmentLastTime(this.segments[0]) ?? 0) < oldestAllowed) {
       await this.dropOldest('age');
     }
@@ -390,7 +391,7 @@ export class Spool implements Component {
 
   private oldestAgeSeconds(): number {
     const time = oldestUnconfirmedTime(this.segments, this.cursor);
-    return time === undefined ? 0 : Math.max(0, (this.now() - time) / 1000);
+    return time === undefined ? 0 : Math.max(0, (this.nowMs() - time) / 1000);
   }
 
   private startTimers(): void {

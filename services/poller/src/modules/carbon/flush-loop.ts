@@ -20,7 +20,7 @@ export interface FlushLoopOptions {
   maxPointsPerMessage: number;
   logger: Logger;
   /** Seconds since the epoch. */
-  now: () => number;
+  nowSeconds: () => number;
   /** Called at the start of each flush with its timestamp (StatsD aggregates here). */
   fill?: (timestamp: number) => void;
   /** After each flush: the batch has room again. */
@@ -74,7 +74,7 @@ export class FlushLoop {
 
   private async flushOnce(): Promise<void> {
     const o = this.options;
-    const now = o.now();
+    const now = o.nowSeconds();
     const timestamp = Math.floor(now);
     o.fill?.(timestamp);
     const refresh = now - this.lastRefresh >= o.refreshSeconds;

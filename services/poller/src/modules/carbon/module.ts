@@ -46,7 +46,7 @@ export interface ListenerDeps {
   selfHost: string;
   logger: Logger;
   /** Seconds since the epoch. */
-  now: () => number;
+  nowSeconds: () => number;
   refreshSeconds: number;
   maxPointsPerMessage: number;
 }
@@ -78,7 +78,7 @@ export class CarbonModule implements PollerModule {
       reasons: CARBON_PROBLEMS,
       logger: deps.logger,
       intervalSeconds: settings.log_interval,
-      now: deps.now,
+      nowSeconds: deps.nowSeconds,
       message: 'carbon input refused',
     });
     this.loop = new FlushLoop({
@@ -90,7 +90,7 @@ export class CarbonModule implements PollerModule {
       refreshSeconds: deps.refreshSeconds,
       maxPointsPerMessage: deps.maxPointsPerMessage,
       logger: deps.logger,
-      now: deps.now,
+      nowSeconds: deps.nowSeconds,
       drained: () => this.tcp.resume(),
       invalid: (problem, values) => this.problems.record('invalid_message', () => problem, Math.max(1, values)),
     });
@@ -157,7 +157,7 @@ export class CarbonModule implements PollerModule {
       gauges: { open_connections: this.tcp.open, buffered_values: this.batch.size },
       problems: this.problems.counts,
       labels: { lines: 'lines received', values_spooled: 'values written to the spool', values_lost: 'values lost (spool failure)' },
-      now: request.now,
+      nowSeconds: request.nowSeconds,
     });
     return { plugins: [description], samples: [sample] };
   }
@@ -224,7 +224,7 @@ export class CarbonModule implements PollerModule {
     }
     const series = this.series(parsed.path, line);
     if (series === null) return false;
-    const timestamp = parsed.timestamp ?? Math.floor(this.deps.now());
+    const timestamp = parsed.timestamp ?? Math.floor(this.deps.nowSeconds());
     if (!this.batch.addTo(series.slot, series.ds, timestamp, parsed.value)) {
       // Not bad input: a second value for one second (see PluginSlot.flushed). Counted, not towards a flood.
       this.problems.record('same_second', () => line);
@@ -251,7 +251,7 @@ export function createCarbonModule(
     publish: context.publish,
     selfHost: context.hostId,
     logger: context.logger,
-    now: context.now,
+    nowSeconds: context.nowSeconds,
     refreshSeconds,
     maxPointsPerMessage,
   });

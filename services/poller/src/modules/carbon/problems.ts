@@ -16,7 +16,7 @@ export class ProblemCounter<Reason extends string> {
       /** Seconds between two log lines of one reason. */
       intervalSeconds: number;
       /** Seconds since the epoch. */
-      now: () => number;
+      nowSeconds: () => number;
       message: string;
     },
   ) {
@@ -26,7 +26,7 @@ export class ProblemCounter<Reason extends string> {
   /** `example` is only built when a line is logged (the flood path stays cheap). */
   record(reason: Reason, example: () => string, amount = 1): void {
     this.counts[reason] += amount;
-    const now = this.options.now();
+    const now = this.options.nowSeconds();
     const last = this.lastLogged.get(reason);
     if (last && now - last.at < this.options.intervalSeconds) {
       last.suppressed += amount;

@@ -13,7 +13,7 @@ export function selfMetrics(options: {
   gauges: Record<string, number>;
   problems: Record<string, number>;
   labels: Record<string, string>;
-  now: number;
+  nowSeconds: number;
 }): { description: PluginDescription; sample: Sample } {
   const fields: Record<string, FieldInfo> = {};
   const values: Record<string, number> = {};
@@ -39,6 +39,6 @@ export function selfMetrics(options: {
       info: 'Input accepted, spooled and refused (by reason) by this listener.',
       fields,
     },
-    sample: { plugin: options.plugin, timestamp: options.now, values },
+    sample: { plugin: options.plugin, timestamp: options.nowSeconds, values },
   };
 }

@@ -34,11 +34,23 @@ export async function loadCustomModule(specifier: string, exportName: string | u
   if (!factory) throw new ModuleLoadError(`module ${specifier} exports no function ${names.join(' or ')}`);
   let made: unknown;
   try {
-    made = await factory(context);
+    made = await factory(withOriginalNames(context));
   } catch (error) {
     throw new ModuleLoadError(`module ${specifier} failed to start: ${(error as Error).message}`, { cause: error });
   }
   return adaptModule(specifier, made);
+}
+
+/**
+ * Custom modules written for earlier releases read the time as `context.now()` and
+ * `request.now` (seconds); they keep working next to the named `nowSeconds`.
+ */
+function withOriginalNames(context: ModuleContext): ModuleContext & { now: () => number } {
+  return { ...context, now: context.nowSeconds };
+}
+
+function withOriginalRequest(request: CollectRequest): CollectRequest & { now: number } {
+  return { ...request, now: request.nowSeconds };
 }
 
 function isPathLike(specifier: string): boolean {
@@ -57,7 +69,11 @@ function resolvePackage(specifier: string): string {
 export function adaptModule(specifier: string, made: unknown): PollerModule {
   const candidate = made as Partial<PollerModule & SimpleModule> | null;
   if (candidate && typeof candidate.collect === 'function') {
-    return Object.assign(candidate, { name: candidate.name ?? specifier }) as PollerModule;
+    const collect = candidate.collect.bind(candidate);
+    return Object.assign(candidate, {
+      name: candidate.name ?? specifier,
+      collect: (request: CollectRequest) => collect(withOriginalRequest(request)),
+    }) as PollerModule;
   }
   if (candidate && typeof candidate.getData === 'function')
     return new SimpleModuleAdapter(candidate.name ?? specifier, candidate as SimpleModule);

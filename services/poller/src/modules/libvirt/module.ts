@@ -123,7 +123,7 @@ export class LibvirtModule implements PollerModule {
     await this.saveState().catch((error: Error) => errors.push(`libvirt state file ${this.stateFile}: ${error.message}`));
     const published = publish({
       inventory,
-      now: request.now,
+      nowSeconds: request.nowSeconds,
       vmFields,
       deviceFields,
       cpu,

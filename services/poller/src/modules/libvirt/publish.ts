@@ -5,7 +5,7 @@ import { type DeviceCounters, DOMAIN_STATES, type DomainSnapshot, type Inventory
 
 export interface PublishInput {
   inventory: Inventory;
-  now: number;
+  nowSeconds: number;
   /** Safe field name of each VM, by UUID. */
   vmFields: Map<string, string>;
   /** Safe field name of each VM network device, by `uuid\tdevice`. */
@@ -28,7 +28,7 @@ export function publish(input: PublishInput): Required<Pick<Collection, 'plugins
     out.samples.push({
       plugin: description.plugin,
       ...(description.hostId && { hostId: description.hostId }),
-      timestamp: input.now,
+      timestamp: input.nowSeconds,
       values,
     });
   };

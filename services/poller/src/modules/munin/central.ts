@@ -32,7 +32,7 @@ export interface MuninCentralOptions {
   maxParallel: number;
   nodeTimeoutMs: number;
   logger: Logger;
-  now: () => number;
+  nowSeconds: () => number;
 }
 
 export const NODE_POLL_PLUGIN = 'munin_node_poll';
@@ -108,7 +108,7 @@ export class MuninCentralModule implements PollerModule {
       state.described.set(NODE_POLL_PLUGIN, '');
       out.plugins.push({ ...NODE_POLL_DESCRIPTION, hostId: node.hostId });
     }
-    const started = this.options.now();
+    const started = this.options.nowSeconds();
     const problems: string[] = [];
     let polled: Collection | null = null;
     if (state.busy) {
@@ -118,7 +118,7 @@ export class MuninCentralModule implements PollerModule {
       this.counters.nodePolls++;
       const result = await this.pollWithDeadline(state, problems);
       polled = result.collection;
-      if (polled && !result.late) state.lastSuccess = Math.floor(this.options.now());
+      if (polled && !result.late) state.lastSuccess = Math.floor(this.options.nowSeconds());
     }
     const graphs = new Set(polled?.samples.map((sample) => sample.plugin)).size;
     if (polled) {
@@ -128,7 +128,7 @@ export class MuninCentralModule implements PollerModule {
     } else {
       this.counters.nodeFailures++;
     }
-    const now = this.options.now();
+    const now = this.options.nowSeconds();
     const health: Sample = {
       plugin: NODE_POLL_PLUGIN,
       hostId: node.hostId,
@@ -186,7 +186,7 @@ export class MuninCentralModule implements PollerModule {
       pluginsEnable: this.options.pluginsEnable,
       maxReconnects: this.options.maxReconnects,
       logger: this.options.logger.child({ node: node.name }),
-      now: this.options.now,
+      nowSeconds: this.options.nowSeconds,
       hostId: node.hostId,
       listNode: node.useNodeName ? 'banner' : node.name,
     });

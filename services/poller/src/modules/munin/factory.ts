@@ -42,7 +42,7 @@ export function createMuninModule(context: ModuleContext, settings: MuninSetting
       pluginsEnable: settings.plugins_enable,
       maxReconnects: MAX_RECONNECTS,
       logger: context.logger,
-      now: context.now,
+      nowSeconds: context.nowSeconds,
     });
   if (!settings.munin_conf && !settings.nodes) return local();
   const { nodes, problems } = centralNodes(settings);
@@ -57,6 +57,6 @@ export function createMuninModule(context: ModuleContext, settings: MuninSetting
     maxParallel: settings.max_parallel,
     nodeTimeoutMs: nodeTimeoutSeconds * 1000,
     logger: context.logger,
-    now: context.now,
+    nowSeconds: context.nowSeconds,
   });
 }

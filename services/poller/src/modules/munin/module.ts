@@ -10,7 +10,7 @@ export interface MuninModuleOptions extends SessionOptions {
   /** New connections allowed in one poll after a broken session. */
   maxReconnects: number;
   logger: Logger;
-  now: () => number;
+  nowSeconds: () => number;
   /** The host the node's plugins and samples belong to; the poller's own when absent. */
   hostId?: string;
   /**
@@ -114,7 +114,7 @@ export class MuninModule implements PollerModule {
         this.counters.protocolProblems++;
         out.errors.push(`${plugin}: ${problem}`);
       }
-      const fetchedAt = this.options.now();
+      const fetchedAt = this.options.nowSeconds();
       const descriptions = new Map<string, PluginDescription>();
       for (const section of parsedConfig.sections.values()) descriptions.set(section.name, describeSection(section));
       for (const section of values.sections.values()) {

@@ -118,14 +118,14 @@ export class NetLatencyModule implements PollerModule {
       ),
     ]);
     const out = { plugins: [] as PluginDescription[], samples: [] as Sample[], errors };
-    this.add(out, request.now, 'tcp', 'TCP connect time', tcp, (peer) => `${peer.host}:${peer.port}`);
-    if (useIcmp) this.add(out, request.now, 'icmp', 'ICMP round-trip time', icmp, (peer) => peer.host);
+    this.add(out, request.nowSeconds, 'tcp', 'TCP connect time', tcp, (peer) => `${peer.host}:${peer.port}`);
+    if (useIcmp) this.add(out, request.nowSeconds, 'icmp', 'ICMP round-trip time', icmp, (peer) => peer.host);
     return out;
   }
 
   private add(
     out: { plugins: PluginDescription[]; samples: Sample[]; errors: string[] },
-    now: number,
+    nowSeconds: number,
     kind: 'tcp' | 'icmp',
     title: string,
     results: Array<ProbeResult | null>,
@@ -173,7 +173,7 @@ export class NetLatencyModule implements PollerModule {
       graph: { args: '--lower-limit 0 --upper-limit 100 -r', scale: 'no' },
       fields: lossFields,
     });
-    out.samples.push({ plugin, timestamp: now, values: rtt }, { plugin: `${plugin}_loss`, timestamp: now, values: loss });
+    out.samples.push({ plugin, timestamp: nowSeconds, values: rtt }, { plugin: `${plugin}_loss`, timestamp: nowSeconds, values: loss });
   }
 
   /** null when `ping` works here (checked once against 127.0.0.1), else why not. */

@@ -47,7 +47,7 @@ export class SnmpPduModule implements PollerModule {
     const out = { plugins: [] as PluginDescription[], samples: [] as Sample[], hosts: [] as HostDescription[], errors };
     const add = (description: PluginDescription, values: Values) => {
       out.plugins.push(description);
-      out.samples.push({ plugin: description.plugin, hostId: description.hostId as string, timestamp: request.now, values });
+      out.samples.push({ plugin: description.plugin, hostId: description.hostId as string, timestamp: request.nowSeconds, values });
     };
     const machines = new Map<string, Array<number | null>>();
     this.settings.pdus.forEach((pdu, index) => {

@@ -76,7 +76,7 @@ export class StatsdModule implements PollerModule {
       reasons: STATSD_PROBLEMS,
       logger: deps.logger,
       intervalSeconds: settings.log_interval,
-      now: deps.now,
+      nowSeconds: deps.nowSeconds,
       message: 'statsd input refused',
     });
     this.loop = new FlushLoop({
@@ -88,7 +88,7 @@ export class StatsdModule implements PollerModule {
       refreshSeconds: deps.refreshSeconds,
       maxPointsPerMessage: deps.maxPointsPerMessage,
       logger: deps.logger,
-      now: deps.now,
+      nowSeconds: deps.nowSeconds,
       fill: (timestamp) => this.fill(timestamp),
       invalid: (problem, values) => this.problems.record('invalid_message', () => problem, Math.max(1, values)),
     });
@@ -140,7 +140,7 @@ export class StatsdModule implements PollerModule {
       gauges: { names: this.aggregator.size },
       problems: this.problems.counts,
       labels: { lines: 'lines received', values_spooled: 'values written to the spool', values_lost: 'values lost (spool failure)' },
-      now: request.now,
+      nowSeconds: request.nowSeconds,
     });
     return { plugins: [description], samples: [sample] };
   }
@@ -222,7 +222,7 @@ export function createStatsdModule(
     publish: context.publish,
     selfHost: context.hostId,
     logger: context.logger,
-    now: context.now,
+    nowSeconds: context.nowSeconds,
     refreshSeconds,
     maxPointsPerMessage,
   });

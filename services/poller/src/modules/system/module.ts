@@ -54,14 +54,14 @@ export class SystemModule implements PollerModule {
     this.counters.polls++;
     const out: Required<Pick<Collection, 'plugins' | 'samples' | 'errors'>> = { plugins: [], samples: [], errors: [] };
     const parts: Array<[string, () => Promise<void>]> = [
-      ['cpu', () => this.cpu(request.now, out)],
-      ['memory', () => this.memory(request.now, out)],
-      ['load', () => this.load(request.now, out)],
-      ['uptime', () => this.uptime(request.now, out)],
-      ['disk space', () => this.diskSpace(request.now, out)],
-      ['disk I/O', () => this.diskIo(request.now, out)],
-      ['network', () => this.network(request.now, out)],
-      ['temperatures', () => this.temperatures(request.now, out)],
+      ['cpu', () => this.cpu(request.nowSeconds, out)],
+      ['memory', () => this.memory(request.nowSeconds, out)],
+      ['load', () => this.load(request.nowSeconds, out)],
+      ['uptime', () => this.uptime(request.nowSeconds, out)],
+      ['disk space', () => this.diskSpace(request.nowSeconds, out)],
+      ['disk I/O', () => this.diskIo(request.nowSeconds, out)],
+      ['network', () => this.network(request.nowSeconds, out)],
+      ['temperatures', () => this.temperatures(request.nowSeconds, out)],
     ];
     for (const [what, read] of parts) {
       try {
