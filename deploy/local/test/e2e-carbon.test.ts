@@ -16,12 +16,6 @@ import { freePort, waitFor } from '../stack/probes.js';
 import { Collectd, RecordingRelay } from './carbon-peers.js';
 import { e2eName, Observer, sleep, startTestStack, type TestStack } from './fixtures.js';
 
-/** The Graphite path a carbon path is stored under: host.plugin.ds with the plugin's dots as `_` (graphite-tree.ts). */
-function storedPath(path: string): string {
-  const nodes = path.split('.');
-  return [nodes[0], nodes.slice(1, -1).join('_'), nodes[nodes.length - 1]].join('.');
-}
-
 describe('carbon and StatsD clients end to end', () => {
   let t: TestStack;
   let proxy: TcpProxy;
@@ -101,10 +95,13 @@ describe('carbon and StatsD clients end to end', () => {
     await waitFor(
       'every line collectd sent stored',
       async () => {
-        const stored = await render(`${collectdHost}.*.*`, from - 1, until + 1);
+        // A path comes back as sent: one glob per depth (`*` is one node), 3 to 5 nodes for collectd.
+        const stored = new Map<string, Map<number, number>>();
+        for (const target of [`${collectdHost}.*.*`, `${collectdHost}.*.*.*`, `${collectdHost}.*.*.*.*`])
+          for (const [path, points] of await render(target, from - 1, until + 1)) stored.set(path, points);
         report = { lines: 0, missing: [], wrong: [] };
         for (const path of relay.paths()) {
-          const got = stored.get(storedPath(path)) ?? new Map<number, number>();
+          const got = stored.get(path) ?? new Map<number, number>();
           for (const [ts, value] of relay.series(path, from, until)) {
             report.lines++;
             const v = got.get(ts);
@@ -144,11 +141,42 @@ describe('carbon and StatsD clients end to end', () => {
     assert.ok((await render(cpu, from - 1, until + 1)).get(cpu)?.size, cpu);
     assert.ok((await find(`${collectdHost}.*`)).includes('memory'));
     assert.ok((await find(`${collectdHost}.memory.*`)).includes('memory-used'));
-    // Four-node paths (a plugin of two nodes): the storage's tree has three levels, the plugin's dot becomes `_`.
+    // Four-node paths (a plugin of two nodes) come back exactly too, walked node by node.
     const shortterm = `${collectdHost}.load.load.shortterm`;
     assert.ok(paths.includes(shortterm));
-    assert.ok((await find(`${collectdHost}.*`)).includes('load_load'));
-    assert.ok((await render(storedPath(shortterm), from - 1, until + 1)).get(storedPath(shortterm))?.size);
+    assert.ok((await find(`${collectdHost}.*`)).includes('load'));
+    assert.deepEqual(await find(`${collectdHost}.load.*`), ['load']);
+    assert.deepEqual(await find(`${collectdHost}.load.load.*`), ['longterm', 'midterm', 'shortterm']);
+    assert.deepEqual([...(await render(shortterm, from - 1, until + 1)).keys()], [shortterm]);
+    const rx = `${collectdHost}.interface-eth0.if_octets.rx`;
+    const lo = paths.find((p) => /\.interface-[^.]+\.if_octets\.rx$/.test(p)) as string;
+    assert.ok(lo, `an interface-*.if_octets.rx path among ${paths.join(' ')}`);
+    assert.ok((await find(lo.slice(0, lo.lastIndexOf('.')) + '.*')).includes('rx'));
+    assert.deepEqual([...(await render(lo, from - 1, until + 1)).keys()], [lo], rx);
+  });
+
+  test('carbon paths of 4 and 5 nodes sent by a plain TCP client come back exactly', async () => {
+    const now = Math.floor(Date.now() / 1000);
+    const host = `deep${collectdHost}`;
+    const lines = { [`${host}.app.http.requests.count`]: 7, [`${host}.app.http.errors`]: 3, [`${host}.app.queue`]: 1 };
+    const socket = connect(carbonPort, '127.0.0.1');
+    await new Promise<void>((resolve) => socket.once('connect', resolve));
+    socket.end(
+      Object.entries(lines)
+        .map(([path, value]) => `${path} ${value} ${now}\n`)
+        .join(''),
+    );
+    for (const [path, value] of Object.entries(lines)) {
+      await waitFor(
+        `${path} stored`,
+        async () => ((await render(path, now - 5, now + 5)).get(path)?.get(now) === value ? true : undefined),
+        30_000,
+        500,
+      );
+    }
+    assert.deepEqual(await find(`${host}.app.*`), ['http', 'queue']);
+    assert.deepEqual(await find(`${host}.app.http.*`), ['errors', 'requests']);
+    assert.deepEqual(await find(`${host}.app.http.requests.*`), ['count']);
   });
 
   test('hostile lines next to collectd: refused and counted by reason, collectd unaffected, the poller self-metrics say so', async () => {

@@ -79,8 +79,11 @@ describe('storage API: history without the index (DS@ and the file tree)', () =>
     assert.deepEqual(data.DATAS, { down: [7, 7, 7, 7, 7], up: [8, 8, 8, 8, 8] });
     const found = FindNode.array().parse((await json('/metrics/find?query=dsonly.*.*')).body);
     assert.deepEqual(
-      found.map((n) => n.id),
-      ['dsonly.if_eth0.down', 'dsonly.if_eth0.up'],
+      found.map((n) => [n.text, n.leaf]),
+      [
+        ['down', 1],
+        ['up', 1],
+      ],
     );
     const search = SearchResponse.parse((await json('/search?q=eth0')).body);
     assert.deepEqual(search.plugins, [{ host: 'ds.only', plugin: 'if_eth0', title: 'if_eth0' }]);
@@ -112,7 +115,9 @@ describe('storage API: history without the index (DS@ and the file tree)', () =>
       assert.deepEqual(Object.keys(hosts), ['ds.only', 'files.only', 'oldhost']);
       assert.equal(hosts['files.only'].Name, 'files.only');
       const leaves = FindNode.array().parse((await json('/metrics/find?query=filesonly.*.*')).body);
-      assert.deepEqual(leaves.map((n) => n.id).sort(), ['filesonly.df.root', 'filesonly.load.load']);
+      const expand = (await json('/metrics/expand?query=filesonly.*.*')).body as { results: string[] };
+      assert.deepEqual(leaves.map((n) => n.text).sort(), ['load', 'root']);
+      assert.deepEqual(expand.results, ['filesonly.df.root', 'filesonly.load.load']);
       const render = RenderResponse.parse((await json('/render?target=*.load.load&from=-3min')).body);
       assert.deepEqual(
         render.map((s) => [s.target, s.datapoints.map(([v]) => v)]),

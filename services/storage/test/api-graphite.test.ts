@@ -53,14 +53,18 @@ describe('storage API: Graphite render/find for Grafana', () => {
     return fetch(`${fx.base}${path}`, { method: 'POST', headers: FORM, body });
   }
 
-  it('/metrics/find returns treejson nodes: host IDs filtered, dots in names as _', async () => {
+  it('/metrics/find returns treejson nodes: host IDs filtered, each dot of a plugin name a level', async () => {
     assert.deepEqual(await find('*'), [
       { text: 'db1', id: 'db1', allowChildren: 1, expandable: 1, leaf: 0 },
       { text: 'web01examplecom', id: 'web01examplecom', allowChildren: 1, expandable: 1, leaf: 0 },
     ]);
     assert.deepEqual(
       (await find('web01examplecom.*')).map((n) => n.id),
-      ['web01examplecom.if_eth0_errors', 'web01examplecom.load'],
+      ['web01examplecom.if_eth0', 'web01examplecom.load'],
+    );
+    assert.deepEqual(
+      (await find('web01examplecom.if_eth0.*.*')).map((n) => n.id),
+      ['web01examplecom.if_eth0.*.rx', 'web01examplecom.if_eth0.*.tx'],
     );
     assert.deepEqual(await find('db1.cpu.*'), [
       { text: 'system', id: 'db1.cpu.system', allowChildren: 0, expandable: 0, leaf: 1 },
@@ -68,7 +72,8 @@ describe('storage API: Graphite render/find for Grafana', () => {
     ]);
     assert.deepEqual(
       (await find('*.{load,cpu}.u*')).map((n) => n.id),
-      ['db1.cpu.user'],
+      ['*.{load,cpu}.user'],
+      "ids keep the query's globs, as graphite-web's and carbonapi's treejson",
     );
     assert.deepEqual(await find('db1.cpu.user.more'), []);
     assert.deepEqual(await find('nothing.*'), []);

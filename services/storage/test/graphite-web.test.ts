@@ -32,6 +32,15 @@ const DATA: Record<string, Record<string, Record<string, (t: number) => number |
     load: { load: (t) => (t % 1020 === 0 ? null : 1 + ((t / 60) % 7) * 0.5) },
     cpu: { user: (t) => 20 + ((t / 60) % 10), system: (t) => (t / 60) % 5 },
     net: { rx: (t) => (t < NOW - 3 * HOURS ? (t - (NOW - 2 * 86_400)) * 3 : (t - (NOW - 3 * HOURS)) * 2) },
+    // Plugins of several nodes (carbon `load.load`, collectd `interface-lo.if_octets`, a munin
+    // multigraph child), and web1.disk.sda both a leaf (plugin disk) and a branch (plugin disk.sda).
+    'load.load': { shortterm: (t) => 0.5 + ((t / 60) % 3), midterm: () => 0.7 },
+    'interface-lo.if_octets': { rx: (t) => (t / 60) % 11, tx: (t) => (t % 600 === 0 ? null : 2) },
+    diskstats_latency: { sda_avgwait: (t) => 3 + ((t / 60) % 2) },
+    'diskstats_latency.sda': { avgwait: (t) => 4 + ((t / 120) % 3) },
+    disk: { sda: (t) => 10 + ((t / 60) % 4) },
+    'disk.sda': { read: (t) => 20 + ((t / 60) % 6) },
+    'app.http.requests': { count: (t) => (t / 60) % 9 },
   },
   web2: {
     load: { load: (t) => (t % 780 === 0 ? null : 4 - ((t / 60) % 5) * 0.25) },
@@ -45,6 +54,19 @@ const TARGETS = [
   'web1.load.load',
   '*.load.load',
   'web*.cpu.{user,system}',
+  // paths of more than three nodes, a node both leaf and branch
+  'web1.load.load.shortterm',
+  'web1.*.*.*',
+  'web1.*.*.*.*',
+  'web1.interface-lo.if_octets.{rx,tx}',
+  'web1.diskstats_latency.*',
+  'web1.diskstats_latency.sda.avgwait',
+  'web1.disk.*',
+  'web1.disk.sda',
+  'web1.disk.sda.*',
+  'sumSeries(web1.load.load.*)',
+  'aliasByNode(web1.interface-lo.if_octets.*, 1, 3)',
+  'groupByNode(web1.*.*.*, 1, "sum")',
   // aggregation
   'sumSeries(*.load.load)',
   'sum(web1.load.load, web2.load.load)',
@@ -152,6 +174,37 @@ const TARGETS = [
   'web1.load.load | scale(2) | alias("piped")',
   'summarize(web1.load.load, intervalString="2h", func="min")',
 ];
+
+/** Find queries whose treejson (and completer, for those ending in `*`) must be graphite-web's. */
+const FINDS = [
+  '*',
+  'web1.*',
+  'web1.load.*',
+  'web1.load.load.*',
+  'web1.*.*',
+  'web1.*.*.*',
+  'web1.interface-lo.*',
+  'web1.interface-lo.if_octets.*',
+  'web1.diskstats_latency.*',
+  'web1.disk.*',
+  'web1.disk.sda.*',
+  'web1.disk.sda',
+  '*.{cpu,disk}.*',
+  'web1.nothing.*',
+  'web1.load.load.shortterm.x',
+];
+
+/**
+ * graphite-web's store shuffles the paths before its find view sorts them by name, so
+ * completer entries of one name under different paths come in any order: put those in path
+ * order on both sides (a branch's path ends with a dot, after the leaf of the same path).
+ */
+function sameNamesInOrder(answer: unknown): unknown {
+  const metrics = (answer as { metrics?: Array<{ name: string; path: string }> }).metrics;
+  if (!metrics) return answer;
+  const key = (m: { name: string; path: string }) => `${m.name}\u0000${m.path}`;
+  return { metrics: [...metrics].sort((a, b) => (key(a) < key(b) ? -1 : key(a) > key(b) ? 1 : 0)) };
+}
 
 /** Requests beyond the default window: maxDataPoints, other windows, xFilesFactor. */
 const EXTRA: Array<{ target: string; params: Record<string, string> }> = [
@@ -272,6 +325,20 @@ describe('query engine against graphite-web 1.1.8 (same files, same answers)', (
       const diff = failure ? [failure] : differences(ours as Rendered[], theirs as Rendered[]);
       if (diff.length) failures.push(`${target} ${JSON.stringify(params)}:\n    ${diff.join('\n    ')}`);
       else if (theirs?.length === 0) failures.push(`${target}: graphite-web gave no series (the case tests nothing)`);
+    }
+    assert.deepEqual(failures, []);
+  });
+
+  it('finds the same nodes as graphite-web, paths of any depth and leaf-and-branch nodes included', async () => {
+    const failures: string[] = [];
+    for (const query of FINDS) {
+      for (const format of query.endsWith('*') ? ['treejson', 'completer'] : ['treejson']) {
+        const params = new URLSearchParams({ query, format }).toString();
+        const [a, b] = await Promise.all([fetch(`${fx.base}/metrics/find?${params}`), fetch(`${gw.base}/metrics/find?${params}`)]);
+        const [ours, theirs] = [await a.json(), await b.json()].map(sameNamesInOrder);
+        if (JSON.stringify(ours) !== JSON.stringify(theirs))
+          failures.push(`${query} (${format}): ${JSON.stringify(ours)}\n    vs graphite-web ${JSON.stringify(theirs)}`);
+      }
     }
     assert.deepEqual(failures, []);
   });

@@ -130,9 +130,9 @@ describe('history stays reachable after the Redis index is lost under a running 
 
     const top = await json<FindNode[]>('/metrics/find?query=*');
     assert.deepEqual(top.body.map((n) => n.text).sort(), [...hosts, retired].map(filteredHostId).sort());
-    const leaves = await json<FindNode[]>(`/metrics/find?query=${filteredHostId(retired)}.*.*`);
+    const leaves = await json<{ results: string[] }>(`/metrics/expand?query=${filteredHostId(retired)}.*.*`);
     assert.deepEqual(
-      leaves.body.map((n) => n.id).sort(),
+      leaves.body.results,
       PLUGINS.flatMap((p) => SOURCES.map((ds) => `${filteredHostId(retired)}.${p}.${ds}`)),
     );
     const render = await json<GraphiteSeries[]>(`/render?target=${filteredHostId(retired)}.df.*&from=-1h`);

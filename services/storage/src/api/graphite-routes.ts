@@ -5,7 +5,7 @@ import type { RouteContext } from './context.js';
 import { BadParameterError, LimitExceededError, quote } from './errors.js';
 import { graphiteMetaRouter } from './graphite-meta.js';
 import { renderHandler } from './graphite-render.js';
-import { GraphiteTree } from './graphite-tree.js';
+import { GraphiteTree, type TreeNode } from './graphite-tree.js';
 import { allValues, optionalParam, requiredParam } from './params.js';
 
 /**
@@ -28,22 +28,9 @@ export function graphiteRouter(ctx: RouteContext): Router {
     const query = requiredParam(req, 'query');
     const format = optionalParam(req, 'format') ?? 'treejson';
     checkFindWindow(req, ctx.now());
-    const nodes = (await tree.find(query, 'query')).sort(
-      (a, b) => Number(a.leaf) - Number(b.leaf) || (a.text < b.text ? -1 : a.text > b.text ? 1 : 0),
-    );
+    const nodes = (await tree.find(query, 'query')).sort(byName);
     if (format === 'treejson') {
-      const out: FindNode[] = nodes.map((n) => ({
-        text: n.text,
-        id: n.path,
-        allowChildren: n.leaf ? 0 : 1,
-        expandable: n.leaf ? 0 : 1,
-        leaf: n.leaf ? 1 : 0,
-      }));
-      if (optionalParam(req, 'wildcards') === '1' && out.length > 1) {
-        const base = query.includes('.') ? query.slice(0, query.lastIndexOf('.') + 1) : '';
-        out.unshift({ text: '*', id: `${base}*`, allowChildren: 1, expandable: 1, leaf: 0 });
-      }
-      res.json(out);
+      res.json(treeJson(nodes, query, optionalParam(req, 'wildcards') === '1'));
     } else if (format === 'completer') {
       res.json({ metrics: nodes.map((n) => ({ path: n.leaf ? n.path : `${n.path}.`, name: n.text, is_leaf: n.leaf ? '1' : '0' })) });
     } else {
@@ -73,6 +60,45 @@ export function graphiteRouter(ctx: RouteContext): Router {
   });
 
   return router;
+}
+
+/** By name; a branch before a leaf of the same path (graphite-web's store yields them so). */
+function byName(a: TreeNode, b: TreeNode): number {
+  return a.text < b.text ? -1 : a.text > b.text ? 1 : Number(a.leaf) - Number(b.leaf);
+}
+
+/**
+ * graphite-web's tree_json (carbonapi's too): one node per name (a path that is both a
+ * branch and a leaf is shown as the branch, which Grafana can open; the path still renders
+ * as the leaf), its id the query up to its last dot and the name (`web1.*.load`, globs
+ * kept), branches first then leaves, each by name; with `wildcards=1` a `*` node first, a
+ * leaf when every match is one.
+ */
+function treeJson(nodes: readonly TreeNode[], query: string, wildcards: boolean): FindNode[] {
+  const base = query.includes('.') ? query.slice(0, query.lastIndexOf('.') + 1) : '';
+  const seen = new Set<string>();
+  const branches: FindNode[] = [];
+  const leaves: FindNode[] = [];
+  for (const n of nodes) {
+    if (seen.has(n.text)) continue;
+    seen.add(n.text);
+    (n.leaf ? leaves : branches).push(findNode(n.text, `${base}${n.text}`, n.leaf));
+  }
+  const out = [...branches, ...leaves];
+  if (wildcards && nodes.length > 1) {
+    out.unshift(
+      findNode(
+        '*',
+        `${base}*`,
+        nodes.every((n) => n.leaf),
+      ),
+    );
+  }
+  return out;
+}
+
+function findNode(text: string, id: string, leaf: boolean): FindNode {
+  return { text, id, allowChildren: leaf ? 0 : 1, expandable: leaf ? 0 : 1, leaf: leaf ? 1 : 0 };
 }
 
 /**
