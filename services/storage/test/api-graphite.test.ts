@@ -197,7 +197,7 @@ describe('storage API: Graphite render/find for Grafana', () => {
   it('refuses unknown functions, formats and bad targets with a 400 naming the problem', async () => {
     const cases: Array<[string, string, RegExp]> = [
       ['target=nosuchFunction(db1.*.*)', 'target', /unknown function "nosuchFunction"/],
-      ['target=db1.load.load&format=png', 'format', /png/],
+      ['target=db1.load.load&format=svg', 'format', /svg/],
       ['target=db1.load.load&jsonp=alert', 'jsonp', /jsonp/],
       ['from=-1h', 'target', /missing/],
       [`target=${encodeURIComponent('aliasSub(db1.load.load, "(a)\\1", "x")')}`, 'target', /invalid regex/],
