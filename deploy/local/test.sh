@@ -19,7 +19,7 @@ npx biome check . --diagnostic-level=error
 node --import tsx deploy/checks/import-cycles.ts common services bench deploy
 
 # Debian packages the suite uses as real peers.
-PEERS="python3-whisper graphite-web collectd-core munin-node munin munin-plugins-core rrdtool netcat-openbsd snmpd snmp libvirt-clients chromium fonts-dejavu-core iputils-ping redis-server"
+PEERS="python3-whisper graphite-web collectd-core munin-node munin munin-plugins-core rrdtool netcat-openbsd snmpd snmp libvirt-clients chromium fonts-dejavu-core iputils-ping redis-server python3-aiosmtpd prometheus-alertmanager"
 bash deploy/local/ensure-services.sh $PEERS
 
 mapfile -t FILES < <(find common services bench deploy -name '*.test.ts' -not -path '*/node_modules/*' | sort)

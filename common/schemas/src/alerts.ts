@@ -148,7 +148,17 @@ export const ContactSettings = z.discriminatedUnion('kind', [
   z.object({ kind: z.literal('slack'), url: z.string().url().max(2048), channel: z.string().max(100).optional() }).strict(),
   /** Alertmanager's base URL (`http://am:9093`); alerts go to its `/api/v2/alerts`. */
   z.object({ kind: z.literal('alertmanager'), url: z.string().url().max(2048) }).strict(),
-  /** A program and its arguments (no shell), fed the text on stdin, as munin's `contact.X.command`. */
-  z.object({ kind: z.literal('command'), argv: z.array(z.string().min(1).max(4096)).min(1).max(64) }).strict(),
+  /**
+   * A program and its arguments (no shell), fed the text on stdin, as munin's `contact.X.command`.
+   * Arguments and `text` may hold munin's `${var:NAME}` variables (host, plugin, field, worst...),
+   * each expanded into its argument only; `text` replaces the default stdin text.
+   */
+  z
+    .object({
+      kind: z.literal('command'),
+      argv: z.array(z.string().min(1).max(4096)).min(1).max(64),
+      text: z.string().max(8192).optional(),
+    })
+    .strict(),
 ]);
 export type ContactSettings = z.infer<typeof ContactSettings>;

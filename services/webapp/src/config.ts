@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { formatConfig, iniBool, iniEnum, iniInt, iniString, knownKeysOf, loadConfig } from '../../../common/config/index.js';
+import { DeliverySection, SmtpSection } from './alerting/delivery/config.js';
 
 /** Default place of the INI file, as the original `/etc/numeter/numeter_webapp.cfg`. */
 export const DEFAULT_CONFIG_FILE = '/etc/numeter/numeter_webapp.cfg';
@@ -41,6 +42,10 @@ const Schema = z.object({
       hosts_cache: iniInt(30, 0, 86_400),
     })
     .default({}),
+  /** The mail relay of alert notifications (alerting/delivery/config.ts). */
+  smtp: SmtpSection,
+  /** Sending alert notifications: polling, leases, timeouts, retries (alerting/delivery/config.ts). */
+  delivery: DeliverySection,
   logging: z
     .object({
       level: iniEnum('info', ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']),
