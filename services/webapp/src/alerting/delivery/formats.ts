@@ -206,5 +206,5 @@ export function expandTemplate(template: string, variables: Record<string, strin
 
 /** Munin `${...}` constructs other than `${var:NAME}` (loops, ifs), which numeter does not expand. */
 export function unsupportedConstructs(template: string): string[] {
-  return [...template.replace(VARIABLE, '').matchAll(/\$\{[^}]*\}?/g)].map((m) => m[0].slice(0, 40));
+  return [...template.matchAll(/\$\{(?!var:[A-Za-z_]+\})[^}]*\}?/g)].map((m) => m[0].slice(0, 40));
 }
