@@ -149,8 +149,8 @@ async function main(): Promise<void> {
       const childExit = new Promise<number | null>((resolve) => child.on('exit', resolve));
       while (acked < target) {
         await new Promise((r) => setTimeout(r, 10));
-        const cache = service.stats().cache;
-        peakCache = Math.max(peakCache, cache.pendingPoints + cache.writingPoints);
+        const stats = service.stats();
+        peakCache = Math.max(peakCache, stats.cache_pendingPoints + stats.cache_writingPoints);
         peakRss = Math.max(peakRss, process.memoryUsage().rss);
       }
       if ((await childExit) !== 0) throw new Error('the publisher failed');
@@ -176,7 +176,7 @@ async function main(): Promise<void> {
     const sustained = await phase(1, MINUTES);
     if (profiler) writeFileSync(String(process.env.BENCH_PROFILE), JSON.stringify(await profiler.stop()));
     const ingestRate = sustained.points / sustained.seconds;
-    const writer = service.stats().writer;
+    const filesCreated = service.stats().writer_filesCreated;
     if (process.env.BENCH_DEBUG) console.log(JSON.stringify(service.stats()));
     const flushes = (await service.metrics.registry.getSingleMetric('numeter_storage_write_seconds')?.get())?.values ?? [];
     const flushSum = flushes.find((x) => (x as { metricName?: string }).metricName?.endsWith('_sum'))?.value ?? 0;
@@ -194,8 +194,8 @@ async function main(): Promise<void> {
       await service.start();
       while (acked < target) {
         await new Promise((r) => setTimeout(r, 10));
-        const cache = service.stats().cache;
-        peakCache = Math.max(peakCache, cache.pendingPoints + cache.writingPoints);
+        const stats = service.stats();
+        peakCache = Math.max(peakCache, stats.cache_pendingPoints + stats.cache_writingPoints);
         peakRss = Math.max(peakRss, process.memoryUsage().rss);
       }
       const seconds = (lastAck - started) / 1000;
@@ -240,7 +240,7 @@ async function main(): Promise<void> {
     );
     console.log(`settings: prefetch ${PREFETCH}, cache max ${fmt(MAX_POINTS)} points, flush at ${fmt(FLUSH_POINTS)} points or 100 ms`);
     console.log(
-      `cold (minute 0, creates ${fmt(writer.filesCreated)} files): ${fmt(cold.points / cold.seconds)} points/s, ${cold.seconds.toFixed(2)} s`,
+      `cold (minute 0, creates ${fmt(filesCreated)} files): ${fmt(cold.points / cold.seconds)} points/s, ${cold.seconds.toFixed(2)} s`,
     );
     console.log(
       `sustained (minutes 1..${MINUTES - 1}, existing files): ${fmt(ingestRate)} points/s, ${fmt(sustained.messages / sustained.seconds)} messages/s (${sustained.seconds.toFixed(2)} s first publish → last ack; publisher confirmed all after ${sustained.publishSeconds.toFixed(2)} s)`,

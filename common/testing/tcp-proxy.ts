@@ -8,6 +8,8 @@ import { type AddressInfo, connect, createServer, type Server, type Socket } fro
 export class TcpProxy {
   private server?: Server;
   private readonly sockets = new Set<Socket>();
+  /** Each proxied direction, to freeze it. */
+  private readonly pipes = new Set<{ from: Socket; to: Socket }>();
   private down = false;
   port = 0;
   /** Connections proxied, and connections refused while cut. */
@@ -37,6 +39,19 @@ export class TcpProxy {
     this.sockets.clear();
   }
 
+  /**
+   * Stops forwarding bytes both ways but keeps every connection open: a peer that hangs
+   * (no answer, no reset), which only a deadline gets a client out of. New connections
+   * still come through.
+   */
+  freeze(): void {
+    for (const { from, to } of this.pipes) {
+      from.unpipe(to);
+      from.pause();
+    }
+    this.pipes.clear();
+  }
+
   restore(): void {
     this.down = false;
   }
@@ -60,8 +75,11 @@ export class TcpProxy {
     ] as const) {
       this.sockets.add(a);
       a.on('error', () => b.destroy());
+      const pipe = { from: a, to: b };
+      this.pipes.add(pipe);
       a.on('close', () => {
         this.sockets.delete(a);
+        this.pipes.delete(pipe);
         b.destroy();
       });
       a.pipe(b);

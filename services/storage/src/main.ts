@@ -1,11 +1,11 @@
 #!/usr/bin/env -S node --max-semi-space-size=32
 import { Command } from 'commander';
 import { ConfigError } from '../../../common/config/index.js';
-import { type Component, Deadline, EXIT_BAD_CONFIG, runService } from '../../../common/lifecycle/index.js';
+import { EXIT_BAD_CONFIG, runService } from '../../../common/lifecycle/index.js';
 import { createLogger } from '../../../common/logging/index.js';
 import { DEFAULT_CONFIG_FILE, loadStorageConfig, pinoLevel, printableConfig, readHostList, type StorageConfig } from './config.js';
 import { type ImportCommandOptions, runMuninImport } from './import/command.js';
-import { StorageService } from './storage-service.js';
+import { STORAGE_STOP_MS, StorageService } from './storage-service.js';
 
 /**
  * numeter-storage: reads the configuration, builds the service and runs it (runService)
@@ -88,27 +88,14 @@ async function main(): Promise<number> {
     }
     return 0;
   }
-  return runService([asComponent(service)], {
+  // One component: the service orders its own parts (consumers first on stop) and undoes a failed start.
+  return runService([service], {
     name: 'storage',
     logger,
-    stopDeadlineMs: STOP_DEADLINE_MS,
+    stopDeadlineMs: STORAGE_STOP_MS,
     exitWatchdogMs: 2000,
-    summary: () => service.stats().cache,
+    summary: () => service.cacheStats(),
   });
-}
-
-/** How long the whole stop may take: consumers drained, cache flushed, everything closed. */
-const STOP_DEADLINE_MS = 15_000;
-
-/** The storage service as one component (it orders its own parts: consumers first on stop). */
-function asComponent(service: StorageService): Component {
-  return {
-    name: 'storage',
-    // A failed start undoes itself (StorageService.start stops what had started).
-    start: () => service.start(),
-    stop: (deadline) => service.stop(Deadline.of(deadline ?? STOP_DEADLINE_MS).remainingMs()),
-    stats: () => service.stats().cache,
-  };
 }
 
 // No process.exit(): once the orderly stop is done nothing is left running (consumers,

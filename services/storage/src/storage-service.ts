@@ -1,6 +1,19 @@
 import { statfs } from 'node:fs/promises';
 import { BusConsumer, type ConsumedMessage, type Disposition, storageQueueName } from '../../../common/bus/index.js';
-import { settleWithin } from '../../../common/lifecycle/index.js';
+import {
+  type Clock,
+  type Component,
+  Deadline,
+  type DeadlineInput,
+  FORCE_CLOSE_MS,
+  Lifecycle,
+  prefixedStats,
+  type Stats,
+  settleWithin,
+  systemClock,
+  waitUntil,
+  wholeSecondsOf,
+} from '../../../common/lifecycle/index.js';
 import type { Logger } from '../../../common/logging/index.js';
 import { LIMITS } from '../../../common/schemas/index.js';
 import { type ApiServer, apiConfigFrom, createApiServer } from './api/index.js';
@@ -23,14 +36,17 @@ export interface StorageServiceOptions {
   /** The host list (empty = every host). */
   hostIds: string[];
   logger: Logger;
-  /** Epoch seconds. */
-  now?: () => number;
+  /** The time (the parts read whole epoch seconds from it). @defaultValue systemClock */
+  clock?: Clock;
   /** Called after each delivery is handled, before it is settled (benchmarks measure latency here). */
   observeDelivery?: (message: ConsumedMessage, disposition: Disposition) => void;
 }
 
-/** How long undoing a failed start may take (each step of the stop is bounded by it). */
-const UNDO_START_MS = 2000;
+/** The whole stop's deadline when stop() is given none; it also bounds the undo of a failed start. */
+export const STORAGE_STOP_MS = 15_000;
+
+/** The API's share of the stop: requests in progress get this long before their connections close. */
+const API_STOP_MS = 5000;
 
 /**
  * The storage's components, built from the configuration and started in order: Redis →
@@ -38,7 +54,8 @@ const UNDO_START_MS = 2000;
  * way round from the inputs: consumers first (they wait for their in-flight messages,
  * which the cache flushes and acks), then the cache drains, then the rest closes.
  */
-export class StorageService {
+export class StorageService implements Component {
+  readonly name = 'storage';
   readonly metrics: StorageMetrics;
   readonly index: StorageIndex;
   private readonly now: () => number;
@@ -52,13 +69,19 @@ export class StorageService {
   private readonly cleaner?: Cleaner;
   private readonly indexWatch: LostIndexWatch;
   private api?: ApiServer;
-  private started = false;
-  private stopping?: Promise<void>;
+  private apiPort = 0;
+  private readonly clock: Clock;
+  private readonly lifecycle: Lifecycle;
 
   constructor(private readonly opts: StorageServiceOptions) {
     const { config, logger } = opts;
     const g = config.global;
-    this.now = opts.now ?? (() => Math.floor(Date.now() / 1000));
+    this.clock = opts.clock ?? systemClock;
+    this.now = () => wholeSecondsOf(this.clock);
+    this.lifecycle = new Lifecycle(
+      { start: () => this.startInOrder(), stop: (deadline) => this.stopInOrder(deadline) },
+      { clock: this.clock, defaultStopMs: STORAGE_STOP_MS },
+    );
     this.metrics = createStorageMetrics();
     this.index = StorageIndex.open(config, logger);
     const rules = RetentionRules.fromFiles(config.whisper.schemas_file, config.whisper.aggregation_file);
@@ -165,20 +188,16 @@ export class StorageService {
     });
   }
 
-  /** Starts everything; returns the API port (0 when the API is disabled). */
-  /** Starts every part in order; if one fails, what had started is stopped again before the error is thrown. */
+  /**
+   * Starts every part in order and resolves to the API port (0 when the API is disabled);
+   * if one fails, what had started is stopped again before the error is thrown.
+   */
   async start(): Promise<{ apiPort: number }> {
-    if (this.started) return { apiPort: 0 };
-    this.started = true;
-    try {
-      return await this.startInOrder();
-    } catch (error) {
-      await this.stop(UNDO_START_MS);
-      throw error;
-    }
+    await this.lifecycle.start();
+    return { apiPort: this.apiPort };
   }
 
-  private async startInOrder(): Promise<{ apiPort: number }> {
+  private async startInOrder(): Promise<void> {
     const { config, logger } = this.opts;
     await this.index.connect();
     await this.indexWatch.ensureComplete();
@@ -186,7 +205,7 @@ export class StorageService {
     await this.legacy?.start();
     this.indexWatch.start();
     this.cleaner?.start();
-    let apiPort = 0;
+    this.apiPort = 0;
     if (config.api.enabled) {
       this.api = createApiServer({
         config: apiConfigFrom(config),
@@ -196,25 +215,24 @@ export class StorageService {
         metrics: this.metrics.registry,
         health: { broker: async () => this.brokerHealth(), disk: () => this.diskHealth() },
       });
-      apiPort = (await this.api.start()).port;
+      this.apiPort = (await this.api.start()).port;
     }
-    logger.info({ storage: config.global.storage_name, hosts: this.opts.hostIds.length || 'all', apiPort }, 'storage started');
-    return { apiPort };
+    logger.info(
+      { storage: config.global.storage_name, hosts: this.opts.hostIds.length || 'all', apiPort: this.apiPort },
+      'storage started',
+    );
   }
 
   /** Resolves once every consumer is connected and consuming (for tests and readiness), or rejects after `timeoutMs`. */
   async waitUntilConsuming(timeoutMs = 10_000): Promise<void> {
-    const until = Date.now() + timeoutMs;
-    while (!(this.consumer.stats().connected === 1 && (this.legacy?.stats().connected ?? 1) === 1)) {
-      if (Date.now() > until) throw new Error(`not consuming after ${timeoutMs} ms (is RabbitMQ reachable?)`);
-      await new Promise((r) => setTimeout(r, 20));
-    }
+    const consuming = () => this.consumer.stats().connected === 1 && (this.legacy?.stats().connected ?? 1) === 1;
+    if (!(await waitUntil(consuming, Deadline.after(timeoutMs, this.clock))))
+      throw new Error(`not consuming after ${timeoutMs} ms (is RabbitMQ reachable?)`);
   }
 
-  /** Inputs first, then drain, then close. Idempotent; `deadlineMs` bounds each step. */
-  stop(deadlineMs = 15_000): Promise<void> {
-    this.stopping ??= this.stopInOrder(deadlineMs);
-    return this.stopping;
+  /** Inputs first, then drain, then close, all within one deadline (a number is ms from now). Idempotent. */
+  stop(deadline?: DeadlineInput): Promise<void> {
+    return this.lifecycle.stop(deadline);
   }
 
   /** Refills the index from the files now (it is also done at start and whenever the index was lost). */
@@ -227,37 +245,48 @@ export class StorageService {
     return this.cleaner?.runOnce();
   }
 
-  stats(): Record<string, Record<string, number>> {
+  /**
+   * Every part's counters and gauges, flat and prefixed by the part (`consumer_connected`,
+   * `cache_points`, `writer_openFiles`): the one shape of Component.stats().
+   */
+  stats(): Stats {
     return {
-      consumer: this.consumer.stats(),
-      legacy: this.legacy?.stats() ?? {},
-      cache: this.cache.stats(),
-      writer: this.writer.stats(),
-      index: this.index.stats(),
-      indexWatch: this.indexWatch.stats(),
-      hosts: this.hosts.stats(),
-      cleaner: this.cleaner?.stats() ?? {},
+      ...prefixedStats('consumer', this.consumer.stats()),
+      ...(this.legacy && prefixedStats('legacy', this.legacy.stats())),
+      ...prefixedStats('cache', this.cache.stats()),
+      ...prefixedStats('writer', this.writer.stats()),
+      ...prefixedStats('index', this.index.stats()),
+      ...prefixedStats('indexWatch', this.indexWatch.stats()),
+      ...prefixedStats('hosts', this.hosts.stats()),
+      ...(this.cleaner && prefixedStats('cleaner', this.cleaner.stats())),
     };
   }
 
-  private async stopInOrder(deadlineMs: number): Promise<void> {
+  /** The write cache's figures, for the start and stop log lines. */
+  cacheStats(): Stats {
+    return this.cache.stats();
+  }
+
+  private async stopInOrder(deadline: Deadline): Promise<void> {
     const log = this.opts.logger;
-    // Every step is bounded: a broker or Redis that stops answering must not keep the
+    // All steps share one deadline, so the whole stop ends by it (plus a moment for each
+    // late step to force-close): a broker or Redis that stops answering must not keep the
     // service from exiting (unacked messages are redelivered, written points are on disk).
     const step = async (name: string, fn: () => Promise<unknown> | unknown) => {
       const work = Promise.resolve()
         .then(fn)
         .catch((error: Error) => log.warn({ step: name, reason: error.message }, 'stop step failed'));
-      if (!(await settleWithin(work, deadlineMs + 1000)))
-        log.warn({ step: name, deadlineMs }, 'stop step did not finish in time; going on');
+      if (!(await settleWithin(work, deadline.extendedTo(FORCE_CLOSE_MS))))
+        log.warn({ step: name, remainingMs: deadline.remainingMs() }, 'stop step did not finish in time; going on');
     };
-    await step('consumers', () => Promise.all([this.consumer.stop(deadlineMs), this.legacy?.stop(deadlineMs)]));
+    await step('consumers', () => Promise.all([this.consumer.stop(deadline), this.legacy?.stop(deadline)]));
     await step('cache', () => this.cache.stop());
     await step('cleaner', () => Promise.all([this.cleaner?.stop(), this.indexWatch.stop()]));
-    await step('api', () => this.api?.stop(Math.min(deadlineMs, 5000)));
+    await step('api', () => this.api?.stop(deadline.capped(API_STOP_MS)));
     await step('writer', () => this.writer.close());
     await step('redis', () => this.index.close());
-    log.info(this.stats().cache, 'storage stopped');
+    this.api = undefined;
+    log.info(this.cacheStats(), 'storage stopped');
   }
 
   private brokerHealth() {

@@ -259,7 +259,7 @@ describe('storage ingestion, end to end (RabbitMQ → .wsp files + Redis)', () =
     }
     assert.deepEqual(readdirSync(outer.path), ['wsp'], 'nothing next to wsp_path');
     for (const file of walk(root)) assert.ok(!file.includes('..') && !file.includes('etc'), file);
-    assert.equal(service.stats().consumer.connected, 1, 'the consumer is still running');
+    assert.equal(service.stats().consumer_connected, 1, 'the consumer is still running');
     const metrics = await service.metrics.registry.getSingleMetricAsString('numeter_storage_dead_letters_total');
     for (const kind of ['invalid', 'unsafe-name', 'host-mismatch', 'future', 'too-old', 'legacy-invalid'])
       assert.match(metrics, new RegExp(`reason="${kind}"`));

@@ -295,7 +295,7 @@ describe('hostile input against a running storage', () => {
     assert.equal(letters.length, hostile.length, 'each bad message dead-lettered exactly once');
     const queue = await checkQueue(storageQueueName(storageName));
     assert.equal(queue.messageCount, 0, 'nothing left requeueing');
-    assert.equal(service.stats().consumer.connected, 1, 'the consumer is still consuming');
+    assert.equal(service.stats().consumer_connected, 1, 'the consumer is still consuming');
     assert.deepEqual(readdirSync(outer.path), ['wsp'], 'nothing written next to wsp_path');
     assert.equal(existsSync(join(root, 'etc')), false);
     const metrics = await service.metrics.registry.getSingleMetricAsString('numeter_storage_dead_letters_total');
@@ -331,7 +331,7 @@ describe('hostile input against a running storage', () => {
     await eventually(() => existsSync(file), 10_000, 'the steady host file');
     const points = pythonFetchMany([file], t0 - 60 * 21, t0 + 60)[file];
     assert.equal(points.length, total / 500, 'every good point among the hostile ones');
-    assert.equal(service.stats().consumer.connected, 1);
+    assert.equal(service.stats().consumer_connected, 1);
     assert.equal((await checkQueue(storageQueueName(storageName))).messageCount, 0);
   });
 

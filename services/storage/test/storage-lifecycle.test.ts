@@ -7,11 +7,13 @@ import assert from 'node:assert/strict';
 import { createServer, type Server } from 'node:net';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import { FORCE_CLOSE_MS } from '../../../common/lifecycle/index.js';
 import { silentLogger } from '../../../common/logging/index.js';
 import { uniqueName } from '../../../common/testing/names.js';
 import { createVhost, type Vhost } from '../../../common/testing/rabbitmq-vhost.js';
 import { deleteRedisPrefix } from '../../../common/testing/redis-prefix.js';
 import { assertNoResourcesLeft, resourceBaseline } from '../../../common/testing/resources.js';
+import { TcpProxy } from '../../../common/testing/tcp-proxy.js';
 import { StorageService } from '../src/storage-service.js';
 import { tempDir, testConfig } from './ingest-fixtures.js';
 
@@ -19,12 +21,12 @@ describe('storage service lifecycle', () => {
   let vhost: Vhost;
   let dir: ReturnType<typeof tempDir>;
   const prefixes: string[] = [];
-  const config = (api: { port: string } = { port: '0' }) => {
+  const config = (api: { port: string } = { port: '0' }, amqpUrl = vhost.url) => {
     const prefix = `${uniqueName('lifecycle')}:`;
     prefixes.push(prefix);
     return testConfig({
       storageName: uniqueName('life'),
-      amqpUrl: vhost.url,
+      amqpUrl,
       wspPath: join(dir.path, 'wsp'),
       prefix,
       extra: { api: { enabled: 'true', host: '127.0.0.1', ...api } },
@@ -63,7 +65,7 @@ describe('storage service lifecycle', () => {
     const second = service.stop(5000).then(() => order.push('second'));
     await Promise.all([first, second]);
     assert.deepEqual(order, ['first', 'second'], 'the second stop resolved only once the first had');
-    assert.equal(service.stats().consumer.connected, 0);
+    assert.equal(service.stats().consumer_connected, 0);
   });
 
   it('a start that fails half way (API port taken) rejects and leaves nothing running', async () => {
@@ -74,10 +76,31 @@ describe('storage service lifecycle', () => {
       const baseline = await resourceBaseline();
       const service = new StorageService({ config: config({ port: String(port) }), hostIds: [], logger: silentLogger() });
       await assert.rejects(service.start(), /EADDRINUSE|in use/);
-      assert.equal(service.stats().consumer.connected, 0, 'the consumer that had started is stopped again');
+      assert.equal(service.stats().consumer_connected, 0, 'the consumer that had started is stopped again');
       await assertNoResourcesLeft(baseline);
     } finally {
       await new Promise<void>((resolve) => taken.close(() => resolve()));
+    }
+  });
+
+  it('stops within one deadline when the broker hangs (no answer, no reset), the API still closing after it', async () => {
+    const proxy = new TcpProxy();
+    await proxy.start();
+    try {
+      const service = new StorageService({ config: config({ port: '0' }, proxy.url(vhost.name)), hostIds: [], logger: silentLogger() });
+      await service.start();
+      await service.waitUntilConsuming();
+      proxy.freeze();
+      const deadlineMs = 1500;
+      const started = performance.now();
+      await service.stop(deadlineMs);
+      const tookMs = performance.now() - started;
+      // One deadline for all the steps (a late step gets FORCE_CLOSE_MS, 500 ms, to force-close),
+      // not a fresh allowance per step (which waited for the hung consumers until deadline + 1 s).
+      assert.ok(tookMs < deadlineMs + FORCE_CLOSE_MS + 400, `stop took ${Math.round(tookMs)} ms for a ${deadlineMs} ms deadline`);
+      assert.equal(service.stats().consumer_connected, 0);
+    } finally {
+      await proxy.stop();
     }
   });
 });

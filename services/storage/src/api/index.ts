@@ -3,6 +3,7 @@ import type { AddressInfo } from 'node:net';
 import express, { type Express } from 'express';
 import helmet from 'helmet';
 import { PngRenderPool } from '../../../../common/charts/index.js';
+import { closeHttpServer, type DeadlineInput } from '../../../../common/lifecycle/index.js';
 import { HostFiles } from '../files/host-files.js';
 import { apiMetricsMiddleware } from './api-metrics.js';
 import { Catalog } from './catalog.js';
@@ -26,7 +27,7 @@ export interface ApiServer {
   app: Express;
   start(): Promise<{ port: number }>;
   /** Stops accepting connections, lets requests in flight finish until the deadline, then closes the rest. */
-  stop(deadlineMs?: number): Promise<void>;
+  stop(deadline?: DeadlineInput): Promise<void>;
 }
 
 /**
@@ -83,15 +84,11 @@ export function createApiServer(deps: ApiDeps): ApiServer {
         });
       });
     },
-    async stop(deadlineMs = 5000) {
+    async stop(deadline = 5000) {
       const s = server;
       if (!s) return;
       server = null;
-      const closed = new Promise<void>((resolve) => s.close(() => resolve()));
-      s.closeIdleConnections();
-      const timer = setTimeout(() => s.closeAllConnections(), deadlineMs);
-      await closed;
-      clearTimeout(timer);
+      await closeHttpServer(s, deadline);
       // Workers start on the first PNG; after the last request they are ended (a render in flight fails).
       await ownPng?.stop();
     },
