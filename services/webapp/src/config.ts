@@ -40,6 +40,14 @@ const Schema = z.object({
       timeout: iniInt(5, 1, 300),
       /** Seconds the merged `/hosts` of every storage is cached to find a host's storage. */
       hosts_cache: iniInt(30, 0, 86_400),
+      /** Longest single wait (seconds) before asking again after a 429 or 503, whatever Retry-After says. */
+      retry_max_wait: iniInt(30, 1, 3600),
+      /** Seconds a page or API request may spend retrying one storage request after 429/503 (0 = no retry). */
+      retry_deadline: iniInt(5, 0, 3600),
+      /** The same for `populate`, where nobody waits on a page. */
+      populate_retry_deadline: iniInt(300, 0, 86_400),
+      /** Hosts `populate` reads and writes at once (storage requests and database connections). */
+      populate_concurrency: iniInt(8, 1, 64),
     })
     .default({}),
   /** The mail relay of alert notifications (alerting/delivery/config.ts). */

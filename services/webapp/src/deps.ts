@@ -8,6 +8,7 @@ import { logFile, type WebappConfig } from './config.js';
 import { createPool } from './db/pool.js';
 import { createRepositories, type Repositories } from './repos/index.js';
 import { StorageGateway } from './storage-client/gateway.js';
+import { type RetryPolicy, sleepMs } from './storage-client/retry.js';
 
 /** Everything the routers need; built once by the entry point (or a test) and passed down. */
 export interface AppDeps {
@@ -35,6 +36,7 @@ export function buildDeps(config: WebappConfig, options: { pool?: Pool; logger?:
     timeoutMs: config.storage.timeout * 1000,
     hostsCacheMs: config.storage.hosts_cache * 1000,
     now: () => now().getTime(),
+    retry: retryPolicy(config, config.storage.retry_deadline),
   });
   const png = new PngRenderPool();
   const close = async () => {
@@ -52,5 +54,16 @@ export function buildDeps(config: WebappConfig, options: { pool?: Pool; logger?:
     loginLimiter: loginLimiter(config.web.login_attempts),
     png,
     close,
+  };
+}
+
+/** The retry policy of `[storage]` with the given total deadline (seconds); waits are real time. */
+export function retryPolicy(config: WebappConfig, deadlineSeconds: number): RetryPolicy {
+  return {
+    maxWaitMs: config.storage.retry_max_wait * 1000,
+    deadlineMs: deadlineSeconds * 1000,
+    baseWaitMs: 250,
+    now: Date.now,
+    sleep: sleepMs,
   };
 }

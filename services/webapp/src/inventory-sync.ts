@@ -1,6 +1,7 @@
 import type { LegacyPluginInfo } from '../../../common/schemas/index.js';
 import type { AppDeps } from './deps.js';
 import type { Host, Plugin, Source, Storage } from './repos/index.js';
+import type { StorageClient } from './storage-client/client.js';
 
 /**
  * Copies what storages know into the webapp's tables, as the original's "create hosts / create
@@ -21,19 +22,26 @@ export async function createHostsFromStorage(
   deps: AppDeps,
   storage: Storage,
   hostids: readonly string[] = [],
-  options: { groupsFromStorage?: boolean } = {},
+  options: { groupsFromStorage?: boolean; client?: StorageClient } = {},
 ): Promise<{ created: Host[]; linked: Host[] }> {
-  const known = await deps.storages.clientFor(storage).getHosts();
+  const known = await (options.client ?? deps.storages.clientFor(storage)).getHosts();
   const wanted = hostids.length ? hostids.filter((id) => Object.hasOwn(known, id)) : Object.keys(known);
+  // One query for every host the webapp has, instead of one per host of the storage.
+  const existing = await deps.repos.hosts.byHostidMap();
   const created: Host[] = [];
   const linked: Host[] = [];
   const groupIds = new Map<string, number>();
   for (const hostid of wanted) {
+    const host = existing.get(hostid);
+    if (host) {
+      if (host.storageId !== storage.id) await deps.repos.hosts.update(host.id, { storageId: storage.id });
+      linked.push({ ...host, storageId: storage.id });
+      continue;
+    }
     const groupName = options.groupsFromStorage ? usableGroupName(known[hostid].Group) : undefined;
-    const existing = groupName === undefined ? null : await deps.repos.hosts.byHostid(hostid);
-    const groupId = groupName === undefined || existing ? undefined : await groupIdFor(deps, groupName, groupIds);
-    const { host, created: isNew } = await deps.repos.hosts.upsert(hostid, known[hostid].Name || hostid, storage.id, groupId);
-    (isNew ? created : linked).push(host);
+    const groupId = groupName === undefined ? undefined : await groupIdFor(deps, groupName, groupIds);
+    const result = await deps.repos.hosts.upsert(hostid, known[hostid].Name || hostid, storage.id, groupId);
+    (result.created ? created : linked).push(result.host);
   }
   return { created, linked };
 }

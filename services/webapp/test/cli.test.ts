@@ -83,7 +83,9 @@ describe('numeter-webapp command line', () => {
     assert.match(hosts.stdout, /main\s+web1\.example\s+web1\s+no/);
     const p = await spawnCli('populate');
     assert.equal(p.code, 0, p.stderr);
-    assert.match(p.stdout, /hosts: 2 created; plugins: 6; sources: 10; views: 6; multiviews: 2/);
+    assert.match(p.stdout, /hosts: 2 created, 0 unchanged; plugins: 6; sources: 10; views: 6; multiviews: 2/);
+    assert.doesNotMatch(p.stdout, /\r/, 'no progress line when stdout is not a terminal');
+    assert.match(p.stderr, /populate main: 2\/2 hosts, 0 unchanged, 0 failed, 0 retries/, 'progress in the log');
     assert.equal(await count('SELECT COUNT(*) AS n FROM hosts'), 2);
     assert.equal(await count('SELECT COUNT(*) AS n FROM plugins'), 6);
     assert.equal(await count('SELECT COUNT(*) AS n FROM sources'), 10);
@@ -100,7 +102,7 @@ describe('numeter-webapp command line', () => {
       'munin graph_order first',
     );
     const again = await cli('populate');
-    assert.match(again.stdout, /hosts: 0 created; plugins: 0; sources: 0; views: 0; multiviews: 0/);
+    assert.match(again.stdout, /hosts: 0 created, 2 unchanged; plugins: 0; sources: 0; views: 0; multiviews: 0/);
     assert.equal(await count('SELECT COUNT(*) AS n FROM views'), 6);
   });
 

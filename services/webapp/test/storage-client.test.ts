@@ -206,6 +206,6 @@ describe('storage gateway (several storages)', () => {
     const orphan = { id: 0, hostid: 'b.example', name: 'b', storageId: null, groupId: null };
     assert.deepEqual(Object.keys(await t.deps.storages.getPluginList(orphan)).sort(), ['cpu', 'if_eth0', 'load']);
     assert.ok(second.requests.some((r) => r.startsWith('/numeter-storage/list?host=b.example')));
-    assert.deepEqual(t.deps.storages.counters, { requests: 4, unavailable: 1, notFound: 0, rejected: 0 });
+    assert.deepEqual(t.deps.storages.counters, { requests: 4, unavailable: 1, notFound: 0, rejected: 0, retried: 0, gaveUp: 0 });
   });
 });

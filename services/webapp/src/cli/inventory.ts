@@ -1,7 +1,10 @@
 import type { Command } from 'commander';
+import { createLogger } from '../../../../common/logging/index.js';
 import { SkeletonIn, StorageIn } from '../../../../common/schemas/index.js';
-import type { AppDeps } from '../deps.js';
+import { logFile } from '../config.js';
+import { type AppDeps, retryPolicy } from '../deps.js';
 import { populate } from '../populate.js';
+import { populateProgress } from '../populate-progress.js';
 import type { Host, Skeleton, Storage } from '../repos/index.js';
 import { createViewFromSkeleton, partIn } from '../skeletons.js';
 import { describeStorageError } from '../storage-client/errors.js';
@@ -12,6 +15,13 @@ function checked<T>(
 ): T {
   if (!result.success) throw new UsageError(result.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; '));
   return result.data;
+}
+
+/** `--concurrency`: 1…64, as `[storage] populate_concurrency`. */
+function positiveInt(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1 || n > 64) throw new UsageError(`--concurrency: not a whole number from 1 to 64: "${value}"`);
+  return n;
 }
 
 /** Storages named by ids or names, comma separated; `all` (or nothing) means every storage. */
@@ -226,11 +236,18 @@ function populateCommand(program: Command, global: () => GlobalOptions, out: Out
     .command('populate')
     .description('create hosts, plugins, sources and a default dashboard per host from every storage')
     .option('-i, --id <storages>', 'storage ids or names, or "all"', 'all')
+    .option('-c, --concurrency <n>', 'hosts read and written at once (default [storage] populate_concurrency)', positiveInt)
     .action((o) =>
       withDeps(global(), async (deps) => {
-        const r = await populate(deps, await pickStorages(deps, o.id));
+        const logger = createLogger({ name: 'numeter-webapp', level: deps.config.logging.level, file: logFile(deps.config) });
+        const progress = populateProgress(process.stdout, logger);
+        const r = await populate(deps, await pickStorages(deps, o.id), {
+          retry: retryPolicy(deps.config, deps.config.storage.populate_retry_deadline),
+          concurrency: o.concurrency,
+          onProgress: progress.onProgress,
+        }).finally(progress.done);
         out(
-          `hosts: ${r.hostsCreated} created; plugins: ${r.pluginsCreated}; sources: ${r.sourcesCreated}; views: ${r.viewsCreated}; multiviews: ${r.multiviewsCreated}`,
+          `hosts: ${r.hostsCreated} created, ${r.hostsUnchanged} unchanged; plugins: ${r.pluginsCreated}; sources: ${r.sourcesCreated}; views: ${r.viewsCreated}; multiviews: ${r.multiviewsCreated}`,
         );
         for (const f of r.failures) out(`failed: ${f}`);
         if (r.failures.length) process.exitCode = 1;

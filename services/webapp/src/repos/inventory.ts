@@ -78,6 +78,32 @@ export class HostRepo {
       toHost,
     );
   }
+  /** Every host by hostid (one query), for syncing a whole storage without a query per host. */
+  async byHostidMap(): Promise<Map<string, Host>> {
+    const rows = await selectAll(this.pool, `SELECT ${HOST_COLUMNS} FROM hosts h`, [], toHost);
+    return new Map(rows.map((h) => [h.hostid, h]));
+  }
+  /**
+   * What the webapp holds of every host of one storage: host id → plugin name → source names, in
+   * one query (a host without plugins has an empty map), to tell which hosts a storage changed.
+   */
+  async inventoryOfStorage(storageId: number): Promise<Map<number, Map<string, Set<string>>>> {
+    const [rows] = await this.pool.query<RowDataPacket[]>(
+      `SELECT h.id AS host_id, p.name AS plugin, s.name AS source FROM hosts h
+       LEFT JOIN plugins p ON p.host_id = h.id LEFT JOIN sources s ON s.plugin_id = p.id WHERE h.storage_id = ?`,
+      [storageId],
+    );
+    const out = new Map<number, Map<string, Set<string>>>();
+    for (const r of rows) {
+      const plugins = out.get(r.host_id) ?? new Map<string, Set<string>>();
+      out.set(r.host_id, plugins);
+      if (r.plugin === null) continue;
+      const sources = plugins.get(r.plugin) ?? new Set<string>();
+      plugins.set(r.plugin, sources);
+      if (r.source !== null) sources.add(r.source);
+    }
+    return out;
+  }
   byStorage(storageId: number): Promise<Host[]> {
     return selectAll(this.pool, `SELECT ${HOST_COLUMNS} FROM hosts h WHERE h.storage_id = ? ORDER BY h.name`, [storageId], toHost);
   }
@@ -127,16 +153,14 @@ export class PluginRepo {
       toPlugin,
     );
   }
-  /** Creates the missing plugins among names; returns the rows created. */
+  /** Creates the missing plugins among names (one INSERT for all); returns the rows created. */
   async ensure(hostId: number, names: readonly string[]): Promise<Plugin[]> {
     const existing = new Set((await this.forHost(hostId)).map((p) => p.name));
-    const created: Plugin[] = [];
-    for (const name of new Set(names)) {
-      if (existing.has(name)) continue;
-      const id = await insert(this.pool, "INSERT IGNORE INTO plugins (host_id, name, comment) VALUES (?, ?, '')", [hostId, name]);
-      if (id) created.push({ id, hostId, name, comment: '' });
-    }
-    return created;
+    const missing = [...new Set(names)].filter((name) => !existing.has(name));
+    if (!missing.length) return [];
+    await this.pool.query('INSERT IGNORE INTO plugins (host_id, name, comment) VALUES ?', [missing.map((name) => [hostId, name, ''])]);
+    const wanted = new Set(missing);
+    return (await this.forHost(hostId)).filter((p) => wanted.has(p.name));
   }
   async update(id: number, patch: { comment?: string }): Promise<void> {
     if (patch.comment !== undefined) await this.pool.query('UPDATE plugins SET comment = ? WHERE id = ?', [patch.comment, id]);
@@ -169,14 +193,40 @@ export class SourceRepo {
     );
   }
   async ensure(pluginId: number, names: readonly string[]): Promise<Source[]> {
-    const existing = new Set((await this.forPlugin(pluginId)).map((s) => s.name));
-    const created: Source[] = [];
-    for (const name of new Set(names)) {
-      if (existing.has(name)) continue;
-      const id = await insert(this.pool, "INSERT IGNORE INTO sources (plugin_id, name, comment) VALUES (?, ?, '')", [pluginId, name]);
-      if (id) created.push({ id, pluginId, name, comment: '' });
+    return (await this.ensureMany(new Map([[pluginId, names]]))).created;
+  }
+  /**
+   * Creates the missing sources of many plugins in one INSERT; returns the rows created and every
+   * source of those plugins (pluginId → sources by name), so a caller needs no further query.
+   */
+  async ensureMany(namesByPlugin: ReadonlyMap<number, readonly string[]>): Promise<{ created: Source[]; all: Map<number, Source[]> }> {
+    const pluginIds = [...namesByPlugin.keys()];
+    if (!pluginIds.length) return { created: [], all: new Map() };
+    const before = await this.forPlugins(pluginIds);
+    const missing: [number, string, string][] = [];
+    for (const [pluginId, names] of namesByPlugin) {
+      const existing = new Set((before.get(pluginId) ?? []).map((s) => s.name));
+      for (const name of new Set(names)) if (!existing.has(name)) missing.push([pluginId, name, '']);
     }
-    return created;
+    if (!missing.length) return { created: [], all: before };
+    await this.pool.query('INSERT IGNORE INTO sources (plugin_id, name, comment) VALUES ?', [missing]);
+    const all = await this.forPlugins(pluginIds);
+    const wanted = new Set(missing.map(([pluginId, name]) => `${pluginId}\u0000${name}`));
+    const created = [...all.values()].flat().filter((s) => wanted.has(`${s.pluginId}\u0000${s.name}`));
+    return { created, all };
+  }
+  /** Sources of many plugins at once, by name within each. */
+  async forPlugins(pluginIds: readonly number[]): Promise<Map<number, Source[]>> {
+    const out = new Map<number, Source[]>(pluginIds.map((id) => [id, []]));
+    if (!pluginIds.length) return out;
+    const rows = await selectAll(
+      this.pool,
+      `SELECT ${SOURCE_COLUMNS} FROM sources s WHERE s.plugin_id IN (?) ORDER BY s.plugin_id, s.name`,
+      [pluginIds],
+      toSource,
+    );
+    for (const source of rows) out.get(source.pluginId)?.push(source);
+    return out;
   }
   /** Sources with their plugin and host, in the order of ids; unknown ids are left out. */
   async withPath(ids: readonly number[]): Promise<SourcePath[]> {

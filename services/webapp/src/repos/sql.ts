@@ -115,6 +115,20 @@ export async function replaceLinks(
   extra?: (targetId: number) => { column: string; value: unknown },
 ): Promise<void> {
   await db.query(`DELETE FROM ${link.table} WHERE ${link.owner} = ?`, [ownerId]);
+  await insertLinks(db, link, ownerId, targetIds, extra);
+}
+
+/**
+ * The link rows of a new owner, without replaceLinks' DELETE: on a row just inserted there is
+ * nothing to delete, and that DELETE's gap locks deadlock concurrent creations (populate).
+ */
+export async function insertLinks(
+  db: Db,
+  link: { table: string; owner: string; target: string; ordered?: boolean },
+  ownerId: number,
+  targetIds: readonly number[],
+  extra?: (targetId: number) => { column: string; value: unknown },
+): Promise<void> {
   const unique = [...new Set(targetIds)];
   if (unique.length === 0) return;
   const columns = [link.owner, link.target, ...(link.ordered ? ['position'] : []), ...(extra ? [extra(unique[0]).column] : [])];

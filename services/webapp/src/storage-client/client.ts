@@ -9,7 +9,8 @@ import {
   type Resolution,
 } from '../../../../common/schemas/index.js';
 import type { Storage } from '../repos/index.js';
-import { StorageNotFoundError, StorageRequestError, StorageUnavailableError } from './errors.js';
+import { StorageBusyError, StorageNotFoundError, StorageRequestError, StorageUnavailableError } from './errors.js';
+import { NO_RETRY, RETRIED_STATUSES, type RetryPolicy, retryAfterMs, waitBeforeRetry } from './retry.js';
 
 /** Largest storage answer accepted (a year of minute points for ~100 series is ~60 MB of JSON). */
 export const MAX_RESPONSE_BYTES = 64 * 1024 * 1024;
@@ -20,9 +21,13 @@ export interface StorageCounters {
   unavailable: number;
   notFound: number;
   rejected: number;
+  /** 429/503 answers waited out and asked again. */
+  retried: number;
+  /** Requests that still got 429/503 when their retry deadline came (also counted in `unavailable`). */
+  gaveUp: number;
 }
 export function newStorageCounters(): StorageCounters {
-  return { requests: 0, unavailable: 0, notFound: 0, rejected: 0 };
+  return { requests: 0, unavailable: 0, notFound: 0, rejected: 0, retried: 0, gaveUp: 0 };
 }
 
 export interface DataQuery {
@@ -50,6 +55,7 @@ export class StorageClient {
     private readonly timeoutMs: number,
     private readonly counters: StorageCounters = newStorageCounters(),
     private readonly maxBytes: number = MAX_RESPONSE_BYTES,
+    private readonly retry: RetryPolicy = NO_RETRY,
   ) {
     this.baseUrl = storageBaseUrl(storage);
   }
@@ -88,6 +94,7 @@ export class StorageClient {
     try {
       return await this.request(path, params, schema);
     } catch (error) {
+      if (error instanceof StorageBusyError) this.counters.gaveUp++;
       if (error instanceof StorageNotFoundError) this.counters.notFound++;
       else if (error instanceof StorageRequestError) this.counters.rejected++;
       else this.counters.unavailable++;
@@ -98,7 +105,7 @@ export class StorageClient {
   private async request<S extends z.ZodTypeAny>(path: string, params: Record<string, string>, schema: S): Promise<z.output<S>> {
     const url = `${this.baseUrl}${path}?${new URLSearchParams(params)}`;
     const name = this.storage.name;
-    const { status, text } = await this.fetchText(url);
+    const { status, text } = await this.fetchRetried(url, path);
     const body = parseJson(text);
     if (status === 404 || status === 400) {
       // Only the storage's own JSON errors count as answers; an HTML 404 means a wrong address or prefix.
@@ -124,12 +131,36 @@ export class StorageClient {
     return parsed.data;
   }
 
+  /** fetchText, asked again after a 429 or 503 as the retry policy allows (see retry.ts). */
+  private async fetchRetried(url: string, path: string): Promise<{ status: number; text: string }> {
+    const policy = this.retry;
+    const started = policy.now();
+    let waited = 0;
+    for (let attempt = 1; ; attempt++) {
+      const answer = await this.fetchText(url);
+      if (!RETRIED_STATUSES.has(answer.status)) return answer;
+      const now = policy.now();
+      // The sum of the waits bounds the loop even if the clock stands still (a pinned test clock).
+      const elapsed = Math.max(now - started, waited);
+      const wait = waitBeforeRetry(policy, attempt, retryAfterMs(answer.retryAfter, now));
+      if (elapsed + wait > policy.deadlineMs || wait <= 0) {
+        const said = ErrorResponse.safeParse(parseJson(answer.text));
+        throw new StorageBusyError(this.storage.name, answer.status, path, attempt, elapsed / 1000, {
+          detail: `at ${this.baseUrl}${said.success ? `: ${said.data.error}` : ''}`,
+        });
+      }
+      this.counters.retried++;
+      waited += wait;
+      await policy.sleep(wait);
+    }
+  }
+
   /** Status and body text; the body is counted as it streams and cut at MAX_RESPONSE_BYTES. */
-  private async fetchText(url: string): Promise<{ status: number; text: string }> {
+  private async fetchText(url: string): Promise<{ status: number; text: string; retryAfter: string | null }> {
     const name = this.storage.name;
     try {
       const response = await fetch(url, { headers: this.headers(), signal: AbortSignal.timeout(this.timeoutMs), redirect: 'error' });
-      return { status: response.status, text: await readCapped(response, this.maxBytes) };
+      return { status: response.status, text: await readCapped(response, this.maxBytes), retryAfter: response.headers.get('retry-after') };
     } catch (error) {
       if (error instanceof AnswerTooLargeError)
         throw new StorageUnavailableError(`storage "${name}" sent an answer larger than ${this.maxBytes} bytes`, name, { cause: error });

@@ -33,6 +33,25 @@ export class StorageUnavailableError extends StorageError {
   }
 }
 
+/** The storage kept answering 429 (rate limit) or 503 (busy) until the retry deadline. */
+export class StorageBusyError extends StorageUnavailableError {
+  constructor(
+    storageName: string,
+    readonly status: number,
+    path: string,
+    readonly attempts: number,
+    waitedSeconds: number,
+    options?: StorageErrorOptions,
+  ) {
+    super(
+      `storage "${storageName}" still answered HTTP ${status} on ${path} after ${attempts} tries in ${waitedSeconds.toFixed(1)} s (${status === 429 ? 'its rate limit: give the webapp a client token with its own rate' : 'busy'})`,
+      storageName,
+      options,
+    );
+    this.name = 'StorageBusyError';
+  }
+}
+
 /** The storage answered 404: it does not have this host or plugin. */
 export class StorageNotFoundError extends StorageError {
   constructor(message: string, storageName: string, options?: StorageErrorOptions) {

@@ -3,12 +3,15 @@ import type { Host, Storage } from '../repos/index.js';
 import type { StorageRepo } from '../repos/storages.js';
 import { type DataQuery, newStorageCounters, StorageClient, type StorageCounters } from './client.js';
 import { HostNotOnAnyStorageError, StorageError } from './errors.js';
+import { NO_RETRY, type RetryPolicy } from './retry.js';
 
 export interface GatewayOptions {
   timeoutMs: number;
   /** How long the merged `/hosts` answers are reused to find the storage of a host. */
   hostsCacheMs: number;
   now?: () => number;
+  /** How pages and the API wait out a 429/503 (short: a person is waiting); none when absent. */
+  retry?: RetryPolicy;
 }
 
 /**
@@ -27,8 +30,9 @@ export class StorageGateway {
     this.now = options.now ?? Date.now;
   }
 
-  clientFor(storage: Storage): StorageClient {
-    return new StorageClient(storage, this.options.timeoutMs, this.counters);
+  /** A client of one storage; `retry` overrides the gateway's policy (populate waits longer than a page). */
+  clientFor(storage: Storage, retry: RetryPolicy = this.options.retry ?? NO_RETRY): StorageClient {
+    return new StorageClient(storage, this.options.timeoutMs, this.counters, undefined, retry);
   }
 
   async getHostInfo(host: Host): Promise<LegacyHostInfo> {
