@@ -214,6 +214,25 @@ export const DESCRIPTIONS: Record<'poller' | 'storage' | 'webapp', Record<string
       timeout: 'Seconds to wait for one storage request.',
       hosts_cache: "Seconds the merged host lists of the storages are cached to find a host's storage.",
     },
+    alerting: {
+      enabled:
+        'Run the alerting engine inside `numeter-webapp serve` (`numeter-webapp alerter` runs it alone either way). See alerting.md.',
+      amqp_url:
+        'The broker the pollers publish to (the engine consumes a copy of every message from `numeter.alerting`); vhost in the path, `%2F` = `/`.',
+      amqp_user: 'Broker user.',
+      amqp_password: 'Broker password.',
+      queue_type: '`classic` or `quorum`: type of `numeter.alerting` when the engine creates it.',
+      prefetch: 'Messages the engine handles at once.',
+      heartbeat: 'AMQP heartbeat in seconds (0 = off).',
+      nodata_minutes: 'A series with munin or view thresholds that sends nothing for this long becomes UNKNOWN; 0 = never.',
+      sweep_seconds: 'How often no-data limits and repeats are checked.',
+      rules_reload_seconds: 'How often the rule tables are checked for changes; an edit is evaluated within this.',
+      flap_window: 'Flapping detection: verdicts considered (percent state change, as Nagios); 0 = off.',
+      flap_start_percent: 'Percent state change at which a series is flapping (notifications stop).',
+      flap_stop_percent: 'Percent state change under which flapping ends (contacts hear where it settled).',
+      munin_conf: "A munin master's munin.conf whose `host.plugin.field.warning|critical` overrides apply (read at start); empty = none.",
+      munin_host_id_format: "Host ID of a munin.conf host, as the poller's `[munin] host_id_format` (`{name}`, `{group}`).",
+    },
     logging: {
       level: 'trace, debug, info, warn, error or fatal.',
       file: 'Log file; empty = standard error (JSON lines).',

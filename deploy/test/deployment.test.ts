@@ -17,6 +17,8 @@ import { promisify } from 'node:util';
 import amqp from 'amqplib';
 import { parse as parseYaml } from 'yaml';
 import {
+  ALERTING_QUEUE,
+  alertingQueueLimitArguments,
   DEAD_LETTER_EXCHANGE,
   DEAD_QUEUE,
   deadQueueArguments,
@@ -229,7 +231,15 @@ describe('RabbitMQ definitions', () => {
       deadQueueArguments(dead?.arguments['x-queue-type'] as 'classic' | 'quorum'),
       'the dead queue is bounded',
     );
-    const storageQueues = definitions.queues.filter((q) => q.name !== DEAD_QUEUE);
+    const alerting = definitions.queues.find((q) => q.name === ALERTING_QUEUE);
+    assert.equal(alerting?.durable, true);
+    assert.deepEqual(
+      alerting?.arguments,
+      { ...queueArguments(alerting?.arguments['x-queue-type'] as 'classic' | 'quorum'), ...alertingQueueLimitArguments() },
+      'the alerting queue is bounded and has a single active consumer',
+    );
+    assert.ok(definitions.bindings.some((b) => b.source === EXCHANGE && b.destination === ALERTING_QUEUE && b.routing_key === '#'));
+    const storageQueues = definitions.queues.filter((q) => q.name !== DEAD_QUEUE && q.name !== ALERTING_QUEUE);
     assert.ok(storageQueues.length >= 1);
     for (const q of storageQueues) {
       assert.equal(q.name, storageQueueName(q.name.replace(/^numeter\.storage\./, '')));
@@ -271,7 +281,16 @@ describe('RabbitMQ definitions', () => {
         // declareDeadLetter keeps a dead queue that exists: declare over it with the code's bounds.
         await channel.assertQueue(DEAD_QUEUE, { durable: true, arguments: deadQueueArguments('quorum') });
         for (const q of definitions.queues.filter((x) => x.name !== DEAD_QUEUE)) {
-          await declareConsumerQueue(channel, q.name, ['#'], q.arguments['x-queue-type'] as 'classic' | 'quorum');
+          const extra = q.name === ALERTING_QUEUE ? alertingQueueLimitArguments() : {};
+          await declareConsumerQueue(
+            channel,
+            q.name,
+            ['#'],
+            q.arguments['x-queue-type'] as 'classic' | 'quorum',
+            undefined,
+            EXCHANGE,
+            extra,
+          );
         }
         await channel.close();
       } finally {

@@ -66,6 +66,8 @@ export interface BusConsumerOptions extends BusOptions {
    * declaring it durable there fails with PRECONDITION_FAILED.
    */
   exchange?: ConsumerExchange;
+  /** Queue arguments added to its type and DLX (bounds, single active consumer): alertingQueueLimitArguments. */
+  queueArguments?: Record<string, unknown>;
 }
 
 /** One live connection's channels; replaced wholesale on every reconnect. */
@@ -185,7 +187,15 @@ export class BusConsumer implements Component {
     const exchange = this.opts.exchange ?? DEFAULT_CONSUMER_EXCHANGE;
     await declareExchange(channel, exchange);
     await declareDeadLetter(model, this.opts.deadQueueType ?? queueType);
-    await declareConsumerQueue(channel, this.opts.queue, this.opts.bindings, queueType, this.opts.deliveryLimit, exchange.name);
+    await declareConsumerQueue(
+      channel,
+      this.opts.queue,
+      this.opts.bindings,
+      queueType,
+      this.opts.deliveryLimit,
+      exchange.name,
+      this.opts.queueArguments,
+    );
     await channel.prefetch(this.opts.prefetch);
     this.session = session;
     const { consumerTag } = await channel.consume(this.opts.queue, (delivery) => this.onDelivery(session, delivery), { noAck: false });

@@ -1,5 +1,13 @@
 import type { Channel, ChannelModel } from 'amqplib';
-import { DEAD_LETTER_EXCHANGE, DEAD_QUEUE, DEAD_QUEUE_LIMITS, EXCHANGE, EXCHANGE_TYPE, type QueueType } from './topology.js';
+import {
+  ALERTING_QUEUE_LIMITS,
+  DEAD_LETTER_EXCHANGE,
+  DEAD_QUEUE,
+  DEAD_QUEUE_LIMITS,
+  EXCHANGE,
+  EXCHANGE_TYPE,
+  type QueueType,
+} from './topology.js';
 
 /**
  * The durable topic exchange pollers publish to. Publishers declare only this. A consumer
@@ -22,6 +30,19 @@ export function queueArguments(queueType: QueueType, deliveryLimit?: number): Re
   const args: Record<string, unknown> = { 'x-queue-type': queueType, 'x-dead-letter-exchange': DEAD_LETTER_EXCHANGE };
   if (queueType === 'quorum' && deliveryLimit !== undefined) args['x-delivery-limit'] = deliveryLimit;
   return args;
+}
+
+/**
+ * Arguments of ALERTING_QUEUE beyond queueArguments: its bounds (length, age, drop-head) and
+ * single active consumer, so several webapp processes can run the engine, one at a time.
+ */
+export function alertingQueueLimitArguments(): Record<string, unknown> {
+  return {
+    'x-max-length': ALERTING_QUEUE_LIMITS.maxLength,
+    'x-message-ttl': ALERTING_QUEUE_LIMITS.messageTtlMs,
+    'x-overflow': ALERTING_QUEUE_LIMITS.overflow,
+    'x-single-active-consumer': ALERTING_QUEUE_LIMITS.singleActiveConsumer,
+  };
 }
 
 /** Arguments of the dead queue: its type and its bounds (length, bytes, age, overflow). */
@@ -82,7 +103,8 @@ export async function declareConsumerQueue(
   queueType: QueueType,
   deliveryLimit?: number,
   exchange: string = EXCHANGE,
+  extraArguments: Record<string, unknown> = {},
 ): Promise<void> {
-  await channel.assertQueue(queue, { durable: true, arguments: queueArguments(queueType, deliveryLimit) });
+  await channel.assertQueue(queue, { durable: true, arguments: { ...queueArguments(queueType, deliveryLimit), ...extraArguments } });
   for (const key of bindings) await channel.bindQueue(queue, exchange, key);
 }

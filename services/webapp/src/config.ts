@@ -54,6 +54,34 @@ const Schema = z.object({
   smtp: SmtpSection,
   /** Sending alert notifications: polling, leases, timeouts, retries (alerting/delivery/config.ts). */
   delivery: DeliverySection,
+  /** The alerting engine (docs/alerting.md): evaluation of every poller message, states, notifications. */
+  alerting: z
+    .object({
+      /** Run the engine inside `numeter-webapp serve`; `numeter-webapp alerter` runs it alone either way. */
+      enabled: iniBool(true),
+      /** The broker the pollers publish to; user and password apart so --print-config can mask the password. */
+      amqp_url: iniString('amqp://127.0.0.1:5672/%2F').refine(validAmqpUrl, 'an amqp:// or amqps:// URL'),
+      amqp_user: iniString('guest'),
+      amqp_password: iniString('guest'),
+      queue_type: iniEnum('classic', ['classic', 'quorum']),
+      prefetch: iniInt(200, 1, 65535),
+      heartbeat: iniInt(10, 0, 600),
+      /** A munin or view threshold series silent this long becomes UNKNOWN (munin: 2 runs of 5 minutes); 0 = never. */
+      nodata_minutes: iniInt(10, 0, 7 * 24 * 60),
+      /** How often no-data limits and repeats are checked. */
+      sweep_seconds: iniInt(10, 1, 3600),
+      /** How often the rule tables are checked for changes (an edit is evaluated within this). */
+      rules_reload_seconds: iniInt(5, 1, 3600),
+      /** Flapping: verdicts considered (0 = no detection), percent state change that starts and stops it. */
+      flap_window: iniInt(21, 0, 100),
+      flap_start_percent: iniInt(50, 1, 100),
+      flap_stop_percent: iniInt(25, 0, 100),
+      /** A munin master's munin.conf whose `host.plugin.field.warning|critical` overrides apply; empty = none. */
+      munin_conf: iniString(''),
+      /** Host ID of a munin.conf host, as the poller's [munin] host_id_format: `{name}`, `{group}`. */
+      munin_host_id_format: iniString('{name}').refine((f) => f.includes('{name}'), 'must contain {name}'),
+    })
+    .default({}),
   logging: z
     .object({
       level: iniEnum('info', ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']),
@@ -71,7 +99,7 @@ export type WebappConfig = z.output<typeof Schema>;
 
 export const KNOWN_KEYS = knownKeysOf(Schema);
 
-export const SECRET_KEYS = ['password', 'secret_key'];
+export const SECRET_KEYS = ['password', 'secret_key', 'amqp_password'];
 
 /** Defaults < INI file < `NUMETER_WEBAPP_<SECTION>_<KEY>`; throws ConfigError listing every problem. */
 export function loadWebappConfig(file: string | undefined, fileRequired: boolean, env: NodeJS.ProcessEnv = process.env): WebappConfig {
@@ -85,6 +113,22 @@ export function logFile(config: WebappConfig): string | undefined {
 
 export function printableConfig(config: WebappConfig): string {
   return formatConfig(config as unknown as Record<string, Record<string, unknown>>, SECRET_KEYS);
+}
+
+function validAmqpUrl(url: string): boolean {
+  try {
+    return ['amqp:', 'amqps:'].includes(new URL(url).protocol);
+  } catch {
+    return false;
+  }
+}
+
+/** The alerting engine's broker URL: [alerting] amqp_url with its user and password. */
+export function alertingAmqpUrl(config: WebappConfig): string {
+  const url = new URL(config.alerting.amqp_url);
+  url.username = encodeURIComponent(config.alerting.amqp_user);
+  url.password = encodeURIComponent(config.alerting.amqp_password);
+  return url.toString();
 }
 
 /** `trust proxy` accepts true/false, a hop count or addresses, as express does. */

@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 import { type Component, runService } from '../../../common/lifecycle/index.js';
 import { createLogger } from '../../../common/logging/index.js';
+import { AlertService } from './alerting/service.js';
 import { describeError, type GlobalOptions, readConfig } from './cli/context.js';
 import { buildProgram } from './cli/program.js';
 import { logFile } from './config.js';
@@ -17,8 +18,24 @@ async function serve(options: GlobalOptions): Promise<void> {
   // Started in this order, stopped in reverse: the server (no new requests, the running
   // ones finish) before the database pool and PNG workers it uses.
   const database: Component = { name: 'deps', start: async () => {}, stop: () => deps.close(), stats: () => ({}) };
-  process.exitCode = await runService([database, new WebappServer(deps)], {
+  // The server migrates the database, so the engine starts after it (and stops before it).
+  const alerting = config.alerting.enabled ? [new AlertService({ config, pool: deps.pool, logger })] : [];
+  process.exitCode = await runService([database, new WebappServer(deps), ...alerting], {
     name: 'webapp',
+    logger,
+    stopDeadlineMs: STOP_DEADLINE_MS,
+    exitWatchdogMs: 2000,
+  });
+}
+
+/** `numeter-webapp alerter`: the alerting engine alone, without HTTP, for large installations. */
+async function alerter(options: GlobalOptions): Promise<void> {
+  const config = readConfig(options);
+  const logger = createLogger({ name: 'numeter-alerter', level: config.logging.level, file: logFile(config) });
+  const deps = buildDeps(config, { logger });
+  const database: Component = { name: 'deps', start: async () => {}, stop: () => deps.close(), stats: () => ({}) };
+  process.exitCode = await runService([database, new AlertService({ config, pool: deps.pool, logger })], {
+    name: 'alerter',
     logger,
     stopDeadlineMs: STOP_DEADLINE_MS,
     exitWatchdogMs: 2000,
@@ -28,7 +45,7 @@ async function serve(options: GlobalOptions): Promise<void> {
 /** How long the whole stop may take, from the signal. */
 const STOP_DEADLINE_MS = 10_000;
 
-buildProgram(out, serve)
+buildProgram(out, serve, alerter)
   .parseAsync(process.argv)
   .catch((error) => {
     const { message, code } = describeError(error);

@@ -1,0 +1,177 @@
+import type { Clock } from '../../../../../common/lifecycle/index.js';
+import type { AlertSeries, AlertState, DataMessage, RuleKey } from '../../../../../common/schemas/index.js';
+import { type RuleIndex, seriesId } from './rule-index.js';
+import type { CompiledRule } from './rules.js';
+import {
+  type FlapOptions,
+  newSeriesState,
+  observePoint,
+  observeRepeat,
+  observeSilence,
+  type SeriesState,
+  type StateEvent,
+} from './series-state.js';
+
+/** What the store writes for one event: the state as it is after it, and the rule's name. */
+export interface StateRecord {
+  event: StateEvent;
+  ruleKey: RuleKey;
+  ruleName: string;
+  series: AlertSeries;
+  state: AlertState;
+  sinceMs: number;
+  reason: string;
+  value: number | null;
+  lastPointAtMs: number | null;
+  flapping: boolean;
+  atMs: number;
+}
+
+/** Persists records in order; resolves once they are committed. */
+export interface StateSink {
+  record(records: StateRecord[]): Promise<void>;
+}
+
+/** A state as the previous run left it (alert_states). */
+export interface RestoredState {
+  ruleKey: RuleKey;
+  series: AlertSeries;
+  state: AlertState;
+  sinceMs: number;
+  reason: string;
+  value: number | null;
+  lastPointAtMs: number | null;
+  flapping: boolean;
+  lastNotifiedMs: number | null;
+}
+
+/**
+ * Evaluates points as they arrive against the rules of the index, keeps every (rule,
+ * series) state in memory, and hands the changes to the sink. A data message's promise
+ * resolves once its changes are committed, so the consumer acks only what is recorded.
+ */
+export class AlertEngine {
+  private readonly states = new Map<string, SeriesState>();
+  readonly counters = { points: 0, evaluations: 0, changes: 0, repeats: 0, sweeps: 0, dropped: 0 };
+
+  constructor(private readonly deps: { clock: Clock; index: RuleIndex; sink: StateSink; flap: FlapOptions }) {}
+
+  ingestData(message: DataMessage): Promise<void> | undefined {
+    const nowMs = this.deps.clock.nowMs();
+    const records: StateRecord[] = [];
+    for (const point of message.points) {
+      for (const field in point.values) {
+        this.counters.points++;
+        const rules = this.deps.index.rulesFor(message.hostId, point.plugin, field);
+        if (rules.length === 0) continue;
+        const value = point.values[field];
+        for (const rule of rules) {
+          this.counters.evaluations++;
+          const st = this.stateOf(rule, message.hostId, point.plugin, field, nowMs);
+          const events = observePoint(rule, st, value, point.timestamp, nowMs, this.deps.flap);
+          for (const event of events) records.push(this.recordOf(rule, st, event, nowMs));
+        }
+      }
+    }
+    return records.length ? this.emit(records) : undefined;
+  }
+
+  /** No data limits and repeats of every state; forgets states whose rule is gone. */
+  sweep(): Promise<void> | undefined {
+    this.counters.sweeps++;
+    const nowMs = this.deps.clock.nowMs();
+    this.trackKnownSeries(nowMs);
+    const records: StateRecord[] = [];
+    for (const [key, st] of this.states) {
+      const rule = this.deps.index.ruleOf(st.ruleKey, st.series);
+      if (!rule) {
+        this.states.delete(key);
+        this.counters.dropped++;
+        continue;
+      }
+      const events = [...observeSilence(rule, st, nowMs), ...observeRepeat(rule, st, nowMs)];
+      for (const event of events) records.push(this.recordOf(rule, st, event, nowMs));
+    }
+    return records.length ? this.emit(records) : undefined;
+  }
+
+  /** The previous run's states: evaluation carries on from them, silence counted from now. */
+  restore(rows: RestoredState[]): void {
+    const nowMs = this.deps.clock.nowMs();
+    for (const row of rows) {
+      const st = newSeriesState(row.ruleKey, row.series, nowMs);
+      Object.assign(st, {
+        state: row.state,
+        sinceMs: row.sinceMs,
+        reason: row.reason,
+        value: row.value,
+        lastPointAtMs: row.lastPointAtMs,
+        flapping: row.flapping,
+        notifiedState: row.state,
+        lastNotifiedMs: row.lastNotifiedMs,
+      });
+      this.states.set(stateKey(row.ruleKey, row.series.hostId, row.series.plugin, row.series.field), st);
+    }
+  }
+
+  /** Current states, for tests and the service's stats. */
+  snapshot(): ReadonlyMap<string, Readonly<SeriesState>> {
+    return this.states;
+  }
+
+  stats(): Record<string, number> {
+    let problems = 0;
+    for (const st of this.states.values()) if (st.state !== 'OK') problems++;
+    return { ...this.counters, states: this.states.size, problems };
+  }
+
+  /**
+   * Series named by munin thresholds and exact rules are watched before they send anything,
+   * so a poller that stopped before the engine started still trips its no-data limits.
+   */
+  private trackKnownSeries(nowMs: number): void {
+    for (const series of this.deps.index.muninSeries()) {
+      const rule = this.deps.index.ruleOf('munin', series);
+      if (rule?.nodata.length) this.stateOf(rule, series.hostId, series.plugin, series.field, nowMs);
+    }
+    for (const { rule, series } of this.deps.index.exactSeries()) {
+      if (rule.nodata.length) this.stateOf(rule, series.hostId, series.plugin, series.field, nowMs);
+    }
+  }
+
+  private stateOf(rule: CompiledRule, hostId: string, plugin: string, field: string, nowMs: number): SeriesState {
+    const key = stateKey(rule.key, hostId, plugin, field);
+    let st = this.states.get(key);
+    if (!st) {
+      st = newSeriesState(rule.key, { hostId, plugin, field }, nowMs);
+      this.states.set(key, st);
+    }
+    return st;
+  }
+
+  private recordOf(rule: CompiledRule, st: SeriesState, event: StateEvent, nowMs: number): StateRecord {
+    if (event.kind === 'change') this.counters.changes++;
+    if (event.kind === 'repeat') this.counters.repeats++;
+    return {
+      event,
+      ruleKey: rule.key,
+      ruleName: rule.name,
+      series: st.series,
+      state: st.state,
+      sinceMs: st.sinceMs,
+      reason: st.reason,
+      value: st.value,
+      lastPointAtMs: st.lastPointAtMs,
+      flapping: st.flapping,
+      atMs: nowMs,
+    };
+  }
+
+  private emit(records: StateRecord[]): Promise<void> {
+    return this.deps.sink.record(records);
+  }
+}
+
+function stateKey(ruleKey: RuleKey, hostId: string, plugin: string, field: string): string {
+  return `${ruleKey}\0${seriesId(hostId, plugin, field)}`;
+}

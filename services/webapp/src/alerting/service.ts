@@ -1,0 +1,212 @@
+import type { Pool } from 'mysql2/promise';
+import {
+  ALERTING_QUEUE,
+  ALL_HOSTS_BINDING,
+  alertingQueueLimitArguments,
+  BusConsumer,
+  type ConsumedMessage,
+  type Disposition,
+} from '../../../../common/bus/index.js';
+import {
+  type Clock,
+  type Component,
+  type Deadline,
+  type DeadlineInput,
+  Lifecycle,
+  prefixedStats,
+  systemClock,
+} from '../../../../common/lifecycle/index.js';
+import type { Logger } from '../../../../common/logging/index.js';
+import { decodeMessage, LIMITS, type PluginInfoMessage } from '../../../../common/schemas/index.js';
+import { alertingAmqpUrl, type WebappConfig } from '../config.js';
+import { migrate } from '../db/migrations.js';
+import { AlertEngine } from './engine/evaluator.js';
+import { muninConfOverrides } from './engine/munin-conf-overrides.js';
+import { MuninThresholds, type ThresholdChange } from './engine/munin-thresholds.js';
+import { RuleIndex } from './engine/rule-index.js';
+import { Periodic } from './periodic.js';
+import { loadRules, rulesSignature } from './store/rule-loader.js';
+import { StateStore, StateStoreStoppedError } from './store/state-store.js';
+import { loadThresholds, saveThresholds } from './store/thresholds-store.js';
+
+export interface AlertServiceDeps {
+  config: WebappConfig;
+  pool: Pool;
+  logger: Logger;
+  clock?: Clock;
+  /** Started after the engine and stopped before it: the notification dispatcher. */
+  dispatcher?: Component;
+}
+
+/**
+ * The alerting engine as one Component: on start it loads the munin thresholds, the rules
+ * and the states the previous run left, then consumes ALERTING_QUEUE (a copy of every
+ * poller message; single active consumer, so several webapp processes take turns) and
+ * evaluates each point as it arrives. A sweep checks no-data limits and repeats; the rule
+ * tables are re-read when they change. Refused or unknown messages are counted and acked:
+ * the storage already dead-letters them, and none can stop the engine.
+ */
+export class AlertService implements Component {
+  readonly name = 'alerting';
+  private readonly lifecycle = new Lifecycle({ start: () => this.open(), stop: (d) => this.close(d) }, { defaultStopMs: 10_000 });
+  private readonly clock: Clock;
+  private readonly logger: Logger;
+  readonly index = new RuleIndex();
+  readonly store: StateStore;
+  readonly engine: AlertEngine;
+  private readonly thresholds: MuninThresholds;
+  private consumer?: BusConsumer;
+  private readonly sweeper: Periodic;
+  private readonly reloader: Periodic;
+  private signature = '';
+  private readonly counters = { messages: 0, refused: 0, failed: 0, infos: 0, ruleReloads: 0, ruleProblems: 0 };
+
+  constructor(private readonly deps: AlertServiceDeps) {
+    this.clock = deps.clock ?? systemClock;
+    this.logger = deps.logger.child({ component: 'alerting' });
+    const a = deps.config.alerting;
+    this.store = new StateStore({ pool: deps.pool, clock: this.clock, logger: this.logger });
+    this.engine = new AlertEngine({
+      clock: this.clock,
+      index: this.index,
+      sink: this.store,
+      flap: { window: a.flap_window, startPercent: a.flap_start_percent, stopPercent: a.flap_stop_percent },
+    });
+    this.thresholds = new MuninThresholds(this.index, {
+      nodataMinutes: a.nodata_minutes,
+      report: (problem) => this.logger.warn({ problem }, 'munin threshold not understood'),
+    });
+    const timers = { clock: this.clock, logger: this.logger };
+    this.sweeper = new Periodic('alert sweep', () => this.engine.sweep(), a.sweep_seconds * 1000, timers);
+    this.reloader = new Periodic('alert rule reload', () => this.reloadRulesIfChanged(), a.rules_reload_seconds * 1000, timers);
+  }
+
+  start(): Promise<void> {
+    return this.lifecycle.start();
+  }
+
+  stop(deadline?: DeadlineInput): Promise<void> {
+    return this.lifecycle.stop(deadline);
+  }
+
+  stats(): Record<string, number> {
+    return {
+      ...this.counters,
+      ...prefixedStats('engine', this.engine.stats()),
+      ...prefixedStats('store', this.store.stats()),
+      ...prefixedStats('index', this.index.stats()),
+      ...(this.consumer ? prefixedStats('consumer', this.consumer.stats()) : {}),
+      ...(this.deps.dispatcher ? prefixedStats('dispatcher', this.deps.dispatcher.stats()) : {}),
+      sweepFailures: this.sweeper.failures,
+      reloadFailures: this.reloader.failures,
+    };
+  }
+
+  /** Re-reads the rules now if their tables changed (the reload timer calls it; tests too). */
+  async reloadRulesIfChanged(): Promise<boolean> {
+    const signature = await rulesSignature(this.deps.pool);
+    if (signature === this.signature) return false;
+    const loaded = await loadRules(this.deps.pool, { nodataMinutes: this.deps.config.alerting.nodata_minutes });
+    this.index.replaceRules(loaded.rules);
+    this.signature = signature;
+    this.counters.ruleReloads++;
+    this.counters.ruleProblems += loaded.problems.length;
+    for (const problem of loaded.problems) this.logger.warn({ problem }, 'alert rule left out');
+    this.logger.info({ rules: loaded.count }, 'alert rules loaded');
+    return true;
+  }
+
+  /** Runs the no-data and repeat checks now (the sweep timer calls it; tests too). */
+  sweepNow(): Promise<void> {
+    return this.sweeper.runNow();
+  }
+
+  private async open(): Promise<void> {
+    const { config, pool } = this.deps;
+    await migrate(pool);
+    this.thresholds.load(await loadThresholds(pool));
+    await this.applyMuninConf();
+    this.signature = '';
+    await this.reloadRulesIfChanged();
+    this.engine.restore(await this.store.load());
+    this.store.start();
+    const a = config.alerting;
+    this.consumer = new BusConsumer({
+      name: 'alerting-consumer',
+      url: alertingAmqpUrl(config),
+      heartbeatSeconds: a.heartbeat,
+      connectionName: 'numeter-webapp alerting',
+      logger: this.logger,
+      queueType: a.queue_type,
+      queue: ALERTING_QUEUE,
+      bindings: [ALL_HOSTS_BINDING],
+      queueArguments: alertingQueueLimitArguments(),
+      prefetch: a.prefetch,
+      maxMessageBytes: LIMITS.maxMessageBytes,
+      handler: (message) => this.handle(message),
+    });
+    await this.consumer.start();
+    this.sweeper.start();
+    this.reloader.start();
+    await this.deps.dispatcher?.start();
+  }
+
+  private async close(deadline: Deadline): Promise<void> {
+    await this.deps.dispatcher?.stop(deadline);
+    await Promise.all([this.sweeper.stop(), this.reloader.stop()]);
+    // Records still waiting for the database reject, so their messages are requeued, not acked.
+    this.store.stop();
+    await this.consumer?.stop(deadline);
+    this.consumer = undefined;
+  }
+
+  private async handle(message: ConsumedMessage): Promise<Disposition> {
+    this.counters.messages++;
+    const decoded = decodeMessage(message.body);
+    if (!decoded.ok) {
+      this.counters.refused++;
+      this.logger.debug({ reason: decoded.reason, routingKey: message.routingKey.slice(0, 300) }, 'message not understood; skipped');
+      return { action: 'ack' };
+    }
+    const m = decoded.message;
+    let recorded: Promise<void> | undefined;
+    try {
+      if (m.kind === 'data') recorded = this.engine.ingestData(m);
+      else if (m.kind === 'info') recorded = this.ingestInfo(m);
+    } catch (error) {
+      // A fault of ours on this one message: counted and logged, never a loop of redeliveries.
+      this.counters.failed++;
+      this.logger.error({ reason: (error as Error).message, routingKey: message.routingKey.slice(0, 300) }, 'alert evaluation failed');
+      return { action: 'ack' };
+    }
+    try {
+      await recorded;
+      return { action: 'ack' };
+    } catch (error) {
+      // The database (or a stop): the message waits in the queue until it can be recorded.
+      if (!(error instanceof StateStoreStoppedError))
+        this.logger.warn({ reason: (error as Error).message }, 'alerting could not record a message');
+      return { action: 'requeue', unbounded: true };
+    }
+  }
+
+  private async ingestInfo(message: PluginInfoMessage): Promise<void> {
+    this.counters.infos++;
+    await this.save(this.thresholds.fromInfo(message));
+  }
+
+  private async applyMuninConf(): Promise<void> {
+    const a = this.deps.config.alerting;
+    if (!a.munin_conf) return;
+    const { overrides, problems } = muninConfOverrides(a.munin_conf, a.munin_host_id_format);
+    for (const problem of problems) this.logger.warn({ problem }, 'munin.conf');
+    await this.save(this.thresholds.replaceOverrides(overrides));
+    this.logger.info({ file: a.munin_conf, overrides: overrides.length }, 'munin.conf threshold overrides applied');
+  }
+
+  private async save(changes: ThresholdChange[]): Promise<void> {
+    if (changes.length === 0) return;
+    await saveThresholds(this.deps.pool, changes, this.clock.nowMs());
+    for (const change of changes) this.thresholds.stored(change);
+  }
+}

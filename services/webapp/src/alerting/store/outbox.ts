@@ -1,0 +1,64 @@
+import { createHash } from 'node:crypto';
+import type { PoolConnection, RowDataPacket } from 'mysql2/promise';
+import { AlertNotification, type AlertSeries, type AlertState, severityOf } from '../../../../../common/schemas/index.js';
+
+/** `alert_*.series_key`: SHA-256 hex of `hostid\0plugin\0field` (migration 5). */
+export function seriesKeyOf(series: AlertSeries): string {
+  return createHash('sha256').update(`${series.hostId}\0${series.plugin}\0${series.field}`).digest('hex');
+}
+
+export interface HostFacts {
+  name: string;
+}
+
+/** The host's name in the webapp (its host ID when the webapp does not know it yet). */
+export async function hostFacts(db: PoolConnection, hostId: string): Promise<HostFacts> {
+  const [rows] = await db.query<RowDataPacket[]>('SELECT name FROM hosts WHERE hostid = ?', [hostId]);
+  return { name: rows.length ? String(rows[0].name) : hostId };
+}
+
+/**
+ * The contacts to tell about a change of a series of host H from `previous` to `state`:
+ * enabled contacts of H's group, of users subscribed to H, and the catch-all ones (no group,
+ * no user), each only when max(severity(previous), severity(state)) reaches its min_state —
+ * so a recovery reaches whoever got the problem.
+ */
+export async function contactsToNotify(db: PoolConnection, hostId: string, previous: AlertState, state: AlertState): Promise<number[]> {
+  const [rows] = await db.query<RowDataPacket[]>(
+    `SELECT c.id, c.min_state FROM contacts c
+      WHERE c.enabled AND ((c.group_id IS NULL AND c.user_id IS NULL)
+        OR c.group_id = (SELECT h.group_id FROM hosts h WHERE h.hostid = ?)
+        OR c.user_id IN (SELECT s.user_id FROM alert_subscriptions s JOIN hosts h ON h.id = s.host_id WHERE h.hostid = ?))
+      ORDER BY c.id`,
+    [hostId, hostId],
+  );
+  const reached = Math.max(severityOf(previous), severityOf(state));
+  return rows.filter((r) => reached >= severityOf(r.min_state as AlertState)).map((r) => Number(r.id));
+}
+
+export interface OutboxEntry {
+  historyId: number;
+  repeatNo: number;
+  /** The payload without its id (made per contact). */
+  notification: Omit<AlertNotification, 'id'>;
+}
+
+/**
+ * One pending alert_notifications row per contact, in the caller's transaction. The
+ * payload id is stable (`<history>-<contact>-<repeat>`), so a receiver can drop the
+ * duplicates at-least-once delivery may send. Returns the number of rows written.
+ */
+export async function insertOutboxRows(db: PoolConnection, entry: OutboxEntry, contactIds: number[], nowMs: number): Promise<number> {
+  if (contactIds.length === 0) return 0;
+  const now = new Date(nowMs);
+  const values = contactIds.map((contactId) => {
+    const payload = AlertNotification.parse({ ...entry.notification, id: `${entry.historyId}-${contactId}-${entry.repeatNo}` });
+    return [entry.historyId, contactId, entry.repeatNo, JSON.stringify(payload), 'pending', 0, now, now];
+  });
+  await db.query(
+    `INSERT IGNORE INTO alert_notifications (history_id, contact_id, repeat_no, payload, status, attempts, next_attempt_at, created_at)
+     VALUES ?`,
+    [values],
+  );
+  return values.length;
+}

@@ -1,0 +1,233 @@
+import type { Pool, PoolConnection, ResultSetHeader, RowDataPacket } from 'mysql2/promise';
+import type { Clock } from '../../../../../common/lifecycle/index.js';
+import type { Logger } from '../../../../../common/logging/index.js';
+import { AlertState, type AlertState as AlertStateName, RuleKey, safeName } from '../../../../../common/schemas/index.js';
+import { transaction } from '../../repos/sql.js';
+import type { RestoredState, StateRecord, StateSink } from '../engine/evaluator.js';
+import { contactsToNotify, hostFacts, insertOutboxRows, seriesKeyOf } from './outbox.js';
+
+/** The store was stopped while records were still waiting to be written. */
+export class StateStoreStoppedError extends Error {
+  constructor() {
+    super('alert state store stopped before the records were written');
+    this.name = 'StateStoreStoppedError';
+  }
+}
+
+export interface StateStoreOptions {
+  pool: Pool;
+  clock: Clock;
+  logger: Logger;
+  /** Wait before retrying a failed write, doubled up to maxRetryMs. */
+  firstRetryMs?: number;
+  maxRetryMs?: number;
+  /** Builds the graph link of a series for the notification. */
+  urlOf?: (hostId: string) => string;
+}
+
+/**
+ * Writes the engine's records to MariaDB, one transaction each, in the order they were
+ * made: a change upserts alert_states (clearing any acknowledgement), adds its
+ * alert_history row and one pending alert_notifications row per contact to tell; a repeat
+ * adds rows to the latest history row (unless the state is acknowledged); a flapping change
+ * updates the flag. A failed write is retried with backoff until it succeeds or the store
+ * stops (then the records' promise rejects and the consumer requeues their messages).
+ */
+export class StateStore implements StateSink {
+  private chain: Promise<void> = Promise.resolve();
+  private stopped = false;
+  private wake?: () => void;
+  readonly counters = { written: 0, notifications: 0, skippedAcked: 0, writeFailures: 0 };
+
+  constructor(private readonly opts: StateStoreOptions) {}
+
+  record(records: StateRecord[]): Promise<void> {
+    const written = this.chain.then(() => this.writeAll(records));
+    this.chain = written.catch(() => undefined);
+    return written;
+  }
+
+  /** Stops retrying: waiting records reject with StateStoreStoppedError. */
+  stop(): void {
+    this.stopped = true;
+    this.wake?.();
+  }
+
+  start(): void {
+    this.stopped = false;
+  }
+
+  async load(): Promise<RestoredState[]> {
+    const [rows] = await this.opts.pool.query<RowDataPacket[]>(
+      `SELECT rule_key, hostid, plugin, field, state, since, last_value, last_point_at, reason, flapping, last_notified_at
+         FROM alert_states`,
+    );
+    const out: RestoredState[] = [];
+    for (const r of rows) {
+      const ruleKey = RuleKey.safeParse(r.rule_key);
+      const state = AlertState.safeParse(r.state);
+      const names = [r.hostid, r.plugin, r.field].map((n) => safeName.safeParse(n).success);
+      if (!ruleKey.success || !state.success || names.includes(false)) {
+        this.opts.logger.warn({ ruleKey: r.rule_key, hostId: r.hostid }, 'alert state row not understood; left out');
+        continue;
+      }
+      out.push({
+        ruleKey: ruleKey.data,
+        series: { hostId: r.hostid, plugin: r.plugin, field: r.field },
+        state: state.data,
+        sinceMs: (r.since as Date).getTime(),
+        reason: String(r.reason),
+        value: r.last_value === null ? null : Number(r.last_value),
+        lastPointAtMs: r.last_point_at ? (r.last_point_at as Date).getTime() : null,
+        flapping: Boolean(r.flapping),
+        lastNotifiedMs: r.last_notified_at ? (r.last_notified_at as Date).getTime() : null,
+      });
+    }
+    return out;
+  }
+
+  stats(): Record<string, number> {
+    return { ...this.counters };
+  }
+
+  private async writeAll(records: StateRecord[]): Promise<void> {
+    for (const record of records) await this.writeWithRetry(record);
+  }
+
+  private async writeWithRetry(record: StateRecord): Promise<void> {
+    let waitMs = this.opts.firstRetryMs ?? 500;
+    for (;;) {
+      if (this.stopped) throw new StateStoreStoppedError();
+      try {
+        await transaction(this.opts.pool, (db) => this.writeOne(db, record));
+        this.counters.written++;
+        return;
+      } catch (error) {
+        this.counters.writeFailures++;
+        this.opts.logger.warn({ reason: (error as Error).message, ruleKey: record.ruleKey, waitMs }, 'alert state write failed; retrying');
+        await this.pause(waitMs);
+        waitMs = Math.min(waitMs * 2, this.opts.maxRetryMs ?? 30_000);
+      }
+    }
+  }
+
+  private pause(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const handle = this.opts.clock.setTimeout(() => {
+        this.wake = undefined;
+        resolve();
+      }, ms);
+      this.wake = () => {
+        this.opts.clock.clearTimeout(handle);
+        this.wake = undefined;
+        resolve();
+      };
+    });
+  }
+
+  private async writeOne(db: PoolConnection, record: StateRecord): Promise<void> {
+    const { event } = record;
+    if (event.kind === 'change') {
+      const stateId = await this.upsertState(db, record, { clearAck: true, notified: event.notify });
+      const historyId = await this.insertHistory(db, stateId, event.previous, record);
+      if (event.notify) await this.notify(db, record, historyId, 0, event.notifiedPrevious);
+    } else if (event.kind === 'flapping') {
+      const stateId = await this.upsertState(db, record, { clearAck: false, notified: event.notify });
+      if (event.notify) await this.notifyAgain(db, stateId, record, event.notifiedPrevious);
+    } else {
+      const [rows] = await db.query<RowDataPacket[]>(
+        'SELECT id, acked_at FROM alert_states WHERE rule_key = ? AND series_key = ? FOR UPDATE',
+        [record.ruleKey, seriesKeyOf(record.series)],
+      );
+      if (rows.length === 0) return;
+      if (rows[0].acked_at !== null) {
+        this.counters.skippedAcked++;
+        return;
+      }
+      await db.query('UPDATE alert_states SET last_notified_at = ? WHERE id = ?', [new Date(record.atMs), rows[0].id]);
+      await this.notifyAgain(db, Number(rows[0].id), record, record.state);
+    }
+  }
+
+  /** The state row, created or updated; its id (LAST_INSERT_ID(id) makes an update return it too). */
+  private async upsertState(db: PoolConnection, r: StateRecord, how: { clearAck: boolean; notified: boolean }): Promise<number> {
+    const ack = how.clearAck ? ', acked_by = NULL, acked_at = NULL, ack_comment = NULL' : '';
+    const notified = how.notified ? new Date(r.atMs) : null;
+    const [result] = await db.query<ResultSetHeader>(
+      `INSERT INTO alert_states (rule_key, series_key, hostid, plugin, field, state, since, last_value, last_point_at, reason, flapping, last_notified_at)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+       ON DUPLICATE KEY UPDATE id = LAST_INSERT_ID(id), state = VALUES(state), since = VALUES(since), last_value = VALUES(last_value),
+         last_point_at = VALUES(last_point_at), reason = VALUES(reason), flapping = VALUES(flapping),
+         last_notified_at = COALESCE(VALUES(last_notified_at), last_notified_at)${ack}`,
+      [
+        r.ruleKey,
+        seriesKeyOf(r.series),
+        r.series.hostId,
+        r.series.plugin,
+        r.series.field,
+        r.state,
+        new Date(r.sinceMs),
+        r.value,
+        r.lastPointAtMs === null ? null : new Date(r.lastPointAtMs),
+        r.reason.slice(0, 1024),
+        r.flapping,
+        notified,
+      ],
+    );
+    return result.insertId;
+  }
+
+  private async insertHistory(db: PoolConnection, stateId: number, previous: AlertStateName, r: StateRecord): Promise<number> {
+    const [result] = await db.query<ResultSetHeader>(
+      `INSERT INTO alert_history (state_id, rule_key, hostid, plugin, field, previous, state, at, value, reason)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+      [
+        stateId,
+        r.ruleKey,
+        r.series.hostId,
+        r.series.plugin,
+        r.series.field,
+        previous,
+        r.state,
+        new Date(r.sinceMs),
+        r.value,
+        r.reason.slice(0, 1024),
+      ],
+    );
+    return result.insertId;
+  }
+
+  /** A notification on the state's latest history row that is not the change itself: a repeat, or the end of flapping. */
+  private async notifyAgain(db: PoolConnection, stateId: number, record: StateRecord, previous: AlertStateName): Promise<void> {
+    const [history] = await db.query<RowDataPacket[]>('SELECT id FROM alert_history WHERE state_id = ? ORDER BY id DESC LIMIT 1', [
+      stateId,
+    ]);
+    if (history.length === 0) return;
+    const historyId = Number(history[0].id);
+    const [next] = await db.query<RowDataPacket[]>(
+      'SELECT COALESCE(MAX(repeat_no), 0) + 1 AS n FROM alert_notifications WHERE history_id = ?',
+      [historyId],
+    );
+    await this.notify(db, record, historyId, Number(next[0].n), previous);
+  }
+
+  private async notify(db: PoolConnection, r: StateRecord, historyId: number, repeatNo: number, previous: AlertStateName): Promise<void> {
+    const contacts = await contactsToNotify(db, r.series.hostId, previous, r.state);
+    if (contacts.length === 0) return;
+    const host = await hostFacts(db, r.series.hostId);
+    const notification = {
+      ruleKey: r.ruleKey,
+      ruleName: r.ruleName.slice(0, 200),
+      series: r.series,
+      hostName: host.name.slice(0, 256),
+      previous,
+      state: r.state,
+      changedAt: Math.floor(r.sinceMs / 1000),
+      value: r.value,
+      reason: r.reason.slice(0, 1024),
+      repeat: repeatNo > 0,
+      url: (this.opts.urlOf?.(r.series.hostId) ?? '').slice(0, 2048),
+    };
+    this.counters.notifications += await insertOutboxRows(db, { historyId, repeatNo, notification }, contacts, r.atMs);
+  }
+}
