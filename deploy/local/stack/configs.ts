@@ -80,9 +80,20 @@ export function writeWebappConfig(options: StackOptions, secrets: { dbPassword: 
     },
     web: { listen: '127.0.0.1', port: String(options.webappPort), secret_key: secrets.secretKey },
     storage: { timeout: '5', hosts_cache: '5' },
+    alerting: alertingSection(options.amqpUrl),
     logging: { level: 'info' },
   };
   return write(options, 'numeter_webapp.cfg', sections, 'numeter-webapp');
+}
+
+/** The alerting engine consumes the stack's broker (its vhost too); user and password as their own keys. */
+function alertingSection(amqpUrl: string): Record<string, string> {
+  const url = new URL(amqpUrl);
+  const user = decodeURIComponent(url.username) || 'guest';
+  const password = decodeURIComponent(url.password) || 'guest';
+  url.username = '';
+  url.password = '';
+  return { enabled: 'true', amqp_url: url.toString(), amqp_user: user, amqp_password: password };
 }
 
 export function writePollerConfig(options: StackOptions, poller: PollerSpec): string {

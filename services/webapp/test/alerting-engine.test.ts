@@ -59,7 +59,7 @@ describe('alerting engine over RabbitMQ and MariaDB', () => {
   const historyCount = async () => Number((await rows('SELECT COUNT(*) AS n FROM alert_history'))[0].n);
   /** A started engine whose consumer is on the queue (the bus connects in the background). */
   const startService = async () => {
-    const started = new AlertService({ config, pool, logger: silentLogger(), clock });
+    const started = new AlertService({ config, pool, logger: silentLogger(), clock, dispatcher: null });
     await started.start();
     await eventually(() => started.stats().consumer_consumerStarts > 0, 10_000, 'the alerting consumer');
     return started;

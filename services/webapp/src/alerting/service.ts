@@ -20,6 +20,7 @@ import type { Logger } from '../../../../common/logging/index.js';
 import { decodeMessage, LIMITS, type PluginInfoMessage } from '../../../../common/schemas/index.js';
 import { alertingAmqpUrl, type WebappConfig } from '../config.js';
 import { migrate } from '../db/migrations.js';
+import { createNotificationDispatcher } from './delivery/index.js';
 import { AlertEngine } from './engine/evaluator.js';
 import { muninConfOverrides } from './engine/munin-conf-overrides.js';
 import { MuninThresholds, type ThresholdChange } from './engine/munin-thresholds.js';
@@ -34,8 +35,11 @@ export interface AlertServiceDeps {
   pool: Pool;
   logger: Logger;
   clock?: Clock;
-  /** Started after the engine and stopped before it: the notification dispatcher. */
-  dispatcher?: Component;
+  /**
+   * Started after the engine and stopped before it: the notification dispatcher. Default:
+   * delivery's NotificationDispatcher on the same pool; null = none (the outbox only fills).
+   */
+  dispatcher?: Component | null;
 }
 
 /**
@@ -56,6 +60,7 @@ export class AlertService implements Component {
   readonly engine: AlertEngine;
   private readonly thresholds: MuninThresholds;
   private consumer?: BusConsumer;
+  private readonly dispatcher: Component | null;
   private readonly sweeper: Periodic;
   private readonly reloader: Periodic;
   private signature = '';
@@ -76,6 +81,10 @@ export class AlertService implements Component {
       nodataMinutes: a.nodata_minutes,
       report: (problem) => this.logger.warn({ problem }, 'munin threshold not understood'),
     });
+    this.dispatcher =
+      deps.dispatcher === undefined
+        ? createNotificationDispatcher({ pool: deps.pool, config: deps.config, logger: this.logger, clock: this.clock })
+        : deps.dispatcher;
     const timers = { clock: this.clock, logger: this.logger };
     this.sweeper = new Periodic('alert sweep', () => this.engine.sweep(), a.sweep_seconds * 1000, timers);
     this.reloader = new Periodic('alert rule reload', () => this.reloadRulesIfChanged(), a.rules_reload_seconds * 1000, timers);
@@ -96,7 +105,7 @@ export class AlertService implements Component {
       ...prefixedStats('store', this.store.stats()),
       ...prefixedStats('index', this.index.stats()),
       ...(this.consumer ? prefixedStats('consumer', this.consumer.stats()) : {}),
-      ...(this.deps.dispatcher ? prefixedStats('dispatcher', this.deps.dispatcher.stats()) : {}),
+      ...(this.dispatcher ? prefixedStats('dispatcher', this.dispatcher.stats()) : {}),
       sweepFailures: this.sweeper.failures,
       reloadFailures: this.reloader.failures,
     };
@@ -148,11 +157,11 @@ export class AlertService implements Component {
     await this.consumer.start();
     this.sweeper.start();
     this.reloader.start();
-    await this.deps.dispatcher?.start();
+    await this.dispatcher?.start();
   }
 
   private async close(deadline: Deadline): Promise<void> {
-    await this.deps.dispatcher?.stop(deadline);
+    await this.dispatcher?.stop(deadline);
     await Promise.all([this.sweeper.stop(), this.reloader.stop()]);
     // Records still waiting for the database reject, so their messages are requeued, not acked.
     this.store.stop();
