@@ -1,6 +1,7 @@
 import { withAlpha } from '../src/render/palette.js';
 import type { GraphModel } from '../src/render/types.js';
 import { formatValue } from '../src/render/units.js';
+import { type AlertState, type GraphAlerts, stateBadge } from './alert-state.js';
 import { el } from './api.js';
 import uPlot from './vendor/uplot.js';
 
@@ -17,9 +18,16 @@ function cssVar(name: string, fallback: string): string {
 /**
  * Draw a GraphModel with uPlot in `card`: stacked bands, mirrored in/out series, threshold
  * lines, event annotations, and the min/avg/max/last legend whose "now" column follows the
- * cursor. Labels are set with textContent only.
+ * cursor. Labels are set with textContent only. With `alerts`, threshold lines take the colour
+ * of their series' alert state and the legend shows each series' state.
  */
-export function drawChart(card: HTMLElement, model: GraphModel, events: readonly Annotation[], sync: string): uPlot {
+export function drawChart(
+  card: HTMLElement,
+  model: GraphModel,
+  events: readonly Annotation[],
+  sync: string,
+  alerts: GraphAlerts | null = null,
+): uPlot {
   const plot = card.querySelector<HTMLElement>('.plot') as HTMLElement;
   plot.replaceChildren();
   const text = cssVar('--text', '#1f2430');
@@ -67,13 +75,14 @@ export function drawChart(card: HTMLElement, model: GraphModel, events: readonly
         : [],
     ),
     hooks: {
-      draw: [(u) => drawAnnotations(u, model, events, text)],
+      draw: [(u) => drawAnnotations(u, model, events, text, alerts)],
       setCursor: [(u) => updateNow(card, model, u.cursor.idx ?? null)],
     },
   };
   const data = [model.timestamps, ...model.series.map((s) => s.plotted)] as uPlot.AlignedData;
   const chart = new uPlot(opts, data, plot);
-  fillLegend(card, model, chart);
+  fillLegend(card, model, chart, alerts);
+  card.dataset.thresholds = model.thresholds.map((t) => `${t.field}:${t.level}:${thresholdState(t.field, alerts) ?? ''}`).join('|');
   const errors = card.querySelector<HTMLElement>('.errors');
   errors?.replaceChildren(...model.errors.map((e) => el('p', e, 'error')));
   return chart;
@@ -91,15 +100,37 @@ function yRange(min: number | null, max: number | null, lower?: number, upper?: 
   return [lo < 0 ? lo - pad : lo, hi + pad];
 }
 
-function drawAnnotations(u: uPlot, model: GraphModel, events: readonly Annotation[], text: string): void {
+/** The alert state colouring a threshold line of `field` ('' = the view's own lines), if known. */
+function thresholdState(field: string, alerts: GraphAlerts | null): AlertState | undefined {
+  return alerts?.thresholds.get(field);
+}
+
+const STATE_COLOUR: Record<AlertState, [string, string]> = {
+  OK: ['--ok', '#2e9d4f'],
+  UNKNOWN: ['--unknown', '#8a8f98'],
+  WARNING: ['--warning', '#e5a50a'],
+  CRITICAL: ['--critical', '#d62d2d'],
+};
+
+/**
+ * Without a known state a line has its level's colour; with one, the state's colour (green
+ * while OK), and the line of the level the series is in is drawn thicker.
+ */
+function thresholdStroke(level: 'warning' | 'critical', state: AlertState | undefined): { colour: string; width: number } {
+  if (state === undefined) return { colour: cssVar(...STATE_COLOUR[level === 'critical' ? 'CRITICAL' : 'WARNING']), width: 1.5 };
+  return { colour: cssVar(...STATE_COLOUR[state]), width: state === level.toUpperCase() ? 3 : 1.5 };
+}
+
+function drawAnnotations(u: uPlot, model: GraphModel, events: readonly Annotation[], text: string, alerts: GraphAlerts | null): void {
   const { ctx, bbox } = u;
   ctx.save();
-  ctx.lineWidth = 1.5 * devicePixelRatio;
-  ctx.setLineDash([6 * devicePixelRatio, 4 * devicePixelRatio]);
   for (const t of model.thresholds) {
     const y = u.valToPos(t.value, t.axis === 'right' ? 'y2' : 'y', true);
     if (y < bbox.top || y > bbox.top + bbox.height) continue;
-    ctx.strokeStyle = t.level === 'critical' ? cssVar('--critical', '#d62d2d') : cssVar('--warning', '#e5a50a');
+    const stroke = thresholdStroke(t.level, thresholdState(t.field, alerts));
+    ctx.strokeStyle = stroke.colour;
+    ctx.lineWidth = stroke.width * devicePixelRatio;
+    ctx.setLineDash(t.level === 'critical' ? [3 * devicePixelRatio, 3 * devicePixelRatio] : [6 * devicePixelRatio, 4 * devicePixelRatio]);
     ctx.beginPath();
     ctx.moveTo(bbox.left, y);
     ctx.lineTo(bbox.left + bbox.width, y);
@@ -121,7 +152,16 @@ function drawAnnotations(u: uPlot, model: GraphModel, events: readonly Annotatio
   ctx.restore();
 }
 
-function fillLegend(card: HTMLElement, model: GraphModel, chart: uPlot): void {
+function stateCell(label: string, alerts: GraphAlerts | null): HTMLTableCellElement {
+  const cell = el('td', undefined, 'state-cell');
+  const alert = alerts?.series.get(label);
+  if (!alert) return cell;
+  cell.append(stateBadge(alert.state));
+  cell.title = alert.rules.map((r) => `${r.rule_name}: ${r.state}${r.reason ? ` (${r.reason})` : ''}`).join('\n');
+  return cell;
+}
+
+function fillLegend(card: HTMLElement, model: GraphModel, chart: uPlot, alerts: GraphAlerts | null): void {
   const body = card.querySelector('.legend tbody');
   if (!body) return;
   const fmt = (v: number | null) => formatValue(v, model.base);
@@ -132,7 +172,7 @@ function fillLegend(card: HTMLElement, model: GraphModel, chart: uPlot): void {
       swatch.style.background = s.colour;
       const cell = el('td');
       cell.append(swatch);
-      row.append(cell, el('td', s.mirrored ? `${s.label} (−)` : s.label, 'label'), el('td', '', 'now'));
+      row.append(cell, el('td', s.mirrored ? `${s.label} (−)` : s.label, 'label'), stateCell(s.field, alerts), el('td', '', 'now'));
       for (const v of [s.stats.min, s.stats.avg, s.stats.max, s.stats.last]) row.append(el('td', fmt(v), 'num'));
       if (s.info) row.title = s.info;
       row.addEventListener('click', () => {

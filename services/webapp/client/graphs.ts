@@ -1,6 +1,7 @@
 import { buildGraph } from '../src/render/model.js';
 import type { DataInput, GraphModel, PluginInfoInput } from '../src/render/types.js';
 import { buildViewGraph, type ViewInput } from '../src/render/view.js';
+import { type AlertState, type GraphAlerts, loadGraphAlerts, worse } from './alert-state.js';
 import { api, el } from './api.js';
 import { type Annotation, drawChart } from './chart.js';
 import type uPlot from './vendor/uplot.js';
@@ -41,6 +42,7 @@ async function loadCard(card: HTMLElement): Promise<void> {
   }
   let model: GraphModel;
   let annotations: Annotation[] = [];
+  const alerts = loadGraphAlerts(card);
   try {
     if (card.dataset.kind === 'plugin') {
       q.set('plugin', card.dataset.plugin ?? '');
@@ -61,7 +63,9 @@ async function loadCard(card: HTMLElement): Promise<void> {
     return;
   }
   charts.get(card)?.destroy();
-  const chart = drawChart(card, model, annotations, 'page');
+  const states = await alerts;
+  const chart = drawChart(card, model, annotations, 'page', states);
+  showAlertState(card, states);
   chart.hooks.setScale = [...(chart.hooks.setScale ?? []), (u, key) => key === 'x' && syncZoom(u)];
   showRange(card, chart);
   charts.set(card, chart);
@@ -72,6 +76,14 @@ async function loadCard(card: HTMLElement): Promise<void> {
     eq.delete('plugin');
     a.href = `${base}?${eq}`;
   }
+}
+
+/** The card's worst state (`data-alert-state`), styled by `.graph-card.in-alarm`. */
+function showAlertState(card: HTMLElement, alerts: GraphAlerts | null): void {
+  let state: AlertState = 'OK';
+  for (const s of alerts?.series.values() ?? []) state = worse(state, s.state);
+  card.dataset.alertState = alerts ? state : '';
+  card.classList.toggle('in-alarm', state === 'WARNING' || state === 'CRITICAL');
 }
 
 /** Drag-zoom on one card zooms every card of the page. */

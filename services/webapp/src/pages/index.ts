@@ -9,6 +9,7 @@ import { assetsRouter } from './assets.js';
 import { dashboardEditor, viewEditor } from './editors.js';
 import { html, type SafeHtml } from './html.js';
 import { layout } from './layout.js';
+import { problemsRouter } from './problems.js';
 
 /**
  * Server-rendered page shells (host tree, host, dashboards, views, admin, login). Graphs are
@@ -18,6 +19,7 @@ import { layout } from './layout.js';
 export function pagesRouter(deps: AppDeps): Router {
   const r = express.Router();
   r.use(assetsRouter());
+  r.use(problemsRouter(deps));
   const page = (
     req: Request,
     res: Response,
@@ -69,7 +71,7 @@ export function pagesRouter(deps: AppDeps): Router {
           byCategory.set(category, [...(byCategory.get(category) ?? []), { name, title: info.Title }]);
         }
         const categories = [...byCategory.keys()].sort();
-        body = html`<div class="page-head"><h1>${host.name}</h1><span class="muted">${host.hostid}</span></div>
+        body = html`<div class="page-head"><h1>${host.name}</h1><span class="muted">${host.hostid}</span><a class="button head-action" href="/alerts/history?host=${host.id}">Alert history</a></div>
 ${toolbar()}
 <nav class="categories">${categories.map((c) => html`<a href="#cat-${c}">${c}</a>`)}</nav>
 ${categories.map(
@@ -201,11 +203,13 @@ function graphCard(card: Card): SafeHtml {
     card.kind === 'plugin'
       ? html`data-kind="plugin" data-host="${card.host}" data-plugin="${card.plugin}"`
       : html`data-kind="view" data-view="${card.view}"`;
-  return html`<article class="graph-card" ${data} data-export="${exportBase}">
+  // the id is the Problems page's link target (plugin names are storage-safe names)
+  const anchor = card.kind === 'plugin' ? `graph-${card.plugin}` : `graph-view-${card.view}`;
+  return html`<article class="graph-card" id="${anchor}" ${data} data-export="${exportBase}">
 <header><h3>${card.title}</h3><span class="exports"><a href="${exportBase}.png" class="export-png" target="_blank" rel="noopener">PNG</a><a href="${exportBase}.csv">CSV</a><a href="${exportBase}.json" target="_blank" rel="noopener">JSON</a></span></header>
 <div class="plot"><p class="muted loading">Loading…</p></div>
 <div class="errors"></div>
-<table class="legend"><thead><tr><th></th><th>series</th><th>now</th><th>min</th><th>avg</th><th>max</th><th>last</th></tr></thead><tbody></tbody></table>
+<table class="legend"><thead><tr><th></th><th>series</th><th>state</th><th>now</th><th>min</th><th>avg</th><th>max</th><th>last</th></tr></thead><tbody></tbody></table>
 </article>`;
 }
 

@@ -8,7 +8,7 @@ export interface PageOptions {
   /** Which client module to run (`/app/client/<name>.js`). */
   script?: string;
   body: SafeHtml;
-  active?: 'hosts' | 'dashboards' | 'admin';
+  active?: 'hosts' | 'dashboards' | 'problems' | 'admin';
 }
 
 /** The page shell: no inline script or style (strict CSP); data for the client in data-* attributes. */
@@ -32,7 +32,7 @@ ${o.script ? html`<script type="module" src="/app/client/${o.script}.js"></scrip
   <a class="brand" href="/">numeter</a>
   ${
     o.user
-      ? html`<nav>${nav('/', 'Hosts', 'hosts')}${nav('/dashboards', 'Dashboards', 'dashboards')}${o.user.isSuperuser ? nav('/admin', 'Admin', 'admin') : ''}</nav>
+      ? html`<nav>${nav('/', 'Hosts', 'hosts')}${nav('/dashboards', 'Dashboards', 'dashboards')}${nav('/problems', 'Problems', 'problems')}${o.user.isSuperuser ? nav('/admin', 'Admin', 'admin') : ''}</nav>
   <form class="logout" method="post" action="/logout"><input type="hidden" name="_csrf" value="${o.csrf}"><span class="who">${o.user.username}</span><button type="submit">Log out</button></form>`
       : ''
   }
