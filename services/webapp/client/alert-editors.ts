@@ -44,7 +44,7 @@ interface Rule {
     comment: string;
   };
 }
-type Settings = { kind: string; to?: string[]; url?: string; channel?: string; argv?: string[] };
+type Settings = { kind: string; to?: string[]; url?: string; channel?: string; argv?: string[]; text?: string };
 interface Contact {
   id: number;
   name: string;
@@ -186,6 +186,7 @@ const contacts: Editor<Contact> = {
     set(form, 'settings.url', c.settings.url);
     set(form, 'settings.channel', c.settings.channel);
     set(form, 'settings.argv', c.settings.argv?.join('\n'));
+    set(form, 'settings.text', c.settings.text);
     set(form, 'owner', c.group !== null ? `group:${c.group}` : c.user !== null ? `user:${c.user}` : '');
     set(form, 'min_state', c.min_state);
   },
@@ -200,7 +201,7 @@ const contacts: Editor<Contact> = {
       kind === 'email'
         ? { kind, to: list('settings.to', /,/) }
         : kind === 'command'
-          ? { kind, argv: list('settings.argv', /\n/) }
+          ? { kind, argv: list('settings.argv', /\n/), ...(optional(form, 'settings.text') ? { text: text(form, 'settings.text') } : {}) }
           : {
               kind,
               url: text(form, 'settings.url'),

@@ -85,6 +85,7 @@ ${alertTabs('contacts')}
 <label data-kind="webhook slack alertmanager">URL <input name="settings.url" type="url" maxlength="2048"></label>
 <label data-kind="slack">Channel (optional) <input name="settings.channel" maxlength="100"></label>
 <label data-kind="command">Program and arguments, one per line <textarea name="settings.argv" rows="3"></textarea></label>
+<label data-kind="command">Text on stdin (optional, munin's \${var:host}… variables) <textarea name="settings.text" rows="3" maxlength="8192"></textarea></label>
 ${fieldError('settings')}
 ${owner}
 <label>From state <select name="min_state"><option value="UNKNOWN">UNKNOWN</option><option value="WARNING" selected>WARNING</option><option value="CRITICAL">CRITICAL</option></select></label>
@@ -97,7 +98,7 @@ export async function silenceEditor(deps: AppDeps, user: AuthUser): Promise<Safe
 ${alertTabs('silences')}
 <section class="card"><table class="alert-table" id="silence-list"><thead><tr><th>matches</th><th>from</th><th>until</th><th>by</th><th>comment</th><th></th></tr></thead><tbody></tbody></table>
 <p class="muted" id="list-status" role="status"></p></section>
-<section class="card"><h2>New silence</h2><p class="muted">Notifications that match while it lasts are not sent (recorded as silenced). Empty = any.${user.isSuperuser ? ' Host accepts globs (web*, db[0-9], {a,b}).' : ' Name one host.'}</p>
+<section class="card"><h2>New silence</h2><p class="muted">Notifications that match while it lasts are not sent (recorded as silenced). Empty = any.${user.isSuperuser ? ' Host accepts wildcards (* and ?) and matches the host ID or the host name.' : ' Name one host.'}</p>
 <form id="silence-form" class="stack editor" data-editor="silences" novalidate>
 <label>Host ID <input name="host_glob" list="host-ids" maxlength="300"></label>${fieldError('host_glob')}
 <div class="pair"><label>Plugin <input name="plugin" maxlength="200"></label><label>Field <input name="field" maxlength="200"></label></div>

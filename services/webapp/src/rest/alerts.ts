@@ -17,7 +17,7 @@ import { HttpError, NotFoundError } from '../http-errors.js';
 import type { AlertHistoryRow, AlertStateRow, Silence } from '../repos/index.js';
 import type { PageRequest } from '../repos/sql.js';
 import { alertConfigRouter } from './alerts-config.js';
-import { silenceCovers } from './alerts-glob.js';
+import { silenceCovers } from './alerts-silenced.js';
 import { found, idParam, pageOf, parseBody, parseQuery, user } from './common.js';
 
 /**
