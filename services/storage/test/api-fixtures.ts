@@ -164,6 +164,7 @@ export async function startFixture(options: FixtureOptions = {}): Promise<Fixtur
     },
     async close() {
       await api.stop(1000);
+      await files.close();
       await deleteRedisPrefix(prefix, admin);
       admin.disconnect();
       redis.disconnect();

@@ -41,7 +41,15 @@ export function createApiServer(deps: ApiDeps): ApiServer {
   const catalog = new Catalog(deps.index, files, deps.config.wspPath, deps.logger);
   const ownPng = deps.png ? null : new PngRenderPool();
   const png = deps.png ?? (ownPng as PngRenderPool);
-  const ctx: RouteContext = { catalog, whisper: deps.whisper ?? new WhisperFiles(), settings, now: deps.now, logger: deps.logger, png };
+  const ownFiles = deps.whisper ? null : new WhisperFiles();
+  const ctx: RouteContext = {
+    catalog,
+    whisper: deps.whisper ?? (ownFiles as WhisperFiles),
+    settings,
+    now: deps.now,
+    logger: deps.logger,
+    png,
+  };
 
   const app = express();
   app.disable('x-powered-by');
@@ -91,6 +99,7 @@ export function createApiServer(deps: ApiDeps): ApiServer {
       await closeHttpServer(s, deadline);
       // Workers start on the first PNG; after the last request they are ended (a render in flight fails).
       await ownPng?.stop();
+      await ownFiles?.close();
     },
   };
 }

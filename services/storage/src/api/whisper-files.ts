@@ -1,4 +1,4 @@
-import { type FileHandle, open } from 'node:fs/promises';
+import { type FileHandle, open, stat } from 'node:fs/promises';
 import { CorruptWhisperFileError, WhisperError } from '../../../../common/whisper/index.js';
 import type { SeriesFetch, WhisperReader } from './deps.js';
 import {
@@ -17,7 +17,10 @@ import {
  * Whisper files read asynchronously (node's thread pool does the reads), so a render of
  * a thousand files never holds the event loop: each file costs a few short callbacks,
  * and other requests (`/health`) are served in between. At most `parallel` files are
- * open at once. Errors are common/whisper's (`CorruptWhisperFileError` with the bare
+ * being read at once. Open handles are kept (a bounded LRU): a render of 1,000 files then
+ * costs a read and a stat per file instead of open + read + close, the stat running beside
+ * the read and proving the path still names the same file (inode and device: a file
+ * replaced or removed is reopened, its read thrown away). Errors are common/whisper's (`CorruptWhisperFileError` with the bare
  * reason, `WhisperError` with the errno `code`), so callers treat both readers alike.
  */
 const HEADER_READ = 4096;
@@ -27,6 +30,17 @@ export interface WhisperFilesOptions {
   parallel?: number;
   /** Headers kept in memory (plans are made from them without touching the disk). */
   cachedHeaders?: number;
+  /** File handles kept open between reads (least recently used closed first). */
+  cachedHandles?: number;
+}
+
+interface CachedHandle {
+  handle: FileHandle;
+  ino: number;
+  dev: number;
+  /** Reads using the handle now: an evicted handle is closed when the last one ends. */
+  users: number;
+  evicted: boolean;
 }
 
 export class WhisperFiles implements WhisperReader {
@@ -36,10 +50,26 @@ export class WhisperFiles implements WhisperReader {
   private readonly parallel: number;
   private readonly cachedHeaders: number;
   private readonly headers = new Map<string, FileHeader>();
+  private readonly cachedHandles: number;
+  private readonly handles = new Map<string, CachedHandle>();
+  /** Read buffers given back after decoding, reused instead of allocating one per file. */
+  private readonly spare: Buffer[] = [];
 
   constructor(options: WhisperFilesOptions = {}) {
     this.parallel = options.parallel ?? 16;
     this.cachedHeaders = options.cachedHeaders ?? 20_000;
+    this.cachedHandles = options.cachedHandles ?? 2_048;
+  }
+
+  /** Handles kept open between reads. */
+  get openHandles(): number {
+    return this.handles.size;
+  }
+
+  /** Closes every kept handle (the API's stop); reads in flight close theirs when they end. */
+  async close(): Promise<void> {
+    const entries = [...this.handles.entries()];
+    await Promise.all(entries.map(([path, entry]) => this.evict(path, entry)));
   }
 
   /**
@@ -79,14 +109,29 @@ export class WhisperFiles implements WhisperReader {
     const plan = cached ? planFetch(cached, from, until, now) : null;
     if (!cached || plan === null || plan.archive !== cached.archives[0] || !worthWholeArchive(plan)) return undefined;
     const size = plan.archive.offset + plan.archive.points * POINT_SIZE;
-    const buf = Buffer.allocUnsafe(size);
-    const got = await readFully(file, buf, 0, path);
-    if (got < size || headerSize(buf, got, path) > size) return undefined;
-    const header = parseHeader(buf, path);
-    if (!sameLayout(header, cached)) return undefined;
-    this.remember(path, header);
-    const ring = new DataView(buf.buffer, buf.byteOffset + plan.archive.offset, plan.archive.points * POINT_SIZE);
-    return answer(plan, decodeSlots(plan, ring, 0, plan.archive.points, ring.getUint32(0)));
+    const buf = this.borrow(size);
+    try {
+      const got = await readFully(file, buf, 0, path, size);
+      if (got < size || headerSize(buf, got, path) > size) return undefined;
+      const header = parseHeader(buf, path);
+      if (!sameLayout(header, cached)) return undefined;
+      this.remember(path, header);
+      const ring = new DataView(buf.buffer, buf.byteOffset + plan.archive.offset, plan.archive.points * POINT_SIZE);
+      return answer(plan, decodeSlots(plan, ring, 0, plan.archive.points, ring.getUint32(0)));
+    } finally {
+      this.giveBack(buf);
+    }
+  }
+
+  /** A buffer of at least `size` bytes (its values are decoded before it is given back). */
+  private borrow(size: number): Buffer {
+    const index = this.spare.findIndex((b) => b.length >= size);
+    if (index >= 0) return this.spare.splice(index, 1)[0];
+    return Buffer.allocUnsafe(Math.max(size, 32 * 1024));
+  }
+
+  private giveBack(buf: Buffer): void {
+    if (this.spare.length < this.parallel && buf.length <= 1024 * 1024) this.spare.push(buf);
   }
 
   /** Files open now, and the most that were open at once (for tests and metrics). */
@@ -108,21 +153,75 @@ export class WhisperFiles implements WhisperReader {
   private async withFile<T>(path: string, work: (file: FileHandle) => Promise<T>): Promise<T> {
     await this.slot();
     try {
-      let file: FileHandle;
-      try {
-        file = await open(path, 'r');
-      } catch (error) {
-        this.headers.delete(path);
-        throw new WhisperError(`Cannot open whisper file ${path}: ${(error as Error).message}`, { path, cause: error });
+      const cached = this.handles.get(path);
+      if (cached) {
+        // The check and the read side by side: one round trip to the thread pool, not two.
+        const [same, result] = await Promise.all([this.sameFile(path, cached), settle(this.use(cached, work))]);
+        if (same) {
+          // Most recently used last: the LRU closes from the front.
+          if (this.handles.get(path) === cached) {
+            this.handles.delete(path);
+            this.handles.set(path, cached);
+          }
+          return unwrap(result);
+        }
+        await this.evict(path, cached);
       }
-      try {
-        return await work(file);
-      } finally {
-        await file.close().catch(() => {});
-      }
+      return await this.use(await this.openHandle(path), work);
     } finally {
       this.release();
     }
+  }
+
+  private async openHandle(path: string): Promise<CachedHandle> {
+    let handle: FileHandle;
+    let identity: { ino: number; dev: number };
+    try {
+      handle = await open(path, 'r');
+      identity = await handle.stat().catch(async (error) => {
+        await handle.close().catch(() => {});
+        throw error;
+      });
+    } catch (error) {
+      this.headers.delete(path);
+      throw new WhisperError(`Cannot open whisper file ${path}: ${(error as Error).message}`, { path, cause: error });
+    }
+    const entry: CachedHandle = { handle, ino: identity.ino, dev: identity.dev, users: 0, evicted: false };
+    const previous = this.handles.get(path);
+    if (previous) await this.evict(path, previous);
+    this.handles.set(path, entry);
+    while (this.handles.size > this.cachedHandles) {
+      const [oldest, old] = this.handles.entries().next().value as [string, CachedHandle];
+      await this.evict(oldest, old);
+    }
+    return entry;
+  }
+
+  /** The path still names the file the handle has open (not removed, not replaced by a rename). */
+  private async sameFile(path: string, entry: CachedHandle): Promise<boolean> {
+    try {
+      const now = await stat(path);
+      return now.ino === entry.ino && now.dev === entry.dev;
+    } catch {
+      return false;
+    }
+  }
+
+  private async use<T>(entry: CachedHandle, work: (file: FileHandle) => Promise<T>): Promise<T> {
+    entry.users++;
+    try {
+      return await work(entry.handle);
+    } finally {
+      entry.users--;
+      if (entry.evicted && entry.users === 0) await entry.handle.close().catch(() => {});
+    }
+  }
+
+  private async evict(path: string, entry: CachedHandle): Promise<void> {
+    if (this.handles.get(path) === entry) this.handles.delete(path);
+    if (entry.evicted) return;
+    entry.evicted = true;
+    if (entry.users === 0) await entry.handle.close().catch(() => {});
   }
 
   private async slot(): Promise<void> {
@@ -186,12 +285,12 @@ async function readInto(file: FileHandle, buf: Buffer, position: number, path: s
 }
 
 /** Reads up to buf.length bytes at `position`; fewer only at the end of the file. */
-async function readFully(file: FileHandle, buf: Buffer, position: number, path: string): Promise<number> {
+async function readFully(file: FileHandle, buf: Buffer, position: number, path: string, length = buf.length): Promise<number> {
   let done = 0;
-  while (done < buf.length) {
+  while (done < length) {
     let bytesRead: number;
     try {
-      ({ bytesRead } = await file.read(buf, done, buf.length - done, position + done));
+      ({ bytesRead } = await file.read(buf, done, length - done, position + done));
     } catch (error) {
       throw new WhisperError(`Cannot read whisper file ${path}: ${(error as Error).message}`, { path, cause: error });
     }
@@ -199,4 +298,18 @@ async function readFully(file: FileHandle, buf: Buffer, position: number, path: 
     done += bytesRead;
   }
   return done;
+}
+
+type Settled<T> = { ok: true; value: T } | { ok: false; error: unknown };
+
+function settle<T>(promise: Promise<T>): Promise<Settled<T>> {
+  return promise.then(
+    (value) => ({ ok: true, value }),
+    (error) => ({ ok: false, error }),
+  );
+}
+
+function unwrap<T>(result: Settled<T>): T {
+  if (result.ok) return result.value;
+  throw result.error;
 }

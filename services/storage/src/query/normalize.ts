@@ -45,6 +45,49 @@ export function mapRows<T>(cols: Value[][], rows: number, f: (row: Value[]) => T
   return out;
 }
 
+/**
+ * sum, average, min, max and count of each row, walking column by column (one series after
+ * the other, into typed accumulators) instead of gathering rows: the same additions in the
+ * same order as safeSum over a row, without a row array or a boxed number per value.
+ * Undefined for the other functions (they go through mapRows).
+ */
+export function columnAggregate(func: string, cols: Value[][], rows: number, xFilesFactor: number): Value[] | undefined {
+  const kind = COLUMN_FUNCS[func];
+  if (kind === undefined) return undefined;
+  const acc = new Float64Array(rows);
+  const counts = new Uint32Array(rows);
+  if (kind === 'min') acc.fill(Number.POSITIVE_INFINITY);
+  if (kind === 'max') acc.fill(Number.NEGATIVE_INFINITY);
+  for (const col of cols) {
+    const n = Math.min(rows, col.length);
+    for (let i = 0; i < n; i++) {
+      const v = col[i];
+      if (v === null || v === undefined) continue;
+      counts[i]++;
+      if (kind === 'sum' || kind === 'average') acc[i] += v;
+      else if (kind === 'min' ? v < acc[i] : kind === 'max' && v > acc[i]) acc[i] = v;
+    }
+  }
+  const out: Value[] = new Array(rows);
+  for (let i = 0; i < rows; i++) {
+    const n = counts[i];
+    if (!xffOk(n, cols.length, xFilesFactor)) out[i] = null;
+    else if (kind === 'count') out[i] = n;
+    else out[i] = kind === 'average' ? acc[i] / n : acc[i];
+  }
+  return out;
+}
+
+const COLUMN_FUNCS: Record<string, 'sum' | 'average' | 'min' | 'max' | 'count'> = Object.assign(Object.create(null), {
+  sum: 'sum',
+  total: 'sum',
+  average: 'average',
+  avg: 'average',
+  min: 'min',
+  max: 'max',
+  count: 'count',
+});
+
 /** xffValues(): some value is present and the present share reaches xFilesFactor. */
 export function xffOk(nonNull: number, total: number, xFilesFactor: number): boolean {
   if (nonNull === 0 || total === 0) return false;

@@ -1,6 +1,6 @@
 import { aggFunc } from '../aggfuncs.js';
 import { type Call, defineFunctions, type FunctionDef, type RenderContext, seriesListParam, seriesListsParam } from '../define.js';
-import { aggKey, columns, countNonNull, formatPathExpressions, mapRows, normalize, xffOk } from '../normalize.js';
+import { aggKey, columnAggregate, columns, countNonNull, formatPathExpressions, mapRows, normalize, xffOk } from '../normalize.js';
 import { bad, validateArgs } from '../params.js';
 import { Series } from '../series.js';
 
@@ -16,7 +16,8 @@ export function aggregate(ctx: RenderContext, lists: Series[][], funcName: strin
   const name = `${func}Series(${formatPathExpressions(list)})`;
   const { cols, rows } = columns(list);
   ctx.budget.work(rows * cols.length);
-  const values = mapRows(cols, rows, (row) => (xffOk(countNonNull(row), row.length, xff) ? fn(row) : null));
+  const values =
+    columnAggregate(func, cols, rows, xff) ?? mapRows(cols, rows, (row) => (xffOk(countNonNull(row), row.length, xff) ? fn(row) : null));
   let tags = { ...list[0].tags };
   for (const s of list) tags = Object.fromEntries(Object.entries(tags).filter(([k, v]) => s.tags[k] === v));
   if (!Object.hasOwn(tags, 'name')) tags.name = name;
