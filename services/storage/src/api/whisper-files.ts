@@ -58,7 +58,7 @@ export class WhisperFiles implements WhisperReader {
   constructor(options: WhisperFilesOptions = {}) {
     this.parallel = options.parallel ?? 16;
     this.cachedHeaders = options.cachedHeaders ?? 20_000;
-    this.cachedHandles = options.cachedHandles ?? 2_048;
+    this.cachedHandles = options.cachedHandles ?? 1_024;
   }
 
   /** Handles kept open between reads. */
@@ -177,7 +177,7 @@ export class WhisperFiles implements WhisperReader {
     let handle: FileHandle;
     let identity: { ino: number; dev: number };
     try {
-      handle = await open(path, 'r');
+      handle = await this.openOrShed(path);
       identity = await handle.stat().catch(async (error) => {
         await handle.close().catch(() => {});
         throw error;
@@ -195,6 +195,19 @@ export class WhisperFiles implements WhisperReader {
       await this.evict(oldest, old);
     }
     return entry;
+  }
+
+  /** Out of descriptors (EMFILE: ulimit -n is shared with the writer's cache): close half of the kept handles, try once more. */
+  private async openOrShed(path: string): Promise<FileHandle> {
+    try {
+      return await open(path, 'r');
+    } catch (error) {
+      const code = (error as { code?: unknown }).code;
+      if ((code !== 'EMFILE' && code !== 'ENFILE') || this.handles.size === 0) throw error;
+      const oldest = [...this.handles.entries()].slice(0, Math.ceil(this.handles.size / 2));
+      await Promise.all(oldest.map(([p, entry]) => this.evict(p, entry)));
+      return open(path, 'r');
+    }
   }
 
   /** The path still names the file the handle has open (not removed, not replaced by a rename). */
