@@ -9,7 +9,7 @@ export interface BusOptions {
   url: string;
   /**
    * AMQP heartbeat; a dead TCP peer is noticed after about two of these. Each service's
-   * configuration sets it (its one default lives there); when absent the URL's `heartbeat`
+   * configuration sets it (default DEFAULT_HEARTBEAT_SECONDS); when absent the URL's `heartbeat`
    * parameter or the broker's own (RabbitMQ: 60 s) applies.
    */
   heartbeatSeconds?: number;

@@ -3,6 +3,7 @@ import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
+import { DEFAULT_HEARTBEAT_SECONDS } from '../../../common/bus/src/defaults.js';
 import { ConfigError } from '../../../common/config/index.js';
 import { resolveHostId } from '../src/config/host-id.js';
 import { parseModuleList } from '../src/config/module-list.js';
@@ -77,6 +78,8 @@ describe('poller configuration', () => {
     assert.equal(spoolDirOf(config), '/var/lib/numeter-poller/spool');
     assert.equal(rateHeartbeatOf(config), 600);
     assert.equal(config.global.spool_fsync, 1000);
+    assert.equal(config.global.amqp_heartbeat, DEFAULT_HEARTBEAT_SECONDS, 'the one heartbeat default of common/bus');
+    assert.equal(config.global.amqp_heartbeat, 30);
   });
 
   it('lets environment variables override every key', async () => {

@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { z } from 'zod';
+import { DEFAULT_HEARTBEAT_SECONDS } from '../../../common/bus/src/defaults.js';
 import { ALL_HOSTS_BINDING } from '../../../common/bus/src/topology.js';
 import {
   ConfigError,
@@ -84,7 +85,7 @@ export const StorageConfigSchema = z.object({
       vhost: iniString('/'),
       queue_type: iniEnum('classic', ['classic', 'quorum'], STRICT),
       prefetch: iniInt(500, 1, 65535, STRICT),
-      heartbeat: iniInt(10, 0, 600, STRICT),
+      heartbeat: iniInt(DEFAULT_HEARTBEAT_SECONDS, 0, 3600, STRICT),
       /** A message whose handling failed (not a refusal, not Redis or the disk) this many times is dead-lettered. */
       max_requeues: iniInt(20, 1, 1_000_000, STRICT),
     })

@@ -3,6 +3,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
+import { DEFAULT_HEARTBEAT_SECONDS } from '../../../common/bus/src/defaults.js';
 import { ConfigError } from '../../../common/config/index.js';
 import { amqpUrl, bindingsFor, legacyAmqpUrl, loadStorageConfig, parseHostList, printableConfig } from '../src/config.js';
 import { ORIGINAL_ARCHIVES, RetentionRules, RetentionRulesError } from '../src/persist/retention-rules.js';
@@ -126,4 +127,10 @@ test('retention and aggregation rules: first match on <plugin>.<ds> wins; defaul
       (error: unknown) => error instanceof RetentionRulesError && error.problems.length === 2,
     );
   });
+});
+
+test('the AMQP heartbeat defaults to the one default of common/bus, the poller’s too', () => {
+  const config = loadStorageConfig({ file: '/nonexistent/numeter_storage.cfg', env: {} });
+  assert.equal(config.amqp.heartbeat, DEFAULT_HEARTBEAT_SECONDS);
+  assert.equal(config.amqp.heartbeat, 30);
 });

@@ -1,6 +1,7 @@
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { z } from 'zod';
+import { DEFAULT_HEARTBEAT_SECONDS } from '../../../../common/bus/src/defaults.js';
 import {
   ConfigError,
   formatConfig,
@@ -43,7 +44,7 @@ const globalSection = z.object({
   amqp_user: text('guest'),
   amqp_vhost: text('/'),
   amqp_url: text(''),
-  amqp_heartbeat: iniInt(30, 0, 3600),
+  amqp_heartbeat: iniInt(DEFAULT_HEARTBEAT_SECONDS, 0, 3600),
   log_level: iniEnum('info', ['debug', 'info', 'warning', 'warn', 'error', 'critical', 'fatal'] as const),
   log_level_stdr: text(''),
   log_path: text(''),

@@ -13,8 +13,8 @@ import type { PollerModule } from './types.js';
 /**
  * The modules as one component. Start runs each module's own `start()` (listeners), in
  * order, and stops the ones already started if one fails. Stop closes every module's
- * connections at once, each within the deadline: a module whose `stop()` hangs is logged
- * and left behind, the others still close.
+ * connections at once, each given the poller's stop deadline: a module whose `stop()`
+ * hangs past it is logged and left behind, the others still close.
  */
 export class ModuleSet implements Component {
   readonly name = 'modules';
@@ -55,7 +55,7 @@ export class ModuleSet implements Component {
     await Promise.all(
       this.started.map(async (module) => {
         const stopping = Promise.resolve()
-          .then(() => module.stop?.())
+          .then(() => module.stop?.(deadline))
           .catch((error: Error) => this.logger.warn({ module: module.name, reason: error.message }, 'module did not stop cleanly'));
         if (!(await settleWithin(stopping, due))) this.logger.warn({ module: module.name }, 'module did not stop by the deadline');
       }),

@@ -1,3 +1,4 @@
+import type { Deadline } from '../../../../common/lifecycle/index.js';
 import type { Logger } from '../../../../common/logging/index.js';
 import type { FieldInfo, Message } from '../../../../common/schemas/index.js';
 
@@ -74,8 +75,11 @@ export interface PollerModule {
    */
   start?(): Promise<void>;
   collect(request: CollectRequest): Promise<Collection>;
-  /** Releases sockets/handles; idempotent. */
-  stop?(): Promise<void>;
+  /**
+   * Releases sockets/handles by the deadline, what is left of the poller's whole stop
+   * (a module past it is left behind and the poller exits anyway); idempotent.
+   */
+  stop?(deadline: Deadline): Promise<void>;
   /** Monotonic counters for the log and self-metrics. */
   stats?(): Record<string, number>;
 }
