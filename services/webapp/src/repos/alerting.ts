@@ -54,7 +54,9 @@ export interface SeriesRef {
 
 /** The name shown for a rule key: the user rule's or view's name, or munin's. */
 const RULE_NAME = `CASE WHEN x.rule_key = 'munin' THEN 'munin thresholds' ELSE COALESCE(r.name, v.name, x.rule_key) END`;
-const RULE_JOINS = `LEFT JOIN alert_rules r ON x.rule_key = CONCAT('rule:', r.id) LEFT JOIN views v ON x.rule_key = CONCAT('view:', v.id)`;
+/** The id in `rule:<id>` / `view:<id>` computed from the state's side, so each join is a primary key lookup. */
+const keyId = (prefix: string) => `IF(x.rule_key LIKE '${prefix}:%', CAST(SUBSTRING(x.rule_key, ${prefix.length + 2}) AS UNSIGNED), NULL)`;
+const RULE_JOINS = `LEFT JOIN alert_rules r ON r.id = ${keyId('rule')} LEFT JOIN views v ON v.id = ${keyId('view')}`;
 const STATE_FROM = `alert_states x LEFT JOIN hosts h ON h.hostid = x.hostid ${RULE_JOINS} LEFT JOIN users au ON au.id = x.acked_by`;
 const STATE_COLUMNS = `x.id, x.rule_key, ${RULE_NAME} AS rule_name, x.hostid, h.id AS host_id, COALESCE(h.name, x.hostid) AS host_name,
   x.plugin, x.field, x.state, x.since, x.last_value, x.last_point_at, x.reason, x.flapping, au.username AS acked_by, x.acked_at, x.ack_comment`;
