@@ -241,4 +241,60 @@ describe('alerting pages in Chromium', () => {
       [],
     );
   });
+
+  it('contact and silence editors: the failing status shown as text, errors by field, expire early', async () => {
+    const [[alice]] = await w.t.deps.pool.query<RowDataPacket[]>("SELECT id FROM users WHERE username = 'alice'");
+    await w.t.deps.pool.query(
+      `INSERT INTO contacts (name, kind, settings, user_id, last_error, last_error_at, failing_since) VALUES ('pager', 'webhook', ?, ?, ?, NOW(3), NOW(3))`,
+      [JSON.stringify({ kind: 'webhook', url: 'http://pager.example/hook' }), alice.id, EVIL_LABEL],
+    );
+    await page.goto(`${base}/alerts/contacts`);
+    await loaded(0);
+    const failing = page.locator('#contact-list tbody tr .contact-failing');
+    assert.match((await failing.textContent()) ?? '', /^failing since .*: <img src=x onerror=alert\(1\)> & "lbl"$/);
+    assert.equal(await page.locator('select[name="settings.kind"] option[value=command]').count(), 0, 'no command contacts for users');
+    await page.fill('input[name=name]', 'my mail');
+    await page.fill('input[name="settings.to"]', 'alice@example.org, not-an-address');
+    await page.click('#save');
+    const error = page.locator('.field-error[data-for=settings]');
+    await error.waitFor({ state: 'visible' });
+    assert.match((await error.textContent()) ?? '', /^settings\.to\.1: /);
+    await page.fill('input[name="settings.to"]', 'alice@example.org');
+    let n = await loadCount();
+    await page.click('#save');
+    await loaded(n);
+    assert.deepEqual(await page.locator('#contact-list tbody tr td:first-child').allTextContents(), ['my mail', 'pager']);
+
+    await page.goto(`${base}/alerts/silences`);
+    await loaded(0);
+    const before = await page.locator('#silence-list tbody tr').count();
+    await page.fill('input[name=host_glob]', 'web1.example');
+    await page.fill('input[name=plugin]', 'cpu');
+    await page.fill('textarea[name=comment]', 'reboot <script>x</script>');
+    n = await loadCount();
+    await page.click('#silence-form button[type=submit]');
+    await loaded(n);
+    const rows = page.locator('#silence-list tbody tr');
+    assert.equal(await rows.count(), before + 1);
+    const mine = rows.filter({ hasText: 'plugin cpu' });
+    assert.equal(await mine.locator('td').nth(4).textContent(), 'reboot <script>x</script>');
+    assert.match((await mine.locator('td').nth(3).textContent()) ?? '', /^alice, /);
+    await mine.locator('button.danger').click();
+    n = await loadCount();
+    await mine.locator('button.danger').click();
+    await loaded(n);
+    assert.equal(await page.locator('#silence-list tbody tr').count(), before, 'expired: no longer listed as active');
+    n = await loadCount();
+    await page.check('#show-ended');
+    await loaded(n);
+    assert.match(
+      (await page.locator('#silence-list tbody tr', { hasText: 'plugin cpu' }).locator('td').nth(2).textContent()) ?? '',
+      /\(ended\)$/,
+    );
+    assert.equal(await page.locator('script:not([src])').count(), 0);
+    assert.deepEqual(
+      pageErrors.filter((e) => !/^Failed to load resource: the server responded with a status of (404|400)/.test(e)),
+      [],
+    );
+  });
 });
