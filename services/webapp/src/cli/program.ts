@@ -2,6 +2,7 @@ import { Command } from 'commander';
 import { printableConfig } from '../config.js';
 import { migrate } from '../db/migrations.js';
 import { registerAccountCommands } from './accounts.js';
+import { registerAlertContactCommands } from './alert-contacts.js';
 import { type GlobalOptions, type Out, readConfig, UsageError, withDeps } from './context.js';
 import { registerInventoryCommands } from './inventory.js';
 
@@ -56,5 +57,6 @@ export function buildProgram(
     );
   registerAccountCommands(program, global, out);
   registerInventoryCommands(program, global, out);
+  registerAlertContactCommands(program, global, out);
   return program;
 }
