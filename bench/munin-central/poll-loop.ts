@@ -5,6 +5,7 @@
  * Argument: a JSON object { ports, polls, dir, maxParallel, intervalSeconds }.
  */
 import { join } from 'node:path';
+import { writeHeapSnapshot } from 'node:v8';
 import { silentLogger } from '../../common/logging/index.js';
 import { SpoolSink } from '../../services/poller/src/delivery/sinks.js';
 import { MuninCentralModule } from '../../services/poller/src/modules/munin/central.js';
@@ -59,16 +60,19 @@ const cycle = new PollCycle({
   nowSeconds: () => clock,
 });
 // BENCH_DEBUG: heap peaks per poll on stderr (sampled every 20 ms).
-let heapPeak = 0;
+const peaks = { heapUsed: 0, heapTotal: 0, external: 0, rss: 0 };
 const sampler = setInterval(() => {
-  if (process.env.BENCH_DEBUG) heapPeak = Math.max(heapPeak, process.memoryUsage().heapUsed);
+  if (!process.env.BENCH_DEBUG) return;
+  const usage = process.memoryUsage();
+  for (const key of Object.keys(peaks) as Array<keyof typeof peaks>) peaks[key] = Math.max(peaks[key], usage[key]);
 }, 20);
 const debug = (what: string) => {
+  const mb = (n: number) => (n / 1048576).toFixed(1);
   if (process.env.BENCH_DEBUG)
     process.stderr.write(
-      `${what}: heap peak ${(heapPeak / 1048576).toFixed(1)} MB rss ${(process.memoryUsage().rss / 1048576).toFixed(1)} MB\n`,
+      `${what}: peaks: heap used ${mb(peaks.heapUsed)} total ${mb(peaks.heapTotal)} external ${mb(peaks.external)} rss ${mb(peaks.rss)} MB; rss now ${mb(process.memoryUsage().rss)} MB\n`,
     );
-  heapPeak = 0;
+  for (const key of Object.keys(peaks) as Array<keyof typeof peaks>) peaks[key] = 0;
 };
 debug('start');
 await cycle.run(); // warm-up: JIT, first counter readings, plugin infos
@@ -98,6 +102,8 @@ if (process.env.BENCH_DEBUG)
   process.stderr.write(
     `heap after gc ${(process.memoryUsage().heapUsed / 1048576).toFixed(1)} MB rss ${(process.memoryUsage().rss / 1048576).toFixed(1)} MB\n`,
   );
+// BENCH_HEAP_SNAPSHOT=FILE: what stays live between polls, for `node --inspect`-less digging.
+if (process.env.BENCH_HEAP_SNAPSHOT) writeHeapSnapshot(process.env.BENCH_HEAP_SNAPSHOT);
 await spool.stop();
 const figures: CentralLoopFigures = {
   cpuSecondsPerPoll: cpu / options.polls,

@@ -37,6 +37,9 @@ export interface MuninConf {
   /** Global `contact.NAME.*` lines, by name in the order first seen. */
   contacts: MuninContact[];
   problems: string[];
+  /** The files read and the includedir directories listed (to notice a change). */
+  files: string[];
+  directories: string[];
 }
 
 const HOST_NAME = /^[A-Za-z0-9_][-A-Za-z0-9_.]*$/;
@@ -51,7 +54,7 @@ interface Section {
 }
 
 export function readMuninConf(file: string): MuninConf {
-  const out: MuninConf = { nodes: [], contacts: [], problems: [] };
+  const out: MuninConf = { nodes: [], contacts: [], problems: [], files: [], directories: [] };
   const sections = new Map<string, Section>();
   const contacts = new Map<string, MuninContact>();
   readFileInto(resolve(file), { out, sections, contacts }, 0);
@@ -71,6 +74,7 @@ interface Reading {
 
 function readFileInto(file: string, reading: Reading, depth: number): void {
   const { out, sections } = reading;
+  out.files.push(file);
   let text: string;
   try {
     if (statSync(file).size > MAX_FILE_BYTES) throw new Error(`larger than ${MAX_FILE_BYTES} bytes`);
@@ -113,6 +117,7 @@ function includeDirectory(dir: string, where: string, reading: Reading, depth: n
     return;
   }
   let names: string[];
+  out.directories.push(dir);
   try {
     names = readdirSync(dir).sort();
   } catch (error) {

@@ -78,3 +78,14 @@ export function messageProblem(message: Message): string | null {
 export function descriptionHash(description: PluginDescription): string {
   return createHash('sha1').update(JSON.stringify(description)).digest('hex');
 }
+
+/**
+ * The description to keep, with its fingerprint: a copy made of fresh strings. A module's
+ * description holds slices of the text it was parsed from (a whole munin `config` answer
+ * per plugin), which would otherwise stay alive as long as the poller knows the plugin:
+ * 8 MB of a central poller of 1,000 nodes.
+ */
+export function keptDescription(description: PluginDescription): { description: PluginDescription; hash: string } {
+  const json = JSON.stringify(description);
+  return { description: JSON.parse(json) as PluginDescription, hash: createHash('sha1').update(json).digest('hex') };
+}

@@ -5,7 +5,7 @@ import type { MessageSink } from '../delivery/sinks.js';
 import type { Collection, HostDescription, PluginDescription, PollerModule, Sample } from '../modules/types.js';
 import { applyRates, type TimedValues } from '../rates/apply.js';
 import type { RateStateFile } from '../rates/state-file.js';
-import { dataMessages, descriptionHash, hostInfoMessage, messageProblem, pluginInfoMessage } from './messages.js';
+import { dataMessages, descriptionHash, hostInfoMessage, keptDescription, messageProblem, pluginInfoMessage } from './messages.js';
 import { SELF_DESCRIPTION, SELF_PLUGIN, selfValues } from './self-metrics.js';
 
 export class ModuleTimeoutError extends Error {
@@ -156,9 +156,9 @@ export class PollCycle {
       const hostId = description.hostId ?? this.options.self.hostId;
       const { hostId: _ignored, ...rest } = description;
       const key = `${hostId}\t${description.plugin}`;
-      const hash = descriptionHash(rest);
+      const { description: kept, hash } = keptDescription(rest);
       const previous = this.known.get(key);
-      this.known.set(key, { description: rest, hash, published: previous?.published });
+      this.known.set(key, { description: kept, hash, published: previous?.published });
     }
   }
 

@@ -1,4 +1,3 @@
-import { createHash } from 'node:crypto';
 import type { Logger } from '../../../../../common/logging/index.js';
 import type { Collection, CollectRequest, HostDescription, PluginDescription, PollerModule, Sample } from '../types.js';
 import { MuninModule } from './module.js';
@@ -24,6 +23,8 @@ export interface CentralNode {
 
 export interface MuninCentralOptions {
   nodes: readonly CentralNode[];
+  /** Asked at each poll for a new node list (munin.conf re-read); absent = a fixed list. */
+  reload?: { check(): CentralNode[] | null; stop(): void };
   /** The local munin-node (`munin_host`), published as the poller's own host; absent = none. */
   local?: MuninModule;
   session: Omit<SessionOptions, 'host' | 'port'>;
@@ -58,23 +59,46 @@ interface NodeState {
   poller: MuninModule;
   busy: boolean;
   lastSuccess: number | null;
-  /** Fingerprint of each description handed over: the core keeps them, so only new or changed ones go again. */
-  described: Map<string, string>;
+  /** Whether the node's own polling plugin was described (the core keeps descriptions). */
+  described: boolean;
 }
 
 export class MuninCentralModule implements PollerModule {
   readonly name = 'munin';
-  private readonly states: NodeState[];
-  private readonly counters = { polls: 0, nodePolls: 0, nodeFailures: 0, nodeDeadlines: 0, nodesBusy: 0 };
+  private states: NodeState[];
+  private readonly counters = { polls: 0, nodePolls: 0, nodeFailures: 0, nodeDeadlines: 0, nodesBusy: 0, nodesAdded: 0, nodesRemoved: 0 };
 
   constructor(private readonly options: MuninCentralOptions) {
-    this.states = options.nodes.map((node) => ({
-      node,
-      poller: this.pollerFor(node),
-      busy: false,
-      lastSuccess: null,
-      described: new Map(),
-    }));
+    this.states = options.nodes.map((node) => this.stateFor(node));
+  }
+
+  /** The nodes polled, in order. */
+  nodes(): CentralNode[] {
+    return this.states.map((state) => state.node);
+  }
+
+  /**
+   * Polls these nodes from the next poll on. A node whose settings are unchanged keeps its
+   * state (last success, what was described; a poll still running goes on); a removed
+   * node is no longer polled nor published.
+   */
+  setNodes(nodes: readonly CentralNode[]): void {
+    const current = new Map(this.states.map((state) => [state.node.hostId, state]));
+    const next = nodes.map((node) => {
+      const kept = current.get(node.hostId);
+      return kept && sameNode(kept.node, node) ? kept : this.stateFor(node);
+    });
+    const kept = new Set(next);
+    const removed = this.states.filter((state) => !kept.has(state)).length;
+    const added = next.filter((state) => current.get(state.node.hostId) !== state).length;
+    this.counters.nodesAdded += added;
+    this.counters.nodesRemoved += removed;
+    this.states = next;
+    this.options.logger.info({ nodes: next.length, added, removed }, 'munin node list changed');
+  }
+
+  private stateFor(node: CentralNode): NodeState {
+    return { node, poller: this.pollerFor(node), busy: false, lastSuccess: null, described: false };
   }
 
   stats(): Record<string, number> {
@@ -83,13 +107,17 @@ export class MuninCentralModule implements PollerModule {
 
   async collect(request: CollectRequest): Promise<Collection> {
     this.counters.polls++;
+    const reloaded = this.options.reload?.check();
+    if (reloaded) this.setNodes(reloaded);
     const out: Required<Collection> = { plugins: [], hosts: [], samples: [], errors: [] };
     const local = this.options.local ? this.pollLocal(this.options.local, request, out) : Promise.resolve();
     await Promise.all([local, forEachBounded(this.states, this.options.maxParallel, (state) => this.pollNode(state, out))]);
     return out;
   }
 
-  async stop(): Promise<void> {}
+  async stop(): Promise<void> {
+    this.options.reload?.stop();
+  }
 
   private async pollLocal(local: MuninModule, request: CollectRequest, out: Required<Collection>): Promise<void> {
     try {
@@ -104,8 +132,8 @@ export class MuninCentralModule implements PollerModule {
   private async pollNode(state: NodeState, out: Required<Collection>): Promise<void> {
     const { node } = state;
     out.hosts.push(hostOf(node));
-    if (!state.described.has(NODE_POLL_PLUGIN)) {
-      state.described.set(NODE_POLL_PLUGIN, '');
+    if (!state.described) {
+      state.described = true;
       out.plugins.push({ ...NODE_POLL_DESCRIPTION, hostId: node.hostId });
     }
     const started = this.options.nowSeconds();
@@ -122,7 +150,6 @@ export class MuninCentralModule implements PollerModule {
     }
     const graphs = new Set(polled?.samples.map((sample) => sample.plugin)).size;
     if (polled) {
-      polled.plugins = (polled.plugins ?? []).filter((plugin) => changed(state.described, plugin));
       merge(out, polled);
       problems.push(...(polled.errors ?? []));
     } else {
@@ -189,20 +216,14 @@ export class MuninCentralModule implements PollerModule {
       nowSeconds: this.options.nowSeconds,
       hostId: node.hostId,
       listNode: node.useNodeName ? 'banner' : node.name,
+      // The core keeps descriptions and republishes them: only new or changed ones go again.
+      describeChangedOnly: true,
     });
   }
 }
 
-/**
- * Whether a description is new or changed since it was last handed to the core (which
- * republishes what it knows at every refresh), remembering it. Keeping 30 descriptions of
- * 1,000 nodes out of every poll is most of a central poller's memory.
- */
-function changed(described: Map<string, string>, plugin: PluginDescription): boolean {
-  const fingerprint = createHash('sha1').update(JSON.stringify(plugin)).digest('base64');
-  if (described.get(plugin.plugin) === fingerprint) return false;
-  described.set(plugin.plugin, fingerprint);
-  return true;
+function sameNode(a: CentralNode, b: CentralNode): boolean {
+  return a.name === b.name && a.group === b.group && a.address === b.address && a.port === b.port && a.useNodeName === b.useNodeName;
 }
 
 function hostOf(node: CentralNode): HostDescription {

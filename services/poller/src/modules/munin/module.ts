@@ -1,7 +1,8 @@
+import { createHash } from 'node:crypto';
 import type { Logger } from '../../../../../common/logging/index.js';
 import { describeSection } from '../../../../../common/munin/index.js';
 import type { Collection, CollectRequest, PluginDescription, PollerModule, Sample } from '../types.js';
-import { type ParsedValue, parseResponse } from './parse.js';
+import { type ParsedResponse, type ParsedValue, parseResponse } from './parse.js';
 import { MuninNodeError, MuninSession, type SessionOptions } from './session.js';
 
 export interface MuninModuleOptions extends SessionOptions {
@@ -19,7 +20,15 @@ export interface MuninModuleOptions extends SessionOptions {
    * Absent: a bare `list` (the node's own plugins).
    */
   listNode?: string;
+  /**
+   * Hand over a plugin's descriptions only when its config (value lines aside) changed
+   * since the last poll: the core keeps and republishes them, and a central poller of
+   * 1,000 nodes would otherwise build 30,000 descriptions at every poll for nothing.
+   */
+  describeChangedOnly?: boolean;
 }
+
+const VALUE_LINE = /^[^.]+\.value\s/;
 
 type Gathered = Required<Pick<Collection, 'plugins' | 'samples' | 'errors'>>;
 
@@ -33,6 +42,8 @@ type Gathered = Required<Pick<Collection, 'plugins' | 'samples' | 'errors'>>;
 export class MuninModule implements PollerModule {
   readonly name = 'munin';
   private readonly counters = { polls: 0, connectFailures: 0, pluginErrors: 0, protocolProblems: 0, reconnects: 0 };
+  /** Fingerprint of each plugin's last config described (describeChangedOnly). */
+  private readonly configPrints = new Map<string, string>();
 
   constructor(private readonly options: MuninModuleOptions) {}
 
@@ -115,15 +126,16 @@ export class MuninModule implements PollerModule {
         out.errors.push(`${plugin}: ${problem}`);
       }
       const fetchedAt = this.options.nowSeconds();
+      const describe = this.configChanged(plugin, config.lines, values);
       const descriptions = new Map<string, PluginDescription>();
-      for (const section of parsedConfig.sections.values()) descriptions.set(section.name, describeSection(section));
+      if (describe) for (const section of parsedConfig.sections.values()) descriptions.set(section.name, describeSection(section));
       for (const section of values.sections.values()) {
-        const description = descriptions.get(section.name);
-        if (!description) {
+        if (!parsedConfig.sections.has(section.name)) {
           out.errors.push(`${plugin}: values for graph ${section.name} that its config does not describe; ignored`);
           continue;
         }
-        for (const { field } of section.values) description.fields[field] ??= { label: field, type: 'GAUGE' };
+        const description = descriptions.get(section.name);
+        if (description) for (const { field } of section.values) description.fields[field] ??= { label: field, type: 'GAUGE' };
         out.samples.push(...samplesOf(section.name, section.values, fetchedAt));
       }
       out.plugins.push(...descriptions.values());
@@ -131,6 +143,22 @@ export class MuninModule implements PollerModule {
       if (!(error instanceof MuninNodeError)) throw error;
       this.pluginError(out, `${plugin}: ${error.message}`);
     }
+  }
+
+  /**
+   * Whether the plugin's descriptions must be handed over: always, unless
+   * describeChangedOnly and its config lines (value lines aside) and the fields that had
+   * values (an undescribed one becomes a GAUGE field) are those of the last poll.
+   */
+  private configChanged(plugin: string, lines: readonly string[], values: ParsedResponse): boolean {
+    if (!this.options.describeChangedOnly) return true;
+    const hash = createHash('sha1');
+    for (const line of lines) if (!VALUE_LINE.test(line)) hash.update(line).update('\n');
+    for (const section of values.sections.values()) for (const { field } of section.values) hash.update(`\0${section.name}.${field}`);
+    const print = hash.digest('base64');
+    if (this.configPrints.get(plugin) === print) return false;
+    this.configPrints.set(plugin, print);
+    return true;
   }
 
   private pluginError(out: { errors: string[] }, message: string): void {

@@ -12,6 +12,14 @@ import type { CentralNode } from './central.js';
 export interface NodeListResult {
   nodes: CentralNode[];
   problems: string[];
+  /** What the read depended on (munin.conf and its includes), to notice a change. */
+  watched: { files: string[]; directories: string[] };
+}
+
+export interface NodeListSettings {
+  munin_conf: string;
+  nodes: string;
+  host_id_format: string;
 }
 
 const ENTRY = /^(?:([^;=:\s]+(?:;[^;=:\s]+)*);)?([A-Za-z0-9_][-A-Za-z0-9_.]*)(?:=([A-Za-z0-9][-A-Za-z0-9_.]*))?(?::(\d{1,5}))?$/;
@@ -45,13 +53,16 @@ export function parseNodeList(text: string): { nodes: MuninConfNode[]; problems:
   return { nodes, problems };
 }
 
-export function centralNodes(settings: { munin_conf: string; nodes: string; host_id_format: string }): NodeListResult {
+export function centralNodes(settings: NodeListSettings): NodeListResult {
   const problems: string[] = [];
   const found: MuninConfNode[] = [];
+  const watched: NodeListResult['watched'] = { files: [], directories: [] };
   if (settings.munin_conf) {
     const conf = readMuninConf(settings.munin_conf);
     found.push(...conf.nodes);
     problems.push(...conf.problems);
+    watched.files = conf.files;
+    watched.directories = conf.directories;
   }
   const listed = parseNodeList(settings.nodes);
   found.push(...listed.nodes);
@@ -73,5 +84,5 @@ export function centralNodes(settings: { munin_conf: string; nodes: string; host
     byHostId.set(hostId, node.source);
     nodes.push({ hostId, name: node.name, group: node.group, address: node.address, port: node.port, useNodeName: node.useNodeName });
   }
-  return { nodes, problems };
+  return { nodes, problems, watched };
 }
