@@ -214,6 +214,32 @@ export const DESCRIPTIONS: Record<'poller' | 'storage' | 'webapp', Record<string
       timeout: 'Seconds to wait for one storage request.',
       hosts_cache: "Seconds the merged host lists of the storages are cached to find a host's storage.",
     },
+    smtp: {
+      host: 'The mail relay alert mails go through (one connection per mail).',
+      port: 'Its port: 25, 587 for submission with STARTTLS, 465 with `tls = yes`.',
+      tls: 'TLS from the first byte (SMTPS, usually port 465).',
+      starttls: '`auto`: upgrade when the relay offers STARTTLS; `require`: fail without it; `never`: stay in clear text.',
+      tls_verify: "Check the relay's certificate (turn off only for a private relay with a self-signed one).",
+      user: 'Login to the relay (PLAIN/LOGIN as it offers); empty = no authentication.',
+      password: 'Password of `user` (masked by --print-config).',
+      from: 'The sender of alert mails.',
+      subject_prefix: 'Put before every subject (`[numeter] CRITICAL: web1 :: cpu :: user`); empty = none.',
+    },
+    delivery: {
+      poll_interval_ms: 'How often the notification outbox is looked at for due notifications (at once again when a send ends and more wait).',
+      lease_ms:
+        'How long a claimed notification belongs to one process; a process that died is taken over after it. At least twice `send_timeout_ms`.',
+      send_timeout_ms: 'One send at most (connect, write, answer; a command is killed); then it counts as a failure and is retried.',
+      backoff_initial_ms: 'Wait before the first retry; doubled at each failure up to `backoff_max_ms`, half of each wait random (jitter).',
+      backoff_max_ms: 'Longest wait between two retries.',
+      max_attempts: 'Sends of one notification before it is marked failed (a 4xx answer or unusable settings fail at once).',
+      max_age_ms: 'A notification not delivered this long after it was written is marked failed instead of retried.',
+      per_contact_concurrency: 'Sends at once to one contact: a slow or failing contact holds only these, never the others.',
+      max_in_flight: 'Sends at once in total, per process.',
+      alertmanager_active_ms:
+        'A firing alert sent to Alertmanager ends this long after its change unless a recovery resolves it first (without an end, Alertmanager resolves it after its `resolve_timeout`).',
+      batch_size: 'Notifications looked at per claim.',
+    },
     alerting: {
       enabled:
         'Run the alerting engine inside `numeter-webapp serve` (`numeter-webapp alerter` runs it alone either way). See alerting.md.',
