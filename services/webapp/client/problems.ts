@@ -137,6 +137,19 @@ async function load(): Promise<void> {
   document.body.dataset.loaded = String(Number(document.body.dataset.loaded ?? 0) + 1);
 }
 
+/** Contacts whose deliveries fail: nobody may be told about these problems. */
+async function failingContacts(): Promise<void> {
+  const box = document.querySelector<HTMLElement>('#failing-contacts');
+  if (!box) return;
+  const page = await api<Page<{ name: string; failing: boolean }>>('GET', '/rest/alerts/contacts?page_size=1000');
+  const failing = page.results.filter((c) => c.failing).map((c) => c.name);
+  box.hidden = failing.length === 0;
+  box.replaceChildren(
+    `${failing.length} contact${failing.length === 1 ? '' : 's'} failing (${failing.join(', ')}): `,
+    link('see Contacts', '/alerts/contacts'),
+  );
+}
+
 let typing: ReturnType<typeof setTimeout> | undefined;
 filter?.addEventListener('input', () => {
   clearTimeout(typing);
@@ -148,5 +161,7 @@ filter?.addEventListener('input', () => {
 setInterval(() => {
   // a form being typed in is not replaced under the user's fingers
   if (!document.activeElement?.closest('#problems form')) void load();
+  void failingContacts().catch(() => undefined);
 }, 30_000);
 void load();
+void failingContacts().catch(() => undefined);

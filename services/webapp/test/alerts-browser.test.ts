@@ -201,6 +201,14 @@ describe('alerting pages in Chromium', () => {
     await page.goto(`${base}/alerts/history?host=${w.web1.id}`);
     await loaded(0);
     assert.equal(await page.locator('#history tbody tr').count(), 3);
+    assert.equal(await page.locator('#subscribe').textContent(), 'Subscribe');
+    await page.click('#subscribe');
+    await page.waitForFunction(() => document.querySelector('#subscribe')?.textContent === 'Unsubscribe');
+    const [subs] = await w.t.deps.pool.query<RowDataPacket[]>('SELECT host_id FROM alert_subscriptions');
+    assert.deepEqual(
+      subs.map((r) => r.host_id),
+      [w.web1.id],
+    );
     await page.goto(`${base}/alerts/history?host=${w.db1.id}`);
     assert.equal(await page.locator('h1').textContent(), 'Not found');
 
@@ -264,6 +272,9 @@ describe('alerting pages in Chromium', () => {
     await page.click('#save');
     await loaded(n);
     assert.deepEqual(await page.locator('#contact-list tbody tr td:first-child').allTextContents(), ['my mail', 'pager']);
+    await page.goto(`${base}/problems`);
+    await page.locator('#failing-contacts').waitFor({ state: 'visible' });
+    assert.equal(await page.locator('#failing-contacts').textContent(), '1 contact failing (pager): see Contacts');
 
     await page.goto(`${base}/alerts/silences`);
     await loaded(0);

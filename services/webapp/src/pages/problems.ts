@@ -74,6 +74,7 @@ export function problemsRouter(deps: AppDeps): Router {
 function problemsBody(): SafeHtml {
   return html`<div class="page-head"><h1>Problems</h1><input type="search" id="problem-filter" placeholder="Filter host, plugin, field, reason" aria-label="Filter problems"></div>
 ${alertTabs('problems')}
+<p class="error" id="failing-contacts" role="alert" hidden></p>
 <section class="card"><table class="alert-table" id="problems"><thead><tr><th>state</th><th>host</th><th>series</th><th>rule</th><th>since</th><th>value</th><th>reason</th><th>acknowledge / silence</th></tr></thead><tbody></tbody></table>
 <p class="muted" id="problems-status" role="status"></p>
 <div class="pager"><button type="button" id="previous" disabled>Previous</button><button type="button" id="next" disabled>Next</button></div></section>`;
