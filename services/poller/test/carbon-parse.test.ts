@@ -1,8 +1,9 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { parseCarbonLine } from '../src/modules/carbon/line.js';
+import { lineScratch, parseCarbonLine, parseCarbonLineIn, pathHash } from '../src/modules/carbon/line.js';
 import { NameMapper, parseTemplates, TemplateError } from '../src/modules/carbon/names.js';
 import { parsePythonFloat } from '../src/modules/carbon/number.js';
+import { PathTable } from '../src/modules/carbon/path-table.js';
 
 describe('carbon values: Python float() semantics', () => {
   // What python3 -c 'float(x)' answers (checked by hand with Python 3.11): value, or undefined for ValueError.
@@ -113,5 +114,55 @@ describe('carbon names', () => {
     assert.throws(() => parseTemplates('host.plugin'), /no ds node/);
     assert.throws(() => parseTemplates('a/b host.plugin.ds'), /filter node/);
     assert.throws(() => parseTemplates('a b c'), /not "\[filter\] template"/);
+  });
+});
+
+describe('carbon hot path: read in place, same answers', () => {
+  test('the decimal fast path gives the very double Number() gives', () => {
+    let seed = 12345;
+    const random = () => {
+      seed = (Math.imul(seed, 1103515245) + 12345) >>> 0;
+      return seed;
+    };
+    const mismatches: string[] = [];
+    for (let i = 0; i < 20_000; i++) {
+      const digits = String(random()) + String(random());
+      const length = 1 + (random() % 15);
+      const point = random() % (length + 1);
+      const body = digits.slice(0, length);
+      const text = `${random() % 2 ? '-' : ''}${body.slice(0, point)}.${body.slice(point)}`;
+      const got = parsePythonFloat(text);
+      if (!Object.is(got, Number(text))) mismatches.push(`${text}: ${got} vs ${Number(text)}`);
+    }
+    for (const text of ['0.150000', '-0.0', '5.', '.5', '123456789012345', '1234567890123456', '0.1234567890123456789']) {
+      if (!Object.is(parsePythonFloat(text), Number(text))) mismatches.push(text);
+    }
+    assert.deepEqual(mismatches, []);
+  });
+
+  test('a line is read inside a larger text without looking past its end', () => {
+    const text = 'x.y.z 1 1700000000\na.b.c 2.5\na.b;t=1 1\n';
+    const out = lineScratch();
+    assert.equal(parseCarbonLineIn(text, 0, 18, out), 'ok');
+    assert.deepEqual([text.slice(out.pathStart, out.pathEnd), out.value, out.timestamp], ['x.y.z', 1, 1700000000]);
+    assert.equal(parseCarbonLineIn(text, 19, 28, out), 'ok');
+    assert.deepEqual([text.slice(out.pathStart, out.pathEnd), out.value, out.timestamp], ['a.b.c', 2.5, null]);
+    assert.equal(parseCarbonLineIn(text, 19, 24, out), 'malformed', 'the value past the end is not seen');
+    assert.equal(parseCarbonLineIn(text, 29, 38, out), 'tagged');
+    assert.equal(parseCarbonLineIn('a.b.c 1_', 0, 7, out), 'ok', '"1" before the end, the "_" after it');
+    assert.equal(pathHash(text, 0, 5), pathHash('x.y.z', 0, 5));
+  });
+
+  test('the path table finds paths by range, and a full bucket refuses more', () => {
+    const table = new PathTable<number>();
+    assert.ok(table.set('a.b.c', 7, 1));
+    assert.ok(table.set('a.b.d', 7, 2), 'a collision shares the bucket');
+    const text = 'xx a.b.d 1\n';
+    assert.equal(table.get(text, 3, 8, 7), 2);
+    assert.equal(table.get(text, 3, 7, 7), undefined, 'a prefix is not the path');
+    assert.equal(table.get(text, 3, 8, 8), undefined);
+    for (let i = 0; i < 6; i++) assert.ok(table.set(`p${i}`, 7, i));
+    assert.equal(table.set('one.too.many', 7, 99), false);
+    assert.equal(table.size, 8);
   });
 });

@@ -146,12 +146,24 @@ export class PointBatch {
       slot.points = new Map();
     }
     const messages: Message[] = [];
-    for (const [host, points] of byHost) messages.push(...dataMessages(host, splitLarge(points), maxPointsPerMessage));
+    for (const [host, points] of byHost) messages.push(...dataMessages(host, splitLarge(points), maxPointsPerMessage, encodedSizeBound));
     const values = this.values;
     this.touched = [];
     this.values = 0;
     return { messages, values };
   }
+}
+
+/**
+ * At least the length of `JSON.stringify(point)`, without encoding it: the listeners' names
+ * are ASCII without quotes or backslashes (a name is counted twice, as if each character
+ * were escaped, to be sure), a timestamp has at most 10 digits and a number at most 24
+ * characters (`-1.2345678901234567e+300`).
+ */
+function encodedSizeBound(point: DataPoint): number {
+  let size = 48 + 2 * point.plugin.length; // {"plugin":"","timestamp":0000000000,"values":{}}
+  for (const ds in point.values) size += 2 * ds.length + 28; // "ds":number,
+  return size;
 }
 
 /** A point never carries more values than a message allows (1,000 data sources of one plugin at one second). */

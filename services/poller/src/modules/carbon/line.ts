@@ -1,5 +1,6 @@
+import { randomBytes } from 'node:crypto';
 import { MAX_TIMESTAMP, MIN_TIMESTAMP } from '../../../../../common/schemas/index.js';
-import { parsePythonFloat } from './number.js';
+import { parsePythonFloatIn } from './number.js';
 
 /**
  * One line of carbon's plaintext protocol: `path value [timestamp]`, fields separated by
@@ -19,41 +20,102 @@ export interface CarbonLine {
 
 export type LineResult = CarbonLine | { problem: LineProblem };
 
-/** Splits on ASCII white space (Python's `str.split()` for the text carbon receives). */
-function fields(line: string): string[] {
-  const out: string[] = [];
-  let start = -1;
-  for (let i = 0; i <= line.length; i++) {
-    const c = i < line.length ? line.charCodeAt(i) : 32;
-    const space = c === 32 || (c >= 9 && c <= 13);
-    if (space) {
-      if (start >= 0) {
-        out.push(line.slice(start, i));
-        if (out.length > 3) return out;
-        start = -1;
-      }
-    } else if (start < 0) start = i;
-  }
-  return out;
+/**
+ * A parse into a reused object: the listener's hot path allocates nothing for a line whose
+ * path it already knows. The path is where it lies in the text, with a hash of it, so the
+ * listener can look it up without making a string (PathTable).
+ */
+export interface LineScratch {
+  text: string;
+  pathStart: number;
+  pathEnd: number;
+  pathHash: number;
+  value: number;
+  timestamp: number | null;
 }
 
-/** null for a blank line (skipped, as carbon's clients send them). */
-export function parseCarbonLine(line: string): LineResult | null {
-  const parts = fields(line);
-  if (parts.length === 0) return null;
-  if (parts.length < 2 || parts.length > 3) return { problem: 'malformed' };
-  const [path, rawValue, rawTimestamp] = parts;
+export function lineScratch(): LineScratch {
+  return { text: '', pathStart: 0, pathEnd: 0, pathHash: 0, value: 0, timestamp: null };
+}
+
+/** ASCII white space, as Python's `str.split()` sees it in the text carbon receives. */
+function isSpace(c: number): boolean {
+  return c === 32 || (c >= 9 && c <= 13);
+}
+
+/** Where the last field scan found a field (module state: no array per line). */
+let fieldStart = 0;
+let fieldEnd = 0;
+
+/** Finds the next field at or after `from`; false when only white space is left. */
+function nextField(text: string, from: number, end: number): boolean {
+  let i = from;
+  while (i < end && isSpace(text.charCodeAt(i))) i++;
+  if (i === end) return false;
+  fieldStart = i;
+  while (i < end && !isSpace(text.charCodeAt(i))) i++;
+  fieldEnd = i;
+  return true;
+}
+
+/** Seeded per process: which paths collide is not known outside (see PathTable). */
+const HASH_SEED = randomBytes(4).readUInt32LE(0);
+
+/** FNV-1a of `text[start:end]` (seeded), or -1 when it holds a `;` (a tagged series). */
+export function pathHash(text: string, start: number, end: number): number {
+  let hash = (0x811c9dc5 ^ HASH_SEED) >>> 0;
+  for (let i = start; i < end; i++) {
+    const c = text.charCodeAt(i);
+    if (c === 59 /* ; */) return -1;
+    hash = Math.imul(hash ^ c, 0x01000193);
+  }
+  return hash >>> 0;
+}
+
+/**
+ * Parses `text[start:end]` (one line, read in place in the received chunk) into `out`:
+ * 'ok', 'blank' for a line of white space only (skipped, as carbon's clients send them),
+ * or what is wrong with it.
+ */
+export function parseCarbonLineIn(text: string, start: number, end: number, out: LineScratch): LineProblem | 'ok' | 'blank' {
+  if (!nextField(text, start, end)) return 'blank';
+  const pathStart = fieldStart;
+  const pathEnd = fieldEnd;
+  if (!nextField(text, pathEnd, end)) return 'malformed';
+  const valueStart = fieldStart;
+  const valueEnd = fieldEnd;
+  const hasTimestamp = nextField(text, valueEnd, end);
+  const timestampStart = fieldStart;
+  const timestampEnd = fieldEnd;
+  if (hasTimestamp && nextField(text, timestampEnd, end)) return 'malformed';
   // Carbon 1.1's tagged series (`path;tag=value`): their names are not host.plugin.ds.
-  if (path.includes(';')) return { problem: 'tagged' };
-  const value = parsePythonFloat(rawValue);
-  if (value === undefined) return { problem: 'bad_value' };
-  if (Number.isNaN(value)) return { problem: 'nan_value' };
-  if (!Number.isFinite(value)) return { problem: 'value_out_of_range' };
-  if (rawTimestamp === undefined) return { path, value, timestamp: null };
-  const timestamp = parsePythonFloat(rawTimestamp);
-  if (timestamp === undefined || !Number.isFinite(timestamp)) return { problem: 'bad_timestamp' };
-  if (Math.trunc(timestamp) === -1) return { path, value, timestamp: null };
+  const hash = pathHash(text, pathStart, pathEnd);
+  if (hash < 0) return 'tagged';
+  const value = parsePythonFloatIn(text, valueStart, valueEnd);
+  if (value === undefined) return 'bad_value';
+  if (Number.isNaN(value)) return 'nan_value';
+  if (!Number.isFinite(value)) return 'value_out_of_range';
+  out.text = text;
+  out.pathStart = pathStart;
+  out.pathEnd = pathEnd;
+  out.pathHash = hash;
+  out.value = value;
+  out.timestamp = null;
+  if (!hasTimestamp) return 'ok';
+  const timestamp = parsePythonFloatIn(text, timestampStart, timestampEnd);
+  if (timestamp === undefined || !Number.isFinite(timestamp)) return 'bad_timestamp';
+  if (Math.trunc(timestamp) === -1) return 'ok';
   const seconds = Math.floor(timestamp);
-  if (seconds < MIN_TIMESTAMP || seconds > MAX_TIMESTAMP) return { problem: 'bad_timestamp' };
-  return { path, value, timestamp: seconds };
+  if (seconds < MIN_TIMESTAMP || seconds > MAX_TIMESTAMP) return 'bad_timestamp';
+  out.timestamp = seconds;
+  return 'ok';
+}
+
+/** null for a blank line. */
+export function parseCarbonLine(line: string): LineResult | null {
+  const out = lineScratch();
+  const result = parseCarbonLineIn(line, 0, line.length, out);
+  if (result === 'blank') return null;
+  if (result !== 'ok') return { problem: result };
+  return { path: line.slice(out.pathStart, out.pathEnd), value: out.value, timestamp: out.timestamp };
 }

@@ -4,8 +4,9 @@ import type { Message } from '../../../../../common/schemas/index.js';
 import type { Collection, CollectRequest, ModuleContext, PollerModule } from '../types.js';
 import { type PluginSlot, PointBatch, SeriesCatalog } from './batch.js';
 import { FlushLoop } from './flush-loop.js';
-import { parseCarbonLine } from './line.js';
+import { lineScratch, parseCarbonLineIn } from './line.js';
 import { NameMapper } from './names.js';
+import { PathTable } from './path-table.js';
 import { ProblemCounter } from './problems.js';
 import { selfMetrics } from './self-metrics.js';
 import type { CarbonSettings } from './settings.js';
@@ -62,7 +63,11 @@ export class CarbonModule implements PollerModule {
   private readonly udp: UdpLineSocket | null;
   private readonly lifecycle = new Lifecycle({ start: () => this.open(), stop: (deadline) => this.close(deadline) });
   private readonly counters = { lines: 0, values: 0 };
+  /** Admitted series by path (PathTable), and the few a full hash bucket left out. */
+  private readonly paths = new PathTable<{ slot: PluginSlot; ds: string }>();
   private readonly admitted = new Map<string, { slot: PluginSlot; ds: string }>();
+  /** The parse of the line being received (one object for every line). */
+  private readonly scratch = lineScratch();
 
   constructor(
     private readonly settings: CarbonSettings,
@@ -94,7 +99,7 @@ export class CarbonModule implements PollerModule {
       drained: () => this.tcp.resume(),
       invalid: (problem, values) => this.problems.record('invalid_message', () => problem, Math.max(1, values)),
     });
-    const onLine = (line: string) => this.receive(line);
+    const onLine = (text: string, start: number, end: number) => this.receive(text, start, end);
     const onProblem = (reason: CarbonProblem, example: () => string, amount?: number) => this.problems.record(reason, example, amount);
     const { host, port } = settings.listen;
     this.tcp = new TcpLineServer({
@@ -108,7 +113,14 @@ export class CarbonModule implements PollerModule {
       onProblem,
     });
     this.udp = settings.udp
-      ? new UdpLineSocket({ host, port, maxLineLength: settings.max_line_length, onLine, onProblem, accepting: () => this.hasRoom() })
+      ? new UdpLineSocket({
+          host,
+          port,
+          maxLineLength: settings.max_line_length,
+          onLine: (line) => this.receive(line, 0, line.length),
+          onProblem,
+          accepting: () => this.hasRoom(),
+        })
       : null;
   }
 
@@ -190,44 +202,52 @@ export class CarbonModule implements PollerModule {
 
   /**
    * The series a path is stored in, admitted once (names mapped, limits checked) and then
-   * remembered: the per-line cost is one lookup. Null when refused (counted and logged).
+   * remembered (the caller looks it up first: the per-line cost is one lookup). Null when
+   * refused (counted and logged).
    */
-  private series(path: string, line: string): { slot: PluginSlot; ds: string } | null {
-    const known = this.admitted.get(path);
-    if (known) return known;
+  private series(path: string, hash: number, line: () => string): { slot: PluginSlot; ds: string } | null {
     const name = this.mapper.map(path);
     if (typeof name === 'string') {
-      this.problems.record(name, () => line);
+      this.problems.record(name, line);
       return null;
     }
     const host = name.host ?? this.deps.selfHost;
     const admitted = this.catalog.admit(host, name.plugin, name.ds, () => ({ label: name.ds, type: 'GAUGE' }));
     if (admitted !== 'ok') {
-      this.problems.record(admitted, () => line);
+      this.problems.record(admitted, line);
       return null;
     }
     // Paths with and without the prefix name one series: bounded by twice the series limit.
-    if (this.admitted.size >= 2 * this.settings.max_series) this.admitted.clear();
+    if (this.admitted.size + this.paths.size >= 2 * this.settings.max_series) {
+      this.admitted.clear();
+      this.paths.clear();
+    }
     const series = { slot: this.batch.slot(host, name.plugin), ds: name.ds };
-    this.admitted.set(path, series);
+    if (!this.paths.set(path, hash, series)) this.admitted.set(path, series);
     return series;
   }
 
-  /** False for a bad line (the TCP server counts them towards its flood limit). */
-  private receive(line: string): boolean {
-    const parsed = parseCarbonLine(line);
-    if (parsed === null) return true;
+  /** False for a bad line (the TCP server counts them towards its flood limit). The line is `text[start:end]`. */
+  private receive(text: string, start: number, end: number): boolean {
+    const parsed = this.scratch;
+    const result = parseCarbonLineIn(text, start, end, parsed);
+    if (result === 'blank') return true;
     this.counters.lines++;
-    if ('problem' in parsed) {
-      this.problems.record(parsed.problem, () => line);
+    if (result !== 'ok') {
+      this.problems.record(result, () => text.slice(start, end));
       return false;
     }
-    const series = this.series(parsed.path, line);
-    if (series === null) return false;
+    let series = this.paths.get(text, parsed.pathStart, parsed.pathEnd, parsed.pathHash);
+    if (series === undefined) {
+      const path = text.slice(parsed.pathStart, parsed.pathEnd);
+      const found = this.admitted.get(path) ?? this.series(path, parsed.pathHash, () => text.slice(start, end));
+      if (found === null) return false;
+      series = found;
+    }
     const timestamp = parsed.timestamp ?? Math.floor(this.deps.nowSeconds());
     if (!this.batch.addTo(series.slot, series.ds, timestamp, parsed.value)) {
       // Not bad input: a second value for one second (see PluginSlot.flushed). Counted, not towards a flood.
-      this.problems.record('same_second', () => line);
+      this.problems.record('same_second', () => text.slice(start, end));
       return true;
     }
     this.counters.values++;

@@ -19,8 +19,12 @@ export interface TcpLineOptions {
   maxConnections: number;
   lineTimeoutMs: number;
   maxBadLines: number;
-  /** Returns false when the line was bad (counted towards the flood limit). */
-  onLine(line: string): boolean;
+  /**
+   * One line: `text.slice(start, end)`, handed over as a range of the received chunk so that
+   * no string is made for it unless the consumer needs one. Returns false when the line was
+   * bad (counted towards the flood limit).
+   */
+  onLine(text: string, start: number, end: number): boolean;
   onProblem(reason: TcpProblem, example: () => string): void;
 }
 
@@ -110,7 +114,7 @@ export class TcpLineServer {
     socket.on('data', (chunk: Buffer) => this.receive(connection, chunk));
     socket.on('end', () => {
       // A last line without its newline is still a line.
-      if (connection.pending && !connection.discarding) this.options.onLine(connection.pending);
+      if (connection.pending && !connection.discarding) this.options.onLine(connection.pending, 0, connection.pending.length);
       connection.pending = '';
       socket.end();
     });
@@ -128,12 +132,13 @@ export class TcpLineServer {
       const newline = text.indexOf('\n', start);
       if (newline < 0) break;
       if (connection.discarding) connection.discarding = false;
-      else {
-        const line = connection.pending ? connection.pending + text.slice(start, newline) : text.slice(start, newline);
+      else if (connection.pending) {
+        const line = connection.pending + text.slice(start, newline);
         connection.pending = '';
         if (line.length > max) this.tooLong(connection, line);
-        else if (!this.deliver(connection, line)) return;
-      }
+        else if (!this.deliver(connection, line, 0, line.length)) return;
+      } else if (newline - start > max) this.tooLong(connection, text.slice(start, newline));
+      else if (!this.deliver(connection, text, start, newline)) return;
       start = newline + 1;
     }
     if (start < text.length && !connection.discarding) {
@@ -148,13 +153,13 @@ export class TcpLineServer {
   }
 
   /** False when the connection was closed for a flood. */
-  private deliver(connection: Connection, line: string): boolean {
-    if (this.options.onLine(line)) {
+  private deliver(connection: Connection, text: string, start: number, end: number): boolean {
+    if (this.options.onLine(text, start, end)) {
       connection.badInARow = 0;
       return true;
     }
     if (++connection.badInARow <= this.options.maxBadLines) return true;
-    this.options.onProblem('bad_line_flood', () => `${connection.socket.remoteAddress}: ${line}`);
+    this.options.onProblem('bad_line_flood', () => `${connection.socket.remoteAddress}: ${text.slice(start, end)}`);
     connection.socket.destroy();
     return false;
   }
