@@ -81,7 +81,7 @@ export async function buildPoller(
     return {
       components,
       run: () => pollOnceAndDeliver(cycle, delivery, g.stop_deadline * 1000, logger, clock),
-      summary: () => ({ ...cycle.totals, ...delivery.stats() }),
+      summary: () => ({ ...cycle.stats(), ...delivery.stats() }),
     };
   }
   const scheduler = new Scheduler({
@@ -93,7 +93,7 @@ export async function buildPoller(
   });
   return {
     components: [...components, scheduler],
-    summary: () => ({ ...cycle.totals, ...scheduler.stats(), ...delivery.stats() }),
+    summary: () => ({ ...cycle.stats(), ...scheduler.stats(), ...delivery.stats() }),
   };
 }
 

@@ -4,13 +4,12 @@ import amqp from 'amqplib';
 import { BusConsumer, BusPublisher, EXCHANGE } from '../../../common/bus/index.js';
 import { waitFor } from '../../../common/bus/test/fixtures.js';
 import { type DataMessage, messageId } from '../../../common/schemas/index.js';
+import { eventually } from '../../../common/testing/eventually.js';
 import { createVhost, type Vhost } from '../../../common/testing/rabbitmq-vhost.js';
 import { TcpProxy } from '../../../common/testing/tcp-proxy.js';
 import { Forwarder } from '../src/forward/index.js';
 import { Spool } from '../src/spool/index.js';
 import { dataMessage, tempDir } from './spool-fixtures.js';
-
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** Like waitFor, but checks on every turn of the event loop, to catch a short state. */
 async function waitForImmediate(check: () => boolean, timeoutMs: number, what: string): Promise<void> {
@@ -97,8 +96,13 @@ describe('forwarder: spool to a real broker through a TCP proxy that can be cut'
       }
       const message = dataMessage(n, 'host-outage');
       sent.push(message);
+      const refused = proxy.counters.refused;
       await spool.append([message]);
-      await sleep(100);
+      // Paced by the counters, not by the clock: while the broker is away each message waits
+      // for one more refused reconnect (the outage spans many backoff rounds, a few seconds);
+      // otherwise until everything appended so far is confirmed.
+      if (n >= 8 && n < 33) await eventually(() => proxy.counters.refused > refused, 10_000, `a reconnect refused after message ${n}`);
+      else await eventually(() => spool.stats().records === 0, 10_000, `message ${n} confirmed`);
     }
     const expected = sent.map(messageId);
     await waitFor(() => new Set(arrivals).size === expected.length, 10_000, 'every message delivered');
@@ -164,8 +168,9 @@ describe('forwarder: spool to a real broker through a TCP proxy that can be cut'
       await spool.start();
       await publisher.start();
       forwarder.start();
+      const refused = proxy.counters.refused;
       await spool.append(sent);
-      await sleep(200);
+      await eventually(() => proxy.counters.refused > refused, 10_000, 'the publisher tried the broker and was refused');
       await forwarder.stop(500);
       await publisher.stop(500);
       await spool.stop();

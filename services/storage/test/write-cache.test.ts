@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import { eventually } from '../../../common/testing/eventually.js';
 import { type PendingSeries, type PointBatch, type SeriesRef, WriteCache } from '../src/cache/write-cache.js';
 
 const host = { hostId: 'h', hash: 'ab', dir: '/wsp/ab/h' };
@@ -79,11 +80,13 @@ test('memory is bounded: when max_points are held, add() waits (backpressure) an
   });
   let written = 0;
   let maxHeld = 0;
+  let flushesWaiting = 0;
   const cache = new WriteCache({
     maxPoints: 10,
     flushPoints: 5,
     flushIntervalMs: 1,
     flush: async (series) => {
+      flushesWaiting++;
       await gate; // a slow disk
       for (const s of series) written += s.timestamps.length;
       return new Map();
@@ -95,7 +98,9 @@ test('memory is bounded: when max_points are held, add() waits (backpressure) an
     maxHeld = Math.max(maxHeld, cache.size());
   }
   for (let round = 0; round < 50 && written < 80; round++) {
-    await new Promise((r) => setTimeout(r, 2));
+    // The disk is slow: wait until a flush is stuck on it, with producers held back (or all is written).
+    await eventually(() => flushesWaiting > 0 || written >= 80, 5000, 'a flush waiting on the disk');
+    flushesWaiting = 0;
     maxHeld = Math.max(maxHeld, cache.size());
     release();
     gate = new Promise<void>((r) => {

@@ -13,7 +13,7 @@ export class WebappServer implements Component {
   readonly name = 'http';
   private server: Server | null = null;
   private stopping: Promise<void> | null = null;
-  readonly counters = { started: 0 };
+  private readonly counters = { started: 0 };
 
   constructor(private readonly deps: AppDeps) {}
 

@@ -38,7 +38,7 @@ describe('webapp server', () => {
       await server.stop(1000);
       await deps.close();
     }
-    assert.equal(server.counters.started, 1);
+    assert.equal(server.stats().started, 1);
   });
 
   it('stop leaves a database pool its caller passed in open: whoever opens a pool closes it', async () => {

@@ -1,3 +1,4 @@
+import type { Stats } from '../../../../common/lifecycle/index.js';
 import type { Logger } from '../../../../common/logging/index.js';
 import { type DataPoint, DataPoint as DataPointSchema, describeIssues, type Message } from '../../../../common/schemas/index.js';
 import type { SpoolFigures } from '../delivery/delivery.js';
@@ -63,9 +64,14 @@ export class PollCycle {
   private lastRefresh: number | null = null;
   private readonly warnedUndescribed = new Set<string>();
   private readonly busy = new Set<PollerModule>();
-  readonly totals = { polls: 0, collected: 0, spooled: 0, dropped: 0, moduleErrors: 0, sinkFailures: 0 };
+  private readonly totals = { polls: 0, collected: 0, spooled: 0, dropped: 0, moduleErrors: 0, sinkFailures: 0 };
 
   constructor(private readonly options: PollCycleOptions) {}
+
+  /** Totals since the process started (monotonic counters, the shape of Component.stats()). */
+  stats(): Stats {
+    return { ...this.totals };
+  }
 
   async run(): Promise<PollResult> {
     const started = this.options.nowSeconds();
