@@ -27,7 +27,7 @@ describe('webapp server', () => {
       assert.deepEqual(await health.json(), {
         status: 'ok',
         database: 'ok',
-        storage: { requests: 0, unavailable: 0, notFound: 0, rejected: 0 },
+        storage: { requests: 0, unavailable: 0, notFound: 0, rejected: 0, retried: 0, gaveUp: 0 },
       });
       const rest = await fetch(`${base}/rest/hosts/`);
       assert.equal(rest.status, 401);
