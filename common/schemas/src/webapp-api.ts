@@ -350,3 +350,29 @@ export const ViewExtendedData = z.object({
   errors: z.record(z.string()),
 });
 export type ViewExtendedData = z.infer<typeof ViewExtendedData>;
+
+// ---- pickers: the JSON behind the host picker and the view editor's lazy source tree ----
+/**
+ * `?q=` words (each must match the host name or ID, the plugin or the source: case-insensitive
+ * substrings) and `?limit=`; every answer is bounded so no picker grows with the fleet.
+ */
+export const PickerQuery = z.object({
+  q: z
+    .string()
+    .max(200)
+    .default('')
+    .transform((q) => q.trim().split(/\s+/).filter(Boolean))
+    .refine((words) => words.length <= 5, { message: 'at most 5 words' }),
+  limit: z.coerce.number().int().positive().max(200).default(50),
+});
+export const PickerHost = z.object({ id, name: z.string(), hostid: z.string() });
+export type PickerHost = z.infer<typeof PickerHost>;
+export const PickerPlugin = z.object({ id, name: z.string() });
+export type PickerPlugin = z.infer<typeof PickerPlugin>;
+/** `label` is "host - plugin - source", as the chosen list shows it. */
+export const PickerSource = z.object({ id, name: z.string(), plugin: z.string(), host: z.string(), hostid: z.string(), label: z.string() });
+export type PickerSource = z.infer<typeof PickerSource>;
+/** A bounded answer: `truncated` when more matched than `limit`. */
+export function PickerList<T extends z.ZodTypeAny>(item: T) {
+  return z.object({ results: z.array(item), truncated: z.boolean() });
+}

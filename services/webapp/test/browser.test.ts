@@ -144,8 +144,22 @@ describe('webapp in Chromium', () => {
   it('builds a dashboard from a skeleton for two hosts and exports its PNG', async () => {
     await page.goto(`${base}/dashboards`);
     await page.selectOption('select[name=skeleton]', String(skeletonId));
-    await page.check(`input[name=hosts][value="${w.web1.id}"]`);
-    await page.check(`input[name=hosts][value="${w.db1.id}"]`);
+    // The host picker: the server searches as one types, keystrokes debounced.
+    for (const [typed, host] of [
+      ['web', w.web1],
+      ['db1', w.db1],
+    ] as const) {
+      await page.fill('#host-search', typed);
+      await page.waitForFunction((t) => {
+        const names = Array.from(document.querySelectorAll('#host-results .pick')).map((b) => b.textContent ?? '');
+        return names.length > 0 && names.every((n) => n.includes(t));
+      }, typed);
+      await page.click(`#host-results .pick[data-id="${host.id}"]`);
+    }
+    assert.deepEqual(await page.locator('#chosen-hosts li').evaluateAll((l) => l.map((li) => Number((li as HTMLElement).dataset.id))), [
+      w.web1.id,
+      w.db1.id,
+    ]);
     await page.fill('input[name=name]', 'Loads <b>&</b>');
     await page.click('#skeleton-form button[type=submit]');
     await page.waitForURL(/\/dashboards\/\d+$/);

@@ -9,6 +9,7 @@ import { assetsRouter } from './assets.js';
 import { dashboardEditor, viewEditor } from './editors.js';
 import { html, type SafeHtml } from './html.js';
 import { layout } from './layout.js';
+import { pickerRouter } from './picker.js';
 import { problemsRouter } from './problems.js';
 
 /**
@@ -20,6 +21,7 @@ export function pagesRouter(deps: AppDeps): Router {
   const r = express.Router();
   r.use(assetsRouter());
   r.use(problemsRouter(deps));
+  r.use(pickerRouter(deps));
   const page = (
     req: Request,
     res: Response,
@@ -68,7 +70,9 @@ export function pagesRouter(deps: AppDeps): Router {
         const byCategory = new Map<string, { name: string; title: string }[]>();
         for (const [name, info] of Object.entries(plugins)) {
           const category = info.Category || 'other';
-          byCategory.set(category, [...(byCategory.get(category) ?? []), { name, title: info.Title }]);
+          const list = byCategory.get(category) ?? [];
+          list.push({ name, title: info.Title });
+          byCategory.set(category, list);
         }
         const categories = [...byCategory.keys()].sort();
         body = html`<div class="page-head"><h1>${host.name}</h1><span class="muted">${host.hostid}</span><a class="button head-action" href="/alerts/history?host=${host.id}">Alert history</a></div>
@@ -93,22 +97,30 @@ ${categories.map(
     '/dashboards',
     requirePageUser,
     wrap(async (req, res) => {
-      const [multiviews, views, skeletons, hosts] = await Promise.all([
-        deps.access.visibleMultiviews(user(req)),
-        deps.access.visibleViews(user(req)),
+      const u = user(req);
+      const q = typeof req.query.q === 'string' ? req.query.q.trim().slice(0, 200) : '';
+      const pageNumber = (name: string) => Math.min(1_000_000, Math.max(1, Number.parseInt(String(req.query[name] ?? '1'), 10) || 1));
+      const [multiviews, views, skeletons] = await Promise.all([
+        deps.repos.multiviews.list({ page: pageNumber('dpage'), pageSize: LIST_PAGE_SIZE, q }, deps.access.multiviewScope(u)),
+        deps.repos.views.list({ page: pageNumber('vpage'), pageSize: LIST_PAGE_SIZE, q }, deps.access.viewScope(u)),
         deps.repos.skeletons.all(),
-        deps.access.visibleHosts(user(req)),
       ]);
-      const body = html`<div class="page-head"><h1>Dashboards</h1></div>
+      const pager = (name: string, current: number, count: number) => pageLinks(req.query, name, current, count);
+      const body = html`<div class="page-head"><h1>Dashboards</h1>
+<form class="search" method="get" action="/dashboards" role="search"><input type="search" name="q" value="${q}" placeholder="Search dashboards and views" aria-label="Search dashboards and views"><button type="submit">Search</button></form></div>
 <div class="columns">
-<section class="card"><div class="card-head"><h2>Dashboards</h2><a class="button" href="/dashboards/new">New dashboard</a></div><ul class="list" id="dashboard-list">${multiviews.map((m) => html`<li><a href="/dashboards/${m.id}">${m.name}</a> <span class="row-end"><span class="muted">${m.views.length} views</span><a href="/dashboards/${m.id}/edit" class="edit">Edit</a></span></li>`)}</ul>
-${multiviews.length ? '' : html`<p class="muted">No dashboard yet.</p>`}</section>
-<section class="card"><div class="card-head"><h2>Views</h2><a class="button" href="/views/new">New view</a></div><ul class="list" id="view-list">${views.map((v) => html`<li><a href="/views/${v.id}">${v.name}</a> <span class="row-end"><span class="muted">${v.sources.length} series</span><a href="/views/${v.id}/edit" class="edit">Edit</a></span></li>`)}</ul>
-${views.length ? '' : html`<p class="muted">No view yet.</p>`}</section>
+<section class="card"><div class="card-head"><h2>Dashboards <span class="muted" id="dashboard-count">${multiviews.count}</span></h2><a class="button" href="/dashboards/new">New dashboard</a></div><ul class="list" id="dashboard-list">${multiviews.rows.map((m) => html`<li><a href="/dashboards/${m.id}">${m.name}</a> <span class="row-end"><span class="muted">${m.views.length} views</span><a href="/dashboards/${m.id}/edit" class="edit">Edit</a></span></li>`)}</ul>
+${multiviews.count ? pager('dpage', pageNumber('dpage'), multiviews.count) : html`<p class="muted">${q ? 'No dashboard matches.' : 'No dashboard yet.'}</p>`}</section>
+<section class="card"><div class="card-head"><h2>Views <span class="muted" id="view-count">${views.count}</span></h2><a class="button" href="/views/new">New view</a></div><ul class="list" id="view-list">${views.rows.map((v) => html`<li><a href="/views/${v.id}">${v.name}</a> <span class="row-end"><span class="muted">${v.sources.length} series</span><a href="/views/${v.id}/edit" class="edit">Edit</a></span></li>`)}</ul>
+${views.count ? pager('vpage', pageNumber('vpage'), views.count) : html`<p class="muted">${q ? 'No view matches.' : 'No view yet.'}</p>`}</section>
 <section class="card"><h2>Build a dashboard from a skeleton</h2>
 <form id="skeleton-form" class="stack">
 <label>Skeleton <select name="skeleton" required>${skeletons.map((s) => html`<option value="${s.id}">${s.name} (${s.pluginPattern} / ${s.sourcePattern})</option>`)}</select></label>
-<fieldset><legend>Hosts</legend><div class="checks">${hosts.map((h) => html`<label class="check"><input type="checkbox" name="hosts" value="${h.id}"> ${h.name}</label>`)}</div></fieldset>
+<fieldset><legend>Hosts</legend>
+<input type="search" id="host-search" placeholder="Type a host name" aria-label="Search hosts" autocomplete="off">
+<ul class="list picker-results" id="host-results"></ul><p class="muted" id="host-more" hidden>More hosts match: type more of the name.</p>
+<h3>Chosen</h3><ul class="list" id="chosen-hosts"></ul><p class="muted" id="no-host">No host chosen yet.</p>
+</fieldset>
 <label>Name <input name="name" required maxlength="250" placeholder="e.g. Load of the web servers"></label>
 <button type="submit" class="primary">Create dashboard</button>
 <p class="error" id="skeleton-error" role="alert"></p>
@@ -178,6 +190,23 @@ ${toolbar()}<div class="graphs single">${graphCard({ kind: 'view', view: view.id
   return r;
 }
 
+/** Rows per list on `/dashboards` (dashboards and views each). */
+const LIST_PAGE_SIZE = 50;
+
+/** "Previous · page 2 of 7 · Next", keeping the other query parameters (the search, the other list's page). */
+function pageLinks(query: Request['query'], name: string, current: number, count: number): SafeHtml {
+  const last = Math.max(1, Math.ceil(count / LIST_PAGE_SIZE));
+  if (last === 1) return html``;
+  const link = (n: number) => {
+    const params = new URLSearchParams();
+    for (const [key, value] of Object.entries(query)) if (typeof value === 'string' && key !== name) params.set(key, value);
+    params.set(name, String(n));
+    return `/dashboards?${params}`;
+  };
+  return html`<nav class="pager" data-list="${name}">${current > 1 ? html`<a href="${link(current - 1)}" rel="prev">Previous</a>` : ''}
+<span class="muted">page ${Math.min(current, last)} of ${last}</span>${current < last ? html`<a href="${link(current + 1)}" rel="next">Next</a>` : ''}</nav>`;
+}
+
 function notFound(req: Request, res: Response, page: (req: Request, res: Response, title: string, body: SafeHtml) => void): void {
   res.status(404);
   page(req, res, 'Not found', html`<h1>Not found</h1><p>This page does not exist or you may not see it.</p>`);
@@ -219,7 +248,9 @@ async function hostTree(deps: AppDeps, user: AuthUser): Promise<SafeHtml> {
   const byGroup = new Map<string, Host[]>();
   for (const h of hosts) {
     const group = h.groupId !== null ? (groups.get(h.groupId) ?? 'other') : 'no group';
-    byGroup.set(group, [...(byGroup.get(group) ?? []), h]);
+    const list = byGroup.get(group) ?? [];
+    list.push(h);
+    byGroup.set(group, list);
   }
   return html`<div class="page-head"><h1>Hosts</h1><input type="search" id="host-filter" placeholder="Filter hosts" aria-label="Filter hosts"></div>
 ${hosts.length ? '' : html`<p class="muted">No host visible to you yet.</p>`}
