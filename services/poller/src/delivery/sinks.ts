@@ -26,11 +26,20 @@ export class MemorySink implements MessageSink {
   }
 }
 
-/** Appends to anything with the spool's `append` (the durable path to the broker). */
+/** Messages per spool append: a central poll's 30,000 plugin infos are not encoded at once. */
+export const SPOOL_APPEND_BATCH = 500;
+
+/**
+ * Appends to anything with the spool's `append` (the durable path to the broker), in
+ * batches of SPOOL_APPEND_BATCH in order: a spool append encodes its whole batch (payloads,
+ * records and one buffer of them all), so one append of a central poll's messages would
+ * briefly hold three copies of them outside the heap. A failed batch stops the rest.
+ */
 export class SpoolSink implements MessageSink {
   constructor(private readonly spool: { append(messages: Message[]): Promise<void> }) {}
 
-  publish(messages: Message[]): Promise<void> {
-    return messages.length ? this.spool.append(messages) : Promise.resolve();
+  async publish(messages: Message[]): Promise<void> {
+    for (let start = 0; start < messages.length; start += SPOOL_APPEND_BATCH)
+      await this.spool.append(messages.slice(start, start + SPOOL_APPEND_BATCH));
   }
 }
