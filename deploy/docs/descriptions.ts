@@ -213,6 +213,10 @@ export const DESCRIPTIONS: Record<'poller' | 'storage' | 'webapp', Record<string
     storage: {
       timeout: 'Seconds to wait for one storage request.',
       hosts_cache: "Seconds the merged host lists of the storages are cached to find a host's storage.",
+      retry_max_wait: 'Seconds waited at most before retrying a storage request answered 429 or 503 (its `Retry-After`, capped to this).',
+      retry_deadline: 'Seconds a page or API request may spend retrying one storage request after 429/503 (0 = no retry).',
+      populate_retry_deadline: 'The same for `populate`, where nobody waits on a page.',
+      populate_concurrency: 'Hosts `populate` reads and writes at once (storage requests and database connections); `-c` overrides it.',
     },
     smtp: {
       host: 'The mail relay alert mails go through (one connection per mail).',
@@ -226,7 +230,8 @@ export const DESCRIPTIONS: Record<'poller' | 'storage' | 'webapp', Record<string
       subject_prefix: 'Put before every subject (`[numeter] CRITICAL: web1 :: cpu :: user`); empty = none.',
     },
     delivery: {
-      poll_interval_ms: 'How often the notification outbox is looked at for due notifications (at once again when a send ends and more wait).',
+      poll_interval_ms:
+        'How often the notification outbox is looked at for due notifications (at once again when a send ends and more wait).',
       lease_ms:
         'How long a claimed notification belongs to one process; a process that died is taken over after it. At least twice `send_timeout_ms`.',
       send_timeout_ms: 'One send at most (connect, write, answer; a command is killed); then it counts as a failure and is retried.',
