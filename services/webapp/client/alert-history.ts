@@ -1,6 +1,6 @@
 import type { AlertState } from './alert-state.js';
 import { stateBadge } from './alert-state.js';
-import { cell, type Page, pager, ruleCell, seriesCells, timeCell, valueText } from './alert-table.js';
+import { cell, ruleCell, seriesCells, showPage, timeCell, valueText } from './alert-table.js';
 import { api, el } from './api.js';
 
 /** The alert history of a host or a rule, newest first; on a host's, the Subscribe toggle. */
@@ -35,21 +35,18 @@ async function load(): Promise<void> {
   const q = new URLSearchParams({ page: String(current), page_size: '50' });
   if (section?.dataset.host) q.set('host', section.dataset.host);
   if (section?.dataset.rule) q.set('rule', section.dataset.rule);
-  try {
-    const page = await api<Page<Change>>('GET', `/rest/alerts/history?${q}`);
-    section?.querySelector('tbody')?.replaceChildren(...page.results.map(row));
-    if (status) status.textContent = page.count ? `${page.count} change${page.count === 1 ? '' : 's'}` : 'No change of state recorded.';
-    pager(page, current, (n) => {
+  await showPage<Change>({
+    url: `/rest/alerts/history?${q}`,
+    tbody: section?.querySelector('tbody'),
+    status,
+    row,
+    counted: (n) => (n ? `${n} change${n === 1 ? '' : 's'}` : 'No change of state recorded.'),
+    current,
+    go: (n) => {
       current = n;
       void load();
-    });
-  } catch (error) {
-    if (status) {
-      status.className = 'error';
-      status.textContent = (error as Error).message;
-    }
-  }
-  document.body.dataset.loaded = String(Number(document.body.dataset.loaded ?? 0) + 1);
+    },
+  });
 }
 
 /** Subscribing sends this host's alerts to the user's own contacts. */

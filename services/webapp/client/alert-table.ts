@@ -1,5 +1,5 @@
 import { type AlertState, stateBadge } from './alert-state.js';
-import { el } from './api.js';
+import { api, el } from './api.js';
 
 /**
  * Pieces of the alert tables (Problems, history): links, times, values and a pager. Every
@@ -72,4 +72,36 @@ export function pager(page: Page<unknown>, current: number, go: (n: number) => v
     next.disabled = page.next === null;
     next.onclick = () => go(current + 1);
   }
+}
+
+/**
+ * Loads one page of an alert table from `url`: its rows into `tbody`, the count (or the
+ * error) into `status`, the pager wired to `go`; then counts the load in `body.dataset.loaded`
+ * (what the browser tests wait on).
+ */
+export async function showPage<T>(options: {
+  url: string;
+  tbody: Element | null | undefined;
+  status: HTMLElement | null;
+  row: (item: T) => HTMLTableRowElement;
+  counted: (count: number) => string;
+  current: number;
+  go: (n: number) => void;
+}): Promise<void> {
+  const { status } = options;
+  try {
+    const page = await api<Page<T>>('GET', options.url);
+    options.tbody?.replaceChildren(...page.results.map(options.row));
+    if (status) {
+      status.className = 'muted';
+      status.textContent = options.counted(page.count);
+    }
+    pager(page, options.current, options.go);
+  } catch (error) {
+    if (status) {
+      status.className = 'error';
+      status.textContent = (error as Error).message;
+    }
+  }
+  document.body.dataset.loaded = String(Number(document.body.dataset.loaded ?? 0) + 1);
 }

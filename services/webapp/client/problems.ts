@@ -1,5 +1,5 @@
 import type { AlertState } from './alert-state.js';
-import { cell, link, type Page, pager, ruleCell, seriesCells, stateCell, timeCell, valueText } from './alert-table.js';
+import { cell, link, type Page, ruleCell, seriesCells, showPage, stateCell, timeCell, valueText } from './alert-table.js';
 import { api, el } from './api.js';
 
 /**
@@ -117,24 +117,18 @@ function row(p: Problem): HTMLTableRowElement {
 
 async function load(): Promise<void> {
   const q = new URLSearchParams({ page: String(current), page_size: String(PAGE_SIZE), q: filter?.value.trim() ?? '' });
-  try {
-    const page = await api<Page<Problem>>('GET', `/rest/alerts/problems?${q}`);
-    document.querySelector('#problems tbody')?.replaceChildren(...page.results.map(row));
-    if (status) {
-      status.className = 'muted';
-      status.textContent = page.count ? `${page.count} problem${page.count === 1 ? '' : 's'}` : 'No problem: everything you may see is OK.';
-    }
-    pager(page, current, (n) => {
+  await showPage<Problem>({
+    url: `/rest/alerts/problems?${q}`,
+    tbody: document.querySelector('#problems tbody'),
+    status,
+    row,
+    counted: (n) => (n ? `${n} problem${n === 1 ? '' : 's'}` : 'No problem: everything you may see is OK.'),
+    current,
+    go: (n) => {
       current = n;
       void load();
-    });
-  } catch (error) {
-    if (status) {
-      status.className = 'error';
-      status.textContent = (error as Error).message;
-    }
-  }
-  document.body.dataset.loaded = String(Number(document.body.dataset.loaded ?? 0) + 1);
+    },
+  });
 }
 
 /** Contacts whose deliveries fail: nobody may be told about these problems. */
