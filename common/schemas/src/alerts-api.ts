@@ -12,8 +12,8 @@ const time = z.string();
 const comment = z.string().max(1024).default('');
 
 /** One (rule, series) state, with what the pages need to link it to its host and graph. */
-export const AlertStateOut = z.object({
-  id: z.number().int().positive(),
+/** The rule and series every state and history row names, with its webapp host. */
+const ruleSeriesOut = {
   rule_key: RuleKey,
   rule_name: z.string(),
   hostid: z.string(),
@@ -22,6 +22,11 @@ export const AlertStateOut = z.object({
   host_name: z.string(),
   plugin: z.string(),
   field: z.string(),
+};
+
+export const AlertStateOut = z.object({
+  id: z.number().int().positive(),
+  ...ruleSeriesOut,
   state: AlertState,
   since: time,
   value: z.number().nullable(),
@@ -39,13 +44,7 @@ export type AlertStateOut = z.infer<typeof AlertStateOut>;
 export const AlertHistoryOut = z.object({
   id: z.number().int().positive(),
   state_id: z.number().int().positive(),
-  rule_key: RuleKey,
-  rule_name: z.string(),
-  hostid: z.string(),
-  host: id.nullable(),
-  host_name: z.string(),
-  plugin: z.string(),
-  field: z.string(),
+  ...ruleSeriesOut,
   previous: AlertState,
   state: AlertState,
   at: time,

@@ -9,8 +9,8 @@ import { affected, and, type PageRequest, type PageResult, type Scope, searchSco
  * webapp's `hosts h`, so the caller's permission scope (alias `h`) applies; a state of a host the
  * webapp does not know has no `h` row and is seen by superusers only.
  */
-export interface AlertStateRow {
-  id: number;
+/** The rule and series a state or history row names, with its webapp host (null when unknown). */
+interface RuleSeriesRow {
   ruleKey: RuleKey;
   ruleName: string;
   hostid: string;
@@ -18,6 +18,10 @@ export interface AlertStateRow {
   hostName: string;
   plugin: string;
   field: string;
+}
+
+export interface AlertStateRow extends RuleSeriesRow {
+  id: number;
   state: AlertState;
   since: Date;
   value: number | null;
@@ -29,16 +33,9 @@ export interface AlertStateRow {
   ackComment: string | null;
 }
 
-export interface AlertHistoryRow {
+export interface AlertHistoryRow extends RuleSeriesRow {
   id: number;
   stateId: number;
-  ruleKey: RuleKey;
-  ruleName: string;
-  hostid: string;
-  hostId: number | null;
-  hostName: string;
-  plugin: string;
-  field: string;
   previous: AlertState;
   state: AlertState;
   at: Date;
