@@ -33,6 +33,7 @@ import { fetch, WhisperWriter } from '../../common/whisper/index.js';
 import { StorageConfigSchema } from '../../services/storage/src/config.js';
 import { seriesFile } from '../../services/storage/src/files/layout.js';
 import { StorageService } from '../../services/storage/src/storage-service.js';
+import { alertingBench } from './alerting.js';
 
 const env = (name: string, def: number) => Number(process.env[name] ?? def);
 const HOSTS = env('BENCH_HOSTS', 200);
@@ -312,8 +313,11 @@ if (process.argv[2] === '--publisher') {
     },
   );
 } else {
-  main().catch((error) => {
-    console.error(error);
-    process.exitCode = 1;
-  });
+  // The storage's ingestion, then the alerting engine's with 10,000 rules (alerting.ts).
+  main()
+    .then(() => alertingBench())
+    .catch((error) => {
+      console.error(error);
+      process.exitCode = 1;
+    });
 }

@@ -52,6 +52,12 @@ export interface RestoredState {
  */
 export class AlertEngine {
   private readonly states = new Map<string, SeriesState>();
+  /**
+   * Per series: the index's rule list and the state of each of its rules, in that order, so
+   * a point costs one lookup however many rules its series has. Rebuilt when the index hands
+   * out another list (the series' rules changed).
+   */
+  private readonly bySeries = new Map<string, { rules: CompiledRule[]; states: SeriesState[] }>();
   readonly counters = { points: 0, evaluations: 0, changes: 0, repeats: 0, sweeps: 0, dropped: 0 };
 
   constructor(private readonly deps: { clock: Clock; index: RuleIndex; sink: StateSink; flap: FlapOptions }) {}
@@ -62,12 +68,13 @@ export class AlertEngine {
     for (const point of message.points) {
       for (const field in point.values) {
         this.counters.points++;
-        const rules = this.deps.index.rulesFor(message.hostId, point.plugin, field);
-        if (rules.length === 0) continue;
+        const series = this.seriesStates(message.hostId, point.plugin, field, nowMs);
+        if (series === null) continue;
         const value = point.values[field];
-        for (const rule of rules) {
+        for (let i = 0; i < series.rules.length; i++) {
           this.counters.evaluations++;
-          const st = this.stateOf(rule, message.hostId, point.plugin, field, nowMs);
+          const rule = series.rules[i];
+          const st = series.states[i];
           const events = observePoint(rule, st, value, point.timestamp, nowMs, this.deps.flap);
           for (const event of events) records.push(this.recordOf(rule, st, event, nowMs));
         }
@@ -98,6 +105,7 @@ export class AlertEngine {
   /** The previous run's states: evaluation carries on from them, silence counted from now. */
   restore(rows: RestoredState[]): void {
     const nowMs = this.deps.clock.nowMs();
+    this.bySeries.clear();
     for (const row of rows) {
       const st = newSeriesState(row.ruleKey, row.series, nowMs);
       Object.assign(st, {
@@ -139,6 +147,19 @@ export class AlertEngine {
     }
   }
 
+  private seriesStates(hostId: string, plugin: string, field: string, nowMs: number) {
+    const id = seriesId(hostId, plugin, field);
+    const rules = this.deps.index.rulesForId(id, hostId, plugin, field);
+    if (rules.length === 0) return null;
+    let entry = this.bySeries.get(id);
+    if (entry?.rules !== rules) {
+      entry = { rules, states: rules.map((rule) => this.stateOf(rule, hostId, plugin, field, nowMs)) };
+      if (this.bySeries.size >= MAX_CACHED_SERIES) this.bySeries.clear();
+      this.bySeries.set(id, entry);
+    }
+    return entry;
+  }
+
   private stateOf(rule: CompiledRule, hostId: string, plugin: string, field: string, nowMs: number): SeriesState {
     const key = stateKey(rule.key, hostId, plugin, field);
     let st = this.states.get(key);
@@ -171,6 +192,9 @@ export class AlertEngine {
     return this.deps.sink.record(records);
   }
 }
+
+/** Series whose rule states are cached at most, as the index's own cache (memory stays bounded). */
+const MAX_CACHED_SERIES = 1_000_000;
 
 function stateKey(ruleKey: RuleKey, hostId: string, plugin: string, field: string): string {
   return `${ruleKey}\0${seriesId(hostId, plugin, field)}`;

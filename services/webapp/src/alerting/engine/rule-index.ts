@@ -14,6 +14,11 @@ export interface PatternRule {
   field: Glob;
 }
 
+/** A pattern rule and its place in the rule set. */
+interface IndexedPattern extends PatternRule {
+  position: number;
+}
+
 /** Every rule but the munin ones, as the store loads them. */
 export interface RuleSet {
   /** User rules on one source, and view rules: by series id. */
@@ -28,17 +33,29 @@ const MAX_CACHED_SERIES = 1_000_000;
 
 /**
  * Which rules apply to a series: the field's munin thresholds, exact rules (a source, a
- * view's series) by map lookup, and pattern rules matched once per series and cached. So
- * the cost per point is one map lookup whatever the number of rules.
+ * view's series) by map lookup, and pattern rules matched once per series and cached (a
+ * pattern naming one host is only tried on that host's series). So the cost per point is
+ * one map lookup whatever the number of rules.
  */
 export class RuleIndex {
   private munin = new Map<string, CompiledRule>();
   private rules: RuleSet = { exact: new Map(), patterns: [], exactSeries: [] };
   private readonly cache = new Map<string, CompiledRule[]>();
   private byKey = new Map<RuleKey, CompiledRule>();
+  /** Pattern rules whose host glob names one host, by that host; the others in `wildcardHosts`. */
+  private patternsByHost = new Map<string, IndexedPattern[]>();
+  private wildcardHosts: IndexedPattern[] = [];
 
+  /**
+   * The rules of a series. The same array comes back until the rules of that series change
+   * (a new rule set, the field's munin thresholds), so callers may key their own caches on it.
+   */
   rulesFor(hostId: string, plugin: string, field: string): CompiledRule[] {
-    const id = seriesId(hostId, plugin, field);
+    return this.rulesForId(seriesId(hostId, plugin, field), hostId, plugin, field);
+  }
+
+  /** rulesFor, for a caller that already has the series id. */
+  rulesForId(id: string, hostId: string, plugin: string, field: string): CompiledRule[] {
     let found = this.cache.get(id);
     if (found === undefined) {
       found = this.resolve(id, hostId, plugin, field);
@@ -72,7 +89,18 @@ export class RuleIndex {
     this.rules = rules;
     this.byKey = new Map();
     for (const list of rules.exact.values()) for (const rule of list) this.byKey.set(rule.key, rule);
-    for (const { rule } of rules.patterns) this.byKey.set(rule.key, rule);
+    this.patternsByHost = new Map();
+    this.wildcardHosts = [];
+    rules.patterns.forEach((pattern, position) => {
+      this.byKey.set(pattern.rule.key, pattern.rule);
+      const indexed = { ...pattern, position };
+      if (!pattern.host.literal) this.wildcardHosts.push(indexed);
+      else {
+        const list = this.patternsByHost.get(pattern.host.pattern) ?? [];
+        list.push(indexed);
+        this.patternsByHost.set(pattern.host.pattern, list);
+      }
+    });
     this.cache.clear();
   }
 
@@ -95,9 +123,16 @@ export class RuleIndex {
     if (munin) out.push(munin);
     const exact = this.rules.exact.get(id);
     if (exact) out.push(...exact);
-    for (const p of this.rules.patterns) {
-      if (p.host.matches(hostId) && p.plugin.matches(plugin) && p.field.matches(field)) out.push(p.rule);
+    const matched: IndexedPattern[] = [];
+    for (const p of this.patternsByHost.get(hostId) ?? []) {
+      if (p.plugin.matches(plugin) && p.field.matches(field)) matched.push(p);
     }
+    for (const p of this.wildcardHosts) {
+      if (p.host.matches(hostId) && p.plugin.matches(plugin) && p.field.matches(field)) matched.push(p);
+    }
+    // In the rule set's order, as when every pattern was tried in turn.
+    matched.sort((a, b) => a.position - b.position);
+    for (const p of matched) out.push(p.rule);
     return out;
   }
 }
