@@ -2,14 +2,13 @@ import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
 import type { Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { RowDataPacket } from 'mysql2/promise';
-import { type Browser, chromium, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { repoRoot } from '../src/pages/assets.js';
 import { seedState } from './alerts-world.js';
-import { createUiWorld, EVIL_LABEL, EVIL_TITLE, type UiWorld } from './ui-world.js';
+import { createUiWorld, EVIL_LABEL, EVIL_TITLE, openBrowser, type UiWorld } from './ui-world.js';
 
 const ROOT = repoRoot();
 const ARTIFACTS = join(ROOT, 'test-artifacts');
@@ -86,21 +85,7 @@ describe('alerting pages in Chromium', () => {
       since: ago(90),
       reason: 'not for alice',
     });
-    server = await new Promise<Server>((resolve) => {
-      const s = w.app.listen(0, '127.0.0.1', () => resolve(s));
-    });
-    base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-    browser = await chromium.launch({
-      executablePath: '/usr/bin/chromium',
-      args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--no-first-run'],
-    });
-    page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
-    page.on('pageerror', (e) => pageErrors.push(e.message));
-    page.on('console', (m) => m.type() === 'error' && pageErrors.push(m.text()));
-    page.on('dialog', (d) => {
-      pageErrors.push(`dialog: ${d.message()}`);
-      void d.dismiss();
-    });
+    ({ server, base, browser, page } = await openBrowser(w.app, pageErrors));
     await page.goto(`${base}/login`);
     await page.fill('input[name=username]', 'alice');
     await page.fill('input[name=password]', 'alice-password');

@@ -4,6 +4,7 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import express from 'express';
+import { type Browser, chromium, type Page } from 'playwright-core';
 import { RESOLUTION_SECONDS, type Resolution } from '../../../common/schemas/index.js';
 import * as whisper from '../../../common/whisper/index.js';
 import { createApp } from '../src/app.js';
@@ -154,4 +155,34 @@ export async function createUiWorld(): Promise<UiWorld> {
       }
     },
   };
+}
+
+export interface UiBrowser {
+  server: Server;
+  base: string;
+  browser: Browser;
+  page: Page;
+}
+
+/**
+ * Serves `app` on a free port and opens Debian's Chromium on one page; page errors, console
+ * errors and dialogs (which a hostile label must never open) are pushed to `pageErrors`.
+ */
+export async function openBrowser(app: express.Express, pageErrors: string[]): Promise<UiBrowser> {
+  const server = await new Promise<Server>((resolve) => {
+    const s = app.listen(0, '127.0.0.1', () => resolve(s));
+  });
+  const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  const browser = await chromium.launch({
+    executablePath: '/usr/bin/chromium',
+    args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--no-first-run'],
+  });
+  const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+  page.on('pageerror', (e) => pageErrors.push(e.message));
+  page.on('console', (m) => m.type() === 'error' && pageErrors.push(m.text()));
+  page.on('dialog', (d) => {
+    pageErrors.push(`dialog: ${d.message()}`);
+    void d.dismiss();
+  });
+  return { server, base, browser, page };
 }
