@@ -6,8 +6,8 @@
  */
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { mkdirSync, symlinkSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { dirname, join } from 'node:path';
+import { freePort } from './free-port.js';
 
 const PYTHON = '/usr/bin/python3';
 const MANAGE = '/usr/bin/graphite-manage';
@@ -39,17 +39,6 @@ export function linkTree(root: string, links: Array<{ path: string; target: stri
     mkdirSync(dirname(file), { recursive: true });
     symlinkSync(link.target, file);
   }
-}
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
 }
 
 export interface GraphiteWeb {

@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { decodeMessage, type Message } from '../../../common/schemas/index.js';
-import { freePort } from '../../../deploy/local/stack/probes.js';
+import { freePort } from '../../../common/testing/free-port.js';
 import { runPoller } from './peers/run-poller.js';
 
 /** The poller as an operator runs it, with the carbon and statsd modules, in --simulate mode. */

@@ -8,6 +8,7 @@ import { fileURLToPath } from 'node:url';
 import { silentLogger } from '../../../common/logging/index.js';
 import { readMuninConf } from '../../../common/munin/index.js';
 import type { DataMessage, HostInfoMessage, Message } from '../../../common/schemas/index.js';
+import { freePort } from '../../../common/testing/free-port.js';
 import { type RunningMuninNode, startMuninNode } from '../../../common/testing/munin-node.js';
 import { MemorySink } from '../src/delivery/sinks.js';
 import { NODE_POLL_PLUGIN } from '../src/modules/munin/central.js';
@@ -27,15 +28,6 @@ if [ "$1" = config ]; then echo "graph_title slow fetch"; echo "x.label x"; exit
 sleep 3
 echo "x.value 1"
 `;
-
-function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const server = createServer().listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as AddressInfo;
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 /** A TCP peer that is not a munin-node: garbage, or silence. */
 async function fakePeer(onConnect: (socket: Socket) => void): Promise<{ port: number; close: () => Promise<void> }> {

@@ -1,6 +1,5 @@
 import assert from 'node:assert/strict';
 import { mkdir, writeFile } from 'node:fs/promises';
-import { type AddressInfo, createServer } from 'node:net';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { after, before, describe, it } from 'node:test';
@@ -8,6 +7,7 @@ import { fileURLToPath } from 'node:url';
 import { pino } from 'pino';
 import { Deadline } from '../../../common/lifecycle/index.js';
 import type { Message } from '../../../common/schemas/index.js';
+import { freePort } from '../../../common/testing/free-port.js';
 import { type RunningMuninNode, startMuninNode } from '../../../common/testing/munin-node.js';
 import { type TempDir, tempDir } from '../../../common/testing/temp-dir.js';
 import { MemorySink } from '../src/delivery/sinks.js';
@@ -22,15 +22,6 @@ import { RateStateFile } from '../src/rates/state-file.js';
  * polled); SIGHUP re-reads it even when no file changed.
  */
 const PLUGINS = fileURLToPath(new URL('./peers/plugins/', import.meta.url));
-
-function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const server = createServer().listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as AddressInfo;
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 /** A pino logger whose lines the test reads. */
 function capturingLogger(): { logger: pino.Logger; lines: Array<Record<string, unknown>> } {

@@ -9,11 +9,12 @@ import assert from 'node:assert/strict';
 import { type ChildProcess, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { connect, createServer } from 'node:net';
+import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { Redis } from 'ioredis';
+import { freePort } from '../../../common/testing/free-port.js';
 import { loadStorageConfig } from '../src/config.js';
 import { createRedisClient, redisOptions } from '../src/index/redis-client.js';
 
@@ -23,17 +24,6 @@ const KEY_PREFIX = `${MASTER_NAME}:`;
 let dir = '';
 let sentinel: ChildProcess | undefined;
 let sentinelPort = 0;
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 /** The sentinel's reply to one command, raw RESP (no client library: nothing left running after). */
 function sentinelReply(port: number, args: string[]): Promise<string> {

@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { freePort, startAlertmanager } from '../../../../common/testing/alertmanager.js';
+import { startAlertmanager } from '../../../../common/testing/alertmanager.js';
 import { eventually } from '../../../../common/testing/eventually.js';
+import { freePort } from '../../../../common/testing/free-port.js';
 import { smtpSink } from '../../../../common/testing/smtp-sink.js';
 import { tempDir } from '../../../../common/testing/temp-dir.js';
 import { makeNotification, type OutboxWorld, outboxWorld } from './world.js';
