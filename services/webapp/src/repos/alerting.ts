@@ -67,9 +67,8 @@ function nullableNumber(v: unknown): number | null {
   return v === null || v === undefined ? null : Number(v);
 }
 
-function toState(r: RowDataPacket): AlertStateRow {
+function ruleSeriesOf(r: RowDataPacket): RuleSeriesRow {
   return {
-    id: Number(r.id),
     ruleKey: r.rule_key,
     ruleName: String(r.rule_name),
     hostid: r.hostid,
@@ -77,6 +76,13 @@ function toState(r: RowDataPacket): AlertStateRow {
     hostName: String(r.host_name),
     plugin: r.plugin,
     field: r.field,
+  };
+}
+
+function toState(r: RowDataPacket): AlertStateRow {
+  return {
+    id: Number(r.id),
+    ...ruleSeriesOf(r),
     state: r.state,
     since: r.since,
     value: nullableNumber(r.last_value),
@@ -93,13 +99,7 @@ function toHistory(r: RowDataPacket): AlertHistoryRow {
   return {
     id: Number(r.id),
     stateId: Number(r.state_id),
-    ruleKey: r.rule_key,
-    ruleName: String(r.rule_name),
-    hostid: r.hostid,
-    hostId: nullableNumber(r.host_id),
-    hostName: String(r.host_name),
-    plugin: r.plugin,
-    field: r.field,
+    ...ruleSeriesOf(r),
     previous: r.previous,
     state: r.state,
     at: r.at,
