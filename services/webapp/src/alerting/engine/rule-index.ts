@@ -1,5 +1,5 @@
+import type { Glob } from '../../../../../common/graphite-glob/index.js';
 import type { AlertSeries, RuleKey } from '../../../../../common/schemas/index.js';
-import type { Glob } from './glob.js';
 import type { CompiledRule } from './rules.js';
 
 /** `host\0plugin\0field`: names are safe names, so \0 cannot occur in them. */

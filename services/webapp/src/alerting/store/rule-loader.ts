@@ -1,6 +1,6 @@
 import type { Pool, RowDataPacket } from 'mysql2/promise';
+import { compileGlob } from '../../../../../common/graphite-glob/index.js';
 import { AlertRuleInput, type AlertSeries, describeIssues } from '../../../../../common/schemas/index.js';
-import { compileGlob } from '../engine/glob.js';
 import { type PatternRule, type RuleSet, seriesId } from '../engine/rule-index.js';
 import { type CompiledRule, userRule, viewRule } from '../engine/rules.js';
 
