@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { createSocket } from 'node:dgram';
 import { connect } from 'node:net';
 import { describe, test } from 'node:test';
 import { createLogger } from '../../../common/logging/index.js';
@@ -52,5 +53,57 @@ describe('carbon and statsd listeners as components', () => {
     await carbon.stop(300);
     assert.ok(Date.now() - started < 3000, `stopped in ${Date.now() - started} ms`);
     socket.destroy();
+  });
+});
+
+describe('carbon and statsd stops honour their deadline', () => {
+  /** A spool that never answers (a stuck disk): what it was given is all it ever gets. */
+  const hungSpool = () => {
+    const given: Message[] = [];
+    return { given, deps: { ...deps([]), publish: (messages: Message[]) => new Promise<void>(() => void given.push(...messages)) } };
+  };
+
+  test('carbon: closes its listener at once, hands what it accepted to the spool, and returns by the deadline when the spool hangs', async () => {
+    const spool = hungSpool();
+    const carbon = new CarbonModule(carbonSection.parse({ listen: '127.0.0.1:0', flush_interval: '60' }), spool.deps);
+    await carbon.start();
+    const socket = connect(carbon.ports.tcp, '127.0.0.1');
+    socket.on('error', () => {});
+    await new Promise<void>((resolve) => socket.once('connect', resolve));
+    socket.write('deadline.p.a 1 1800000000\ndeadline.p.b 2 1800000000\n');
+    const until = Date.now() + 5000;
+    while (carbon.stats().values < 2 && Date.now() < until) await new Promise((r) => setTimeout(r, 5));
+    const started = Date.now();
+    await carbon.stop(400);
+    const took = Date.now() - started;
+    assert.ok(took < 1500, `stopped in ${took} ms with a 400 ms deadline`);
+    const points = spool.given.flatMap((m) => (m.kind === 'data' ? m.points : []));
+    assert.deepEqual(points, [{ plugin: 'p', timestamp: 1800000000, values: { a: 1, b: 2 } }]);
+    assert.equal(carbon.stats().valuesLostAtStop, 2);
+    assert.equal(carbon.stats().valuesSpooled, 0);
+    await assert.rejects(
+      new Promise((resolve, reject) => connect(carbon.ports.tcp, '127.0.0.1').once('connect', resolve).once('error', reject)),
+      /ECONNREFUSED/,
+    );
+    socket.destroy();
+  });
+
+  test('statsd: flushes the interval so far within the deadline, and returns by it when the spool hangs', async () => {
+    const spool = hungSpool();
+    const statsd = new StatsdModule(statsdSection.parse({ listen: '127.0.0.1:0', flush_interval: '60' }), spool.deps);
+    await statsd.start();
+    const client = createSocket('udp4');
+    await new Promise<void>((resolve) => client.send('deadline.app.hits:3|c', statsd.port, '127.0.0.1', () => resolve()));
+    const until = Date.now() + 5000;
+    while (statsd.stats().samples < 1 && Date.now() < until) await new Promise((r) => setTimeout(r, 5));
+    client.close();
+    const started = Date.now();
+    await statsd.stop(400);
+    const took = Date.now() - started;
+    assert.ok(took < 1500, `stopped in ${took} ms with a 400 ms deadline`);
+    const counts = spool.given.flatMap((m) => (m.kind === 'data' ? m.points.map((p) => p.values.hits_count) : []));
+    assert.deepEqual(counts, [3]);
+    assert.equal(statsd.stats().valuesLostAtStop, 2); // hits (the rate) and hits_count
+    assert.equal(statsd.stats().valuesSpooled, 0);
   });
 });

@@ -1,3 +1,4 @@
+import { type DeadlineInput, settleWithin } from '../../../../../common/lifecycle/index.js';
 import type { Logger } from '../../../../../common/logging/index.js';
 import type { Message } from '../../../../../common/schemas/index.js';
 import { checkMessage, type PointBatch, type SeriesCatalog } from './batch.js';
@@ -33,7 +34,9 @@ export class FlushLoop {
   private running: Promise<void> | null = null;
   private lastRefresh = Number.NEGATIVE_INFINITY;
   private active = false;
-  readonly counters = { flushes: 0, messages: 0, valuesSpooled: 0, valuesLost: 0 };
+  /** Values of the flush waiting for the spool. */
+  private publishing = 0;
+  readonly counters = { flushes: 0, messages: 0, valuesSpooled: 0, valuesLost: 0, valuesLostAtStop: 0 };
 
   constructor(private readonly options: FlushLoopOptions) {}
 
@@ -43,11 +46,19 @@ export class FlushLoop {
     this.schedule();
   }
 
-  /** Stops the timer and flushes what is left (after the listener stopped). */
-  async stop(): Promise<void> {
+  /**
+   * Stops the timer and flushes what is left (after the listener stopped), waiting for the
+   * spool until `deadline` only: a spool that hangs (a stuck disk) cannot hold the poller's
+   * stop. The values of a flush still under way then are counted as lost (they may yet
+   * land) and logged.
+   */
+  async stop(deadline: DeadlineInput): Promise<void> {
     this.active = false;
     clearTimeout(this.timer);
-    await this.flush();
+    if (await settleWithin(this.flush(), deadline)) return;
+    const values = this.publishing + this.options.batch.size;
+    this.counters.valuesLostAtStop += values;
+    this.options.logger.error({ values }, 'the stop deadline passed before the last flush reached the spool; its values may be lost');
   }
 
   /** Resolves once everything accepted before the call is in the spool (or counted lost). */
@@ -90,6 +101,7 @@ export class FlushLoop {
       return false;
     });
     if (messages.length === 0) return;
+    this.publishing = spooledValues;
     try {
       await o.publish(messages);
       this.counters.flushes++;
@@ -101,6 +113,8 @@ export class FlushLoop {
       this.counters.valuesLost += spooledValues;
       o.catalog.forgetPublished();
       o.logger.error({ reason: (error as Error).message, values: spooledValues }, 'cannot spool this flush; its values are lost');
+    } finally {
+      this.publishing = 0;
     }
   }
 }

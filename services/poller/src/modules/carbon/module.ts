@@ -135,8 +135,9 @@ export class CarbonModule implements PollerModule {
   }
 
   /**
-   * Stops listening (connected clients get up to a second of the deadline to finish), then
-   * flushes what was accepted into the spool. A second call awaits the first.
+   * Stops listening (connected clients get up to a second, and at most half, of the
+   * deadline to finish), then flushes what was accepted into the spool within what is left
+   * of the deadline. A second call awaits the first.
    */
   stop(deadline?: DeadlineInput): Promise<void> {
     return this.lifecycle.stop(deadline);
@@ -151,9 +152,10 @@ export class CarbonModule implements PollerModule {
 
   /** Also undoes a start that stopped half way (TCP listening, UDP port in use). */
   private async close(deadline: Deadline): Promise<void> {
-    await this.tcp.stop(deadline.capped(1000).remainingMs());
+    // Half the deadline at most for the clients: the other half is the flush's.
+    await this.tcp.stop(Math.min(1000, deadline.remainingMs() / 2));
     await this.udp?.stop();
-    await this.loop.stop();
+    await this.loop.stop(deadline);
   }
 
   async collect(request: CollectRequest): Promise<Collection> {
@@ -180,6 +182,7 @@ export class CarbonModule implements PollerModule {
       values: this.counters.values,
       valuesSpooled: this.loop.counters.valuesSpooled,
       valuesLost: this.loop.counters.valuesLost,
+      valuesLostAtStop: this.loop.counters.valuesLostAtStop,
       flushes: this.loop.counters.flushes,
       refused: this.problems.total(),
       openConnections: this.tcp.open,

@@ -1,4 +1,4 @@
-import { type DeadlineInput, Lifecycle } from '../../../../../common/lifecycle/index.js';
+import { type Deadline, type DeadlineInput, Lifecycle } from '../../../../../common/lifecycle/index.js';
 import type { FieldInfo } from '../../../../../common/schemas/index.js';
 import { PointBatch, SeriesCatalog } from '../carbon/batch.js';
 import { FlushLoop } from '../carbon/flush-loop.js';
@@ -62,7 +62,7 @@ export class StatsdModule implements PollerModule {
   private readonly problems: ProblemCounter<StatsdProblemReason>;
   private readonly loop: FlushLoop;
   private readonly udp: UdpLineSocket;
-  private readonly lifecycle = new Lifecycle({ start: () => this.open(), stop: () => this.close() });
+  private readonly lifecycle = new Lifecycle({ start: () => this.open(), stop: (deadline) => this.close(deadline) });
   private readonly counters = { lines: 0, samples: 0 };
 
   constructor(
@@ -111,7 +111,7 @@ export class StatsdModule implements PollerModule {
     return this.lifecycle.start();
   }
 
-  /** Stops listening, then flushes the interval so far. A second call awaits the first. */
+  /** Stops listening, then flushes the interval so far into the spool within the deadline. A second call awaits the first. */
   stop(deadline?: DeadlineInput): Promise<void> {
     return this.lifecycle.stop(deadline);
   }
@@ -122,9 +122,9 @@ export class StatsdModule implements PollerModule {
     this.deps.logger.info({ udp: this.udp.port, host: this.settings.listen.host }, 'statsd listener started');
   }
 
-  private async close(): Promise<void> {
+  private async close(deadline: Deadline): Promise<void> {
     await this.udp.stop();
-    await this.loop.stop();
+    await this.loop.stop(deadline);
   }
 
   async collect(request: CollectRequest): Promise<Collection> {
@@ -150,6 +150,7 @@ export class StatsdModule implements PollerModule {
       lines: this.counters.lines,
       samples: this.counters.samples,
       valuesSpooled: this.loop.counters.valuesSpooled,
+      valuesLostAtStop: this.loop.counters.valuesLostAtStop,
       flushes: this.loop.counters.flushes,
       refused: this.problems.total(),
     };
