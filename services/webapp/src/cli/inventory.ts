@@ -53,15 +53,38 @@ async function pickHosts(deps: AppDeps, which: string): Promise<Host[]> {
 }
 
 export function registerInventoryCommands(program: Command, global: () => GlobalOptions, out: Out): void {
-  storageCommands(program, global, out);
-  hostCommands(program, global, out);
-  populateCommand(program, global, out);
-  skeletonCommands(program, global, out);
+  const cli: Cli = { global, out };
+  const storage = program.command('storage').description('manage storages');
+  for (const register of [storageAdd, storageList, storageDelete, storageModify, storageHosts]) register(storage, cli);
+  const host = program.command('host').description('manage hosts');
+  for (const register of [hostAdd, hostList, hostDelete, hostModify]) register(host, cli);
+  populateCommand(program, cli);
+  const skeleton = program.command('skeleton').description('manage view templates');
+  for (const register of [skeletonAdd, skeletonList, skeletonDelete, skeletonCreateView]) register(skeleton, cli);
 }
 
-/** `storage add | list | del | mod | hosts`. */
-function storageCommands(program: Command, global: () => GlobalOptions, out: Out): void {
-  const storage = program.command('storage').description('manage storages');
+/** What every command's action needs: the global options (read when it runs) and the output. */
+interface Cli {
+  global: () => GlobalOptions;
+  out: Out;
+}
+
+/** A storage's fields from the command line's options, in the REST API's names. */
+function storageFields(o: Record<string, string | undefined>) {
+  return {
+    name: o.name,
+    address: o.address,
+    port: o.port === undefined ? undefined : Number(o.port),
+    url_prefix: o.urlPrefix,
+    protocol: o.protocol,
+    login: o.login,
+    password: o.password,
+    token: o.token,
+  };
+}
+
+/** `storage add`. */
+function storageAdd(storage: Command, { global, out }: Cli): void {
   storage
     .command('add')
     .requiredOption('-n, --name <name>')
@@ -74,21 +97,14 @@ function storageCommands(program: Command, global: () => GlobalOptions, out: Out
     .option('-t, --token <token>', 'Bearer token', '')
     .action((o) =>
       withDeps(global(), async (deps) => {
-        const s = checked(
-          StorageIn.safeParse({
-            name: o.name,
-            address: o.address,
-            port: Number(o.port),
-            url_prefix: o.urlPrefix,
-            protocol: o.protocol,
-            login: o.login,
-            password: o.password,
-            token: o.token,
-          }),
-        );
+        const s = checked(StorageIn.safeParse(storageFields(o)));
         out(`storage ${s.name} created (id ${await deps.repos.storages.create({ ...s, urlPrefix: s.url_prefix })})`);
       }),
     );
+}
+
+/** `storage list`. */
+function storageList(storage: Command, { global, out }: Cli): void {
   storage.command('list').action(() =>
     withDeps(global(), async (deps) => {
       const rows = (await deps.repos.storages.all()).map((s) => [
@@ -100,6 +116,10 @@ function storageCommands(program: Command, global: () => GlobalOptions, out: Out
       out(table(['ID', 'NAME', 'URL', 'LOGIN'], rows));
     }),
   );
+}
+
+/** `storage del`. */
+function storageDelete(storage: Command, { global, out }: Cli): void {
   storage
     .command('del')
     .requiredOption('-i, --id <ids>', 'ids or names')
@@ -111,6 +131,10 @@ function storageCommands(program: Command, global: () => GlobalOptions, out: Out
         }
       }),
     );
+}
+
+/** `storage mod`. */
+function storageModify(storage: Command, { global, out }: Cli): void {
   storage
     .command('mod')
     .requiredOption('-i, --id <ids>', 'ids or names')
@@ -124,24 +148,17 @@ function storageCommands(program: Command, global: () => GlobalOptions, out: Out
     .option('-t, --token <token>')
     .action((o) =>
       withDeps(global(), async (deps) => {
-        const patch = checked(
-          StorageIn.partial().safeParse({
-            name: o.name,
-            address: o.address,
-            port: o.port === undefined ? undefined : Number(o.port),
-            url_prefix: o.urlPrefix,
-            protocol: o.protocol,
-            login: o.login,
-            password: o.password,
-            token: o.token,
-          }),
-        );
+        const patch = checked(StorageIn.partial().safeParse(storageFields(o)));
         for (const s of await pickStorages(deps, o.id)) {
           await deps.repos.storages.update(s.id, { ...patch, urlPrefix: patch.url_prefix });
           out(`storage ${s.name} modified`);
         }
       }),
     );
+}
+
+/** `storage hosts`. */
+function storageHosts(storage: Command, { global, out }: Cli): void {
   storage
     .command('hosts')
     .description("hosts each storage has, and whether they are in the webapp's database")
@@ -159,9 +176,8 @@ function storageCommands(program: Command, global: () => GlobalOptions, out: Out
     );
 }
 
-/** `host add | list | del | mod`. */
-function hostCommands(program: Command, global: () => GlobalOptions, out: Out): void {
-  const host = program.command('host').description('manage hosts');
+/** `host add`. */
+function hostAdd(host: Command, { global, out }: Cli): void {
   host
     .command('add')
     .description('create hosts from the storages that have them')
@@ -183,6 +199,10 @@ function hostCommands(program: Command, global: () => GlobalOptions, out: Out): 
         }
       }),
     );
+}
+
+/** `host list`. */
+function hostList(host: Command, { global, out }: Cli): void {
   host
     .command('list')
     .option('-s, --storage <storage>', 'only the hosts of this storage (id or name)')
@@ -200,6 +220,10 @@ function hostCommands(program: Command, global: () => GlobalOptions, out: Out): 
         );
       }),
     );
+}
+
+/** `host del`. */
+function hostDelete(host: Command, { global, out }: Cli): void {
   host
     .command('del')
     .requiredOption('-i, --id <hosts>', 'ids, host IDs or names')
@@ -211,6 +235,10 @@ function hostCommands(program: Command, global: () => GlobalOptions, out: Out): 
         }
       }),
     );
+}
+
+/** `host mod`. */
+function hostModify(host: Command, { global, out }: Cli): void {
   host
     .command('mod')
     .requiredOption('-i, --id <hosts>', 'ids, host IDs or names')
@@ -231,7 +259,8 @@ function hostCommands(program: Command, global: () => GlobalOptions, out: Out): 
     );
 }
 
-function populateCommand(program: Command, global: () => GlobalOptions, out: Out): void {
+/** `populate`. */
+function populateCommand(program: Command, { global, out }: Cli): void {
   program
     .command('populate')
     .description('create hosts, plugins, sources and a default dashboard per host from every storage')
@@ -255,9 +284,8 @@ function populateCommand(program: Command, global: () => GlobalOptions, out: Out
     );
 }
 
-/** `skeleton add | list | del | create_view`. */
-function skeletonCommands(program: Command, global: () => GlobalOptions, out: Out): void {
-  const skeleton = program.command('skeleton').description('manage view templates');
+/** `skeleton add`. */
+function skeletonAdd(skeleton: Command, { global, out }: Cli): void {
   skeleton
     .command('add')
     .requiredOption('-n, --name <name>')
@@ -292,6 +320,10 @@ function skeletonCommands(program: Command, global: () => GlobalOptions, out: Ou
         out(`skeleton ${s.name} created (id ${id})`);
       }),
     );
+}
+
+/** `skeleton list`. */
+function skeletonList(skeleton: Command, { global, out }: Cli): void {
   skeleton.command('list').action(() =>
     withDeps(global(), async (deps) => {
       out(
@@ -302,6 +334,10 @@ function skeletonCommands(program: Command, global: () => GlobalOptions, out: Ou
       );
     }),
   );
+}
+
+/** `skeleton del`. */
+function skeletonDelete(skeleton: Command, { global, out }: Cli): void {
   skeleton
     .command('del')
     .requiredOption('-i, --id <ids>')
@@ -310,6 +346,10 @@ function skeletonCommands(program: Command, global: () => GlobalOptions, out: Ou
         for (const id of idList(o.id)) out((await deps.repos.skeletons.delete(id)) ? `skeleton ${id} deleted` : `no skeleton ${id}`);
       }),
     );
+}
+
+/** `skeleton create_view`. */
+function skeletonCreateView(skeleton: Command, { global, out }: Cli): void {
   skeleton
     .command('create_view')
     .description('one view from a skeleton over one or more hosts')

@@ -135,8 +135,7 @@ function multiviewRoutes(r: Router, deps: AppDeps): void {
 
 /** Skeletons: everyone reads and uses them; superusers edit. */
 function skeletonRoutes(r: Router, deps: AppDeps): void {
-  const { views, skeletons } = deps.repos;
-  const hostVisible = (u: AuthUser) => (id: number) => deps.access.canSeeHost(u, id);
+  const { skeletons } = deps.repos;
   r.get('/skeletons', async (req, res) => {
     user(req);
     res.json(await listPage(req, (page) => skeletons.list(page), out.skeleton));
@@ -177,21 +176,35 @@ function skeletonRoutes(r: Router, deps: AppDeps): void {
     found((await skeletons.delete(idParam(req))) || null);
     res.status(204).end();
   });
-  r.post('/skeletons/:id/create_view', async (req, res) => {
-    const u = user(req);
-    const skeleton = found(await skeletons.get(idParam(req)));
-    const b = parseBody(CreateViewIn, req);
-    await checkVisible('hosts', b.hosts, hostVisible(u));
-    const hosts = await Promise.all(b.hosts.map(async (id) => found(await deps.repos.hosts.get(id))));
-    const { viewId } = await createViewFromSkeleton(deps, skeleton, hosts, { name: b.name, users: u.isSuperuser ? [] : [u.id] });
-    res.status(201).json(out.view(found(await views.get(viewId))));
-  });
   listDelete(
     r,
     '/skeletons',
     async (u) => u.isSuperuser,
     (id) => skeletons.delete(id),
   );
+  skeletonCreateViewRoute(r, deps);
+}
+
+/** `POST /skeletons/:id/create_view`: one view over hosts the user may see, shared with them. */
+function skeletonCreateViewRoute(r: Router, deps: AppDeps): void {
+  r.post('/skeletons/:id/create_view', async (req, res) => {
+    const u = user(req);
+    const skeleton = found(await deps.repos.skeletons.get(idParam(req)));
+    const b = parseBody(CreateViewIn, req);
+    await checkVisible('hosts', b.hosts, (id) => deps.access.canSeeHost(u, id));
+    const hosts = await Promise.all(b.hosts.map(async (id) => found(await deps.repos.hosts.get(id))));
+    const { viewId } = await createViewFromSkeleton(deps, skeleton, hosts, { name: b.name, users: u.isSuperuser ? [] : [u.id] });
+    res.status(201).json(out.view(found(await deps.repos.views.get(viewId))));
+  });
+}
+
+/** An event a user may see (through one of its hosts), or null. */
+async function eventVisibleTo(deps: AppDeps, u: AuthUser, id: number) {
+  const e = await deps.repos.events.get(id);
+  if (!e) return null;
+  if (u.isSuperuser) return e;
+  for (const h of e.hosts) if (await deps.access.canSeeHost(u, h)) return e;
+  return null;
 }
 
 /** Events: visible through their hosts. */
@@ -202,13 +215,7 @@ function eventRoutes(r: Router, deps: AppDeps): void {
   r.get('/events', async (req, res) => {
     res.json(await listPage(req, (page) => events.list(page, access.eventScope(user(req))), out.event));
   });
-  const visibleEvent = async (u: AuthUser, id: number) => {
-    const e = await events.get(id);
-    if (!e) return null;
-    if (u.isSuperuser) return e;
-    for (const h of e.hosts) if (await access.canSeeHost(u, h)) return e;
-    return null;
-  };
+  const visibleEvent = (u: AuthUser, id: number) => eventVisibleTo(deps, u, id);
   r.get('/events/:id', async (req, res) => {
     res.json(out.event(found(await visibleEvent(user(req), idParam(req)))));
   });
