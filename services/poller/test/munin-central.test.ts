@@ -99,6 +99,15 @@ function cycleFor(module: ReturnType<typeof createMuninModule>, dir: string, sin
   });
 }
 
+/** A MemorySink that also keeps each publish call apart. */
+class CallsSink extends MemorySink {
+  readonly calls: Message[][] = [];
+  override async publish(messages: Message[]): Promise<void> {
+    this.calls.push([...messages]);
+    await super.publish(messages);
+  }
+}
+
 const pointsOf = (messages: Message[], hostId: string) =>
   messages.filter((m): m is DataMessage => m.kind === 'data' && m.hostId === hostId).flatMap((m) => m.points);
 const health = (messages: Message[], hostId: string) => pointsOf(messages, hostId).find((p) => p.plugin === NODE_POLL_PLUGIN)?.values;
@@ -294,11 +303,17 @@ describe('central munin polling against real munin-nodes', () => {
         settings({ nodes: `node-a.example=127.0.0.1:${nodeA.port} doomed.example=127.0.0.1:${doomed.port}` }),
         20,
       );
-      const sink = new MemorySink();
+      const sink = new CallsSink();
       const poll = cycleFor(module, dir, sink).run();
       await new Promise((resolve) => setTimeout(resolve, 1000));
       await killNode(doomed);
       await poll;
+      const nodesOfCall = sink.calls.map((call) => [...new Set(call.map((m) => m.hostId))].filter((hostId) => hostId !== 'central'));
+      assert.deepEqual(
+        nodesOfCall.filter((hostIds) => hostIds.length > 0).sort(),
+        [['doomed.example'], ['node-a.example']],
+        "each node's messages are spooled apart, as that node finishes",
+      );
       const doomedHealth = health(sink.messages, 'doomed.example');
       assert.ok((doomedHealth?.errors ?? 0) >= 1);
       assert.equal(pointsOf(sink.messages, 'doomed.example').filter((p) => p.plugin === 'slow_fetch').length, 0);

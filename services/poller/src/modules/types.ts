@@ -57,6 +57,14 @@ export interface CollectRequest {
    * lets the core notice a changed config between refreshes.
    */
   wantInfo: boolean;
+  /**
+   * Hands over part of this poll's collection now, for a module that polls many sources
+   * (central munin polling: one node as it finishes): the core publishes each part at
+   * once, so a poll never holds every source's samples and infos together. Parts are
+   * published in order; the promise settles when the part is spooled (never rejects),
+   * which paces the module. What `collect` returns is published at the end as usual.
+   */
+  deliver?: (part: Collection) => Promise<void>;
 }
 
 export interface Collection {

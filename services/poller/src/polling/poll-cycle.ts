@@ -3,10 +3,11 @@ import type { Logger } from '../../../../common/logging/index.js';
 import { type DataPoint, DataPoint as DataPointSchema, describeIssues, type Message } from '../../../../common/schemas/index.js';
 import type { SpoolFigures } from '../delivery/delivery.js';
 import type { MessageSink } from '../delivery/sinks.js';
-import type { Collection, HostDescription, PluginDescription, PollerModule, Sample } from '../modules/types.js';
+import type { Collection, HostDescription, PollerModule, Sample } from '../modules/types.js';
 import { applyRates, type TimedValues } from '../rates/apply.js';
 import type { RateStateFile } from '../rates/state-file.js';
-import { dataMessages, descriptionHash, hostInfoMessage, keptDescription, messageProblem, pluginInfoMessage } from './messages.js';
+import { InfoRegistry } from './info-registry.js';
+import { dataMessages, messageProblem } from './messages.js';
 import { SELF_DESCRIPTION, SELF_PLUGIN, selfValues } from './self-metrics.js';
 
 export class ModuleTimeoutError extends Error {
@@ -44,11 +45,16 @@ export interface PollResult {
   durationSeconds: number;
 }
 
-interface Known {
-  description: PluginDescription;
-  hash: string;
-  /** Hash last handed to the sink; a different one means the config changed. */
-  published?: string;
+/** One poll while it runs: its parts (streamed by modules) are published in order. */
+interface PollState {
+  started: number;
+  nowSeconds: number;
+  refresh: boolean;
+  figures: { collected: number; dropped: number; spooled: number; messages: number; moduleErrors: number };
+  /** Parts queued for publishing, one after the other. */
+  chain: Promise<void>;
+  /** False once the poll's result is made: a part handed over later is dropped. */
+  open: boolean;
 }
 
 /**
@@ -56,17 +62,21 @@ interface Known {
  * others), publish host and plugin info when the refresh is due or a plugin's
  * description changed, turn counters into rates, validate every point and message,
  * and hand the messages to the sink. Samples of a plugin nobody described are dropped:
- * without its field types a counter would be published raw.
+ * without its field types a counter would be published raw. A module may hand over
+ * parts of its collection while it polls (`CollectRequest.deliver`: a central munin
+ * poller, one node as it finishes); each is published at once, so a poll never holds
+ * every node's samples and infos together.
  */
 export class PollCycle {
-  private readonly known = new Map<string, Known>();
-  private readonly hosts = new Map<string, { host: HostDescription; published: boolean }>();
-  private lastRefresh: number | null = null;
+  private readonly infos: InfoRegistry;
   private readonly warnedUndescribed = new Set<string>();
   private readonly busy = new Set<PollerModule>();
+  private lastRefresh: number | null = null;
   private readonly totals = { polls: 0, collected: 0, spooled: 0, dropped: 0, moduleErrors: 0, sinkFailures: 0 };
 
-  constructor(private readonly options: PollCycleOptions) {}
+  constructor(private readonly options: PollCycleOptions) {
+    this.infos = new InfoRegistry(options.self, options.refreshSeconds);
+  }
 
   /** Totals since the process started (monotonic counters, the shape of Component.stats()). */
   stats(): Stats {
@@ -77,53 +87,34 @@ export class PollCycle {
     const started = this.options.nowSeconds();
     const nowSeconds = Math.floor(started);
     const refresh = this.lastRefresh === null || nowSeconds - this.lastRefresh >= this.options.refreshSeconds;
-    let moduleErrors = 0;
-    const collections = await Promise.all(
-      this.options.modules.map(async (module) => {
-        try {
-          const collection = await this.collectWithDeadline(module, nowSeconds, refresh);
-          for (const error of collection.errors ?? []) this.options.logger.warn({ module: module.name, reason: error }, 'plugin problem');
-          moduleErrors += collection.errors?.length ?? 0;
-          return collection;
-        } catch (error) {
-          moduleErrors++;
-          this.options.logger.warn({ module: module.name, reason: (error as Error).message }, 'module failed; the other modules go on');
-          return null;
-        }
-      }),
-    );
-    const figures = { collected: 0, dropped: 0 };
-    for (const collection of collections) if (collection) this.remember(collection);
+    const poll: PollState = {
+      started,
+      nowSeconds,
+      refresh,
+      figures: { collected: 0, dropped: 0, spooled: 0, messages: 0, moduleErrors: 0 },
+      chain: Promise.resolve(),
+      open: true,
+    };
+    const collections = await Promise.all(this.options.modules.map((module) => this.collectFrom(module, poll)));
+    for (let queued = poll.chain; ; queued = poll.chain) {
+      await queued;
+      if (queued === poll.chain) break;
+    }
+    poll.open = false;
+    const { figures } = poll;
+    for (const collection of collections) if (collection) this.infos.remember(collection);
     const points = new Map<string, DataPoint[]>();
     for (const collection of collections) if (collection) this.convert(collection.samples, nowSeconds, points, figures);
-    this.addSelfPoint(points, nowSeconds, started, { ...figures, spooled: countValues(points), moduleErrors });
-    const messages = [...this.infoMessages(nowSeconds, refresh), ...this.dataMessagesOf(points)];
-    const valid = messages.filter((message) => {
-      const problem = messageProblem(message);
-      if (problem) this.options.logger.warn({ kind: message.kind, hostId: message.hostId, reason: problem }, 'invalid message dropped');
-      return problem === null;
-    });
-    let spooled = valid.reduce((sum, m) => sum + (m.kind === 'data' ? countMessageValues(m) : 0), 0);
-    figures.dropped += countValues(points) - spooled;
-    try {
-      await this.options.sink.publish(valid);
-      this.markPublished(valid, refresh, nowSeconds);
-    } catch (error) {
-      this.totals.sinkFailures++;
-      figures.dropped += spooled;
-      spooled = 0;
-      this.options.logger.error(
-        { reason: (error as Error).message, messages: valid.length },
-        'cannot spool the messages of this poll; they are lost',
-      );
-    }
+    this.addSelfPoint(points, poll, { ...figures, spooled: figures.spooled + countValues(points) });
+    const sent = await this.send(poll, [...this.infos.pollMessages(nowSeconds, refresh), ...this.dataMessagesOf(points)], points);
+    if (sent && refresh) this.lastRefresh = nowSeconds;
     await this.saveRates(nowSeconds);
     const result: PollResult = {
-      messages: valid.length,
+      messages: figures.messages,
       collected: figures.collected,
-      spooled,
+      spooled: figures.spooled,
       dropped: figures.dropped,
-      moduleErrors,
+      moduleErrors: figures.moduleErrors,
       refreshed: refresh,
       durationSeconds: this.options.nowSeconds() - started,
     };
@@ -131,13 +122,84 @@ export class PollCycle {
     return result;
   }
 
+  private async collectFrom(module: PollerModule, poll: PollState): Promise<Collection | null> {
+    try {
+      const collection = await this.collectWithDeadline(module, poll);
+      this.countErrors(module, collection, poll);
+      return collection;
+    } catch (error) {
+      poll.figures.moduleErrors++;
+      this.options.logger.warn({ module: module.name, reason: (error as Error).message }, 'module failed; the other modules go on');
+      return null;
+    }
+  }
+
+  private countErrors(module: PollerModule, collection: Collection, poll: PollState): void {
+    for (const error of collection.errors ?? []) this.options.logger.warn({ module: module.name, reason: error }, 'plugin problem');
+    poll.figures.moduleErrors += collection.errors?.length ?? 0;
+  }
+
+  /** A part a module handed over during the poll, queued behind the earlier ones; never rejects. */
+  private deliver(module: PollerModule, poll: PollState, part: Collection): Promise<void> {
+    if (!poll.open) {
+      const values = part.samples.reduce((sum, sample) => sum + Object.keys(sample.values).length, 0);
+      this.totals.dropped += values;
+      this.options.logger.warn({ module: module.name, values }, 'part handed over after its poll ended (module deadline); dropped');
+      return Promise.resolve();
+    }
+    poll.chain = poll.chain.then(() => this.publishPart(module, poll, part));
+    return poll.chain;
+  }
+
+  private async publishPart(module: PollerModule, poll: PollState, part: Collection): Promise<void> {
+    try {
+      this.countErrors(module, part, poll);
+      this.infos.remember(part);
+      const points = new Map<string, DataPoint[]>();
+      this.convert(part.samples, poll.nowSeconds, points, poll.figures);
+      const { messages, refreshed } = this.infos.partMessages(hostIdsOf(part, this.options.self.hostId), poll.nowSeconds);
+      if (await this.send(poll, [...messages, ...this.dataMessagesOf(points)], points))
+        this.infos.markRefreshed(refreshed, poll.nowSeconds);
+    } catch (error) {
+      poll.figures.moduleErrors++;
+      this.options.logger.error({ module: module.name, reason: (error as Error).message }, 'cannot publish a part of a poll; dropped');
+    }
+  }
+
+  /** Validates and hands messages to the sink, counting what was spooled or dropped; true when spooled. */
+  private async send(poll: PollState, messages: Message[], points: Map<string, DataPoint[]>): Promise<boolean> {
+    const valid = messages.filter((message) => {
+      const problem = messageProblem(message);
+      if (problem) this.options.logger.warn({ kind: message.kind, hostId: message.hostId, reason: problem }, 'invalid message dropped');
+      return problem === null;
+    });
+    const spooled = valid.reduce((sum, m) => sum + (m.kind === 'data' ? countMessageValues(m) : 0), 0);
+    poll.figures.dropped += countValues(points) - spooled;
+    try {
+      await this.options.sink.publish(valid);
+      this.infos.markPublished(valid);
+      poll.figures.spooled += spooled;
+      poll.figures.messages += valid.length;
+      return true;
+    } catch (error) {
+      this.totals.sinkFailures++;
+      poll.figures.dropped += spooled;
+      this.options.logger.error(
+        { reason: (error as Error).message, messages: valid.length },
+        'cannot spool the messages of this poll; they are lost',
+      );
+      return false;
+    }
+  }
+
   /**
    * A module that does not answer within the deadline fails this poll, so one hung
    * module never holds the others; it is not asked again until its call has returned.
    */
-  private async collectWithDeadline(module: PollerModule, nowSeconds: number, wantInfo: boolean): Promise<Collection> {
+  private async collectWithDeadline(module: PollerModule, poll: PollState): Promise<Collection> {
     if (this.busy.has(module)) throw new ModuleTimeoutError(`still busy with an earlier poll; skipped`);
-    const call = module.collect({ nowSeconds, wantInfo });
+    const deliver = (part: Collection) => this.deliver(module, poll, part);
+    const call = module.collect({ nowSeconds: poll.nowSeconds, wantInfo: poll.refresh, deliver });
     this.busy.add(module);
     const settled = call.finally(() => this.busy.delete(module));
     settled.catch(() => {}); // its failure is reported below or was already timed out
@@ -150,21 +212,6 @@ export class PollCycle {
       return await Promise.race([settled, deadline]);
     } finally {
       clearTimeout(timer);
-    }
-  }
-
-  private remember(collection: Collection): void {
-    for (const host of collection.hosts ?? []) {
-      const existing = this.hosts.get(host.hostId);
-      if (!existing || JSON.stringify(existing.host) !== JSON.stringify(host)) this.hosts.set(host.hostId, { host, published: false });
-    }
-    for (const description of collection.plugins ?? []) {
-      const hostId = description.hostId ?? this.options.self.hostId;
-      const { hostId: _ignored, ...rest } = description;
-      const key = `${hostId}\t${description.plugin}`;
-      const { description: kept, hash } = keptDescription(rest);
-      const previous = this.known.get(key);
-      this.known.set(key, { description: kept, hash, published: previous?.published });
     }
   }
 
@@ -186,22 +233,15 @@ export class PollCycle {
     }
     for (const [key, readings] of byPlugin) {
       const [hostId, plugin] = key.split('\t');
-      const known = this.known.get(key);
-      if (!known) {
+      const fields = this.infos.fields(hostId, plugin);
+      if (!fields) {
         figures.dropped += readings.reduce((sum, r) => sum + Object.keys(r.values).length, 0);
         if (!this.warnedUndescribed.has(key))
           this.options.logger.warn({ hostId, plugin }, 'samples of a plugin without description dropped (its module must describe it)');
         this.warnedUndescribed.add(key);
         continue;
       }
-      for (const converted of applyRates(
-        this.options.rates,
-        hostId,
-        plugin,
-        known.description.fields,
-        readings,
-        this.options.heartbeatSeconds,
-      )) {
+      for (const converted of applyRates(this.options.rates, hostId, plugin, fields, readings, this.options.heartbeatSeconds)) {
         this.addPoint(points, hostId, { plugin, ...converted }, figures);
       }
     }
@@ -222,34 +262,8 @@ export class PollCycle {
     else points.set(hostId, [parsed.data]);
   }
 
-  private infoMessages(nowSeconds: number, refresh: boolean): Message[] {
-    const out: Message[] = [];
-    const selfHost = this.hosts.get(this.options.self.hostId);
-    if (refresh || !selfHost) this.hosts.set(this.options.self.hostId, { host: this.options.self, published: false });
-    for (const entry of this.hosts.values()) if (refresh || !entry.published) out.push(hostInfoMessage(entry.host, nowSeconds));
-    const selfKey = `${this.options.self.hostId}\t${SELF_PLUGIN}`;
-    if (!this.known.has(selfKey)) this.known.set(selfKey, { description: SELF_DESCRIPTION, hash: descriptionHash(SELF_DESCRIPTION) });
-    for (const [key, known] of this.known) {
-      if (refresh || known.published !== known.hash) out.push(pluginInfoMessage(key.split('\t')[0], known.description, nowSeconds));
-    }
-    return out;
-  }
-
   private dataMessagesOf(points: Map<string, DataPoint[]>): Message[] {
     return [...points].flatMap(([hostId, list]) => dataMessages(hostId, list, this.options.maxPointsPerMessage));
-  }
-
-  private markPublished(messages: Message[], refresh: boolean, nowSeconds: number): void {
-    for (const message of messages) {
-      if (message.kind === 'host') {
-        const entry = this.hosts.get(message.hostId);
-        if (entry) entry.published = true;
-      } else if (message.kind === 'info') {
-        const known = this.known.get(`${message.hostId}\t${message.plugin}`);
-        if (known) known.published = known.hash;
-      }
-    }
-    if (refresh) this.lastRefresh = nowSeconds;
   }
 
   /**
@@ -258,8 +272,7 @@ export class PollCycle {
    */
   private addSelfPoint(
     points: Map<string, DataPoint[]>,
-    nowSeconds: number,
-    started: number,
+    { nowSeconds, started }: PollState,
     poll: { collected: number; dropped: number; spooled: number; moduleErrors: number },
   ): void {
     const spool = this.options.spoolFigures?.();
@@ -312,4 +325,17 @@ function countValues(points: Map<string, DataPoint[]>): number {
 
 function countMessageValues(message: Extract<Message, { kind: 'data' }>): number {
   return message.points.reduce((sum, point) => sum + Object.keys(point.values).length, 0);
+}
+
+/**
+ * The other hosts a part speaks for: their infos go with it. The poller's own host keeps
+ * the end-of-poll schedule (its new infos are published at the end of the poll).
+ */
+function hostIdsOf(part: Collection, selfHostId: string): Set<string> {
+  const hostIds = new Set<string>();
+  for (const host of part.hosts ?? []) hostIds.add(host.hostId);
+  for (const plugin of part.plugins ?? []) if (plugin.hostId) hostIds.add(plugin.hostId);
+  for (const sample of part.samples) if (sample.hostId) hostIds.add(sample.hostId);
+  hostIds.delete(selfHostId);
+  return hostIds;
 }

@@ -105,13 +105,25 @@ export class MuninCentralModule implements PollerModule {
     return { ...this.counters, nodes: this.states.length };
   }
 
+  /**
+   * Polls the local node and every listed node. With the core's `deliver`, each node's
+   * collection is handed over as soon as that node is done, and dropped here: a poll holds
+   * the samples and infos of at most `maxParallel` nodes, not of all of them. Without it
+   * (a caller of its own), everything is returned together.
+   */
   async collect(request: CollectRequest): Promise<Collection> {
     this.counters.polls++;
     const reloaded = this.options.reload?.check();
     if (reloaded) this.setNodes(reloaded);
     const out: Required<Collection> = { plugins: [], hosts: [], samples: [], errors: [] };
+    const hand =
+      request.deliver ??
+      (async (part: Collection) => {
+        merge(out, part);
+        out.errors.push(...(part.errors ?? []));
+      });
     const local = this.options.local ? this.pollLocal(this.options.local, request, out) : Promise.resolve();
-    await Promise.all([local, forEachBounded(this.states, this.options.maxParallel, (state) => this.pollNode(state, out))]);
+    await Promise.all([local, forEachBounded(this.states, this.options.maxParallel, async (state) => hand(await this.pollNode(state)))]);
     return out;
   }
 
@@ -129,12 +141,13 @@ export class MuninCentralModule implements PollerModule {
     }
   }
 
-  private async pollNode(state: NodeState, out: Required<Collection>): Promise<void> {
+  /** One node's poll: its host, what it gathered, its `munin_node_poll` sample and problems. */
+  private async pollNode(state: NodeState): Promise<Required<Collection>> {
     const { node } = state;
-    out.hosts.push(hostOf(node));
+    const part: Required<Collection> = { plugins: [], hosts: [hostOf(node)], samples: [], errors: [] };
     if (!state.described) {
       state.described = true;
-      out.plugins.push({ ...NODE_POLL_DESCRIPTION, hostId: node.hostId });
+      part.plugins.push({ ...NODE_POLL_DESCRIPTION, hostId: node.hostId });
     }
     const started = this.options.nowSeconds();
     const problems: string[] = [];
@@ -150,26 +163,30 @@ export class MuninCentralModule implements PollerModule {
     }
     const graphs = new Set(polled?.samples.map((sample) => sample.plugin)).size;
     if (polled) {
-      merge(out, polled);
+      merge(part, polled);
       problems.push(...(polled.errors ?? []));
     } else {
       this.counters.nodeFailures++;
     }
+    part.samples.push(this.healthSample(state, started, problems.length, graphs));
+    for (const problem of problems) part.errors.push(`${node.name}: ${problem}`);
+    return part;
+  }
+
+  private healthSample(state: NodeState, started: number, errors: number, graphs: number): Sample {
     const now = this.options.nowSeconds();
-    const health: Sample = {
+    return {
       plugin: NODE_POLL_PLUGIN,
-      hostId: node.hostId,
+      hostId: state.node.hostId,
       timestamp: Math.floor(started),
       values: {
         duration: Math.round((now - started) * 1000) / 1000,
-        errors: problems.length,
+        errors,
         plugins: graphs,
         since_success: state.lastSuccess === null ? null : Math.max(0, Math.floor(now) - state.lastSuccess),
         last_success: state.lastSuccess,
       },
     };
-    out.samples.push(health);
-    for (const problem of problems) out.errors.push(`${node.name}: ${problem}`);
   }
 
   /**
@@ -230,7 +247,9 @@ function hostOf(node: CentralNode): HostDescription {
   return { hostId: node.hostId, name: node.name, description: `Munin node ${node.name} (group ${node.group})`, group: node.group };
 }
 
+/** Appends `from`'s hosts, plugins and samples to `out` (errors are the caller's to word). */
 function merge(out: Required<Collection>, from: Collection): void {
+  for (const host of from.hosts ?? []) out.hosts.push(host);
   for (const plugin of from.plugins ?? []) out.plugins.push(plugin);
   for (const sample of from.samples) out.samples.push(sample);
 }
