@@ -372,6 +372,9 @@ export type PickerPlugin = z.infer<typeof PickerPlugin>;
 /** `label` is "host - plugin - source", as the chosen list shows it. */
 export const PickerSource = z.object({ id, name: z.string(), plugin: z.string(), host: z.string(), hostid: z.string(), label: z.string() });
 export type PickerSource = z.infer<typeof PickerSource>;
+/** A view the dashboard editor may add (`GET /picker/views`). */
+export const PickerView = z.object({ id, name: z.string() });
+export type PickerView = z.infer<typeof PickerView>;
 /** A bounded answer: `truncated` when more matched than `limit`. */
 export function PickerList<T extends z.ZodTypeAny>(item: T) {
   return z.object({ results: z.array(item), truncated: z.boolean() });

@@ -1,25 +1,44 @@
-import { el } from './api.js';
+import { api, el } from './api.js';
+import { debounced, TYPING_PAUSE_MS } from './debounce.js';
 import { finishEditor, ids, listRow, numberOrNull, selectedIds } from './editor-form.js';
+import { type Bounded, loadHosts, type PickerSource, type TreeHooks } from './source-tree.js';
 
 /**
- * View editor (`/views/new`, `/views/:id/edit`): tick data sources in the host → plugin → source
- * tree (several hosts allowed, searchable); the chosen list keeps the drawing order and which
- * sources go on the right y axis. Save = POST or PATCH `/rest/views`.
+ * View editor (`/views/new`, `/views/:id/edit`): tick data sources in the lazy host → plugin →
+ * source tree or in the server-side search's results (several hosts allowed); the chosen list
+ * keeps the drawing order and which sources go on the right y axis. Save = POST or PATCH
+ * `/rest/views`. Only what is shown is in the page: checkboxes are synced from `chosen` (a Set,
+ * so a sync costs the boxes shown, whatever the number of sources chosen).
  */
+/** Results of one search: more go behind the "more…" line. */
+const SEARCH_LIMIT = 50;
+/** Ids per `/picker/sources?id=` call (the API takes at most 1000; URLs stay short). */
+const LABEL_BATCH = 200;
+
 const form = document.querySelector<HTMLFormElement>('#view-form');
 if (form) setup(form);
 
 function setup(form: HTMLFormElement): void {
   const editing = form.dataset.id ? Number(form.dataset.id) : null;
   const chosen: number[] = ids(form.dataset.sources);
+  const chosenSet = new Set(chosen);
   const right = new Set(ids(form.dataset.right));
-  const boxes = Array.from(form.querySelectorAll<HTMLInputElement>('.pick-source input[type=checkbox]'));
-  const labelOf = (id: number) => boxes.find((b) => Number(b.value) === id)?.dataset.label ?? `source #${id} (not visible to you)`;
-  const list = form.querySelector<HTMLOListElement>('#selected-sources') as HTMLOListElement;
-  const empty = form.querySelector<HTMLElement>('#no-source');
+  const labels = new Map<number, string>();
+  const $ = <T extends HTMLElement>(selector: string) => form.querySelector<T>(selector) as T;
+  const list = $<HTMLOListElement>('#selected-sources');
+  const empty = $('#no-source');
+  const results = $<HTMLUListElement>('#source-results');
+  const tree = $('#source-tree');
+  const errorBox = $('#source-error');
+  const showError = (message: string) => {
+    errorBox.textContent = message;
+  };
 
-  function render(): void {
-    for (const b of boxes) b.checked = chosen.includes(Number(b.value));
+  const labelOf = (id: number) => labels.get(id) ?? `source #${id} (not visible to you)`;
+  function syncBoxes(): void {
+    for (const box of Array.from(form.querySelectorAll<HTMLInputElement>('input.pick-box'))) box.checked = chosenSet.has(Number(box.value));
+  }
+  function renderChosen(): void {
     list.replaceChildren(
       ...chosen.map((id) => {
         const axis = el('label', undefined, 'check');
@@ -34,27 +53,83 @@ function setup(form: HTMLFormElement): void {
         return li;
       }),
     );
-    if (empty) empty.hidden = chosen.length > 0;
+    empty.hidden = chosen.length > 0;
+    syncBoxes();
   }
   function toggle(id: number, on: boolean): void {
-    const at = chosen.indexOf(id);
-    if (on && at < 0) chosen.push(id);
-    if (!on && at >= 0) {
-      chosen.splice(at, 1);
+    if (on && !chosenSet.has(id)) {
+      chosen.push(id);
+      chosenSet.add(id);
+    }
+    if (!on && chosenSet.delete(id)) {
+      chosen.splice(chosen.indexOf(id), 1);
       right.delete(id);
     }
-    render();
+    renderChosen();
   }
-  for (const b of boxes) b.addEventListener('change', () => toggle(Number(b.value), b.checked));
-  // Open the hosts and plugins holding chosen sources, so an edit shows where they are.
-  for (const b of boxes) if (chosen.includes(Number(b.value))) openParents(b);
+  /** A checkbox for a source (in the tree: its name; in the results: its full label). */
+  function sourceBox(source: PickerSource, text: string): HTMLLabelElement {
+    labels.set(source.id, source.label);
+    const label = el('label', undefined, 'check pick-source');
+    const box = el('input');
+    box.type = 'checkbox';
+    box.className = 'pick-box';
+    box.value = String(source.id);
+    box.dataset.label = source.label;
+    box.checked = chosenSet.has(source.id);
+    box.addEventListener('change', () => toggle(source.id, box.checked));
+    label.append(box, ` ${text}`);
+    return label;
+  }
+  const hooks: TreeHooks = { sourceBox: (s) => sourceBox(s, s.name), error: showError };
 
-  const filter = form.querySelector<HTMLInputElement>('#source-filter');
-  filter?.addEventListener('input', () => applyFilter(form, filter.value.trim().toLowerCase()));
-  // Enter in the search box filters; it must not submit the form.
-  filter?.addEventListener('keydown', (e) => e.key === 'Enter' && e.preventDefault());
+  function showResults(q: string, found: Bounded<PickerSource> | null): void {
+    results.replaceChildren(
+      ...(found?.results ?? []).map((s) => {
+        const li = el('li');
+        li.dataset.test = 'source-result';
+        li.append(sourceBox(s, s.label));
+        return li;
+      }),
+    );
+    results.hidden = found === null;
+    $('#source-more').hidden = !found?.truncated;
+    $('#source-none').hidden = found === null || found.results.length > 0;
+    results.dataset.query = q;
+  }
+  const search = debounced(TYPING_PAUSE_MS, async (value, isLatest) => {
+    const q = value.trim();
+    try {
+      const [found, showTree] = await Promise.all([
+        q ? api<Bounded<PickerSource>>('GET', `/picker/sources?limit=${SEARCH_LIMIT}&q=${encodeURIComponent(q)}`) : null,
+        loadHosts(tree, $('#tree-more'), q, hooks),
+      ]);
+      if (!isLatest()) return;
+      showError('');
+      showTree();
+      showResults(q, found);
+    } catch (error) {
+      if (isLatest()) showError((error as Error).message);
+    }
+  });
+  const filter = $<HTMLInputElement>('#source-filter');
+  filter.addEventListener('input', () => search(filter.value));
+  // Enter in the search box searches; it must not submit the form.
+  filter.addEventListener('keydown', (e) => e.key === 'Enter' && e.preventDefault());
 
-  render();
+  renderChosen();
+  void start();
+  async function start(): Promise<void> {
+    try {
+      const [showTree] = await Promise.all([loadHosts(tree, $('#tree-more'), '', hooks), loadLabels(chosen, labels)]);
+      showTree();
+      renderChosen();
+    } catch (error) {
+      showError((error as Error).message);
+    }
+    form.dataset.ready = '1';
+  }
+
   finishEditor(form, '/rest/views', '/views', editing, () => {
     const data = new FormData(form);
     return {
@@ -70,26 +145,10 @@ function setup(form: HTMLFormElement): void {
   });
 }
 
-function openParents(node: Element): void {
-  for (let d = node.parentElement?.closest('details'); d; d = d.parentElement?.closest('details')) d.open = true;
-}
-
-/** Show only sources whose "host hostid plugin source" text holds every word typed. */
-function applyFilter(form: HTMLFormElement, q: string): void {
-  const words = q.split(/\s+/).filter(Boolean);
-  for (const plugin of Array.from(form.querySelectorAll<HTMLDetailsElement>('.pick-plugin'))) {
-    let any = false;
-    for (const label of Array.from(plugin.querySelectorAll<HTMLElement>('.pick-source'))) {
-      const text = label.dataset.text ?? '';
-      label.hidden = !words.every((w) => text.includes(w));
-      any ||= !label.hidden;
-    }
-    plugin.hidden = !any;
-    plugin.open = words.length > 0 && any;
-  }
-  for (const host of Array.from(form.querySelectorAll<HTMLDetailsElement>('.pick-host'))) {
-    const any = Array.from(host.querySelectorAll<HTMLElement>('.pick-plugin')).some((p) => !p.hidden);
-    host.hidden = !any && words.length > 0;
-    host.open = words.length > 0 && any;
-  }
+/** Labels of the sources a view already has (those the user may not see stay unlabelled). */
+async function loadLabels(sourceIds: readonly number[], labels: Map<number, string>): Promise<void> {
+  const batches: number[][] = [];
+  for (let at = 0; at < sourceIds.length; at += LABEL_BATCH) batches.push(sourceIds.slice(at, at + LABEL_BATCH));
+  const answers = await Promise.all(batches.map((b) => api<Bounded<PickerSource>>('GET', `/picker/sources?id=${b.join(',')}`)));
+  for (const answer of answers) for (const s of answer.results) labels.set(s.id, s.label);
 }

@@ -212,13 +212,15 @@ describe('webapp in Chromium', () => {
     assert.deepEqual(pageErrors.splice(0), ['Failed to load resource: the server responded with a status of 400 (Bad Request)']);
     await page.fill('#view-form input[name=name]', HOSTILE);
     assert.equal(await nameError.textContent(), '', 'typing in the field clears its error');
-    await page.fill('#source-filter', 'load');
+    await page.locator('#view-form[data-ready="1"]').waitFor();
+    await page.fill('[data-test=source-search]', 'load');
+    await page.locator('[data-test=source-results][data-query="load"]').waitFor();
     assert.deepEqual(
-      await page.locator('.pick-source:visible input').evaluateAll((l) => l.map((i) => (i as HTMLInputElement).dataset.label)),
-      ['web1 - load - load', 'db1 - load - load'],
+      await page.locator('[data-test=source-result] input').evaluateAll((l) => l.map((i) => (i as HTMLInputElement).dataset.label)),
+      ['db1 - load - load', 'web1 - load - load'],
     );
-    await page.check('.pick-source input[data-label="web1 - load - load"]');
-    await page.check('.pick-source input[data-label="db1 - load - load"]');
+    await page.check('[data-test=source-result] input[data-label="web1 - load - load"]');
+    await page.check('[data-test=source-result] input[data-label="db1 - load - load"]');
     await page.locator('#selected-sources li', { hasText: 'db1' }).locator('input.right-axis').check();
     await page.fill('#view-form input[name=warning]', '30');
     // A dashboard shows only the views its viewer may see: share the view with group A too.
@@ -242,6 +244,7 @@ describe('webapp in Chromium', () => {
     await page.click('a.head-action:has-text("Edit")');
     await page.waitForURL(`${base}/views/${viewId}/edit`);
     assert.equal(await page.inputValue('#view-form input[name=name]'), HOSTILE);
+    await page.locator('#view-form[data-ready="1"]').waitFor();
     assert.deepEqual(await page.locator('#selected-sources .row-label').allTextContents(), ['web1 - load - load', 'db1 - load - load']);
     assert.deepEqual(
       await page.locator('#selected-sources input.right-axis').evaluateAll((l) => l.map((i) => (i as HTMLInputElement).checked)),
@@ -257,11 +260,16 @@ describe('webapp in Chromium', () => {
     await page.click('a.button:has-text("New dashboard")');
     await page.waitForURL(`${base}/dashboards/new`);
     await page.fill('#dashboard-form input[name=name]', 'Team A <b>board</b>');
-    const other = (await page.locator('#view-choice option', { hasText: 'Loads' }).getAttribute('value')) ?? '';
-    await page.selectOption('#view-choice', other);
-    await page.click('#add-view');
-    await page.selectOption('#view-choice', String(viewId));
-    await page.click('#add-view');
+    const addView = async (q: string, pick: string) => {
+      await page.fill('[data-test=view-search]', q);
+      await page.locator(`[data-test=view-results][data-query="${q}"]`).waitFor();
+      const button = page.locator('[data-test=view-result] button', { hasText: pick });
+      const id = (await button.getAttribute('data-id')) ?? '';
+      await button.click();
+      return id;
+    };
+    const other = await addView('Loads', 'Loads <b>&</b>');
+    assert.equal(await addView('web+db', HOSTILE), String(viewId));
     const order = () => page.locator('#dashboard-views li').evaluateAll((l) => l.map((li) => Number((li as HTMLElement).dataset.id)));
     assert.deepEqual(await order(), [Number(other), viewId]);
     await page.locator('#dashboard-views li').nth(1).locator('button', { hasText: 'Up' }).click();

@@ -1,13 +1,14 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import request from 'supertest';
-import { PickerHost, PickerList, PickerPlugin, PickerSource } from '../../../common/schemas/index.js';
+import { PickerHost, PickerList, PickerPlugin, PickerSource, PickerView } from '../../../common/schemas/index.js';
 import { loginAgent } from './helpers.js';
 import { createUiWorld, type UiWorld } from './ui-world.js';
 
 const Hosts = PickerList(PickerHost);
 const Plugins = PickerList(PickerPlugin);
 const Sources = PickerList(PickerSource);
+const Views = PickerList(PickerView);
 
 describe('picker endpoints and the paged /dashboards', () => {
   let w: UiWorld;
@@ -115,6 +116,54 @@ describe('picker endpoints and the paged /dashboards', () => {
     );
     const many = await root.get('/picker/sources?q=a+b+c+d+e+f').expect(400);
     assert.equal(many.body.field, 'q');
+  });
+
+  it('view search for the dashboard editor: bounded, searched on the server, names by id within the sharing', async () => {
+    const alice = (await loginAgent(w.app, 'alice', 'alice-password')).agent;
+    const first = Views.parse((await alice.get('/picker/views?limit=10&q=bulk').expect(200)).body);
+    assert.deepEqual([first.results.length, first.truncated], [10, true]);
+    assert.equal(first.results[0].name, 'bulk view 00');
+    const words = Views.parse((await alice.get('/picker/views?q=view+07+bulk').expect(200)).body);
+    assert.deepEqual(
+      words.results.map((v) => v.name),
+      ['bulk view 07'],
+    );
+    const secret = await w.t.deps.repos.views.create({
+      name: 'bulk view secret',
+      comment: '',
+      warning: null,
+      critical: null,
+      sources: [],
+      rightAxis: [],
+      users: [],
+      groups: [],
+    });
+    const hidden = Views.parse((await alice.get('/picker/views?q=secret').expect(200)).body);
+    assert.deepEqual(hidden.results, [], 'a view not shared with her is not found');
+    const named = Views.parse((await alice.get(`/picker/views?id=${first.results[1].id},${secret}`).expect(200)).body);
+    assert.deepEqual(
+      named.results.map((v) => v.name),
+      ['bulk view 01'],
+    );
+    const root = (await loginAgent(w.app, 'root', 'root-password')).agent;
+    const all = Views.parse((await root.get(`/picker/views?id=${secret}`).expect(200)).body);
+    assert.deepEqual(
+      all.results.map((v) => v.name),
+      ['bulk view secret'],
+    );
+    await w.t.deps.repos.views.delete(secret);
+  });
+
+  it('the editors hold no list of the fleet: the page is the same with one host or many', async () => {
+    const root = (await loginAgent(w.app, 'root', 'root-password')).agent;
+    const newView = await root.get('/views/new').expect(200);
+    assert.doesNotMatch(newView.text, /web1|db1/, 'no host in the view editor page');
+    assert.match(newView.text, /data-test="source-search"/);
+    assert.match(newView.text, /data-test="source-results"/);
+    const newDashboard = await root.get('/dashboards/new').expect(200);
+    assert.doesNotMatch(newDashboard.text, /bulk view/, 'no view in the dashboard editor page');
+    assert.match(newDashboard.text, /data-test="view-search"/);
+    assert.match(newDashboard.text, /data-test="view-results"/);
   });
 
   // Alice sees the 60 bulk dashboards and the default one of web1 (shared with her group).

@@ -1,16 +1,14 @@
-import type { AuthUser } from '../auth/user.js';
-import type { AppDeps } from '../deps.js';
-import type { Multiview, Plugin, Source, View } from '../repos/index.js';
+import type { Multiview, View } from '../repos/index.js';
 import { html, type SafeHtml } from './html.js';
 
 /**
- * The view and dashboard editors: server-rendered forms (the data-source tree and the views a
- * user may pick come from the repositories with the user's permissions); `client/view-editor.ts`
- * and `client/dashboard-editor.ts` save them through `/rest/views` and `/rest/multiviews`.
- * Current values go in data-* attributes and `value`s, escaped by the `html` template.
+ * The view and dashboard editors: server-rendered forms whose size does not depend on the fleet.
+ * The data sources and views to pick are not in the page: `client/view-editor.ts` and
+ * `client/dashboard-editor.ts` load them from the `/picker` endpoints (a lazy host → plugin →
+ * source tree, server-side searches, bounded) and save through `/rest/views` and `/rest/multiviews`.
+ * Current values go in data-* attributes and `value`s, escaped by the `html` template; the
+ * `data-test` names are the stable selectors of docs/webapp.md (bench/scale types into them).
  */
-
-const ALL = { page: 1, pageSize: 1_000_000, q: '' };
 
 /** An error paragraph next to a field: the client fills it from the REST error's `field`. */
 const fieldError = (field: string) => html`<p class="error field-error" data-for="${field}" role="alert"></p>`;
@@ -39,34 +37,7 @@ ${
 <p class="error" id="form-error" role="alert"></p>`;
 }
 
-/** Hosts → plugins → sources the user may see, as nested <details> with one checkbox per source. */
-async function sourceTree(deps: AppDeps, user: AuthUser): Promise<SafeHtml> {
-  const scope = deps.access.hostScope(user);
-  const [hosts, plugins, sources] = await Promise.all([
-    deps.access.visibleHosts(user),
-    deps.repos.plugins.list(ALL, scope),
-    deps.repos.sources.list(ALL, scope),
-  ]);
-  const pluginsOf = new Map<number, Plugin[]>();
-  for (const p of plugins.rows) pluginsOf.set(p.hostId, [...(pluginsOf.get(p.hostId) ?? []), p]);
-  const sourcesOf = new Map<number, Source[]>();
-  for (const s of sources.rows) sourcesOf.set(s.pluginId, [...(sourcesOf.get(s.pluginId) ?? []), s]);
-  if (!hosts.length) return html`<p class="muted">No host visible to you.</p>`;
-  return html`${hosts.map(
-    (
-      h,
-    ) => html`<details class="pick-host" data-text="${h.name.toLowerCase()} ${h.hostid.toLowerCase()}"><summary>${h.name} <span class="muted">${h.hostid}</span></summary>
-${(pluginsOf.get(h.id) ?? []).map(
-  (p) =>
-    html`<details class="pick-plugin"><summary>${p.name}</summary><div class="checks">${(sourcesOf.get(p.id) ?? []).map(
-      (s) =>
-        html`<label class="check pick-source" data-text="${`${h.name} ${h.hostid} ${p.name} ${s.name}`.toLowerCase()}"><input type="checkbox" value="${s.id}" data-label="${h.name} - ${p.name} - ${s.name}"> ${s.name}</label>`,
-    )}</div></details>`,
-)}</details>`,
-  )}`;
-}
-
-export async function viewEditor(deps: AppDeps, user: AuthUser, view: View | null): Promise<SafeHtml> {
+export function viewEditor(view: View | null): SafeHtml {
   const cancel = view ? `/views/${view.id}` : '/dashboards';
   const num = (v: number | null | undefined) => (v === null || v === undefined ? '' : String(v));
   return html`<div class="page-head"><h1>${view ? html`Edit view <span class="muted">${view.name}</span>` : 'New view'}</h1></div>
@@ -80,9 +51,14 @@ ${fieldError('comment')}
 ${fieldError('warning')}${fieldError('critical')}
 <fieldset><legend>Data sources</legend>
 <div class="picker">
-<div class="picker-tree"><input type="search" id="source-filter" placeholder="Search host, plugin or source" aria-label="Search data sources">
-<div class="tree-list">${await sourceTree(deps, user)}</div></div>
-<div class="picker-selected"><h3>Chosen, in drawing order</h3><ol class="list" id="selected-sources"></ol>
+<div class="picker-tree"><input type="search" id="source-filter" data-test="source-search" placeholder="Search host, plugin or source" aria-label="Search data sources" autocomplete="off">
+<p class="error" id="source-error" role="alert"></p>
+<ul class="list picker-results" id="source-results" data-test="source-results" hidden></ul>
+<p class="muted" id="source-more" data-test="source-more" hidden>More sources match: type more words.</p>
+<p class="muted" id="source-none" hidden>No data source matches.</p>
+<div class="tree-list" id="source-tree" data-test="source-tree"></div>
+<p class="muted" id="tree-more" data-test="tree-more" hidden>More hosts: search to find the others.</p></div>
+<div class="picker-selected"><h3>Chosen, in drawing order</h3><ol class="list" id="selected-sources" data-test="selected-sources"></ol>
 <p class="muted" id="no-source">No data source chosen yet: tick some on the left.</p></div>
 </div>
 ${fieldError('sources')}${fieldError('right_axis')}
@@ -92,8 +68,7 @@ ${actions('view', cancel, view !== null)}
 </form>`;
 }
 
-export async function dashboardEditor(deps: AppDeps, user: AuthUser, multiview: Multiview | null): Promise<SafeHtml> {
-  const views = await deps.access.visibleViews(user);
+export function dashboardEditor(multiview: Multiview | null): SafeHtml {
   const cancel = multiview ? `/dashboards/${multiview.id}` : '/dashboards';
   return html`<div class="page-head"><h1>${multiview ? html`Edit dashboard <span class="muted">${multiview.name}</span>` : 'New dashboard'}</h1></div>
 <form id="dashboard-form" class="card stack editor" novalidate data-id="${multiview?.id ?? ''}" data-views="${(multiview?.views ?? []).join(',')}">
@@ -102,8 +77,10 @@ ${fieldError('name')}
 <label>Comment <textarea name="comment" rows="2">${multiview?.comment ?? ''}</textarea></label>
 ${fieldError('comment')}
 <fieldset><legend>Views, in display order</legend>
-<div class="add-row"><select id="view-choice" aria-label="View to add">${views.map((v) => html`<option value="${v.id}">${v.name}</option>`)}</select>
-<button type="button" id="add-view">Add view</button><a href="/views/new">New view…</a></div>
+<div class="add-row"><input type="search" id="view-search" data-test="view-search" placeholder="Search views to add" aria-label="Search views to add" autocomplete="off"><a href="/views/new">New view…</a></div>
+<p class="error" id="view-error" role="alert"></p>
+<ul class="list picker-results" id="view-results" data-test="view-results"></ul>
+<p class="muted" id="view-more" data-test="view-more" hidden>More views match: type more of the name.</p>
 <ol class="list" id="dashboard-views"></ol>
 <p class="muted" id="no-view">No view yet: add some above.</p>
 ${fieldError('views')}

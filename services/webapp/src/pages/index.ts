@@ -138,11 +138,11 @@ ${views.count ? pager('vpage', pageNumber('vpage'), views.count) : html`<p class
       if (kind === 'view') {
         const view = id === undefined ? null : await deps.access.view(u, Number(id));
         if (id !== undefined && !view) return notFound(req, res, page);
-        return page(req, res, view ? `Edit ${view.name}` : 'New view', await viewEditor(deps, u, view), { script, active: 'dashboards' });
+        return page(req, res, view ? `Edit ${view.name}` : 'New view', viewEditor(view), { script, active: 'dashboards' });
       }
       const mv = id === undefined ? null : await deps.access.multiview(u, Number(id));
       if (id !== undefined && !mv) return notFound(req, res, page);
-      page(req, res, mv ? `Edit ${mv.name}` : 'New dashboard', await dashboardEditor(deps, u, mv), { script, active: 'dashboards' });
+      page(req, res, mv ? `Edit ${mv.name}` : 'New dashboard', dashboardEditor(mv), { script, active: 'dashboards' });
     });
   r.get('/views/new', requirePageUser, editor('view', 'view-editor'));
   r.get('/views/:id/edit', requirePageUser, editor('view', 'view-editor'));

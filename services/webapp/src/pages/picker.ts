@@ -3,7 +3,7 @@ import { ListQuery, PickerQuery } from '../../../../common/schemas/index.js';
 import type { AuthUser } from '../auth/user.js';
 import type { AppDeps } from '../deps.js';
 import { HttpError, NotFoundError } from '../http-errors.js';
-import { pluginsOfHost, searchHosts, searchSources, sourcesById, sourcesOfPlugin } from '../repos/picker.js';
+import { pluginsOfHost, searchHosts, searchSources, searchViews, sourcesById, sourcesOfPlugin, viewsById } from '../repos/picker.js';
 import { idParam, parseQuery } from '../rest/common.js';
 
 /** Most plugins of a host and sources of a plugin one expand loads. */
@@ -16,7 +16,9 @@ const EXPAND_LIMIT = 500;
  * - `GET /picker/hosts/:id/plugins`, `GET /picker/plugins/:id/sources`: the view editor's tree,
  *   one level per expand;
  * - `GET /picker/sources?q=&limit=`: the view editor's search;
- * - `GET /picker/sources?id=1,2`: labels of the sources a view already has.
+ * - `GET /picker/sources?id=1,2`: labels of the sources a view already has;
+ * - `GET /picker/views?q=&limit=`, `?id=1,2`: the dashboard editor's view search, and the names
+ *   of the views a dashboard already has.
  */
 export function pickerRouter(deps: AppDeps): Router {
   const r = express.Router();
@@ -60,6 +62,18 @@ export function pickerRouter(deps: AppDeps): Router {
       }
       const q = parseQuery(PickerQuery, req);
       return searchSources(deps.pool, scope, q.q, q.limit);
+    }),
+  );
+  r.get(
+    '/picker/views',
+    wrap(async (req, _res, user) => {
+      const scope = deps.access.viewScope(user);
+      if (req.query.id !== undefined) {
+        const ids = parseQuery(ListQuery.pick({ id: true }), req).id ?? [];
+        return { results: await viewsById(deps.pool, scope, ids), truncated: false };
+      }
+      const q = parseQuery(PickerQuery, req);
+      return searchViews(deps.pool, scope, q.q, q.limit);
     }),
   );
   return r;
