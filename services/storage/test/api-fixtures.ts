@@ -119,6 +119,11 @@ export async function startFixture(options: FixtureOptions = {}): Promise<Fixtur
         fetched.push(path);
         return files.fetch(path, from, until, opts);
       },
+      fetchValues: (path, from, until, opts) => {
+        opened.push(path);
+        fetched.push(path);
+        return files.fetchValues(path, from, until, opts);
+      },
     },
     png: options.png,
     now: options.now ?? (() => NOW),

@@ -52,6 +52,14 @@ export interface SeriesFetch {
   values: (number | null)[];
 }
 
+/** The same, the values in a typed array with NaN where nothing is stored (/render: no boxed number per value). */
+export interface SeriesValues {
+  start: number;
+  end: number;
+  step: number;
+  values: Float64Array;
+}
+
 /**
  * How the API reads `.wsp` files: asynchronously, so no read holds the event loop
  * (`WhisperFiles` in whisper-files.ts; injectable so tests can watch what is opened).
@@ -60,6 +68,8 @@ export interface SeriesFetch {
 export interface WhisperReader {
   header(path: string): Promise<FileHeader>;
   fetch(path: string, from: number, until: number, options: { now: number }): Promise<SeriesFetch | null>;
+  /** `fetch` with the values as they are decoded: a Float64Array, NaN for nothing stored. */
+  fetchValues(path: string, from: number, until: number, options: { now: number }): Promise<SeriesValues | null>;
 }
 
 export interface ProbeResult {

@@ -59,7 +59,7 @@ export function renderHandler(ctx: RouteContext, tree: GraphiteTree) {
     }
     const maxDataPoints = positiveIntParam(req, 'maxDataPoints');
     if (maxDataPoints !== undefined && format === 'json') applyMaxDataPoints(series, maxDataPoints);
-    points.checkAnswer(series.reduce((n, s) => n + Math.ceil(s.values.length / s.valuesPerPoint), 0));
+    points.checkAnswer(series.reduce((n, s) => n + Math.ceil(s.data.length / s.valuesPerPoint), 0));
     if (format === 'csv') res.type('text/csv').send(toCsv(series));
     else if (format === 'raw') res.type('text/plain').send(toRaw(series));
     else res.type('application/json').send(toJsonText(series, optionalParam(req, 'noNullPoints') !== undefined));
@@ -182,6 +182,6 @@ async function sourcesOf(ctx: RouteContext, leaves: Leaf[], hostDir: (host: stri
 
 function nullCount(s: Series): number {
   let n = 0;
-  for (const v of s.values) if (v === null) n++;
+  for (const v of s.data) if (Number.isNaN(v)) n++;
   return n;
 }

@@ -1,4 +1,4 @@
-import type { SeriesFetch, WhisperReader } from './deps.js';
+import type { SeriesFetch, SeriesValues, WhisperReader } from './deps.js';
 import { NotFoundError } from './errors.js';
 import type { PointBudget } from './point-budget.js';
 import { type FileHeader, mod, planFetch, type ReadPlan } from './whisper-header.js';
@@ -25,8 +25,8 @@ export interface SeriesSource {
 }
 
 /** What reading one source gave; `readSeries` answers one per source, in order. */
-export type SeriesOutcome =
-  | { status: 'read'; data: SeriesFetch; header: FileHeader }
+export type SeriesOutcome<Data = SeriesFetch> =
+  | { status: 'read'; data: Data; header: FileHeader }
   | { status: 'no-file' }
   /** The file exists but holds nothing in the window (older than its retention, or in the future). */
   | { status: 'no-data'; header: FileHeader }
@@ -40,35 +40,20 @@ interface Planned {
   failure?: string;
 }
 
-export interface ReadSeriesOptions {
-  /** Consolidate each series (as `consolidateGrid`) as soon as it is read, so raw values do not pile up. */
-  maxDataPoints?: number;
-}
-
 /**
- * Each source on its own step (Graphite's render reads this way); the budget is charged
- * before any data is read. Sources may share a name (two index names on one path).
+ * Each source on its own step (Graphite's render reads this way), the values as typed
+ * arrays (NaN: nothing stored); the budget is charged before any data is read. Sources
+ * may share a name (two index names on one path).
  */
 export async function readSeries(
   reader: WhisperReader,
   sources: SeriesSource[],
   window: TimeWindow,
   budget: PointBudget,
-  options: ReadSeriesOptions = {},
-): Promise<SeriesOutcome[]> {
+): Promise<SeriesOutcome<SeriesValues>[]> {
   const planned = await planReads(reader, sources, window);
   await budget.chargeRead(planned.reduce((n, p) => n + (p.plan?.count ?? 0), 0));
-  const { maxDataPoints } = options;
-  return readPlanned(reader, planned, window, maxDataPoints === undefined ? undefined : (data) => consolidateFetch(data, maxDataPoints));
-}
-
-function consolidateFetch(data: SeriesFetch, maxDataPoints: number): SeriesFetch {
-  const grid = consolidateGrid(
-    { start: data.start, step: data.step, series: new Map([['', data.values]]), errors: new Map() },
-    maxDataPoints,
-  );
-  const values = grid.series.get('') ?? [];
-  return { start: grid.start, step: grid.step, end: grid.start + values.length * grid.step, values };
+  return readPlanned(planned, (path) => reader.fetchValues(path, window.from, window.until, { now: window.now }));
 }
 
 async function planReads(reader: WhisperReader, sources: SeriesSource[], window: TimeWindow): Promise<Planned[]> {
@@ -86,20 +71,15 @@ async function planReads(reader: WhisperReader, sources: SeriesSource[], window:
   );
 }
 
-async function readPlanned(
-  reader: WhisperReader,
-  planned: Planned[],
-  window: TimeWindow,
-  transform: (data: SeriesFetch) => SeriesFetch = (data) => data,
-): Promise<SeriesOutcome[]> {
+async function readPlanned<Data>(planned: Planned[], read: (path: string) => Promise<Data | null>): Promise<SeriesOutcome<Data>[]> {
   return Promise.all(
-    planned.map(async ({ source, header, plan, failure }): Promise<SeriesOutcome> => {
+    planned.map(async ({ source, header, plan, failure }): Promise<SeriesOutcome<Data>> => {
       if (failure !== undefined) return { status: 'unreadable', reason: failure };
       if (header === undefined || source.path === null) return { status: 'no-file' };
       if (plan === null) return { status: 'no-data', header };
       try {
-        const data = await reader.fetch(source.path, window.from, window.until, { now: window.now });
-        return data ? { status: 'read', data: transform(data), header } : { status: 'no-data', header };
+        const data = await read(source.path);
+        return data ? { status: 'read', data, header } : { status: 'no-data', header };
       } catch (error) {
         if ((error as { code?: unknown }).code === 'ENOENT') return { status: 'no-file' };
         return { status: 'unreadable', reason: describeReadError(error) };
@@ -137,7 +117,7 @@ export async function readOnGrid(
   const plans = planned.flatMap((p) => (p.plan ? [p.plan] : []));
   budget.checkAnswer(sources.length * Math.min(expectedFrameCount(plans), maxDataPoints ?? Number.POSITIVE_INFINITY));
   await budget.chargeRead(plans.reduce((n, p) => n + p.count, 0));
-  const outcomes = await readPlanned(reader, planned, window);
+  const outcomes = await readPlanned(planned, (path) => reader.fetch(path, window.from, window.until, { now: window.now }));
   const fetched = outcomes.flatMap((o) => (o.status === 'read' ? [o.data] : []));
   const header = planned.find((p) => p.header)?.header;
   const frame = fetched.length > 0 ? frameOf(fetched) : emptyFrame(header, window);

@@ -1,6 +1,6 @@
 import { type FileHandle, open, stat } from 'node:fs/promises';
 import { CorruptWhisperFileError, WhisperError } from '../../../../common/whisper/index.js';
-import type { SeriesFetch, WhisperReader } from './deps.js';
+import type { SeriesFetch, SeriesValues, WhisperReader } from './deps.js';
 import {
   decodeSlots,
   type FileHeader,
@@ -83,7 +83,14 @@ export class WhisperFiles implements WhisperReader {
     return this.remember(path, await this.withFile(path, (file) => readHeader(file, path)));
   }
 
-  fetch(path: string, from: number, until: number, options: { now: number }): Promise<SeriesFetch | null> {
+  /** The values with null where nothing is stored, as common/whisper's fetch gives them (/data). */
+  async fetch(path: string, from: number, until: number, options: { now: number }): Promise<SeriesFetch | null> {
+    const data = await this.fetchValues(path, from, until, options);
+    if (data === null) return null;
+    return { ...data, values: Array.from(data.values, (v) => (Number.isNaN(v) ? null : v)) };
+  }
+
+  fetchValues(path: string, from: number, until: number, options: { now: number }): Promise<SeriesValues | null> {
     return this.withFile(path, async (file) => {
       const quick = await this.fetchFirstArchive(file, path, from, until, options.now);
       if (quick !== undefined) return quick;
@@ -104,7 +111,7 @@ export class WhisperFiles implements WhisperReader {
     from: number,
     until: number,
     now: number,
-  ): Promise<SeriesFetch | null | undefined> {
+  ): Promise<SeriesValues | null | undefined> {
     const cached = this.headers.get(path);
     const plan = cached ? planFetch(cached, from, until, now) : null;
     if (!cached || plan === null || plan.archive !== cached.archives[0] || !worthWholeArchive(plan)) return undefined;
@@ -265,12 +272,12 @@ function worthWholeArchive(plan: ReadPlan): boolean {
   return plan.count * 4 >= plan.archive.points;
 }
 
-function answer(plan: ReadPlan, values: (number | null)[]): SeriesFetch {
+function answer(plan: ReadPlan, values: Float64Array): SeriesValues {
   return { start: plan.start, end: plan.start + plan.count * plan.step, step: plan.step, values };
 }
 
 /** The plan's values: the whole archive in one read, or its slot 0 (the ring's base) and then just the slots wanted. */
-async function readSlots(file: FileHandle, plan: ReadPlan, path: string): Promise<(number | null)[]> {
+async function readSlots(file: FileHandle, plan: ReadPlan, path: string): Promise<Float64Array> {
   const { archive } = plan;
   if (worthWholeArchive(plan)) {
     const ring = await readExactly(file, archive.offset, archive.points * POINT_SIZE, path);

@@ -110,22 +110,25 @@ export function firstSlot(plan: ReadPlan, base: number): number {
 
 /**
  * Values of the plan's slots from the raw points of its archive's ring (`ring` starts at
- * slot `ringFirst`): a slot counts only when its stored timestamp is the expected one,
- * as whisper's fetch does, so stale slots of an older lap read as null.
+ * slot `ringFirst`), straight into a typed array (NaN where nothing is stored): a slot
+ * counts only when its stored timestamp is the expected one, as whisper's fetch does, so
+ * stale slots of an older lap read as missing.
  */
-export function decodeSlots(plan: ReadPlan, ring: DataView, ringFirst: number, ringSlots: number, base: number): (number | null)[] {
-  const values: (number | null)[] = new Array(plan.count).fill(null);
+export function decodeSlots(plan: ReadPlan, ring: DataView, ringFirst: number, ringSlots: number, base: number): Float64Array {
+  const values = new Float64Array(plan.count).fill(Number.NaN);
   if (base === 0) return values;
   const { points } = plan.archive;
-  const first = firstSlot(plan, base);
   const count = Math.min(plan.count, points);
+  const step = plan.step;
   let expected = plan.start;
-  for (let i = 0; i < count; i++, expected += plan.step) {
-    const slot = (first + i) % points;
-    const at = mod(slot - ringFirst, points);
-    if (at >= ringSlots) continue;
-    const p = at * POINT_SIZE;
-    if (ring.getUint32(p) === expected) values[i] = ring.getFloat64(p + 4);
+  // The ring position of slot i walks forward from the first slot, wrapping at the archive's end.
+  let at = mod(firstSlot(plan, base) - ringFirst, points);
+  for (let i = 0; i < count; i++, expected += step) {
+    if (at < ringSlots) {
+      const p = at * POINT_SIZE;
+      if (ring.getUint32(p) === expected) values[i] = ring.getFloat64(p + 4);
+    }
+    at = at + 1 === points ? 0 : at + 1;
   }
   return values;
 }

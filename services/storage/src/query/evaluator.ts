@@ -50,7 +50,7 @@ async function evaluateCall(expr: CallExpr, ctx: RenderContext): Promise<Series[
   };
   const result = await def.run(call);
   let points = 0;
-  for (const s of result) points += s.values.length;
+  for (const s of result) points += s.data.length;
   ctx.budget.built(points);
   return result;
 }

@@ -1,5 +1,5 @@
 import { parseTarget } from './parser.js';
-import type { Series, Value } from './series.js';
+import { isNone, type Series, type Values } from './series.js';
 
 /**
  * graphite-web's helpers for combining series (`render/functions.py`): normalize() brings
@@ -27,19 +27,22 @@ export function normalize(lists: Series[][]): Normalized | null {
 }
 
 /** The consolidated points of each series, and how many rows izip_longest gives. */
-export function columns(list: Series[]): { cols: Value[][]; rows: number } {
+export function columns(list: Series[]): { cols: Values[]; rows: number } {
   const cols = list.map((s) => s.points());
   let rows = 0;
   for (const c of cols) if (c.length > rows) rows = c.length;
   return { cols, rows };
 }
 
-/** f(row) for each position; `row` is one reused buffer (missing values as null). */
-export function mapRows<T>(cols: Value[][], rows: number, f: (row: Value[]) => T): T[] {
-  const row: Value[] = new Array(cols.length).fill(null);
-  const out: T[] = new Array(rows);
+/** f(row) for each position; `row` is one reused buffer (missing values as NaN, Python's None). */
+export function mapRows(cols: Values[], rows: number, f: (row: Values) => number): Values {
+  const row = new Float64Array(cols.length);
+  const out = new Float64Array(rows);
   for (let i = 0; i < rows; i++) {
-    for (let j = 0; j < cols.length; j++) row[j] = cols[j][i] ?? null;
+    for (let j = 0; j < cols.length; j++) {
+      const col = cols[j];
+      row[j] = i < col.length ? col[i] : Number.NaN;
+    }
     out[i] = f(row);
   }
   return out;
@@ -48,10 +51,10 @@ export function mapRows<T>(cols: Value[][], rows: number, f: (row: Value[]) => T
 /**
  * sum, average, min, max and count of each row, walking column by column (one series after
  * the other, into typed accumulators) instead of gathering rows: the same additions in the
- * same order as safeSum over a row, without a row array or a boxed number per value.
- * Undefined for the other functions (they go through mapRows).
+ * same order as safeSum over a row, without a row array. Undefined for the other functions
+ * (they go through mapRows).
  */
-export function columnAggregate(func: string, cols: Value[][], rows: number, xFilesFactor: number): Value[] | undefined {
+export function columnAggregate(func: string, cols: Values[], rows: number, xFilesFactor: number): Values | undefined {
   const kind = COLUMN_FUNCS[func];
   if (kind === undefined) return undefined;
   const acc = new Float64Array(rows);
@@ -60,22 +63,45 @@ export function columnAggregate(func: string, cols: Value[][], rows: number, xFi
   if (kind === 'max') acc.fill(Number.NEGATIVE_INFINITY);
   for (const col of cols) {
     const n = Math.min(rows, col.length);
-    for (let i = 0; i < n; i++) {
-      const v = col[i];
-      if (v === null || v === undefined) continue;
-      counts[i]++;
-      if (kind === 'sum' || kind === 'average') acc[i] += v;
-      else if (kind === 'min' ? v < acc[i] : kind === 'max' && v > acc[i]) acc[i] = v;
-    }
+    if (kind === 'sum' || kind === 'average' || kind === 'count') addColumn(col, n, acc, counts);
+    else if (kind === 'min') minColumn(col, n, acc, counts);
+    else maxColumn(col, n, acc, counts);
   }
-  const out: Value[] = new Array(rows);
+  const out = new Float64Array(rows);
   for (let i = 0; i < rows; i++) {
     const n = counts[i];
-    if (!xffOk(n, cols.length, xFilesFactor)) out[i] = null;
+    if (!xffOk(n, cols.length, xFilesFactor)) out[i] = Number.NaN;
     else if (kind === 'count') out[i] = n;
     else out[i] = kind === 'average' ? acc[i] / n : acc[i];
   }
   return out;
+}
+
+function addColumn(col: Values, n: number, acc: Float64Array, counts: Uint32Array): void {
+  for (let i = 0; i < n; i++) {
+    const v = col[i];
+    if (isNone(v)) continue;
+    counts[i]++;
+    acc[i] += v;
+  }
+}
+
+function minColumn(col: Values, n: number, acc: Float64Array, counts: Uint32Array): void {
+  for (let i = 0; i < n; i++) {
+    const v = col[i];
+    if (isNone(v)) continue;
+    counts[i]++;
+    if (v < acc[i]) acc[i] = v;
+  }
+}
+
+function maxColumn(col: Values, n: number, acc: Float64Array, counts: Uint32Array): void {
+  for (let i = 0; i < n; i++) {
+    const v = col[i];
+    if (isNone(v)) continue;
+    counts[i]++;
+    if (v > acc[i]) acc[i] = v;
+  }
 }
 
 const COLUMN_FUNCS: Record<string, 'sum' | 'average' | 'min' | 'max' | 'count'> = Object.assign(Object.create(null), {
@@ -94,9 +120,9 @@ export function xffOk(nonNull: number, total: number, xFilesFactor: number): boo
   return nonNull / total >= xFilesFactor;
 }
 
-export function countNonNull(values: readonly Value[]): number {
+export function countNonNull(values: ArrayLike<number>): number {
   let n = 0;
-  for (const v of values) if (v !== null) n++;
+  for (let i = 0; i < values.length; i++) if (!isNone(values[i])) n++;
   return n;
 }
 

@@ -1,5 +1,5 @@
 import { pyFloat } from './pyformat.js';
-import type { Series, Value } from './series.js';
+import { isNone, type Series, type Value } from './series.js';
 
 /**
  * What /render sends once the functions ran: maxDataPoints consolidation with
@@ -12,7 +12,7 @@ export function applyMaxDataPoints(list: Series[], maxDataPoints: number): void 
   const timeRange = endTime - startTime;
   for (const s of list) {
     if (maxDataPoints === 1) {
-      s.valuesPerPoint = Math.max(1, s.values.length);
+      s.valuesPerPoint = Math.max(1, s.data.length);
       continue;
     }
     const points = timeRange / s.step;
@@ -24,7 +24,7 @@ export function applyMaxDataPoints(list: Series[], maxDataPoints: number): void 
     const nudge = secondsPerPoint + pyMod(s.start, s.step) - pyMod(s.start, secondsPerPoint);
     s.start += nudge;
     const valuesToLose = Math.trunc(nudge / s.step);
-    if (valuesToLose > 1) s.values = s.values.slice(valuesToLose - 1);
+    if (valuesToLose > 1) s.data = s.data.subarray(valuesToLose - 1);
     s.valuesPerPoint = perPoint;
   }
 }
@@ -42,7 +42,7 @@ export function datapoints(s: Series): Array<[Value, number]> {
   const out: Array<[Value, number]> = [];
   for (let i = 0, t = s.start; i < values.length && t <= s.end; i++, t += width) {
     const v = values[i];
-    out.push([v !== null && Number.isFinite(v) ? v : null, t]);
+    out.push([Number.isFinite(v) ? v : null, t]);
   }
   return out;
 }
@@ -73,7 +73,7 @@ export function toJsonText(list: Series[], noNullPoints: boolean): string {
     const points: string[] = [];
     for (let i = 0, t = s.start; i < values.length && t <= s.end; i++, t += width) {
       const v = values[i];
-      if (v !== null && Number.isFinite(v)) points.push(`[${v},${t}]`);
+      if (Number.isFinite(v)) points.push(`[${v},${t}]`);
       else if (!noNullPoints) points.push(`[null,${t}]`);
     }
     if (noNullPoints && points.length === 0) continue;
@@ -93,7 +93,7 @@ export function toCsv(list: Series[]): string {
     const name = csvField(s.name);
     s.points().forEach((v, i) => {
       const time = new Date((s.start + i * s.step) * 1000).toISOString().slice(0, 19).replace('T', ' ');
-      out += `${name},${time},${v === null ? '' : pyValue(v, s.integerValues)}\r\n`;
+      out += `${name},${time},${isNone(v) ? '' : pyValue(v, s.integerValues)}\r\n`;
     });
   }
   return out;
@@ -103,7 +103,7 @@ export function toCsv(list: Series[]): string {
 export function toRaw(list: Series[]): string {
   let out = '';
   for (const s of list) {
-    const values = s.points().map((v) => (v === null ? 'None' : pyValue(v, s.integerValues)));
+    const values = Array.from(s.points(), (v) => (isNone(v) ? 'None' : pyValue(v, s.integerValues)));
     out += `${s.name},${Math.trunc(s.start)},${Math.trunc(s.end)},${Math.trunc(s.step)}|${values.join(',')}\n`;
   }
   return out;

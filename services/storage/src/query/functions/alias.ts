@@ -4,7 +4,7 @@ import { aggKey } from '../normalize.js';
 import { bad } from '../params.js';
 import { pyFixed, pyFloat } from '../pyformat.js';
 import { compileUserRegex } from '../regex.js';
-import type { Series, Value } from '../series.js';
+import { isNone, type Series } from '../series.js';
 
 /** The "Alias" group and cactiStyle: series renamed, data unchanged. */
 function list(call: Call): Series[] {
@@ -33,12 +33,12 @@ function cactiStyle(call: Call): Series[] {
   const units = call.args.units as string | null;
   if (call.args.system) throw bad('cactiStyle', 'the si and binary unit systems are not supported');
   const fmt = (x: number) => (units ? `${pyFixed(x, 2)} ${units}` : pyFixed(x, 2));
-  const widthOf = (f: (v: readonly Value[]) => Value) => Math.max(0, ...series.map((s) => fmt(Math.trunc(f(s.points()) || 3)).length)) + 3;
+  const widthOf = (f: AggFunc) => Math.max(0, ...series.map((s) => fmt(Math.trunc(f(s.points()) || 3)).length)) + 3;
   const nameLen = Math.max(0, ...series.map((s) => s.name.length));
   const lastLen = widthOf(safeLast);
   const maxLen = widthOf(safeMax);
   const minLen = widthOf(safeMin);
-  const show = (v: Value) => (v === null ? 'nan' : fmt(v));
+  const show = (v: number) => (isNone(v) ? 'nan' : fmt(v));
   for (const s of series) {
     const points = s.points();
     s.name =
@@ -57,7 +57,7 @@ function legendValue(call: Call): Series[] {
     for (const s of list(call)) {
       const value = f(s.points());
       // count is a Python int, the other functions give floats.
-      const text = value === null ? 'None' : type.startsWith('count') ? String(value) : pyFloat(value);
+      const text = isNone(value) ? 'None' : type.startsWith('count') ? String(value) : pyFloat(value);
       s.name += ` (${type}: ${text})`;
     }
   }

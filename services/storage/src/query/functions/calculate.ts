@@ -1,10 +1,10 @@
-import { aggFunc } from '../aggfuncs.js';
+import { type AggFunc, aggFunc } from '../aggfuncs.js';
 import { type Call, defineFunctions, type FunctionDef, seriesListParam } from '../define.js';
 import { parseInterval } from '../interval.js';
 import { xffOk } from '../normalize.js';
 import { bad } from '../params.js';
 import { pyFloat, pyG } from '../pyformat.js';
-import type { Series, Value } from '../series.js';
+import { isNone, type Series, type Values } from '../series.js';
 import { percentile } from './combine-ratio.js';
 
 /** summarize, hitcount, timeShift and nPercentile, with graphite-web 1.1's buckets and names. */
@@ -15,12 +15,12 @@ function positiveInterval(fn: string, text: string): number {
 }
 
 /** _summarizeValues(): func over each interval's points, null below xFilesFactor. */
-function summarizeValues(s: Series, func: string, interval: number, newStart: number, newEnd: number): { values: Value[]; end: number } {
-  const f = aggFunc(func) as (v: readonly Value[]) => Value;
+function summarizeValues(s: Series, func: string, interval: number, newStart: number, newEnd: number): { values: Values; end: number } {
+  const f = aggFunc(func) as AggFunc;
   const points = s.points();
   const count = Math.min(Math.max(0, Math.ceil((s.end - s.start) / s.step)), points.length);
   const intervalPoints = interval / s.step;
-  const values: Value[] = [];
+  const values: number[] = [];
   let i = 0;
   let t = newStart;
   while (t < newEnd) {
@@ -29,13 +29,13 @@ function summarizeValues(s: Series, func: string, interval: number, newStart: nu
     while (i < count && s.start + i * s.step < t + interval) {
       const ts = s.start + i * s.step;
       if (ts <= t) first = i;
-      if (ts >= t && points[i] !== null) nonNull++;
+      if (ts >= t && !isNone(points[i])) nonNull++;
       i++;
     }
-    values.push(xffOk(nonNull, intervalPoints, s.xFilesFactor) ? f(points.slice(first, i)) : null);
+    values.push(xffOk(nonNull, intervalPoints, s.xFilesFactor) ? f(points.subarray(first, i)) : Number.NaN);
     t += interval;
   }
-  return { values, end: t };
+  return { values: Float64Array.from(values), end: t };
 }
 
 function summarize({ ctx, args }: Call): Series[] {
@@ -50,7 +50,7 @@ function summarize({ ctx, args }: Call): Series[] {
       newStart = s.start - (s.start % interval);
       newEnd = s.end - (s.end % interval) + interval;
     }
-    ctx.budget.work(s.values.length + (newEnd - newStart) / interval);
+    ctx.budget.work(s.data.length + (newEnd - newStart) / interval);
     const { values, end } = summarizeValues(s, func, interval, newStart, newEnd);
     s.setTag('summarize', text);
     s.setTag('summarizeFunction', func);
@@ -59,13 +59,13 @@ function summarize({ ctx, args }: Call): Series[] {
   });
 }
 
-function hitcountValues(s: Series, interval: number): { values: Value[]; start: number } {
+function hitcountValues(s: Series, interval: number): { values: Values; start: number } {
   const step = s.step;
   const bucketCount = Math.ceil((s.end - s.start) / interval);
   const buckets: number[][] = Array.from({ length: bucketCount }, () => []);
   const newStart = s.end - bucketCount * interval;
   s.points().forEach((value, i) => {
-    if (value === null) return;
+    if (isNone(value)) return;
     const startTime = s.start + i * step;
     const startBucket = Math.floor((startTime - newStart) / interval);
     const startMod = startTime - newStart - startBucket * interval;
@@ -84,7 +84,7 @@ function hitcountValues(s: Series, interval: number): { values: Value[]; start: 
     for (let j = startBucket + 1; j < endBucket; j++) if (j >= 0) buckets[j].push(value * interval);
     if (endMod > 0) buckets[endBucket].push(value * endMod);
   });
-  return { values: buckets.map((b) => (b.length ? b.reduce((a, v) => a + v, 0) : null)), start: newStart };
+  return { values: Float64Array.from(buckets, (b) => (b.length ? b.reduce((a, v) => a + v, 0) : Number.NaN)), start: newStart };
 }
 
 async function hitcount(call: Call): Promise<Series[]> {
@@ -100,7 +100,7 @@ async function hitcount(call: Call): Promise<Series[]> {
     for (const s of list) s.end = s.start + Math.floor((s.end - s.start) / interval) * interval + interval;
   }
   return list.map((s) => {
-    ctx.budget.work(s.values.length + (s.end - s.start) / interval);
+    ctx.budget.work(s.data.length + (s.end - s.start) / interval);
     const { values, start } = hitcountValues(s, interval);
     s.setTag('hitcount', text);
     return s.copy({ name: `hitcount(${s.name}, "${text}"${align ? ', true' : ''})`, start, step: interval, values });
@@ -130,13 +130,13 @@ function nPercentile({ args }: Call): Series[] {
   if (n === 0) throw bad('nPercentile', 'the requested percent must not be 0');
   const out: Series[] = [];
   for (const s of args.seriesList as Series[]) {
-    const present = s.points().filter((v) => v !== null);
+    const present = s.points().filter((v) => !isNone(v));
     if (present.length === 0) continue;
     const value = percentile(present, n, false);
-    if (value === null) continue;
+    if (isNone(value)) continue;
     s.setTag('nPercentile', pyFloat(n));
     const count = Math.max(0, Math.trunc((s.end - s.start) / s.step));
-    out.push(s.copy({ name: `nPercentile(${s.name}, ${pyG(n)})`, values: new Array(count).fill(value) }));
+    out.push(s.copy({ name: `nPercentile(${s.name}, ${pyG(n)})`, values: new Float64Array(count).fill(value) }));
   }
   return out;
 }

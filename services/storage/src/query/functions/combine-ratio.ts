@@ -3,32 +3,34 @@ import { type Call, defineFunctions, type FunctionDef, type RenderContext, serie
 import { aggKey, columns, formatPathExpressions, mapRows, normalize } from '../normalize.js';
 import { bad } from '../params.js';
 import { pyG, pyNumber } from '../pyformat.js';
-import { Series, type Value } from '../series.js';
+import { isNone, noneValues, Series, type Values } from '../series.js';
 import { constantLine } from './graph.js';
 
 /** Combine functions beyond plain aggregation: ratios, percentiles of rows, counts. */
-function safeDiv(a: Value, b: Value): Value {
-  if (a === null || b === null || b === 0) return null;
+/** a / b, None for a None or a zero divisor (NaN in, NaN out). */
+function safeDiv(a: number, b: number): number {
+  if (b === 0) return Number.NaN;
   return a / b;
 }
 
-function percentOf(a: Value, b: Value): Value {
-  const q = safeDiv(a, b);
-  return q === null ? null : q * 100;
+function percentOf(a: number, b: number): number {
+  return safeDiv(a, b) * 100;
 }
 
 /** Two series zipped position by position after normalize(), into a new series. */
-function zipPair(ctx: RenderContext, name: string, a: Series, b: Series, f: (x: Value, y: Value) => Value): Series {
+function zipPair(ctx: RenderContext, name: string, a: Series, b: Series, f: (x: number, y: number) => number): Series {
   const { start, end, step } = normalize([[a, b]]) as NonNullable<ReturnType<typeof normalize>>;
   const { cols, rows } = columns([a, b]);
-  const values = mapRows(cols, rows, ([x, y]) => f(x, y));
+  const values = mapRows(cols, rows, (row) => f(row[0], row[1]));
   return new Series({ name, start, end, step, values, xFilesFactor: ctx.xFilesFactor });
 }
 
 /** _getPercentile(): the nearest-rank percentile (or interpolated) of the non-null points. */
-export function percentile(points: readonly Value[], n: number, interpolate: boolean): Value {
-  const sorted = (points.filter((p) => p !== null) as number[]).sort((a, b) => a - b);
-  if (sorted.length === 0) return null;
+export function percentile(points: ArrayLike<number>, n: number, interpolate: boolean): number {
+  const sorted = Float64Array.from(points)
+    .filter((p) => !isNone(p))
+    .sort();
+  if (sorted.length === 0) return Number.NaN;
   const fractionalRank = (n / 100) * (sorted.length + 1);
   let rank = Math.trunc(fractionalRank);
   const rankFraction = fractionalRank - rank;
@@ -47,7 +49,7 @@ function divideSeries({ ctx, args }: Call): Series[] {
   if (divisors.length === 0) {
     for (const s of dividends) {
       s.rename(`divideSeries(${s.name},MISSING)`);
-      s.values = s.values.map(() => null);
+      s.data = noneValues(s.data.length);
     }
     return dividends;
   }
@@ -101,7 +103,7 @@ function asPercentByNodes(ctx: RenderContext, list: Series[], total: unknown, no
     const totalSeries = totals.get(key);
     if (!members) {
       const t = totalSeries as Series;
-      const values = t.points().map(() => null);
+      const values = noneValues(t.points().length);
       out.push(new Series({ name: `asPercent(MISSING,${t.name})`, start: t.start, end: t.end, step: t.step, values, xFilesFactor }));
       continue;
     }
@@ -113,7 +115,7 @@ function asPercentByNodes(ctx: RenderContext, list: Series[], total: unknown, no
             start: s.start,
             end: s.end,
             step: s.step,
-            values: s.points().map(() => null),
+            values: noneValues(s.points().length),
             xFilesFactor,
           }),
         );
@@ -130,7 +132,7 @@ function asPercent(call: Call): Series[] {
   const nodes = args.nodes as (number | string)[];
   if (!normalize([list])) return [];
   if (nodes.length > 0) return asPercentByNodes(ctx, list, total, nodes);
-  let totalValues: Value[];
+  let totalValues: Values;
   let totalText: string;
   if (total === null) {
     const { cols, rows } = columns(list);
@@ -152,14 +154,14 @@ function asPercent(call: Call): Series[] {
     totalValues = totals[0].points();
     totalText = totals[0].name;
   } else if (typeof total === 'number') {
-    totalValues = new Array(list[0].values.length).fill(total);
+    totalValues = new Float64Array(list[0].data.length).fill(total);
     totalText = pyNumber(total, call.isInteger('total'));
   } else throw bad('asPercent', 'total must be none, a number or a series list');
   return list.map((s) => {
     const points = s.points();
     const n = Math.max(points.length, totalValues.length);
-    const values: Value[] = new Array(n);
-    for (let i = 0; i < n; i++) values[i] = percentOf(points[i] ?? null, totalValues[i] ?? null);
+    const values = noneValues(n);
+    for (let i = 0; i < n; i++) if (i < points.length && i < totalValues.length) values[i] = percentOf(points[i], totalValues[i]);
     // graphite-web keeps the series' own step here even when normalize() consolidated it.
     return new Series({
       name: `asPercent(${s.name},${totalText || s.pathExpression})`,
@@ -197,7 +199,7 @@ function countSeries({ ctx, args }: Call): Series[] {
   const { list, start, end, step } = normalized;
   const name = `countSeries(${formatPathExpressions(list)})`;
   const { rows } = columns(list);
-  const values = new Array(rows).fill(list.length);
+  const values = new Float64Array(rows).fill(list.length);
   const series = new Series({ name, start, end, step, values, xFilesFactor: ctx.xFilesFactor });
   series.integerValues = true;
   return [series];

@@ -17,7 +17,8 @@ export function aggregate(ctx: RenderContext, lists: Series[][], funcName: strin
   const { cols, rows } = columns(list);
   ctx.budget.work(rows * cols.length);
   const values =
-    columnAggregate(func, cols, rows, xff) ?? mapRows(cols, rows, (row) => (xffOk(countNonNull(row), row.length, xff) ? fn(row) : null));
+    columnAggregate(func, cols, rows, xff) ??
+    mapRows(cols, rows, (row) => (xffOk(countNonNull(row), row.length, xff) ? fn(row) : Number.NaN));
   let tags = { ...list[0].tags };
   for (const s of list) tags = Object.fromEntries(Object.entries(tags).filter(([k, v]) => s.tags[k] === v));
   if (!Object.hasOwn(tags, 'name')) tags.name = name;

@@ -2,18 +2,19 @@ import { type AggFunc, aggFunc, safeMax } from '../aggfuncs.js';
 import { type Call, defineFunctions, type FunctionDef, seriesListParam } from '../define.js';
 import { countNonNull, xffOk } from '../normalize.js';
 import { compileUserRegex } from '../regex.js';
-import type { Series, Value } from '../series.js';
+import { isNone, type Series } from '../series.js';
 
 /** The "Filter Series" and "Sorting" groups: which series are kept, and in which order. */
 type Operator = '=' | '!=' | '>' | '>=' | '<' | '<=';
 
-const OPERATORS: Record<Operator, (v: Value, t: number) => boolean> = {
-  '=': (v, t) => v !== null && v === t,
-  '!=': (v, t) => v === null || v !== t,
-  '>': (v, t) => v !== null && v > t,
-  '>=': (v, t) => v !== null && v >= t,
-  '<': (v, t) => v === null || v < t,
-  '<=': (v, t) => v === null || v <= t,
+/** None (NaN) passes != and the "below" tests, as Python 2's None < number did. */
+const OPERATORS: Record<Operator, (v: number, t: number) => boolean> = {
+  '=': (v, t) => v === t,
+  '!=': (v, t) => v !== t,
+  '>': (v, t) => v > t,
+  '>=': (v, t) => v >= t,
+  '<': (v, t) => isNone(v) || v < t,
+  '<=': (v, t) => isNone(v) || v <= t,
 };
 
 function list(call: Call): Series[] {
@@ -25,8 +26,11 @@ function fn(name: string): AggFunc {
 }
 
 /** Python's sort by key (None as -inf), stable, optionally reversed the way list.sort(reverse=True) is. */
-function sortByKey(series: Series[], key: (s: Series) => Value, reverse: boolean): Series[] {
-  const keyed = series.map((s) => ({ s, k: key(s) ?? Number.NEGATIVE_INFINITY }));
+function sortByKey(series: Series[], key: (s: Series) => number, reverse: boolean): Series[] {
+  const keyed = series.map((s) => {
+    const k = key(s);
+    return { s, k: isNone(k) ? Number.NEGATIVE_INFINITY : k };
+  });
   keyed.sort((a, b) => (reverse ? b.k - a.k : a.k - b.k) || 0);
   return keyed.map((e) => e.s);
 }

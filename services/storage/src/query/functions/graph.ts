@@ -1,6 +1,6 @@
 import { type Call, defineFunctions, type FunctionDef, type RenderContext, seriesListParam } from '../define.js';
 import { pyFloat, pyG } from '../pyformat.js';
-import { CONSOLIDATION_FUNCS, type ConsolidationFunc, Series } from '../series.js';
+import { CONSOLIDATION_FUNCS, type ConsolidationFunc, isNone, Series } from '../series.js';
 
 /**
  * Lines and display functions. Display-only ones (color, lineWidth, dashed, stacked,
@@ -34,9 +34,9 @@ function stacked({ ctx, args }: Call): Series[] {
   const total = ctx.stacks.get(stackName) ?? [];
   const out = (args.seriesList as Series[]).map((s) => {
     // Indexes the raw values, as graphite-web does (not the consolidated points).
-    const values = s.values.map((v, i) => {
+    const values = s.data.map((v, i) => {
       if (total.length <= i) total.push(0);
-      if (v === null) return null;
+      if (isNone(v)) return Number.NaN;
       total[i] += v;
       return total[i];
     });

@@ -1,10 +1,10 @@
-import { aggFunc } from '../aggfuncs.js';
+import { safeMedian } from '../aggfuncs.js';
 import type { Call, FunctionDef } from '../define.js';
 import { defineFunctions, seriesListParam } from '../define.js';
 import { parseInterval } from '../interval.js';
-import { xffOk } from '../normalize.js';
+import { countNonNull, xffOk } from '../normalize.js';
 import { bad } from '../params.js';
-import type { Series, Value } from '../series.js';
+import { isNone, noneValues, type Series, type Values } from '../series.js';
 
 /**
  * movingWindow() and its short forms, as graphite-web 1.1 computes them: the first
@@ -34,65 +34,60 @@ async function movingWindow(call: Call, func: WindowFunc, tagFunc: string = func
     const windowPoints = typeof windowSize === 'string' ? Math.floor(previewSeconds / s.step) : windowSize;
     const label = typeof windowSize === 'string' ? `"${windowSize}"` : String(windowSize);
     s.setTag(tagName, String(windowSize));
-    ctx.budget.work(s.values.length * (func === 'median' ? windowPoints : 4));
-    const values = windowValues(s.values, windowPoints, func, xFilesFactor ?? s.xFilesFactor);
+    ctx.budget.work(s.data.length * (func === 'median' ? windowPoints : 4));
+    const values = windowValues(s.data, windowPoints, func, xFilesFactor ?? s.xFilesFactor);
     return s.copy({ name: `${tagName}(${s.name},${label})`, start: s.start + previewSeconds, values });
   });
 }
 
-/** For i in [n, len): func of the non-null values in values[i - n, i). */
-export function windowValues(values: readonly Value[], n: number, func: WindowFunc, xFilesFactor: number): Value[] {
-  if (n <= 0) return values.map(() => null);
+/** For i in [n, len): func of the present values in values[i - n, i). */
+export function windowValues(values: Values, n: number, func: WindowFunc, xFilesFactor: number): Values {
+  if (n <= 0) return noneValues(values.length);
+  const out = noneValues(Math.max(0, values.length - n));
   if (func === 'median') {
-    const median = aggFunc('median') as (v: readonly Value[]) => Value;
-    const out: Value[] = [];
     for (let i = n; i < values.length; i++) {
-      const window = values.slice(i - n, i);
-      const present = window.filter((v) => v !== null);
-      out.push(present.length && xffOk(present.length, n, xFilesFactor) ? median(present) : null);
+      const window = values.subarray(i - n, i);
+      const present = countNonNull(window);
+      if (present && xffOk(present, n, xFilesFactor)) out[i - n] = safeMedian(window);
     }
     return out;
   }
-  return func === 'min' || func === 'max' ? slidingExtreme(values, n, func, xFilesFactor) : slidingSum(values, n, func, xFilesFactor);
+  if (func === 'min' || func === 'max') slidingExtreme(values, n, func, xFilesFactor, out);
+  else slidingSum(values, n, func, xFilesFactor, out);
+  return out;
 }
 
 /** Running sum and count; re-summed exactly every n points so rounding cannot drift. */
-function slidingSum(values: readonly Value[], n: number, func: 'sum' | 'average', xFilesFactor: number): Value[] {
-  const out: Value[] = [];
+function slidingSum(values: Values, n: number, func: 'sum' | 'average', xFilesFactor: number, out: Values): void {
   let sum = 0;
   let count = 0;
   for (let i = n; i < values.length; i++) {
     if ((i - n) % n === 0) {
-      const window = values.slice(i - n, i);
-      sum = exactSum(window);
-      count = window.filter((v) => v !== null).length;
+      sum = 0;
+      count = 0;
+      for (let j = i - n; j < i; j++) {
+        if (isNone(values[j])) continue;
+        sum += values[j];
+        count++;
+      }
     } else {
       const leaving = values[i - n - 1];
       const entering = values[i - 1];
-      if (leaving !== null) {
+      if (!isNone(leaving)) {
         sum -= leaving;
         count--;
       }
-      if (entering !== null) {
+      if (!isNone(entering)) {
         sum += entering;
         count++;
       }
     }
-    if (count === 0 || !xffOk(count, n, xFilesFactor)) out.push(null);
-    else out.push(func === 'sum' ? sum : sum / count);
+    if (count !== 0 && xffOk(count, n, xFilesFactor)) out[i - n] = func === 'sum' ? sum : sum / count;
   }
-  return out;
-}
-
-function exactSum(window: readonly Value[]): number {
-  let sum = 0;
-  for (const v of window) if (v !== null) sum += v;
-  return sum;
 }
 
 /** Monotonic deque of indexes: the window's min (or max) in O(1) amortized per point. */
-function slidingExtreme(values: readonly Value[], n: number, func: 'min' | 'max', xFilesFactor: number): Value[] {
-  const out: Value[] = [];
+function slidingExtreme(values: Values, n: number, func: 'min' | 'max', xFilesFactor: number, out: Values): void {
   const deque: number[] = [];
   let head = 0;
   let count = 0;
@@ -100,19 +95,16 @@ function slidingExtreme(values: readonly Value[], n: number, func: 'min' | 'max'
   for (let i = 0; i < values.length; i++) {
     if (i >= n) {
       while (head < deque.length && deque[head] < i - n) head++;
-      const extreme = head < deque.length ? values[deque[head]] : null;
-      out.push(count > 0 && xffOk(count, n, xFilesFactor) ? extreme : null);
-      const leaving = values[i - n];
-      if (leaving !== null) count--;
+      if (head < deque.length && count > 0 && xffOk(count, n, xFilesFactor)) out[i - n] = values[deque[head]];
+      if (!isNone(values[i - n])) count--;
     }
     const v = values[i];
-    if (v !== null) {
+    if (!isNone(v)) {
       count++;
-      while (deque.length > head && better(v, values[deque[deque.length - 1]] as number)) deque.pop();
+      while (deque.length > head && better(v, values[deque[deque.length - 1]])) deque.pop();
       deque.push(i);
     }
   }
-  return out;
 }
 
 function windowParams() {

@@ -1,7 +1,7 @@
 import { type Call, defineFunctions, type FunctionDef, seriesListParam } from '../define.js';
 import { columns, mapRows } from '../normalize.js';
 import { pyD, pyFloat, pyG, pyNumber } from '../pyformat.js';
-import type { Series, Value } from '../series.js';
+import { isNone, noneValues, type Series, type Values } from '../series.js';
 
 /**
  * The "Transform" group. graphite-web changes some series in place (scale, offset…: the
@@ -12,16 +12,17 @@ function list(call: Call): Series[] {
   return call.args.seriesList as Series[];
 }
 
-function inPlace(call: Call, name: (s: Series) => string, f: (v: Value) => Value, tag?: [string, string]): Series[] {
+/** f of each raw value, in place (NaN in, NaN out unless f says otherwise). */
+function inPlace(call: Call, name: (s: Series) => string, f: (v: number) => number, tag?: [string, string]): Series[] {
   for (const s of list(call)) {
     if (tag) s.setTag(tag[0], tag[1]);
     s.rename(name(s));
-    s.values = s.values.map(f);
+    s.data = s.data.map(f);
   }
   return list(call);
 }
 
-function copied(call: Call, tag: string, name: (s: Series) => string, f: (points: Value[], s: Series) => Value[]): Series[] {
+function copied(call: Call, tag: string, name: (s: Series) => string, f: (points: Values, s: Series) => Values): Series[] {
   return list(call).map((s) => {
     s.setTag(tag, '1');
     return s.copy({ name: name(s), values: f(s.points(), s) });
@@ -34,50 +35,50 @@ function round6(x: number): number {
 }
 
 /** _nonNegativeDelta(): the increase since prev; a decrease is a wrap (maxValue/minValue) or null. */
-function nonNegativeDeltas(points: Value[], maxValue: number | null, minValue: number | null): Value[] {
-  let prev: Value = null;
+function nonNegativeDeltas(points: Values, maxValue: number | null, minValue: number | null): Values {
+  let prev = Number.NaN;
   return points.map((val) => {
-    if (val !== null && ((maxValue !== null && val > maxValue) || (minValue !== null && val < minValue))) {
-      prev = null;
-      return null;
+    if (!isNone(val) && ((maxValue !== null && val > maxValue) || (minValue !== null && val < minValue))) {
+      prev = Number.NaN;
+      return Number.NaN;
     }
-    if (prev === null || val === null) {
+    if (isNone(prev) || isNone(val)) {
       prev = val;
-      return null;
+      return Number.NaN;
     }
     const before = prev;
     prev = val;
     if (val >= before) return val - before;
     if (maxValue !== null) return maxValue + 1 + val - before - (minValue ?? 0);
     if (minValue !== null) return val - minValue;
-    return null;
+    return Number.NaN;
   });
 }
 
-function safePow(a: Value, b: number): Value {
-  if (a === null) return null;
+/** a ** b, None where it is not a finite number (NaN in, NaN out). */
+function safePow(a: number, b: number): number {
   const r = a ** b;
-  return Number.isFinite(r) ? r : null;
+  return Number.isFinite(r) ? r : Number.NaN;
 }
 
 function keepLastValue(call: Call): Series[] {
   const limit = call.args.limit as number;
   for (const s of list(call)) {
     s.rename(`keepLastValue(${s.name})`);
-    const v = s.values.slice();
+    const v = s.data.slice();
     let nones = 0;
-    let last: Value = null;
+    let last = Number.NaN;
     for (let i = 0; i < v.length; i++) {
-      if (v[i] === null) {
+      if (isNone(v[i])) {
         nones++;
         continue;
       }
-      if (nones > 0 && nones <= limit && last !== null) for (let j = i - nones; j < i; j++) v[j] = last;
+      if (nones > 0 && nones <= limit && !isNone(last)) v.fill(last, i - nones, i);
       nones = 0;
       last = v[i];
     }
-    if (nones > 0 && nones <= limit && last !== null) for (let j = v.length - nones; j < v.length; j++) v[j] = last;
-    s.values = v;
+    if (nones > 0 && nones <= limit && !isNone(last)) v.fill(last, v.length - nones);
+    s.data = v;
   }
   return list(call);
 }
@@ -88,10 +89,10 @@ function transformNull(call: Call): Series[] {
   // An empty list counts as no list (Python truthiness), for the values and the name.
   const reference = given && given.length > 0 ? given : null;
   const text = pyNumber(fill, call.isInteger('default'));
-  let defaults: Value[] | null = null;
+  let defaults: Values | null = null;
   if (reference) {
     const { cols, rows } = columns(reference);
-    defaults = mapRows(cols, rows, (row) => (row.some((v) => v !== null) ? fill : null));
+    defaults = mapRows(cols, rows, (row) => (row.some((v) => !isNone(v)) ? fill : Number.NaN));
   }
   for (const s of list(call)) {
     s.setTag('transformNull', text);
@@ -100,8 +101,11 @@ function transformNull(call: Call): Series[] {
     const points = s.points();
     if (defaults) {
       const n = Math.max(points.length, defaults.length);
-      s.values = Array.from({ length: n }, (_, i) => points[i] ?? defaults[i] ?? null);
-    } else s.values = points.map((v) => v ?? fill);
+      const values = noneValues(n);
+      for (let i = 0; i < n; i++)
+        values[i] = i < points.length && !isNone(points[i]) ? points[i] : i < defaults.length ? defaults[i] : Number.NaN;
+      s.data = values;
+    } else s.data = points.map((v) => (isNone(v) ? fill : v));
   }
   return list(call);
 }
@@ -110,13 +114,13 @@ function changed(call: Call): Series[] {
   for (const s of list(call)) {
     s.rename(`changed(${s.name})`);
     s.integerValues = true;
-    let previous: Value = null;
-    s.values = s.values.map((v) => {
-      if (previous === null) {
+    let previous = Number.NaN;
+    s.data = s.data.map((v) => {
+      if (isNone(previous)) {
         previous = v;
         return 0;
       }
-      if (v !== null && previous !== v) {
+      if (!isNone(v) && previous !== v) {
         previous = v;
         return 1;
       }
@@ -130,12 +134,11 @@ function delay(call: Call): Series[] {
   const steps = call.args.steps as number;
   return list(call).map((s) => {
     s.setTag('delay', String(steps));
-    const v = s.values;
+    const v = s.data;
     // Python slices: series[:-0] is empty, so delay(x, 0) gives no values in graphite-web too.
-    const values =
-      steps < 0
-        ? [...v.slice(-steps), ...new Array(Math.min(-steps, v.length)).fill(null)]
-        : [...new Array(Math.min(steps, v.length)).fill(null), ...(steps === 0 ? [] : v.slice(0, -steps))];
+    const kept = steps < 0 ? v.subarray(-steps) : steps === 0 ? v.subarray(0, 0) : v.subarray(0, Math.max(0, v.length - steps));
+    const values = noneValues(kept.length + Math.min(Math.abs(steps), v.length));
+    values.set(kept, steps < 0 ? 0 : values.length - kept.length);
     return s.copy({ name: `delay(${s.name},${pyD(steps)})`, values });
   });
 }
@@ -154,7 +157,7 @@ export const TRANSFORM_FUNCTIONS: FunctionDef[] = defineFunctions([
       return inPlace(
         call,
         (s) => `scale(${s.name},${pyG(k)})`,
-        (v) => (v === null ? null : v * k),
+        (v) => v * k,
         ['scale', pyFloat(k)],
       );
     },
@@ -169,7 +172,7 @@ export const TRANSFORM_FUNCTIONS: FunctionDef[] = defineFunctions([
       return inPlace(
         call,
         (s) => `offset(${s.name},${pyG(k)})`,
-        (v) => (v === null ? null : v + k),
+        (v) => v + k,
         ['offset', pyFloat(k)],
       );
     },
@@ -183,7 +186,7 @@ export const TRANSFORM_FUNCTIONS: FunctionDef[] = defineFunctions([
       inPlace(
         call,
         (s) => `absolute(${s.name})`,
-        (v) => (v === null ? null : Math.abs(v)),
+        (v) => Math.abs(v),
         ['absolute', '1'],
       ),
   },
@@ -226,7 +229,7 @@ export const TRANSFORM_FUNCTIONS: FunctionDef[] = defineFunctions([
         s.setTag('scaleToSeconds', pyFloat(seconds));
         s.rename(`scaleToSeconds(${s.name},${pyD(seconds)})`);
         const factor = seconds / s.step;
-        s.values = s.values.map((v) => (v === null ? null : round6(v * factor)));
+        s.data = s.data.map((v) => round6(v * factor));
       }
       return list(call);
     },
@@ -241,7 +244,7 @@ export const TRANSFORM_FUNCTIONS: FunctionDef[] = defineFunctions([
       return inPlace(
         call,
         (s) => `removeAboveValue(${s.name}, ${pyG(n)})`,
-        (v) => (v !== null && v > n ? null : v),
+        (v) => (v > n ? Number.NaN : v),
       );
     },
   },
@@ -255,7 +258,7 @@ export const TRANSFORM_FUNCTIONS: FunctionDef[] = defineFunctions([
       return inPlace(
         call,
         (s) => `removeBelowValue(${s.name}, ${pyG(n)})`,
-        (v) => (v === null || v < n ? null : v),
+        (v) => (v < n ? Number.NaN : v),
       );
     },
   },
@@ -270,9 +273,9 @@ export const TRANSFORM_FUNCTIONS: FunctionDef[] = defineFunctions([
         'derivative',
         (s) => `derivative(${s.name})`,
         (points) => {
-          let prev: Value = null;
+          let prev = Number.NaN;
           return points.map((v) => {
-            const d = prev === null || v === null ? null : v - prev;
+            const d = v - prev;
             prev = v;
             return d;
           });
@@ -304,7 +307,7 @@ export const TRANSFORM_FUNCTIONS: FunctionDef[] = defineFunctions([
         (s) => `perSecond(${s.name})`,
         (points, s) =>
           nonNegativeDeltas(points, call.args.maxValue as number | null, call.args.minValue as number | null).map((d) =>
-            d === null ? null : round6(d / s.step),
+            round6(d / s.step),
           ),
       ),
   },
@@ -321,7 +324,7 @@ export const TRANSFORM_FUNCTIONS: FunctionDef[] = defineFunctions([
         (points) => {
           let total = 0;
           return points.map((v) => {
-            if (v === null) return null;
+            if (isNone(v)) return Number.NaN;
             total += v;
             return total;
           });
@@ -337,7 +340,7 @@ export const TRANSFORM_FUNCTIONS: FunctionDef[] = defineFunctions([
       const base = call.args.base as number;
       return list(call).map((s) => {
         s.setTag('log', String(base));
-        const values = s.points().map((v) => (v === null || v <= 0 ? null : Math.log(v) / Math.log(base)));
+        const values = s.points().map((v) => (v <= 0 ? Number.NaN : Math.log(v) / Math.log(base)));
         return s.copy({ name: `log(${s.name}, ${base})`, values });
       });
     },
@@ -372,7 +375,7 @@ export const TRANSFORM_FUNCTIONS: FunctionDef[] = defineFunctions([
       for (const s of list(call)) {
         s.setTag('isNonNull', '1');
         s.rename(`isNonNull(${s.name})`);
-        s.values = s.points().map((v) => (v === null ? 0 : 1));
+        s.data = s.points().map((v) => (isNone(v) ? 0 : 1));
         s.integerValues = true;
       }
       return list(call);
