@@ -154,6 +154,36 @@ describe('state machine', () => {
     assert.equal(percentStateChange(['OK', 'OK', 'OK'], 21), 0);
   });
 
+  test('the flapping flag follows Nagios\' percent over the window, steady stretches included', () => {
+    // A reference kept as a plain list of the last `window` verdicts, against the state's
+    // steady / listed window: the same flag after every point of long random runs.
+    const r = rule({});
+    const flap = { window: 7, startPercent: 40, stopPercent: 20 };
+    let seed = 7;
+    const next = () => {
+      seed = (seed * 1103515245 + 12345) % 2 ** 31;
+      return seed / 2 ** 31;
+    };
+    const st = newSeriesState(r.key, series, 0);
+    const window: AlertState[] = [];
+    let flapping = false;
+    let value = 1;
+    let pointsFlapping = 0;
+    for (let t = 1; t <= 3000; t++) {
+      // Long calm stretches and bursts of changes.
+      if (next() < (t % 200 < 150 ? 0.02 : 0.6)) value = value === 1 ? 7 : 1;
+      observePoint(r, st, value, t, t * 1000, flap);
+      window.push(value === 7 ? 'WARNING' : 'OK');
+      if (window.length > flap.window) window.shift();
+      const percent = percentStateChange(window, flap.window);
+      if (!flapping && percent >= flap.startPercent) flapping = true;
+      else if (flapping && percent < flap.stopPercent) flapping = false;
+      assert.equal(st.flapping, flapping, `point ${t}`);
+      if (flapping) pointsFlapping++;
+    }
+    assert.ok(pointsFlapping > 100 && pointsFlapping < 2900, `both calm and flapping stretches (${pointsFlapping} points flapping)`);
+  });
+
   test('munin unknown values turn UNKNOWN after unknown_limit, numbers recover at once', () => {
     const r = muninRule(parseMuninRange('5'), null, unknownPointsOf('3'), 10);
     const st = newSeriesState('munin', series, 0);
@@ -167,6 +197,29 @@ describe('state machine', () => {
 });
 
 describe('engine and index', () => {
+  test('a munin rule set again unchanged keeps the index generation; a changed one moves it and is evaluated', async () => {
+    const index = new RuleIndex();
+    const records: StateRecord[] = [];
+    const engine = new AlertEngine({
+      clock: new ManualClock(0),
+      index,
+      sink: { record: async (r) => void records.push(...r) },
+      flap: NO_FLAP,
+    });
+    const point = (value: number) =>
+      engine.ingestData({ v: 1, kind: 'data', hostId: 'h1', points: [{ plugin: 'load', timestamp: 60, values: { load: value } }] });
+    index.setMunin(series, muninRule(parseMuninRange('5'), null, 3, 0));
+    const before = index.generation;
+    index.setMunin(series, muninRule(parseMuninRange('5'), null, 3, 0));
+    assert.equal(index.generation, before, 'the same thresholds again change nothing');
+    await point(7);
+    assert.equal(records.at(-1)?.state, 'WARNING');
+    index.setMunin(series, muninRule(parseMuninRange('8'), null, 3, 0));
+    assert.ok(index.generation > before);
+    await point(7);
+    assert.equal(records.at(-1)?.state, 'OK', 'the new range applies to the next point');
+  });
+
   test('munin thresholds from an info message, overridden per level by munin.conf, dropped with the field', async () => {
     const clock = new ManualClock();
     const index = new RuleIndex();

@@ -11,6 +11,7 @@ import {
   type SeriesState,
   type StateEvent,
 } from './series-state.js';
+import { type FieldMap, SeriesTable } from './series-table.js';
 
 /** What the store writes for one event: the state as it is after it, and the rule's name. */
 export interface StateRecord {
@@ -54,33 +55,45 @@ export class AlertEngine {
   private readonly states = new Map<string, SeriesState>();
   /**
    * Per series: the index's rule list and the state of each of its rules, in that order, so
-   * a point costs one lookup however many rules its series has. Rebuilt when the index hands
-   * out another list (the series' rules changed).
+   * a point costs one lookup however many rules its series has (none: an empty list). Asked
+   * again of the index only when its generation moved (its rules may have changed).
    */
-  private readonly bySeries = new Map<string, { rules: CompiledRule[]; states: SeriesState[] }>();
+  private readonly bySeries = new SeriesTable<SeriesRules>(MAX_CACHED_SERIES);
   readonly counters = { points: 0, evaluations: 0, changes: 0, repeats: 0, sweeps: 0, dropped: 0 };
 
   constructor(private readonly deps: { clock: Clock; index: RuleIndex; sink: StateSink; flap: FlapOptions }) {}
 
   ingestData(message: DataMessage): Promise<void> | undefined {
     const nowMs = this.deps.clock.nowMs();
-    const records: StateRecord[] = [];
+    const { flap, index } = this.deps;
+    const generation = index.generation;
+    const plugins = this.bySeries.pluginsOf(message.hostId);
+    let records: StateRecord[] | undefined;
+    let points = 0;
+    let evaluations = 0;
     for (const point of message.points) {
+      const fields = SeriesTable.fieldsOf(plugins, point.plugin);
       for (const field in point.values) {
-        this.counters.points++;
-        const series = this.seriesStates(message.hostId, point.plugin, field, nowMs);
-        if (series === null) continue;
+        points++;
+        let series = fields.get(field);
+        if (series === undefined || series.generation !== generation) {
+          series = this.seriesRules(fields, series, message.hostId, point.plugin, field, nowMs);
+        }
+        const { rules, states } = series;
+        if (rules.length === 0) continue;
+        evaluations += rules.length;
         const value = point.values[field];
-        for (let i = 0; i < series.rules.length; i++) {
-          this.counters.evaluations++;
-          const rule = series.rules[i];
-          const st = series.states[i];
-          const events = observePoint(rule, st, value, point.timestamp, nowMs, this.deps.flap);
-          for (const event of events) records.push(this.recordOf(rule, st, event, nowMs));
+        for (let i = 0; i < rules.length; i++) {
+          const events = observePoint(rules[i], states[i], value, point.timestamp, nowMs, flap);
+          if (events.length === 0) continue;
+          records ??= [];
+          for (const event of events) records.push(this.recordOf(rules[i], states[i], event, nowMs));
         }
       }
     }
-    return records.length ? this.emit(records) : undefined;
+    this.counters.points += points;
+    this.counters.evaluations += evaluations;
+    return records ? this.emit(records) : undefined;
   }
 
   /** No data limits and repeats of every state; forgets states whose rule is gone. */
@@ -113,7 +126,7 @@ export class AlertEngine {
         sinceMs: row.sinceMs,
         reason: row.reason,
         value: row.value,
-        lastPointAtMs: row.lastPointAtMs,
+        lastPointS: row.lastPointAtMs === null ? null : row.lastPointAtMs / 1000,
         flapping: row.flapping,
         notifiedState: row.state,
         lastNotifiedMs: row.lastNotifiedMs,
@@ -147,24 +160,40 @@ export class AlertEngine {
     }
   }
 
-  private seriesStates(hostId: string, plugin: string, field: string, nowMs: number) {
+  /** A series met for the first time, or since the index changed: its rules, and its states if they changed. */
+  private seriesRules(
+    fields: FieldMap<SeriesRules>,
+    known: SeriesRules | undefined,
+    hostId: string,
+    plugin: string,
+    field: string,
+    nowMs: number,
+  ): SeriesRules {
+    const generation = this.deps.index.generation;
     const id = seriesId(hostId, plugin, field);
     const rules = this.deps.index.rulesForId(id, hostId, plugin, field);
-    if (rules.length === 0) return null;
-    let entry = this.bySeries.get(id);
-    if (entry?.rules !== rules) {
-      entry = { rules, states: rules.map((rule) => this.stateOf(rule, hostId, plugin, field, nowMs)) };
-      if (this.bySeries.size >= MAX_CACHED_SERIES) this.bySeries.clear();
-      this.bySeries.set(id, entry);
+    if (known?.rules === rules) {
+      known.generation = generation;
+      return known;
     }
+    // One series object for all its states (they never change it).
+    const series = known?.states[0]?.series ?? { hostId, plugin, field };
+    const states = rules.map((rule) => this.stateOfId(rule, id, series, nowMs));
+    const entry = { generation, rules, states };
+    this.bySeries.add(fields, field, entry);
     return entry;
   }
 
   private stateOf(rule: CompiledRule, hostId: string, plugin: string, field: string, nowMs: number): SeriesState {
-    const key = stateKey(rule.key, hostId, plugin, field);
+    return this.stateOfId(rule, seriesId(hostId, plugin, field), { hostId, plugin, field }, nowMs);
+  }
+
+  /** The state of `rule` on the series `id` (`series` is that series), made on first use. */
+  private stateOfId(rule: CompiledRule, id: string, series: AlertSeries, nowMs: number): SeriesState {
+    const key = `${rule.key}\0${id}`;
     let st = this.states.get(key);
     if (!st) {
-      st = newSeriesState(rule.key, { hostId, plugin, field }, nowMs);
+      st = newSeriesState(rule.key, series, nowMs);
       this.states.set(key, st);
     }
     return st;
@@ -182,7 +211,7 @@ export class AlertEngine {
       sinceMs: st.sinceMs,
       reason: st.reason,
       value: st.value,
-      lastPointAtMs: st.lastPointAtMs,
+      lastPointAtMs: st.lastPointS === null ? null : st.lastPointS * 1000,
       flapping: st.flapping,
       atMs: nowMs,
     };
@@ -191,6 +220,13 @@ export class AlertEngine {
   private emit(records: StateRecord[]): Promise<void> {
     return this.deps.sink.record(records);
   }
+}
+
+interface SeriesRules {
+  /** The index's generation when `rules` was asked for. */
+  generation: number;
+  rules: CompiledRule[];
+  states: SeriesState[];
 }
 
 /** Series whose rule states are cached at most, as the index's own cache (memory stays bounded). */

@@ -1,3 +1,4 @@
+import { isDeepStrictEqual } from 'node:util';
 import type { Glob } from '../../../../../common/graphite-glob/index.js';
 import type { AlertSeries, RuleKey } from '../../../../../common/schemas/index.js';
 import type { CompiledRule } from './rules.js';
@@ -45,6 +46,16 @@ export class RuleIndex {
   /** Pattern rules whose host glob names one host, by that host; the others in `wildcardHosts`. */
   private patternsByHost = new Map<string, IndexedPattern[]>();
   private wildcardHosts: IndexedPattern[] = [];
+  private changes = 0;
+
+  /**
+   * Grows whenever the rules of some series may have changed (a new rule set, a munin
+   * threshold that really changed): a caller that kept what rulesFor answered per series
+   * asks again only when it moved, instead of on every point.
+   */
+  get generation(): number {
+    return this.changes;
+  }
 
   /**
    * The rules of a series. The same array comes back until the rules of that series change
@@ -74,11 +85,15 @@ export class RuleIndex {
     return this.rulesFor(series.hostId, series.plugin, series.field).includes(rule) ? rule : undefined;
   }
 
+  /** Every info message sets its fields' rules again: only a rule that differs (rules are plain data) is a change. */
   setMunin(series: AlertSeries, rule: CompiledRule | null): void {
     const id = seriesId(series.hostId, series.plugin, series.field);
+    const known = this.munin.get(id);
+    if (rule === null ? known === undefined : known !== undefined && isDeepStrictEqual(known, rule)) return;
     if (rule) this.munin.set(id, rule);
     else this.munin.delete(id);
     this.cache.delete(id);
+    this.changes++;
   }
 
   muninSeries(): AlertSeries[] {
@@ -102,6 +117,7 @@ export class RuleIndex {
       }
     });
     this.cache.clear();
+    this.changes++;
   }
 
   exactSeries(): ReadonlyArray<{ rule: CompiledRule; series: AlertSeries }> {

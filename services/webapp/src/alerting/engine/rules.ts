@@ -28,11 +28,24 @@ export interface LevelVerdict {
 
 /** The state one value puts the series in under `rule`, and why. */
 export function levelOfValue(rule: CompiledRule, value: number): LevelVerdict {
+  return { state: stateOfValue(rule, value), reason: reasonOfValue(rule, value) };
+}
+
+/** levelOfValue's state alone: the engine's per-point check, which builds no text. */
+export function stateOfValue(rule: CompiledRule, value: number): AlertState {
+  const compared = rule.roundValues ? muninRounded(value) : value;
+  const levels = rule.valueLevels;
+  for (let i = 0; i < levels.length; i++) if (conditionHolds(levels[i].condition, compared)) return levels[i].level;
+  return 'OK';
+}
+
+/** levelOfValue's reason alone: `value 95 above critical 90`, `value 3 ok`. */
+export function reasonOfValue(rule: CompiledRule, value: number): string {
   const compared = rule.roundValues ? muninRounded(value) : value;
   for (const { level, condition } of rule.valueLevels) {
-    if (conditionHolds(condition, compared)) return { state: level, reason: `value ${compared} ${describeCondition(condition, level)}` };
+    if (conditionHolds(condition, compared)) return `value ${compared} ${describeCondition(condition, level)}`;
   }
-  return { state: 'OK', reason: `value ${compared} ok` };
+  return `value ${compared} ok`;
 }
 
 function conditionHolds(condition: Exclude<AlertCondition, { kind: 'nodata' }>, value: number): boolean {

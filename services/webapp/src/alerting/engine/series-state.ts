@@ -1,5 +1,5 @@
 import type { AlertSeries, AlertState, RuleKey } from '../../../../../common/schemas/index.js';
-import { type CompiledRule, type LevelVerdict, levelOfSilence, levelOfValue } from './rules.js';
+import { type CompiledRule, levelOfSilence, reasonOfValue, stateOfValue } from './rules.js';
 
 /**
  * The state machine of one rule on one series, in memory (the store persists what it
@@ -18,11 +18,23 @@ export interface SeriesState {
   value: number | null;
   /** Engine clock time of the last non-null point (or of tracking start). */
   lastSeenMs: number;
-  /** Timestamp (ms) of the last non-null point, as the poller stamped it. */
-  lastPointAtMs: number | null;
+  /**
+   * Timestamp (seconds) of the last non-null point, as the poller stamped it: the message's
+   * own number, kept as it is (milliseconds would be a new heap number per point and rule).
+   */
+  lastPointS: number | null;
   pending: { state: AlertState; reason: string; firstPointS: number; points: number } | null;
-  /** Recent verdicts, newest last, at most the flapping window. */
+  /**
+   * The flapping window (at most `window` verdicts), in one of two forms. Steady (every
+   * verdict the same, as for most series): `recent` is empty and the window is
+   * `steadyCount` times `steadyVerdict`, so a point writes one number and allocates
+   * nothing. Otherwise `recent` lists the verdicts, newest last, and `recentChanges`
+   * counts the neighbours that differ; back to steady when that count is 0.
+   */
   recent: AlertState[];
+  recentChanges: number;
+  steadyVerdict: AlertState;
+  steadyCount: number;
   flapping: boolean;
   /** What contacts were last told (a recovery reaches whoever got the problem). */
   notifiedState: AlertState;
@@ -42,6 +54,11 @@ export type StateEvent =
   | { kind: 'repeat' }
   | { kind: 'flapping'; flapping: boolean; notify: boolean; notifiedPrevious: AlertState };
 
+/** What most points return: nothing to record (shared, never written to). */
+const NO_EVENTS: readonly StateEvent[] = Object.freeze([]);
+/** A steady window's `recent` (shared: pushVerdict replaces it before it ever pushes). */
+const STEADY: AlertState[] = Object.freeze([]) as unknown as AlertState[];
+
 export function newSeriesState(ruleKey: RuleKey, series: AlertSeries, nowMs: number): SeriesState {
   return {
     ruleKey,
@@ -51,16 +68,23 @@ export function newSeriesState(ruleKey: RuleKey, series: AlertSeries, nowMs: num
     reason: '',
     value: null,
     lastSeenMs: nowMs,
-    lastPointAtMs: null,
+    lastPointS: null,
     pending: null,
-    recent: [],
+    recent: STEADY,
+    recentChanges: 0,
+    steadyVerdict: 'OK',
+    steadyCount: 0,
     flapping: false,
     notifiedState: 'OK',
     lastNotifiedMs: null,
   };
 }
 
-/** One point (`value` null = unknown) at `pointS` seconds, received at `nowMs`. */
+/**
+ * One point (`value` null = unknown) at `pointS` seconds, received at `nowMs`. This runs
+ * for every rule of every point, so the usual case (the verdict is the state, OK) builds
+ * nothing: no reason text, no event array.
+ */
 export function observePoint(
   rule: CompiledRule,
   st: SeriesState,
@@ -68,31 +92,36 @@ export function observePoint(
   pointS: number,
   nowMs: number,
   flap: FlapOptions,
-): StateEvent[] {
-  let verdict: LevelVerdict;
+): readonly StateEvent[] {
+  let verdict: AlertState;
   if (value === null) {
-    if (rule.unknownPoints === null) return [];
-    verdict = { state: 'UNKNOWN', reason: 'value unknown' };
+    if (rule.unknownPoints === null) return NO_EVENTS;
+    verdict = 'UNKNOWN';
   } else {
     st.lastSeenMs = nowMs;
-    st.lastPointAtMs = pointS * 1000;
+    st.lastPointS = pointS;
     st.value = value;
-    verdict = levelOfValue(rule, value);
+    verdict = stateOfValue(rule, value);
   }
-  const events = recordVerdict(st, verdict.state, flap);
-  if (verdict.state === st.state) {
+  const events = flap.window < 3 ? NO_EVENTS : recordVerdict(st, verdict, flap);
+  if (verdict === st.state) {
     st.pending = null;
-    if (st.state !== 'OK') st.reason = verdict.reason;
+    if (verdict !== 'OK') st.reason = reasonOf(rule, value);
     return events;
   }
-  if (st.pending?.state === verdict.state) st.pending.points++;
-  else st.pending = { state: verdict.state, reason: verdict.reason, firstPointS: pointS, points: 1 };
-  st.pending.reason = verdict.reason;
-  const needed = verdict.state === 'UNKNOWN' && rule.unknownPoints !== null ? rule.unknownPoints : rule.hold.points;
+  const because = reasonOf(rule, value);
+  if (st.pending?.state === verdict) st.pending.points++;
+  else st.pending = { state: verdict, reason: because, firstPointS: pointS, points: 1 };
+  st.pending.reason = because;
+  const needed = verdict === 'UNKNOWN' && rule.unknownPoints !== null ? rule.unknownPoints : rule.hold.points;
   const heldS = pointS - st.pending.firstPointS;
   if (st.pending.points < needed || heldS < rule.hold.seconds) return events;
-  const reason = `${verdict.reason}${holdWords(st.pending.points, heldS, needed, rule.hold.seconds)}`;
-  return [...events, change(st, verdict.state, reason, nowMs)];
+  const reason = `${because}${holdWords(st.pending.points, heldS, needed, rule.hold.seconds)}`;
+  return [...events, change(st, verdict, reason, nowMs)];
+}
+
+function reasonOf(rule: CompiledRule, value: number | null): string {
+  return value === null ? 'value unknown' : reasonOfValue(rule, value);
 }
 
 /** A sweep: the nodata limits, against the engine clock. */
@@ -133,11 +162,8 @@ function holdWords(points: number, heldS: number, neededPoints: number, neededS:
 }
 
 /** Adds a verdict to the window and starts or stops flapping (with hysteresis). */
-function recordVerdict(st: SeriesState, verdict: AlertState, flap: FlapOptions): StateEvent[] {
-  if (flap.window < 3) return [];
-  st.recent.push(verdict);
-  if (st.recent.length > flap.window) st.recent.shift();
-  const percent = percentStateChange(st.recent, flap.window);
+function recordVerdict(st: SeriesState, verdict: AlertState, flap: FlapOptions): readonly StateEvent[] {
+  const percent = pushVerdict(st, verdict, flap.window);
   if (!st.flapping && percent >= flap.startPercent) {
     st.flapping = true;
     return [{ kind: 'flapping', flapping: true, notify: false, notifiedPrevious: st.notifiedState }];
@@ -153,7 +179,33 @@ function recordVerdict(st: SeriesState, verdict: AlertState, flap: FlapOptions):
     }
     return [{ kind: 'flapping', flapping: false, notify, notifiedPrevious }];
   }
-  return [];
+  return NO_EVENTS;
+}
+
+/** Adds a verdict to the window (see SeriesState.recent) and returns its percent state change. */
+function pushVerdict(st: SeriesState, verdict: AlertState, window: number): number {
+  if (st.recent.length === 0) {
+    if (st.steadyCount === 0 || st.steadyVerdict === verdict) {
+      st.steadyVerdict = verdict;
+      if (st.steadyCount < window) st.steadyCount++;
+      return 0;
+    }
+    // The first different verdict: the window becomes a list.
+    st.recent = new Array<AlertState>(st.steadyCount).fill(st.steadyVerdict);
+    st.recentChanges = 0;
+  }
+  const recent = st.recent;
+  if (recent[recent.length - 1] !== verdict) st.recentChanges++;
+  recent.push(verdict);
+  while (recent.length > window) {
+    if (recent[0] !== recent[1]) st.recentChanges--;
+    recent.shift();
+  }
+  if (st.recentChanges > 0) return percentStateChange(recent, window);
+  st.steadyVerdict = verdict;
+  st.steadyCount = recent.length;
+  st.recent = STEADY;
+  return 0;
 }
 
 /**
