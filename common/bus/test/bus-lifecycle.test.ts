@@ -1,9 +1,10 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
+import { dataMessage } from '../../testing/data-message.js';
+import { eventually } from '../../testing/eventually.js';
 import { createVhost, type Vhost } from '../../testing/rabbitmq-vhost.js';
 import { assertNoResourcesLeft, resourceBaseline } from '../../testing/resources.js';
 import { BusConsumer, BusPublisher, type ConsumedMessage, InvalidBrokerUrlError } from '../index.js';
-import { dataMessage, waitFor } from './fixtures.js';
 
 describe('bus components: the shared lifecycle', () => {
   let vhost: Vhost;
@@ -31,10 +32,10 @@ describe('bus components: the shared lifecycle', () => {
     for (let cycle = 0; cycle < 10; cycle++) {
       await consumer.start();
       await publisher.start();
-      await waitFor(() => consumer.connected && publisher.connected, 10_000, 'connected');
+      await eventually(() => consumer.connected && publisher.connected, 10_000, 'connected');
       await publisher.publish(dataMessage(`host${cycle}`, cycle));
-      await waitFor(() => received.length === cycle + 1, 10_000, `message ${cycle} consumed`);
-      await waitFor(() => consumer.stats().acked === cycle + 1, 10_000, `message ${cycle} acked`);
+      await eventually(() => received.length === cycle + 1, 10_000, `message ${cycle} consumed`);
+      await eventually(() => consumer.stats().acked === cycle + 1, 10_000, `message ${cycle} acked`);
       await publisher.stop(2000);
       await consumer.stop(2000);
     }
@@ -61,10 +62,10 @@ describe('bus components: the shared lifecycle', () => {
     const publisher = new BusPublisher({ url: vhost.url });
     await consumer.start();
     await publisher.start();
-    await waitFor(() => consumer.connected && publisher.connected, 10_000, 'connected');
+    await eventually(() => consumer.connected && publisher.connected, 10_000, 'connected');
     await publisher.publish(dataMessage('h', 1));
     await publisher.stop(2000);
-    await waitFor(() => handling, 10_000, 'handler running');
+    await eventually(() => handling, 10_000, 'handler running');
     const first = consumer.stop(10_000);
     let secondDone = false;
     const second = consumer.stop(10_000).then(() => {

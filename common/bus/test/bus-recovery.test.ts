@@ -1,10 +1,11 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { messageId } from '../../schemas/index.js';
+import { dataMessage } from '../../testing/data-message.js';
+import { eventually } from '../../testing/eventually.js';
 import { createVhost, type Vhost } from '../../testing/rabbitmq-vhost.js';
 import { TcpProxy } from '../../testing/tcp-proxy.js';
 import { BusConsumer, BusPublisher, PublishError } from '../index.js';
-import { dataMessage, waitFor } from './fixtures.js';
 
 describe('bus: recovery after the broker connection is cut', () => {
   let vhost: Vhost;
@@ -36,7 +37,7 @@ describe('bus: recovery after the broker connection is cut', () => {
     const publisher = new BusPublisher({ url: proxy.url(vhost.name), ...reconnect });
     await consumer.start();
     await publisher.start();
-    await waitFor(() => consumer.connected && publisher.connected, 5000, 'both connected');
+    await eventually(() => consumer.connected && publisher.connected, 5000, 'both connected');
 
     const confirmed = new Set<string>();
     let failures = 0;
@@ -61,7 +62,7 @@ describe('bus: recovery after the broker connection is cut', () => {
     }
     assert.equal(confirmed.size, total);
     assert.ok(failures > 0, 'the cut caused no publish failure: the test did not test recovery');
-    await waitFor(() => [...confirmed].every((id) => received.has(id)), 10_000, 'every confirmed message consumed');
+    await eventually(() => [...confirmed].every((id) => received.has(id)), 10_000, 'every confirmed message consumed');
     assert.ok(publisher.stats().connects >= 2, 'publisher did not reconnect');
     assert.ok(consumer.stats().consumerStarts >= 2, 'consumer did not re-consume');
     await consumer.stop(2000);

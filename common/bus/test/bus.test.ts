@@ -4,6 +4,8 @@ import { after, before, describe, it } from 'node:test';
 import { promisify } from 'node:util';
 import amqp, { type Channel, type ChannelModel } from 'amqplib';
 import { decodeMessage, messageId } from '../../schemas/index.js';
+import { dataMessage } from '../../testing/data-message.js';
+import { eventually } from '../../testing/eventually.js';
 import { createVhost, type Vhost } from '../../testing/rabbitmq-vhost.js';
 import {
   BusConsumer,
@@ -17,7 +19,6 @@ import {
   MessageUnroutableError,
   type QueueType,
 } from '../index.js';
-import { dataMessage, waitFor } from './fixtures.js';
 
 const run = promisify(execFile);
 
@@ -55,13 +56,13 @@ describe('bus: publisher and consumer on a real broker', () => {
     const c = new BusConsumer({ url: vhost.url, queue, bindings, prefetch: 10, handler, queueType });
     started.push(c);
     await c.start();
-    await waitFor(() => c.connected, 5000, 'consumer connected');
+    await eventually(() => c.connected, 5000, 'consumer connected');
     return c;
   }
 
   async function deadLetters(expected: number): Promise<Array<{ body: string; headers: Record<string, unknown> }>> {
     const found: Array<{ body: string; headers: Record<string, unknown> }> = [];
-    await waitFor(
+    await eventually(
       async () => {
         const got = await adminChannel.get(DEAD_QUEUE, { noAck: true });
         if (got) found.push({ body: got.content.toString(), headers: got.properties.headers ?? {} });
@@ -89,7 +90,7 @@ describe('bus: publisher and consumer on a real broker', () => {
       const p = await publisher();
       const message = dataMessage(`host-${queueType}`, 1);
       await p.publish(message);
-      await waitFor(() => received.length === 1, 5000, 'delivery');
+      await eventually(() => received.length === 1, 5000, 'delivery');
       const [got] = received;
       assert.equal(got.routingKey, `host-${queueType}`);
       assert.equal(got.messageId, messageId(message));
@@ -98,7 +99,7 @@ describe('bus: publisher and consumer on a real broker', () => {
       assert.ok(decoded.ok);
       assert.deepEqual(decoded.message, message);
       assert.equal(p.stats().confirmed, 1);
-      await waitFor(() => c.stats().acked === 1, 5000, 'ack counted');
+      await eventually(() => c.stats().acked === 1, 5000, 'ack counted');
       const { stdout } = await run('rabbitmqctl', ['list_queues', '-q', '-p', vhost.name, 'name', 'type', 'durable']);
       assert.match(stdout, new RegExp(`${queue}\\s+${queueType}\\s+true`));
     });
@@ -113,7 +114,7 @@ describe('bus: publisher and consumer on a real broker', () => {
     const p = await publisher();
     await p.publish({ v: 1, kind: 'host', hostId: 'host-valid', timestamp: 1_700_000_000, name: 'valid host' });
     await assert.rejects(p.publish({ ...dataMessage('host-valid', 1), hostId: 'a/b' }), InvalidMessageError);
-    await waitFor(() => received.length === 1, 5000, 'the valid message');
+    await eventually(() => received.length === 1, 5000, 'the valid message');
     const decoded = decodeMessage(received[0].body);
     assert.ok(decoded.ok && decoded.message.kind === 'host');
     assert.equal(decoded.message.description, '');
@@ -143,7 +144,7 @@ describe('bus: publisher and consumer on a real broker', () => {
     assert.equal(dead.body, '{"v":1,"kind":"data"');
     assert.match(String(dead.headers[DEAD_REASON_HEADER]), /invalid JSON/);
     assert.equal(dead.headers[DEAD_ROUTING_KEY_HEADER], 'host-dl');
-    await waitFor(() => c.stats().acked === 1 && c.stats().deadLettered === 1, 5000, 'settled');
+    await eventually(() => c.stats().acked === 1 && c.stats().deadLettered === 1, 5000, 'settled');
     const left = await adminChannel.checkQueue('validating');
     assert.equal(left.messageCount, 0);
   });
@@ -163,7 +164,7 @@ describe('bus: publisher and consumer on a real broker', () => {
     await p.publishRaw('host-throw', Buffer.from('y'), { messageId: 'm-good' });
     const [dead] = await deadLetters(1);
     assert.match(String(dead.headers[DEAD_REASON_HEADER]), /handler failed: cannot parse the poison/);
-    await waitFor(() => acked.includes('m-good') && c.stats().deadLettered === 1, 5000, 'the good message and the settled poison');
+    await eventually(() => acked.includes('m-good') && c.stats().deadLettered === 1, 5000, 'the good message and the settled poison');
     assert.equal(attempts.get('m-poison'), 2);
     const stats = c.stats();
     assert.equal(stats.handlerErrors, 2);
@@ -185,7 +186,7 @@ describe('bus: publisher and consumer on a real broker', () => {
     });
     const p = await publisher();
     await Promise.all(Array.from({ length: 10 }, (_, i) => p.publish(dataMessage('host-conc', i))));
-    await waitFor(() => c.stats().received === 10, 3000, 'all ten delivered');
+    await eventually(() => c.stats().received === 10, 3000, 'all ten delivered');
     await c.stop(5000);
     assert.equal(done, 10);
     assert.ok(maxRunning > 1, `handlers ran one at a time (max ${maxRunning})`);
@@ -223,7 +224,7 @@ describe('bus: publisher and consumer on a real broker', () => {
       dead.map((d) => Number(d.body)).sort((a, b) => a - b),
       refused,
     );
-    await waitFor(() => c.stats().acked === total - refused.length, 5000, 'every other message acked');
+    await eventually(() => c.stats().acked === total - refused.length, 5000, 'every other message acked');
     await c.stop(2000);
     const stats = c.stats();
     assert.equal(stats.consumerStarts, 1, 'no channel error (an ack of an unknown tag closes the channel)');

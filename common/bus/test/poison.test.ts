@@ -6,6 +6,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import amqp, { type Channel, type ChannelModel } from 'amqplib';
+import { eventually } from '../../testing/eventually.js';
 import { createVhost, type Vhost } from '../../testing/rabbitmq-vhost.js';
 import {
   BusConsumer,
@@ -21,7 +22,6 @@ import {
   deadQueueArguments,
   type QueueType,
 } from '../index.js';
-import { waitFor } from './fixtures.js';
 
 interface DeadLetter {
   body: Buffer;
@@ -58,13 +58,13 @@ describe('bus: poison messages', () => {
     const c = new BusConsumer({ url: vhost.url, queue, bindings: [queue], prefetch: 10, handler, ...extra });
     started.push(c);
     await c.start();
-    await waitFor(() => c.connected, 5000, 'consumer connected');
+    await eventually(() => c.connected, 5000, 'consumer connected');
     return c;
   }
 
   async function takeDeadLetters(expected: number): Promise<DeadLetter[]> {
     const found: DeadLetter[] = [];
-    await waitFor(
+    await eventually(
       async () => {
         const got = await adminChannel.get(DEAD_QUEUE, { noAck: true });
         if (got) found.push({ body: got.content, headers: got.properties.headers ?? {} });
@@ -96,7 +96,7 @@ describe('bus: poison messages', () => {
       assert.match(String(dead.headers[DEAD_REASON_HEADER]), /^requeue-limit: failed 3 times, last: the disk said no$/);
       assert.equal(attempts.get('poison'), 4, 'one delivery and three redeliveries');
       assert.equal(attempts.get('good'), 1);
-      await waitFor(() => c.stats().acked === 1, 5000, 'the good message acked');
+      await eventually(() => c.stats().acked === 1, 5000, 'the good message acked');
       assert.equal(c.stats().requeueLimited, 1);
       assert.equal((await adminChannel.checkQueue(queue)).messageCount, 0);
     });
@@ -114,7 +114,7 @@ describe('bus: poison messages', () => {
       { maxRequeues: 2 },
     );
     await publisher.publishRaw(queue, Buffer.from('fine once redis is back'));
-    await waitFor(() => c.stats().acked === 1, 10_000, 'acked after the outage');
+    await eventually(() => c.stats().acked === 1, 10_000, 'acked after the outage');
     assert.equal(attempts, 7);
     assert.equal(c.stats().deadLettered, 0);
   });

@@ -3,8 +3,9 @@
  * (default 10 s deadline) and returns from main without process.exit(): the process must end
  * by itself once the event loop is empty. Prints "stopped <epoch ms>" just after stop().
  */
+
+import { dataMessage } from '../../testing/data-message.js';
 import { BusConsumer, BusPublisher } from '../index.js';
-import { dataMessage } from './fixtures.js';
 
 async function main(url: string): Promise<void> {
   let handled = 0;

@@ -2,16 +2,16 @@ import assert from 'node:assert/strict';
 import { after, afterEach, before, describe, it } from 'node:test';
 import amqp from 'amqplib';
 import { BusConsumer, BusPublisher, EXCHANGE } from '../../../common/bus/index.js';
-import { waitFor } from '../../../common/bus/test/fixtures.js';
 import { type DataMessage, messageId } from '../../../common/schemas/index.js';
+import { dataMessage } from '../../../common/testing/data-message.js';
 import { eventually } from '../../../common/testing/eventually.js';
 import { createVhost, type Vhost } from '../../../common/testing/rabbitmq-vhost.js';
 import { TcpProxy } from '../../../common/testing/tcp-proxy.js';
 import { Forwarder } from '../src/forward/index.js';
 import { Spool } from '../src/spool/index.js';
-import { dataMessage, tempDir } from './spool-fixtures.js';
+import { tempDir } from './spool-fixtures.js';
 
-/** Like waitFor, but checks on every turn of the event loop, to catch a short state. */
+/** Like eventually, but checks on every turn of the event loop, to catch a short state. */
 async function waitForImmediate(check: () => boolean, timeoutMs: number, what: string): Promise<void> {
   const until = Date.now() + timeoutMs;
   while (!check()) {
@@ -52,7 +52,7 @@ describe('forwarder: spool to a real broker through a TCP proxy that can be cut'
     });
     await consumer.start();
     stops.unshift(() => consumer.stop(1000));
-    await waitFor(() => consumer.connected, 5000, 'consumer connected');
+    await eventually(() => consumer.connected, 5000, 'consumer connected');
     return { arrivals, consumer };
   }
 
@@ -84,7 +84,7 @@ describe('forwarder: spool to a real broker through a TCP proxy that can be cut'
     for (let n = 0; n < 40; n++) {
       if (n === 8) {
         // A burst, cut while part of it awaits confirms: those publishes fail and are retried.
-        const burst = Array.from({ length: 300 }, (_, i) => dataMessage(1000 + i, 'host-outage'));
+        const burst = Array.from({ length: 300 }, (_, i) => dataMessage('host-outage', 1000 + i));
         sent.push(...burst);
         await spool.append(burst);
         await waitForImmediate(() => publisher.stats().inFlight > 0, 2000, 'publishes in flight');
@@ -94,7 +94,7 @@ describe('forwarder: spool to a real broker through a TCP proxy that can be cut'
         assert.ok(spool.stats().records >= 24, `only ${spool.stats().records} records held during the outage`);
         proxy.restore(); // after 2.5 s without a broker
       }
-      const message = dataMessage(n, 'host-outage');
+      const message = dataMessage('host-outage', n);
       sent.push(message);
       const refused = proxy.counters.refused;
       await spool.append([message]);
@@ -105,9 +105,9 @@ describe('forwarder: spool to a real broker through a TCP proxy that can be cut'
       else await eventually(() => spool.stats().records === 0, 10_000, `message ${n} confirmed`);
     }
     const expected = sent.map(messageId);
-    await waitFor(() => new Set(arrivals).size === expected.length, 10_000, 'every message delivered');
+    await eventually(() => new Set(arrivals).size === expected.length, 10_000, 'every message delivered');
     assert.deepEqual(firstArrivals(arrivals), expected);
-    await waitFor(() => spool.stats().records === 0, 3000, 'the spool emptied by confirms');
+    await eventually(() => spool.stats().records === 0, 3000, 'the spool emptied by confirms');
     const stats = forwarder.stats();
     assert.ok(publisher.stats().connects >= 2, 'the publisher never reconnected: the outage did not happen');
     assert.ok(stats.unavailable > 0 && stats.retried > 0, 'no publish was cut in flight');
@@ -118,16 +118,16 @@ describe('forwarder: spool to a real broker through a TCP proxy that can be cut'
   it('keeps unroutable messages in the spool until a queue is bound, then delivers them all in order', async () => {
     const { spool, forwarder, publisher } = await poller();
     await publisher.whenConnected();
-    const sent = Array.from({ length: 10 }, (_, n) => dataMessage(n, 'host-late-storage'));
+    const sent = Array.from({ length: 10 }, (_, n) => dataMessage('host-late-storage', n));
     await spool.append(sent.slice(0, 5));
     // Every first attempt came back; from now on one retry at a time.
-    await waitFor(() => forwarder.stats().returned >= 5 && forwarder.stats().inFlight <= 1, 5000, 'returns');
+    await eventually(() => forwarder.stats().returned >= 5 && forwarder.stats().inFlight <= 1, 5000, 'returns');
     await spool.append(sent.slice(5));
     assert.equal(spool.stats().records, 10, 'returned messages stay spooled');
     const { arrivals } = await storage('fwd-late', 'host-late-storage');
-    await waitFor(() => new Set(arrivals).size === 10, 5000, 'all ten delivered once bound');
+    await eventually(() => new Set(arrivals).size === 10, 5000, 'all ten delivered once bound');
     assert.deepEqual(firstArrivals(arrivals), sent.map(messageId));
-    await waitFor(() => spool.stats().records === 0, 3000, 'the spool emptied');
+    await eventually(() => spool.stats().records === 0, 3000, 'the spool emptied');
     assert.equal(spool.stats().dropped, 0);
   });
 
@@ -139,10 +139,10 @@ describe('forwarder: spool to a real broker through a TCP proxy that can be cut'
     await channel.assertQueue('fwd-full', { durable: true, arguments: { 'x-max-length': 3, 'x-overflow': 'reject-publish' } });
     await channel.bindQueue('fwd-full', EXCHANGE, 'host-full');
     const { spool, forwarder } = await poller();
-    const sent = Array.from({ length: 8 }, (_, n) => dataMessage(n, 'host-full'));
+    const sent = Array.from({ length: 8 }, (_, n) => dataMessage('host-full', n));
     await spool.append(sent);
     // Every first attempt settled: 3 confirmed, 5 nacked, retries go one at a time from now on.
-    await waitFor(() => forwarder.stats().nacked >= 5 && forwarder.stats().inFlight <= 1 && spool.stats().records === 5, 5000, 'nacks');
+    await eventually(() => forwarder.stats().nacked >= 5 && forwarder.stats().inFlight <= 1 && spool.stats().records === 5, 5000, 'nacks');
     assert.equal(forwarder.stats().window, 1, 'the window shrinks to one while the broker refuses');
     const arrivals: string[] = [];
     await channel.consume('fwd-full', (m) => {
@@ -150,16 +150,16 @@ describe('forwarder: spool to a real broker through a TCP proxy that can be cut'
       arrivals.push(m.properties.messageId);
       channel.ack(m);
     });
-    await waitFor(() => new Set(arrivals).size === 8, 5000, 'all eight delivered');
+    await eventually(() => new Set(arrivals).size === 8, 5000, 'all eight delivered');
     assert.deepEqual(firstArrivals(arrivals), sent.map(messageId));
-    await waitFor(() => spool.stats().records === 0, 3000, 'the spool emptied');
+    await eventually(() => spool.stats().records === 0, 3000, 'the spool emptied');
   });
 
   it('resumes from the commit cursor after a restart of the poller side', async () => {
     const { arrivals } = await storage('fwd-restart', 'host-restart');
     const temp = await tempDir('fwd-restart');
     stops.push(temp.remove);
-    const sent = Array.from({ length: 30 }, (_, n) => dataMessage(n, 'host-restart'));
+    const sent = Array.from({ length: 30 }, (_, n) => dataMessage('host-restart', n));
     proxy.cut(); // broker down during the first run: everything stays spooled
     {
       const spool = new Spool({ dir: temp.dir, fsync: 'never' });
@@ -188,7 +188,7 @@ describe('forwarder: spool to a real broker through a TCP proxy that can be cut'
     assert.equal(spool.stats().records, 30);
     await publisher.start();
     forwarder.start();
-    await waitFor(() => new Set(arrivals).size === 30, 5000, 'all thirty delivered after the restart');
+    await eventually(() => new Set(arrivals).size === 30, 5000, 'all thirty delivered after the restart');
     assert.deepEqual(firstArrivals(arrivals), sent.map(messageId));
   });
 });

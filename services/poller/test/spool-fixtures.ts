@@ -1,16 +1,15 @@
 import { Writable } from 'node:stream';
 import { pino } from 'pino';
 import type { DataMessage } from '../../../common/schemas/index.js';
+import { numberOf as numberOfMessage } from '../../../common/testing/data-message.js';
 import type { SpoolRecord } from '../src/spool/index.js';
 
-/** A one-point data message; `n` makes its timestamp (hence its messageId) unique. */
-export function dataMessage(n: number, hostId = 'host-spool'): DataMessage {
-  return { v: 1, kind: 'data', hostId, points: [{ plugin: 'cpu', timestamp: 1_700_000_000 + n, values: { user: n } }] };
-}
+/** The host of the spool tests' numbered messages. */
+export const SPOOL_HOST = 'host-spool';
 
-/** The `n` a record was made from (see dataMessage). */
+/** The `n` a record's numbered message was made from (common/testing's dataMessage). */
 export function numberOf(record: SpoolRecord): number {
-  return (JSON.parse(record.payload.toString()) as DataMessage).points[0].timestamp - 1_700_000_000;
+  return numberOfMessage(JSON.parse(record.payload.toString()) as DataMessage);
 }
 
 export { tempDir } from '../../../common/testing/temp-dir.js';

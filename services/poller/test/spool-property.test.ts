@@ -3,8 +3,9 @@ import { appendFile, readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import fc from 'fast-check';
+import { dataMessage } from '../../../common/testing/data-message.js';
 import { Spool, type SpoolOptions, type SpoolRecord } from '../src/spool/index.js';
-import { dataMessage, numberOf, readAll, tempDir } from './spool-fixtures.js';
+import { numberOf, readAll, SPOOL_HOST, tempDir } from './spool-fixtures.js';
 
 type Op =
   | { t: 'append'; count: number }
@@ -79,7 +80,7 @@ async function check(ops: Op[], bounded: boolean): Promise<void> {
     for (const step of ops) {
       if (step.t === 'append') {
         const ids = Array.from({ length: step.count }, (_, i) => appended.length + i);
-        await spool.append(ids.map((id) => dataMessage(id)));
+        await spool.append(ids.map((id) => dataMessage(SPOOL_HOST, id)));
         appended.push(...ids);
       } else if (step.t === 'read') {
         const records = await spool.read(step.max);

@@ -4,9 +4,10 @@ import { join } from 'node:path';
 import { afterEach, describe, it } from 'node:test';
 import { systemClock } from '../../../common/lifecycle/index.js';
 import type { Message } from '../../../common/schemas/index.js';
+import { dataMessage } from '../../../common/testing/data-message.js';
 import { Spool, SpoolConfigError, SpoolLockedError, type SpoolOptions } from '../src/spool/index.js';
 import { HEADER_BYTES } from '../src/spool/record.js';
-import { capturingLogger, dataMessage, numberOf, readAll, tempDir } from './spool-fixtures.js';
+import { capturingLogger, numberOf, readAll, SPOOL_HOST, tempDir } from './spool-fixtures.js';
 
 const range = (from: number, to: number) => Array.from({ length: to - from }, (_, i) => from + i);
 
@@ -35,8 +36,8 @@ describe('spool', () => {
 
   it('reads appended records oldest first, and after a restart only the unconfirmed ones', async () => {
     const { spool, dir } = await openSpool({ fsync: 'always' });
-    await spool.append(range(0, 3).map((n) => dataMessage(n)));
-    await spool.append(range(3, 10).map((n) => dataMessage(n)));
+    await spool.append(range(0, 3).map((n) => dataMessage(SPOOL_HOST, n)));
+    await spool.append(range(3, 10).map((n) => dataMessage(SPOOL_HOST, n)));
     const first = await spool.read(4);
     assert.deepEqual(first.map(numberOf), [0, 1, 2, 3]);
     assert.deepEqual(
@@ -50,7 +51,7 @@ describe('spool', () => {
 
     const { spool: reopened } = await openSpool({}, dir);
     assert.deepEqual((await readAll(reopened)).map(numberOf), range(4, 10));
-    await reopened.append([dataMessage(10)]);
+    await reopened.append([dataMessage(SPOOL_HOST, 10)]);
     const [next] = await reopened.read(10);
     assert.equal(next.seq, 10, 'sequence numbers go on after a restart');
     const stats = reopened.stats();
@@ -60,7 +61,7 @@ describe('spool', () => {
 
   it('rewinds to the first unconfirmed record', async () => {
     const { spool } = await openSpool();
-    await spool.append(range(0, 5).map((n) => dataMessage(n)));
+    await spool.append(range(0, 5).map((n) => dataMessage(SPOOL_HOST, n)));
     await spool.read(5);
     await spool.confirmThrough(1, 2);
     spool.rewind();
@@ -69,7 +70,7 @@ describe('spool', () => {
 
   it('deletes a segment once every record in it is confirmed', async () => {
     const { spool, dir } = await openSpool({ segmentBytes: 4096, maxBytes: 1 << 20 });
-    for (const n of range(0, 100)) await spool.append([dataMessage(n)]);
+    for (const n of range(0, 100)) await spool.append([dataMessage(SPOOL_HOST, n)]);
     const before = await segmentFiles(dir);
     assert.ok(before.length >= 3, `expected several segments, got ${before.length}`);
     const records = await readAll(spool);
@@ -82,7 +83,7 @@ describe('spool', () => {
 
   it('truncates a torn tail on start and keeps every whole record', async () => {
     const { spool, dir } = await openSpool();
-    await spool.append(range(0, 5).map((n) => dataMessage(n)));
+    await spool.append(range(0, 5).map((n) => dataMessage(SPOOL_HOST, n)));
     await spool.abandon();
     const [segment] = await segmentFiles(dir);
     const path = join(dir, segment);
@@ -93,7 +94,7 @@ describe('spool', () => {
     assert.deepEqual((await readAll(reopened)).map(numberOf), [0, 1, 2, 3]);
     assert.equal(reopened.stats().corrupt, 1);
     assert.equal((await stat(path)).size < size - 10, true, 'the torn bytes are cut off');
-    await reopened.append([dataMessage(99)]);
+    await reopened.append([dataMessage(SPOOL_HOST, 99)]);
     await reopened.stop();
     const { spool: again } = await openSpool({}, dir);
     assert.deepEqual((await readAll(again)).map(numberOf), [0, 1, 2, 3, 99]);
@@ -102,7 +103,7 @@ describe('spool', () => {
 
   it('skips a record with flipped bytes in the middle, counting it, and keeps the rest', async () => {
     const { spool, dir } = await openSpool();
-    await spool.append(range(0, 6).map((n) => dataMessage(n)));
+    await spool.append(range(0, 6).map((n) => dataMessage(SPOOL_HOST, n)));
     await spool.abandon();
     const path = join(dir, (await segmentFiles(dir))[0]);
     const bytes = await readFile(path);
@@ -118,7 +119,7 @@ describe('spool', () => {
 
   it('counts exactly the records lost to damage at the start of a segment or the tail of an older one', async () => {
     const { spool, dir } = await openSpool({ segmentBytes: 4096, maxBytes: 1 << 20 });
-    for (const n of range(0, 100)) await spool.append([dataMessage(n)]);
+    for (const n of range(0, 100)) await spool.append([dataMessage(SPOOL_HOST, n)]);
     await spool.abandon();
     const [first, second] = await segmentFiles(dir);
     const firstPath = join(dir, first);
@@ -144,7 +145,7 @@ describe('spool', () => {
     let now = Date.UTC(2026, 0, 1);
     const { spool } = await openSpool({ segmentBytes: 4096, maxBytes: 8192, clock: { ...systemClock, nowMs: () => now }, logger });
     for (const n of range(0, 200)) {
-      await spool.append([dataMessage(n)]);
+      await spool.append([dataMessage(SPOOL_HOST, n)]);
       now += 1000;
     }
     const stats = spool.stats();
@@ -167,7 +168,7 @@ describe('spool', () => {
     let now = Date.UTC(2026, 0, 1);
     const { spool } = await openSpool({ maxAgeSeconds: 800, clock: { ...systemClock, nowMs: () => now } });
     for (const n of range(0, 12)) {
-      await spool.append([dataMessage(n)]);
+      await spool.append([dataMessage(SPOOL_HOST, n)]);
       now += 100_000; // every 100 s: segments roll every maxAge/8 = 100 s
     }
     const left = (await readAll(spool)).map(numberOf);
@@ -192,13 +193,13 @@ describe('spool', () => {
         },
       },
     });
-    await spool.append([dataMessage(0)]);
+    await spool.append([dataMessage(SPOOL_HOST, 0)]);
     full = true;
-    await spool.append([dataMessage(1), dataMessage(2)]);
+    await spool.append([dataMessage(SPOOL_HOST, 1), dataMessage(SPOOL_HOST, 2)]);
     assert.equal(spool.stats().droppedDiskFull, 2);
     assert.equal(spool.stats().diskFull, 1);
     full = false;
-    await spool.append([dataMessage(3)]);
+    await spool.append([dataMessage(SPOOL_HOST, 3)]);
     assert.equal(spool.stats().diskFull, 0);
     await spool.stop();
     const { spool: reopened } = await openSpool({}, dir);
@@ -211,7 +212,7 @@ describe('spool', () => {
     await spool.append([
       { v: 1, kind: 'host', hostId: 'h1', timestamp: 1_700_000_000, name: 'h1' },
       { v: 1, kind: 'info', hostId: 'h1', plugin: 'load', timestamp: 1_700_000_000, title: 'Load', fields: { load: { label: 'load' } } },
-      dataMessage(0, 'h1'),
+      dataMessage('h1', 0),
     ]);
     const messages = (await readAll(spool)).map((r) => JSON.parse(r.payload.toString()) as Message);
     assert.deepEqual(
@@ -224,8 +225,8 @@ describe('spool', () => {
 
   it('refuses invalid messages, counting them, and stores the valid ones of the batch', async () => {
     const { spool } = await openSpool();
-    const bad = { ...dataMessage(1), hostId: '../etc' } as Message;
-    await spool.append([dataMessage(0), bad, dataMessage(2)]);
+    const bad = { ...dataMessage(SPOOL_HOST, 1), hostId: '../etc' } as Message;
+    await spool.append([dataMessage(SPOOL_HOST, 0), bad, dataMessage(SPOOL_HOST, 2)]);
     assert.equal(spool.stats().invalid, 1);
     assert.deepEqual((await readAll(spool)).map(numberOf), [0, 2]);
   });
@@ -239,7 +240,7 @@ describe('spool', () => {
 
   it('fsyncs on an interval under a numeric policy', async () => {
     const { spool } = await openSpool({ fsync: 20 });
-    await spool.append([dataMessage(0)]);
+    await spool.append([dataMessage(SPOOL_HOST, 0)]);
     assert.equal(spool.stats().fsyncs, 0);
     await new Promise((resolve) => setTimeout(resolve, 80));
     assert.ok(spool.stats().fsyncs >= 1);

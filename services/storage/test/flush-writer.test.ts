@@ -14,7 +14,7 @@ import { SeriesWriter } from '../src/persist/series-writer.js';
 import { recentMinute, tempDir } from './ingest-fixtures.js';
 
 test('the index is written when something changed: last-seen at most once a minute per plugin, new plugins and files at once', async () => {
-  const dir = tempDir('flush');
+  const dir = await tempDir('flush');
   const prefix = `${uniqueName('flush')}:`;
   const redis = new Redis({ host: '127.0.0.1', port: 6379, lazyConnect: true });
   await redis.connect();
@@ -23,7 +23,7 @@ test('the index is written when something changed: last-seen at most once a minu
   const index = new IndexWriter(redis, redisKeys(prefix));
   const writer = new SeriesWriter({ rules: new RetentionRules(), maxOpenFiles: 10, sparse: true, now: () => now });
   const flushWriter = new FlushWriter({ writer, index, now: () => now, lastSeenEverySeconds: 60 });
-  const host = { hostId: 'h1', hash: 'ab', dir: join(dir.path, 'ab', 'h1') };
+  const host = { hostId: 'h1', hash: 'ab', dir: join(dir.dir, 'ab', 'h1') };
   const series = (plugin: string, ds: string, minute: number): PendingSeries => ({
     file: join(host.dir, plugin, `${ds}.wsp`),
     host,
@@ -69,6 +69,6 @@ test('the index is written when something changed: last-seen at most once a minu
     writer.close();
     await deleteRedisPrefix(prefix);
     await redis.quit();
-    dir.remove();
+    await dir.remove();
   }
 });

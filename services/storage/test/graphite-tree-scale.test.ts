@@ -4,6 +4,7 @@ import { Redis } from 'ioredis';
 import { silentLogger } from '../../../common/logging/index.js';
 import { uniqueName } from '../../../common/testing/names.js';
 import { deleteRedisPrefix } from '../../../common/testing/redis-prefix.js';
+import type { TempDir } from '../../../common/testing/temp-dir.js';
 import { Catalog } from '../src/api/catalog.js';
 import { GraphiteTree } from '../src/api/graphite-tree.js';
 import { HostFiles } from '../src/files/host-files.js';
@@ -60,18 +61,18 @@ async function buildIndex(redis: Redis, keys: RedisKeys, hosts: number): Promise
 
 describe('Graphite find over many hosts: batched Redis reads', () => {
   let redis: Redis;
-  let dir: ReturnType<typeof tempDir>;
+  let dir: TempDir;
   const prefixes: string[] = [];
 
   before(async () => {
     redis = new Redis({ host: '127.0.0.1', port: 6379, lazyConnect: true });
     await redis.connect();
-    dir = tempDir('tree-scale');
+    dir = await tempDir('tree-scale');
   });
   after(async () => {
     for (const prefix of prefixes) await deleteRedisPrefix(prefix, redis);
     await redis.quit();
-    dir.remove();
+    await dir.remove();
   });
 
   async function findWith(hosts: number, query: string): Promise<{ paths: string[]; roundTrips: number }> {
@@ -82,8 +83,8 @@ describe('Graphite find over many hosts: batched Redis reads', () => {
     const counting = countingClient(redis);
     const catalog = new Catalog(
       new IndexReader(counting.client, keys),
-      new HostFiles(dir.path, 2, () => 1_700_000_000),
-      dir.path,
+      new HostFiles(dir.dir, 2, () => 1_700_000_000),
+      dir.dir,
       silentLogger(),
     );
     const tree = new GraphiteTree(catalog, 100_000);

@@ -13,6 +13,7 @@ import { createMuninRrd, rrdFetch, runMuninUpdate } from '../../../common/testin
 import { type RunningMuninNode, startMuninNode } from '../../../common/testing/munin-node.js';
 import { uniqueName } from '../../../common/testing/names.js';
 import { deleteRedisPrefix } from '../../../common/testing/redis-prefix.js';
+import type { TempDir } from '../../../common/testing/temp-dir.js';
 import * as whisper from '../../../common/whisper/index.js';
 import { HostDirectories } from '../src/files/host-directories.js';
 import { hostDirectory, seriesFile } from '../src/files/layout.js';
@@ -102,10 +103,10 @@ async function assertMatchesRrd(wsp: string, rrd: string): Promise<number> {
 }
 
 describe('numeter-storage import-munin', () => {
-  const dir = tempDir('import-munin');
   const prefix = uniqueName('importmunin');
-  const wspPath = join(dir.path, 'wsps');
-  const config = testConfig({ storageName: prefix, amqpUrl: 'amqp://127.0.0.1', wspPath, prefix });
+  let dir: TempDir;
+  let wspPath: string;
+  let config: ReturnType<typeof testConfig>;
   const redis = new Redis({ host: '127.0.0.1', port: 6379, lazyConnect: true });
   const keys = redisKeys(prefix);
   let nodes: RunningMuninNode[] = [];
@@ -113,13 +114,16 @@ describe('numeter-storage import-munin', () => {
   let conf: string;
 
   before(async () => {
-    await chmod(dir.path, 0o755);
+    dir = await tempDir('import-munin');
+    wspPath = join(dir.dir, 'wsps');
+    config = testConfig({ storageName: prefix, amqpUrl: 'amqp://127.0.0.1', wspPath, prefix });
+    await chmod(dir.dir, 0o755);
     await redis.connect();
     nodes = await Promise.all([
       startMuninNode({ port: 25981, hostName: 'node-a.example', pluginFiles: [join(PLUGINS, 'np_static'), join(PLUGINS, 'np_multi')] }),
       startMuninNode({ port: 25982, hostName: 'node-b.example', pluginFiles: [join(PLUGINS, 'np_rate')] }),
     ]);
-    ({ conf, dbdir } = await runMuninUpdate(join(dir.path, 'munin'), [
+    ({ conf, dbdir } = await runMuninUpdate(join(dir.dir, 'munin'), [
       { group: 'web', name: 'node-a.example', port: 25981 },
       { group: 'db', name: 'node-b.example', port: 25982 },
     ]));
@@ -145,13 +149,13 @@ describe('numeter-storage import-munin', () => {
     await Promise.all(nodes.map((node) => node.stop()));
     await deleteRedisPrefix(prefix, redis);
     await redis.quit();
-    dir.remove();
+    await dir?.remove();
   });
 
   const wspOf = (hostId: string, plugin: string, ds: string) => seriesFile(hostDirectory(wspPath, hostId, 2), plugin, ds);
 
   it('imports every RRD the datafile describes, equal to rrdtool fetch in every archive; bad files are reported and skipped', async () => {
-    const cfg = join(dir.path, 'storage.cfg');
+    const cfg = join(dir.dir, 'storage.cfg');
     await writeFile(cfg, `[global]\nwsp_path = ${wspPath}\nredis_key_prefix = ${prefix}\nlog_level = error\n`);
     const { stdout, stderr } = await run(process.execPath, ['--import', 'tsx', MAIN, '--config', cfg, 'import-munin', '--conf', conf]);
     const report = JSON.parse(stdout);
@@ -224,7 +228,7 @@ describe('numeter-storage import-munin', () => {
     const location = await new HostDirectories({ wspRoot: wspPath, hashChars: 2, index }).locate('old-host.example');
     const file = seriesFile(location.dir, 'load', 'load');
     assert.equal(file, wspOf('old-host.example', 'load', 'load'));
-    const copy = join(dir.path, 'continuity.wsp');
+    const copy = join(dir.dir, 'continuity.wsp');
     await writeFile(copy, await readFile(file));
     whisper.update(copy, 42, NOW, { now: NOW });
     const day = whisper.fetch(copy, NOW - 86400, NOW, { now: NOW });
@@ -255,12 +259,12 @@ describe('numeter-storage import-munin', () => {
   });
 
   it('after the poller started writing, keeps its newer points and fills the history behind them', async () => {
-    const other = tempDir('import-munin-after');
+    const other = await tempDir('import-munin-after');
     const otherPrefix = uniqueName('importafter');
-    const otherConfig = testConfig({ storageName: otherPrefix, amqpUrl: 'amqp://127.0.0.1', wspPath: other.path, prefix: otherPrefix });
+    const otherConfig = testConfig({ storageName: otherPrefix, amqpUrl: 'amqp://127.0.0.1', wspPath: other.dir, prefix: otherPrefix });
     try {
       // As the storage creates it for a new series: its default archives, then the poller's points.
-      const file = seriesFile(hostDirectory(other.path, 'old-host.example', 2), 'load', 'load');
+      const file = seriesFile(hostDirectory(other.dir, 'old-host.example', 2), 'load', 'load');
       await mkdir(join(file, '..'), { recursive: true });
       whisper.create(file, whisper.parseRetentionDefs('60:1440,300:2016,600:4608,3600:8784'), { xFilesFactor: 0.5 });
       const recent = Array.from({ length: 10 }, (_, i): [number, number] => [END - 60 * i, 999]);
@@ -280,7 +284,7 @@ describe('numeter-storage import-munin', () => {
       assert.ok(stored?.values.some((v) => v !== null));
     } finally {
       await deleteRedisPrefix(otherPrefix, redis);
-      other.remove();
+      await other.remove();
     }
   });
 });

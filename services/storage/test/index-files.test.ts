@@ -5,6 +5,7 @@ import { after, before, test } from 'node:test';
 import { Redis } from 'ioredis';
 import { uniqueName } from '../../../common/testing/names.js';
 import { deleteRedisPrefix } from '../../../common/testing/redis-prefix.js';
+import type { TempDir } from '../../../common/testing/temp-dir.js';
 import { Cleaner } from '../src/cleaning/cleaner.js';
 import { findHostDirectory, HostDirectories } from '../src/files/host-directories.js';
 import { HostFiles } from '../src/files/host-files.js';
@@ -17,21 +18,21 @@ import { tempDir } from './ingest-fixtures.js';
 
 let redis: Redis;
 let prefix: string;
-let dir: ReturnType<typeof tempDir>;
+let dir: TempDir;
 let index: IndexWriter;
 
 before(async () => {
   redis = new Redis({ host: '127.0.0.1', port: 6379, lazyConnect: true });
   await redis.connect();
   prefix = `${uniqueName('index')}:`;
-  dir = tempDir('index');
+  dir = await tempDir('index');
   index = new IndexWriter(redis, redisKeys(prefix));
 });
 
 after(async () => {
   await deleteRedisPrefix(prefix);
   await redis.quit();
-  dir.remove();
+  await dir.remove();
 });
 
 /** Two host IDs that filter to the same name and share the first md5 hex digit. */
@@ -44,7 +45,7 @@ function collidingPair(): [string, string] {
 }
 
 test('host IDs whose filtered names collide get their own directories (marker file decides), fixed at first sight', async () => {
-  const root = join(dir.path, 'collide');
+  const root = join(dir.dir, 'collide');
   const hosts = new HostDirectories({ wspRoot: root, hashChars: 1, index });
   const [a, b] = collidingPair();
   const first = await hosts.locate(a);
@@ -62,7 +63,7 @@ test('host IDs whose filtered names collide get their own directories (marker fi
 });
 
 test('a directory WSP_PATH gives to another host is not taken, even without a marker', async () => {
-  const root = join(dir.path, 'owned');
+  const root = join(dir.dir, 'owned');
   const [a, b] = collidingPair();
   const hash = hostHashPrefix(a, 1);
   const shared = join(root, hash, b);
@@ -82,7 +83,7 @@ test('a directory WSP_PATH gives to another host is not taken, even without a ma
 });
 
 test('a directory written by the original Numeter (no marker) is taken over, and rebuilt with its filtered name', async () => {
-  const root = join(dir.path, 'original');
+  const root = join(dir.dir, 'original');
   const hash = hostHashPrefix('old.host', 2);
   const legacyDir = join(root, hash, 'oldhost', 'load');
   mkdirSync(legacyDir, { recursive: true });
@@ -114,7 +115,7 @@ test('a directory written by the original Numeter (no marker) is taken over, and
 });
 
 test('cleaning marks hosts and plugins unseen for N days, clears marks on return, removes files after the grace period', async () => {
-  const root = join(dir.path, 'clean');
+  const root = join(dir.dir, 'clean');
   const now = 1_800_000_000;
   const day = 86_400;
   const hosts = new HostDirectories({ wspRoot: root, hashChars: 2, index });
@@ -183,7 +184,7 @@ test('cleaning marks hosts and plugins unseen for N days, clears marks on return
 });
 
 test('a lost index is noticed by its marker and rebuilt, even when pollers already refilled part of it', async () => {
-  const root = join(dir.path, 'lost');
+  const root = join(dir.dir, 'lost');
   const ownPrefix = `${uniqueName('lost')}:`;
   const own = new IndexWriter(redis, redisKeys(ownPrefix));
   try {
@@ -220,7 +221,7 @@ test('a lost index is noticed by its marker and rebuilt, even when pollers alrea
 });
 
 test('without the index, a host directory is found by the same rules (plain, collision, original without marker)', async () => {
-  const root = join(dir.path, 'find');
+  const root = join(dir.dir, 'find');
   const ownPrefix = `${uniqueName('find')}:`;
   try {
     const hosts = new HostDirectories({ wspRoot: root, hashChars: 1, index: new IndexWriter(redis, redisKeys(ownPrefix)) });
@@ -240,7 +241,7 @@ test('without the index, a host directory is found by the same rules (plain, col
 });
 
 test("the file tree's host list is walked once for many requests, then again after a few seconds", async () => {
-  const root = join(dir.path, 'walk');
+  const root = join(dir.dir, 'walk');
   let clock = 1_700_000_000;
   const files = new HostFiles(root, 2, () => clock);
   mkdirSync(join(root, hostHashPrefix('one', 2), 'one'), { recursive: true });

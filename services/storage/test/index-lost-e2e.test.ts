@@ -8,6 +8,7 @@ import type { DataResponse, FindNode, GraphiteSeries } from '../../../common/sch
 import { uniqueName } from '../../../common/testing/names.js';
 import { createVhost, type Vhost } from '../../../common/testing/rabbitmq-vhost.js';
 import { deleteRedisPrefix } from '../../../common/testing/redis-prefix.js';
+import type { TempDir } from '../../../common/testing/temp-dir.js';
 import { filteredHostId } from '../src/files/layout.js';
 import { StorageService } from '../src/storage-service.js';
 import { dataMessage, eventually, recentMinute, startPublisher, tempDir, testConfig } from './ingest-fixtures.js';
@@ -25,7 +26,7 @@ const SOURCES = ['a', 'b', 'c'];
 
 describe('history stays reachable after the Redis index is lost under a running storage', () => {
   let vhost: Vhost;
-  let dir: ReturnType<typeof tempDir>;
+  let dir: TempDir;
   let prefix: string;
   let service: StorageService;
   let publisher: BusPublisher;
@@ -50,7 +51,7 @@ describe('history stays reachable after the Redis index is lost under a running 
   });
   const publishData = async (hostId: string, timestamp: number, value: number) => {
     for (const plugin of PLUGINS)
-      await publisher.publish(dataMessage(hostId, plugin, timestamp, Object.fromEntries(SOURCES.map((ds) => [ds, value]))));
+      await publisher.publish(dataMessage(hostId, { plugin, timestamp, values: Object.fromEntries(SOURCES.map((ds) => [ds, value])) }));
   };
   const dsCount = async (hostId: string) => {
     let n = 0;
@@ -60,12 +61,12 @@ describe('history stays reachable after the Redis index is lost under a running 
 
   before(async () => {
     vhost = await createVhost('test-lost');
-    dir = tempDir('lost');
+    dir = await tempDir('lost');
     prefix = `${uniqueName('lost')}:`;
     const config = testConfig({
       storageName: uniqueName('lost'),
       amqpUrl: vhost.url,
-      wspPath: join(dir.path, 'wsp'),
+      wspPath: join(dir.dir, 'wsp'),
       prefix,
       extra: { global: { index_check_seconds: '1' }, whisper: { sparse: 'true' }, api: { enabled: 'true', port: '0' } },
     });
@@ -83,7 +84,7 @@ describe('history stays reachable after the Redis index is lost under a running 
     await service?.stop();
     redis?.disconnect();
     await deleteRedisPrefix(prefix);
-    dir?.remove();
+    await dir?.remove();
     await vhost?.delete().catch(() => {});
   });
 

@@ -11,6 +11,7 @@ import { uniqueName } from '../../../common/testing/names.js';
 import { pythonFetch, pythonInfo } from '../../../common/testing/python-whisper.js';
 import { createVhost, type Vhost } from '../../../common/testing/rabbitmq-vhost.js';
 import { deleteRedisPrefix } from '../../../common/testing/redis-prefix.js';
+import type { TempDir } from '../../../common/testing/temp-dir.js';
 import { HOST_MARKER_FILE } from '../src/files/layout.js';
 import { StorageService } from '../src/storage-service.js';
 import { dataMessage, drainDeadLetters, eventually, recentMinute, startPublisher, tempDir, testConfig } from './ingest-fixtures.js';
@@ -27,7 +28,7 @@ function walk(dir: string): string[] {
 describe('storage ingestion, end to end (RabbitMQ → .wsp files + Redis)', () => {
   let vhost: Vhost;
   let legacyVhost: Vhost;
-  let outer: ReturnType<typeof tempDir>;
+  let outer: TempDir;
   let root: string;
   let prefix: string;
   let service: StorageService;
@@ -38,8 +39,8 @@ describe('storage ingestion, end to end (RabbitMQ → .wsp files + Redis)', () =
 
   before(async () => {
     [vhost, legacyVhost] = await Promise.all([createVhost('test-storage'), createVhost('test-legacy')]);
-    outer = tempDir('ingest');
-    root = join(outer.path, 'wsp');
+    outer = await tempDir('ingest');
+    root = join(outer.dir, 'wsp');
     prefix = `${uniqueName('storage')}:`;
     const config = testConfig({
       storageName: uniqueName('st'),
@@ -66,7 +67,7 @@ describe('storage ingestion, end to end (RabbitMQ → .wsp files + Redis)', () =
     await service?.stop();
     redis?.disconnect();
     await deleteRedisPrefix(prefix);
-    outer?.remove();
+    await outer?.remove();
     await Promise.all([vhost?.delete().catch(() => {}), legacyVhost?.delete().catch(() => {})]);
   });
 
@@ -85,7 +86,8 @@ describe('storage ingestion, end to end (RabbitMQ → .wsp files + Redis)', () =
     });
     // Out of order, with a duplicate (redelivery) and an update of the same slot: last write wins.
     const order = [3, 0, 2, 1, 3, 0];
-    for (const i of order) await publisher.publish(dataMessage(host, 'load', t0 + i * 60, { load: i + 0.5 }));
+    for (const i of order)
+      await publisher.publish(dataMessage(host, { plugin: 'load', timestamp: t0 + i * 60, values: { load: i + 0.5 } }));
     const file = join(root, md5(host).slice(0, 2), 'web-1examplecom', 'load', 'load.wsp');
     await eventually(() => existsSync(file) && pythonFetch(file, t0 - 60, t0 + 240).length === 4, 20_000, 'four points in load.wsp');
     assert.deepEqual(pythonFetch(file, t0 - 60, t0 + 240), [
@@ -257,7 +259,7 @@ describe('storage ingestion, end to end (RabbitMQ → .wsp files + Redis)', () =
       assert.ok(letter, `dead letter for ${body.slice(0, 60)}`);
       assert.match(letter.reason, expected, `reason for ${body.slice(0, 60)}`);
     }
-    assert.deepEqual(readdirSync(outer.path), ['wsp'], 'nothing next to wsp_path');
+    assert.deepEqual(readdirSync(outer.dir), ['wsp'], 'nothing next to wsp_path');
     for (const file of walk(root)) assert.ok(!file.includes('..') && !file.includes('etc'), file);
     assert.equal(service.stats().consumer_connected, 1, 'the consumer is still running');
     const metrics = await service.metrics.registry.getSingleMetricAsString('numeter_storage_dead_letters_total');
@@ -268,7 +270,7 @@ describe('storage ingestion, end to end (RabbitMQ → .wsp files + Redis)', () =
   test('a flushed index is rebuilt from the files (exact host IDs) and ingestion goes on', async () => {
     const host = 'rebuild.me';
     const t0 = recentMinute(6);
-    await publisher.publish(dataMessage(host, 'df', t0, { root: 42, var: 7 }));
+    await publisher.publish(dataMessage(host, { plugin: 'df', timestamp: t0, values: { root: 42, var: 7 } }));
     const dir = join(root, md5(host).slice(0, 2), 'rebuildme');
     await eventually(() => existsSync(join(dir, 'df', 'var.wsp')), 15_000, 'df files');
     await eventually(async () => (await redis.hget(service.index.keys.dataSources(host), 'df')) !== null, 15_000, 'DS@');
@@ -282,7 +284,7 @@ describe('storage ingestion, end to end (RabbitMQ → .wsp files + Redis)', () =
     assert.deepEqual(await redis.hgetall(keys.wspPath), before);
     assert.equal(await redis.hget(keys.dataSources(host), 'df'), '["root","var"]');
     assert.equal(JSON.parse((await redis.hget(keys.hosts, host)) ?? '{}').ID, host);
-    await publisher.publish(dataMessage(host, 'df', t0 + 60, { root: 43, var: 8 }));
+    await publisher.publish(dataMessage(host, { plugin: 'df', timestamp: t0 + 60, values: { root: 43, var: 8 } }));
     await eventually(() => pythonFetch(join(dir, 'df', 'root.wsp'), t0 - 60, t0 + 120).length === 2, 15_000, 'second point');
     assert.deepEqual(pythonFetch(join(dir, 'df', 'root.wsp'), t0 - 60, t0 + 120), [
       [t0, 42],
@@ -291,14 +293,16 @@ describe('storage ingestion, end to end (RabbitMQ → .wsp files + Redis)', () =
   });
 
   test('two storages with different names and host lists shard the hosts', async () => {
-    const shards = ['a', 'b'].map((n) => ({ name: uniqueName(`shard-${n}`), dir: tempDir(`shard-${n}`), host: uniqueName(`host-${n}`) }));
+    const shards = await Promise.all(
+      ['a', 'b'].map(async (n) => ({ name: uniqueName(`shard-${n}`), temp: await tempDir(`shard-${n}`), host: uniqueName(`host-${n}`) })),
+    );
     const services = shards.map((s) => {
-      const hostListFile = join(s.dir.path, 'host-list');
+      const hostListFile = join(s.temp.dir, 'host-list');
       writeFileSync(hostListFile, `# hosts of ${s.name}\n${s.host}\n`);
       const config = testConfig({
         storageName: s.name,
         amqpUrl: vhost.url,
-        wspPath: join(s.dir.path, 'wsp'),
+        wspPath: join(s.temp.dir, 'wsp'),
         prefix: `${uniqueName('shard')}:`,
       });
       return new StorageService({ config, hostIds: [s.host], logger: silentLogger() });
@@ -307,12 +311,12 @@ describe('storage ingestion, end to end (RabbitMQ → .wsp files + Redis)', () =
       await Promise.all(services.map((s) => s.start()));
       await Promise.all(services.map((s) => s.waitUntilConsuming()));
       const t0 = recentMinute(1);
-      for (const s of shards) await publisher.publish(dataMessage(s.host, 'load', t0, { load: 1 }));
+      for (const s of shards) await publisher.publish(dataMessage(s.host, { plugin: 'load', timestamp: t0, values: { load: 1 } }));
       for (const [i, s] of shards.entries()) {
-        const own = join(s.dir.path, 'wsp', md5(s.host).slice(0, 2), s.host, 'load', 'load.wsp');
+        const own = join(s.temp.dir, 'wsp', md5(s.host).slice(0, 2), s.host, 'load', 'load.wsp');
         await eventually(() => existsSync(own), 15_000, `file of ${s.host}`);
         const other = shards[1 - i];
-        assert.equal(existsSync(join(s.dir.path, 'wsp', md5(other.host).slice(0, 2))), false, `${s.name} has nothing of ${other.host}`);
+        assert.equal(existsSync(join(s.temp.dir, 'wsp', md5(other.host).slice(0, 2))), false, `${s.name} has nothing of ${other.host}`);
       }
       // The main storage (empty host list = every host) got a copy of both.
       for (const s of shards)
@@ -320,16 +324,16 @@ describe('storage ingestion, end to end (RabbitMQ → .wsp files + Redis)', () =
     } finally {
       await Promise.all(services.map((s) => s.stop()));
       for (const s of services) await deleteRedisPrefix(s.index.keys.hosts.slice(0, -'HOSTS'.length));
-      for (const s of shards) s.dir.remove();
+      for (const s of shards) await s.temp.remove();
     }
   });
 
   test('start/stop cycles leave no timers, sockets or files behind', async () => {
-    const cycleDir = tempDir('cycles');
+    const cycleDir = await tempDir('cycles');
     const config = testConfig({
       storageName: uniqueName('cycle'),
       amqpUrl: vhost.url,
-      wspPath: join(cycleDir.path, 'wsp'),
+      wspPath: join(cycleDir.dir, 'wsp'),
       prefix: `${uniqueName('cycle')}:`,
     });
     // Timers, sockets, pipes and file handles must not grow (connections of the earlier
@@ -353,7 +357,7 @@ describe('storage ingestion, end to end (RabbitMQ → .wsp files + Redis)', () =
         assert.ok(count <= (before.get(kind) ?? 0), `${kind}: ${count} now, ${before.get(kind) ?? 0} before`);
     } finally {
       await deleteRedisPrefix(config.global.redis_key_prefix);
-      cycleDir.remove();
+      await cycleDir.remove();
     }
   });
 });

@@ -25,17 +25,17 @@ function systemError(path: string): WhisperError {
 }
 
 describe('failure classes', () => {
-  test('paths the file system refuses on every try are refusals (unwritable), named by their errno', () => {
-    const dir = tempDir('failures');
+  test('paths the file system refuses on every try are refusals (unwritable), named by their errno', async () => {
+    const dir = await tempDir('failures');
     try {
-      const tooLong = asRefusal(systemError(join(dir.path, `${'€'.repeat(90)}.wsp`)));
+      const tooLong = asRefusal(systemError(join(dir.dir, `${'€'.repeat(90)}.wsp`)));
       assert.equal(tooLong?.kind, 'unwritable');
       assert.match(tooLong?.message ?? '', /^the file system refuses it \(ENAMETOOLONG\): Cannot open /);
-      assert.equal(asRefusal(systemError(dir.path))?.kind, 'unwritable', 'EISDIR');
+      assert.equal(asRefusal(systemError(dir.dir))?.kind, 'unwritable', 'EISDIR');
       assert.equal(asRefusal(new UnsafePathError('path leaves wsp_path'))?.kind, 'unsafe-name');
       assert.equal(asRefusal(new CorruptWhisperFileError('bad header', '/x.wsp'))?.kind, 'corrupt-file');
     } finally {
-      dir.remove();
+      await dir.remove();
     }
   });
 

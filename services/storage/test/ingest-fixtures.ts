@@ -3,18 +3,10 @@
  * vhost and Redis prefix of their own (common/testing makes and removes those, and reads
  * files with python3-whisper, the reference), publishers and dead letters.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import amqp from 'amqplib';
 import { BusPublisher, DEAD_QUEUE, DEAD_REASON_HEADER } from '../../../common/bus/index.js';
-import type { DataMessage } from '../../../common/schemas/index.js';
 import { type StorageConfig, StorageConfigSchema } from '../src/config.js';
-
-export function tempDir(kind: string): { path: string; remove(): void } {
-  const path = mkdtempSync(join(tmpdir(), `numeter-${kind}-`));
-  return { path, remove: () => rmSync(path, { recursive: true, force: true }) };
-}
 
 /** A full config for a test storage (api off unless asked), every key as the INI would give it. */
 export function testConfig(opts: {
@@ -48,10 +40,6 @@ export async function startPublisher(url: string): Promise<BusPublisher> {
   return publisher;
 }
 
-export function dataMessage(hostId: string, plugin: string, timestamp: number, values: Record<string, number | null>): DataMessage {
-  return { v: 1, kind: 'data', hostId, points: [{ plugin, timestamp, values }] };
-}
-
 export interface DeadLetter {
   reason: string;
   routingKey: string;
@@ -76,7 +64,9 @@ export async function drainDeadLetters(url: string): Promise<DeadLetter[]> {
   return out;
 }
 
+export { dataMessage } from '../../../common/testing/data-message.js';
 export { eventually } from '../../../common/testing/eventually.js';
+export { tempDir } from '../../../common/testing/temp-dir.js';
 
 /** Epoch seconds aligned to the minute, a few minutes back, so points land in the finest archive. */
 export function recentMinute(minutesBack = 5): number {

@@ -26,6 +26,7 @@ import { uniqueName } from '../../../common/testing/names.js';
 import { pythonFetchMany } from '../../../common/testing/python-whisper.js';
 import { createVhost, type Vhost } from '../../../common/testing/rabbitmq-vhost.js';
 import { deleteRedisPrefix } from '../../../common/testing/redis-prefix.js';
+import type { TempDir } from '../../../common/testing/temp-dir.js';
 import { filteredHostId } from '../src/files/layout.js';
 import { StorageService } from '../src/storage-service.js';
 import { eventually, recentMinute, startPublisher, tempDir, testConfig } from './ingest-fixtures.js';
@@ -75,7 +76,7 @@ async function takeDeadLetters(url: string): Promise<Letter[]> {
 
 describe('hostile input against a running storage', () => {
   let vhost: Vhost;
-  let outer: ReturnType<typeof tempDir>;
+  let outer: TempDir;
   let root: string;
   let prefix: string;
   let storageName: string;
@@ -87,8 +88,8 @@ describe('hostile input against a running storage', () => {
 
   before(async () => {
     vhost = await createVhost('test-hostile');
-    outer = tempDir('hostile');
-    root = join(outer.path, 'wsp');
+    outer = await tempDir('hostile');
+    root = join(outer.dir, 'wsp');
     prefix = `${uniqueName('hostile')}:`;
     storageName = uniqueName('st');
     const config = testConfig({ storageName, amqpUrl: vhost.url, wspPath: root, prefix });
@@ -102,7 +103,7 @@ describe('hostile input against a running storage', () => {
     await publisher?.stop();
     await service?.stop();
     await deleteRedisPrefix(prefix);
-    outer?.remove();
+    await outer?.remove();
     await vhost?.delete().catch(() => {});
   });
 
@@ -296,7 +297,7 @@ describe('hostile input against a running storage', () => {
     const queue = await checkQueue(storageQueueName(storageName));
     assert.equal(queue.messageCount, 0, 'nothing left requeueing');
     assert.equal(service.stats().consumer_connected, 1, 'the consumer is still consuming');
-    assert.deepEqual(readdirSync(outer.path), ['wsp'], 'nothing written next to wsp_path');
+    assert.deepEqual(readdirSync(outer.dir), ['wsp'], 'nothing written next to wsp_path');
     assert.equal(existsSync(join(root, 'etc')), false);
     const metrics = await service.metrics.registry.getSingleMetricAsString('numeter_storage_dead_letters_total');
     for (const kind of ['too-large', 'invalid', 'unsafe-name', 'unwritable', 'host-mismatch', 'future', 'too-old'])

@@ -12,26 +12,27 @@ import { uniqueName } from '../../../common/testing/names.js';
 import { pythonFetchMany } from '../../../common/testing/python-whisper.js';
 import { createVhost, type Vhost } from '../../../common/testing/rabbitmq-vhost.js';
 import { deleteRedisPrefix } from '../../../common/testing/redis-prefix.js';
+import type { TempDir } from '../../../common/testing/temp-dir.js';
 import { dataMessage, eventually, recentMinute, startPublisher, tempDir } from './ingest-fixtures.js';
 
 const MAIN = fileURLToPath(new URL('../src/main.ts', import.meta.url));
 const md5 = (s: string) => createHash('md5').update(s).digest('hex');
 
 let vhost: Vhost;
-let dir: ReturnType<typeof tempDir>;
+let dir: TempDir;
 let prefix: string;
 let child: ChildProcess | undefined;
 
 before(async () => {
   vhost = await createVhost('test-kill9');
-  dir = tempDir('kill9');
+  dir = await tempDir('kill9');
   prefix = `${uniqueName('kill9')}:`;
 });
 
 after(async () => {
   child?.kill('SIGKILL');
   await deleteRedisPrefix(prefix);
-  dir?.remove();
+  await dir?.remove();
   await vhost?.delete().catch(() => {});
 });
 
@@ -57,8 +58,8 @@ async function consumers(queue: string): Promise<{ messageCount: number; consume
 test('a storage killed with SIGKILL during ingestion loses nothing that was published with a confirm', async () => {
   const storageName = uniqueName('st');
   const queue = storageQueueName(storageName);
-  const wsp = join(dir.path, 'wsp');
-  const configFile = join(dir.path, 'numeter_storage.cfg');
+  const wsp = join(dir.dir, 'wsp');
+  const configFile = join(dir.dir, 'numeter_storage.cfg');
   writeFileSync(
     configFile,
     [
@@ -66,7 +67,7 @@ test('a storage killed with SIGKILL during ingestion loses nothing that was publ
       `storage_name = ${storageName}`,
       `wsp_path = ${wsp}`,
       `redis_key_prefix = ${prefix}`,
-      `host_list_file = ${join(dir.path, 'host-list')}`,
+      `host_list_file = ${join(dir.dir, 'host-list')}`,
       'log_level = error',
       '[amqp]',
       `url = ${vhost.url}`,
@@ -100,7 +101,7 @@ test('a storage killed with SIGKILL during ingestion loses nothing that was publ
           if (!expected.has(file)) expected.set(file, []);
           expected.get(file)?.push([ts, v]);
         }
-        return publisher.publish(dataMessage(host, 'net', ts, values)).then(() => {
+        return publisher.publish(dataMessage(host, { plugin: 'net', timestamp: ts, values })).then(() => {
           published++;
         });
       }),
@@ -163,9 +164,9 @@ test('--print-config prints the effective configuration; a bad one lists every p
       proc.stderr.on('data', (d) => (stderr += d));
       proc.on('exit', (code) => resolve({ code, stdout, stderr }));
     });
-  const good = join(dir.path, 'good.cfg');
+  const good = join(dir.dir, 'good.cfg');
   writeFileSync(good, '[global]\nstorage_name = printed\nrpc_password = hunter2 ; secret\n');
-  const bad = join(dir.path, 'bad.cfg');
+  const bad = join(dir.dir, 'bad.cfg');
   writeFileSync(bad, '[global]\nredis_storage_port = nope\n[amqp]\nprefetch = 0\n');
   const [printed, refused] = await Promise.all([
     run(['--config', good, '--print-config'], { NUMETER_STORAGE_GLOBAL_WSP_PATH: '/srv/wsp' }),

@@ -14,6 +14,7 @@ import { uniqueName } from '../../../common/testing/names.js';
 import { pythonFetchMany } from '../../../common/testing/python-whisper.js';
 import { createVhost, type Vhost } from '../../../common/testing/rabbitmq-vhost.js';
 import { deleteRedisPrefix } from '../../../common/testing/redis-prefix.js';
+import type { TempDir } from '../../../common/testing/temp-dir.js';
 import { create as createWhisper, updateMany as whisperUpdateMany } from '../../../common/whisper/index.js';
 import { NewSeriesLimiter, type SeriesLimitReport } from '../src/ingest/series-limits.js';
 import { RetentionRules } from '../src/persist/retention-rules.js';
@@ -57,7 +58,7 @@ describe('NewSeriesLimiter', () => {
 
 describe('new series limits and sparse files in a running storage', () => {
   let vhost: Vhost;
-  let dir: ReturnType<typeof tempDir>;
+  let dir: TempDir;
   let root: string;
   let prefix: string;
   let storageName: string;
@@ -86,8 +87,8 @@ describe('new series limits and sparse files in a running storage', () => {
 
   before(async () => {
     vhost = await createVhost('test-limits');
-    dir = tempDir('limits');
-    root = join(dir.path, 'wsp');
+    dir = await tempDir('limits');
+    root = join(dir.dir, 'wsp');
     prefix = `${uniqueName('limits')}:`;
     storageName = uniqueName('st');
     publisher = await startPublisher(vhost.url);
@@ -96,7 +97,7 @@ describe('new series limits and sparse files in a running storage', () => {
   after(async () => {
     await publisher?.stop();
     await deleteRedisPrefix(prefix);
-    dir?.remove();
+    await dir?.remove();
     await vhost?.delete().catch(() => {});
   });
 
@@ -177,7 +178,7 @@ describe('new series limits and sparse files in a running storage', () => {
     assert.ok(stat.blocks * 512 < stat.size / 4, `${stat.blocks * 512} bytes allocated for a ${stat.size}-byte file`);
     // The same archives and points written into a file created with zeros.
     const schema = new RetentionRules().schemaFor('flood', 'ds0');
-    const dense = join(dir.path, 'dense.wsp');
+    const dense = join(dir.dir, 'dense.wsp');
     createWhisper(dense, [...schema.archives], { aggregationMethod: schema.aggregationMethod, xFilesFactor: schema.xFilesFactor });
     const written = pythonFetchMany([file], t0 - 60, t0 + 180)[file];
     assert.deepEqual(written, [

@@ -14,12 +14,13 @@ import { createVhost, type Vhost } from '../../../common/testing/rabbitmq-vhost.
 import { deleteRedisPrefix } from '../../../common/testing/redis-prefix.js';
 import { assertNoResourcesLeft, resourceBaseline } from '../../../common/testing/resources.js';
 import { TcpProxy } from '../../../common/testing/tcp-proxy.js';
+import type { TempDir } from '../../../common/testing/temp-dir.js';
 import { StorageService } from '../src/storage-service.js';
 import { tempDir, testConfig } from './ingest-fixtures.js';
 
 describe('storage service lifecycle', () => {
   let vhost: Vhost;
-  let dir: ReturnType<typeof tempDir>;
+  let dir: TempDir;
   const prefixes: string[] = [];
   const config = (api: { port: string } = { port: '0' }, amqpUrl = vhost.url) => {
     const prefix = `${uniqueName('lifecycle')}:`;
@@ -27,7 +28,7 @@ describe('storage service lifecycle', () => {
     return testConfig({
       storageName: uniqueName('life'),
       amqpUrl,
-      wspPath: join(dir.path, 'wsp'),
+      wspPath: join(dir.dir, 'wsp'),
       prefix,
       extra: { api: { enabled: 'true', host: '127.0.0.1', ...api } },
     });
@@ -35,11 +36,11 @@ describe('storage service lifecycle', () => {
 
   before(async () => {
     vhost = await createVhost('numeter-storage-lifecycle');
-    dir = tempDir('storage-lifecycle');
+    dir = await tempDir('storage-lifecycle');
   });
   after(async () => {
     for (const prefix of prefixes) await deleteRedisPrefix(prefix);
-    dir?.remove();
+    await dir?.remove();
     await vhost?.delete();
   });
 
