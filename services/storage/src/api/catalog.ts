@@ -119,7 +119,18 @@ export class Catalog {
 
   /** The host's `.wsp` directory: `WSP_PATH` (refused unless under the data root), else the file tree's. */
   async hostDir(host: string): Promise<string | null> {
-    const dir = (await this.call(() => this.index.hostDirs([host]))).get(host) ?? null;
+    return this.containedDir(host, (await this.call(() => this.index.hostDirs([host]))).get(host) ?? null);
+  }
+
+  /** hostDir of many hosts with one index round trip (a render over 250 hosts made 250 in a row). */
+  async hostDirsOf(hosts: readonly string[]): Promise<Map<string, string | null>> {
+    const stored = await this.call(() => this.index.hostDirs(hosts));
+    const out = new Map<string, string | null>();
+    for (const host of hosts) out.set(host, await this.containedDir(host, stored.get(host) ?? null));
+    return out;
+  }
+
+  private async containedDir(host: string, dir: string | null): Promise<string | null> {
     if (dir === null) return this.files.locate(host);
     try {
       return containedPath(this.wspRoot, dir);

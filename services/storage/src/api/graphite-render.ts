@@ -112,16 +112,24 @@ function seriesFetcher(
   budget: RenderBudget,
   points: PointBudget,
 ) {
+  // Host directories looked up once per request, the hosts of one pattern in one round trip.
   const hostDirs = new Map<string, Promise<string | null>>();
-  const hostDir = (host: string) => {
-    const known = hostDirs.get(host);
-    if (known) return known;
-    const dir = ctx.catalog.hostDir(host);
-    hostDirs.set(host, dir);
-    return dir;
+  const lookUpHosts = (leaves: Leaf[]) => {
+    const missing = [...new Set(leaves.map((leaf) => leaf.host))].filter((host) => !hostDirs.has(host));
+    if (missing.length === 0) return;
+    const found = ctx.catalog.hostDirsOf(missing);
+    for (const host of missing) {
+      const dir = found.then((dirs) => dirs.get(host) ?? null);
+      // Awaited by sourcesOf, which stops at the first failure: the others must not be unhandled rejections.
+      dir.catch(() => {});
+      hostDirs.set(host, dir);
+    }
   };
+  const hostDir = (host: string) => hostDirs.get(host) ?? ctx.catalog.hostDir(host);
   return async (pattern: string, from: number, until: number): Promise<Series[]> => {
-    const sources = await sourcesOf(ctx, await tree.leaves(pattern, 'target'), hostDir);
+    const leaves = await tree.leaves(pattern, 'target');
+    lookUpHosts(leaves);
+    const sources = await sourcesOf(ctx, leaves, hostDir);
     budget.fetched(sources.length, 0);
     const window = windowClamped(from, until, now);
     const outcomes = window ? await readSeries(ctx.whisper, sources, window, points) : [];
