@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { lineScratch, parseCarbonLine, parseCarbonLineIn, pathHash } from '../src/modules/carbon/line.js';
+import { lineScratch, parseAnyLine, parseCarbonLine, parseCarbonLineIn, pathHash } from '../src/modules/carbon/line.js';
 import { NameMapper, parseTemplates, TemplateError } from '../src/modules/carbon/names.js';
 import { parsePythonFloat } from '../src/modules/carbon/number.js';
 import { PathTable } from '../src/modules/carbon/path-table.js';
@@ -151,6 +151,72 @@ describe('carbon hot path: read in place, same answers', () => {
     assert.equal(parseCarbonLineIn(text, 29, 38, out), 'tagged');
     assert.equal(parseCarbonLineIn('a.b.c 1_', 0, 7, out), 'ok', '"1" before the end, the "_" after it');
     assert.equal(pathHash(text, 0, 5), pathHash('x.y.z', 0, 5));
+  });
+
+  test('the one-pass reading of the common line agrees with the field-by-field one on 50,000 lines near it', () => {
+    // Lines built from pieces next to the common form: every field shape the fast path
+    // takes, and the ones it must leave to the general reading (which decides them).
+    const paths = ['a.b.c', 'h1.cpu-0.user', 'x', 'a;t=1.b', 'caf\u00e9.p.v', 'a\u0000b.c', '', 'a.b.c\t'];
+    const values = [
+      '1',
+      '-1',
+      '0',
+      '-0',
+      '007',
+      '1.5',
+      '-0.0',
+      '0.150000',
+      '1.',
+      '.5',
+      '-',
+      '1e3',
+      '1_0',
+      'nan',
+      'inf',
+      '123456789012345',
+      '1234567890123456',
+      '12345678901234.5',
+      '1.2.3',
+      '+1',
+      '9'.repeat(15),
+    ];
+    const stamps = [
+      '1700000000',
+      '946684800',
+      '946684799',
+      '4102444800',
+      '4102444801',
+      '-1',
+      '1700000000.5',
+      '01700000000',
+      '17e8',
+      '',
+      '1700000000\r',
+      '1700000000 x',
+      'abc',
+    ];
+    const seps = [' ', ' ', ' ', '  ', '\t'];
+    let seed = 7;
+    const random = (n: number) => {
+      seed = (Math.imul(seed, 1103515245) + 12345) >>> 0;
+      return (seed >>> 8) % n;
+    };
+    const mismatches: string[] = [];
+    const general = lineScratch();
+    const either = lineScratch();
+    for (let k = 0; k < 50_000; k++) {
+      const stamp = stamps[random(stamps.length)];
+      const sep = seps[random(seps.length)];
+      const line = `${paths[random(paths.length)]}${sep}${values[random(values.length)]}${stamp === '' ? '' : `${seps[random(seps.length)]}${stamp}`}`;
+      const text = `pad\n${line}\npad`;
+      const expected = parseAnyLine(text, 4, 4 + line.length, general);
+      const got = parseCarbonLineIn(text, 4, 4 + line.length, either);
+      const fields = (o: typeof general) => [o.pathStart, o.pathEnd, o.pathHash, o.value, o.timestamp];
+      if (got !== expected || (got === 'ok' && !fields(either).every((v, i) => Object.is(v, fields(general)[i]))))
+        mismatches.push(`${JSON.stringify(line)}: ${got} ${fields(either)} vs ${expected} ${fields(general)}`);
+      if (mismatches.length > 5) break;
+    }
+    assert.deepEqual(mismatches, []);
   });
 
   test('the path table finds paths by range, and a full bucket refuses more', () => {
