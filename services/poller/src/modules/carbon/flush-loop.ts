@@ -1,7 +1,8 @@
 import { type DeadlineInput, settleWithin } from '../../../../../common/lifecycle/index.js';
 import type { Logger } from '../../../../../common/logging/index.js';
 import type { Message } from '../../../../../common/schemas/index.js';
-import { checkMessage, type PointBatch, type SeriesCatalog } from './batch.js';
+import { checkMessage, type SeriesCatalog } from './batch.js';
+import type { PointBatch } from './point-batch.js';
 
 /**
  * Moves what a listener module accepted into the spool every flush interval: infos of
@@ -89,17 +90,18 @@ export class FlushLoop {
     const timestamp = Math.floor(now);
     o.fill?.(timestamp);
     const refresh = now - this.lastRefresh >= o.refreshSeconds;
-    const infos = o.catalog.infoMessages(o.selfHost, timestamp, refresh);
-    const { messages: data, values } = o.batch.take(o.maxPointsPerMessage);
-    let spooledValues = values;
-    const messages = [...infos, ...data].filter((message) => {
+    // Infos (few: new plugins) are checked here, so one that is wrong is counted by the
+    // listener; data messages (nearly all) are checked once, by the spool, which refuses
+    // and counts an invalid one (its `invalid` counter, logged with the reason). They are
+    // built from names, seconds and values this listener checked line by line.
+    const infos = o.catalog.infoMessages(o.selfHost, timestamp, refresh).filter((message) => {
       const problem = checkMessage(message);
-      if (problem === null) return true;
-      const lost = message.kind === 'data' ? message.points.reduce((n, p) => n + Object.keys(p.values).length, 0) : 0;
-      spooledValues -= lost;
-      o.invalid(problem, lost);
-      return false;
+      if (problem !== null) o.invalid(problem, 0);
+      return problem === null;
     });
+    const { messages: data, values } = o.batch.take(o.maxPointsPerMessage);
+    const spooledValues = values;
+    const messages = infos.length === 0 ? data : [...infos, ...data];
     if (messages.length === 0) return;
     this.publishing = spooledValues;
     try {

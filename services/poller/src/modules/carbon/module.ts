@@ -2,11 +2,12 @@ import { type Deadline, type DeadlineInput, Lifecycle } from '../../../../../com
 import type { Logger } from '../../../../../common/logging/index.js';
 import type { Message } from '../../../../../common/schemas/index.js';
 import type { Collection, CollectRequest, ModuleContext, PollerModule } from '../types.js';
-import { type PluginSlot, PointBatch, SeriesCatalog } from './batch.js';
+import { SeriesCatalog } from './batch.js';
 import { FlushLoop } from './flush-loop.js';
 import { lineScratch, parseCarbonLineIn } from './line.js';
 import { NameMapper } from './names.js';
 import { PathTable } from './path-table.js';
+import { PointBatch, type SeriesColumn } from './point-batch.js';
 import { ProblemCounter } from './problems.js';
 import { selfMetrics } from './self-metrics.js';
 import type { CarbonSettings } from './settings.js';
@@ -64,8 +65,8 @@ export class CarbonModule implements PollerModule {
   private readonly lifecycle = new Lifecycle({ start: () => this.open(), stop: (deadline) => this.close(deadline) });
   private readonly counters = { lines: 0, values: 0 };
   /** Admitted series by path (PathTable), and the few a full hash bucket left out. */
-  private readonly paths = new PathTable<{ slot: PluginSlot; ds: string }>();
-  private readonly admitted = new Map<string, { slot: PluginSlot; ds: string }>();
+  private readonly paths = new PathTable<SeriesColumn>();
+  private readonly admitted = new Map<string, SeriesColumn>();
   /** The parse of the line being received (one object for every line). */
   private readonly scratch = lineScratch();
 
@@ -208,7 +209,7 @@ export class CarbonModule implements PollerModule {
    * remembered (the caller looks it up first: the per-line cost is one lookup). Null when
    * refused (counted and logged).
    */
-  private series(path: string, hash: number, line: () => string): { slot: PluginSlot; ds: string } | null {
+  private series(path: string, hash: number, line: () => string): SeriesColumn | null {
     const name = this.mapper.map(path);
     if (typeof name === 'string') {
       this.problems.record(name, line);
@@ -225,7 +226,7 @@ export class CarbonModule implements PollerModule {
       this.admitted.clear();
       this.paths.clear();
     }
-    const series = { slot: this.batch.slot(host, name.plugin), ds: name.ds };
+    const series = this.batch.series(host, name.plugin, name.ds);
     if (!this.paths.set(path, hash, series)) this.admitted.set(path, series);
     return series;
   }
@@ -248,8 +249,8 @@ export class CarbonModule implements PollerModule {
       series = found;
     }
     const timestamp = parsed.timestamp ?? Math.floor(this.deps.nowSeconds());
-    if (!this.batch.addTo(series.slot, series.ds, timestamp, parsed.value)) {
-      // Not bad input: a second value for one second (see PluginSlot.flushed). Counted, not towards a flood.
+    if (!this.batch.addTo(series, timestamp, parsed.value)) {
+      // Not bad input: a second value for one second (see SeriesColumn.flushedLast). Counted, not towards a flood.
       this.problems.record('same_second', () => text.slice(start, end));
       return true;
     }

@@ -1,9 +1,10 @@
 import { type Deadline, type DeadlineInput, Lifecycle } from '../../../../../common/lifecycle/index.js';
 import type { FieldInfo } from '../../../../../common/schemas/index.js';
-import { PointBatch, SeriesCatalog } from '../carbon/batch.js';
+import { SeriesCatalog } from '../carbon/batch.js';
 import { FlushLoop } from '../carbon/flush-loop.js';
 import type { ListenerDeps } from '../carbon/module.js';
 import { NameMapper, type SeriesName } from '../carbon/names.js';
+import { PointBatch } from '../carbon/point-batch.js';
 import { ProblemCounter } from '../carbon/problems.js';
 import { selfMetrics } from '../carbon/self-metrics.js';
 import { UdpLineSocket } from '../carbon/udp-lines.js';
