@@ -209,6 +209,8 @@ export const DESCRIPTIONS: Record<'poller' | 'storage' | 'webapp', Record<string
       trust_proxy: 'express `trust proxy`: `true`, a hop count or addresses of the reverse proxy, so client addresses and HTTPS are seen.',
       session_max_age: 'Seconds a session lasts.',
       login_attempts: 'Login attempts per address per 15 minutes before 429.',
+      public_url:
+        "The webapp's address as its users reach it (`https://numeter.example.org`); alert notifications link to graphs under it. Empty: no links.",
     },
     storage: {
       timeout: 'Seconds to wait for one storage request.',
@@ -244,6 +246,8 @@ export const DESCRIPTIONS: Record<'poller' | 'storage' | 'webapp', Record<string
       alertmanager_active_ms:
         'A firing alert sent to Alertmanager ends this long after its change unless a recovery resolves it first (without an end, Alertmanager resolves it after its `resolve_timeout`).',
       batch_size: 'Notifications looked at per claim.',
+      user_destinations:
+        'Hosts non-superusers may point webhook, Slack and Alertmanager contacts at: `hooks.slack.com, *.example.org, am.example.org:9093` (docs/security.md). Empty: only superusers create them.',
     },
     alerting: {
       enabled:
@@ -263,6 +267,9 @@ export const DESCRIPTIONS: Record<'poller' | 'storage' | 'webapp', Record<string
       flap_stop_percent: 'Percent state change under which flapping ends (contacts hear where it settled).',
       munin_conf: "A munin master's munin.conf whose `host.plugin.field.warning|critical` overrides apply (read at start); empty = none.",
       munin_host_id_format: "Host ID of a munin.conf host, as the poller's `[munin] host_id_format` (`{name}`, `{group}`).",
+      value_flush_seconds:
+        "How often the latest value of each problem is written to its state (the Problems page's value); changes of state are written at once.",
+      value_flush_max_rows: 'States whose latest value is written per flush at most; the others wait for the next one.',
     },
     logging: {
       level: 'trace, debug, info, warn, error or fatal.',

@@ -43,7 +43,8 @@ export type AlertStateOut = z.infer<typeof AlertStateOut>;
 
 export const AlertHistoryOut = z.object({
   id: z.number().int().positive(),
-  state_id: z.number().int().positive(),
+  /** null once the state is gone (its rule or host removed): the history stays. */
+  state_id: z.number().int().positive().nullable(),
   ...ruleSeriesOut,
   previous: AlertState,
   state: AlertState,

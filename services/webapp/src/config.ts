@@ -32,6 +32,8 @@ const Schema = z.object({
       trust_proxy: iniString('false'),
       session_max_age: iniInt(14 * 86_400, 60, 365 * 86_400),
       login_attempts: iniInt(10, 1, 10_000),
+      /** The webapp's address as its users reach it (`https://numeter.example.org`): alert notifications link to graphs under it; empty = no links. */
+      public_url: iniString('').refine(validPublicUrl, 'an http:// or https:// URL without query or fragment, or empty'),
     })
     .default({}),
   storage: z
@@ -80,6 +82,10 @@ const Schema = z.object({
       munin_conf: iniString(''),
       /** Host ID of a munin.conf host, as the poller's [munin] host_id_format: `{name}`, `{group}`. */
       munin_host_id_format: iniString('{name}').refine((f) => f.includes('{name}'), 'must contain {name}'),
+      /** The latest value of each problem is written this often (not per point); changes are written at once. */
+      value_flush_seconds: iniInt(15, 1, 3600),
+      /** States written per flush at most (the rest wait for the next), so a flush stays one short transaction. */
+      value_flush_max_rows: iniInt(5000, 1, 1_000_000),
     })
     .default({}),
   logging: z
@@ -118,6 +124,16 @@ export function printableConfig(config: WebappConfig): string {
 function validAmqpUrl(url: string): boolean {
   try {
     return ['amqp:', 'amqps:'].includes(new URL(url).protocol);
+  } catch {
+    return false;
+  }
+}
+
+function validPublicUrl(url: string): boolean {
+  if (url.trim() === '') return true;
+  try {
+    const parsed = new URL(url);
+    return ['http:', 'https:'].includes(parsed.protocol) && !parsed.search && !parsed.hash && !parsed.username;
   } catch {
     return false;
   }

@@ -27,7 +27,7 @@ describe('REST /rest/alerts', () => {
   const minutesAgo = (m: number) => new Date(clock.getTime() - m * 60_000);
 
   before(async () => {
-    const db = await createTestDatabase();
+    const db = await createTestDatabase({ NUMETER_WEBAPP_DELIVERY_USER_DESTINATIONS: 'hooks.example.org, *.chat.example:8443' });
     deps = buildDeps(db.config, { logger: silentLogger(), now: () => clock });
     await migrate(deps.pool);
     app = await createApp(deps, { mountUi: false });
@@ -309,9 +309,11 @@ describe('REST /rest/alerts', () => {
       seen.results.map((c) => [c.name, c.failing, c.last_error]),
       [
         ['alice mail', false, null],
-        ['ops A', true, 'connect ECONNREFUSED'],
+        ['ops A', true, 'the receiver could not be reached or refused the notification'],
       ],
     );
+    const rootSees = ContactOut.parse((await root.agent.get(`/rest/alerts/contacts/${group.id}`).expect(200)).body);
+    assert.equal(rootSees.last_error, 'connect ECONNREFUSED', 'superusers read the whole error');
     await write(alice, 'put', `/rest/alerts/contacts/${group.id}`)
       .send({ name: 'mine now', settings: { kind: 'webhook', url: 'http://h/' } })
       .expect(403);
@@ -326,6 +328,43 @@ describe('REST /rest/alerts', () => {
     );
     assert.equal(fixed.failing, false, 'new settings clear the failing status');
     await write(alice, 'delete', `/rest/alerts/contacts/${mine.id}`).expect(204);
+  });
+
+  it('SSRF: users point HTTP contacts only at [delivery] user_destinations, and read no receiver text', async () => {
+    const post = (settings: object, name = `c${Math.random()}`) => write(alice, 'post', '/rest/alerts/contacts').send({ name, settings });
+    for (const url of [
+      'http://127.0.0.1:8080/internal',
+      'http://localhost/',
+      'http://[::1]/',
+      'http://hooks.example.org.evil.example/',
+      'http://hooks.example.org:6379/',
+      'http://x.chat.example/',
+      'http://user:pw@hooks.example.org/',
+    ]) {
+      const refused = await post({ kind: 'webhook', url }).expect(403);
+      assert.match(refused.body.error, /^settings\.url: /, url);
+    }
+    await post({ kind: 'alertmanager', url: 'http://10.0.0.5:9093' }).expect(403);
+    await post({ kind: 'slack', url: 'https://169.254.169.254/latest/meta-data' }).expect(403);
+    const ok = ContactOut.parse((await post({ kind: 'webhook', url: 'https://hooks.example.org/numeter' }, 'alice hook').expect(201)).body);
+    await post({ kind: 'slack', url: 'https://team.chat.example:8443/hooks/x' }).expect(201);
+    // An allowed contact cannot be moved somewhere else by an update either.
+    await write(alice, 'put', `/rest/alerts/contacts/${ok.id}`)
+      .send({ name: 'alice hook', settings: { kind: 'webhook', url: 'http://127.0.0.1:3306/' } })
+      .expect(403);
+    await deps.pool.query('UPDATE contacts SET last_error = ?, failing_since = ? WHERE id = ?', [
+      'HTTP 500: <html>internal admin panel: secret=hunter2</html>',
+      clock,
+      ok.id,
+    ]);
+    const mine = ContactOut.parse((await alice.agent.get(`/rest/alerts/contacts/${ok.id}`).expect(200)).body);
+    assert.equal(mine.last_error, 'the receiver answered HTTP 500');
+    const rootSees = ContactOut.parse((await root.agent.get(`/rest/alerts/contacts/${ok.id}`).expect(200)).body);
+    assert.match(rootSees.last_error ?? '', /hunter2/);
+    // Superusers are not limited by the list.
+    await write(root, 'post', '/rest/alerts/contacts')
+      .send({ name: 'root internal', settings: { kind: 'webhook', url: 'http://127.0.0.1:9/' } })
+      .expect(201);
   });
 
   it('silences: a time window on one visible host, who and when recorded, shown on problems, expired early', async () => {

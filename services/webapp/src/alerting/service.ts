@@ -26,7 +26,8 @@ import { muninConfOverrides } from './engine/munin-conf-overrides.js';
 import { MuninThresholds, type ThresholdChange } from './engine/munin-thresholds.js';
 import { RuleIndex } from './engine/rule-index.js';
 import { Periodic } from './periodic.js';
-import { loadRules, rulesSignature } from './store/rule-loader.js';
+import { LatestValueWriter } from './store/latest-values.js';
+import { hostIdsSignature, loadHostIds, loadRules, rulesSignature } from './store/rule-loader.js';
 import { StateStore, StateStoreStoppedError } from './store/state-store.js';
 import { loadThresholds, saveThresholds } from './store/thresholds-store.js';
 
@@ -63,6 +64,10 @@ export class AlertService implements Component {
   private readonly dispatcher: Component | null;
   private readonly sweeper: Periodic;
   private readonly reloader: Periodic;
+  private readonly valueFlusher: Periodic;
+  private readonly latestValues: LatestValueWriter;
+  /** The webapp's host IDs at the last check: one gone from it was deleted (its states end). */
+  private knownHosts: { signature: string; hostIds: Set<string> } | null = null;
   private signature = '';
   private readonly counters = { messages: 0, refused: 0, failed: 0, infos: 0, ruleReloads: 0, ruleProblems: 0 };
 
@@ -70,7 +75,7 @@ export class AlertService implements Component {
     this.clock = deps.clock ?? systemClock;
     this.logger = deps.logger.child({ component: 'alerting' });
     const a = deps.config.alerting;
-    this.store = new StateStore({ pool: deps.pool, clock: this.clock, logger: this.logger });
+    this.store = new StateStore({ pool: deps.pool, clock: this.clock, logger: this.logger, publicUrl: deps.config.web.public_url.trim() });
     this.engine = new AlertEngine({
       clock: this.clock,
       index: this.index,
@@ -88,6 +93,8 @@ export class AlertService implements Component {
     const timers = { clock: this.clock, logger: this.logger };
     this.sweeper = new Periodic('alert sweep', () => this.engine.sweep(), a.sweep_seconds * 1000, timers);
     this.reloader = new Periodic('alert rule reload', () => this.reloadRulesIfChanged(), a.rules_reload_seconds * 1000, timers);
+    this.latestValues = new LatestValueWriter({ pool: deps.pool, maxRows: a.value_flush_max_rows });
+    this.valueFlusher = new Periodic('alert value flush', () => this.flushLatestValues(), a.value_flush_seconds * 1000, timers);
   }
 
   start(): Promise<void> {
@@ -106,13 +113,24 @@ export class AlertService implements Component {
       ...prefixedStats('index', this.index.stats()),
       ...(this.consumer ? prefixedStats('consumer', this.consumer.stats()) : {}),
       ...(this.dispatcher ? prefixedStats('dispatcher', this.dispatcher.stats()) : {}),
+      ...prefixedStats('latest', this.latestValues.counters),
       sweepFailures: this.sweeper.failures,
       reloadFailures: this.reloader.failures,
+      flushFailures: this.valueFlusher.failures,
     };
   }
 
-  /** Re-reads the rules now if their tables changed (the reload timer calls it; tests too). */
+  /** Writes the problems' latest values now (the flush timer calls it; the stop and tests too). */
+  flushLatestValues(): Promise<number> {
+    return this.store.after(() => this.latestValues.write(this.latestValues.collect(this.engine.snapshot().values())));
+  }
+
+  /**
+   * Re-reads the rules now if their tables changed, and ends the states of hosts deleted from
+   * the webapp since the last check (the reload timer calls it; tests too).
+   */
   async reloadRulesIfChanged(): Promise<boolean> {
+    await this.closeDeletedHosts();
     const signature = await rulesSignature(this.deps.pool);
     if (signature === this.signature) return false;
     const loaded = await loadRules(this.deps.pool, { nodataMinutes: this.deps.config.alerting.nodata_minutes });
@@ -157,12 +175,17 @@ export class AlertService implements Component {
     await this.consumer.start();
     this.sweeper.start();
     this.reloader.start();
+    this.valueFlusher.start();
     await this.dispatcher?.start();
   }
 
   private async close(deadline: Deadline): Promise<void> {
     await this.dispatcher?.stop(deadline);
-    await Promise.all([this.sweeper.stop(), this.reloader.stop()]);
+    await Promise.all([this.sweeper.stop(), this.reloader.stop(), this.valueFlusher.stop()]);
+    // The latest values go with the stop, so a restart shows them (a failure only loses a value).
+    await this.flushLatestValues().catch((error) =>
+      this.logger.warn({ reason: (error as Error).message }, 'latest alert values not written at stop'),
+    );
     // Records still waiting for the database reject, so their messages are requeued, not acked.
     this.store.stop();
     await this.consumer?.stop(deadline);
@@ -196,6 +219,21 @@ export class AlertService implements Component {
       if (!(error instanceof StateStoreStoppedError))
         this.logger.warn({ reason: (error as Error).message }, 'alerting could not record a message');
       return { action: 'requeue', unbounded: true };
+    }
+  }
+
+  private async closeDeletedHosts(): Promise<void> {
+    const hosts = await hostIdsSignature(this.deps.pool);
+    if (this.knownHosts?.signature === hosts.signature) return;
+    const current = await loadHostIds(this.deps.pool);
+    const before = this.knownHosts?.hostIds;
+    this.knownHosts = { signature: hosts.signature, hostIds: current };
+    if (!before) return;
+    for (const hostId of before) {
+      if (current.has(hostId)) continue;
+      this.logger.info({ hostId }, 'host deleted from the webapp: its alert states end');
+      await this.save(this.thresholds.forgetHost(hostId));
+      await this.engine.closeHost(hostId);
     }
   }
 

@@ -168,6 +168,20 @@ export const MIGRATIONS: Migration[] = [
         FOREIGN KEY (contact_id) REFERENCES contacts(id) ON DELETE CASCADE) ${TABLE_OPTIONS}`,
     ],
   },
+  {
+    version: 6,
+    name: 'alerting: unknown_limit, history outlives its state',
+    statements: [
+      // munin's unknown_limit as the plugin gave it, so a restart counts unknown values as before
+      'ALTER TABLE alert_thresholds ADD COLUMN IF NOT EXISTS unknown_limit VARCHAR(16) NULL AFTER critical',
+      // A removed rule's or host's state row goes, its history (and the "rule removed" notices in
+      // the outbox, which hang on the history) stays: the cascade becomes SET NULL.
+      'ALTER TABLE alert_history DROP FOREIGN KEY IF EXISTS alert_history_ibfk_1',
+      'ALTER TABLE alert_history MODIFY state_id BIGINT NULL',
+      `ALTER TABLE alert_history ADD CONSTRAINT alert_history_state FOREIGN KEY IF NOT EXISTS (state_id)
+        REFERENCES alert_states(id) ON DELETE SET NULL`,
+    ],
+  },
 ];
 
 export interface MigrationResult {

@@ -142,9 +142,12 @@ export class AlertConfigRepo {
       id,
     ]);
   }
-  /** The rule's states and history go with it: nothing would evaluate or show them any more. */
+  /**
+   * The rule only: the engine notices it is gone at its next reload and ends its states itself
+   * (a "rule removed" history row and notice for each problem, then the state rows go), as it
+   * does for a disabled rule; the history stays.
+   */
   async deleteRule(id: number): Promise<boolean> {
-    await this.pool.query('DELETE FROM alert_states WHERE rule_key = ?', [`rule:${id}`]);
     return (await affected(this.pool, 'DELETE FROM alert_rules WHERE id = ?', [id])) > 0;
   }
 

@@ -35,7 +35,8 @@ export interface AlertStateRow extends RuleSeriesRow {
 
 export interface AlertHistoryRow extends RuleSeriesRow {
   id: number;
-  stateId: number;
+  /** null once the state row is gone (its rule or host removed). */
+  stateId: number | null;
   previous: AlertState;
   state: AlertState;
   at: Date;
@@ -98,7 +99,7 @@ function toState(r: RowDataPacket): AlertStateRow {
 function toHistory(r: RowDataPacket): AlertHistoryRow {
   return {
     id: Number(r.id),
-    stateId: Number(r.state_id),
+    stateId: nullableNumber(r.state_id),
     ...ruleSeriesOf(r),
     previous: r.previous,
     state: r.state,

@@ -9,6 +9,7 @@ import {
   SilencesQuery,
 } from '../../../../common/schemas/index.js';
 import type { Access } from '../access.js';
+import { type DestinationPolicy, destinationPolicy, ownerErrorText } from '../alerting/delivery/destinations.js';
 import type { AuthUser } from '../auth/user.js';
 import type { AppDeps } from '../deps.js';
 import { HttpError, ValidationError } from '../http-errors.js';
@@ -114,16 +115,21 @@ function mayEditContact(u: AuthUser, c: Pick<Contact, 'userId'>): boolean {
   return u.isSuperuser || c.userId === u.id;
 }
 
-/** A non-superuser's contact is their own (user = them, no group) and never a command. */
-function checkContactInput(u: AuthUser, c: ContactIn): ContactIn {
+/**
+ * A non-superuser's contact is their own (user = them, no group), mail or an HTTP contact to a
+ * destination `[delivery] user_destinations` allows, never a command (delivery/destinations.ts).
+ */
+function checkContactInput(u: AuthUser, c: ContactIn, destinations: DestinationPolicy): ContactIn {
   if (u.isSuperuser) return c;
   if (c.group !== null) throw new HttpError(403, 'group: only superusers give contacts to groups', 'group');
   if (c.user !== null && c.user !== u.id) throw new HttpError(403, 'user: a contact of another user is for superusers', 'user');
-  if (c.settings.kind === 'command') throw new HttpError(403, 'settings.kind: command contacts are for superusers', 'settings.kind');
+  const refusal = destinations.refusal(c.settings);
+  if (refusal !== null) throw new HttpError(403, refusal, refusal.slice(0, refusal.indexOf(':')));
   return { ...c, user: u.id };
 }
 
-function contactOut(c: Contact): ContactOut {
+/** A contact as `u` sees it: only superusers read a failing receiver's own words. */
+function contactOut(c: Contact, u: AuthUser): ContactOut {
   return {
     id: c.id,
     name: c.name,
@@ -134,7 +140,7 @@ function contactOut(c: Contact): ContactOut {
     user: c.userId,
     min_state: c.minState,
     last_success_at: iso(c.lastSuccessAt),
-    last_error: c.lastError,
+    last_error: u.isSuperuser ? c.lastError : ownerErrorText(c.lastError),
     last_error_at: iso(c.lastErrorAt),
     failing_since: iso(c.failingSince),
     failing: c.failingSince !== null,
@@ -143,6 +149,7 @@ function contactOut(c: Contact): ContactOut {
 
 function contactRoutes(r: Router, deps: AppDeps): void {
   const { config } = deps.repos.alerting;
+  const destinations = destinationPolicy(deps.config.delivery.user_destinations);
   const toRow = (c: ContactIn) => ({
     name: c.name,
     enabled: c.enabled,
@@ -152,25 +159,33 @@ function contactRoutes(r: Router, deps: AppDeps): void {
     minState: c.min_state,
   });
   r.get('/alerts/contacts', async (req, res) => {
-    res.json(await listPage(req, (page) => config.listContacts(page, contactScope(user(req))), contactOut));
+    const u = user(req);
+    res.json(
+      await listPage(
+        req,
+        (page) => config.listContacts(page, contactScope(u)),
+        (c) => contactOut(c, u),
+      ),
+    );
   });
   r.get('/alerts/contacts/:id', async (req, res) => {
-    res.json(contactOut(found(await config.getContact(idParam(req), contactScope(user(req))))));
+    const u = user(req);
+    res.json(contactOut(found(await config.getContact(idParam(req), contactScope(u))), u));
   });
   r.post('/alerts/contacts', async (req, res) => {
     const u = user(req);
-    const c = checkContactInput(u, parseBody(ContactIn, req));
+    const c = checkContactInput(u, parseBody(ContactIn, req), destinations);
     const id = await config.createContact(toRow(c));
-    res.status(201).json(contactOut(found(await config.getContact(id, EVERYTHING))));
+    res.status(201).json(contactOut(found(await config.getContact(id, EVERYTHING)), u));
   });
   r.put('/alerts/contacts/:id', async (req, res) => {
     const u = user(req);
     const existing = found(await config.getContact(idParam(req), contactScope(u)));
     if (!mayEditContact(u, existing)) throw new HttpError(403, 'this contact belongs to a group: superusers edit it');
-    const c = checkContactInput(u, parseBody(ContactIn, req));
+    const c = checkContactInput(u, parseBody(ContactIn, req), destinations);
     const changed = JSON.stringify(c.settings) !== JSON.stringify(existing.settings);
     await config.updateContact(existing.id, toRow(c), changed);
-    res.json(contactOut(found(await config.getContact(existing.id, EVERYTHING))));
+    res.json(contactOut(found(await config.getContact(existing.id, EVERYTHING)), u));
   });
   r.delete('/alerts/contacts/:id', async (req, res) => {
     const u = user(req);

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { iniBool, iniEnum, iniInt, iniString } from '../../../../../common/config/index.js';
+import { parseDestinations } from './destinations.js';
 
 /**
  * The `[smtp]` and `[delivery]` sections of numeter_webapp.cfg, defined here beside the code
@@ -50,6 +51,11 @@ export const DeliverySection = z
     alertmanager_active_ms: iniInt(7 * 86_400_000, 60_000, 365 * 86_400_000),
     /** Notifications claimed per poll. */
     batch_size: iniInt(100, 1, 10_000),
+    /**
+     * Hosts non-superusers may point webhook, Slack and Alertmanager contacts at (destinations.ts):
+     * `hooks.slack.com, *.example.org, am.example.org:9093`; empty = only superusers create them.
+     */
+    user_destinations: iniString('').refine(validDestinations, 'host names, *.domain or host:port, separated by commas'),
   })
   .default({})
   .superRefine((d, ctx) => {
@@ -60,3 +66,12 @@ export const DeliverySection = z
       ctx.addIssue({ code: z.ZodIssueCode.custom, path: ['backoff_max_ms'], message: 'must not be below backoff_initial_ms' });
   });
 export type DeliveryConfig = z.output<typeof DeliverySection>;
+
+function validDestinations(text: string): boolean {
+  try {
+    parseDestinations(text);
+    return true;
+  } catch {
+    return false;
+  }
+}

@@ -6,6 +6,7 @@ import {
   type FlapOptions,
   newSeriesState,
   observePoint,
+  observeRemoval,
   observeRepeat,
   observeSilence,
   type SeriesState,
@@ -107,11 +108,27 @@ export class AlertEngine {
       if (!rule) {
         this.states.delete(key);
         this.counters.dropped++;
+        records.push(this.removalRecord(st, 'rule removed', nowMs));
         continue;
       }
       const events = [...observeSilence(rule, st, nowMs), ...observeRepeat(rule, st, nowMs)];
       for (const event of events) records.push(this.recordOf(rule, st, event, nowMs));
     }
+    return records.length ? this.emit(records) : undefined;
+  }
+
+  /** A host deleted from the webapp: every state of its series ends ("host removed"). */
+  closeHost(hostId: string): Promise<void> | undefined {
+    const nowMs = this.deps.clock.nowMs();
+    const records: StateRecord[] = [];
+    for (const [key, st] of this.states) {
+      if (st.series.hostId !== hostId) continue;
+      this.states.delete(key);
+      this.counters.dropped++;
+      records.push(this.removalRecord(st, 'host removed', nowMs));
+    }
+    // Cached per-series lists still point at the closed states: rebuilt on the next point.
+    for (const id of this.bySeries.keys()) if (id.startsWith(`${hostId}\0`)) this.bySeries.delete(id);
     return records.length ? this.emit(records) : undefined;
   }
 
@@ -215,6 +232,14 @@ export class AlertEngine {
       flapping: st.flapping,
       atMs: nowMs,
     };
+  }
+
+  private removalRecord(st: SeriesState, why: string, nowMs: number): StateRecord {
+    const event = observeRemoval(st, why, nowMs);
+    const { series, state, sinceMs, reason, value, lastPointAtMs } = st;
+    // The rule may be gone: its key names it in the notice.
+    const ruleName = `${st.ruleKey} (${why})`;
+    return { event, ruleKey: st.ruleKey, ruleName, series, state, sinceMs, reason, value, lastPointAtMs, flapping: false, atMs: nowMs };
   }
 
   private emit(records: StateRecord[]): Promise<void> {

@@ -13,6 +13,8 @@ export interface ThresholdText {
 export interface ThresholdRow extends ThresholdText {
   series: AlertSeries;
   source: 'info' | 'munin_conf';
+  /** munin's `unknown_limit` as the plugin gave it (null: munin's default, 3). */
+  unknownLimit: string | null;
 }
 
 /** A row to write (`row`) or to delete (`row: null`) for a series. */
@@ -22,7 +24,9 @@ export interface ThresholdChange {
 }
 
 interface Known {
-  info?: ThresholdText & { unknownPoints: number };
+  info?: ThresholdText;
+  /** The plugin's unknown_limit for the field, kept apart: it applies to munin.conf's overrides too. */
+  unknownLimit?: string | null;
   conf?: ThresholdText;
   /** The row as it is in the table. */
   stored?: ThresholdRow;
@@ -49,7 +53,8 @@ export class MuninThresholds {
       const known = this.entry(row.series);
       const text = { warning: row.warning, critical: row.critical };
       if (row.source === 'munin_conf') known.conf = text;
-      else known.info = { ...text, unknownPoints: unknownPointsOf(undefined) };
+      else known.info = text;
+      known.unknownLimit = row.unknownLimit;
       known.stored = row;
       this.apply(row.series, known);
     }
@@ -66,10 +71,8 @@ export class MuninThresholds {
       const known = this.known.get(seriesId(series.hostId, series.plugin, series.field));
       if (text.warning === null && text.critical === null && !known?.info) continue;
       const entry = known ?? this.entry(series);
-      entry.info =
-        text.warning === null && text.critical === null
-          ? undefined
-          : { ...text, unknownPoints: unknownPointsOf(info.extra?.unknown_limit) };
+      entry.info = text.warning === null && text.critical === null ? undefined : text;
+      entry.unknownLimit = info.extra?.unknown_limit?.trim().slice(0, 16) ?? null;
       changes.push(...this.apply(series, entry));
     }
     const prefix = `${message.hostId}\0${message.plugin}\0`;
@@ -96,6 +99,19 @@ export class MuninThresholds {
       if (entry.conf?.warning === o.warning && entry.conf?.critical === o.critical) continue;
       entry.conf = { warning: o.warning, critical: o.critical };
       changes.push(...this.apply(o.series, entry));
+    }
+    return changes;
+  }
+
+  /** A host deleted from the webapp: its fields lose their thresholds (the plugin's and munin.conf's) until they come again. */
+  forgetHost(hostId: string): ThresholdChange[] {
+    const changes: ThresholdChange[] = [];
+    const prefix = `${hostId}\0`;
+    for (const [id, entry] of this.known) {
+      if (!id.startsWith(prefix)) continue;
+      entry.info = undefined;
+      entry.conf = undefined;
+      changes.push(...this.apply(parseSeriesId(id), entry));
     }
     return changes;
   }
@@ -128,12 +144,13 @@ export class MuninThresholds {
     const criticalText = known.conf?.critical ?? known.info?.critical ?? null;
     const warning = tryMuninRange(warningText, report('warning'));
     const critical = tryMuninRange(criticalText, report('critical'));
-    const unknownPoints = known.info?.unknownPoints ?? unknownPointsOf(undefined);
+    const unknownPoints = unknownPointsOf(known.unknownLimit ?? undefined);
     this.index.setMunin(series, warning || critical ? muninRule(warning, critical, unknownPoints, this.options.nodataMinutes) : null);
+    const unknownLimit = known.unknownLimit ?? null;
     const row: ThresholdRow | null = known.conf
-      ? { series, source: 'munin_conf', ...known.conf }
+      ? { series, source: 'munin_conf', ...known.conf, unknownLimit }
       : known.info
-        ? { series, source: 'info', warning: known.info.warning, critical: known.info.critical }
+        ? { series, source: 'info', warning: known.info.warning, critical: known.info.critical, unknownLimit }
         : null;
     if (!row && !known.stored) {
       this.known.delete(seriesId(series.hostId, series.plugin, series.field));
@@ -146,5 +163,5 @@ export class MuninThresholds {
 
 function sameRow(a: ThresholdRow | null, b: ThresholdRow | undefined): boolean {
   if (!a || !b) return !a && !b;
-  return a.source === b.source && a.warning === b.warning && a.critical === b.critical;
+  return a.source === b.source && a.warning === b.warning && a.critical === b.critical && a.unknownLimit === b.unknownLimit;
 }

@@ -48,11 +48,16 @@ export interface FlapOptions {
   stopPercent: number;
 }
 
-/** What the store must record: a change (history row), a repeat, or a flapping flag change. */
+/**
+ * What the store must record: a change (history row), a repeat, a flapping flag change, or the
+ * end of a state whose rule or host is gone (a closing history row when it was not OK, a notice
+ * to whoever was told of the problem, and the state row deleted).
+ */
 export type StateEvent =
   | { kind: 'change'; previous: AlertState; notify: boolean; notifiedPrevious: AlertState }
   | { kind: 'repeat' }
-  | { kind: 'flapping'; flapping: boolean; notify: boolean; notifiedPrevious: AlertState };
+  | { kind: 'flapping'; flapping: boolean; notify: boolean; notifiedPrevious: AlertState }
+  | { kind: 'removed'; previous: AlertState; notify: boolean; notifiedPrevious: AlertState };
 
 /** What most points return: nothing to record (shared, never written to). */
 const NO_EVENTS: readonly StateEvent[] = Object.freeze([]);
@@ -139,6 +144,18 @@ export function observeRepeat(rule: CompiledRule, st: SeriesState, nowMs: number
   if (nowMs - last < rule.repeatMinutes * 60_000) return [];
   st.lastNotifiedMs = nowMs;
   return [{ kind: 'repeat' }];
+}
+
+/** The state's rule or host is gone (`why` says which): it ends as OK; contacts told of a problem hear it ended. */
+export function observeRemoval(st: SeriesState, why: string, nowMs: number): StateEvent {
+  const previous = st.state;
+  const notifiedPrevious = st.notifiedState;
+  st.state = 'OK';
+  st.sinceMs = nowMs;
+  st.reason = why;
+  st.pending = null;
+  st.notifiedState = 'OK';
+  return { kind: 'removed', previous, notify: notifiedPrevious !== 'OK', notifiedPrevious };
 }
 
 function change(st: SeriesState, state: AlertState, reason: string, nowMs: number): StateEvent {

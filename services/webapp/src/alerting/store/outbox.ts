@@ -9,12 +9,27 @@ export function seriesKeyOf(series: AlertSeries): string {
 
 export interface HostFacts {
   name: string;
+  /** The webapp's id of the host (its page is /hosts/<id>); null when the webapp does not know it yet. */
+  id: number | null;
 }
 
 /** The host's name in the webapp (its host ID when the webapp does not know it yet). */
 export async function hostFacts(db: PoolConnection, hostId: string): Promise<HostFacts> {
-  const [rows] = await db.query<RowDataPacket[]>('SELECT name FROM hosts WHERE hostid = ?', [hostId]);
-  return { name: rows.length ? String(rows[0].name) : hostId };
+  const [rows] = await db.query<RowDataPacket[]>('SELECT id, name FROM hosts WHERE hostid = ?', [hostId]);
+  return rows.length ? { name: String(rows[0].name), id: Number(rows[0].id) } : { name: hostId, id: null };
+}
+
+/**
+ * The page a notification links to, under `[web] public_url`: the series' graph on its host's
+ * page (`/hosts/<id>#graph-<plugin>`, the anchor the host page gives each plugin's graph), or the
+ * rule's history when the webapp does not know the host yet. Empty without a public URL: a
+ * relative link in a mail leads nowhere.
+ */
+export function notificationLink(publicUrl: string, host: HostFacts, series: AlertSeries, ruleKey: string): string {
+  if (!publicUrl) return '';
+  const base = publicUrl.replace(/\/+$/, '');
+  if (host.id !== null) return `${base}/hosts/${host.id}#graph-${encodeURIComponent(series.plugin)}`;
+  return `${base}/alerts/history?rule=${encodeURIComponent(ruleKey)}`;
 }
 
 /**

@@ -20,6 +20,17 @@ export async function rulesSignature(pool: Pool): Promise<string> {
   return `${rows[0].r}/${rows[0].v}/${rows[0].s}`;
 }
 
+/** A fingerprint of the webapp's hosts, to notice a deletion without reading them all. */
+export async function hostIdsSignature(pool: Pool): Promise<{ signature: string }> {
+  const [rows] = await pool.query<RowDataPacket[]>("SELECT CONCAT(COUNT(*), ':', COALESCE(BIT_XOR(CRC32(hostid)), 0)) AS s FROM hosts");
+  return { signature: String(rows[0].s) };
+}
+
+export async function loadHostIds(pool: Pool): Promise<Set<string>> {
+  const [rows] = await pool.query<RowDataPacket[]>('SELECT hostid FROM hosts');
+  return new Set(rows.map((r) => String(r.hostid)));
+}
+
 export interface LoadedRules {
   rules: RuleSet;
   /** Rows that could not be used, each naming the rule and why. */

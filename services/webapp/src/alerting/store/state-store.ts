@@ -4,7 +4,7 @@ import type { Logger } from '../../../../../common/logging/index.js';
 import { AlertState, type AlertState as AlertStateName, RuleKey, safeName } from '../../../../../common/schemas/index.js';
 import { transaction } from '../../repos/sql.js';
 import type { RestoredState, StateRecord, StateSink } from '../engine/evaluator.js';
-import { contactsToNotify, hostFacts, insertOutboxRows, seriesKeyOf } from './outbox.js';
+import { contactsToNotify, hostFacts, insertOutboxRows, notificationLink, seriesKeyOf } from './outbox.js';
 
 /** The store was stopped while records were still waiting to be written. */
 export class StateStoreStoppedError extends Error {
@@ -21,8 +21,8 @@ export interface StateStoreOptions {
   /** Wait before retrying a failed write, doubled up to maxRetryMs. */
   firstRetryMs?: number;
   maxRetryMs?: number;
-  /** Builds the graph link of a series for the notification. */
-  urlOf?: (hostId: string) => string;
+  /** `[web] public_url`: notifications link to the series' graph under it (empty: no link). */
+  publicUrl?: string;
 }
 
 /**
@@ -37,7 +37,7 @@ export class StateStore implements StateSink {
   private chain: Promise<void> = Promise.resolve();
   private stopped = false;
   private wake?: () => void;
-  readonly counters = { written: 0, notifications: 0, skippedAcked: 0, writeFailures: 0 };
+  readonly counters = { written: 0, notifications: 0, skippedAcked: 0, writeFailures: 0, closed: 0 };
 
   constructor(private readonly opts: StateStoreOptions) {}
 
@@ -90,21 +90,44 @@ export class StateStore implements StateSink {
     return { ...this.counters };
   }
 
-  private async writeAll(records: StateRecord[]): Promise<void> {
-    for (const record of records) await this.writeWithRetry(record);
+  /**
+   * Writes `write` after every record handed over before it (the latest values of the
+   * problems, so they never land before the change that made the problem).
+   */
+  after<T>(write: () => Promise<T>): Promise<T> {
+    const done = this.chain.then(write);
+    this.chain = done.then(
+      () => undefined,
+      () => undefined,
+    );
+    return done;
   }
 
-  private async writeWithRetry(record: StateRecord): Promise<void> {
+  private async writeAll(records: StateRecord[]): Promise<void> {
+    // OK states whose rule went (a rule over many series removed): their rows, if any, go in bulk.
+    const quietRemovals = records.filter((r) => r.event.kind === 'removed' && r.event.previous === 'OK');
+    const quiet = new Set(quietRemovals);
+    for (const record of records) {
+      if (!quiet.has(record)) await this.writeWithRetry(record.ruleKey, (db) => this.writeOne(db, record));
+    }
+    for (const [ruleKey, keys] of groupSeriesKeys(quietRemovals))
+      for (let i = 0; i < keys.length; i += DELETE_CHUNK) {
+        const chunk = keys.slice(i, i + DELETE_CHUNK);
+        await this.writeWithRetry(ruleKey, (db) => deleteStates(db, ruleKey, chunk));
+      }
+  }
+
+  private async writeWithRetry(ruleKey: string, write: (db: PoolConnection) => Promise<void>): Promise<void> {
     let waitMs = this.opts.firstRetryMs ?? 500;
     for (;;) {
       if (this.stopped) throw new StateStoreStoppedError();
       try {
-        await transaction(this.opts.pool, (db) => this.writeOne(db, record));
+        await transaction(this.opts.pool, write);
         this.counters.written++;
         return;
       } catch (error) {
         this.counters.writeFailures++;
-        this.opts.logger.warn({ reason: (error as Error).message, ruleKey: record.ruleKey, waitMs }, 'alert state write failed; retrying');
+        this.opts.logger.warn({ reason: (error as Error).message, ruleKey, waitMs }, 'alert state write failed; retrying');
         await this.pause(waitMs);
         waitMs = Math.min(waitMs * 2, this.opts.maxRetryMs ?? 30_000);
       }
@@ -131,6 +154,8 @@ export class StateStore implements StateSink {
       const stateId = await this.upsertState(db, record, { clearAck: true, notified: event.notify });
       const historyId = await this.insertHistory(db, stateId, event.previous, record);
       if (event.notify) await this.notify(db, record, historyId, 0, event.notifiedPrevious);
+    } else if (event.kind === 'removed') {
+      await this.close(db, record, event.previous, event.notify ? event.notifiedPrevious : null);
     } else if (event.kind === 'flapping') {
       const stateId = await this.upsertState(db, record, { clearAck: false, notified: event.notify });
       if (event.notify) await this.notifyAgain(db, stateId, record, event.notifiedPrevious);
@@ -147,6 +172,31 @@ export class StateStore implements StateSink {
       await db.query('UPDATE alert_states SET last_notified_at = ? WHERE id = ?', [new Date(record.atMs), rows[0].id]);
       await this.notifyAgain(db, Number(rows[0].id), record, record.state);
     }
+  }
+
+  /**
+   * A state whose rule or host is gone: a closing history row (previous → OK, the reason says
+   * why) when it was not OK, the notice to whoever heard of the problem, then the row goes.
+   * The history stays (migration 6 made its link to the state SET NULL).
+   */
+  private async close(
+    db: PoolConnection,
+    r: StateRecord,
+    previous: AlertStateName,
+    notifiedPrevious: AlertStateName | null,
+  ): Promise<void> {
+    const [rows] = await db.query<RowDataPacket[]>('SELECT id FROM alert_states WHERE rule_key = ? AND series_key = ? FOR UPDATE', [
+      r.ruleKey,
+      seriesKeyOf(r.series),
+    ]);
+    if (rows.length === 0) return;
+    const stateId = Number(rows[0].id);
+    if (previous !== 'OK') {
+      const historyId = await this.insertHistory(db, stateId, previous, r);
+      if (notifiedPrevious !== null) await this.notify(db, r, historyId, 0, notifiedPrevious);
+    }
+    await db.query('DELETE FROM alert_states WHERE id = ?', [stateId]);
+    this.counters.closed++;
   }
 
   /** The state row, created or updated; its id (LAST_INSERT_ID(id) makes an update return it too). */
@@ -226,8 +276,24 @@ export class StateStore implements StateSink {
       value: r.value,
       reason: r.reason.slice(0, 1024),
       repeat: repeatNo > 0,
-      url: (this.opts.urlOf?.(r.series.hostId) ?? '').slice(0, 2048),
+      url: notificationLink(this.opts.publicUrl ?? '', host, r.series, r.ruleKey).slice(0, 2048),
     };
     this.counters.notifications += await insertOutboxRows(db, { historyId, repeatNo, notification }, contacts, r.atMs);
   }
+}
+
+const DELETE_CHUNK = 500;
+
+function groupSeriesKeys(records: StateRecord[]): Map<string, string[]> {
+  const out = new Map<string, string[]>();
+  for (const r of records) {
+    const list = out.get(r.ruleKey) ?? [];
+    list.push(seriesKeyOf(r.series));
+    out.set(r.ruleKey, list);
+  }
+  return out;
+}
+
+async function deleteStates(db: PoolConnection, ruleKey: string, seriesKeys: string[]): Promise<void> {
+  await db.query('DELETE FROM alert_states WHERE rule_key = ? AND series_key IN (?)', [ruleKey, seriesKeys]);
 }

@@ -5,7 +5,9 @@ import { seriesKeyOf } from './outbox.js';
 
 /** alert_thresholds: the munin thresholds last seen, so a restart evaluates at once. */
 export async function loadThresholds(pool: Pool): Promise<ThresholdRow[]> {
-  const [rows] = await pool.query<RowDataPacket[]>('SELECT hostid, plugin, field, warning, critical, source FROM alert_thresholds');
+  const [rows] = await pool.query<RowDataPacket[]>(
+    'SELECT hostid, plugin, field, warning, critical, unknown_limit, source FROM alert_thresholds',
+  );
   return rows
     .filter((r) => [r.hostid, r.plugin, r.field].every((n) => safeName.safeParse(n).success))
     .map((r) => ({
@@ -13,6 +15,7 @@ export async function loadThresholds(pool: Pool): Promise<ThresholdRow[]> {
       warning: r.warning === null ? null : String(r.warning),
       critical: r.critical === null ? null : String(r.critical),
       source: r.source === 'munin_conf' ? 'munin_conf' : 'info',
+      unknownLimit: r.unknown_limit === null ? null : String(r.unknown_limit),
     }));
 }
 
@@ -25,12 +28,23 @@ export async function saveThresholds(pool: Pool, changes: ThresholdChange[], now
       await pool.query('DELETE FROM alert_thresholds WHERE series_key = ?', [key]);
       continue;
     }
-    const { series, warning, critical, source } = change.row;
+    const { series, warning, critical, source, unknownLimit } = change.row;
     await pool.query(
-      `INSERT INTO alert_thresholds (series_key, hostid, plugin, field, warning, critical, source, updated_at)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?)
-       ON DUPLICATE KEY UPDATE warning = VALUES(warning), critical = VALUES(critical), source = VALUES(source), updated_at = VALUES(updated_at)`,
-      [key, series.hostId, series.plugin, series.field, warning?.slice(0, 64) ?? null, critical?.slice(0, 64) ?? null, source, now],
+      `INSERT INTO alert_thresholds (series_key, hostid, plugin, field, warning, critical, unknown_limit, source, updated_at)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+       ON DUPLICATE KEY UPDATE warning = VALUES(warning), critical = VALUES(critical), unknown_limit = VALUES(unknown_limit),
+         source = VALUES(source), updated_at = VALUES(updated_at)`,
+      [
+        key,
+        series.hostId,
+        series.plugin,
+        series.field,
+        warning?.slice(0, 64) ?? null,
+        critical?.slice(0, 64) ?? null,
+        unknownLimit?.slice(0, 16) ?? null,
+        source,
+        now,
+      ],
     );
   }
 }
