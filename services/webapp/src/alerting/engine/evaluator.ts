@@ -128,7 +128,7 @@ export class AlertEngine {
       records.push(this.removalRecord(st, 'host removed', nowMs));
     }
     // Cached per-series lists still point at the closed states: rebuilt on the next point.
-    for (const id of this.bySeries.keys()) if (id.startsWith(`${hostId}\0`)) this.bySeries.delete(id);
+    this.bySeries.deleteHost(hostId);
     return records.length ? this.emit(records) : undefined;
   }
 
@@ -236,7 +236,8 @@ export class AlertEngine {
 
   private removalRecord(st: SeriesState, why: string, nowMs: number): StateRecord {
     const event = observeRemoval(st, why, nowMs);
-    const { series, state, sinceMs, reason, value, lastPointAtMs } = st;
+    const { series, state, sinceMs, reason, value } = st;
+    const lastPointAtMs = st.lastPointS === null ? null : st.lastPointS * 1000;
     // The rule may be gone: its key names it in the notice.
     const ruleName = `${st.ruleKey} (${why})`;
     return { event, ruleKey: st.ruleKey, ruleName, series, state, sinceMs, reason, value, lastPointAtMs, flapping: false, atMs: nowMs };

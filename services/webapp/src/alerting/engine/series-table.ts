@@ -43,6 +43,14 @@ export class SeriesTable<T> {
     fields.set(field, value);
   }
 
+  /** Forgets a host's series (a deleted host: the values held states that ended). */
+  deleteHost(hostId: string): void {
+    const plugins = this.hosts.get(hostId);
+    if (plugins === undefined) return;
+    for (const fields of plugins.values()) this.count -= fields.size;
+    this.hosts.delete(hostId);
+  }
+
   clear(): void {
     this.hosts.clear();
     this.count = 0;

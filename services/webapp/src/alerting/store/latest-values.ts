@@ -38,14 +38,14 @@ export class LatestValueWriter {
     const out: Pending[] = [];
     for (const st of states) {
       // Two points may share a timestamp: the value and state are part of what was written.
-      if (st.state === 'OK' || st.lastPointAtMs === null || this.written.get(st) === writtenMark(st)) continue;
+      if (st.state === 'OK' || st.lastPointS === null || this.written.get(st) === writtenMark(st)) continue;
       out.push({
         st,
         ruleKey: st.ruleKey,
         seriesKey: seriesKeyOf(st.series),
         state: st.state,
         value: st.value,
-        at: new Date(st.lastPointAtMs),
+        at: new Date(st.lastPointS * 1000),
         reason: st.reason.slice(0, 1024),
         mark: writtenMark(st),
       });
@@ -76,5 +76,5 @@ export class LatestValueWriter {
 }
 
 function writtenMark(st: Readonly<SeriesState>): string {
-  return `${st.lastPointAtMs}|${st.value}|${st.state}|${st.reason}`;
+  return `${st.lastPointS}|${st.value}|${st.state}|${st.reason}`;
 }
