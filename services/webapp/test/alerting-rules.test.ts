@@ -154,7 +154,7 @@ describe('state machine', () => {
     assert.equal(percentStateChange(['OK', 'OK', 'OK'], 21), 0);
   });
 
-  test('the flapping flag follows Nagios\' percent over the window, steady stretches included', () => {
+  test("the flapping flag follows Nagios' percent over the window, steady stretches included", () => {
     // A reference kept as a plain list of the last `window` verdicts, against the state's
     // steady / listed window: the same flag after every point of long random runs.
     const r = rule({});
