@@ -4,7 +4,7 @@ import type { Component } from './component.js';
 import { ComponentGroup } from './component-group.js';
 import { Deadline } from './deadline.js';
 
-import { EXIT_FAILURE } from './exit-codes.js';
+import { EXIT_FAILURE, EXIT_OK } from './exit-codes.js';
 
 /** Where signals come from and how the process ends: `process` unless a test injects its own. */
 export interface ServiceProcess {
@@ -79,16 +79,16 @@ async function startAndRun(group: ComponentGroup, options: RunServiceOptions, si
   }
   if (!options.run) {
     await signal;
-    return 0;
+    return EXIT_OK;
   }
   const work = options.run().then(
-    (code) => code ?? 0,
+    (code) => code ?? EXIT_OK,
     (error: Error) => {
       options.logger.fatal({ reason: error.message }, `${options.name} failed`);
       return EXIT_FAILURE;
     },
   );
-  return Promise.race([work, signal.then(() => 0)]);
+  return Promise.race([work, signal.then(() => EXIT_OK)]);
 }
 
 /** The first SIGTERM/SIGINT resolves `received`; a second one exits at once. */

@@ -29,8 +29,3 @@ export function parseMuninRange(text: string): MuninRange {
   if (max !== undefined) range.max = max;
   return range;
 }
-
-/** Whether `value` lies outside the range (the munin meaning of "in warning/critical"). */
-export function outsideRange(range: MuninRange, value: number): boolean {
-  return (range.min !== undefined && value < range.min) || (range.max !== undefined && value > range.max);
-}
