@@ -1,12 +1,16 @@
 import assert from 'node:assert/strict';
+import { writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import amqp, { type ChannelModel, type ConfirmChannel } from 'amqplib';
 import type { Pool, ResultSetHeader, RowDataPacket } from 'mysql2/promise';
 import { EXCHANGE } from '../../../common/bus/index.js';
 import { silentLogger } from '../../../common/logging/index.js';
+import type { HangupSource } from '../../../common/munin/index.js';
 import { encodeMessage, type Message, type MessageInput, Message as MessageSchema } from '../../../common/schemas/index.js';
 import { eventually } from '../../../common/testing/eventually.js';
 import { createVhost, type Vhost } from '../../../common/testing/rabbitmq-vhost.js';
+import { type TempDir, tempDir } from '../../../common/testing/temp-dir.js';
 import { AlertService } from '../src/alerting/service.js';
 import type { WebappConfig } from '../src/config.js';
 import { migrate } from '../src/db/migrations.js';
@@ -31,6 +35,13 @@ describe('alerting: durable and honest', () => {
   let channel: ConfirmChannel;
   let service: AlertService;
   let contact: number;
+  let temp: TempDir;
+  const muninConf = () => join(temp.dir, 'munin.conf');
+  const writeMuninConf = (warning: string, extra = '') =>
+    writeFile(muninConf(), `[durable3.example.com]\n    address 127.0.0.1\n    cpu.user.warning ${warning}\n${extra}`);
+  /** A SIGHUP the test sends. */
+  const hangupListeners = new Set<() => void>();
+  const hangups: HangupSource = { on: (l) => hangupListeners.add(l), off: (l) => hangupListeners.delete(l) };
 
   const publish = async (message: MessageInput) => {
     channel.publish(EXCHANGE, message.hostId, encodeMessage(MessageSchema.parse(message) as Message), { persistent: true });
@@ -47,7 +58,7 @@ describe('alerting: durable and honest', () => {
       ...h,
     }));
   const startService = async () => {
-    const started = new AlertService({ config, pool, logger: silentLogger(), dispatcher: null });
+    const started = new AlertService({ config, pool, logger: silentLogger(), dispatcher: null, hangups });
     await started.start();
     await eventually(() => started.stats().consumer_consumerStarts > 0, 10_000, 'the alerting consumer');
     return started;
@@ -55,12 +66,15 @@ describe('alerting: durable and honest', () => {
 
   before(async () => {
     vhost = await createVhost('alert-durable');
+    temp = await tempDir('alert-durable');
+    await writeMuninConf('50');
     db = await createTestDatabase({
       NUMETER_WEBAPP_ALERTING_AMQP_URL: `amqp://127.0.0.1:5672/${encodeURIComponent(vhost.name)}`,
       NUMETER_WEBAPP_ALERTING_SWEEP_SECONDS: '3600',
       NUMETER_WEBAPP_ALERTING_RULES_RELOAD_SECONDS: '3600',
       NUMETER_WEBAPP_ALERTING_VALUE_FLUSH_SECONDS: '3600',
       NUMETER_WEBAPP_WEB_PUBLIC_URL: 'https://numeter.example.org/',
+      NUMETER_WEBAPP_ALERTING_MUNIN_CONF: join(temp.dir, 'munin.conf'),
     });
     config = db.config;
     pool = createPool(config.database);
@@ -81,6 +95,7 @@ describe('alerting: durable and honest', () => {
     await pool?.end();
     await db?.drop();
     await vhost?.delete();
+    await temp?.remove();
   });
 
   test("munin's unknown_limit is kept in alert_thresholds: after a restart one unknown value still turns a limit of 1 UNKNOWN", async () => {
@@ -177,5 +192,30 @@ describe('alerting: durable and honest', () => {
     assert.equal((await rows('SELECT * FROM alert_states WHERE hostid = ?', [OTHER])).length, 0);
     assert.equal((await rows('SELECT * FROM alert_thresholds WHERE hostid = ?', [OTHER])).length, 0);
     assert.ok((await rows('SELECT * FROM alert_states WHERE hostid = ?', [HOST])).length > 0, 'the other host keeps its states');
+  });
+
+  test('munin.conf overrides are re-read when the file changes and on SIGHUP; a re-read with new problems is refused', async () => {
+    const warning = async () => (await rows("SELECT warning, source FROM alert_thresholds WHERE hostid = 'durable3.example.com'"))[0];
+    assert.deepEqual({ ...(await warning()) }, { warning: '50', source: 'munin_conf' });
+    assert.equal(await service.reloadMuninConfIfChanged(), false, 'unchanged: not read again');
+    await writeMuninConf('70');
+    assert.equal(await service.reloadMuninConfIfChanged(), true);
+    assert.equal((await warning()).warning, '70');
+    // A SIGHUP re-reads even a file whose change the stat cannot see.
+    for (const listener of hangupListeners) listener();
+    assert.equal(await service.reloadMuninConfIfChanged(), true);
+    // Half-typed: a new problem. The last good overrides stay.
+    await writeMuninConf('80', '[broken\n');
+    assert.equal(await service.reloadMuninConfIfChanged(), false);
+    assert.equal((await warning()).warning, '70');
+    await writeMuninConf('90');
+    assert.equal(await service.reloadMuninConfIfChanged(), true);
+    assert.equal((await warning()).warning, '90');
+    const rule = service.index.ruleOf('munin', { hostId: 'durable3.example.com', plugin: 'cpu', field: 'user' });
+    assert.deepEqual(
+      rule?.valueLevels.map((l) => l.condition),
+      [{ kind: 'outside', max: 90 }],
+      'the engine evaluates the new override',
+    );
   });
 });

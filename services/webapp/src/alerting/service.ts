@@ -17,14 +17,15 @@ import {
   systemClock,
 } from '../../../../common/lifecycle/index.js';
 import type { Logger } from '../../../../common/logging/index.js';
+import type { HangupSource } from '../../../../common/munin/index.js';
 import { decodeMessage, LIMITS, type PluginInfoMessage } from '../../../../common/schemas/index.js';
 import { alertingAmqpUrl, type WebappConfig } from '../config.js';
 import { migrate } from '../db/migrations.js';
 import { createNotificationDispatcher } from './delivery/index.js';
 import { AlertEngine } from './engine/evaluator.js';
-import { muninConfOverrides } from './engine/munin-conf-overrides.js';
 import { MuninThresholds, type ThresholdChange } from './engine/munin-thresholds.js';
 import { RuleIndex } from './engine/rule-index.js';
+import { MuninConfSource, type Overrides } from './munin-conf-source.js';
 import { Periodic } from './periodic.js';
 import { LatestValueWriter } from './store/latest-values.js';
 import { hostIdsSignature, loadHostIds, loadRules, rulesSignature } from './store/rule-loader.js';
@@ -41,6 +42,8 @@ export interface AlertServiceDeps {
    * delivery's NotificationDispatcher on the same pool; null = none (the outbox only fills).
    */
   dispatcher?: Component | null;
+  /** Where SIGHUPs come from (munin.conf is re-read after one); default: the process's. */
+  hangups?: HangupSource;
 }
 
 /**
@@ -66,6 +69,7 @@ export class AlertService implements Component {
   private readonly reloader: Periodic;
   private readonly valueFlusher: Periodic;
   private readonly latestValues: LatestValueWriter;
+  private readonly muninConf: MuninConfSource | null;
   /** The webapp's host IDs at the last check: one gone from it was deleted (its states end). */
   private knownHosts: { signature: string; hostIds: Set<string> } | null = null;
   private signature = '';
@@ -92,7 +96,14 @@ export class AlertService implements Component {
         : deps.dispatcher;
     const timers = { clock: this.clock, logger: this.logger };
     this.sweeper = new Periodic('alert sweep', () => this.engine.sweep(), a.sweep_seconds * 1000, timers);
-    this.reloader = new Periodic('alert rule reload', () => this.reloadRulesIfChanged(), a.rules_reload_seconds * 1000, timers);
+    this.muninConf = a.munin_conf
+      ? new MuninConfSource(a.munin_conf, a.munin_host_id_format, (problem) => this.logger.warn({ problem }, 'munin.conf'), deps.hangups)
+      : null;
+    const reload = async () => {
+      await this.reloadMuninConfIfChanged();
+      await this.reloadRulesIfChanged();
+    };
+    this.reloader = new Periodic('alert rule reload', reload, a.rules_reload_seconds * 1000, timers);
     this.latestValues = new LatestValueWriter({ pool: deps.pool, maxRows: a.value_flush_max_rows });
     this.valueFlusher = new Periodic('alert value flush', () => this.flushLatestValues(), a.value_flush_seconds * 1000, timers);
   }
@@ -182,6 +193,7 @@ export class AlertService implements Component {
   private async close(deadline: Deadline): Promise<void> {
     await this.dispatcher?.stop(deadline);
     await Promise.all([this.sweeper.stop(), this.reloader.stop(), this.valueFlusher.stop()]);
+    this.muninConf?.stop();
     // The latest values go with the stop, so a restart shows them (a failure only loses a value).
     await this.flushLatestValues().catch((error) =>
       this.logger.warn({ reason: (error as Error).message }, 'latest alert values not written at stop'),
@@ -243,12 +255,23 @@ export class AlertService implements Component {
   }
 
   private async applyMuninConf(): Promise<void> {
-    const a = this.deps.config.alerting;
-    if (!a.munin_conf) return;
-    const { overrides, problems } = muninConfOverrides(a.munin_conf, a.munin_host_id_format);
-    for (const problem of problems) this.logger.warn({ problem }, 'munin.conf');
-    await this.save(this.thresholds.replaceOverrides(overrides));
-    this.logger.info({ file: a.munin_conf, overrides: overrides.length }, 'munin.conf threshold overrides applied');
+    if (!this.muninConf) return;
+    await this.applyOverrides(this.muninConf.readFirst(), false);
+  }
+
+  /** munin.conf re-read if it changed or a SIGHUP came (the reload timer calls it; tests too). */
+  async reloadMuninConfIfChanged(): Promise<boolean> {
+    const read = this.muninConf?.readIfChanged();
+    if (!read) return false;
+    await this.applyOverrides(read.overrides, read.hangup);
+    return true;
+  }
+
+  private async applyOverrides(overrides: Overrides, hangup: boolean): Promise<void> {
+    const changes = this.thresholds.replaceOverrides(overrides);
+    await this.save(changes);
+    const file = this.deps.config.alerting.munin_conf;
+    this.logger.info({ file, overrides: overrides.length, changed: changes.length, hangup }, 'munin.conf threshold overrides applied');
   }
 
   private async save(changes: ThresholdChange[]): Promise<void> {

@@ -1,4 +1,4 @@
-import { readMuninConf } from '../../../../../common/munin/index.js';
+import { readMuninConf, type WatchedFiles } from '../../../../../common/munin/index.js';
 import type { AlertSeries } from '../../../../../common/schemas/index.js';
 import { isSafeName } from '../../../../../common/schemas/index.js';
 import type { ThresholdText } from './munin-thresholds.js';
@@ -12,7 +12,7 @@ import type { ThresholdText } from './munin-thresholds.js';
 export function muninConfOverrides(
   file: string,
   hostIdFormat: string,
-): { overrides: Array<{ series: AlertSeries } & ThresholdText>; problems: string[] } {
+): { overrides: Array<{ series: AlertSeries } & ThresholdText>; problems: string[]; watched: WatchedFiles } {
   const conf = readMuninConf(file);
   const problems = [...conf.problems];
   const overrides: Array<{ series: AlertSeries } & ThresholdText> = [];
@@ -27,5 +27,5 @@ export function muninConfOverrides(
       overrides.push({ series, warning: t.warning ?? null, critical: t.critical ?? null });
     }
   }
-  return { overrides, problems };
+  return { overrides, problems, watched: { files: conf.files, directories: conf.directories } };
 }
