@@ -9,6 +9,7 @@ import type {
 } from '../../../common/schemas/index.js';
 import type { AuthUser } from './auth/user.js';
 import type { AppDeps } from './deps.js';
+import { groupBy } from './grouping.js';
 import type { Host, SourcePath, View } from './repos/index.js';
 import { StorageError } from './storage-client/errors.js';
 
@@ -97,15 +98,12 @@ function renamedFieldInfo(info: LegacyFieldInfo, label: string, samePlugin: Sour
 export async function viewExtendedData(deps: AppDeps, user: AuthUser, view: View, q: ExtendedDataQuery): Promise<ViewExtendedData> {
   const paths = await deps.repos.sources.withPath(view.sources);
   const errors: Record<string, string> = {};
-  const groups = new Map<string, SourcePath[]>();
+  const visible: SourcePath[] = [];
   for (const path of paths) {
-    if (!deps.access.canSeeHostRow(user, path.host)) {
-      errors[seriesLabel(path)] = 'not permitted';
-      continue;
-    }
-    const key = `${path.host.id}\u0000${path.plugin.name}`;
-    groups.set(key, [...(groups.get(key) ?? []), path]);
+    if (deps.access.canSeeHostRow(user, path.host)) visible.push(path);
+    else errors[seriesLabel(path)] = 'not permitted';
   }
+  const groups = groupBy(visible, (path) => `${path.host.id}\u0000${path.plugin.name}`);
   const fetched = await Promise.all(
     [...groups.values()].map(async (group) => {
       const { host, plugin } = group[0];

@@ -182,6 +182,22 @@ export const MIGRATIONS: Migration[] = [
         REFERENCES alert_states(id) ON DELETE SET NULL`,
     ],
   },
+  {
+    version: 7,
+    name: 'source search index',
+    // docs/webapp.md (source search): the distinct (plugin, source) names of the fleet, so a search
+    // knows which hosts can hold a match before reading any of their sources; rows are added with
+    // the sources (repos/inventory.ts ensureMany) and never removed (a stale row costs a look, not
+    // a wrong answer). Hosts by name and plugins by name for the search's ordered, bounded walks.
+    statements: [
+      `CREATE TABLE IF NOT EXISTS source_kinds (plugin VARCHAR(200) NOT NULL, name VARCHAR(300) NOT NULL,
+        PRIMARY KEY (plugin, name)) ${TABLE_OPTIONS}`,
+      `INSERT IGNORE INTO source_kinds (plugin, name)
+        SELECT DISTINCT p.name, s.name FROM sources s JOIN plugins p ON p.id = s.plugin_id`,
+      'ALTER TABLE hosts ADD KEY IF NOT EXISTS hosts_name (name, id)',
+      'ALTER TABLE plugins ADD KEY IF NOT EXISTS plugins_name (name, host_id)',
+    ],
+  },
 ];
 
 export interface MigrationResult {

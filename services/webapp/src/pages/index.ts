@@ -3,7 +3,7 @@ import { csrfToken } from '../auth/csrf.js';
 import { requirePageUser } from '../auth/middleware.js';
 import type { AuthUser } from '../auth/user.js';
 import type { AppDeps } from '../deps.js';
-import type { Host } from '../repos/index.js';
+import { groupBy } from '../grouping.js';
 import { StorageError } from '../storage-client/errors.js';
 import { assetsRouter } from './assets.js';
 import { dashboardEditor, viewEditor } from './editors.js';
@@ -67,13 +67,10 @@ export function pagesRouter(deps: AppDeps): Router {
       let body: SafeHtml;
       try {
         const plugins = await deps.storages.getPluginList(host);
-        const byCategory = new Map<string, { name: string; title: string }[]>();
-        for (const [name, info] of Object.entries(plugins)) {
-          const category = info.Category || 'other';
-          const list = byCategory.get(category) ?? [];
-          list.push({ name, title: info.Title });
-          byCategory.set(category, list);
-        }
+        const byCategory = groupBy(
+          Object.entries(plugins).map(([name, info]) => ({ name, title: info.Title, category: info.Category || 'other' })),
+          (p) => p.category,
+        );
         const categories = [...byCategory.keys()].sort();
         body = html`<div class="page-head"><h1>${host.name}</h1><span class="muted">${host.hostid}</span><a class="button head-action" href="/alerts/history?host=${host.id}">Alert history</a></div>
 ${toolbar()}
@@ -245,13 +242,7 @@ function graphCard(card: Card): SafeHtml {
 async function hostTree(deps: AppDeps, user: AuthUser): Promise<SafeHtml> {
   const hosts = await deps.access.visibleHosts(user);
   const groups = new Map((await deps.repos.groups.all()).map((g) => [g.id, g.name]));
-  const byGroup = new Map<string, Host[]>();
-  for (const h of hosts) {
-    const group = h.groupId !== null ? (groups.get(h.groupId) ?? 'other') : 'no group';
-    const list = byGroup.get(group) ?? [];
-    list.push(h);
-    byGroup.set(group, list);
-  }
+  const byGroup = groupBy(hosts, (h) => (h.groupId !== null ? (groups.get(h.groupId) ?? 'other') : 'no group'));
   return html`<div class="page-head"><h1>Hosts</h1><input type="search" id="host-filter" placeholder="Filter hosts" aria-label="Filter hosts"></div>
 ${hosts.length ? '' : html`<p class="muted">No host visible to you yet.</p>`}
 <div class="tree">${[...byGroup.entries()].map(

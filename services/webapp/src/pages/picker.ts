@@ -3,7 +3,8 @@ import { ListQuery, PickerQuery } from '../../../../common/schemas/index.js';
 import type { AuthUser } from '../auth/user.js';
 import type { AppDeps } from '../deps.js';
 import { HttpError, NotFoundError } from '../http-errors.js';
-import { pluginsOfHost, searchHosts, searchSources, searchViews, sourcesById, sourcesOfPlugin, viewsById } from '../repos/picker.js';
+import { pluginsOfHost, searchHosts, searchViews, sourcesById, sourcesOfPlugin, viewsById } from '../repos/picker.js';
+import { searchSources } from '../repos/source-search.js';
 import { idParam, parseQuery } from '../rest/common.js';
 
 /** Most plugins of a host and sources of a plugin one expand loads. */
@@ -61,7 +62,8 @@ export function pickerRouter(deps: AppDeps): Router {
         return { results: await sourcesById(deps.pool, scope, ids), truncated: false };
       }
       const q = parseQuery(PickerQuery, req);
-      return searchSources(deps.pool, scope, q.q, q.limit);
+      const found = await searchSources(deps.pool, scope, q.q, q.limit);
+      return { results: found.results, truncated: found.truncated };
     }),
   );
   r.get(

@@ -210,6 +210,7 @@ export class SourceRepo {
     }
     if (!missing.length) return { created: [], all: before };
     await this.pool.query('INSERT IGNORE INTO sources (plugin_id, name, comment) VALUES ?', [missing]);
+    await recordKinds(this.pool, [...new Set(missing.map(([pluginId]) => pluginId))]);
     const all = await this.forPlugins(pluginIds);
     const wanted = new Set(missing.map(([pluginId, name]) => `${pluginId}\u0000${name}`));
     const created = [...all.values()].flat().filter((s) => wanted.has(`${s.pluginId}\u0000${s.name}`));
@@ -253,4 +254,19 @@ export class SourceRepo {
   async delete(id: number): Promise<boolean> {
     return (await affected(this.pool, 'DELETE FROM sources WHERE id = ?', [id])) > 0;
   }
+}
+
+/**
+ * Adds the (plugin, source) names of these plugins' sources to `source_kinds`, the source search's
+ * dictionary (repos/source-search.ts). Sorted, so concurrent populates lock rows in one order.
+ */
+async function recordKinds(db: Pool, pluginIds: readonly number[]): Promise<void> {
+  if (!pluginIds.length) return;
+  // A plain SELECT, then the INSERT: INSERT ... SELECT would lock the rows it reads, against
+  // the concurrent inserts of a populate.
+  const [rows] = await db.query<RowDataPacket[]>(
+    'SELECT DISTINCT p.name AS plugin, s.name FROM sources s JOIN plugins p ON p.id = s.plugin_id WHERE s.plugin_id IN (?) ORDER BY p.name, s.name',
+    [pluginIds],
+  );
+  if (rows.length) await db.query('INSERT IGNORE INTO source_kinds (plugin, name) VALUES ?', [rows.map((r) => [r.plugin, r.name])]);
 }

@@ -56,16 +56,6 @@ export async function sourcesOfPlugin(pool: Pool, pluginId: number, limit: numbe
   return bounded(rows.map(toPickerSource), limit);
 }
 
-/** Sources whose host name or ID, plugin or name hold every word. */
-export async function searchSources(pool: Pool, scope: Scope, words: readonly string[], limit: number): Promise<Bounded<PickerSource>> {
-  const where = and(scope, everyWord(words, ['h.name', 'h.hostid', 'p.name', 's.name']));
-  const [rows] = await pool.query<RowDataPacket[]>(`${SOURCE_SELECT} WHERE ${where.sql} ORDER BY h.name, p.name, s.name LIMIT ?`, [
-    ...where.params,
-    limit + 1,
-  ]);
-  return bounded(rows.map(toPickerSource), limit);
-}
-
 /** The labels of given sources (a view being edited), among those the scope lets through. */
 export async function sourcesById(pool: Pool, scope: Scope, ids: readonly number[]): Promise<PickerSource[]> {
   if (!ids.length) return [];

@@ -1,4 +1,5 @@
 import type { Pool, RowDataPacket } from 'mysql2/promise';
+import { groupBy } from '../grouping.js';
 import {
   affected,
   and,
@@ -63,7 +64,11 @@ export class ViewRepo {
         "SELECT view_id, source_id FROM view_sources WHERE view_id IN (?) AND axis = 'right' ORDER BY position",
         [ids],
       );
-      for (const r of axis) right.set(r.view_id, [...(right.get(r.view_id) ?? []), r.source_id]);
+      for (const [viewId, rows] of groupBy(axis, (r) => Number(r.view_id)))
+        right.set(
+          viewId,
+          rows.map((r) => Number(r.source_id)),
+        );
     }
     return rows.map((r) => ({
       id: r.id,
