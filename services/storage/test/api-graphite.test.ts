@@ -98,6 +98,29 @@ describe('storage API: Graphite render/find for Grafana', () => {
     assert.equal(ErrorResponse.parse(await missing.json()).parameter, 'query');
   });
 
+  it("answers Grafana's editor: /functions, /version, empty tag lists, finds with from/until", async () => {
+    const functions = (await (await fx.get('/functions')).json()) as Record<string, { name: string; group: string }>;
+    assert.equal(functions.sumSeries.group, 'Combine');
+    assert.equal(functions.logarithm.name, 'logarithm');
+    const one = await fx.get('/functions/movingAverage');
+    assert.equal(((await one.json()) as { name: string }).name, 'movingAverage');
+    assert.equal((await fx.get('/functions/nosuch')).status, 404);
+    assert.equal(await (await fx.get('/version')).text(), '1.1.8');
+    for (const path of ['/tags/autoComplete/tags?tagPrefix=a', '/tags/autoComplete/values?tag=name']) {
+      const res = await fx.get(path);
+      assert.equal(res.status, 200, path);
+      assert.deepEqual(await res.json(), [], path);
+    }
+    const windowed = await find('db1.*', `&from=${NOW - 3600}&until=${NOW}`);
+    assert.deepEqual(
+      windowed.map((n) => n.text),
+      (await find('db1.*')).map((n) => n.text),
+    );
+    const badFrom = await fx.get('/metrics/find?query=db1.*&from=-3parsecs');
+    assert.equal(badFrom.status, 400);
+    assert.equal(ErrorResponse.parse(await badFrom.json()).parameter, 'from');
+  });
+
   it('/metrics/expand lists the matching paths', async () => {
     const res = await fx.get('/metrics/expand?query=*.load.*&query=db1.cpu');
     assert.equal(res.headers.get('cache-control'), 'no-cache');

@@ -1,6 +1,7 @@
 /** /render's JSON text, written without building point pairs, is what res.json(toJson(...)) sent. */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { JsonBytes } from '../src/query/json-bytes.js';
 import { applyMaxDataPoints, toJson, toJsonText } from '../src/query/render.js';
 import { Series } from '../src/query/series.js';
 
@@ -26,5 +27,24 @@ describe('render JSON text', () => {
       assert.equal(toJsonText(a, noNull), escaped(toJson(b, noNull)));
     }
     assert.ok(!toJsonText(sample(), false).includes('<'));
+  });
+});
+
+describe('JSON bytes: numbers', () => {
+  it('writes every number as the same value, and as JSON.stringify does for integers and short decimals', () => {
+    const usual = [0, -0, 7, -42, 1_700_000_000, 2 ** 31, 2 ** 40 + 1, 3.7, -0.5, 0.25, 12.345678, 99.9, 0.000001, 1.000001, -123.456];
+    const odd = [1 / 3, 0.1 + 0.2, Math.PI, -1e-7, 1e21, 2 ** 53, 1.5e300, 5e-324, 123456789.123456];
+    let seed = 7;
+    const random = Array.from({ length: 2000 }, () => {
+      seed = (seed * 16807) % 2147483647;
+      return ((seed / 2147483647) * 2000 - 1000) / 10 ** (seed % 8);
+    });
+    for (const v of [...usual, ...odd, ...random]) {
+      const out = new JsonBytes(16);
+      out.number(v);
+      const text = out.bytes().toString('latin1');
+      assert.equal(JSON.parse(text), v === 0 ? 0 : v, `${v} written ${text}`);
+      if (usual.includes(v)) assert.equal(text, JSON.stringify(v));
+    }
   });
 });

@@ -4,7 +4,7 @@ import type { RenderContext } from '../query/define.js';
 import { evaluateTarget } from '../query/evaluator.js';
 import { RenderBudget, type RenderLimits } from '../query/limits.js';
 import { parseTarget } from '../query/parser.js';
-import { applyMaxDataPoints, toCsv, toJsonText, toRaw } from '../query/render.js';
+import { applyMaxDataPoints, toCsv, toJsonBytes, toRaw } from '../query/render.js';
 import { Series } from '../query/series.js';
 import { parseAtTime } from './attime.js';
 import type { RouteContext } from './context.js';
@@ -62,7 +62,7 @@ export function renderHandler(ctx: RouteContext, tree: GraphiteTree) {
     points.checkAnswer(series.reduce((n, s) => n + Math.ceil(s.data.length / s.valuesPerPoint), 0));
     if (format === 'csv') res.type('text/csv').send(toCsv(series));
     else if (format === 'raw') res.type('text/plain').send(toRaw(series));
-    else res.type('application/json').send(toJsonText(series, optionalParam(req, 'noNullPoints') !== undefined));
+    else res.type('application/json').send(toJsonBytes(series, optionalParam(req, 'noNullPoints') !== undefined));
   };
 }
 
