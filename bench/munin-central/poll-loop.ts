@@ -2,7 +2,7 @@
  * The measured part of bench/munin-central: a central munin module over the simulated
  * nodes, in PollCycles into a real spool with rates, in its own process (bundled, run by
  * plain node). One warm-up poll, then `polls` measured ones. Prints one JSON line.
- * Argument: a JSON object { ports, polls, dir, maxParallel, intervalSeconds }.
+ * Argument: a JSON object { ports, polls, dir, maxParallel, intervalSeconds, refreshSeconds }.
  */
 import { join } from 'node:path';
 import { writeHeapSnapshot } from 'node:v8';
@@ -27,6 +27,7 @@ const options = JSON.parse(process.argv[2] ?? '{}') as {
   dir: string;
   maxParallel: number;
   intervalSeconds: number;
+  refreshSeconds: number;
 };
 const spool = new Spool({ dir: join(options.dir, 'spool'), logger: silentLogger(), maxBytes: 4 * 1024 * 1024 * 1024 });
 await spool.start();
@@ -53,7 +54,7 @@ const cycle = new PollCycle({
   modules: [module],
   sink: new SpoolSink(spool),
   rates: new RateStateFile({ file: join(options.dir, 'rates.json'), logger: silentLogger() }),
-  refreshSeconds: 3600,
+  refreshSeconds: options.refreshSeconds,
   heartbeatSeconds: 10 * options.intervalSeconds,
   maxPointsPerMessage: 500,
   logger: silentLogger(),

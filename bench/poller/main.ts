@@ -8,7 +8,7 @@
  * back to back in a child process (poll-loop.ts, bundled with esbuild and run by plain
  * node, so the TypeScript loader's memory is not counted); CPU time per poll
  * (process.cpuUsage) is scaled to the 60 s interval. It runs twice: with node's default
- * heap flags, and with `--max-semi-space-size=2`, which the numeter-poller launcher uses.
+ * heap flags, and with the numeter-poller launcher's (its shebang's) flags.
  * Reference, same run: a bare munin session doing the same commands without parsing or
  * anything after it, to show what the poller adds to the protocol cost. munin-node's own
  * CPU (it forks each plugin) is not the poller's and is not counted.
@@ -21,6 +21,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { build } from 'esbuild';
+import { launcherFlags } from '../../common/testing/launcher-flags.js';
 import { startMuninNode } from '../../common/testing/munin-node.js';
 import { MuninSession } from '../../services/poller/src/modules/munin/session.js';
 import type { PollLoopFigures } from './poll-loop.js';
@@ -32,7 +33,8 @@ const POLLS = Number(process.env.POLLER_BENCH_POLLS ?? 10);
 const REFERENCE_RUNS = 3;
 const INTERVAL_S = 60;
 const BUDGET = { cpuShare: 0.01, rssMb: 80, replaySeconds: 60 };
-export const LAUNCHER_FLAGS = ['--max-semi-space-size=2'];
+/** The flags numeter-poller's shebang passes. */
+export const LAUNCHER_FLAGS = launcherFlags(join(HERE, '../../services/poller/src/main.ts'));
 
 /** A cheap plugin: 6 fields (2 DERIVE, one unknown), dirtyconfig-aware like modern munin plugins. */
 function cheapPlugin(n: number): string {

@@ -8,9 +8,9 @@
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
@@ -31,6 +31,7 @@ import {
   storageQueueName,
 } from '../../common/bus/index.js';
 import { LIMITS } from '../../common/schemas/index.js';
+import { launcherFlags } from '../../common/testing/launcher-flags.js';
 import { generatedFiles, missingDescriptions, staleDescriptions } from '../docs/config-reference.js';
 import { environmentVariables, type ServiceConfigInfo, serviceConfigs } from '../docs/services.js';
 
@@ -166,6 +167,27 @@ describe('docker-compose.yml and Dockerfile', () => {
   });
 });
 
+test('the Docker entrypoint runs each service with the node flags of its shebang', async () => {
+  const app = mkdtempSync(join(tmpdir(), 'numeter-entrypoint-'));
+  try {
+    const entrypoint = join(app, 'entrypoint.sh');
+    writeFileSync(entrypoint, read('deploy/docker/entrypoint.sh').replaceAll('/app/', `${app}/`));
+    for (const name of ['poller', 'storage', 'webapp']) {
+      const flags = launcherFlags(join(ROOT, `services/${name}/src/main.ts`));
+      const main = join(app, `dist/services/${name}/src/main.js`);
+      mkdirSync(dirname(main), { recursive: true });
+      writeFileSync(
+        main,
+        `#!/usr/bin/env -S node ${flags.join(' ')}\nconsole.log(JSON.stringify([process.execArgv, process.argv.slice(2)]));\n`,
+      );
+      const { stdout } = await run('sh', [entrypoint, name, '--print-config'], { env: { ...process.env, NODE_OPTIONS: '' } });
+      assert.deepEqual(JSON.parse(stdout), [flags, ['--print-config']], name);
+    }
+  } finally {
+    rmSync(app, { recursive: true, force: true });
+  }
+});
+
 describe('systemd units', () => {
   for (const name of ['poller', 'storage', 'webapp'] as const) {
     test(`numeter-${name}.service: its ExecStart runs the real entry point with flags it accepts, under paths it may write`, async () => {
@@ -176,6 +198,7 @@ describe('systemd units', () => {
       const execStart = [command[0], ...command.slice(1 + nodeFlags.length)];
       const script = execStart[1].replace(/^\/opt\/numeter\//, '');
       assert.equal(script, `dist/services/${name}/src/main.js`);
+      assert.deepEqual(nodeFlags, launcherFlags(join(ROOT, `services/${name}/src/main.ts`)), "the node flags of the service's shebang");
       assert.ok(existsSync(join(ROOT, script)), `${script} is built`);
       const args = execStart
         .slice(2)

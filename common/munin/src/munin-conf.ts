@@ -1,5 +1,6 @@
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
+import { graphOverrides, type MuninGraphOverride } from './graph-overrides.js';
 import { hostContacts, type MuninContact, type MuninThresholdOverride, readContactLine, thresholdOverrides } from './munin-conf-alerts.js';
 
 /**
@@ -10,8 +11,8 @@ import { hostContacts, type MuninContact, type MuninThresholdOverride, readConta
  * `update`, and `includedir` (every file of the directory but hidden and backup files,
  * in name order; a host defined twice is one host, later keys winning). For alerting:
  * global `contact.*` lines, a host's `contacts` and its `plugin.field.warning|critical`
- * overrides (munin-conf-alerts.ts). Other graph overrides (`load.graph_title ...`) are
- * ignored. Never throws for content: each problem names its file and line, and only the
+ * overrides (munin-conf-alerts.ts). Graph overrides (`load.graph_title ...`,
+ * `load.load.colour ...`: graph-overrides.ts) are kept per host. Never throws for content: each problem names its file and line, and only the
  * host it concerns is left out.
  */
 export interface MuninConfNode {
@@ -26,6 +27,8 @@ export interface MuninConfNode {
   contacts?: string[];
   /** `plugin.field.warning|critical` lines of the host's section. */
   thresholds: MuninThresholdOverride[];
+  /** `plugin.graph_*` and `plugin.field.attribute` lines of the host's section, laid over its plugins' config. */
+  graphOverrides: MuninGraphOverride[];
   /** Where the section starts, for messages. */
   source: string;
 }
@@ -195,6 +198,7 @@ function nodeOf(section: Section, problems: string[]): MuninConfNode | null {
     useNodeName: useNodeName ? /^(yes|true|on|1)$/i.test(useNodeName.value) : false,
     ...(contacts && { contacts }),
     thresholds: thresholdOverrides(section.keys, problems),
+    graphOverrides: graphOverrides(section.keys),
     source: section.source,
   };
 }

@@ -5,9 +5,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
+import { pino } from 'pino';
 import { silentLogger } from '../../../common/logging/index.js';
 import { readMuninConf } from '../../../common/munin/index.js';
-import type { DataMessage, HostInfoMessage, Message } from '../../../common/schemas/index.js';
+import type { DataMessage, HostInfoMessage, Message, PluginInfoMessage } from '../../../common/schemas/index.js';
 import { freePort } from '../../../common/testing/free-port.js';
 import { type RunningMuninNode, startMuninNode } from '../../../common/testing/munin-node.js';
 import { MemorySink } from '../src/delivery/sinks.js';
@@ -76,12 +77,12 @@ const settings = (extra: Partial<MuninSettings>): MuninSettings => ({
   ...extra,
 });
 
-const context = (dir: string) => ({
+const context = (dir: string, logger = silentLogger()) => ({
   config: {},
   ini: {},
   hostId: 'central',
   stateDir: dir,
-  logger: silentLogger(),
+  logger,
   nowSeconds: () => Date.now() / 1000,
 });
 
@@ -237,7 +238,11 @@ describe('central munin polling against real munin-nodes', () => {
       conf,
       [
         'dbdir /nowhere',
-        section('web;node-a.example', nodeA.port, '  use_node_name yes'),
+        section(
+          'web;node-a.example',
+          nodeA.port,
+          '  use_node_name yes\n  np_static.graph_title Overridden title\n  np_static.load.colour 0000ff\n  np_multi.outlet1.graph_title Outlet one',
+        ),
         section('node-b.example', nodeB.port),
         section('dead.example', deadPort),
         section('garbage.example', garbage.port),
@@ -247,7 +252,9 @@ describe('central munin polling against real munin-nodes', () => {
     );
     // The silent node must hit the deadline; the real nodes must not, even on a loaded machine
     // where munin-node's forks are slow (2 s was too short at a load of 15 on 2 cores).
-    const module = createMuninModule(context(dir), settings({ munin_conf: conf }), 6);
+    const logged: Array<{ msg: string; reason?: string }> = [];
+    const logger = pino({ level: 'warn' }, { write: (line: string) => logged.push(JSON.parse(line)) });
+    const module = createMuninModule(context(dir, logger), settings({ munin_conf: conf }), 6);
     const sink = new MemorySink();
     const result = await cycleFor(module, dir, sink).run();
     const messages = sink.messages;
@@ -268,6 +275,13 @@ describe('central munin polling against real munin-nodes', () => {
       .map((m) => (m.kind === 'info' ? m.plugin : ''));
     assert.deepEqual(infos.sort(), [NODE_POLL_PLUGIN, 'np_fetchonly', 'np_rate']);
     assert.ok(pointsOf(messages, 'node-a.example').some((p) => p.plugin === 'np_static' && p.values.load === 1.5));
+    const infoOf = (hostId: string, plugin: string) =>
+      messages.find((m): m is PluginInfoMessage => m.kind === 'info' && m.hostId === hostId && m.plugin === plugin);
+    assert.equal(infoOf('node-a.example', 'np_static')?.title, 'Overridden title', "munin.conf's graph overrides win");
+    assert.equal(infoOf('node-a.example', 'np_static')?.fields.load.colour, '0000ff');
+    assert.equal(infoOf('node-a.example', 'np_static')?.fields.load.draw, 'LINE2');
+    assert.equal(infoOf('node-a.example', 'np_multi.outlet1')?.title, 'Outlet one', 'a multigraph section is overridden by its name');
+    assert.equal(infoOf('node-a.example', 'np_multi.outlet2')?.title, 'Outlet 2');
 
     for (const bad of ['dead.example', 'garbage.example', 'silent.example']) {
       const values = health(messages, bad);
@@ -284,6 +298,9 @@ describe('central munin polling against real munin-nodes', () => {
     assert.ok(result.moduleErrors >= 3);
     const stats = (module.stats?.() ?? {}) as Record<string, number>;
     assert.equal(stats.nodes, 5);
+    const confProblems = logged.filter((line) => line.msg === 'munin node list problem').map((line) => line.reason);
+    const brokenLine = (await readFile(conf, 'utf8')).split('\n').indexOf('[broken.example]') + 1;
+    assert.deepEqual(confProblems, [`${conf}:${brokenLine}: host broken.example has no address; host skipped`], 'named with file and line');
     assert.equal(stats.nodeDeadlines, 1, 'the silent node hit its deadline');
 
     // The core keeps descriptions (and republishes them at each refresh): unchanged ones are not handed over again.

@@ -287,4 +287,21 @@ describe('numeter-storage import-munin', () => {
       await other.remove();
     }
   });
+
+  it("lays munin.conf's graph overrides over the datafile, as Munin's master (and the central poller) does", async () => {
+    const overridden = join(dir.dir, 'munin-overrides.conf');
+    const lines = (await readFile(conf, 'utf8')).split('\n');
+    const at = lines.findIndex((line) => line.trim() === '[web;node-a.example]') + 1;
+    lines.splice(at, 0, '  np_static.graph_title Overridden title', '  np_static.load.colour 0000ff', '  np_static.nosuchfield.label x');
+    await writeFile(overridden, lines.join('\n'));
+    const report = await runMuninImport(config, { conf: overridden, dbdir, hostIdFormat: '{name}' }, silentLogger());
+    assert.equal(report.points, 0, 'the history is already there');
+    const info = JSON.parse((await redis.hget(keys.infos('node-a.example'), 'np_static')) ?? '{}');
+    assert.equal(info.Title, 'Overridden title');
+    assert.equal(info.Infos.load.colour, '0000ff');
+    assert.equal(info.Infos.load.draw, 'LINE2', "the plugin's other attributes stay");
+    assert.equal(info.Infos.nosuchfield, undefined, 'an override of a field the plugin lacks adds nothing');
+    const other = JSON.parse((await redis.hget(keys.infos('node-b.example'), 'np_rate')) ?? '{}');
+    assert.notEqual(other.Title, 'Overridden title', "another host's plugins are untouched");
+  });
 });

@@ -1,5 +1,5 @@
 import type { Logger } from '../../../../common/logging/index.js';
-import { readMuninConf } from '../../../../common/munin/index.js';
+import { type MuninGraphOverride, readMuninConf } from '../../../../common/munin/index.js';
 import type { StorageConfig } from '../config.js';
 import { HostDirectories } from '../files/host-directories.js';
 import { StorageIndex } from '../index/storage-index.js';
@@ -14,11 +14,21 @@ export interface ImportCommandOptions {
 
 export const DEFAULT_MUNIN_DBDIR = '/var/lib/munin';
 
-export function dbdirOf(options: ImportCommandOptions): { dbdir: string; problems: string[] } {
-  if (options.dbdir) return { dbdir: options.dbdir, problems: [] };
-  if (!options.conf) return { dbdir: DEFAULT_MUNIN_DBDIR, problems: [] };
+/**
+ * What the import takes from munin.conf (`--conf`): the RRD directory unless `--dbdir`
+ * names one, and each host's graph overrides (by `group;name`, as the datafile names
+ * hosts), laid over the datafile as Munin's master does.
+ */
+export function muninConfOf(options: ImportCommandOptions): {
+  dbdir: string;
+  problems: string[];
+  graphOverrides: Map<string, MuninGraphOverride[]>;
+} {
+  const graphOverrides = new Map<string, MuninGraphOverride[]>();
+  if (!options.conf) return { dbdir: options.dbdir ?? DEFAULT_MUNIN_DBDIR, problems: [], graphOverrides };
   const conf = readMuninConf(options.conf);
-  return { dbdir: conf.dbdir ?? DEFAULT_MUNIN_DBDIR, problems: conf.problems };
+  for (const node of conf.nodes) if (node.graphOverrides.length) graphOverrides.set(`${node.group};${node.name}`, node.graphOverrides);
+  return { dbdir: options.dbdir ?? conf.dbdir ?? DEFAULT_MUNIN_DBDIR, problems: conf.problems, graphOverrides };
 }
 
 /**
@@ -27,7 +37,7 @@ export function dbdirOf(options: ImportCommandOptions): { dbdir: string; problem
  * The RRD directory is `--dbdir`, else munin.conf's `dbdir`, else /var/lib/munin.
  */
 export async function runMuninImport(config: StorageConfig, options: ImportCommandOptions, logger: Logger): Promise<MuninImportReport> {
-  const { dbdir, problems } = dbdirOf(options);
+  const { dbdir, problems, graphOverrides } = muninConfOf(options);
   const g = config.global;
   const index = StorageIndex.open(config, logger);
   const rrdtool = new RrdTool();
@@ -39,6 +49,7 @@ export async function runMuninImport(config: StorageConfig, options: ImportComma
       index: index.writer,
       rrdtool,
       hostIdFormat: options.hostIdFormat,
+      graphOverrides,
       sparse: config.whisper.sparse,
       logger,
       now: () => Math.floor(Date.now() / 1000),

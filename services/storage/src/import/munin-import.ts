@@ -1,7 +1,7 @@
 import { readdir, readFile } from 'node:fs/promises';
 import { dirname, join, relative } from 'node:path';
 import type { Logger } from '../../../../common/logging/index.js';
-import { describeSection } from '../../../../common/munin/index.js';
+import { applyGraphOverrides, describeSection, type MuninGraphOverride, overridesByPlugin } from '../../../../common/munin/index.js';
 import {
   describeIssues,
   HostInfoMessage,
@@ -24,6 +24,8 @@ export interface MuninImportOptions {
   rrdtool: RrdTool;
   /** As the poller's `[MuninModule] host_id_format`: `{name}`, `{group}`. */
   hostIdFormat: string;
+  /** munin.conf's graph overrides by `group;name`, laid over the datafile's graphs. */
+  graphOverrides?: ReadonlyMap<string, readonly MuninGraphOverride[]>;
   sparse: boolean;
   logger: Logger;
   /** Epoch seconds. */
@@ -76,7 +78,9 @@ async function importHost(host: DatafileHost, rrds: RrdFiles, options: MuninImpo
   const now = options.now();
   const location = await options.hosts.locate(hostId);
   const plugins = new Map<string, RebuiltPlugin>();
+  const overrides = overridesByPlugin(options.graphOverrides?.get(`${host.group};${host.name}`) ?? []);
   for (const graph of host.graphs.values()) {
+    applyGraphOverrides(graph, overrides.get(graph.name));
     const info = pluginInfo(hostId, graph, now, report);
     if (!info) continue;
     const imported = await importGraph(host, graph, location.dir, rrds, options, report);

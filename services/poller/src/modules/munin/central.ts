@@ -1,4 +1,5 @@
 import type { Logger } from '../../../../../common/logging/index.js';
+import type { MuninGraphOverride } from '../../../../../common/munin/index.js';
 import type { Collection, CollectRequest, HostDescription, PluginDescription, PollerModule, Sample } from '../types.js';
 import { MuninModule } from './module.js';
 import type { SessionOptions } from './session.js';
@@ -19,6 +20,8 @@ export interface CentralNode {
   port: number;
   /** `list` with the name the node announces instead of `name` (munin.conf use_node_name). */
   useNodeName: boolean;
+  /** munin.conf's graph overrides for this host, laid over its plugins' config. */
+  graphOverrides?: MuninGraphOverride[];
 }
 
 export interface MuninCentralOptions {
@@ -233,6 +236,7 @@ export class MuninCentralModule implements PollerModule {
       nowSeconds: this.options.nowSeconds,
       hostId: node.hostId,
       listNode: node.useNodeName ? 'banner' : node.name,
+      ...(node.graphOverrides && { graphOverrides: node.graphOverrides }),
       // The core keeps descriptions and republishes them: only new or changed ones go again.
       describeChangedOnly: true,
     });
@@ -240,7 +244,8 @@ export class MuninCentralModule implements PollerModule {
 }
 
 function sameNode(a: CentralNode, b: CentralNode): boolean {
-  return a.name === b.name && a.group === b.group && a.address === b.address && a.port === b.port && a.useNodeName === b.useNodeName;
+  const same = a.name === b.name && a.group === b.group && a.address === b.address && a.port === b.port && a.useNodeName === b.useNodeName;
+  return same && JSON.stringify(a.graphOverrides ?? []) === JSON.stringify(b.graphOverrides ?? []);
 }
 
 function hostOf(node: CentralNode): HostDescription {

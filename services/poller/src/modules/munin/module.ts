@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { Logger } from '../../../../../common/logging/index.js';
-import { describeSection } from '../../../../../common/munin/index.js';
+import { applyGraphOverrides, describeSection, type MuninGraphOverride, overridesByPlugin } from '../../../../../common/munin/index.js';
 import type { Collection, CollectRequest, PluginDescription, PollerModule, Sample } from '../types.js';
 import { type ParsedResponse, type ParsedValue, parseResponse } from './parse.js';
 import { MuninNodeError, MuninSession, type SessionOptions } from './session.js';
@@ -26,6 +26,8 @@ export interface MuninModuleOptions extends SessionOptions {
    * 1,000 nodes would otherwise build 30,000 descriptions at every poll for nothing.
    */
   describeChangedOnly?: boolean;
+  /** munin.conf's graph overrides for this node (central polling), laid over each plugin's config. */
+  graphOverrides?: readonly MuninGraphOverride[];
 }
 
 const VALUE_LINE = /^[^.]+\.value\s/;
@@ -44,8 +46,11 @@ export class MuninModule implements PollerModule {
   private readonly counters = { polls: 0, connectFailures: 0, pluginErrors: 0, protocolProblems: 0, reconnects: 0 };
   /** Fingerprint of each plugin's last config described (describeChangedOnly). */
   private readonly configPrints = new Map<string, string>();
+  private readonly overrides: Map<string, MuninGraphOverride[]>;
 
-  constructor(private readonly options: MuninModuleOptions) {}
+  constructor(private readonly options: MuninModuleOptions) {
+    this.overrides = overridesByPlugin(options.graphOverrides ?? []);
+  }
 
   stats(): Record<string, number> {
     return { ...this.counters };
@@ -128,7 +133,11 @@ export class MuninModule implements PollerModule {
       const fetchedAt = this.options.nowSeconds();
       const describe = this.configChanged(plugin, config.lines, values);
       const descriptions = new Map<string, PluginDescription>();
-      if (describe) for (const section of parsedConfig.sections.values()) descriptions.set(section.name, describeSection(section));
+      if (describe)
+        for (const section of parsedConfig.sections.values()) {
+          applyGraphOverrides(section, this.overrides.get(section.name));
+          descriptions.set(section.name, describeSection(section));
+        }
       for (const section of values.sections.values()) {
         if (!parsedConfig.sections.has(section.name)) {
           out.errors.push(`${plugin}: values for graph ${section.name} that its config does not describe; ignored`);

@@ -47,6 +47,7 @@ export function parseNodeList(text: string): { nodes: MuninConfNode[]; problems:
       port,
       useNodeName: false,
       thresholds: [],
+      graphOverrides: [],
       source: `[MuninModule] nodes entry ${entry}`,
     });
   }
@@ -82,7 +83,15 @@ export function centralNodes(settings: NodeListSettings): NodeListResult {
       continue;
     }
     byHostId.set(hostId, node.source);
-    nodes.push({ hostId, name: node.name, group: node.group, address: node.address, port: node.port, useNodeName: node.useNodeName });
+    nodes.push({
+      hostId,
+      name: node.name,
+      group: node.group,
+      address: node.address,
+      port: node.port,
+      useNodeName: node.useNodeName,
+      ...(node.graphOverrides.length > 0 && { graphOverrides: node.graphOverrides }),
+    });
   }
   return { nodes, problems, watched };
 }
