@@ -1,5 +1,5 @@
 import { type FieldInfo, LIMITS, type Message } from '../../../../../common/schemas/index.js';
-import { hostInfoMessage, messageProblem, pluginInfoMessage } from '../../polling/messages.js';
+import { hostInfoMessage, pluginInfoMessage } from '../../polling/messages.js';
 
 /**
  * The catalogue of series a listener module has seen, which says which plugin infos are
@@ -68,9 +68,4 @@ export class SeriesCatalog {
   get size(): number {
     return this.series;
   }
-}
-
-/** Null when the message passes the shared schema, else why not. */
-export function checkMessage(message: Message): string | null {
-  return messageProblem(message);
 }

@@ -1,7 +1,8 @@
 import { type DeadlineInput, settleWithin } from '../../../../../common/lifecycle/index.js';
 import type { Logger } from '../../../../../common/logging/index.js';
 import type { Message } from '../../../../../common/schemas/index.js';
-import { checkMessage, type SeriesCatalog } from './batch.js';
+import { messageProblem } from '../../polling/messages.js';
+import type { SeriesCatalog } from './batch.js';
 import type { PointBatch } from './point-batch.js';
 
 /**
@@ -95,7 +96,7 @@ export class FlushLoop {
     // and counts an invalid one (its `invalid` counter, logged with the reason). They are
     // built from names, seconds and values this listener checked line by line.
     const infos = o.catalog.infoMessages(o.selfHost, timestamp, refresh).filter((message) => {
-      const problem = checkMessage(message);
+      const problem = messageProblem(message);
       if (problem !== null) o.invalid(problem, 0);
       return problem === null;
     });
