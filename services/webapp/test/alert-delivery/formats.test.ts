@@ -1,12 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import {
-  alertmanagerAlerts,
-  expandTemplate,
-  mailContent,
-  templateVariables,
-  unsupportedConstructs,
-} from '../../src/alerting/delivery/formats.js';
+import { alertmanagerAlerts, mailContent } from '../../src/alerting/delivery/formats.js';
+import { expandMuninTemplate, notificationScope } from '../../src/alerting/delivery/munin-template.js';
 import { retryDecision } from '../../src/alerting/delivery/retry-policy.js';
 import { matchingSilence, wildcardMatch } from '../../src/alerting/delivery/silences.js';
 import { loadWebappConfig } from '../../src/config.js';
@@ -47,17 +42,35 @@ describe('delivery message forms, retry policy and silence matching', () => {
     assert.doesNotMatch(repeat.text.split('\n')[0], /\r/);
   });
 
-  it("munin's ${var:...} expand into one value each; loops and ifs are named as unsupported", () => {
-    const vars = templateVariables(makeNotification({ state: 'WARNING' }));
+  it("munin's ${var:...} expand into one value each", () => {
+    const scope = notificationScope(makeNotification({ state: 'WARNING' }));
     assert.equal(
-      expandTemplate('Munin ${var:worst} ${var:worstid}: ${var:host}::${var:plugin} ${var:x}', vars),
+      expandMuninTemplate('Munin ${var:worst} ${var:worstid}: ${var:host}::${var:plugin} ${var:x}', scope),
       'Munin WARNING 1: web1::cpu ',
     );
-    assert.deepEqual(unsupportedConstructs('${var:host} ${loop<,>:wfields ${var:label}} ${if:cfields x}'), [
-      '${loop<,>:wfields ${var:label}',
-      '${if:cfields x}',
-    ]);
-    assert.deepEqual(unsupportedConstructs('${var:host} :: ${var:graph_title}'), []);
+  });
+
+  it("munin-limits' loops, conditions and truncations, with munin's default contact text", () => {
+    // munin's own default `contact.NAME.text` (Munin::Master::LimitsOld), shortened to its three first parts.
+    const munin =
+      '${var:host} :: ${var:graph_title}${if:cfields \\n\\tCRITICALs:${loop<,>:cfields  ${var:label} is ${var:value} (outside range [${var:crange}])${if:extinfo : ${var:extinfo}}}.}' +
+      '${if:wfields \\n\\tWARNINGs:${loop<,>:wfields  ${var:label} is ${var:value} (outside range [${var:wrange}])${if:extinfo : ${var:extinfo}}}.}' +
+      '${if:fofields \\n\\tOKs:${loop<,>:fofields  ${var:label} is ${var:value}${if:extinfo : ${var:extinfo}}}.}';
+    const critical = notificationScope(
+      makeNotification({ state: 'CRITICAL', value: 93.5, reason: 'value 93.5 outside critical range :90' }),
+    );
+    assert.equal(expandMuninTemplate(munin, critical), 'web1 :: cpu\\n\\tCRITICALs: user is 93.5 (outside range [:90]).');
+    const recovered = notificationScope(makeNotification({ previous: 'CRITICAL', state: 'OK', value: 12, reason: 'value 12 ok' }));
+    assert.equal(expandMuninTemplate(munin, recovered), 'web1 :: cpu\\n\\tOKs: user is 12.');
+    assert.equal(expandMuninTemplate('${if:!cfields fine}${if:cfields bad}', recovered), 'fine');
+    assert.equal(expandMuninTemplate('${strtrunc:3 ${var:host}}!', critical), 'web!');
+    // A loop variable from the field's scope, the host from its parent (munin_get walks up).
+    assert.equal(expandMuninTemplate('${loop<;>:cfields ${var:host}/${var:label}=${var:value}}', critical), 'web1/user=93.5');
+    assert.equal(expandMuninTemplate('${loop:cfields [${var:label}]}', critical), '[user]');
+    // Unknown constructs as munin keeps them; unbalanced text as written; values never expanded again.
+    assert.equal(expandMuninTemplate('a ${foo:bar} b ${var:host', critical), 'a {foo:bar} b ${var:host');
+    const hostile = notificationScope(makeNotification({ hostName: '${var:worst} ${loop<,>:cfields x}' }));
+    assert.equal(expandMuninTemplate('<${var:host}>', hostile), '<${var:worst} ${loop<,>:cfields x}>');
   });
 
   it('backoff doubles to its cap with half of each step random, and gives up by attempts, age or a permanent error', () => {

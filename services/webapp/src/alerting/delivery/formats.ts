@@ -168,7 +168,7 @@ function alertmanagerBase(n: AlertNotification, severityState: AlertState): Omit
   };
 }
 
-// ---- munin's `${var:NAME}` variables, for commands and their texts ----
+// ---- munin's `${var:NAME}` variables, for commands and their texts (munin-template.ts expands them) ----
 
 /** Munin's `worstid` (Nagios' plugin codes). */
 const NAGIOS_CODES: Record<AlertState, string> = { OK: '0', WARNING: '1', CRITICAL: '2', UNKNOWN: '3' };
@@ -195,16 +195,4 @@ export function templateVariables(n: AlertNotification): Record<string, string> 
     id: n.id,
     changed_at: isoOf(n.changedAt),
   };
-}
-
-const VARIABLE = /\$\{var:([A-Za-z_]+)\}/g;
-
-/** `${var:host}` and the like replaced, as munin-limits does (an unknown name gives ''). */
-export function expandTemplate(template: string, variables: Record<string, string>): string {
-  return template.replace(VARIABLE, (_, name: string) => (Object.hasOwn(variables, name) ? variables[name] : ''));
-}
-
-/** Munin `${...}` constructs other than `${var:NAME}` (loops, ifs), which numeter does not expand. */
-export function unsupportedConstructs(template: string): string[] {
-  return [...template.matchAll(/\$\{(?!var:[A-Za-z_]+\})[^}]*\}?/g)].map((m) => m[0].slice(0, 40));
 }

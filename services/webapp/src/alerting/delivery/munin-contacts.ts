@@ -2,7 +2,6 @@ import type { Pool, RowDataPacket } from 'mysql2/promise';
 import type { MuninConf } from '../../../../../common/munin/src/munin-conf.js';
 import type { MuninContact } from '../../../../../common/munin/src/munin-conf-alerts.js';
 import { ContactSettings } from '../../../../../common/schemas/src/alerts.js';
-import { unsupportedConstructs } from './formats.js';
 
 /**
  * munin.conf's `contact.NAME.command` (and `.text`) as numeter command contacts named
@@ -37,11 +36,8 @@ export function commandContactOf(contact: MuninContact, problems: string[]): Con
     problems.push(`${where}: ${words}; skipped (point command at a script instead)`);
     return null;
   }
-  let text = contact.text;
-  if (text !== undefined && unsupportedConstructs(text).length > 0) {
-    problems.push(`${where}: text uses ${unsupportedConstructs(text).join(', ')}, which numeter does not expand; the default text is used`);
-    text = undefined;
-  }
+  // Loops, conditions and truncations are expanded as munin-limits does (munin-template.ts).
+  const text = contact.text;
   if (contact.alwaysSend?.length)
     problems.push(`${where}: always_send is not imported; a rule's repeat (repeatMinutes) sends again while a problem lasts`);
   const settings = ContactSettings.safeParse({ kind: 'command', argv: words, ...(text !== undefined ? { text } : {}) });

@@ -1,7 +1,8 @@
 import { spawn } from 'node:child_process';
 import type { AlertNotification } from '../../../../../../common/schemas/src/alerts.js';
 import { CommandExitError, SendError } from '../errors.js';
-import { expandTemplate, notificationText, templateVariables } from '../formats.js';
+import { notificationText } from '../formats.js';
+import { expandMuninTemplate, notificationScope } from '../munin-template.js';
 
 /** What of a failing command's standard error is kept for its contact's last_error. */
 const STDERR_BYTES = 500;
@@ -13,15 +14,15 @@ export interface CommandSettings {
 
 /**
  * Runs the contact's program (no shell: each argument is one argv entry even after its
- * `${var:...}` are expanded, so a host name cannot inject anything) with the text on stdin,
+ * munin template is expanded (munin-template.ts), so a host name cannot inject anything) with the text on stdin,
  * as munin-limits pipes it to `contact.X.command`. Standard output is ignored, as munin
  * closes it; a non-zero exit status is a failure naming the start of standard error. The
  * signal (timeout or stop) kills the process.
  */
 export function runCommand(n: AlertNotification, settings: CommandSettings, signal: AbortSignal): Promise<void> {
-  const variables = templateVariables(n);
-  const argv = settings.argv.map((arg) => expandTemplate(arg, variables));
-  const text = settings.text === undefined ? notificationText(n) : `${munintext(expandTemplate(settings.text, variables))}\n`;
+  const scope = notificationScope(n);
+  const argv = settings.argv.map((arg) => expandMuninTemplate(arg, scope));
+  const text = settings.text === undefined ? notificationText(n) : `${munintext(expandMuninTemplate(settings.text, scope))}\n`;
   return new Promise((resolve, reject) => {
     const child = spawn(argv[0], argv.slice(1), { stdio: ['pipe', 'ignore', 'pipe'], shell: false, signal, killSignal: 'SIGKILL' });
     let stderr = '';
