@@ -9,13 +9,18 @@
  * written and indexed, just before the ack), the ratio to the reference, the peak write-cache
  * size against its limit, and a check that every point is in its file.
  *
+ * Then the phases with alerting (with-alerting.ts): BENCH_ALERT_PHASE_MINUTES minutes each,
+ * the same sustained ingestion while an alerting engine consumes its copy of the messages,
+ * without rules, with BENCH_ALERT_RULES rules, without again (0 minutes: skipped), with
+ * probes timed until their webhook notification arrives.
+ *
  * Then phase "drain": with the storage stopped, BENCH_DRAIN_MINUTES more minutes are
  * published into its queue; a new storage is started and timed from start() to the last
  * ack: the storage's own rate, without the publisher and the broker's publishing side
  * sharing the CPU at the same time.
  *
  * Env: BENCH_HOSTS (200), BENCH_PLUGINS (10), BENCH_VALUES (5), BENCH_MINUTES (30), BENCH_DRAIN_MINUTES (30),
- * BENCH_PREFETCH (2000), BENCH_MAX_POINTS (200000), BENCH_FLUSH_POINTS (100000), BENCH_DIR (os.tmpdir()).
+ * BENCH_ALERT_PHASE_MINUTES (BENCH_MINUTES - 1), BENCH_ALERT_RULES (10000), BENCH_PREFETCH (2000), BENCH_MAX_POINTS (200000), BENCH_FLUSH_POINTS (100000), BENCH_DIR (os.tmpdir()).
  */
 import { fork } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -34,6 +39,7 @@ import { StorageConfigSchema } from '../../services/storage/src/config.js';
 import { seriesFile } from '../../services/storage/src/files/layout.js';
 import { StorageService } from '../../services/storage/src/storage-service.js';
 import { alertingBench } from './alerting.js';
+import { type AlertingFigures, ingestWithAlerting, printAlertingFigures } from './with-alerting.js';
 
 const env = (name: string, def: number) => Number(process.env[name] ?? def);
 const HOSTS = env('BENCH_HOSTS', 200);
@@ -44,7 +50,10 @@ const PREFETCH = env('BENCH_PREFETCH', 2000);
 const MAX_POINTS = env('BENCH_MAX_POINTS', 200_000);
 const FLUSH_POINTS = env('BENCH_FLUSH_POINTS', 100_000);
 const DRAIN_MINUTES = env('BENCH_DRAIN_MINUTES', 30);
-const ALL_MINUTES = MINUTES + DRAIN_MINUTES;
+const ALERT_PHASE_MINUTES = env('BENCH_ALERT_PHASE_MINUTES', MINUTES - 1);
+const ALERT_RULES = env('BENCH_ALERT_RULES', 10_000);
+const DRAIN_FROM = MINUTES + 3 * ALERT_PHASE_MINUTES;
+const ALL_MINUTES = DRAIN_FROM + DRAIN_MINUTES;
 const SENT_HEADER = 'x-bench-sent-ms';
 
 const nowSec = Math.floor(Date.now() / 1000);
@@ -108,7 +117,8 @@ async function main(): Promise<void> {
       max_points: String(MAX_POINTS),
       flush_points: String(FLUSH_POINTS),
       flush_interval_ms: '100',
-      max_open_files: String(HOSTS * PLUGINS * VALUES + 100),
+      // + the alerting phase's latency probes (one series each).
+      max_open_files: String(HOSTS * PLUGINS * VALUES + 1100),
     },
     whisper: { sparse: 'true' },
     api: { enabled: 'false' },
@@ -122,7 +132,8 @@ async function main(): Promise<void> {
       hostIds: [],
       logger: silentLogger(),
       observeDelivery: (m, d) => {
-        if (d.action !== 'ack') return;
+        // Only the publisher child's messages (the alerting probes carry no send time).
+        if (d.action !== 'ack' || m.headers[SENT_HEADER] === undefined) return;
         acked++;
         lastAck = Date.now();
         latencies.push(lastAck - Number(m.headers[SENT_HEADER]));
@@ -164,6 +175,7 @@ async function main(): Promise<void> {
         seconds,
         points,
         messages: HOSTS * (toMinute - fromMinute),
+        lastAckMs: lastAck,
         publishSeconds: (publishedAll - firstPublish) / 1000,
         p50: percentile(latencies, 50),
         p99: percentile(latencies, 99),
@@ -179,6 +191,16 @@ async function main(): Promise<void> {
     const ingestRate = sustained.points / sustained.seconds;
     const filesCreated = service.stats().writer_filesCreated;
     if (process.env.BENCH_DEBUG) console.log(JSON.stringify(service.stats()));
+    let alerting: AlertingFigures<Awaited<ReturnType<typeof phase>>> | undefined;
+    if (ALERT_PHASE_MINUTES > 0)
+      alerting = await ingestWithAlerting({
+        url,
+        hosts: HOSTS,
+        rules: ALERT_RULES,
+        fromMinute: MINUTES,
+        minutes: ALERT_PHASE_MINUTES,
+        storagePhase: phase,
+      });
     const flushes = (await service.metrics.registry.getSingleMetric('numeter_storage_write_seconds')?.get())?.values ?? [];
     const flushSum = flushes.find((x) => (x as { metricName?: string }).metricName?.endsWith('_sum'))?.value ?? 0;
     const flushCount = flushes.find((x) => (x as { metricName?: string }).metricName?.endsWith('_count'))?.value ?? 0;
@@ -187,7 +209,7 @@ async function main(): Promise<void> {
     // Drain: a backlog published while the storage is stopped, then consumed by a new one.
     let drain: { seconds: number; points: number; cpuShare: number } | undefined;
     if (DRAIN_MINUTES > 0) {
-      await publishAll(url, MINUTES, ALL_MINUTES);
+      await publishAll(url, DRAIN_FROM, ALL_MINUTES);
       const target = acked + HOSTS * DRAIN_MINUTES;
       service = newService();
       const cpuBefore = process.cpuUsage();
@@ -251,13 +273,14 @@ async function main(): Promise<void> {
     );
     if (drain)
       console.log(
-        `drain (minutes ${MINUTES}..${ALL_MINUTES - 1} queued while stopped, consumed by a new storage): ${fmt(drain.points / drain.seconds)} points/s, ${drain.seconds.toFixed(2)} s start → last ack, storage CPU ${(drain.cpuShare * 100).toFixed(0)} % of one core = ${fmt(drain.points / drain.seconds / drain.cpuShare)} points per CPU-second`,
+        `drain (minutes ${DRAIN_FROM}..${ALL_MINUTES - 1} queued while stopped, consumed by a new storage): ${fmt(drain.points / drain.seconds)} points/s, ${drain.seconds.toFixed(2)} s start → last ack, storage CPU ${(drain.cpuShare * 100).toFixed(0)} % of one core = ${fmt(drain.points / drain.seconds / drain.cpuShare)} points per CPU-second`,
       );
     console.log(`sustained publish-to-file latency: p50 ${sustained.p50} ms, p99 ${sustained.p99} ms`);
     console.log(`flushes: ${flushCount}, ${((flushSum / Math.max(flushCount, 1)) * 1000).toFixed(0)} ms each on average`);
     console.log(`reference (WhisperWriter.updateMany, ${MINUTES} points per call, same files): ${fmt(referenceRate)} points/s`);
     console.log(`ratio sustained ingest / reference: ${(ingestRate / referenceRate).toFixed(3)}`);
     console.log(`write cache peak: ${fmt(peakCache)} points (limit ${fmt(MAX_POINTS)}); process RSS peak ${fmt(peakRss / 2 ** 20)} MiB`);
+    if (alerting) printAlertingFigures(alerting, HOSTS, ALERT_PHASE_MINUTES);
     console.log(`points missing: ${missing}${missing === 0 ? ' (nothing lost)' : ' (LOST DATA)'}`);
     if (missing !== 0) process.exitCode = 1;
   } finally {

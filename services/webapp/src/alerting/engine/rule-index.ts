@@ -106,9 +106,24 @@ export class RuleIndex {
     for (const list of rules.exact.values()) for (const rule of list) this.byKey.set(rule.key, rule);
     this.patternsByHost = new Map();
     this.wildcardHosts = [];
+    // Rules repeat their globs (`*`, `df`, `plugin{1,2}`): one matcher per pattern text, so
+    // each lazily built DFA learns its transitions once, not once per rule.
+    const globs = new Map<string, Glob>();
+    const shared = (glob: Glob) => {
+      const known = globs.get(glob.pattern);
+      if (known) return known;
+      globs.set(glob.pattern, glob);
+      return glob;
+    };
     rules.patterns.forEach((pattern, position) => {
       this.byKey.set(pattern.rule.key, pattern.rule);
-      const indexed = { ...pattern, position };
+      const indexed = {
+        rule: pattern.rule,
+        host: shared(pattern.host),
+        plugin: shared(pattern.plugin),
+        field: shared(pattern.field),
+        position,
+      };
       if (!pattern.host.literal) this.wildcardHosts.push(indexed);
       else {
         const list = this.patternsByHost.get(pattern.host.pattern) ?? [];
