@@ -57,8 +57,15 @@ async function timeRenders(
     noCache: '1',
   });
   const once = async () => {
-    const started = performance.now();
-    const res = await fetch(`${base}/render`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body });
+    let started = performance.now();
+    const post = () => fetch(`${base}/render`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body });
+    // A kept-alive connection idle while the other side was timed may be closed by the server
+    // just as it is reused (ECONNRESET before any answer): sent again on a new one, timed afresh.
+    const res = await post().catch((error: { cause?: { code?: string } }) => {
+      if (error.cause?.code !== 'ECONNRESET') throw error;
+      started = performance.now();
+      return post();
+    });
     const text = await res.text();
     if (res.status !== 200) throw new Error(`${base} ${target}: ${res.status} ${text.slice(0, 200)}`);
     return { ms: performance.now() - started, series: (JSON.parse(text.replace(/\bNaN\b/g, 'null')) as unknown[]).length };
