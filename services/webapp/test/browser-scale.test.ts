@@ -131,6 +131,20 @@ describe('webapp editors in Chromium with many hosts', () => {
     assert.deepEqual(pageErrors, []);
   });
 
+  it('host tree: a few bytes per host, filtered as you type', async () => {
+    const res = await page.goto(`${base}/`);
+    const html = (await res?.text()) ?? '';
+    const hosts = BULK_HOSTS + 2;
+    assert.equal(await page.locator('.hosts li').count(), hosts);
+    // 10,000 hosts stay under 1 MB: about 70 bytes a host with these names.
+    assert.ok(html.length / hosts < 90, `${(html.length / hosts).toFixed(1)} bytes a host`);
+    await page.fill('#host-filter', 'BULK0199');
+    await page.waitForFunction(() => document.querySelectorAll('.hosts li:not([hidden])').length === 10);
+    assert.deepEqual(await page.locator('.hosts li:not([hidden]) a').first().textContent(), 'bulk01990');
+    await page.fill('#host-filter', '');
+    await page.waitForFunction((n) => document.querySelectorAll('.hosts li:not([hidden])').length === n, hosts);
+  });
+
   it('dashboard editor: views found by a bounded search, not listed in the page', async () => {
     await page.goto(`${base}/dashboards/new`);
     await page.locator('#dashboard-form[data-ready="1"]').waitFor();

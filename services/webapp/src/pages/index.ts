@@ -248,8 +248,7 @@ ${hosts.length ? '' : html`<p class="muted">No host visible to you yet.</p>`}
 <div class="tree">${[...byGroup.entries()].map(
     ([group, list]) =>
       html`<section class="card group"><h2>${group}</h2><ul class="hosts">${list.map(
-        (h) =>
-          html`<li data-name="${h.name.toLowerCase()}"><a href="/hosts/${h.id}">${h.name}</a><span class="muted">${h.hostid}</span></li>`,
+        (h) => html`<li><a href="/hosts/${h.id}">${h.name}</a> <small>${h.hostid}</small></li>`,
       )}</ul></section>`,
   )}</div>
 <script type="module" src="/app/client/tree.js"></script>`;
