@@ -1,6 +1,7 @@
 import type { RequestHandler } from 'express';
 import type { Pool } from 'mysql2/promise';
 import { PngRenderPool } from '../../../common/charts/index.js';
+import { type Clock, systemClock } from '../../../common/lifecycle/index.js';
 import { createLogger, type Logger } from '../../../common/logging/index.js';
 import { Access } from './access.js';
 import { loginLimiter } from './auth/credentials.js';
@@ -27,8 +28,9 @@ export interface AppDeps {
   close: () => Promise<void>;
 }
 
-export function buildDeps(config: WebappConfig, options: { pool?: Pool; logger?: Logger; now?: () => Date } = {}): AppDeps {
-  const now = options.now ?? (() => new Date());
+export function buildDeps(config: WebappConfig, options: { pool?: Pool; logger?: Logger; clock?: Clock; now?: () => Date } = {}): AppDeps {
+  const clock = options.clock ?? systemClock;
+  const now = options.now ?? (() => new Date(clock.nowMs()));
   const pool = options.pool ?? createPool(config.database);
   const logger = options.logger ?? createLogger({ name: 'numeter-webapp', level: config.logging.level, file: logFile(config) });
   const repos = createRepositories(pool, now);
@@ -63,7 +65,7 @@ export function retryPolicy(config: WebappConfig, deadlineSeconds: number): Retr
     maxWaitMs: config.storage.retry_max_wait * 1000,
     deadlineMs: deadlineSeconds * 1000,
     baseWaitMs: 250,
-    now: Date.now,
+    now: () => systemClock.nowMs(),
     sleep: sleepMs,
   };
 }

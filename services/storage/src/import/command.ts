@@ -1,3 +1,4 @@
+import { systemClock, wholeSecondsOf } from '../../../../common/lifecycle/index.js';
 import type { Logger } from '../../../../common/logging/index.js';
 import { type MuninGraphOverride, readMuninConf } from '../../../../common/munin/index.js';
 import type { StorageConfig } from '../config.js';
@@ -52,7 +53,7 @@ export async function runMuninImport(config: StorageConfig, options: ImportComma
       graphOverrides,
       sparse: config.whisper.sparse,
       logger,
-      now: () => Math.floor(Date.now() / 1000),
+      now: () => wholeSecondsOf(systemClock),
     });
     report.skipped.unshift(...problems);
     return report;
