@@ -229,6 +229,7 @@ async function main(): Promise<void> {
 
     // Nothing lost: every series holds every minute.
     let missing = 0;
+    const missingByMinute = new Map<number, number>();
     const files: string[] = [];
     for (let h = 0; h < HOSTS; h++) {
       const hostDir = (await redisHostDir(config.global.redis_key_prefix, hostId(h))) ?? '';
@@ -239,6 +240,10 @@ async function main(): Promise<void> {
           const got = fetch(file, T0 - 60, T0 + ALL_MINUTES * 60);
           const known = got?.values.filter((x) => x !== null).length ?? 0;
           missing += ALL_MINUTES - known;
+          for (let m = 0; got && known < ALL_MINUTES && m < ALL_MINUTES; m++) {
+            const slot = (T0 + m * 60 - got.start) / got.step;
+            if (got.values[slot] == null) missingByMinute.set(m, (missingByMinute.get(m) ?? 0) + 1);
+          }
         }
       }
     }
@@ -282,6 +287,7 @@ async function main(): Promise<void> {
     console.log(`write cache peak: ${fmt(peakCache)} points (limit ${fmt(MAX_POINTS)}); process RSS peak ${fmt(peakRss / 2 ** 20)} MiB`);
     if (alerting) printAlertingFigures(alerting, HOSTS, ALERT_PHASE_MINUTES);
     console.log(`points missing: ${missing}${missing === 0 ? ' (nothing lost)' : ' (LOST DATA)'}`);
+    if (missing !== 0) console.log(`  by minute: ${[...missingByMinute].map(([m, n]) => `${m}: ${n}`).join(', ')}`);
     if (missing !== 0) process.exitCode = 1;
   } finally {
     await service.stop();
