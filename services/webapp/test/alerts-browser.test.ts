@@ -239,12 +239,14 @@ describe('alerting pages in Chromium', () => {
     const [[alice]] = await w.t.deps.pool.query<RowDataPacket[]>("SELECT id FROM users WHERE username = 'alice'");
     await w.t.deps.pool.query(
       `INSERT INTO contacts (name, kind, settings, user_id, last_error, last_error_at, failing_since) VALUES ('pager', 'webhook', ?, ?, ?, NOW(3), NOW(3))`,
-      [JSON.stringify({ kind: 'webhook', url: 'http://pager.example/hook' }), alice.id, EVIL_LABEL],
+      [JSON.stringify({ kind: 'webhook', url: 'http://pager.example/hook' }), alice.id, `HTTP 500: ${EVIL_LABEL}`],
     );
     await page.goto(`${base}/alerts/contacts`);
     await loaded(0);
     const failing = page.locator('#contact-list tbody tr .contact-failing');
-    assert.match((await failing.textContent()) ?? '', /^failing since .*: <img src=x onerror=alert\(1\)> & "lbl"$/);
+    // A user reads the kind of failure, never the receiver's own words (docs/security.md, alert contacts).
+    assert.match((await failing.textContent()) ?? '', /^failing since .*: the receiver answered HTTP 500$/);
+    assert.equal(await page.locator('#contact-list img').count(), 0);
     assert.equal(await page.locator('select[name="settings.kind"] option[value=command]').count(), 0, 'no command contacts for users');
     await page.fill('input[name=name]', 'my mail');
     await page.fill('input[name="settings.to"]', 'alice@example.org, not-an-address');
