@@ -1,4 +1,5 @@
 import { ConfigError } from '../../../../common/config/index.js';
+import { EXIT_BAD_CONFIG, EXIT_FAILURE } from '../../../../common/lifecycle/index.js';
 import { type Logger, silentLogger } from '../../../../common/logging/index.js';
 import { DEFAULT_CONFIG_FILE, loadWebappConfig, type WebappConfig } from '../config.js';
 import { migrate } from '../db/migrations.js';
@@ -75,9 +76,9 @@ export function parseBool(value: string): boolean {
 }
 
 export function describeError(error: unknown): { message: string; code: number } {
-  if (error instanceof UsageError) return { message: error.message, code: 2 };
-  if (error instanceof ConfigError) return { message: error.message, code: 2 };
-  return { message: (error as Error).message ?? String(error), code: 1 };
+  if (error instanceof UsageError) return { message: error.message, code: EXIT_BAD_CONFIG };
+  if (error instanceof ConfigError) return { message: error.message, code: EXIT_BAD_CONFIG };
+  return { message: (error as Error).message ?? String(error), code: EXIT_FAILURE };
 }
 
 export type Out = (line: string) => void;
