@@ -1,0 +1,98 @@
+/**
+ * The pages of bench/scale in Chromium: ready time from navigation start (the document, its
+ * graphs or lazy lists done), page size (the document plus the JSON it fetched, decoded; the
+ * static scripts and styles are the same at every fleet size and cached), and the view editor's
+ * keystroke-to-filtered-list latency.
+ */
+import type { Page } from 'playwright-core';
+
+export interface PageFigures {
+  readyMs: number;
+  documentBytes: number;
+  dataBytes: number;
+  elements: number;
+}
+
+/**
+ * The view editor's search box and the items a search shows. ui-scale's lazy tree (issue 16)
+ * may rename them: BENCH_SCALE_SEARCH_INPUT / BENCH_SCALE_SEARCH_ITEM override.
+ */
+export const EDITOR = {
+  input: process.env.BENCH_SCALE_SEARCH_INPUT ?? '#source-filter',
+  item: process.env.BENCH_SCALE_SEARCH_ITEM ?? '.pick-source',
+};
+
+/** Runs in the page (a string: tsx's helpers must stay out of it). True once the page is ready; records when. */
+const READY = `(extra) => {
+  const w = window;
+  if (w.__benchReady !== undefined) return true;
+  if (document.readyState !== 'complete') return false;
+  if (document.body.classList.contains('loading')) return false;
+  if (document.querySelector('.graph-card') && !document.body.dataset.loaded) return false;
+  if (extra && !document.querySelector(extra)) return false;
+  w.__benchReady = performance.now();
+  return true;
+}`;
+
+const FIGURES = `() => {
+  const nav = performance.getEntriesByType('navigation')[0];
+  let data = 0;
+  for (const r of performance.getEntriesByType('resource'))
+    if (r.initiatorType === 'fetch' || r.initiatorType === 'xmlhttprequest') data += r.decodedBodySize;
+  return { readyMs: window.__benchReady, documentBytes: nav.decodedBodySize, dataBytes: data, elements: document.getElementsByTagName('*').length };
+}`;
+
+export async function login(page: Page, base: string, username: string, password: string): Promise<void> {
+  await page.goto(`${base}/login`);
+  await page.fill('input[name=username]', username);
+  await page.fill('input[name=password]', password);
+  await Promise.all([page.waitForURL(`${base}/`, { timeout: 120_000 }), page.click('button[type=submit]')]);
+}
+
+/** Opens `url` and waits until it is ready (`extra`: a selector that must be there too). */
+export async function measurePage(page: Page, url: string, extra = '', timeoutMs = 120_000): Promise<PageFigures> {
+  await page.goto(url, { waitUntil: 'commit', timeout: timeoutMs });
+  await page.waitForFunction(`(${READY})(${JSON.stringify(extra)})`, null, { timeout: timeoutMs, polling: 'raf' });
+  return (await page.evaluate(`(${FIGURES})()`)) as PageFigures;
+}
+
+/** Runs in the page: types all but the last character, lets it settle, then times the last keystroke until the list shows `expected` matching items. */
+const KEYSTROKE = `async ({ input, item, query, expected, timeoutMs }) => {
+  const box = document.querySelector(input);
+  if (!box) throw new Error('no search input ' + input);
+  const frame = () => new Promise((r) => requestAnimationFrame(() => setTimeout(r, 0)));
+  const type = (value) => {
+    box.value = value;
+    box.dispatchEvent(new InputEvent('input', { bubbles: true, data: value.slice(-1), inputType: 'insertText' }));
+  };
+  const shown = () => Array.from(document.querySelectorAll(item)).filter((e) => e.checkVisibility());
+  const matches = () => {
+    const items = shown();
+    return items.length === expected && items.every((e) => (e.textContent + ' ' + (e.dataset.text || '')).toLowerCase().includes(query));
+  };
+  type(query.slice(0, -1));
+  for (let i = 0; i < 30; i++) await frame();
+  await new Promise((r) => setTimeout(r, 500));
+  const start = performance.now();
+  type(query);
+  await frame();
+  const handled = performance.now() - start;
+  while (!matches()) {
+    if (performance.now() - start > timeoutMs) return { handledMs: handled, listMs: -1, shown: shown().length };
+    await frame();
+  }
+  return { handledMs: handled, listMs: performance.now() - start, shown: expected };
+}`;
+
+export interface KeystrokeFigures {
+  /** Until the next frame after the input event: how long the keystroke held the page. */
+  handledMs: number;
+  /** Until the list shows exactly the expected items (-1: never, within the timeout). */
+  listMs: number;
+  shown: number;
+}
+
+export async function measureKeystroke(page: Page, query: string, expected: number, timeoutMs = 30_000): Promise<KeystrokeFigures> {
+  const args = { input: EDITOR.input, item: EDITOR.item, query: query.toLowerCase(), expected, timeoutMs };
+  return (await page.evaluate(`(${KEYSTROKE})(${JSON.stringify(args)})`)) as KeystrokeFigures;
+}

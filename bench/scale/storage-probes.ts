@@ -1,0 +1,41 @@
+/**
+ * What bench/scale asks the storage while it works: the event-loop delay its preloaded
+ * loop-probe.mjs saw over a window, and the slowest of `/health` requests sent every 20 ms
+ * meanwhile (what a user or a monitor waiting on the storage during a big render would see).
+ */
+export interface LoopDelay {
+  loop: { maxMs: number; p99Ms: number; meanMs: number };
+  healthMaxMs: number;
+}
+
+export async function timed<T>(fn: () => Promise<T>): Promise<{ ms: number; value: T }> {
+  const start = performance.now();
+  const value = await fn();
+  return { ms: performance.now() - start, value };
+}
+
+async function probe(path: 'reset' | 'read'): Promise<LoopDelay['loop']> {
+  const res = await fetch(`http://127.0.0.1:${process.env.BENCH_LOOP_PROBE_PORT}/${path}`);
+  return (await res.json()) as LoopDelay['loop'];
+}
+
+export async function loopDelayDuring(apiUrl: string, headers: Record<string, string>, work: () => Promise<void>): Promise<LoopDelay> {
+  await probe('reset');
+  let running = true;
+  let healthMaxMs = 0;
+  const pinger = (async () => {
+    while (running) {
+      const start = performance.now();
+      await fetch(`${apiUrl}/health`, { headers }).then((r) => r.arrayBuffer());
+      healthMaxMs = Math.max(healthMaxMs, performance.now() - start);
+      await new Promise((r) => setTimeout(r, 20));
+    }
+  })();
+  try {
+    await work();
+  } finally {
+    running = false;
+    await pinger;
+  }
+  return { loop: await probe('read'), healthMaxMs };
+}
