@@ -1,8 +1,8 @@
 import type { LegacyPluginInfo } from '../../../common/schemas/index.js';
 import type { AppDeps } from './deps.js';
 import { createHostsFromStorage } from './inventory-sync.js';
-import type { Host, Skeleton, Storage } from './repos/index.js';
-import type { NewView } from './repos/views.js';
+import type { Host, Plugin, Skeleton, Source, Storage } from './repos/index.js';
+import type { NewMultiview, NewView } from './repos/views.js';
 import { createViewFromSelections, type HostSelection, orderedSources, SkeletonPatternError, selectSources } from './skeletons.js';
 import type { StorageClient } from './storage-client/client.js';
 import { describeStorageError, StorageError } from './storage-client/errors.js';
@@ -61,7 +61,8 @@ interface StorageRun {
  * the hosts they match (e.g. power and load where a PDU publishes `power`). A new host whose storage
  * info names a group (Munin's `[group;host]`) joins that webapp group.
  *
- * Hosts are read `concurrency` at a time. Running it again only writes what is new: the storage
+ * Hosts are read `concurrency` at a time, in batches of HOSTS_PER_BATCH whose writes go to the
+ * database together (a few statements per batch). Running it again only writes what is new: the storage
  * has no change time for its plugin infos, so each host's `/list` is read again, compared with
  * what the webapp holds (one query per storage), and a host whose plugins, sources and default
  * dashboard are all there is left alone (a skeleton marked `populate` later reaches such a host
@@ -105,23 +106,25 @@ export async function populate(deps: AppDeps, storages?: Storage[], options: Pop
       retried: 0,
       elapsedMs: 0,
     };
-    await forEachBounded(hosts, options.concurrency ?? deps.config.storage.populate_concurrency, async (host) => {
-      try {
-        if (await syncHost(run, host)) progress.hostsUnchanged++;
-      } catch (error) {
-        if (!(error instanceof StorageError)) throw error;
-        progress.hostsFailed++;
-        report.failures.push(`${host.hostid}: ${describeStorageError(error)}`);
+    const concurrency = options.concurrency ?? deps.config.storage.populate_concurrency;
+    for (let at = 0; at < hosts.length; at += HOSTS_PER_BATCH) {
+      const batch = hosts.slice(at, at + HOSTS_PER_BATCH);
+      const changed = await readLists(run, batch, concurrency, progress);
+      await populateHosts(run, changed);
+      for (const _ of batch) {
+        progress.hostsDone++;
+        progress.retried = deps.storages.counters.retried;
+        progress.elapsedMs = now() - started;
+        options.onProgress?.({ ...progress });
       }
-      progress.hostsDone++;
-      progress.retried = deps.storages.counters.retried;
-      progress.elapsedMs = now() - started;
-      options.onProgress?.({ ...progress });
-    });
+    }
     report.hostsUnchanged += progress.hostsUnchanged;
   }
   return report;
 }
+
+/** Hosts whose lists are read before their writes go to the database together. */
+const HOSTS_PER_BATCH = 200;
 
 export function defaultMultiviewName(host: Host): string {
   return `${host.name} (${host.hostid})`.slice(0, 300);
@@ -148,13 +151,34 @@ async function forEachBounded<T>(items: readonly T[], limit: number, fn: (item: 
   if (failure) throw (failure as { error: unknown }).error;
 }
 
-/** One host: its `/list`, then only the writes it needs. True when nothing had to be written. */
-async function syncHost(run: StorageRun, host: Host): Promise<boolean> {
-  const list = await run.client.getPluginList(host.hostid);
-  const hasDashboard = run.dashboards.has(defaultMultiviewName(host));
-  if (!run.created.has(host.id) && hasDashboard && holdsEverything(run.inventory.get(host.id), list)) return true;
-  await populateHost(run, host, list, hasDashboard);
-  return false;
+/** A host whose storage list holds something the webapp does not: what populateHosts writes. */
+interface ChangedHost {
+  host: Host;
+  list: Record<string, LegacyPluginInfo>;
+  hasDashboard: boolean;
+}
+
+/**
+ * The `/list` of each host of a batch, `concurrency` at a time; the unchanged ones (everything
+ * already held) and the failed ones are counted in `progress`, the others returned.
+ */
+async function readLists(run: StorageRun, batch: Host[], concurrency: number, progress: PopulateProgress): Promise<ChangedHost[]> {
+  const changed: ChangedHost[] = [];
+  await forEachBounded(batch, concurrency, async (host) => {
+    let list: Record<string, LegacyPluginInfo>;
+    try {
+      list = await run.client.getPluginList(host.hostid);
+    } catch (error) {
+      if (!(error instanceof StorageError)) throw error;
+      progress.hostsFailed++;
+      run.report.failures.push(`${host.hostid}: ${describeStorageError(error)}`);
+      return;
+    }
+    const hasDashboard = run.dashboards.has(defaultMultiviewName(host));
+    if (!run.created.has(host.id) && hasDashboard && holdsEverything(run.inventory.get(host.id), list)) progress.hostsUnchanged++;
+    else changed.push({ host, list, hasDashboard });
+  });
+  return changed;
 }
 
 /** Whether the webapp already has every plugin and data source of the storage's list. */
@@ -168,51 +192,79 @@ function holdsEverything(held: Map<string, Set<string>> | undefined, list: Recor
   return true;
 }
 
-async function populateHost(run: StorageRun, host: Host, list: Record<string, LegacyPluginInfo>, hasDashboard: boolean): Promise<void> {
+/**
+ * The writes of a batch of hosts together: their plugins, their sources, their default views
+ * and their dashboards each in one statement or transaction for the whole batch (a query per
+ * host and plugin made 10,000 hosts take minutes); the skeleton views host by host.
+ */
+async function populateHosts(run: StorageRun, hosts: ChangedHost[]): Promise<void> {
+  if (!hosts.length) return;
   const { deps, report } = run;
-  // Awaited before adding: `report.x += await …` would read report.x before other hosts' writes.
-  const newPlugins = await deps.repos.plugins.ensure(host.id, Object.keys(list));
-  report.pluginsCreated += newPlugins.length;
-  const plugins = (await deps.repos.plugins.forHost(host.id)).filter((p) => Object.hasOwn(list, p.name));
-  const dsNames = new Map(plugins.map((p) => [p.id, orderedSources(list[p.name])]));
+  const plugins = await deps.repos.plugins.ensureForHosts(new Map(hosts.map((h) => [h.host.id, Object.keys(h.list)])));
+  report.pluginsCreated += plugins.created;
+  const pluginsOf = new Map<number, Plugin[]>();
+  const dsNames = new Map<number, string[]>();
+  for (const { host, list } of hosts) {
+    const held = (plugins.byHost.get(host.id) ?? []).filter((p) => Object.hasOwn(list, p.name));
+    pluginsOf.set(host.id, held);
+    for (const p of held) dsNames.set(p.id, orderedSources(list[p.name]));
+  }
   const sources = await deps.repos.sources.ensureMany(dsNames);
   report.sourcesCreated += sources.created.length;
-  const groups = host.groupId === null ? [] : [host.groupId];
   const views: NewView[] = [];
-  if (!hasDashboard)
-    for (const plugin of plugins) {
-      const info = list[plugin.name];
-      const byName = new Map((sources.all.get(plugin.id) ?? []).map((s) => [s.name, s.id]));
-      views.push({
-        name: `${host.name} - ${info.Title || plugin.name}`.slice(0, 250),
-        comment: info.Describ ?? '',
-        warning: null,
-        critical: null,
-        sources: (dsNames.get(plugin.id) ?? []).flatMap((ds) => byName.get(ds) ?? []),
-        rightAxis: [],
-        users: [],
-        groups,
-      });
-    }
+  const viewsOf = new Map<number, { from: number; to: number }>();
+  for (const { host, list, hasDashboard } of hosts) {
+    if (hasDashboard) continue;
+    const from = views.length;
+    for (const plugin of pluginsOf.get(host.id) ?? []) views.push(defaultView(host, plugin, list[plugin.name], dsNames, sources.all));
+    viewsOf.set(host.id, { from, to: views.length });
+  }
   const viewIds = await deps.repos.views.createMany(views);
   report.viewsCreated += viewIds.length;
-  const skeletonViews = await populateSkeletonViews(run, host, list, groups);
-  report.viewsCreated += skeletonViews.length;
-  if (hasDashboard) {
-    const dashboard = await deps.repos.multiviews.byName(defaultMultiviewName(host));
-    if (dashboard && skeletonViews.length)
-      await deps.repos.multiviews.update(dashboard.id, { views: [...dashboard.views, ...skeletonViews] });
-    return;
+  const dashboards: NewMultiview[] = [];
+  for (const { host, list, hasDashboard } of hosts) {
+    const groups = host.groupId === null ? [] : [host.groupId];
+    const skeletonViews = await populateSkeletonViews(run, host, list, groups);
+    report.viewsCreated += skeletonViews.length;
+    if (hasDashboard) {
+      const dashboard = await deps.repos.multiviews.byName(defaultMultiviewName(host));
+      if (dashboard && skeletonViews.length)
+        await deps.repos.multiviews.update(dashboard.id, { views: [...dashboard.views, ...skeletonViews] });
+      continue;
+    }
+    const range = viewsOf.get(host.id) ?? { from: 0, to: 0 };
+    dashboards.push({
+      name: defaultMultiviewName(host),
+      comment: `Default dashboard of ${host.hostid}`,
+      views: [...viewIds.slice(range.from, range.to), ...skeletonViews],
+      users: [],
+      groups,
+    });
   }
-  await deps.repos.multiviews.create({
-    name: defaultMultiviewName(host),
-    comment: `Default dashboard of ${host.hostid}`,
-    views: [...viewIds, ...skeletonViews],
+  await deps.repos.multiviews.createMany(dashboards);
+  for (const d of dashboards) run.dashboards.add(d.name);
+  report.multiviewsCreated += dashboards.length;
+}
+
+/** A host's default view of one plugin: its sources in the plugin's order, shared with the host's group. */
+function defaultView(
+  host: Host,
+  plugin: Plugin,
+  info: LegacyPluginInfo,
+  dsNames: Map<number, string[]>,
+  sources: Map<number, Source[]>,
+): NewView {
+  const byName = new Map((sources.get(plugin.id) ?? []).map((s) => [s.name, s.id]));
+  return {
+    name: `${host.name} - ${info.Title || plugin.name}`.slice(0, 250),
+    comment: info.Describ ?? '',
+    warning: null,
+    critical: null,
+    sources: (dsNames.get(plugin.id) ?? []).flatMap((ds) => byName.get(ds) ?? []),
+    rightAxis: [],
     users: [],
-    groups,
-  });
-  run.dashboards.add(defaultMultiviewName(host));
-  report.multiviewsCreated += 1;
+    groups: host.groupId === null ? [] : [host.groupId],
+  };
 }
 
 /**

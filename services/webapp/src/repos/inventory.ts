@@ -153,6 +153,26 @@ export class PluginRepo {
       toPlugin,
     );
   }
+  /**
+   * The plugins of many hosts, the missing ones created first (one INSERT, one SELECT for all):
+   * every plugin of those hosts by host, and how many rows were created.
+   */
+  async ensureForHosts(namesByHost: ReadonlyMap<number, readonly string[]>): Promise<{ created: number; byHost: Map<number, Plugin[]> }> {
+    const hostIds = [...namesByHost.keys()];
+    const byHost = new Map<number, Plugin[]>(hostIds.map((id) => [id, []]));
+    if (!hostIds.length) return { created: 0, byHost };
+    const rows = [...namesByHost].flatMap(([hostId, names]) => [...new Set(names)].map((name) => [hostId, name, '']));
+    let created = 0;
+    if (rows.length) created = await affected(this.pool, 'INSERT IGNORE INTO plugins (host_id, name, comment) VALUES ?', [rows]);
+    const plugins = await selectAll(
+      this.pool,
+      `SELECT ${PLUGIN_COLUMNS} FROM plugins p WHERE p.host_id IN (?) ORDER BY p.host_id, p.name`,
+      [hostIds],
+      toPlugin,
+    );
+    for (const plugin of plugins) byHost.get(plugin.hostId)?.push(plugin);
+    return { created, byHost };
+  }
   /** Creates the missing plugins among names (one INSERT for all); returns the rows created. */
   async ensure(hostId: number, names: readonly string[]): Promise<Plugin[]> {
     const existing = new Set((await this.forHost(hostId)).map((p) => p.name));

@@ -119,6 +119,38 @@ export async function replaceLinks(
 }
 
 /**
+ * One multi-row INSERT of `rows` into an AUTO_INCREMENT table, returning the ids in row order.
+ * InnoDB hands one such statement consecutive ids when innodb_autoinc_lock_mode is 0 or 1
+ * (MariaDB's default); with 2 (interleaved) they may not be, and each row is inserted alone.
+ */
+export async function insertRows(db: Db, sql: string, rows: unknown[][]): Promise<number[]> {
+  if (rows.length === 0) return [];
+  const [[mode]] = await db.query<RowDataPacket[]>('SELECT @@innodb_autoinc_lock_mode AS m');
+  if (Number(mode.m) <= 1) {
+    const [result] = await db.query<ResultSetHeader>(`${sql} VALUES ?`, [rows]);
+    if (result.affectedRows === rows.length) return rows.map((_, i) => result.insertId + i);
+    throw new Error(`insertRows: ${result.affectedRows} rows inserted of ${rows.length}`);
+  }
+  const ids: number[] = [];
+  for (const row of rows) ids.push(await insert(db, `${sql} VALUES (?)`, [row]));
+  return ids;
+}
+
+/** The link rows of many new owners in one INSERT (insertLinks for each, together). */
+export async function insertLinksMany(
+  db: Db,
+  link: { table: string; owner: string; target: string; ordered?: boolean },
+  owners: ReadonlyArray<{ ownerId: number; targetIds: readonly number[] }>,
+): Promise<void> {
+  const rows = owners.flatMap(({ ownerId, targetIds }) =>
+    [...new Set(targetIds)].map((t, i) => [ownerId, t, ...(link.ordered ? [i] : [])]),
+  );
+  if (rows.length === 0) return;
+  const columns = [link.owner, link.target, ...(link.ordered ? ['position'] : [])];
+  await db.query(`INSERT INTO ${link.table} (${columns.join(', ')}) VALUES ?`, [rows]);
+}
+
+/**
  * The link rows of a new owner, without replaceLinks' DELETE: on a row just inserted there is
  * nothing to delete, and that DELETE's gap locks deadlock concurrent creations (populate).
  */
