@@ -44,6 +44,10 @@ export type LegacyHostInfo = z.infer<typeof LegacyHostInfo>;
 
 export const HostsResponse = z.record(LegacyHostInfo);
 export const ListResponse = z.record(LegacyPluginInfo);
+/** `/lists?hosts=a,b`: the `/list` of many hosts by host ID (an unknown host is left out). */
+export const ListsResponse = z.record(ListResponse);
+/** Host IDs one `/lists` request may name. */
+export const MAX_HOSTS_PER_LISTS = 200;
 
 export const Resolution = z.enum(['Hourly', 'Daily', 'Weekly', 'Monthly', 'Yearly']);
 export type Resolution = z.infer<typeof Resolution>;

@@ -1,4 +1,4 @@
-import type { LegacyPluginInfo } from '../../../common/schemas/index.js';
+import { type LegacyPluginInfo, MAX_HOSTS_PER_LISTS } from '../../../common/schemas/index.js';
 import type { AppDeps } from './deps.js';
 import { createHostsFromStorage } from './inventory-sync.js';
 import type { Host, Plugin, Skeleton, Source, Storage } from './repos/index.js';
@@ -33,6 +33,8 @@ export interface PopulateProgress {
 }
 
 export interface PopulateOptions {
+  /** Hosts of one `/lists` request and of one batch of writes (default and at most MAX_HOSTS_PER_LISTS). */
+  hostsPerBatch?: number;
   /** Hosts read and written at once; default `[storage] populate_concurrency`. */
   concurrency?: number;
   /** How 429/503 answers are waited out; default the gateway's (pages') policy. */
@@ -61,8 +63,8 @@ interface StorageRun {
  * the hosts they match (e.g. power and load where a PDU publishes `power`). A new host whose storage
  * info names a group (Munin's `[group;host]`) joins that webapp group.
  *
- * Hosts are read `concurrency` at a time, in batches of HOSTS_PER_BATCH whose writes go to the
- * database together (a few statements per batch). Running it again only writes what is new: the storage
+ * Hosts are read `concurrency` at a time, in batches of MAX_HOSTS_PER_LISTS (one `/lists` request each)
+ * whose writes go to the database together (a few statements per batch). Running it again only writes what is new: the storage
  * has no change time for its plugin infos, so each host's `/list` is read again, compared with
  * what the webapp holds (one query per storage), and a host whose plugins, sources and default
  * dashboard are all there is left alone (a skeleton marked `populate` later reaches such a host
@@ -107,8 +109,9 @@ export async function populate(deps: AppDeps, storages?: Storage[], options: Pop
       elapsedMs: 0,
     };
     const concurrency = options.concurrency ?? deps.config.storage.populate_concurrency;
-    for (let at = 0; at < hosts.length; at += HOSTS_PER_BATCH) {
-      const batch = hosts.slice(at, at + HOSTS_PER_BATCH);
+    const perBatch = Math.max(1, Math.min(options.hostsPerBatch ?? MAX_HOSTS_PER_LISTS, MAX_HOSTS_PER_LISTS));
+    for (let at = 0; at < hosts.length; at += perBatch) {
+      const batch = hosts.slice(at, at + perBatch);
       const changed = await readLists(run, batch, concurrency, progress);
       await populateHosts(run, changed);
       for (const _ of batch) {
@@ -122,9 +125,6 @@ export async function populate(deps: AppDeps, storages?: Storage[], options: Pop
   }
   return report;
 }
-
-/** Hosts whose lists are read before their writes go to the database together. */
-const HOSTS_PER_BATCH = 200;
 
 export function defaultMultiviewName(host: Host): string {
   return `${host.name} (${host.hostid})`.slice(0, 300);
@@ -159,24 +159,38 @@ interface ChangedHost {
 }
 
 /**
- * The `/list` of each host of a batch, `concurrency` at a time; the unchanged ones (everything
- * already held) and the failed ones are counted in `progress`, the others returned.
+ * The `/list` of each host of a batch: one `/lists` request for the batch, or, from a storage
+ * without it (or refusing it), one `/list` per host `concurrency` at a time. The unchanged hosts
+ * (everything already held) and the failed ones are counted in `progress`, the others returned.
  */
 async function readLists(run: StorageRun, batch: Host[], concurrency: number, progress: PopulateProgress): Promise<ChangedHost[]> {
   const changed: ChangedHost[] = [];
-  await forEachBounded(batch, concurrency, async (host) => {
-    let list: Record<string, LegacyPluginInfo>;
-    try {
-      list = await run.client.getPluginList(host.hostid);
-    } catch (error) {
-      if (!(error instanceof StorageError)) throw error;
-      progress.hostsFailed++;
-      run.report.failures.push(`${host.hostid}: ${describeStorageError(error)}`);
-      return;
-    }
+  const take = (host: Host, list: Record<string, LegacyPluginInfo>) => {
     const hasDashboard = run.dashboards.has(defaultMultiviewName(host));
     if (!run.created.has(host.id) && hasDashboard && holdsEverything(run.inventory.get(host.id), list)) progress.hostsUnchanged++;
     else changed.push({ host, list, hasDashboard });
+  };
+  const fail = (host: Host, why: string) => {
+    progress.hostsFailed++;
+    run.report.failures.push(`${host.hostid}: ${why}`);
+  };
+  const lists = await run.client.getPluginLists(batch.map((h) => h.hostid)).catch((error: unknown) => {
+    if (error instanceof StorageError) return null;
+    throw error;
+  });
+  if (lists) {
+    for (const host of batch)
+      if (Object.hasOwn(lists, host.hostid)) take(host, lists[host.hostid]);
+      else fail(host, 'the storage no longer lists this host');
+    return changed;
+  }
+  await forEachBounded(batch, concurrency, async (host) => {
+    try {
+      take(host, await run.client.getPluginList(host.hostid));
+    } catch (error) {
+      if (!(error instanceof StorageError)) throw error;
+      fail(host, describeStorageError(error));
+    }
   });
   return changed;
 }

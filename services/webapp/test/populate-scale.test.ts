@@ -213,7 +213,8 @@ describe('populate against the real storage with a low rate limit', () => {
       },
     };
     const seen: PopulateProgress[] = [];
-    const report = await populate(t.deps, undefined, { retry, concurrency: 4, onProgress: (p) => seen.push(p) });
+    // One host per /lists request: more requests than the minute allows.
+    const report = await populate(t.deps, undefined, { retry, concurrency: 4, hostsPerBatch: 1, onProgress: (p) => seen.push(p) });
     assert.deepEqual(report.failures, []);
     assert.equal(report.hostsCreated, HOSTS);
     assert.equal(report.pluginsCreated, HOSTS * 2);
@@ -238,7 +239,7 @@ describe('populate against the real storage with a low rate limit', () => {
     const storage = (await t.deps.repos.storages.byName('limited'))!;
     await t.deps.repos.storages.update(storage.id, { token: WEBAPP_TOKEN });
     const retriedBefore = t.deps.storages.counters.retried;
-    const again = await populate(t.deps, undefined, { retry, concurrency: 4 });
+    const again = await populate(t.deps, undefined, { retry, concurrency: 4, hostsPerBatch: 1 });
     assert.equal(t.deps.storages.counters.retried, retriedBefore, 'no 429 with the client token');
     assert.deepEqual(again.failures, []);
     assert.equal(again.hostsUnchanged, HOSTS);

@@ -1,5 +1,5 @@
 import { Router } from 'express';
-import type { DataResponse } from '../../../../common/schemas/index.js';
+import { type DataResponse, MAX_HOSTS_PER_LISTS } from '../../../../common/schemas/index.js';
 import { seriesFile, UnsafePathError } from '../files/layout.js';
 import type { RouteContext } from './context.js';
 import { BadParameterError, LimitExceededError, NotFoundError, quote, SeriesReadError } from './errors.js';
@@ -19,7 +19,7 @@ export function legacyRouter(ctx: RouteContext): Router {
   const { catalog } = ctx;
 
   router.get('/', (_req, res) => {
-    res.json({ service: 'numeter-storage', endpoints: ['hosts', 'hinfo', 'list', 'info', 'data', 'search'] });
+    res.json({ service: 'numeter-storage', endpoints: ['hosts', 'hinfo', 'list', 'lists', 'info', 'data', 'search'] });
   });
 
   router.get('/hosts', async (_req, res) => {
@@ -32,6 +32,18 @@ export function legacyRouter(ctx: RouteContext): Router {
 
   router.get('/list', async (req, res) => {
     res.json(await catalog.plugins(nameParam(req, 'host')));
+  });
+
+  // The /list of many hosts in one request: populate reads a whole fleet in a few dozen requests
+  // instead of one per host (10,000 of them were five minutes of the default rate limit).
+  router.get('/lists', async (req, res) => {
+    const hosts = nameListParam(req, 'hosts', MAX_HOSTS_PER_LISTS);
+    const lists = await Promise.all(hosts.map((host) => catalog.plugins(host).catch(unknownAsNull)));
+    const body: Record<string, unknown> = Object.create(null);
+    hosts.forEach((host, i) => {
+      if (lists[i] !== null) body[host] = lists[i];
+    });
+    res.json(body);
   });
 
   router.get('/info', async (req, res) => {
@@ -75,6 +87,11 @@ export function legacyRouter(ctx: RouteContext): Router {
   });
 
   return router;
+}
+
+function unknownAsNull(error: unknown): null {
+  if (error instanceof NotFoundError) return null;
+  throw error;
 }
 
 /** The layout refuses a few names the shared rules allow (leading dot): a 400 naming the parameter. */

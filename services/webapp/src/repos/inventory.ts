@@ -5,12 +5,14 @@ import {
   EVERYTHING,
   inList,
   insert,
+  insertRows,
   type PageRequest,
   type PageResult,
   type Scope,
   searchScope,
   selectAll,
   selectPage,
+  transaction,
   updateColumns,
 } from './sql.js';
 
@@ -108,6 +110,17 @@ export class HostRepo {
     return selectAll(this.pool, `SELECT ${HOST_COLUMNS} FROM hosts h WHERE h.storage_id = ? ORDER BY h.name`, [storageId], toHost);
   }
   /** Creates the host, or re-links an existing one (same hostid) to this storage, as the original. */
+  /** New hosts in one INSERT (fails whole on a duplicate host ID, as one row would). */
+  async createMany(hosts: ReadonlyArray<Omit<Host, 'id'>>): Promise<Host[]> {
+    const ids = await transaction(this.pool, (db) =>
+      insertRows(
+        db,
+        'INSERT INTO hosts (hostid, name, storage_id, group_id)',
+        hosts.map((h) => [h.hostid, h.name, h.storageId, h.groupId]),
+      ),
+    );
+    return hosts.map((h, i) => ({ ...h, id: ids[i] }));
+  }
   async upsert(hostid: string, name: string, storageId: number | null, groupId?: number | null): Promise<{ host: Host; created: boolean }> {
     const existing = await this.byHostid(hostid);
     if (existing) {

@@ -6,6 +6,7 @@ import {
   LegacyHostInfo,
   LegacyPluginInfo,
   ListResponse,
+  ListsResponse,
   type Resolution,
 } from '../../../../common/schemas/index.js';
 import type { Storage } from '../repos/index.js';
@@ -68,6 +69,10 @@ export class StorageClient {
   }
   getPluginList(hostid: string): Promise<z.infer<typeof ListResponse>> {
     return this.get('/list', { host: hostid }, ListResponse);
+  }
+  /** The `/list` of many hosts (at most MAX_HOSTS_PER_LISTS) in one request; unknown hosts are left out. */
+  getPluginLists(hostids: readonly string[]): Promise<z.infer<typeof ListsResponse>> {
+    return this.get('/lists', { hosts: hostids.join(',') }, ListsResponse);
   }
   getPluginInfo(hostid: string, plugin: string): Promise<LegacyPluginInfo> {
     return this.get('/info', { host: hostid, plugin }, LegacyPluginInfo);
