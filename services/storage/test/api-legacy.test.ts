@@ -1,7 +1,14 @@
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
 import { after, before, describe, it } from 'node:test';
-import { DataResponse, ErrorResponse, HostsResponse, ListResponse } from '../../../common/schemas/index.js';
+import {
+  DataResponse,
+  ErrorResponse,
+  HostsResponse,
+  ListResponse,
+  ListsResponse,
+  MAX_HOSTS_PER_LISTS,
+} from '../../../common/schemas/index.js';
 import { type Fixture, NOW, series, startFixture } from './api-fixtures.js';
 
 describe('storage API: original endpoints', () => {
@@ -54,6 +61,16 @@ describe('storage API: original endpoints', () => {
     assert.equal(list.load.Infos.load.label, 'load average');
     assert.deepEqual(await json('/list?host=empty-host'), {});
     await error('/list?host=ghost', 404, 'host');
+  });
+
+  it('/lists returns the /list of many hosts, leaving unknown ones out; 400 over 200 names', async () => {
+    const lists = ListsResponse.parse(await json('/lists?hosts=web01.example.com,nosuchhost,empty-host'));
+    assert.deepEqual(Object.keys(lists).sort(), ['empty-host', 'web01.example.com']);
+    assert.deepEqual(lists['web01.example.com'], ListResponse.parse(await json('/list?host=web01.example.com')));
+    assert.deepEqual(lists['empty-host'], {});
+    const many = Array.from({ length: MAX_HOSTS_PER_LISTS + 1 }, (_, i) => `h${i}`).join(',');
+    await error(`/lists?hosts=${many}`, 400, 'hosts');
+    await error('/lists', 400, 'hosts');
   });
 
   it('/info returns one plugin; 404 names the plugin or the host', async () => {
