@@ -356,6 +356,9 @@ export type ViewExtendedData = z.infer<typeof ViewExtendedData>;
  * `?q=` words (each must match the host name or ID, the plugin or the source: case-insensitive
  * substrings) and `?limit=`; every answer is bounded so no picker grows with the fleet.
  */
+function pickerLimit(byDefault: number) {
+  return z.coerce.number().int().positive().max(200).default(byDefault);
+}
 export const PickerQuery = z.object({
   q: z
     .string()
@@ -363,8 +366,46 @@ export const PickerQuery = z.object({
     .default('')
     .transform((q) => q.trim().split(/\s+/).filter(Boolean))
     .refine((words) => words.length <= 5, { message: 'at most 5 words' }),
-  limit: z.coerce.number().int().positive().max(200).default(50),
+  limit: pickerLimit(50),
+  /** The `next` of the previous page: where this page starts (hosts and sources are keyset-paged). */
+  after: z
+    .string()
+    .max(2000)
+    .optional()
+    .transform((raw, ctx) => {
+      if (raw === undefined || raw === '') return undefined;
+      const cursor = decodeCursor(raw);
+      if (!cursor) ctx.addIssue({ code: z.ZodIssueCode.custom, message: 'not a cursor of this list' });
+      return cursor ?? undefined;
+    }),
 });
+
+/** `GET /picker/search?q=&sources=&hosts=`: how many sources and tree hosts one search answers. */
+export const PickerSearchQuery = PickerQuery.pick({ q: true }).extend({ sources: pickerLimit(100), hosts: pickerLimit(100) });
+
+/**
+ * A position in a picker's order (host name, host id[, plugin, source]): the next page starts
+ * after it. `s` absent: after the whole host; present: within the host, after that source. Sent
+ * as base64url JSON, opaque to the pages.
+ */
+export const PickerCursor = z.object({
+  h: z.tuple([z.string().max(300), id]),
+  s: z.tuple([z.string().max(200), z.string().max(300)]).optional(),
+});
+export type PickerCursor = z.infer<typeof PickerCursor>;
+
+export function encodeCursor(cursor: PickerCursor): string {
+  return Buffer.from(JSON.stringify(cursor)).toString('base64url');
+}
+
+function decodeCursor(raw: string): PickerCursor | null {
+  try {
+    const parsed = PickerCursor.safeParse(JSON.parse(Buffer.from(raw, 'base64url').toString('utf8')));
+    return parsed.success ? parsed.data : null;
+  } catch {
+    return null;
+  }
+}
 export const PickerHost = z.object({ id, name: z.string(), hostid: z.string() });
 export type PickerHost = z.infer<typeof PickerHost>;
 export const PickerPlugin = z.object({ id, name: z.string() });
@@ -379,3 +420,10 @@ export type PickerView = z.infer<typeof PickerView>;
 export function PickerList<T extends z.ZodTypeAny>(item: T) {
   return z.object({ results: z.array(item), truncated: z.boolean() });
 }
+/** A bounded answer that can go on: `next` is the `after` of the following page (null: no more). */
+export function PickerPage<T extends z.ZodTypeAny>(item: T) {
+  return PickerList(item).extend({ next: z.string().nullable() });
+}
+/** `GET /picker/search`: the view editor's one request per search, the sources and the tree's hosts. */
+export const PickerSearch = z.object({ sources: PickerPage(PickerSource), hosts: PickerPage(PickerHost) });
+export type PickerSearch = z.infer<typeof PickerSearch>;

@@ -1,5 +1,5 @@
 import express, { type NextFunction, type Request, type Response, type Router } from 'express';
-import { ListQuery, PickerQuery } from '../../../../common/schemas/index.js';
+import { ListQuery, PickerQuery, type PickerSearch, PickerSearchQuery } from '../../../../common/schemas/index.js';
 import type { AuthUser } from '../auth/user.js';
 import type { AppDeps } from '../deps.js';
 import { HttpError, NotFoundError } from '../http-errors.js';
@@ -13,10 +13,13 @@ const EXPAND_LIMIT = 500;
 /**
  * JSON for the pages' pickers, with the session of the page and the permissions of everywhere
  * (a host the user may not see is a 404, and never listed):
- * - `GET /picker/hosts?q=&limit=`: the host picker of `/dashboards`;
+ * - `GET /picker/hosts?q=&limit=&after=`: the host picker of `/dashboards`, the view editor's
+ *   tree and its "Show more" (`after` = the `next` of the page before);
  * - `GET /picker/hosts/:id/plugins`, `GET /picker/plugins/:id/sources`: the view editor's tree,
  *   one level per expand;
- * - `GET /picker/sources?q=&limit=`: the view editor's search;
+ * - `GET /picker/sources?q=&limit=&after=`: the view editor's search, and its "Show more";
+ * - `GET /picker/search?q=&sources=&hosts=`: one keystroke of the view editor, the sources and
+ *   the tree's hosts in one request;
  * - `GET /picker/sources?id=1,2`: labels of the sources a view already has;
  * - `GET /picker/views?q=&limit=`, `?id=1,2`: the dashboard editor's view search, and the names
  *   of the views a dashboard already has.
@@ -34,7 +37,7 @@ export function pickerRouter(deps: AppDeps): Router {
     '/picker/hosts',
     wrap(async (req, _res, user) => {
       const q = parseQuery(PickerQuery, req);
-      return searchHosts(deps.pool, deps.access.hostScope(user), q.q, q.limit);
+      return searchHosts(deps.pool, deps.access.hostScope(user), q.q, q.limit, q.after);
     }),
   );
   r.get(
@@ -62,8 +65,20 @@ export function pickerRouter(deps: AppDeps): Router {
         return { results: await sourcesById(deps.pool, scope, ids), truncated: false };
       }
       const q = parseQuery(PickerQuery, req);
-      const found = await searchSources(deps.pool, scope, q.q, q.limit);
-      return { results: found.results, truncated: found.truncated };
+      const found = await searchSources(deps.pool, scope, q.q, q.limit, q.after);
+      return { results: found.results, truncated: found.truncated, next: found.next };
+    }),
+  );
+  r.get(
+    '/picker/search',
+    wrap(async (req, _res, user): Promise<PickerSearch> => {
+      const scope = deps.access.hostScope(user);
+      const q = parseQuery(PickerSearchQuery, req);
+      const [found, hosts] = await Promise.all([
+        q.q.length ? searchSources(deps.pool, scope, q.q, q.sources) : { results: [], truncated: false, next: null },
+        searchHosts(deps.pool, scope, q.q, q.hosts),
+      ]);
+      return { sources: { results: found.results, truncated: found.truncated, next: found.next }, hosts };
     }),
   );
   r.get(

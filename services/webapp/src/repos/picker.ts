@@ -1,5 +1,12 @@
 import type { Pool, RowDataPacket } from 'mysql2/promise';
-import type { PickerHost, PickerPlugin, PickerSource, PickerView } from '../../../../common/schemas/index.js';
+import {
+  encodeCursor,
+  type PickerCursor,
+  type PickerHost,
+  type PickerPlugin,
+  type PickerSource,
+  type PickerView,
+} from '../../../../common/schemas/index.js';
 import { and, EVERYTHING, type Scope, searchScope } from './sql.js';
 
 /**
@@ -11,6 +18,17 @@ export interface Bounded<T> {
   results: T[];
   truncated: boolean;
 }
+/** A bounded answer that goes on from `next` (the `after` of the following page; null: no more). */
+export interface Paged<T> extends Bounded<T> {
+  next: string | null;
+}
+
+/** Hosts after `cursor` in the pickers' order (name, id): keyset paging on the `hosts_name` index. */
+export function hostsAfter(cursor: PickerCursor | undefined, inclusive = false): Scope {
+  if (!cursor) return EVERYTHING;
+  const [name, id] = cursor.h;
+  return { sql: `(h.name > ? OR (h.name = ? AND h.id ${inclusive ? '>=' : '>'} ?))`, params: [name, name, id] };
+}
 
 /** Every word must match one of the columns (words AND, columns OR). */
 function everyWord(words: readonly string[], columns: string[]): Scope {
@@ -21,16 +39,24 @@ function bounded<T>(rows: T[], limit: number): Bounded<T> {
   return { results: rows.slice(0, limit), truncated: rows.length > limit };
 }
 
-export async function searchHosts(pool: Pool, scope: Scope, words: readonly string[], limit: number): Promise<Bounded<PickerHost>> {
-  const where = and(scope, everyWord(words, ['h.name', 'h.hostid']));
+export async function searchHosts(
+  pool: Pool,
+  scope: Scope,
+  words: readonly string[],
+  limit: number,
+  after?: PickerCursor,
+): Promise<Paged<PickerHost>> {
+  const where = and(scope, everyWord(words, ['h.name', 'h.hostid']), hostsAfter(after));
   const [rows] = await pool.query<RowDataPacket[]>(
-    `SELECT h.id, h.name, h.hostid FROM hosts h WHERE ${where.sql} ORDER BY h.name, h.hostid LIMIT ?`,
+    `SELECT h.id, h.name, h.hostid FROM hosts h WHERE ${where.sql} ORDER BY h.name, h.id LIMIT ?`,
     [...where.params, limit + 1],
   );
-  return bounded(
+  const page = bounded(
     rows.map((r) => ({ id: r.id, name: r.name, hostid: r.hostid })),
     limit,
   );
+  const last = page.results[page.results.length - 1];
+  return { ...page, next: page.truncated && last ? encodeCursor({ h: [last.name, last.id] }) : null };
 }
 
 export async function pluginsOfHost(pool: Pool, hostId: number, limit: number): Promise<Bounded<PickerPlugin>> {

@@ -1,6 +1,7 @@
 import type { Pool, RowDataPacket } from 'mysql2/promise';
-import type { PickerSource } from '../../../../common/schemas/index.js';
-import { and, likePattern, type Scope } from './sql.js';
+import { encodeCursor, type PickerCursor, type PickerSource } from '../../../../common/schemas/index.js';
+import { hostsAfter } from './picker.js';
+import { and, EVERYTHING, likePattern, type Scope } from './sql.js';
 
 /**
  * The view editor's source search: sources whose host name or ID, plugin or source name hold
@@ -14,7 +15,8 @@ import { and, likePattern, type Scope } from './sql.js';
  * them all (and, when it holds none, it has a plugin of such a kind). The first `MAX_HOSTS_READ`
  * such hosts in name order are then read a few at a time with the exact `LIKE` filter on their
  * own sources (by index) until `limit` + 1 results: what a keystroke reads is bounded whatever
- * the fleet, and past the bound the answer says `truncated` (the page says "more…": type more).
+ * the fleet, and past the bound the answer says `truncated` with a `next` cursor (the page's
+ * "Show more" goes on from there: after the last source shown, or after the last host read).
  */
 
 /** Hosts whose sources the first exact query reads (each next one reads four times more). */
@@ -25,6 +27,8 @@ export const MAX_HOSTS_READ = 500;
 export interface SourceSearch {
   results: PickerSource[];
   truncated: boolean;
+  /** Where the next page starts (`after`), null when nothing more can match. */
+  next: string | null;
   /** Hosts whose sources were read (the bound above; tests check it does not grow with the fleet). */
   hostsRead: number;
 }
@@ -32,6 +36,13 @@ export interface SourceSearch {
 interface Candidate {
   id: number;
   name: string;
+}
+
+/** Within the cursor's host, only the sources after its (plugin, source); other hosts whole. */
+function sourcesAfter(cursor: PickerCursor | undefined): Scope {
+  if (!cursor?.s) return EVERYTHING;
+  const [plugin, source] = cursor.s;
+  return { sql: '(h.id <> ? OR p.name > ? OR (p.name = ? AND s.name > ?))', params: [cursor.h[1], plugin, plugin, source] };
 }
 
 /** `(c1 LIKE ? OR c2 LIKE ?) AS m0, ...`: one match flag per word. */
@@ -83,8 +94,15 @@ function hostMask(words: readonly string[], allowed: number[]): Scope {
  * the hosts (their name and ID, and whether they have a plugin of a kind matching every word),
  * never over their sources.
  */
-async function candidateHosts(pool: Pool, scope: Scope, words: readonly string[], max: number): Promise<Candidate[]> {
-  let where = scope;
+async function candidateHosts(
+  pool: Pool,
+  scope: Scope,
+  words: readonly string[],
+  max: number,
+  after: PickerCursor | undefined,
+): Promise<Candidate[]> {
+  // A cursor inside a host (`s`) starts at that host again, for its remaining sources.
+  let where = and(scope, hostsAfter(after, after?.s !== undefined));
   if (words.length) {
     const { covers, allPlugins } = await kindsCover(pool, words);
     const full = (1 << words.length) - 1;
@@ -96,7 +114,7 @@ async function candidateHosts(pool: Pool, scope: Scope, words: readonly string[]
     if (allPlugins.length)
       ways.push({ sql: 'EXISTS (SELECT 1 FROM plugins p WHERE p.host_id = h.id AND p.name IN (?))', params: [allPlugins] });
     if (!ways.length) return [];
-    where = and(scope, { sql: ways.map((w) => `(${w.sql})`).join(' OR '), params: ways.flatMap((w) => w.params) });
+    where = and(where, { sql: ways.map((w) => `(${w.sql})`).join(' OR '), params: ways.flatMap((w) => w.params) });
   }
   const [rows] = await pool.query<RowDataPacket[]>(`SELECT h.id, h.name FROM hosts h WHERE ${where.sql} ORDER BY h.name, h.id LIMIT ?`, [
     ...where.params,
@@ -105,27 +123,46 @@ async function candidateHosts(pool: Pool, scope: Scope, words: readonly string[]
   return rows.map((r) => ({ id: r.id, name: r.name }));
 }
 
-function toPickerSource(r: RowDataPacket): PickerSource {
-  return { id: r.id, name: r.name, plugin: r.plugin, host: r.host, hostid: r.hostid, label: `${r.host} - ${r.plugin} - ${r.name}` };
+/** A match and its host's row id (the cursor's key; not part of the answer). */
+interface Found {
+  source: PickerSource;
+  hostPk: number;
+}
+
+function toFound(r: RowDataPacket): Found {
+  const source = { id: r.id, name: r.name, plugin: r.plugin, host: r.host, hostid: r.hostid, label: `${r.host} - ${r.plugin} - ${r.name}` };
+  return { source, hostPk: r.host_pk };
 }
 
 /** The exact filter, on the sources of the given hosts only. */
-async function matchesOn(pool: Pool, hostIds: number[], words: readonly string[], limit: number): Promise<PickerSource[]> {
+async function matchesOn(
+  pool: Pool,
+  hostIds: number[],
+  words: readonly string[],
+  limit: number,
+  after: PickerCursor | undefined,
+): Promise<Found[]> {
   const columns = ['h.name', 'h.hostid', 'p.name', 's.name'];
   const filter = words.map((w) => ({ sql: columns.map((c) => `${c} LIKE ?`).join(' OR '), params: columns.map(() => likePattern(w)) }));
-  const where = and({ sql: 'p.host_id IN (?)', params: [hostIds] }, ...filter);
+  const where = and({ sql: 'p.host_id IN (?)', params: [hostIds] }, sourcesAfter(after), ...filter);
   const [rows] = await pool.query<RowDataPacket[]>(
-    `SELECT s.id, s.name, p.name AS plugin, h.name AS host, h.hostid
+    `SELECT s.id, s.name, p.name AS plugin, h.name AS host, h.hostid, h.id AS host_pk
       FROM sources s JOIN plugins p ON p.id = s.plugin_id JOIN hosts h ON h.id = p.host_id
       WHERE ${where.sql} ORDER BY h.name, h.id, p.name, s.name LIMIT ?`,
     [...where.params, limit],
   );
-  return rows.map(toPickerSource);
+  return rows.map(toFound);
 }
 
-export async function searchSources(pool: Pool, scope: Scope, words: readonly string[], limit: number): Promise<SourceSearch> {
-  const hosts = await candidateHosts(pool, scope, words, MAX_HOSTS_READ);
-  const found: PickerSource[] = [];
+export async function searchSources(
+  pool: Pool,
+  scope: Scope,
+  words: readonly string[],
+  limit: number,
+  after?: PickerCursor,
+): Promise<SourceSearch> {
+  const hosts = await candidateHosts(pool, scope, words, MAX_HOSTS_READ, after);
+  const found: Found[] = [];
   let hostsRead = 0;
   // Small first reads: when matches are dense (the usual case) two or three hosts fill the page.
   for (let batch = FIRST_READ; found.length <= limit && hostsRead < Math.min(hosts.length, MAX_HOSTS_READ); batch *= 4) {
@@ -137,8 +174,26 @@ export async function searchSources(pool: Pool, scope: Scope, words: readonly st
         next.map((h) => h.id),
         words,
         limit + 1 - found.length,
+        after,
       )),
     );
   }
-  return { results: found.slice(0, limit), truncated: found.length > limit || hostsRead < hosts.length, hostsRead };
+  const page = found.slice(0, limit);
+  return {
+    results: page.map((f) => f.source),
+    truncated: found.length > limit || hostsRead < hosts.length,
+    next: nextCursor(page, found.length > limit, hosts, hostsRead),
+    hostsRead,
+  };
+}
+
+/** After the last result when the page is full, else after the last host read when the bound stopped the reading. */
+function nextCursor(page: Found[], full: boolean, hosts: Candidate[], hostsRead: number): string | null {
+  const last = page[page.length - 1];
+  if (full && last) return encodeCursor({ h: [last.source.host, last.hostPk], s: [last.source.plugin, last.source.name] });
+  if (hostsRead < hosts.length) {
+    const host = hosts[hostsRead - 1];
+    return encodeCursor({ h: [host.name, host.id] });
+  }
+  return null;
 }
