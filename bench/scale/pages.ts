@@ -13,23 +13,30 @@ export interface PageFigures {
   elements: number;
 }
 
-/**
- * The view editor's search box and the items a search shows. ui-scale's lazy tree (issue 16)
- * may rename them: BENCH_SCALE_SEARCH_INPUT / BENCH_SCALE_SEARCH_ITEM override.
- */
+/** The view editor's search box and the rows a search shows: the stable `data-test` names of docs/webapp.md. */
 export const EDITOR = {
-  input: process.env.BENCH_SCALE_SEARCH_INPUT ?? '#source-filter',
-  item: process.env.BENCH_SCALE_SEARCH_ITEM ?? '.pick-source',
+  input: '[data-test=source-search]',
+  item: '[data-test=source-result]',
+  results: '[data-test=source-results]',
 };
 
+/** A selector the bench relies on found nothing: the page changed, the figures would be meaningless. */
+export class MissingSelectorError extends Error {
+  override name = 'MissingSelectorError';
+  constructor(selector: string, where: string) {
+    super(`bench/scale: ${selector} finds nothing on ${where} (renamed? see the data-test names in docs/webapp.md)`);
+  }
+}
+
 /** Runs in the page (a string: tsx's helpers must stay out of it). True once the page is ready; records when. */
-const READY = `(extra) => {
+const READY = `() => {
   const w = window;
   if (w.__benchReady !== undefined) return true;
   if (document.readyState !== 'complete') return false;
   if (document.body.classList.contains('loading')) return false;
   if (document.querySelector('.graph-card') && !document.body.dataset.loaded) return false;
-  if (extra && !document.querySelector(extra)) return false;
+  const editor = document.querySelector('form.editor');
+  if (editor && !editor.dataset.ready) return false;
   w.__benchReady = performance.now();
   return true;
 }`;
@@ -49,10 +56,11 @@ export async function login(page: Page, base: string, username: string, password
   await Promise.all([page.waitForURL(`${base}/`, { timeout: 120_000 }), page.click('button[type=submit]')]);
 }
 
-/** Opens `url` and waits until it is ready (`extra`: a selector that must be there too). */
+/** Opens `url` and waits until it is ready; `extra` is a selector that must then be in the page (else MissingSelectorError). */
 export async function measurePage(page: Page, url: string, extra = '', timeoutMs = 120_000): Promise<PageFigures> {
   await page.goto(url, { waitUntil: 'commit', timeout: timeoutMs });
-  await page.waitForFunction(`(${READY})(${JSON.stringify(extra)})`, null, { timeout: timeoutMs, polling: 'raf' });
+  await page.waitForFunction(`(${READY})()`, null, { timeout: timeoutMs, polling: 'raf' });
+  if (extra && (await page.locator(extra).count()) === 0) throw new MissingSelectorError(extra, url);
   return (await page.evaluate(`(${FIGURES})()`)) as PageFigures;
 }
 
