@@ -15,7 +15,8 @@ function csrf(): string {
   return document.querySelector<HTMLMetaElement>('meta[name="csrf-token"]')?.content ?? '';
 }
 
-export async function api<T>(method: string, url: string, body?: unknown): Promise<T> {
+/** `signal` aborts the request (a newer search replaces it): the promise then rejects with an AbortError. */
+export async function api<T>(method: string, url: string, body?: unknown, signal?: AbortSignal): Promise<T> {
   const headers: Record<string, string> = { Accept: 'application/json' };
   if (method !== 'GET') headers['X-CSRF-Token'] = csrf();
   if (body !== undefined) headers['Content-Type'] = 'application/json';
@@ -24,6 +25,7 @@ export async function api<T>(method: string, url: string, body?: unknown): Promi
     headers,
     credentials: 'same-origin',
     body: body === undefined ? undefined : JSON.stringify(body),
+    signal,
   });
   if (res.status === 204) return undefined as T;
   const parsed = (await res.json().catch(() => ({ error: `${res.status} ${res.statusText}` }))) as { error?: string; field?: string };

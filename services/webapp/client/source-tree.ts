@@ -1,8 +1,9 @@
 import { api, el } from './api.js';
+import { type LoadedAnswer, wordsOf } from './refine.js';
 
 /**
  * The view editor's data-source tree, loaded one level per expand from the `/picker` endpoints:
- * hosts (at most `HOSTS_SHOWN`, the search finds the others) → plugins on opening a host →
+ * hosts (`HOSTS_SHOWN` a page, "Show more" for the next) → plugins on opening a host →
  * sources on opening a plugin. Nothing is fetched twice; every answer is bounded by the server.
  */
 export interface PickerSource {
@@ -13,7 +14,7 @@ export interface PickerSource {
   hostid: string;
   label: string;
 }
-interface PickerHost {
+export interface PickerHost {
   id: number;
   name: string;
   hostid: string;
@@ -26,8 +27,12 @@ export interface Bounded<T> {
   results: T[];
   truncated: boolean;
 }
+/** A bounded answer that goes on: `next` is the `after` of the following page (null: no more). */
+export interface Paged<T> extends Bounded<T> {
+  next: string | null;
+}
 
-/** Hosts listed at the top of the tree; the search box reaches every other one. */
+/** Hosts a page of the tree lists; "Show more" loads the next page. */
 export const HOSTS_SHOWN = 100;
 
 /** What the tree needs from the editor: a checkbox for a source, and where errors go. */
@@ -95,11 +100,62 @@ function hostNode(host: PickerHost, hooks: TreeHooks): HTMLDetailsElement {
   return node;
 }
 
-/** Fills `tree` with the hosts whose name or ID hold every word of `q` (all hosts when empty). */
-export async function loadHosts(tree: HTMLElement, more: HTMLElement | null, q: string, hooks: TreeHooks): Promise<() => void> {
-  const hosts = await api<Bounded<PickerHost>>('GET', `/picker/hosts?limit=${HOSTS_SHOWN}&q=${encodeURIComponent(q)}`);
-  return () => {
-    tree.replaceChildren(...hosts.results.map((h) => hostNode(h, hooks)));
-    if (more) more.hidden = !hosts.truncated;
-  };
+/**
+ * The tree's hosts: a page at a time (`HOSTS_SHOWN`), "Show more" appending the next one from the
+ * answer's cursor, for the current query (all hosts when empty). `show` takes an answer fetched
+ * elsewhere (the editor's one request per search), `narrow` a list refined in the page meanwhile.
+ */
+export class HostList {
+  private q = '';
+  private next: string | null = null;
+  private loaded: PickerHost[] = [];
+  private generation = 0;
+
+  constructor(
+    private readonly tree: HTMLElement,
+    private readonly more: HTMLElement,
+    private readonly hooks: TreeHooks,
+  ) {
+    more.querySelector('button')?.addEventListener('click', () => void this.showMore());
+  }
+
+  /** The hosts loaded so far for the current query, in the server's order. */
+  get answer(): LoadedAnswer<PickerHost> {
+    return { words: wordsOf(this.q), results: this.loaded, truncated: this.next !== null };
+  }
+
+  async load(q: string, signal?: AbortSignal): Promise<() => void> {
+    const page = await api<Paged<PickerHost>>('GET', `/picker/hosts?limit=${HOSTS_SHOWN}&q=${encodeURIComponent(q)}`, undefined, signal);
+    return () => this.show(q, page);
+  }
+
+  show(q: string, page: Paged<PickerHost>): void {
+    this.generation++;
+    this.q = q;
+    this.loaded = page.results;
+    this.next = page.next;
+    this.tree.replaceChildren(...page.results.map((h) => hostNode(h, this.hooks)));
+    this.more.hidden = page.next === null;
+  }
+
+  /** Shows `hosts` (a refinement of what is loaded) until the server's answer comes. */
+  narrow(hosts: PickerHost[]): void {
+    this.tree.replaceChildren(...hosts.map((h) => hostNode(h, this.hooks)));
+  }
+
+  private async showMore(): Promise<void> {
+    if (this.next === null) return;
+    const mine = this.generation;
+    const url = `/picker/hosts?limit=${HOSTS_SHOWN}&q=${encodeURIComponent(this.q)}&after=${encodeURIComponent(this.next)}`;
+    try {
+      const page = await api<Paged<PickerHost>>('GET', url);
+      if (mine !== this.generation) return; // a new search replaced the list meanwhile
+      this.loaded = [...this.loaded, ...page.results];
+      this.next = page.next;
+      this.tree.append(...page.results.map((h) => hostNode(h, this.hooks)));
+      this.more.hidden = page.next === null;
+    } catch (error) {
+      this.hooks.error((error as Error).message);
+    }
+  }
 }

@@ -1,7 +1,8 @@
 import { api, el } from './api.js';
 import { debounced, TYPING_PAUSE_MS } from './debounce.js';
 import { finishEditor, ids, listRow, numberOrNull, selectedIds } from './editor-form.js';
-import { type Bounded, loadHosts, type PickerSource, type TreeHooks } from './source-tree.js';
+import { type LoadedAnswer, refine, wordsOf } from './refine.js';
+import { type Bounded, HOSTS_SHOWN, HostList, type Paged, type PickerHost, type PickerSource, type TreeHooks } from './source-tree.js';
 
 /**
  * View editor (`/views/new`, `/views/:id/edit`): tick data sources in the lazy host → plugin →
@@ -9,9 +10,14 @@ import { type Bounded, loadHosts, type PickerSource, type TreeHooks } from './so
  * keeps the drawing order and which sources go on the right y axis. Save = POST or PATCH
  * `/rest/views`. Only what is shown is in the page: checkboxes are synced from `chosen` (a Set,
  * so a sync costs the boxes shown, whatever the number of sources chosen).
+ *
+ * A keystroke narrows what the last answer loaded at once (client/refine.ts), then one request
+ * (`/picker/search`: the sources and the tree's hosts) replaces it once typing pauses; the
+ * request of an older keystroke is aborted. `#source-results` says which it shows:
+ * `data-state="narrowed"` (in the page) or `"final"` (the server's answer to `data-query`).
  */
-/** Results of one search: more go behind the "more…" line. */
-const SEARCH_LIMIT = 50;
+/** Sources one search loads; "Show more" loads as many more. */
+const SEARCH_LIMIT = 100;
 /** Ids per `/picker/sources?id=` call (the API takes at most 1000; URLs stay short). */
 const LABEL_BATCH = 200;
 
@@ -83,37 +89,88 @@ function setup(form: HTMLFormElement): void {
   }
   const hooks: TreeHooks = { sourceBox: (s) => sourceBox(s, s.name), error: showError };
 
-  function showResults(q: string, found: Bounded<PickerSource> | null): void {
-    results.replaceChildren(
-      ...(found?.results ?? []).map((s) => {
-        const li = el('li');
-        li.dataset.test = 'source-result';
-        li.append(sourceBox(s, s.label));
-        return li;
-      }),
-    );
+  const hosts = new HostList(tree, $('#tree-more'), hooks);
+  const sourceTexts = (s: PickerSource) => [s.host, s.hostid, s.plugin, s.name];
+  const hostTexts = (h: PickerHost) => [h.name, h.hostid];
+  /** The sources the last answer (and its "Show more" pages) loaded, for narrowing and paging. */
+  let loaded: (LoadedAnswer<PickerSource> & { q: string; next: string | null }) | null = null;
+
+  function resultRow(s: PickerSource): HTMLLIElement {
+    const li = el('li');
+    li.dataset.test = 'source-result';
+    li.append(sourceBox(s, s.label));
+    return li;
+  }
+  function showCount(): void {
+    $('#source-count').textContent = loaded ? `Showing the first ${loaded.results.length}.` : '';
+  }
+  /** The server's answer to `q` (null: no query, no results list). */
+  function showResults(q: string, found: Paged<PickerSource> | null): void {
+    loaded = found && { q, words: wordsOf(q), results: found.results, truncated: found.truncated, next: found.next };
+    results.replaceChildren(...(found?.results ?? []).map(resultRow));
     results.hidden = found === null;
     $('#source-more').hidden = !found?.truncated;
     $('#source-none').hidden = found === null || found.results.length > 0;
+    showCount();
     results.dataset.query = q;
+    results.dataset.state = 'final';
   }
-  const search = debounced(TYPING_PAUSE_MS, async (value, isLatest) => {
+  /** At the keystroke: what is loaded, narrowed to `q`, until the server answers. */
+  function narrow(q: string): void {
+    const words = wordsOf(q);
+    const shownHosts = refine(hosts.answer, words, hostTexts);
+    if (shownHosts) hosts.narrow(shownHosts.results);
+    const found = words.length ? refine(loaded, words, sourceTexts) : null;
+    if (!found) return;
+    results.replaceChildren(...found.results.map(resultRow));
+    results.hidden = false;
+    if (found.whole) $('#source-more').hidden = true;
+    // An empty beginning of a cut answer is no "nothing matches": the server says.
+    $('#source-none').hidden = !(found.whole && found.results.length === 0);
+    results.dataset.query = q.trim();
+    results.dataset.state = 'narrowed';
+  }
+  async function showMore(): Promise<void> {
+    const from = loaded;
+    if (!from?.next) return;
+    try {
+      const url = `/picker/sources?limit=${SEARCH_LIMIT}&q=${encodeURIComponent(from.q)}&after=${encodeURIComponent(from.next)}`;
+      const page = await api<Paged<PickerSource>>('GET', url);
+      if (loaded !== from) return; // a new search replaced the list meanwhile
+      loaded = { ...from, results: [...from.results, ...page.results], truncated: page.truncated, next: page.next };
+      results.append(...page.results.map(resultRow));
+      $('#source-more').hidden = !page.truncated;
+      showCount();
+    } catch (error) {
+      showError((error as Error).message);
+    }
+  }
+  $('#source-more')
+    .querySelector('button')
+    ?.addEventListener('click', () => void showMore());
+
+  const search = debounced(TYPING_PAUSE_MS, async (value, isLatest, signal) => {
     const q = value.trim();
     try {
-      const [found, showTree] = await Promise.all([
-        q ? api<Bounded<PickerSource>>('GET', `/picker/sources?limit=${SEARCH_LIMIT}&q=${encodeURIComponent(q)}`) : null,
-        loadHosts(tree, $('#tree-more'), q, hooks),
-      ]);
+      const answer = await api<{ sources: Paged<PickerSource>; hosts: Paged<PickerHost> }>(
+        'GET',
+        `/picker/search?sources=${SEARCH_LIMIT}&hosts=${HOSTS_SHOWN}&q=${encodeURIComponent(q)}`,
+        undefined,
+        signal,
+      );
       if (!isLatest()) return;
       showError('');
-      showTree();
-      showResults(q, found);
+      hosts.show(q, answer.hosts);
+      showResults(q, q ? answer.sources : null);
     } catch (error) {
       if (isLatest()) showError((error as Error).message);
     }
   });
-  const filter = $<HTMLInputElement>('#source-filter');
-  filter.addEventListener('input', () => search(filter.value));
+  const filter = $<HTMLInputElement>('[data-test=source-search]');
+  filter.addEventListener('input', () => {
+    narrow(filter.value);
+    search(filter.value);
+  });
   // Enter in the search box searches; it must not submit the form.
   filter.addEventListener('keydown', (e) => e.key === 'Enter' && e.preventDefault());
 
@@ -121,7 +178,7 @@ function setup(form: HTMLFormElement): void {
   void start();
   async function start(): Promise<void> {
     try {
-      const [showTree] = await Promise.all([loadHosts(tree, $('#tree-more'), '', hooks), loadLabels(chosen, labels)]);
+      const [showTree] = await Promise.all([hosts.load(''), loadLabels(chosen, labels)]);
       showTree();
       renderChosen();
     } catch (error) {

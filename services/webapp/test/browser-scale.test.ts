@@ -83,13 +83,58 @@ describe('webapp editors in Chromium with many hosts', () => {
     assert.equal(await first.locator('details.pick-plugin').count(), 10, 'one host expanded: its 10 plugins');
     assert.equal(await page.locator('details.pick-plugin').count(), 10);
 
-    // The search answers from the server, bounded, with "more".
+    // The tree pages on: "Show more" appends the next 100 hosts, in name order.
+    const treeNames = () => page.locator('details.pick-host').evaluateAll((l) => l.map((d) => (d as HTMLElement).dataset.name));
+    const firstPage = await treeNames();
+    await page.click('[data-test=tree-more-button]');
+    await page.waitForFunction(() => document.querySelectorAll('details.pick-host').length === 200);
+    const twoPages = await treeNames();
+    assert.deepEqual(twoPages.slice(0, 100), firstPage);
+    assert.equal(new Set(twoPages).size, 200, 'no host twice');
+    assert.deepEqual(twoPages.slice(100, 102), ['bulk00100', 'bulk00101'], 'the next hosts in name order');
+
+    // The search answers from the server in one request (sources and tree hosts), bounded, with "Show more".
+    const searches: string[] = [];
+    const onRequest = (r: { url(): string }) => /\/picker\//.test(r.url()) && searches.push(new URL(r.url()).pathname);
+    page.on('request', onRequest);
     await page.fill('[data-test=source-search]', 'ds2');
-    await page.locator('[data-test=source-results][data-query="ds2"]').waitFor();
-    assert.equal(await page.locator('[data-test=source-result]').count(), 50);
+    await page.locator('[data-test=source-results][data-query="ds2"][data-state="final"]').waitFor();
+    page.off('request', onRequest);
+    assert.deepEqual(searches, ['/picker/search'], 'one request per search');
+    assert.equal(await page.locator('[data-test=source-result]').count(), 100);
     assert.equal(await page.locator('[data-test=source-more]').isVisible(), true);
+    assert.match((await page.locator('[data-test=source-more]').textContent()) ?? '', /Showing the first 100\./);
+    await page.click('[data-test=source-more-button]');
+    await page.waitForFunction(() => document.querySelectorAll('[data-test=source-result]').length === 200);
+    const labels200 = await page
+      .locator('[data-test=source-result] input')
+      .evaluateAll((l) => l.map((i) => (i as HTMLInputElement).dataset.label));
+    assert.equal(new Set(labels200).size, 200, 'the next page goes on where the first stopped');
+    assert.ok(labels200.every((l) => l?.endsWith(' - ds2')));
+
+    // A keystroke narrows what is loaded at once (the same event), then the server's answer confirms it.
+    await page.fill('[data-test=source-search]', 'bulk0001');
+    await page.locator('[data-test=source-results][data-query="bulk0001"][data-state="final"]').waitFor();
+    const atOnce = await page.evaluate(() => {
+      const box = document.querySelector<HTMLInputElement>('[data-test=source-search]') as HTMLInputElement;
+      box.value = 'bulk00011';
+      box.dispatchEvent(new InputEvent('input', { bubbles: true, data: '1', inputType: 'insertText' }));
+      const list = document.querySelector<HTMLElement>('[data-test=source-results]') as HTMLElement;
+      const rows = Array.from(list.querySelectorAll<HTMLInputElement>('[data-test=source-result] input'));
+      return { state: list.dataset.state, labels: rows.map((i) => i.dataset.label) };
+    });
+    assert.equal(atOnce.state, 'narrowed');
+    assert.equal(atOnce.labels.length, 40, 'bulk00011 is whole among the 100 loaded for bulk0001 (hosts 00010 to 00012)');
+    assert.ok(atOnce.labels.every((l) => l?.startsWith('bulk00011 - ')));
+    await page.locator('[data-test=source-results][data-query="bulk00011"][data-state="final"]').waitFor();
+    assert.deepEqual(
+      await page.locator('[data-test=source-result] input').evaluateAll((l) => l.map((i) => (i as HTMLInputElement).dataset.label)),
+      atOnce.labels,
+      "the server's answer is what the page narrowed to",
+    );
+
     await page.fill('[data-test=source-search]', 'web1');
-    await page.locator('[data-test=source-results][data-query="web1"]').waitFor();
+    await page.locator('[data-test=source-results][data-query="web1"][data-state="final"]').waitFor();
     assert.deepEqual(
       await page.locator('[data-test=source-result] input').evaluateAll((l) => l.map((i) => (i as HTMLInputElement).dataset.label)),
       ['web1 - cpu - system', 'web1 - cpu - user', 'web1 - evil - x', 'web1 - if_eth0 - down', 'web1 - if_eth0 - up', 'web1 - load - load'],

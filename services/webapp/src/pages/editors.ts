@@ -54,10 +54,10 @@ ${fieldError('warning')}${fieldError('critical')}
 <div class="picker-tree"><input type="search" id="source-filter" data-test="source-search" placeholder="Search host, plugin or source" aria-label="Search data sources" autocomplete="off">
 <p class="error" id="source-error" role="alert"></p>
 <ul class="list picker-results" id="source-results" data-test="source-results" hidden></ul>
-<p class="muted" id="source-more" data-test="source-more" hidden>More sources match: type more words.</p>
+<p class="muted" id="source-more" data-test="source-more" hidden><span id="source-count"></span> More sources match: <button type="button" data-test="source-more-button">Show more</button> or type more words.</p>
 <p class="muted" id="source-none" hidden>No data source matches.</p>
 <div class="tree-list" id="source-tree" data-test="source-tree"></div>
-<p class="muted" id="tree-more" data-test="tree-more" hidden>More hosts: search to find the others.</p></div>
+<p class="muted" id="tree-more" data-test="tree-more" hidden>More hosts: <button type="button" data-test="tree-more-button">Show more</button> or search.</p></div>
 <div class="picker-selected"><h3>Chosen, in drawing order</h3><ol class="list" id="selected-sources" data-test="selected-sources"></ol>
 <p class="muted" id="no-source">No data source chosen yet: tick some on the left.</p></div>
 </div>
