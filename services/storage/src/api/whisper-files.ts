@@ -1,75 +1,92 @@
-import { type FileHandle, open, stat } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
+import { fileURLToPath } from 'node:url';
+import { Worker } from 'node:worker_threads';
 import { CorruptWhisperFileError, WhisperError } from '../../../../common/whisper/index.js';
 import type { SeriesFetch, SeriesValues, WhisperReader } from './deps.js';
-import {
-  decodeSlots,
-  type FileHeader,
-  firstSlot,
-  headerSize,
-  POINT_SIZE,
-  parseHeader,
-  planFetch,
-  type ReadPlan,
-  sameLayout,
-} from './whisper-header.js';
+import type { ReadAnswer, ReadBatch, ReadBatchAnswer, ReadFailure, ReadJob } from './read-worker.js';
+import type { FileHeader } from './whisper-header.js';
 
 /**
- * Whisper files read asynchronously (node's thread pool does the reads), so a render of
- * a thousand files never holds the event loop: each file costs a few short callbacks,
- * and other requests (`/health`) are served in between. At most `parallel` files are
- * being read at once. Open handles are kept (a bounded LRU): a render of 1,000 files then
- * costs a read and a stat per file instead of open + read + close, the stat running beside
- * the read and proving the path still names the same file (inode and device: a file
- * replaced or removed is reopened, its read thrown away). Errors are common/whisper's (`CorruptWhisperFileError` with the bare
- * reason, `WhisperError` with the errno `code`), so callers treat both readers alike.
+ * Whisper files read by worker threads (read-worker.ts), so a render of a thousand files
+ * never holds the event loop: the reads asked in one turn of the loop are gathered into
+ * batches of at most `batchFiles` files, each batch read by one worker with blocking
+ * calls (open, one or two reads, close: about 10 µs a file from the page cache) and
+ * answered in one message whose values are one transferred Float64Array. The event
+ * loop's cost per file is a promise and a subarray, where reads through libuv's pool
+ * cost two pool round trips (a read and the stat that proved a kept handle current), a
+ * promise chain and the decoding each, and stalled the loop on the pool's lock under load.
+ * Every read opens the path afresh, so a file rewritten, replaced by a rename or removed
+ * is read as it is now. Errors are common/whisper's (`CorruptWhisperFileError` with the
+ * bare reason, `WhisperError` with the errno `code`), so callers treat both readers alike.
  */
-const HEADER_READ = 4096;
-
 export interface WhisperFilesOptions {
-  /** Files open at once, at most. */
-  parallel?: number;
+  /** Worker threads (default: 2, or 1 on a single CPU). */
+  workers?: number;
+  /** Files per batch: a long read is cut so other requests' batches get their turn. */
+  batchFiles?: number;
   /** Headers kept in memory (plans are made from them without touching the disk). */
   cachedHeaders?: number;
-  /** File handles kept open between reads (least recently used closed first). */
-  cachedHandles?: number;
 }
 
-interface CachedHandle {
-  handle: FileHandle;
-  ino: number;
-  dev: number;
-  /** Reads using the handle now: an evicted handle is closed when the last one ends. */
-  users: number;
-  evicted: boolean;
+interface Pending {
+  job: ReadJob;
+  resolve(answer: ReadAnswer, values: Float64Array): void;
+  reject(error: Error): void;
+}
+
+interface ReadThread {
+  worker: Worker;
+  /** Batches sent and not answered yet, by id. */
+  inFlight: Map<number, Pending[]>;
+  /** Files in those batches (a new batch goes to the least busy thread). */
+  files: number;
+}
+
+/** The compiled worker next to this file, or, run from TypeScript (tests, tsx), its source. */
+function startWorker(): Worker {
+  const js = new URL('./read-worker.js', import.meta.url);
+  if (existsSync(fileURLToPath(js))) return new Worker(js);
+  // Node 20 does not pass tsx's hooks on to workers: the worker registers them itself first.
+  const ts = new URL('./read-worker.ts', import.meta.url).href;
+  const tsx = import.meta.resolve('tsx/esm/api');
+  return new Worker(`import(${JSON.stringify(tsx)}).then((m) => { m.register(); return import(${JSON.stringify(ts)}); })`, { eval: true });
 }
 
 export class WhisperFiles implements WhisperReader {
-  private active = 0;
-  private most = 0;
-  private readonly waiting: Array<() => void> = [];
-  private readonly parallel: number;
+  private readonly workers: number;
+  private readonly batchFiles: number;
   private readonly cachedHeaders: number;
   private readonly headers = new Map<string, FileHeader>();
-  private readonly cachedHandles: number;
-  private readonly handles = new Map<string, CachedHandle>();
-  /** Read buffers given back after decoding, reused instead of allocating one per file. */
-  private readonly spare: Buffer[] = [];
+  private readonly threads: ReadThread[] = [];
+  private queued: Pending[] = [];
+  private flushScheduled = false;
+  private nextId = 1;
+  private batches = 0;
 
   constructor(options: WhisperFilesOptions = {}) {
-    this.parallel = options.parallel ?? 16;
+    this.workers = Math.max(1, options.workers ?? Math.min(2, availableParallelism()));
+    this.batchFiles = options.batchFiles ?? 128;
     this.cachedHeaders = options.cachedHeaders ?? 20_000;
-    this.cachedHandles = options.cachedHandles ?? 1_024;
   }
 
-  /** Handles kept open between reads. */
-  get openHandles(): number {
-    return this.handles.size;
+  /** Worker threads running now (they start with the first read, at most `workers`). */
+  get threadCount(): number {
+    return this.threads.length;
   }
 
-  /** Closes every kept handle (the API's stop); reads in flight close theirs when they end. */
+  /** Batches sent to the workers so far (tests: reads asked together go together). */
+  get batchesSent(): number {
+    return this.batches;
+  }
+
+  /** Ends the workers (the API's stop); reads in flight or queued fail. */
   async close(): Promise<void> {
-    const entries = [...this.handles.entries()];
-    await Promise.all(entries.map(([path, entry]) => this.evict(path, entry)));
+    const threads = this.threads.splice(0);
+    const stopped = new WhisperError('the whisper reader is closed');
+    for (const pending of this.queued.splice(0)) pending.reject(stopped);
+    for (const thread of threads) this.failThread(thread, stopped);
+    await Promise.all(threads.map((t) => t.worker.terminate()));
   }
 
   /**
@@ -80,7 +97,7 @@ export class WhisperFiles implements WhisperReader {
   async header(path: string): Promise<FileHeader> {
     const known = this.headers.get(path);
     if (known) return known;
-    return this.remember(path, await this.withFile(path, (file) => readHeader(file, path)));
+    return (await this.read({ path, window: null })).header;
   }
 
   /** The values with null where nothing is stored, as common/whisper's fetch gives them (/data). */
@@ -90,246 +107,113 @@ export class WhisperFiles implements WhisperReader {
     return { ...data, values: Array.from(data.values, (v) => (Number.isNaN(v) ? null : v)) };
   }
 
-  fetchValues(path: string, from: number, until: number, options: { now: number }): Promise<SeriesValues | null> {
-    return this.withFile(path, async (file) => {
-      const quick = await this.fetchFirstArchive(file, path, from, until, options.now);
-      if (quick !== undefined) return quick;
-      const header = this.remember(path, await readHeader(file, path));
-      const plan = planFetch(header, from, until, options.now);
-      return plan === null ? null : answer(plan, await readSlots(file, plan, path));
+  async fetchValues(path: string, from: number, until: number, options: { now: number }): Promise<SeriesValues | null> {
+    const { slots, values } = await this.read({ path, window: { from, until, now: options.now } });
+    if (slots === null) return null;
+    return { start: slots.start, end: slots.start + slots.count * slots.step, step: slots.step, values };
+  }
+
+  private read(job: ReadJob): Promise<{ header: FileHeader; slots: ReadAnswerSlots; values: Float64Array }> {
+    return new Promise((resolve, reject) => {
+      this.queued.push({
+        job,
+        resolve: (answer, batchValues) => {
+          if (!answer.ok) {
+            if (answer.failure.kind === 'io' && answer.failure.code === 'ENOENT') this.headers.delete(job.path);
+            reject(failureError(answer.failure, job.path));
+            return;
+          }
+          this.remember(job.path, answer.header);
+          const { slots } = answer;
+          resolve({ header: answer.header, slots, values: slots ? batchValues.subarray(slots.offset, slots.offset + slots.count) : EMPTY });
+        },
+        reject,
+      });
+      if (!this.flushScheduled) {
+        this.flushScheduled = true;
+        // Every read asked in this turn (a render's whole Promise.all) goes in the same batches.
+        setImmediate(() => this.flush());
+      }
     });
   }
 
-  /**
-   * The common case (recent windows, served by the first archive) in one read: the
-   * header, which checks the cached one the plan was made from, and the whole first
-   * archive. Undefined when that does not apply or the file no longer matches the cache.
-   */
-  private async fetchFirstArchive(
-    file: FileHandle,
-    path: string,
-    from: number,
-    until: number,
-    now: number,
-  ): Promise<SeriesValues | null | undefined> {
-    const cached = this.headers.get(path);
-    const plan = cached ? planFetch(cached, from, until, now) : null;
-    if (!cached || plan === null || plan.archive !== cached.archives[0] || !worthWholeArchive(plan)) return undefined;
-    const size = plan.archive.offset + plan.archive.points * POINT_SIZE;
-    const buf = this.borrow(size);
+  private flush(): void {
+    this.flushScheduled = false;
+    const queued = this.queued;
+    this.queued = [];
+    for (let i = 0; i < queued.length; i += this.batchFiles) this.send(queued.slice(i, i + this.batchFiles));
+  }
+
+  private send(pending: Pending[]): void {
+    let thread: ReadThread;
     try {
-      const got = await readFully(file, buf, 0, path, size);
-      if (got < size || headerSize(buf, got, path) > size) return undefined;
-      const header = parseHeader(buf, path);
-      if (!sameLayout(header, cached)) return undefined;
-      this.remember(path, header);
-      const ring = new DataView(buf.buffer, buf.byteOffset + plan.archive.offset, plan.archive.points * POINT_SIZE);
-      return answer(plan, decodeSlots(plan, ring, 0, plan.archive.points, ring.getUint32(0)));
-    } finally {
-      this.giveBack(buf);
+      thread = this.leastBusy();
+    } catch (error) {
+      const failure = new WhisperError(`cannot start a whisper read worker: ${(error as Error).message}`, { cause: error });
+      for (const p of pending) p.reject(failure);
+      return;
     }
+    const id = this.nextId++;
+    thread.inFlight.set(id, pending);
+    thread.files += pending.length;
+    this.batches++;
+    const batch: ReadBatch = { id, jobs: pending.map((p) => p.job) };
+    thread.worker.postMessage(batch);
   }
 
-  /** A buffer of at least `size` bytes (its values are decoded before it is given back). */
-  private borrow(size: number): Buffer {
-    const index = this.spare.findIndex((b) => b.length >= size);
-    if (index >= 0) return this.spare.splice(index, 1)[0];
-    return Buffer.allocUnsafe(Math.max(size, 32 * 1024));
+  /** A thread with nothing in flight, else a new one while under `workers`, else the one with the fewest files queued. */
+  private leastBusy(): ReadThread {
+    const idle = this.threads.find((t) => t.files === 0);
+    if (idle) return idle;
+    if (this.threads.length < this.workers) return this.startThread();
+    return this.threads.reduce((a, b) => (b.files < a.files ? b : a));
   }
 
-  private giveBack(buf: Buffer): void {
-    if (this.spare.length < this.parallel && buf.length <= 1024 * 1024) this.spare.push(buf);
+  private startThread(): ReadThread {
+    const worker = startWorker();
+    worker.unref(); // an idle reader never keeps the process alive
+    const thread: ReadThread = { worker, inFlight: new Map(), files: 0 };
+    worker.on('message', (answer: ReadBatchAnswer) => this.answered(thread, answer));
+    worker.on('error', (error) => this.retire(thread, new WhisperError(`whisper read worker failed: ${error.message}`, { cause: error })));
+    worker.on('exit', (code) => this.retire(thread, new WhisperError(`whisper read worker exited (code ${code})`)));
+    this.threads.push(thread);
+    return thread;
   }
 
-  /** Files open now, and the most that were open at once (for tests and metrics). */
-  get openFiles(): number {
-    return this.active;
+  private answered(thread: ReadThread, answer: ReadBatchAnswer): void {
+    const pending = thread.inFlight.get(answer.id);
+    if (!pending) return;
+    thread.inFlight.delete(answer.id);
+    thread.files -= pending.length;
+    for (const [i, p] of pending.entries()) p.resolve(answer.answers[i], answer.values);
   }
 
-  get mostOpen(): number {
-    return this.most;
+  /** A worker that failed or exited: its reads fail, the next read starts a new one. */
+  private retire(thread: ReadThread, error: Error): void {
+    const index = this.threads.indexOf(thread);
+    if (index >= 0) this.threads.splice(index, 1);
+    this.failThread(thread, error);
   }
 
-  private remember(path: string, header: FileHeader): FileHeader {
+  private failThread(thread: ReadThread, error: Error): void {
+    for (const pending of thread.inFlight.values()) for (const p of pending) p.reject(error);
+    thread.inFlight.clear();
+    thread.files = 0;
+  }
+
+  private remember(path: string, header: FileHeader): void {
     this.headers.delete(path);
     this.headers.set(path, header);
     if (this.headers.size > this.cachedHeaders) this.headers.delete(this.headers.keys().next().value as string);
-    return header;
-  }
-
-  private async withFile<T>(path: string, work: (file: FileHandle) => Promise<T>): Promise<T> {
-    await this.slot();
-    try {
-      const cached = this.handles.get(path);
-      if (cached) {
-        // The check and the read side by side: one round trip to the thread pool, not two.
-        const [same, result] = await Promise.all([this.sameFile(path, cached), settle(this.use(cached, work))]);
-        if (same) {
-          // Most recently used last: the LRU closes from the front.
-          if (this.handles.get(path) === cached) {
-            this.handles.delete(path);
-            this.handles.set(path, cached);
-          }
-          return unwrap(result);
-        }
-        await this.evict(path, cached);
-      }
-      return await this.use(await this.openHandle(path), work);
-    } finally {
-      this.release();
-    }
-  }
-
-  private async openHandle(path: string): Promise<CachedHandle> {
-    let handle: FileHandle;
-    let identity: { ino: number; dev: number };
-    try {
-      handle = await this.openOrShed(path);
-      identity = await handle.stat().catch(async (error) => {
-        await handle.close().catch(() => {});
-        throw error;
-      });
-    } catch (error) {
-      this.headers.delete(path);
-      throw new WhisperError(`Cannot open whisper file ${path}: ${(error as Error).message}`, { path, cause: error });
-    }
-    const entry: CachedHandle = { handle, ino: identity.ino, dev: identity.dev, users: 0, evicted: false };
-    const previous = this.handles.get(path);
-    if (previous) await this.evict(path, previous);
-    this.handles.set(path, entry);
-    while (this.handles.size > this.cachedHandles) {
-      const [oldest, old] = this.handles.entries().next().value as [string, CachedHandle];
-      await this.evict(oldest, old);
-    }
-    return entry;
-  }
-
-  /** Out of descriptors (EMFILE: ulimit -n is shared with the writer's cache): close half of the kept handles, try once more. */
-  private async openOrShed(path: string): Promise<FileHandle> {
-    try {
-      return await open(path, 'r');
-    } catch (error) {
-      const code = (error as { code?: unknown }).code;
-      if ((code !== 'EMFILE' && code !== 'ENFILE') || this.handles.size === 0) throw error;
-      const oldest = [...this.handles.entries()].slice(0, Math.ceil(this.handles.size / 2));
-      await Promise.all(oldest.map(([p, entry]) => this.evict(p, entry)));
-      return open(path, 'r');
-    }
-  }
-
-  /** The path still names the file the handle has open (not removed, not replaced by a rename). */
-  private async sameFile(path: string, entry: CachedHandle): Promise<boolean> {
-    try {
-      const now = await stat(path);
-      return now.ino === entry.ino && now.dev === entry.dev;
-    } catch {
-      return false;
-    }
-  }
-
-  private async use<T>(entry: CachedHandle, work: (file: FileHandle) => Promise<T>): Promise<T> {
-    entry.users++;
-    try {
-      return await work(entry.handle);
-    } finally {
-      entry.users--;
-      if (entry.evicted && entry.users === 0) await entry.handle.close().catch(() => {});
-    }
-  }
-
-  private async evict(path: string, entry: CachedHandle): Promise<void> {
-    if (this.handles.get(path) === entry) this.handles.delete(path);
-    if (entry.evicted) return;
-    entry.evicted = true;
-    if (entry.users === 0) await entry.handle.close().catch(() => {});
-  }
-
-  private async slot(): Promise<void> {
-    if (this.active < this.parallel) this.active++;
-    else await new Promise<void>((resolve) => this.waiting.push(resolve));
-    this.most = Math.max(this.most, this.active);
-  }
-
-  private release(): void {
-    const next = this.waiting.shift();
-    if (next) next();
-    else this.active--;
   }
 }
 
-async function readHeader(file: FileHandle, path: string): Promise<FileHeader> {
-  const first = Buffer.allocUnsafe(HEADER_READ);
-  const got = await readFully(file, first, 0, path);
-  const size = headerSize(first, got, path);
-  if (size <= got) return parseHeader(first, path);
-  const whole = Buffer.allocUnsafe(size);
-  if ((await readFully(file, whole, 0, path)) < size) throw new CorruptWhisperFileError('Unable to read archive metadata', path);
-  return parseHeader(whole, path);
-}
+type ReadAnswerSlots = Extract<ReadAnswer, { ok: true }>['slots'];
 
-/** Reading a whole archive costs one read; for a few slots of a long one, two small reads are cheaper. */
-function worthWholeArchive(plan: ReadPlan): boolean {
-  return plan.count * 4 >= plan.archive.points;
-}
+const EMPTY = new Float64Array(0);
 
-function answer(plan: ReadPlan, values: Float64Array): SeriesValues {
-  return { start: plan.start, end: plan.start + plan.count * plan.step, step: plan.step, values };
-}
-
-/** The plan's values: the whole archive in one read, or its slot 0 (the ring's base) and then just the slots wanted. */
-async function readSlots(file: FileHandle, plan: ReadPlan, path: string): Promise<Float64Array> {
-  const { archive } = plan;
-  if (worthWholeArchive(plan)) {
-    const ring = await readExactly(file, archive.offset, archive.points * POINT_SIZE, path);
-    return decodeSlots(plan, ring, 0, archive.points, ring.getUint32(0));
-  }
-  const base = (await readExactly(file, archive.offset, 4, path)).getUint32(0);
-  if (base === 0) return decodeSlots(plan, new DataView(new ArrayBuffer(0)), 0, 0, 0);
-  const first = firstSlot(plan, base);
-  const count = Math.min(plan.count, archive.points);
-  const inFirstLap = Math.min(count, archive.points - first);
-  const buf = Buffer.allocUnsafe(count * POINT_SIZE);
-  await readInto(file, buf.subarray(0, inFirstLap * POINT_SIZE), archive.offset + first * POINT_SIZE, path);
-  if (inFirstLap < count) await readInto(file, buf.subarray(inFirstLap * POINT_SIZE), archive.offset, path);
-  return decodeSlots(plan, new DataView(buf.buffer, buf.byteOffset, buf.length), first, count, base);
-}
-
-async function readExactly(file: FileHandle, position: number, length: number, path: string): Promise<DataView> {
-  const buf = Buffer.allocUnsafe(length);
-  await readInto(file, buf, position, path);
-  return new DataView(buf.buffer, buf.byteOffset, length);
-}
-
-async function readInto(file: FileHandle, buf: Buffer, position: number, path: string): Promise<void> {
-  if ((await readFully(file, buf, position, path)) < buf.length) throw new CorruptWhisperFileError('Unable to read datapoints', path);
-}
-
-/** Reads up to buf.length bytes at `position`; fewer only at the end of the file. */
-async function readFully(file: FileHandle, buf: Buffer, position: number, path: string, length = buf.length): Promise<number> {
-  let done = 0;
-  while (done < length) {
-    let bytesRead: number;
-    try {
-      ({ bytesRead } = await file.read(buf, done, length - done, position + done));
-    } catch (error) {
-      throw new WhisperError(`Cannot read whisper file ${path}: ${(error as Error).message}`, { path, cause: error });
-    }
-    if (bytesRead === 0) break;
-    done += bytesRead;
-  }
-  return done;
-}
-
-type Settled<T> = { ok: true; value: T } | { ok: false; error: unknown };
-
-function settle<T>(promise: Promise<T>): Promise<Settled<T>> {
-  return promise.then(
-    (value) => ({ ok: true, value }),
-    (error) => ({ ok: false, error }),
-  );
-}
-
-function unwrap<T>(result: Settled<T>): T {
-  if (result.ok) return result.value;
-  throw result.error;
+function failureError(failure: ReadFailure, path: string): WhisperError {
+  if (failure.kind === 'corrupt') return new CorruptWhisperFileError(failure.reason, path);
+  const cause = Object.assign(new Error(failure.message), failure.code ? { code: failure.code } : {});
+  return new WhisperError(failure.message, { path, cause });
 }

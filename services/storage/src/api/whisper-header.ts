@@ -112,10 +112,18 @@ export function firstSlot(plan: ReadPlan, base: number): number {
  * Values of the plan's slots from the raw points of its archive's ring (`ring` starts at
  * slot `ringFirst`), straight into a typed array (NaN where nothing is stored): a slot
  * counts only when its stored timestamp is the expected one, as whisper's fetch does, so
- * stale slots of an older lap read as missing.
+ * stale slots of an older lap read as missing. `values` (plan.count long) may be a view into
+ * a larger array shared by many files (the read worker's answer).
  */
-export function decodeSlots(plan: ReadPlan, ring: DataView, ringFirst: number, ringSlots: number, base: number): Float64Array {
-  const values = new Float64Array(plan.count).fill(Number.NaN);
+export function decodeSlots(
+  plan: ReadPlan,
+  ring: DataView,
+  ringFirst: number,
+  ringSlots: number,
+  base: number,
+  values: Float64Array<ArrayBufferLike> = new Float64Array(plan.count),
+): Float64Array<ArrayBufferLike> {
+  values.fill(Number.NaN);
   if (base === 0) return values;
   const { points } = plan.archive;
   const count = Math.min(plan.count, points);

@@ -1,7 +1,7 @@
 /**
- * The API reader keeps file handles open between reads (whisper-files.ts): a file rewritten
- * in place is read as it is now, a file replaced by a rename or removed is never read
- * through the old handle, and the handles kept stay within their bound.
+ * The API reader (whisper-files.ts, its reads in worker threads) opens the path on every
+ * read: a file rewritten in place is read as it is now, a file replaced by a rename or
+ * removed is never read through an old descriptor, and close() ends its threads.
  */
 import assert from 'node:assert/strict';
 import { mkdtempSync, renameSync, rmSync, unlinkSync } from 'node:fs';
@@ -21,9 +21,9 @@ function write(path: string, value: number): void {
   whisper.updateMany(path, points, { now: NOW });
 }
 
-describe('storage API: kept whisper handles', () => {
+describe('storage API: whisper files read as they are now', () => {
   const dir = mkdtempSync(join(tmpdir(), 'numeter-wsp-handles-'));
-  const files = new WhisperFiles({ parallel: 4, cachedHandles: 3 });
+  const files = new WhisperFiles({ workers: 2 });
   after(async () => {
     await files.close();
     rmSync(dir, { recursive: true, force: true });
@@ -39,7 +39,7 @@ describe('storage API: kept whisper handles', () => {
     await files.header(path);
     assert.equal(await lastValue(path), 1);
     whisper.update(path, 7, NOW, { now: NOW });
-    assert.equal(await lastValue(path), 7, 'in-place update seen through the kept handle');
+    assert.equal(await lastValue(path), 7, 'in-place update seen');
     const other = join(dir, 'a.wsp.tmp');
     write(other, 42);
     renameSync(other, path);
@@ -55,17 +55,13 @@ describe('storage API: kept whisper handles', () => {
     await assert.rejects(lastValue(path), (e: Error & { code?: string }) => /gone\.wsp/.test(e.message));
   });
 
-  it('keeps at most cachedHandles open, and close() closes them', async () => {
-    for (let i = 0; i < 6; i++) {
-      const path = join(dir, `f${i}.wsp`);
-      write(path, i);
-      await files.header(path);
-      assert.equal(await lastValue(path), i);
-    }
-    assert.ok(files.openHandles <= 3, `${files.openHandles} handles kept`);
-    assert.equal(files.openFiles, 0, 'no read in flight');
+  it('close() ends the worker threads and fails nothing after it: the next read starts them again', async () => {
+    const paths = Array.from({ length: 6 }, (_, i) => join(dir, `f${i}.wsp`));
+    for (const [i, path] of paths.entries()) write(path, i);
+    assert.deepEqual(await Promise.all(paths.map(lastValue)), [0, 1, 2, 3, 4, 5]);
+    assert.ok(files.threadCount >= 1 && files.threadCount <= 2, `${files.threadCount} threads`);
     await files.close();
-    assert.equal(files.openHandles, 0);
-    assert.equal(await lastValue(join(dir, 'f5.wsp')), 5, 'reads again after close');
+    assert.equal(files.threadCount, 0);
+    assert.equal(await lastValue(paths[5]), 5, 'reads again after close');
   });
 });
