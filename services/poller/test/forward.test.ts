@@ -1,14 +1,17 @@
 import assert from 'node:assert/strict';
+import { writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { after, afterEach, before, describe, it } from 'node:test';
 import amqp from 'amqplib';
 import { BusConsumer, BusPublisher, EXCHANGE } from '../../../common/bus/index.js';
-import { type DataMessage, messageId } from '../../../common/schemas/index.js';
+import { type DataMessage, encodeMessage, Message, messageId } from '../../../common/schemas/index.js';
 import { dataMessage } from '../../../common/testing/data-message.js';
 import { eventually } from '../../../common/testing/eventually.js';
 import { createVhost, type Vhost } from '../../../common/testing/rabbitmq-vhost.js';
 import { TcpProxy } from '../../../common/testing/tcp-proxy.js';
 import { Forwarder } from '../src/forward/index.js';
 import { Spool } from '../src/spool/index.js';
+import { encodeRecordV1 } from '../src/spool/record.js';
 import { tempDir } from './spool-fixtures.js';
 
 /** Like eventually, but checks on every turn of the event loop, to catch a short state. */
@@ -190,5 +193,44 @@ describe('forwarder: spool to a real broker through a TCP proxy that can be cut'
     forwarder.start();
     await eventually(() => new Set(arrivals).size === 30, 5000, 'all thirty delivered after the restart');
     assert.deepEqual(firstArrivals(arrivals), sent.map(messageId));
+  });
+  it('publishes records spooled before an upgrade (NMS1, no route) and new ones alike: the spooled bytes, routed and named as before', async () => {
+    const admin = await amqp.connect(vhost.url);
+    stops.push(() => admin.close());
+    const channel = await admin.createChannel();
+    await channel.assertExchange(EXCHANGE, 'topic', { durable: true });
+    await channel.assertQueue('fwd-upgrade', { durable: true });
+    await channel.bindQueue('fwd-upgrade', EXCHANGE, 'host-upgrade');
+    const temp = await tempDir('fwd-upgrade');
+    stops.push(temp.remove);
+    const sent = Array.from({ length: 6 }, (_, n) => Message.parse(dataMessage('host-upgrade', n)));
+    // Three records as the previous version wrote them, in a segment left on disk.
+    const legacy = sent.slice(0, 3).map((message, seq) => encodeRecordV1(seq, Date.now(), encodeMessage(message)));
+    await writeFile(join(temp.dir, `${'0'.repeat(16)}.seg`), Buffer.concat(legacy));
+    const spool = new Spool({ dir: temp.dir, fsync: 'never' });
+    const publisher = new BusPublisher({ url: vhost.url });
+    const forwarder = new Forwarder({ spool, publisher });
+    stops.unshift(async () => {
+      await forwarder.stop(1000);
+      await publisher.stop(1000);
+      await spool.stop();
+    });
+    await spool.start();
+    await spool.append(sent.slice(3));
+    const arrived: Array<{ id: string; type: string; key: string; body: string }> = [];
+    await channel.consume('fwd-upgrade', (m) => {
+      if (!m) return;
+      arrived.push({ id: m.properties.messageId, type: m.properties.type, key: m.fields.routingKey, body: m.content.toString() });
+      channel.ack(m);
+    });
+    await publisher.start();
+    forwarder.start();
+    await eventually(() => arrived.length >= 6, 5000, 'all six delivered');
+    assert.deepEqual(
+      arrived,
+      sent.map((message) => ({ id: messageId(message), type: 'data', key: 'host-upgrade', body: encodeMessage(message).toString() })),
+    );
+    assert.equal(forwarder.stats().unreadable, 0);
+    await eventually(() => spool.stats().records === 0, 3000, 'the spool emptied');
   });
 });

@@ -98,7 +98,7 @@ async function check(ops: Op[], bounded: boolean): Promise<void> {
           // An append that never returned: a partial record at the end of the newest segment.
           const segments = (await readdir(temp.dir)).filter((name) => name.endsWith('.seg')).sort();
           const last = segments[segments.length - 1];
-          if (last) await appendFile(join(temp.dir, last), Buffer.concat([Buffer.from('NMS1'), step.tornTail]));
+          if (last) await appendFile(join(temp.dir, last), Buffer.concat([Buffer.from('NMS2'), step.tornTail]));
         }
         await reopen('crash');
       } else {

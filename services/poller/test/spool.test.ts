@@ -3,10 +3,10 @@ import { readdir, readFile, stat, truncate, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, describe, it } from 'node:test';
 import { systemClock } from '../../../common/lifecycle/index.js';
-import type { Message } from '../../../common/schemas/index.js';
+import { encodeMessage, Message, messageId } from '../../../common/schemas/index.js';
 import { dataMessage } from '../../../common/testing/data-message.js';
 import { Spool, SpoolConfigError, SpoolLockedError, type SpoolOptions } from '../src/spool/index.js';
-import { HEADER_BYTES } from '../src/spool/record.js';
+import { encodeRecordV1, HEADER_BYTES } from '../src/spool/record.js';
 import { capturingLogger, numberOf, readAll, SPOOL_HOST, tempDir } from './spool-fixtures.js';
 
 const range = (from: number, to: number) => Array.from({ length: to - from }, (_, i) => from + i);
@@ -115,6 +115,28 @@ describe('spool', () => {
     const { spool: reopened } = await openSpool({}, dir);
     assert.deepEqual((await readAll(reopened)).map(numberOf), [0, 1, 3, 5]);
     assert.equal(reopened.stats().corrupt, 2);
+  });
+
+  it('reads a segment the previous version wrote (NMS1 records, no route), checks it as before and appends NMS2 records after it', async () => {
+    const temp = await tempDir('spool-v1');
+    cleanups.push(temp.remove);
+    const old = range(0, 4).map((n) => encodeRecordV1(n, Date.now(), encodeMessage(Message.parse(dataMessage(SPOOL_HOST, n)))));
+    old[2][HEADER_BYTES + 7] ^= 0x20; // damage in an old record is still found (CRC)
+    await writeFile(join(temp.dir, `${'0'.repeat(16)}.seg`), Buffer.concat(old));
+    const { spool } = await openSpool({}, temp.dir);
+    assert.equal(spool.stats().corrupt, 1);
+    await spool.append([dataMessage(SPOOL_HOST, 4)]);
+    const records = await readAll(spool);
+    assert.deepEqual(records.map(numberOf), [0, 1, 3, 4]);
+    assert.deepEqual(
+      records.map((r) => r.route?.messageId),
+      [undefined, undefined, undefined, messageId(Message.parse(dataMessage(SPOOL_HOST, 4)))],
+      'only the new record carries its route; the forwarder takes the old ones from their JSON',
+    );
+    assert.deepEqual(
+      records.map((r) => r.seq),
+      [0, 1, 3, 4],
+    );
   });
 
   it('counts exactly the records lost to damage at the start of a segment or the tail of an older one', async () => {

@@ -1,5 +1,5 @@
 import type { BusPublisher } from '../../../../common/bus/index.js';
-import { BrokerUnavailableError, MessageNackedError, MessageUnroutableError } from '../../../../common/bus/index.js';
+import { BrokerUnavailableError, MessageNackedError, MessageUnroutableError, routingKeyForHost } from '../../../../common/bus/index.js';
 import {
   type Clock,
   type Component,
@@ -12,7 +12,7 @@ import {
 import type { Logger } from '../../../../common/logging/index.js';
 import { silentLogger } from '../../../../common/logging/index.js';
 import type { Message } from '../../../../common/schemas/index.js';
-import type { Spool, SpoolRecord } from '../spool/index.js';
+import { type RecordRoute, routeOf, type Spool, type SpoolRecord } from '../spool/index.js';
 import { RateMeter } from './rate.js';
 
 export interface ForwarderOptions {
@@ -34,7 +34,7 @@ type EntryState = 'sending' | 'confirmed' | 'failed';
 
 interface Entry {
   record: SpoolRecord;
-  message: Message;
+  route: RecordRoute;
   state: EntryState;
   sentAt: number;
 }
@@ -189,19 +189,20 @@ export class Forwarder implements Component {
       return undefined;
     }
     const record = this.buffered.shift() as SpoolRecord;
-    let message: Message;
+    let route: RecordRoute;
     try {
-      message = JSON.parse(record.payload.toString('utf8')) as Message;
+      // Records carry their route since NMS2; an older one (spooled before an upgrade) is parsed for it.
+      route = record.route ?? routeOf(JSON.parse(record.payload.toString('utf8')) as Message);
     } catch (error) {
       // Cannot happen for a CRC-checked record the spool validated; never block the rest on it.
       this.counters.unreadable++;
       this.logger.error({ seq: record.seq, reason: (error as Error).message }, 'unreadable spool record skipped');
-      const skipped: Entry = { record, message: {} as Message, state: 'confirmed', sentAt: this.nowMs() };
+      const skipped: Entry = { record, route: { kind: '', hostId: '', messageId: '' }, state: 'confirmed', sentAt: this.nowMs() };
       this.entries.push(skipped);
       this.advanceCursor();
       return this.nextEntry();
     }
-    const entry: Entry = { record, message, state: 'sending', sentAt: 0 };
+    const entry: Entry = { record, route, state: 'sending', sentAt: 0 };
     this.entries.push(entry);
     return entry;
   }
@@ -212,7 +213,9 @@ export class Forwarder implements Component {
     this.sending++;
     this.counters.published++;
     const generation = this.generation;
-    this.publisher.publish(entry.message, entry.record.payload).then(
+    // The spooled bytes are the wire format, validated when they were appended: sent as they are.
+    const { kind, hostId, messageId } = entry.route;
+    this.publisher.publishRaw(routingKeyForHost(hostId), entry.record.payload, { messageId, type: kind }).then(
       () => generation === this.generation && this.onConfirmed(entry),
       (error: unknown) => generation === this.generation && this.onFailed(entry, error),
     );

@@ -1,4 +1,4 @@
 export { SpoolLockedError } from './cursor.js';
 export * from './options.js';
-export type { SpoolRecord } from './record.js';
+export type { RecordRoute, SpoolRecord } from './record.js';
 export * from './spool.js';

@@ -1,7 +1,16 @@
 import type { FileHandle } from 'node:fs/promises';
 import type { Clock } from '../../../../common/lifecycle/index.js';
 import type { Logger } from '../../../../common/logging/index.js';
-import { describeIssues, encodeMessage, fastDataMessage, LIMITS, Message, type MessageInput } from '../../../../common/schemas/index.js';
+import {
+  describeIssues,
+  encodeMessage,
+  fastDataMessage,
+  LIMITS,
+  Message,
+  type MessageInput,
+  messageId,
+} from '../../../../common/schemas/index.js';
+import type { RecordRoute } from './record.js';
 
 export type FsyncPolicy = 'always' | 'never' | number;
 export type DropReason = 'size' | 'age' | 'disk-full';
@@ -80,12 +89,23 @@ export function resolveOptions(options: SpoolOptions): ResolvedSpoolOptions {
   return resolved;
 }
 
+/** A validated message as the spool stores it: its encoding and how it is published. */
+export interface EncodedMessage {
+  payload: Buffer;
+  route: RecordRoute;
+}
+
+/** How a valid message is published: routing key (its host), AMQP type and messageId (its idempotency key). */
+export function routeOf(message: Message): RecordRoute {
+  return { kind: message.kind, hostId: message.hostId, messageId: messageId(message) };
+}
+
 /**
  * Validates each message against the v1 schema (applying defaults) and encodes it; an
  * invalid or oversized one is reported to `onInvalid` and left out, the rest go on.
  */
-export function encodeValidMessages(messages: MessageInput[], onInvalid: (reason: string, hostId: unknown) => void): Buffer[] {
-  const payloads: Buffer[] = [];
+export function encodeValidMessages(messages: MessageInput[], onInvalid: (reason: string, hostId: unknown) => void): EncodedMessage[] {
+  const encoded: EncodedMessage[] = [];
   for (const message of messages) {
     // Data messages (nearly all of them) through the hand-written check, which accepts only
     // what zod accepts; zod for the rest and for the reason (a listener module spools 200,000+ values/s).
@@ -97,9 +117,9 @@ export function encodeValidMessages(messages: MessageInput[], onInvalid: (reason
       onInvalid(reason, (message as { hostId?: unknown } | null)?.hostId);
       continue;
     }
-    payloads.push(payload);
+    encoded.push({ payload, route: routeOf(parsed.data) });
   }
-  return payloads;
+  return encoded;
 }
 
 function configProblems(o: { segmentBytes: number; maxBytes: number; maxAgeSeconds: number; fsync: FsyncPolicy }): string[] {

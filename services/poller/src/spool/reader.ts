@@ -52,7 +52,7 @@ export class ReadPosition {
       if (result.damaged) onDamage(segment, this.offset);
       for (const record of result.records) {
         if (record.seq < this.minSeq) continue;
-        out.push({ seq: record.seq, appendedAt: record.appendedAt, payload: record.payload });
+        out.push({ seq: record.seq, appendedAt: record.appendedAt, payload: record.payload, route: record.route });
         this.minSeq = record.seq + 1;
       }
       this.offset = result.nextOffset;

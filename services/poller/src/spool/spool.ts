@@ -7,6 +7,7 @@ import { acquireLock, availableBytes, readCursor, releaseLock, writeCursor } fro
 import {
   type DropReason,
   defaultIo,
+  type EncodedMessage,
   encodeValidMessages,
   type ResolvedSpoolOptions,
   resolveOptions,
@@ -243,21 +244,21 @@ export class Spool implements Component {
 
   // ---- append ----------------------------------------------------------------------
 
-  private encodeValid(messages: MessageInput[]): Buffer[] {
+  private encodeValid(messages: MessageInput[]): EncodedMessage[] {
     return encodeValidMessages(messages, (reason, hostId) => {
       this.counters.invalid++;
       this.logger.error({ reason, hostId }, 'refused to spool an invalid message');
     });
   }
 
-  private async appendPayloads(payloads: Buffer[]): Promise<void> {
+  private async appendPayloads(payloads: EncodedMessage[]): Promise<void> {
     // Appends accepted before stop() run before it closes the segment: no open check here.
     const appendedAt = this.nowMs();
     await this.expireOld();
     let active = this.files.activeSegment();
     if (this.files.shouldRoll(active)) active = await this.files.roll(this.nextSeq);
     const firstSeq = this.nextSeq;
-    const records = payloads.map((payload, i) => encodeRecord(firstSeq + i, appendedAt, payload));
+    const records = payloads.map((message, i) => encodeRecord(firstSeq + i, appendedAt, message.payload, message.route));
     const batch = records.length === 1 ? records[0] : Buffer.concat(records);
     await this.makeRoom(batch.length);
     active = this.files.activeSegment();
