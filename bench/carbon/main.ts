@@ -7,7 +7,9 @@
  *   3. end to end: the poller (its dist/ entry point, modules = carbon) → spool → RabbitMQ →
  *      numeter-storage (its own process): points/s until the storage wrote them all, zero
  *      loss (written = sent, sample series read back through /render), and the latency
- *      from sending a probe line to `/render` returning it (p50/p99).
+ *      from sending a probe line to `/render` returning it (p50/p99; probes.ts says how it
+ *      is estimated). Both children run with the node flags of their launcher line, as
+ *      their systemd units run them.
  * Both sides also print lines per CPU-second of the receiving thread (read from /proc: on
  * a shared machine wall-clock rates measure the scheduler as much as the code).
  * Goals: module ≥ 0.5× the bare reader; ≥ 200,000 lines/s into the spool; end to end
@@ -24,6 +26,7 @@ import { loadavg, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createLogger } from '../../common/logging/index.js';
+import { launcherFlags } from '../../common/testing/launcher-flags.js';
 import { createVhost } from '../../common/testing/rabbitmq-vhost.js';
 import { deleteRedisPrefix } from '../../common/testing/redis-prefix.js';
 import { ServiceChild } from '../../deploy/local/stack/child.js';
@@ -33,6 +36,7 @@ import { freePort, waitFor, waitForHttp } from '../../deploy/local/stack/probes.
 import { CarbonModule } from '../../services/poller/src/modules/carbon/module.js';
 import { carbonSection } from '../../services/poller/src/modules/carbon/settings.js';
 import { Spool } from '../../services/poller/src/spool/index.js';
+import { RenderProbes } from './probes.js';
 import { linesOf, runSenders, seriesOf, type Workload } from './senders.js';
 
 const ROOT = resolve(fileURLToPath(new URL('../..', import.meta.url)));
@@ -158,6 +162,8 @@ interface EndToEnd {
   p50: number;
   p99: number;
   probes: number;
+  probeWindowMs: number;
+  probesUnseen: number;
 }
 
 async function endToEnd(lines: number): Promise<EndToEnd> {
@@ -186,6 +192,7 @@ async function endToEnd(lines: number): Promise<EndToEnd> {
       args: ['--config', writeStorageConfig(options, storage)],
       logFile: join(stateDir, 'storage.log'),
       preload: [parentWatch(ROOT)],
+      nodeFlags: launcherFlags(entryPoint(ROOT, 'storage')),
     }),
     new ServiceChild({
       name: 'poller',
@@ -205,6 +212,7 @@ async function endToEnd(lines: number): Promise<EndToEnd> {
       ],
       logFile: join(stateDir, 'poller.log'),
       preload: [parentWatch(ROOT)],
+      nodeFlags: launcherFlags(entryPoint(ROOT, 'poller')),
     }),
   ];
   try {
@@ -218,43 +226,22 @@ async function endToEnd(lines: number): Promise<EndToEnd> {
     await waitFor('the files created', async () => ((await ingested(api)) >= seriesOf(warm) ? true : undefined), 300_000, 100);
     const before = await ingested(api);
     const w = workload(lines, start);
-    const probe = connect(carbonPort, '127.0.0.1');
-    const sentAt = new Map<number, number>();
-    const latencies: number[] = [];
-    let probeTs = Math.floor(Date.now() / 1000) - 500;
-    const probing = setInterval(() => {
-      probeTs++;
-      sentAt.set(probeTs, performance.now());
-      probe.write(`bprobe.p.v ${probeTs} ${probeTs}\n`);
-    }, 1000);
-    const polling = setInterval(async () => {
-      const from = Math.min(...sentAt.keys()) - 1;
-      const r = await fetch(`${api}/render?target=bprobe.p.v&from=${from}&until=${probeTs + 1}&format=json`).catch(() => null);
-      if (!r?.ok) return;
-      const now = performance.now();
-      for (const series of (await r.json()) as Array<{ datapoints: Array<[number | null, number]> }>)
-        for (const [value] of series.datapoints)
-          if (value !== null && sentAt.has(value)) {
-            latencies.push(now - (sentAt.get(value) as number));
-            sentAt.delete(value);
-          }
-    }, 50);
+    const probes = new RenderProbes(api, carbonPort);
+    probes.start();
     const t0 = performance.now();
     const sent = await runSenders(carbonPort, w);
-    const written = await waitFor(
+    // The storage counts the probes' points too. Until the end, the probes seen through
+    // /render are taken off (those in flight, a few dozen at most, may end the wait that
+    // much early); once every probe arrived, the count is exact.
+    await waitFor(
       'every line written',
-      async () => {
-        const n = (await ingested(api)) - before;
-        return n >= sent ? n : undefined;
-      },
+      async () => ((await ingested(api)) - before - probes.count >= sent ? true : undefined),
       600_000,
       50,
     );
     const seconds = (performance.now() - t0) / 1000;
-    clearInterval(probing);
-    await waitFor('the last probes', async () => (sentAt.size === 0 ? true : undefined), 20_000, 50).catch(() => {});
-    clearInterval(polling);
-    probe.destroy();
+    await probes.stop(20_000);
+    const written = (await ingested(api)) - before - probes.sentCount;
     // Zero loss, read back through the Graphite API: every second of a sample of series.
     let sampleMissing = 0;
     let sampleChecked = 0;
@@ -268,17 +255,17 @@ async function endToEnd(lines: number): Promise<EndToEnd> {
         if (got.get(start + t) !== h + p + v + t) sampleMissing++;
       }
     }
-    const sorted = latencies.sort((a, b) => a - b);
-    const pct = (q: number) => sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] ?? Number.NaN;
     return {
       pointsPerSecond: sent / seconds,
       sent,
       written,
       sampleMissing,
       sampleChecked,
-      p50: pct(0.5),
-      p99: pct(0.99),
-      probes: sorted.length,
+      p50: probes.percentile(0.5),
+      p99: probes.percentile(0.99),
+      probes: probes.count,
+      probeWindowMs: probes.widestWindowMs,
+      probesUnseen: probes.pending,
     };
   } finally {
     for (const child of children.reverse()) await child.stop(15_000);
@@ -314,7 +301,7 @@ const e2e = await endToEnd(E2E_LINES);
 const lost = e2e.written < e2e.sent || e2e.sampleMissing > 0;
 console.log(
   `end to end (poller → spool → RabbitMQ → storage): ${f(e2e.pointsPerSecond)} points/s; sent ${f(e2e.sent)}, written ${f(e2e.written)}; ` +
-    `sample read back through /render: missing ${e2e.sampleMissing} of ${f(e2e.sampleChecked)}; send → /render latency p50 ${e2e.p50.toFixed(0)} ms, p99 ${e2e.p99.toFixed(0)} ms (${e2e.probes} probes) — load average ${load()}`,
+    `sample read back through /render: missing ${e2e.sampleMissing} of ${f(e2e.sampleChecked)}; send → /render latency p50 ${e2e.p50.toFixed(0)} ms, p99 ${e2e.p99.toFixed(0)} ms (${e2e.probes} probes, each ± ${(e2e.probeWindowMs / 2).toFixed(0)} ms at most; ${e2e.probesUnseen} never seen) — load average ${load()}`,
 );
 const goals: Array<[string, boolean, string]> = [
   ['carbon module ≥ 0.5× the bare reader', ratio >= 0.5, `${ratio.toFixed(2)}×`],

@@ -32,6 +32,8 @@ export interface ChildSpec {
   cwd?: string;
   /** Modules preloaded with `node --import` (the parent watch). */
   preload?: string[];
+  /** Options for node itself, before the script (e.g. common/testing's `launcherFlags(script)`: the service's shebang flags). */
+  nodeFlags?: string[];
 }
 
 export interface ExitInfo {
@@ -67,7 +69,7 @@ export class ServiceChild {
     this.stopping = false;
     this.lastExit = undefined;
     const preload = (this.spec.preload ?? []).flatMap((file) => ['--import', pathToFileURL(file).href]);
-    const child = spawn(process.execPath, [...preload, this.spec.script, ...this.spec.args], {
+    const child = spawn(process.execPath, [...(this.spec.nodeFlags ?? []), ...preload, this.spec.script, ...this.spec.args], {
       cwd: this.spec.cwd,
       env: { ...process.env, NUMETER_STACK_PARENT_PID: String(process.pid), ...this.spec.env },
       stdio: ['ignore', 'pipe', 'pipe'],
