@@ -3,8 +3,9 @@ import { ListQuery, PickerQuery, type PickerSearch, PickerSearchQuery } from '..
 import type { AuthUser } from '../auth/user.js';
 import type { AppDeps } from '../deps.js';
 import { HttpError, NotFoundError } from '../http-errors.js';
-import { pluginsOfHost, searchHosts, searchViews, sourcesById, sourcesOfPlugin, viewsById } from '../repos/picker.js';
+import { pluginsOfHost, searchHosts, sourcesById, sourcesOfPlugin, viewsById } from '../repos/picker.js';
 import { searchSources } from '../repos/source-search.js';
+import { searchViews } from '../repos/view-search.js';
 import { idParam, parseQuery } from '../rest/common.js';
 
 /** Most plugins of a host and sources of a plugin one expand loads. */

@@ -90,19 +90,6 @@ export async function sourcesById(pool: Pool, scope: Scope, ids: readonly number
   return rows.map(toPickerSource);
 }
 
-/** Views whose name holds every word, among those `scope` (alias `v`) lets through. */
-export async function searchViews(pool: Pool, scope: Scope, words: readonly string[], limit: number): Promise<Bounded<PickerView>> {
-  const where = and(scope, everyWord(words, ['v.name']));
-  const [rows] = await pool.query<RowDataPacket[]>(`SELECT v.id, v.name FROM views v WHERE ${where.sql} ORDER BY v.name, v.id LIMIT ?`, [
-    ...where.params,
-    limit + 1,
-  ]);
-  return bounded(
-    rows.map((r) => ({ id: r.id, name: r.name })),
-    limit,
-  );
-}
-
 /** The names of given views (a dashboard being edited), among those the scope lets through. */
 export async function viewsById(pool: Pool, scope: Scope, ids: readonly number[]): Promise<PickerView[]> {
   if (!ids.length) return [];

@@ -27,6 +27,11 @@ export function likePattern(q: string): string {
   return `%${q.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
 }
 
+/** `q%`: names starting with q (an index range on the column), wildcards in q taken literally. */
+export function prefixPattern(q: string): string {
+  return `${q.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+}
+
 export function and(...scopes: Scope[]): Scope {
   return { sql: scopes.map((s) => `(${s.sql})`).join(' AND '), params: scopes.flatMap((s) => s.params) };
 }
