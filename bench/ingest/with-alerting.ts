@@ -69,7 +69,12 @@ class EngineProcess {
 
   constructor(url: string, webhookUrl: string, hosts: number) {
     this.child = fork(fileURLToPath(new URL('./alerting-engine.ts', import.meta.url)), [url, webhookUrl, String(hosts)], {
-      execArgv: ['--import', 'tsx'],
+      // BENCH_ENGINE_PROFILE=<dir>: a V8 CPU profile of the engine process (node --cpu-prof).
+      execArgv: [
+        '--import',
+        'tsx',
+        ...(process.env.BENCH_ENGINE_PROFILE ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_ENGINE_PROFILE}`] : []),
+      ],
     });
     this.ready = this.next();
     this.child.on('message', (reply: EngineReply) => {

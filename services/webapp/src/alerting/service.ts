@@ -133,7 +133,7 @@ export class AlertService implements Component {
 
   /** Writes the problems' latest values now (the flush timer calls it; the stop and tests too). */
   flushLatestValues(): Promise<number> {
-    return this.store.after(() => this.latestValues.write(this.latestValues.collect(this.engine.snapshot().values())));
+    return this.store.after(() => this.latestValues.write(this.latestValues.collect(this.engine.states())));
   }
 
   /**

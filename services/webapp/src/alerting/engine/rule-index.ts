@@ -20,6 +20,17 @@ interface IndexedPattern extends PatternRule {
   position: number;
 }
 
+/**
+ * Pattern rules with the same host, plugin and field globs (rules repeat them: `*`, `df`,
+ * `plugin{1,2}`): a series is matched once against the globs of each group, not once per rule.
+ */
+interface PatternGroup {
+  host: Glob;
+  plugin: Glob;
+  field: Glob;
+  patterns: IndexedPattern[];
+}
+
 /** Every rule but the munin ones, as the store loads them. */
 export interface RuleSet {
   /** User rules on one source, and view rules: by series id. */
@@ -44,8 +55,8 @@ export class RuleIndex {
   private readonly cache = new Map<string, CompiledRule[]>();
   private byKey = new Map<RuleKey, CompiledRule>();
   /** Pattern rules whose host glob names one host, by that host; the others in `wildcardHosts`. */
-  private patternsByHost = new Map<string, IndexedPattern[]>();
-  private wildcardHosts: IndexedPattern[] = [];
+  private patternsByHost = new Map<string, PatternGroup[]>();
+  private wildcardHosts: PatternGroup[] = [];
   private changes = 0;
 
   /**
@@ -106,8 +117,8 @@ export class RuleIndex {
     for (const list of rules.exact.values()) for (const rule of list) this.byKey.set(rule.key, rule);
     this.patternsByHost = new Map();
     this.wildcardHosts = [];
-    // Rules repeat their globs (`*`, `df`, `plugin{1,2}`): one matcher per pattern text, so
-    // each lazily built DFA learns its transitions once, not once per rule.
+    // One matcher per pattern text (each lazily built DFA learns its transitions once, not
+    // once per rule), and one group per (host, plugin, field) glob triple.
     const globs = new Map<string, Glob>();
     const shared = (glob: Glob) => {
       const known = globs.get(glob.pattern);
@@ -115,21 +126,25 @@ export class RuleIndex {
       globs.set(glob.pattern, glob);
       return glob;
     };
+    const groups = new Map<string, PatternGroup>();
     rules.patterns.forEach((pattern, position) => {
       this.byKey.set(pattern.rule.key, pattern.rule);
-      const indexed = {
-        rule: pattern.rule,
-        host: shared(pattern.host),
-        plugin: shared(pattern.plugin),
-        field: shared(pattern.field),
-        position,
-      };
-      if (!pattern.host.literal) this.wildcardHosts.push(indexed);
-      else {
-        const list = this.patternsByHost.get(pattern.host.pattern) ?? [];
-        list.push(indexed);
-        this.patternsByHost.set(pattern.host.pattern, list);
+      const host = shared(pattern.host);
+      const plugin = shared(pattern.plugin);
+      const field = shared(pattern.field);
+      const triple = JSON.stringify([host.pattern, plugin.pattern, field.pattern]);
+      let group = groups.get(triple);
+      if (!group) {
+        group = { host, plugin, field, patterns: [] };
+        groups.set(triple, group);
+        if (!host.literal) this.wildcardHosts.push(group);
+        else {
+          const list = this.patternsByHost.get(host.pattern) ?? [];
+          list.push(group);
+          this.patternsByHost.set(host.pattern, list);
+        }
       }
+      group.patterns.push({ rule: pattern.rule, host, plugin, field, position });
     });
     this.cache.clear();
     this.changes++;
@@ -155,14 +170,14 @@ export class RuleIndex {
     const exact = this.rules.exact.get(id);
     if (exact) out.push(...exact);
     const matched: IndexedPattern[] = [];
-    for (const p of this.patternsByHost.get(hostId) ?? []) {
-      if (p.plugin.matches(plugin) && p.field.matches(field)) matched.push(p);
+    for (const g of this.patternsByHost.get(hostId) ?? []) {
+      if (g.plugin.matches(plugin) && g.field.matches(field)) matched.push(...g.patterns);
     }
-    for (const p of this.wildcardHosts) {
-      if (p.host.matches(hostId) && p.plugin.matches(plugin) && p.field.matches(field)) matched.push(p);
+    for (const g of this.wildcardHosts) {
+      if (g.host.matches(hostId) && g.plugin.matches(plugin) && g.field.matches(field)) matched.push(...g.patterns);
     }
     // In the rule set's order, as when every pattern was tried in turn.
-    matched.sort((a, b) => a.position - b.position);
+    if (matched.length > 1) matched.sort((a, b) => a.position - b.position);
     for (const p of matched) out.push(p.rule);
     return out;
   }

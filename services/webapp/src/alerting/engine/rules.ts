@@ -39,6 +39,33 @@ export function stateOfValue(rule: CompiledRule, value: number): AlertState {
   return 'OK';
 }
 
+/**
+ * The values that are certainly OK under `rule` (both ends included; empty when `low >
+ * high`): the engine skips the evaluation of a point inside the range of every rule of its
+ * series. Exact for plain comparisons; for rules that round the value first (munin), shrunk
+ * by more than the rounding can move a value, so a value near a bound is evaluated.
+ */
+export function certainlyOkRange(rule: CompiledRule): { low: number; high: number } {
+  let low = Number.NEGATIVE_INFINITY;
+  let high = Number.POSITIVE_INFINITY;
+  const margin = (bound: number) => (rule.roundValues ? 0.01 + Math.abs(bound) * 4 * Number.EPSILON : 0);
+  const atMost = (bound: number) => {
+    high = Math.min(high, bound - margin(bound));
+  };
+  const atLeast = (bound: number) => {
+    low = Math.max(low, bound + margin(bound));
+  };
+  for (const { condition } of rule.valueLevels) {
+    if (condition.kind === 'above') atMost(condition.value);
+    else if (condition.kind === 'below') atLeast(condition.value);
+    else {
+      if (condition.min !== undefined) atLeast(condition.min);
+      if (condition.max !== undefined) atMost(condition.max);
+    }
+  }
+  return { low, high };
+}
+
 /** levelOfValue's reason alone: `value 95 above critical 90`, `value 3 ok`. */
 export function reasonOfValue(rule: CompiledRule, value: number): string {
   const compared = rule.roundValues ? muninRounded(value) : value;

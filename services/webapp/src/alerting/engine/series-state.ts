@@ -1,6 +1,41 @@
 import type { AlertSeries, AlertState, RuleKey } from '../../../../../common/schemas/index.js';
 import { type CompiledRule, levelOfSilence, reasonOfValue, stateOfValue } from './rules.js';
 
+/** What most points return: nothing to record (shared, never written to). */
+const NO_EVENTS: readonly StateEvent[] = Object.freeze([]);
+/** A steady window's `recent` (shared: pushVerdict replaces it before it ever pushes). */
+const STEADY: AlertState[] = Object.freeze([]) as unknown as AlertState[];
+
+/**
+ * What every state of one series shares: the series, its latest point, and whether its
+ * states are calm (see `calm`). A point is written here once, whatever the number of rules.
+ */
+export interface SeriesTrack {
+  series: AlertSeries;
+  /** Engine clock time of the last non-null point (or of tracking start). */
+  lastSeenMs: number;
+  /**
+   * Timestamp (seconds) of the last non-null point, as the poller stamped it: the message's
+   * own number, kept as it is (milliseconds would be a new heap number per point).
+   */
+  lastPointS: number | null;
+  value: number | null;
+  /** Every state of the series (one per rule that has seen it or watches it). */
+  states: SeriesState[];
+  /**
+   * The engine's rule-state list of this series while every state in it is settled
+   * (isSettled): a point inside the list's certainly-OK range then changes nothing but
+   * the latest point and the flapping windows' counts, which `calmPoints` keeps for all of
+   * them until unsettle() hands each its share. Null otherwise.
+   */
+  calm: readonly SeriesState[] | null;
+  calmPoints: number;
+}
+
+export function newSeriesTrack(series: AlertSeries, nowMs: number): SeriesTrack {
+  return { series, lastSeenMs: nowMs, lastPointS: null, value: null, states: [], calm: null, calmPoints: 0 };
+}
+
 /**
  * The state machine of one rule on one series, in memory (the store persists what it
  * emits). A point gives a verdict; the state follows a verdict that held for the rule's
@@ -9,21 +44,10 @@ import { type CompiledRule, levelOfSilence, reasonOfValue, stateOfValue } from '
  * `window` verdicts, weighted toward the newest, with start/stop hysteresis) keeps the
  * states and history honest but stops notifications until it calms down.
  */
-export interface SeriesState {
-  ruleKey: RuleKey;
-  series: AlertSeries;
-  state: AlertState;
-  sinceMs: number;
-  reason: string;
-  value: number | null;
-  /** Engine clock time of the last non-null point (or of tracking start). */
-  lastSeenMs: number;
-  /**
-   * Timestamp (seconds) of the last non-null point, as the poller stamped it: the message's
-   * own number, kept as it is (milliseconds would be a new heap number per point and rule).
-   */
-  lastPointS: number | null;
-  pending: { state: AlertState; reason: string; firstPointS: number; points: number } | null;
+export class SeriesState {
+  state: AlertState = 'OK';
+  reason = '';
+  pending: { state: AlertState; reason: string; firstPointS: number; points: number } | null = null;
   /**
    * The flapping window (at most `window` verdicts), in one of two forms. Steady (every
    * verdict the same, as for most series): `recent` is empty and the window is
@@ -31,14 +55,40 @@ export interface SeriesState {
    * nothing. Otherwise `recent` lists the verdicts, newest last, and `recentChanges`
    * counts the neighbours that differ; back to steady when that count is 0.
    */
-  recent: AlertState[];
-  recentChanges: number;
-  steadyVerdict: AlertState;
-  steadyCount: number;
-  flapping: boolean;
+  recent: AlertState[] = STEADY;
+  recentChanges = 0;
+  steadyVerdict: AlertState = 'OK';
+  steadyCount = 0;
+  flapping = false;
   /** What contacts were last told (a recovery reaches whoever got the problem). */
-  notifiedState: AlertState;
-  lastNotifiedMs: number | null;
+  notifiedState: AlertState = 'OK';
+  lastNotifiedMs: number | null = null;
+
+  constructor(
+    readonly ruleKey: RuleKey,
+    readonly track: SeriesTrack,
+    /** Time of the last change (of the state's start). */
+    public sinceMs: number,
+    /** When this state began watching its series: silence is counted from then at the earliest. */
+    readonly trackedMs: number = sinceMs,
+  ) {}
+
+  get series(): AlertSeries {
+    return this.track.series;
+  }
+
+  get value(): number | null {
+    return this.track.value;
+  }
+
+  get lastPointS(): number | null {
+    return this.track.lastPointS;
+  }
+
+  /** Engine clock time of the series' last non-null point, or of this state's start if later. */
+  get lastSeenMs(): number {
+    return Math.max(this.track.lastSeenMs, this.trackedMs);
+  }
 }
 
 export interface FlapOptions {
@@ -59,30 +109,31 @@ export type StateEvent =
   | { kind: 'flapping'; flapping: boolean; notify: boolean; notifiedPrevious: AlertState }
   | { kind: 'removed'; previous: AlertState; notify: boolean; notifiedPrevious: AlertState };
 
-/** What most points return: nothing to record (shared, never written to). */
-const NO_EVENTS: readonly StateEvent[] = Object.freeze([]);
-/** A steady window's `recent` (shared: pushVerdict replaces it before it ever pushes). */
-const STEADY: AlertState[] = Object.freeze([]) as unknown as AlertState[];
+/** A new OK state of `ruleKey` on the track's series (a track of its own when none is given). */
+export function newSeriesState(ruleKey: RuleKey, series: AlertSeries, nowMs: number, track = newSeriesTrack(series, nowMs)): SeriesState {
+  const st = new SeriesState(ruleKey, track, nowMs);
+  track.states.push(st);
+  return st;
+}
 
-export function newSeriesState(ruleKey: RuleKey, series: AlertSeries, nowMs: number): SeriesState {
-  return {
-    ruleKey,
-    series,
-    state: 'OK',
-    sinceMs: nowMs,
-    reason: '',
-    value: null,
-    lastSeenMs: nowMs,
-    lastPointS: null,
-    pending: null,
-    recent: STEADY,
-    recentChanges: 0,
-    steadyVerdict: 'OK',
-    steadyCount: 0,
-    flapping: false,
-    notifiedState: 'OK',
-    lastNotifiedMs: null,
-  };
+/**
+ * Whether a point with an OK verdict would change nothing but its window's count: OK,
+ * nothing pending, a steady OK window, not flapping (and a flapping start above 0 %).
+ */
+export function isSettled(st: SeriesState, flap: FlapOptions): boolean {
+  if (st.state !== 'OK' || st.pending !== null || st.flapping) return false;
+  return flap.window < 3 || (st.recent.length === 0 && st.steadyVerdict === 'OK' && flap.startPercent > 0);
+}
+
+/** The track is no longer calm: each of its calm states gets the OK verdicts it was spared. */
+export function unsettle(track: SeriesTrack, flap: FlapOptions): void {
+  const calm = track.calm;
+  if (calm === null) return;
+  track.calm = null;
+  const spared = track.calmPoints;
+  track.calmPoints = 0;
+  if (spared === 0) return;
+  for (const st of calm) st.steadyCount = Math.min(flap.window, st.steadyCount + spared);
 }
 
 /**
@@ -103,9 +154,10 @@ export function observePoint(
     if (rule.unknownPoints === null) return NO_EVENTS;
     verdict = 'UNKNOWN';
   } else {
-    st.lastSeenMs = nowMs;
-    st.lastPointS = pointS;
-    st.value = value;
+    const track = st.track;
+    track.lastSeenMs = nowMs;
+    track.lastPointS = pointS;
+    track.value = value;
     verdict = stateOfValue(rule, value);
   }
   const events = flap.window < 3 ? NO_EVENTS : recordVerdict(st, verdict, flap);

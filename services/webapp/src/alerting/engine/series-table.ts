@@ -2,7 +2,7 @@
  * Values per series in nested maps, host → plugin → field, so that the engine's per-point
  * lookup uses the names as they arrived: one map lookup per message (the host), one per
  * point (the plugin), one per value (the field), and no `host\0plugin\0field` key string
- * built and hashed for every value. Bounded: past `maxSeries` it starts over.
+ * built and hashed for every value. Bounded: past `maxSeries` it starts over (Infinity: never).
  */
 export type FieldMap<T> = Map<string, T>;
 export type PluginMap<T> = Map<string, FieldMap<T>>;
@@ -43,12 +43,45 @@ export class SeriesTable<T> {
     fields.set(field, value);
   }
 
-  /** Forgets a host's series (a deleted host: the values held states that ended). */
-  deleteHost(hostId: string): void {
+  get(hostId: string, plugin: string, field: string): T | undefined {
+    return this.hosts.get(hostId)?.get(plugin)?.get(field);
+  }
+
+  /** The value of a series, made by `make` when it has none. */
+  getOrAdd(hostId: string, plugin: string, field: string, make: () => T): T {
+    const fields = SeriesTable.fieldsOf(this.pluginsOf(hostId), plugin);
+    let value = fields.get(field);
+    if (value === undefined) {
+      value = make();
+      this.add(fields, field, value);
+    }
+    return value;
+  }
+
+  delete(hostId: string, plugin: string, field: string): void {
     const plugins = this.hosts.get(hostId);
-    if (plugins === undefined) return;
-    for (const fields of plugins.values()) this.count -= fields.size;
+    const fields = plugins?.get(plugin);
+    if (!fields?.delete(field)) return;
+    this.count--;
+    if (fields.size === 0) plugins?.delete(plugin);
+    if (plugins?.size === 0) this.hosts.delete(hostId);
+  }
+
+  *values(): IterableIterator<T> {
+    for (const plugins of this.hosts.values()) for (const fields of plugins.values()) yield* fields.values();
+  }
+
+  /** Forgets a host's series (a deleted host: the values held states that ended); returns them. */
+  deleteHost(hostId: string): T[] {
+    const plugins = this.hosts.get(hostId);
+    if (plugins === undefined) return [];
+    const out: T[] = [];
+    for (const fields of plugins.values()) {
+      this.count -= fields.size;
+      out.push(...fields.values());
+    }
     this.hosts.delete(hostId);
+    return out;
   }
 
   clear(): void {
