@@ -11,6 +11,7 @@ import { copyFile, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
+import { systemClock } from '../../common/lifecycle/index.js';
 import { silentLogger } from '../../common/logging/index.js';
 import { createMuninRrd } from '../../common/testing/munin-master.js';
 import { uniqueName } from '../../common/testing/names.js';
@@ -65,7 +66,7 @@ async function main(): Promise<void> {
       hostIdFormat: '{name}',
       sparse: false,
       logger: silentLogger(),
-      now: () => Math.floor(Date.now() / 1000),
+      clock: systemClock,
     });
     const importSeconds = (performance.now() - started) / 1000;
     const used = process.cpuUsage(cpu);

@@ -1,4 +1,5 @@
 import amqp, { type ChannelModel, type RecoveringChannelModel } from 'amqplib';
+import type { Clock } from '../../lifecycle/index.js';
 import type { Logger } from '../../logging/index.js';
 import { silentLogger } from '../../logging/index.js';
 import { InvalidBrokerUrlError } from './errors.js';
@@ -23,6 +24,8 @@ export interface BusOptions {
   /** Reconnect backoff (ms): first delay and cap. Defaults 200 and 5000. */
   reconnectInitialDelayMs?: number;
   reconnectMaxDelayMs?: number;
+  /** A publisher's AMQP `timestamp` property (whole epoch seconds) is read from it. @defaultValue systemClock */
+  clock?: Clock;
 }
 
 /** The URL with the heartbeat in its query unless the URL already sets one. */

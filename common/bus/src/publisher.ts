@@ -6,7 +6,9 @@ import {
   FORCE_CLOSE_MS,
   Lifecycle,
   settleWithin,
+  systemClock,
   waitUntil,
+  wholeSecondsOf,
 } from '../../lifecycle/index.js';
 import type { Logger } from '../../logging/index.js';
 import { describeIssues, encodeMessage, Message, type MessageInput, messageId } from '../../schemas/index.js';
@@ -146,7 +148,7 @@ export class BusPublisher implements Component {
             contentType: CONTENT_TYPE,
             messageId: props.messageId,
             type: props.type,
-            timestamp: Math.floor(Date.now() / 1000),
+            timestamp: wholeSecondsOf(this.opts.clock ?? systemClock),
             headers: { ...props.headers, [PUBLISH_ID_HEADER]: publishId },
           },
           (err) => this.settle(publishId, err),

@@ -12,7 +12,6 @@ import {
   settleWithin,
   systemClock,
   waitUntil,
-  wholeSecondsOf,
 } from '../../../common/lifecycle/index.js';
 import type { Logger } from '../../../common/logging/index.js';
 import { LIMITS } from '../../../common/schemas/index.js';
@@ -58,7 +57,6 @@ export class StorageService implements Component {
   readonly name = 'storage';
   readonly metrics: StorageMetrics;
   readonly index: StorageIndex;
-  private readonly now: () => number;
   private readonly writer: SeriesWriter;
   private readonly cache: WriteCache;
   private readonly hosts: HostDirectories;
@@ -77,7 +75,6 @@ export class StorageService implements Component {
     const { config, logger } = opts;
     const g = config.global;
     this.clock = opts.clock ?? systemClock;
-    this.now = () => wholeSecondsOf(this.clock);
     this.lifecycle = new Lifecycle(
       { start: () => this.startInOrder(), stop: (deadline) => this.stopInOrder(deadline) },
       { clock: this.clock, defaultStopMs: STORAGE_STOP_MS },
@@ -85,14 +82,14 @@ export class StorageService implements Component {
     this.metrics = createStorageMetrics();
     this.index = StorageIndex.open(config, logger);
     const rules = RetentionRules.fromFiles(config.whisper.schemas_file, config.whisper.aggregation_file);
-    this.writer = new SeriesWriter({ rules, maxOpenFiles: config.cache.max_open_files, sparse: config.whisper.sparse, now: this.now });
+    this.writer = new SeriesWriter({ rules, maxOpenFiles: config.cache.max_open_files, sparse: config.whisper.sparse, clock: this.clock });
     this.hosts = new HostDirectories({ wspRoot: g.wsp_path, hashChars: g.wsp_path_md5_char, index: this.index.writer });
-    this.flushWriter = new FlushWriter({ writer: this.writer, index: this.index.writer, now: this.now, onFlush: this.metrics.onFlush });
+    this.flushWriter = new FlushWriter({ writer: this.writer, index: this.index.writer, clock: this.clock, onFlush: this.metrics.onFlush });
     this.indexWatch = new LostIndexWatch({
       index: this.index.writer,
       wspRoot: g.wsp_path,
       checkEverySeconds: g.index_check_seconds,
-      now: this.now,
+      clock: this.clock,
       onRebuilt: () => {
         this.hosts.forget();
         this.flushWriter.forgetIndexed();
@@ -110,7 +107,7 @@ export class StorageService implements Component {
       hosts: this.hosts,
       index: this.index.writer,
       rules,
-      now: this.now,
+      clock: this.clock,
       maxFutureSeconds: config.whisper.max_future_seconds,
       events: this.loggedEvents(),
       limiter: this.seriesLimiter(),
@@ -166,7 +163,7 @@ export class StorageService implements Component {
         removeFiles: config.cleaning.remove_files,
         graceDays: config.cleaning.grace_days,
         intervalSeconds: config.cleaning.interval_seconds,
-        now: this.now,
+        clock: this.clock,
         onFileRemoved: (file) => this.writer.forget(file),
         onHostRemoved: (hostId) => {
           this.hosts.forget(hostId);
@@ -210,7 +207,7 @@ export class StorageService implements Component {
       this.api = createApiServer({
         config: apiConfigFrom(config),
         index: this.index.reader,
-        now: this.now,
+        clock: this.clock,
         logger,
         metrics: this.metrics.registry,
         health: { broker: async () => this.brokerHealth(), disk: () => this.diskHealth() },
@@ -314,7 +311,7 @@ export class StorageService implements Component {
         perPlugin: limits.max_new_series_per_plugin,
         intervalSeconds: limits.new_series_interval_seconds,
       },
-      now: this.now,
+      clock: this.clock,
       onRefused: this.metrics.onSeriesRefused,
       onReport: (report) =>
         this.opts.logger.warn(

@@ -3,6 +3,7 @@ import { execFileSync } from 'node:child_process';
 import { truncateSync } from 'node:fs';
 import { after, before, describe, it } from 'node:test';
 import { DataResponse, ErrorResponse } from '../../../common/schemas/index.js';
+import { ManualClock } from '../../../common/testing/manual-clock.js';
 import { type Fixture, NOW, series, startFixture } from './api-fixtures.js';
 
 const HOST = 'db1';
@@ -11,9 +12,9 @@ const Q = `/data?host=${HOST}&plugin=cpu`;
 describe('storage API: /data', () => {
   let fx: Fixture;
   let userFile: string;
-  let clock = NOW;
+  const clock = new ManualClock(NOW * 1000);
   before(async () => {
-    fx = await startFixture({ now: () => clock });
+    fx = await startFixture({ clock });
     await fx.addHost(HOST);
     await fx.addPlugin(HOST, 'cpu', { user: 'user', system: 'system', coarse: 'coarse', gappy: 'gappy', bad: 'bad' });
     // A year of hourly points, a month of 10-minute, a week of 5-minute and a day of 1-minute points.
@@ -59,9 +60,9 @@ describe('storage API: /data', () => {
     const expected = { Hourly: [60, 60], Daily: [60, 1440], Weekly: [300, 2016], Monthly: [600, 4464], Yearly: [3600, 8784] };
     for (const [res, [step, count]] of Object.entries(expected)) {
       // The original flipped Daily to the 5-minute archive when a second ticked mid-request.
-      clock = NOW + 1;
+      await clock.advance(1000);
       const later = await data(`ds=user&res=${res}`);
-      clock = NOW;
+      await clock.setTo(NOW * 1000);
       assert.equal(later.TS_step, step, `${res} one second later`);
       const d = await data(`ds=user,system&res=${res}`);
       assert.equal(d.TS_step, step, res);

@@ -5,14 +5,16 @@
  */
 
 import { randomBytes } from 'node:crypto';
-import { mkdirSync, mkdtempSync, rmSync, statfsSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, statfsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { Redis } from 'ioredis';
 import { Registry } from 'prom-client';
 import type { PngRenderPool } from '../../../common/charts/index.js';
+import type { Clock } from '../../../common/lifecycle/index.js';
 import { silentLogger } from '../../../common/logging/index.js';
+import { ManualClock } from '../../../common/testing/manual-clock.js';
 import { deleteRedisPrefix } from '../../../common/testing/redis-prefix.js';
+import { tempDir } from '../../../common/testing/temp-dir.js';
 import * as whisper from '../../../common/whisper/index.js';
 import { type ApiServer, type ApiSettings, createApiServer, type HealthProbes, WhisperFiles } from '../src/api/index.js';
 import { hostDirectory, seriesFile } from '../src/files/layout.js';
@@ -54,7 +56,8 @@ export interface FixtureOptions {
   settings?: Partial<ApiSettings>;
   redisPort?: number;
   health?: Partial<HealthProbes>;
-  now?: () => number;
+  /** The API's time; a ManualClock at NOW unless given. */
+  clock?: Clock;
   /** The PNG pool of /render?format=png (default: the server's own). */
   png?: PngRenderPool;
 }
@@ -62,7 +65,8 @@ export interface FixtureOptions {
 export async function startFixture(options: FixtureOptions = {}): Promise<Fixture> {
   const prefix = `test:api:${randomBytes(4).toString('hex')}:`;
   const keys = redisKeys(prefix);
-  const root = mkdtempSync(join(tmpdir(), 'numeter-api-'));
+  const temp = await tempDir('api');
+  const root = temp.dir;
   const admin = new Redis({ host: '127.0.0.1', port: 6379, lazyConnect: true });
   await admin.connect();
   const redis = new Redis({
@@ -126,7 +130,7 @@ export async function startFixture(options: FixtureOptions = {}): Promise<Fixtur
       },
     },
     png: options.png,
-    now: options.now ?? (() => NOW),
+    clock: options.clock ?? new ManualClock(NOW * 1000),
     logger: silentLogger(),
     metrics: registry,
     health,
@@ -173,7 +177,7 @@ export async function startFixture(options: FixtureOptions = {}): Promise<Fixtur
       await deleteRedisPrefix(prefix, admin);
       admin.disconnect();
       redis.disconnect();
-      rmSync(root, { recursive: true, force: true });
+      await temp.remove();
     },
   };
   return fixture;

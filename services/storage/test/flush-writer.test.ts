@@ -2,6 +2,8 @@ import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { Redis } from 'ioredis';
+import { wholeSecondsOf } from '../../../common/lifecycle/index.js';
+import { ManualClock } from '../../../common/testing/manual-clock.js';
 import { uniqueName } from '../../../common/testing/names.js';
 import { pythonFetch } from '../../../common/testing/python-whisper.js';
 import { deleteRedisPrefix } from '../../../common/testing/redis-prefix.js';
@@ -19,10 +21,11 @@ test('the index is written when something changed: last-seen at most once a minu
   const redis = new Redis({ host: '127.0.0.1', port: 6379, lazyConnect: true });
   await redis.connect();
   const t0 = recentMinute(10);
-  let now = t0 + 600;
+  const clock = new ManualClock((t0 + 600) * 1000);
+  const now = () => wholeSecondsOf(clock);
   const index = new IndexWriter(redis, redisKeys(prefix));
-  const writer = new SeriesWriter({ rules: new RetentionRules(), maxOpenFiles: 10, sparse: true, now: () => now });
-  const flushWriter = new FlushWriter({ writer, index, now: () => now, lastSeenEverySeconds: 60 });
+  const writer = new SeriesWriter({ rules: new RetentionRules(), maxOpenFiles: 10, sparse: true, clock });
+  const flushWriter = new FlushWriter({ writer, index, clock, lastSeenEverySeconds: 60 });
   const host = { hostId: 'h1', hash: 'ab', dir: join(dir.dir, 'ab', 'h1') };
   const series = (plugin: string, ds: string, minute: number): PendingSeries => ({
     file: join(host.dir, plugin, `${ds}.wsp`),
@@ -35,22 +38,22 @@ test('the index is written when something changed: last-seen at most once a minu
   const lastSeen = async (plugin: string) => Number(await redis.hget(index.keys.lastSeenPlugins('h1'), plugin));
   try {
     assert.equal((await flushWriter.flush([series('cpu', 'user', 0)])).size, 0);
-    assert.equal(await lastSeen('cpu'), now);
+    assert.equal(await lastSeen('cpu'), now());
     assert.equal(await redis.hget(index.keys.dataSources('h1'), 'cpu'), '["user"]');
-    const firstSeen = now;
+    const firstSeen = now();
 
-    now += 30; // within the minute: the points are written, the index is left alone...
+    await clock.advance(30_000); // within the minute: the points are written, the index is left alone...
     await flushWriter.flush([series('cpu', 'user', 2)]);
     assert.equal(await lastSeen('cpu'), firstSeen);
     // ...but a new data source and a new plugin are recorded at once.
     await flushWriter.flush([series('cpu', 'system', 2), series('load', 'load', 2)]);
     assert.equal(await redis.hget(index.keys.dataSources('h1'), 'cpu'), '["system","user"]');
-    assert.equal(await lastSeen('load'), now);
+    assert.equal(await lastSeen('load'), now());
     assert.equal(await lastSeen('cpu'), firstSeen);
 
-    now += 30; // a minute after: recorded again
+    await clock.advance(30_000); // a minute after: recorded again
     await flushWriter.flush([series('cpu', 'user', 4)]);
-    assert.equal(await lastSeen('cpu'), now);
+    assert.equal(await lastSeen('cpu'), now());
 
     // An emptied index (forgetIndexed after a rebuild) is filled on the next flush.
     await deleteRedisPrefix(prefix);

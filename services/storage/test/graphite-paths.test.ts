@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
+import { ManualClock } from '../../../common/testing/manual-clock.js';
 import { deleteRedisPrefix } from '../../../common/testing/redis-prefix.js';
 import { IndexWriter } from '../src/index/index-writer.js';
 import { rebuildIndex } from '../src/index/rebuild.js';
@@ -168,7 +169,7 @@ describe('Graphite paths: every dot of a name is a level', () => {
     assert.ok(before.includes('web1.load.load.shortterm') && before.includes('web1.interface-eth0.if_octets.rx'));
     await deleteRedisPrefix(fx.prefix, fx.redis);
     assert.equal(await fx.redis.hlen(fx.keys.hosts), 0);
-    const result = await rebuildIndex({ wspRoot: fx.root, index: new IndexWriter(fx.redis, fx.keys), now: () => NOW });
+    const result = await rebuildIndex({ wspRoot: fx.root, index: new IndexWriter(fx.redis, fx.keys), clock: new ManualClock(NOW * 1000) });
     assert.equal(result.plugins, Object.keys(DATA.web1).length);
     assert.deepEqual(await expand('web1.*.*.*'), before);
     assert.deepEqual([...(await render('web1.load.load.shortterm'))], [['web1.load.load.shortterm', 2]]);

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { Redis } from 'ioredis';
 import { silentLogger } from '../../../common/logging/index.js';
+import { ManualClock } from '../../../common/testing/manual-clock.js';
 import { uniqueName } from '../../../common/testing/names.js';
 import { deleteRedisPrefix } from '../../../common/testing/redis-prefix.js';
 import type { TempDir } from '../../../common/testing/temp-dir.js';
@@ -83,7 +84,7 @@ describe('Graphite find over many hosts: batched Redis reads', () => {
     const counting = countingClient(redis);
     const catalog = new Catalog(
       new IndexReader(counting.client, keys),
-      new HostFiles(dir.dir, 2, () => 1_700_000_000),
+      new HostFiles(dir.dir, 2, new ManualClock(1_700_000_000_000)),
       dir.dir,
       silentLogger(),
     );

@@ -3,6 +3,7 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { Redis } from 'ioredis';
+import { ManualClock } from '../../../common/testing/manual-clock.js';
 import { uniqueName } from '../../../common/testing/names.js';
 import { deleteRedisPrefix } from '../../../common/testing/redis-prefix.js';
 import type { TempDir } from '../../../common/testing/temp-dir.js';
@@ -91,7 +92,7 @@ test('a directory written by the original Numeter (no marker) is taken over, and
   const rebuildPrefix = `${uniqueName('rebuild')}:`;
   const fresh = new IndexWriter(redis, redisKeys(rebuildPrefix));
   try {
-    const result = await rebuildIndex({ wspRoot: root, index: fresh, now: () => 1_700_000_000 });
+    const result = await rebuildIndex({ wspRoot: root, index: fresh, clock: new ManualClock(1_700_000_000_000) });
     assert.deepEqual(result, { hosts: 1, plugins: 1, dataSources: 1, hostsWithoutMarker: 1 });
     const entry = JSON.parse((await redis.hget(fresh.keys.hosts, 'oldhost')) ?? '{}');
     assert.equal(entry.hostIDHash, hash);
@@ -148,7 +149,7 @@ test('cleaning marks hosts and plugins unseen for N days, clears marks on return
     now,
   });
   const removed: string[] = [];
-  let clock = now;
+  const clock = new ManualClock(now * 1000);
   const cleaner = new Cleaner({
     index,
     wspRoot: root,
@@ -156,7 +157,7 @@ test('cleaning marks hosts and plugins unseen for N days, clears marks on return
     removeFiles: true,
     graceDays: 10,
     intervalSeconds: 3600,
-    now: () => clock,
+    clock,
     onFileRemoved: (f) => removed.push(f),
   });
   assert.deepEqual(await cleaner.runOnce(), { hostsMarked: 1, pluginsMarked: 1, hostsRemoved: 0, pluginsRemoved: 0 });
@@ -171,7 +172,7 @@ test('cleaning marks hosts and plugins unseen for N days, clears marks on return
   });
   assert.equal(await redis.hget(index.keys.deletedPlugins, 'alive-host@old-plugin'), null);
   // Eleven days later (past mark + grace for the stale host only... and the alive host stopped too).
-  clock = now + 11 * day;
+  await clock.advance(11 * day * 1000);
   const result = await cleaner.runOnce();
   assert.equal(result.hostsRemoved, 1);
   assert.equal(existsSync(stale.dir), false);
@@ -199,7 +200,7 @@ test('a lost index is noticed by its marker and rebuilt, even when pollers alrea
       index: own,
       wspRoot: root,
       checkEverySeconds: 3600,
-      now: () => 1_700_000_000,
+      clock: new ManualClock(1_700_000_000_000),
       onRebuilt: () => rebuilt++,
     });
     assert.equal((await watch.ensureComplete())?.hosts, 2, 'no marker yet: rebuilt at first start');
@@ -242,13 +243,13 @@ test('without the index, a host directory is found by the same rules (plain, col
 
 test("the file tree's host list is walked once for many requests, then again after a few seconds", async () => {
   const root = join(dir.dir, 'walk');
-  let clock = 1_700_000_000;
-  const files = new HostFiles(root, 2, () => clock);
+  const clock = new ManualClock(1_700_000_000_000);
+  const files = new HostFiles(root, 2, clock);
   mkdirSync(join(root, hostHashPrefix('one', 2), 'one'), { recursive: true });
   assert.deepEqual([...(await files.hosts()).keys()], ['one']);
   mkdirSync(join(root, hostHashPrefix('two', 2), 'two'), { recursive: true });
   writeFileSync(join(root, hostHashPrefix('two', 2), 'two', HOST_MARKER_FILE), '{"hostId":"two.example"}');
   assert.deepEqual([...(await files.hosts()).keys()], ['one'], 'the same walk serves requests in the same seconds');
-  clock += 10;
+  await clock.advance(10_000);
   assert.deepEqual([...(await files.hosts()).keys()].sort(), ['one', 'two.example']);
 });

@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { pino } from 'pino';
 import type { BusPublisher } from '../../../common/bus/index.js';
+import { ManualClock } from '../../../common/testing/manual-clock.js';
 import { uniqueName } from '../../../common/testing/names.js';
 import { pythonFetchMany } from '../../../common/testing/python-whisper.js';
 import { createVhost, type Vhost } from '../../../common/testing/rabbitmq-vhost.js';
@@ -24,13 +25,13 @@ import { drainDeadLetters, eventually, recentMinute, startPublisher, tempDir, te
 const md5 = (s: string) => createHash('md5').update(s).digest('hex');
 
 describe('NewSeriesLimiter', () => {
-  test('bounds new series per plugin and per host in a fixed window, reporting once per interval', () => {
-    let now = 1_000;
+  test('bounds new series per plugin and per host in a fixed window, reporting once per interval', async () => {
+    const clock = new ManualClock(1_000_000);
     const refused: string[] = [];
     const reports: SeriesLimitReport[] = [];
     const limiter = new NewSeriesLimiter({
       limits: { perHost: 5, perPlugin: 3, intervalSeconds: 60 },
-      now: () => now,
+      clock,
       onRefused: (limit) => refused.push(limit),
       onReport: (report) => reports.push(report),
     });
@@ -41,17 +42,17 @@ describe('NewSeriesLimiter', () => {
     assert.equal(admitted('other', 'a', 3), 3, 'another host has its own counts');
     assert.deepEqual(refused, ['plugin', 'host', 'host']);
     assert.deepEqual(reports, [{ limit: 'plugin', hostId: 'h', plugin: 'a', ds: 'ds3', refusedSinceLastReport: 1 }]);
-    now += 59;
+    await clock.advance(59_000);
     assert.equal(admitted('h', 'c', 1), 0, 'still the same window');
     assert.equal(reports.length, 1, 'reported once per interval');
-    now += 1;
+    await clock.advance(1000);
     assert.equal(admitted('h', 'c', 4), 3, 'a new window starts from zero');
     assert.equal(reports.length, 2);
     assert.deepEqual(reports[1], { limit: 'plugin', hostId: 'h', plugin: 'c', ds: 'ds3', refusedSinceLastReport: 4 });
   });
 
   test('0 means unlimited', () => {
-    const limiter = new NewSeriesLimiter({ limits: { perHost: 0, perPlugin: 0, intervalSeconds: 60 }, now: () => 0 });
+    const limiter = new NewSeriesLimiter({ limits: { perHost: 0, perPlugin: 0, intervalSeconds: 60 }, clock: new ManualClock(0) });
     for (let i = 0; i < 10_000; i++) assert.ok(limiter.admit('h', 'p', `ds${i}`));
   });
 });

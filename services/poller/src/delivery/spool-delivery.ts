@@ -38,6 +38,7 @@ export function createSpoolDelivery(config: PollerConfig, hostId: string, logger
     heartbeatSeconds: g.amqp_heartbeat,
     connectionName: `numeter-poller ${hostId}`,
     logger,
+    clock,
   });
   const forwarder = new Forwarder({ spool, publisher, window: g.forward_window, logger, clock });
   const components: Component[] = [spool, publisher, forwarder];

@@ -1,6 +1,7 @@
 import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
 import type { PngRenderPool } from '../../../../common/charts/index.js';
+import type { Clock } from '../../../../common/lifecycle/index.js';
 import type { IndexReader } from '../index/index-reader.js';
 import type { FileHeader } from './whisper-header.js';
 
@@ -90,8 +91,8 @@ export interface ApiDeps {
   whisper?: WhisperReader;
   /** PNG renders of `/render?format=png`; default: a pool of its own, stopped with the server. */
   png?: PngRenderPool;
-  /** Epoch seconds. */
-  now(): number;
+  /** "now" of the time windows and of the file walks' reuse (whole epoch seconds, wholeSecondsOf). */
+  clock: Clock;
   logger: Logger;
   metrics: Registry;
   health: HealthProbes;

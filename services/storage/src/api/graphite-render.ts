@@ -1,4 +1,5 @@
 import type { Request, Response } from 'express';
+import { wholeSecondsOf } from '../../../../common/lifecycle/index.js';
 import { seriesFile, UnsafePathError } from '../files/layout.js';
 import type { RenderContext } from '../query/define.js';
 import { evaluateTarget } from '../query/evaluator.js';
@@ -33,7 +34,7 @@ export function renderHandler(ctx: RouteContext, tree: GraphiteTree) {
     if (targets.length > MAX_TARGETS) throw new BadParameterError('target', `more than ${MAX_TARGETS} targets`);
     const exprs = targets.map((t) => parseTarget(t));
     const png = format === 'png' ? pngParams(req) : null;
-    const window = renderWindow(req, ctx.now());
+    const window = renderWindow(req, wholeSecondsOf(ctx.clock));
     const limits: RenderLimits = {
       maxSeries: ctx.settings.maxFindResults,
       maxPointsBuilt: ctx.settings.maxPoints * 10,

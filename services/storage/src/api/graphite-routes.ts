@@ -1,4 +1,5 @@
 import express, { type Request, Router } from 'express';
+import { wholeSecondsOf } from '../../../../common/lifecycle/index.js';
 import type { FindNode } from '../../../../common/schemas/index.js';
 import { parseAtTime } from './attime.js';
 import type { RouteContext } from './context.js';
@@ -27,7 +28,7 @@ export function graphiteRouter(ctx: RouteContext): Router {
   const find = async (req: Request, res: express.Response) => {
     const query = requiredParam(req, 'query');
     const format = optionalParam(req, 'format') ?? 'treejson';
-    checkFindWindow(req, ctx.now());
+    checkFindWindow(req, wholeSecondsOf(ctx.clock));
     const nodes = (await tree.find(query, 'query')).sort(byName);
     if (format === 'treejson') {
       res.json(treeJson(nodes, query, optionalParam(req, 'wildcards') === '1'));

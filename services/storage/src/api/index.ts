@@ -37,7 +37,7 @@ export interface ApiServer {
  */
 export function createApiServer(deps: ApiDeps): ApiServer {
   const settings = deps.config.api;
-  const files = new HostFiles(deps.config.wspPath, deps.config.wspPathMd5Char, deps.now);
+  const files = new HostFiles(deps.config.wspPath, deps.config.wspPathMd5Char, deps.clock);
   const catalog = new Catalog(deps.index, files, deps.config.wspPath, deps.logger);
   const ownPng = deps.png ? null : new PngRenderPool();
   const png = deps.png ?? (ownPng as PngRenderPool);
@@ -46,7 +46,7 @@ export function createApiServer(deps: ApiDeps): ApiServer {
     catalog,
     whisper: deps.whisper ?? (ownFiles as WhisperFiles),
     settings,
-    now: deps.now,
+    clock: deps.clock,
     logger: deps.logger,
     png,
   };

@@ -1,4 +1,5 @@
 import { Router } from 'express';
+import { wholeSecondsOf } from '../../../../common/lifecycle/index.js';
 import { type DataResponse, MAX_HOSTS_PER_LISTS } from '../../../../common/schemas/index.js';
 import { seriesFile, UnsafePathError } from '../files/layout.js';
 import type { RouteContext } from './context.js';
@@ -57,7 +58,7 @@ export function legacyRouter(ctx: RouteContext): Router {
     const plugin = nameParam(req, 'plugin');
     const wanted = nameListParam(req, 'ds', MAX_DS_PER_REQUEST);
     const maxDataPoints = positiveIntParam(req, 'maxDataPoints');
-    const window = dataWindow(req, ctx.now());
+    const window = dataWindow(req, wholeSecondsOf(ctx.clock));
     const info = await catalog.pluginInfo(host, plugin);
     const known = new Set(await catalog.dataSources(host, plugin, info));
     const unknown = wanted.filter((ds) => !known.has(ds));

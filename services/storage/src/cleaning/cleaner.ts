@@ -1,6 +1,7 @@
 import type { Dirent } from 'node:fs';
 import { readdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
+import { type Clock, wholeSecondsOf } from '../../../../common/lifecycle/index.js';
 import type { Logger } from '../../../../common/logging/index.js';
 import { containedPath } from '../files/layout.js';
 import type { IndexWriter } from '../index/index-writer.js';
@@ -12,8 +13,8 @@ export interface CleanerOptions {
   removeFiles: boolean;
   graceDays: number;
   intervalSeconds: number;
-  /** Epoch seconds. */
-  now: () => number;
+  /** Last-seen ages are counted in whole epoch seconds read from it. */
+  clock: Clock;
   /** Called with each removed `.wsp` path before removal, so open handles are dropped. */
   onFileRemoved?: (file: string) => void;
   /** Called with each removed host ID (memoised locations). */
@@ -81,7 +82,7 @@ export class Cleaner {
 
   private async pass(): Promise<CleanResult> {
     const { index } = this.opts;
-    const now = this.opts.now();
+    const now = wholeSecondsOf(this.opts.clock);
     const markBefore = now - this.opts.markAfterDays * 86_400;
     const removeBefore = markBefore - this.opts.graceDays * 86_400;
     const result: CleanResult = { hostsMarked: 0, pluginsMarked: 0, hostsRemoved: 0, pluginsRemoved: 0 };

@@ -1,5 +1,6 @@
 import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
+import { type Clock, wholeSecondsOf } from '../../../../common/lifecycle/index.js';
 import { findHostDirectory, readHostMarker } from './host-directories.js';
 import { directories } from './host-scan.js';
 import { containedPath } from './layout.js';
@@ -19,8 +20,8 @@ export class HostFiles {
   constructor(
     private readonly wspRoot: string,
     private readonly hashChars: number,
-    /** Epoch seconds. */
-    private readonly now: () => number,
+    /** How old the last walk is, in whole epoch seconds, is read from it. */
+    private readonly clock: Clock,
   ) {}
 
   /** The host's directory by the layout's rules, or null when it has none. */
@@ -58,7 +59,7 @@ export class HostFiles {
    * host list while the index is being rebuilt (one walk serves every request for a few seconds).
    */
   hosts(): Promise<Map<string, string>> {
-    const now = this.now();
+    const now = wholeSecondsOf(this.clock);
     if (this.lastWalk === undefined || now - this.lastWalk.at >= HOSTS_REUSE_SECONDS || now < this.lastWalk.at) {
       const hosts = this.walkHosts();
       hosts.catch(() => {

@@ -1,4 +1,4 @@
-import { systemClock, wholeSecondsOf } from '../../../../common/lifecycle/index.js';
+import { systemClock } from '../../../../common/lifecycle/index.js';
 import type { Logger } from '../../../../common/logging/index.js';
 import { type MuninGraphOverride, readMuninConf } from '../../../../common/munin/index.js';
 import type { StorageConfig } from '../config.js';
@@ -53,7 +53,7 @@ export async function runMuninImport(config: StorageConfig, options: ImportComma
       graphOverrides,
       sparse: config.whisper.sparse,
       logger,
-      now: () => wholeSecondsOf(systemClock),
+      clock: systemClock,
     });
     report.skipped.unshift(...problems);
     return report;

@@ -1,5 +1,6 @@
 import { readdir, readFile } from 'node:fs/promises';
 import { dirname, join, relative } from 'node:path';
+import { type Clock, wholeSecondsOf } from '../../../../common/lifecycle/index.js';
 import type { Logger } from '../../../../common/logging/index.js';
 import { applyGraphOverrides, describeSection, type MuninGraphOverride, overridesByPlugin } from '../../../../common/munin/index.js';
 import {
@@ -28,8 +29,8 @@ export interface MuninImportOptions {
   graphOverrides?: ReadonlyMap<string, readonly MuninGraphOverride[]>;
   sparse: boolean;
   logger: Logger;
-  /** Epoch seconds. */
-  now: () => number;
+  /** Info timestamps and whisper's `now=`, in whole epoch seconds, are read from it. */
+  clock: Clock;
 }
 
 export interface MuninImportReport {
@@ -75,7 +76,7 @@ async function importHost(host: DatafileHost, rrds: RrdFiles, options: MuninImpo
     report.skipped.push(`host ${host.group};${host.name}: host ID ${JSON.stringify(hostId.slice(0, 80))} ${problem}; skipped`);
     return;
   }
-  const now = options.now();
+  const now = wholeSecondsOf(options.clock);
   const location = await options.hosts.locate(hostId);
   const plugins = new Map<string, RebuiltPlugin>();
   const overrides = overridesByPlugin(options.graphOverrides?.get(`${host.group};${host.name}`) ?? []);
@@ -130,7 +131,7 @@ async function importGraph(
     try {
       const rrd = await readRrd(file, options.rrdtool);
       const target = seriesFile(hostDir, graph.name, field);
-      const result = importRows(target, rrd.rras, { now: options.now(), sparse: options.sparse });
+      const result = importRows(target, rrd.rras, { now: wholeSecondsOf(options.clock), sparse: options.sparse });
       report.files++;
       report.points += result.written;
       if (result.created) report.created++;

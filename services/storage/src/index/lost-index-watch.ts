@@ -1,3 +1,4 @@
+import type { Clock } from '../../../../common/lifecycle/index.js';
 import type { Logger } from '../../../../common/logging/index.js';
 import type { IndexWriter } from './index-writer.js';
 import { type RebuildResult, rebuildIndex } from './rebuild.js';
@@ -6,8 +7,8 @@ export interface LostIndexWatchOptions {
   index: IndexWriter;
   wspRoot: string;
   checkEverySeconds: number;
-  /** Epoch seconds. */
-  now: () => number;
+  /** The rebuilt index's marker time comes from it. */
+  clock: Clock;
   onRebuilt: () => void;
   logger?: Logger;
 }
@@ -57,7 +58,7 @@ export class LostIndexWatch {
 
   /** Rebuilds now (`--rebuild-index`); a rebuild already running is shared. */
   rebuild(): Promise<RebuildResult> {
-    this.running ??= rebuildIndex({ wspRoot: this.opts.wspRoot, index: this.opts.index, now: this.opts.now, logger: this.opts.logger })
+    this.running ??= rebuildIndex({ wspRoot: this.opts.wspRoot, index: this.opts.index, clock: this.opts.clock, logger: this.opts.logger })
       .then((result) => {
         this.counters.rebuilds++;
         this.opts.onRebuilt();

@@ -1,4 +1,5 @@
 import { join } from 'node:path';
+import { type Clock, wholeSecondsOf } from '../../../../common/lifecycle/index.js';
 import type { Logger } from '../../../../common/logging/index.js';
 import { identifyHostDirectory } from '../files/host-directories.js';
 import { directories, scanHostDirectory } from '../files/host-scan.js';
@@ -26,8 +27,8 @@ export interface RebuildResult {
 export interface RebuildOptions {
   wspRoot: string;
   index: IndexWriter;
-  /** Epoch seconds (the marker's time). */
-  now: () => number;
+  /** The index-complete marker's time, in whole epoch seconds, is read from it. */
+  clock: Clock;
   logger?: Logger;
 }
 
@@ -46,7 +47,7 @@ export async function rebuildIndex(opts: RebuildOptions): Promise<RebuildResult>
       for (const p of plugins.values()) result.dataSources += p.dataSources.length;
     }
   }
-  await opts.index.markComplete(opts.now());
+  await opts.index.markComplete(wholeSecondsOf(opts.clock));
   opts.logger?.info(result, 'index rebuilt from the file tree');
   return result;
 }

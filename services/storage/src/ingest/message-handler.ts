@@ -1,7 +1,14 @@
 import { existsSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { ConsumedMessage, Disposition } from '../../../../common/bus/index.js';
-import { type DataMessage, decodeMessage, type Message, toLegacyHostInfo, toLegacyPluginInfo } from '../../../../common/schemas/index.js';
+import { type Clock, wholeSecondsOf } from '../../../../common/lifecycle/index.js';
+import {
+  type DataMessage,
+  decodeMessage,
+  type Message,
+  toLegacyHostInfo,
+  toLegacyPluginInfo,
+} from '../../../../common/schemas/index.js';
 import type { PointBatch, SeriesRef, WriteCache } from '../cache/write-cache.js';
 import type { HostDirectories } from '../files/host-directories.js';
 import { seriesFile } from '../files/layout.js';
@@ -32,8 +39,8 @@ export interface MessageHandlerOptions {
   cache: WriteCache;
   hosts: HostDirectories;
   index: IndexWriter;
-  /** Epoch seconds. */
-  now: () => number;
+  /** Each message's "now" (future and too-old points), in whole epoch seconds, is read from it. */
+  clock: Clock;
   /** Points this far in the future are still taken (poller clock skew). */
   maxFutureSeconds: number;
   /** Gives each series' retention: older points cannot be stored. */
@@ -80,7 +87,7 @@ export class MessageHandler {
 
   private decode(delivery: ConsumedMessage): Message {
     if (looksLikeOsloEnvelope(delivery.body)) {
-      const legacy = decodeLegacyEnvelope(delivery.body, this.opts.now());
+      const legacy = decodeLegacyEnvelope(delivery.body, wholeSecondsOf(this.opts.clock));
       if (!legacy.ok) throw new Refusal('legacy-invalid', legacy.reason);
       return legacy.message;
     }
@@ -90,7 +97,7 @@ export class MessageHandler {
   }
 
   private async store(message: Message): Promise<void> {
-    const now = this.opts.now();
+    const now = wholeSecondsOf(this.opts.clock);
     if (message.kind === 'data') {
       await this.storeData(message, now);
       return;

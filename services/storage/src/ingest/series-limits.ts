@@ -1,3 +1,5 @@
+import { type Clock, wholeSecondsOf } from '../../../../common/lifecycle/index.js';
+
 /**
  * Bounds the series (files) one host, and one plugin of a host, may start per interval.
  * Every new series is a file of its own (about 190 KB with the default archives, sparse
@@ -27,8 +29,8 @@ export interface SeriesLimitReport {
 
 export interface NewSeriesLimiterOptions {
   limits: NewSeriesLimits;
-  /** Epoch seconds. */
-  now: () => number;
+  /** Windows are counted in whole epoch seconds read from it. */
+  clock: Clock;
   /** Every refusal (metrics). */
   onRefused?: (limit: SeriesLimitKind) => void;
   /** At most once per interval, with an example (the log). */
@@ -48,7 +50,7 @@ export class NewSeriesLimiter {
   admit(hostId: string, plugin: string, ds: string): boolean {
     const { perHost, perPlugin } = this.opts.limits;
     if (perHost === 0 && perPlugin === 0) return true;
-    const now = this.opts.now();
+    const now = wholeSecondsOf(this.opts.clock);
     this.startWindowIfDue(now);
     let host = this.started.get(hostId);
     if (!host) {

@@ -1,4 +1,5 @@
 import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
+import { type Clock, wholeSecondsOf } from '../../../../common/lifecycle/index.js';
 import type { PendingSeries } from '../cache/write-cache.js';
 import type { FlushTouches, IndexWriter } from '../index/index-writer.js';
 import type { SeriesWriter } from './series-writer.js';
@@ -6,8 +7,8 @@ import type { SeriesWriter } from './series-writer.js';
 export interface FlushWriterOptions {
   writer: SeriesWriter;
   index: IndexWriter;
-  /** Epoch seconds. */
-  now: () => number;
+  /** A flush's last-seen time, in whole epoch seconds, is read from it. */
+  clock: Clock;
   yieldEveryPoints?: number;
   /**
    * A host/plugin recorded less than this long ago is not recorded again (its last-seen
@@ -44,7 +45,7 @@ export class FlushWriter {
   readonly flush = async (series: PendingSeries[]): Promise<Map<string, Error>> => {
     const started = process.hrtime.bigint();
     const failures = new Map<string, Error>();
-    const touches: FlushTouches = { hosts: new Map(), plugins: new Map(), dataSources: new Map(), now: this.opts.now() };
+    const touches: FlushTouches = { hosts: new Map(), plugins: new Map(), dataSources: new Map(), now: wholeSecondsOf(this.opts.clock) };
     const newlyIndexed: string[] = [];
     const yieldEvery = this.opts.yieldEveryPoints ?? 5000;
     let sinceYield = 0;

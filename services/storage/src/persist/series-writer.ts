@@ -1,5 +1,6 @@
 import { linkSync, mkdirSync, unlinkSync } from 'node:fs';
 import { dirname } from 'node:path';
+import { type Clock, wholeSecondsOf } from '../../../../common/lifecycle/index.js';
 import { WhisperError, WhisperWriter } from '../../../../common/whisper/index.js';
 import type { RetentionRules } from './retention-rules.js';
 
@@ -23,8 +24,8 @@ export interface SeriesWriterOptions {
   rules: RetentionRules;
   maxOpenFiles: number;
   sparse: boolean;
-  /** Epoch seconds. */
-  now: () => number;
+  /** Whisper's `now=` of each write, in whole epoch seconds, is read from it. */
+  clock: Clock;
 }
 
 /**
@@ -38,13 +39,13 @@ export class SeriesWriter {
   private readonly counters = { filesCreated: 0, pointsWritten: 0, pointsTooOld: 0, writeErrors: 0 };
 
   constructor(private readonly opts: SeriesWriterOptions) {
-    this.writer = new WhisperWriter({ maxOpenFiles: opts.maxOpenFiles, now: opts.now });
+    this.writer = new WhisperWriter({ maxOpenFiles: opts.maxOpenFiles }); // now= is given per write
   }
 
   write(batch: SeriesBatch): SeriesWriteResult {
     let newest = 0;
     for (const p of batch.points) if (p[0] > newest) newest = p[0];
-    const now = Math.max(this.opts.now(), newest);
+    const now = Math.max(wholeSecondsOf(this.opts.clock), newest);
     let created = false;
     let written: number;
     try {
