@@ -192,4 +192,3 @@ export const SilencesQuery = z
 // ---- subscriptions ----
 export const SubscriptionOut = z.object({ host: id, host_name: z.string(), hostid: z.string() });
 export type SubscriptionOut = z.infer<typeof SubscriptionOut>;
-export const SubscriptionsOut = z.object({ results: z.array(SubscriptionOut) });

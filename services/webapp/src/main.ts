@@ -5,7 +5,7 @@ import { AlertService } from './alerting/service.js';
 import { describeError, type GlobalOptions, readConfig } from './cli/context.js';
 import { buildProgram } from './cli/program.js';
 import { logFile } from './config.js';
-import { buildDeps } from './deps.js';
+import { type AppDeps, buildDeps } from './deps.js';
 import { WebappServer } from './server.js';
 
 /** Entry point of `numeter-webapp`: only wires config → deps → server, or runs one command. */
@@ -15,12 +15,9 @@ async function serve(options: GlobalOptions): Promise<void> {
   const config = readConfig(options);
   const logger = createLogger({ name: 'numeter-webapp', level: config.logging.level, file: logFile(config) });
   const deps = buildDeps(config, { logger });
-  // Started in this order, stopped in reverse: the server (no new requests, the running
-  // ones finish) before the database pool and PNG workers it uses.
-  const database: Component = { name: 'deps', start: async () => {}, stop: () => deps.close(), stats: () => ({}) };
   // The server migrates the database, so the engine starts after it (and stops before it).
   const alerting = config.alerting.enabled ? [new AlertService({ config, pool: deps.pool, logger })] : [];
-  process.exitCode = await runService([database, new WebappServer(deps), ...alerting], {
+  process.exitCode = await runService([sharedDeps(deps), new WebappServer(deps), ...alerting], {
     name: 'webapp',
     logger,
     stopDeadlineMs: STOP_DEADLINE_MS,
@@ -33,13 +30,20 @@ async function alerter(options: GlobalOptions): Promise<void> {
   const config = readConfig(options);
   const logger = createLogger({ name: 'numeter-alerter', level: config.logging.level, file: logFile(config) });
   const deps = buildDeps(config, { logger });
-  const database: Component = { name: 'deps', start: async () => {}, stop: () => deps.close(), stats: () => ({}) };
-  process.exitCode = await runService([database, new AlertService({ config, pool: deps.pool, logger })], {
+  process.exitCode = await runService([sharedDeps(deps), new AlertService({ config, pool: deps.pool, logger })], {
     name: 'alerter',
     logger,
     stopDeadlineMs: STOP_DEADLINE_MS,
     exitWatchdogMs: 2000,
   });
+}
+
+/**
+ * The database pool and PNG workers as the first component: stopped last, after the server
+ * (no new requests, the running ones finish) and the engine that use them.
+ */
+function sharedDeps(deps: AppDeps): Component {
+  return { name: 'deps', start: async () => {}, stop: () => deps.close(), stats: () => ({}) };
 }
 
 /** How long the whole stop may take, from the signal. */

@@ -113,8 +113,6 @@ export interface ModuleContext {
   publish?: (messages: Message[]) => Promise<void>;
 }
 
-export type ModuleFactory = (context: ModuleContext) => PollerModule | Promise<PollerModule>;
-
 /**
  * The simple custom-module shape (the original Numeter's getInfo/getData): a module
  * file may export `createModule(context)` returning either a `PollerModule` or this.

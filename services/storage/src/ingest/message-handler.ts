@@ -6,6 +6,7 @@ import {
   type DataMessage,
   decodeMessage,
   type Message,
+  type MessageKind,
   toLegacyHostInfo,
   toLegacyPluginInfo,
 } from '../../../../common/schemas/index.js';
@@ -28,7 +29,7 @@ export type { RefusalKind } from './failures.js';
  */
 
 export interface IngestEvents {
-  accepted(kind: Message['kind'], points: number): void;
+  accepted(kind: MessageKind, points: number): void;
   refused(kind: RefusalKind, reason: string): void;
   /** Points dropped from a message that was otherwise stored (future beyond the skew, too old). */
   pointsSkipped(kind: 'future' | 'too-old' | 'unknown-value' | 'series-limit', count: number): void;

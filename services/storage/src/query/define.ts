@@ -35,9 +35,6 @@ export interface ParamDef {
 
 export type Group = 'Alias' | 'Calculate' | 'Combine' | 'Filter Data' | 'Filter Series' | 'Graph' | 'Sorting' | 'Special' | 'Transform';
 
-/** An evaluated argument: a series list, a scalar, or a number that remembers whether it was written as an int. */
-export type ArgValue = Series[] | number | string | boolean | null;
-
 export interface RenderContext {
   from: number;
   until: number;
