@@ -5,10 +5,10 @@
  * and the same errors for damaged files.
  */
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync, truncateSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { truncateSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import { type TempDir, tempDir } from '../../../common/testing/temp-dir.js';
 import * as whisper from '../../../common/whisper/index.js';
 import { WhisperFiles } from '../src/api/whisper-files.js';
 import { planFetch } from '../src/api/whisper-header.js';
@@ -21,14 +21,16 @@ const ARCHIVES = [
 ];
 
 describe('storage API: asynchronous whisper reads', () => {
+  let temp: TempDir;
   let dir: string;
   let full: string;
   let wrapped: string;
   let empty: string;
   const files = new WhisperFiles({ workers: 2, batchFiles: 4 });
 
-  before(() => {
-    dir = mkdtempSync(join(tmpdir(), 'numeter-wsp-async-'));
+  before(async () => {
+    temp = await tempDir('wsp-async');
+    dir = temp.dir;
     full = join(dir, 'full.wsp');
     whisper.create(full, ARCHIVES);
     const points: Array<[number, number]> = [];
@@ -47,7 +49,7 @@ describe('storage API: asynchronous whisper reads', () => {
   });
   after(async () => {
     await files.close();
-    rmSync(dir, { recursive: true, force: true });
+    await temp.remove();
   });
 
   it('returns what common/whisper returns for every window', async () => {

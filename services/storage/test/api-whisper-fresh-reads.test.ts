@@ -4,10 +4,10 @@
  * removed is never read through an old descriptor, and close() ends its threads.
  */
 import assert from 'node:assert/strict';
-import { mkdtempSync, renameSync, rmSync, unlinkSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { renameSync, unlinkSync } from 'node:fs';
 import { join } from 'node:path';
-import { after, describe, it } from 'node:test';
+import { after, before, describe, it } from 'node:test';
+import { type TempDir, tempDir } from '../../../common/testing/temp-dir.js';
 import * as whisper from '../../../common/whisper/index.js';
 import { WhisperFiles } from '../src/api/whisper-files.js';
 
@@ -22,11 +22,16 @@ function write(path: string, value: number): void {
 }
 
 describe('storage API: whisper files read as they are now', () => {
-  const dir = mkdtempSync(join(tmpdir(), 'numeter-wsp-handles-'));
+  let temp: TempDir;
+  let dir: string;
   const files = new WhisperFiles({ workers: 2 });
+  before(async () => {
+    temp = await tempDir('wsp-fresh-reads');
+    dir = temp.dir;
+  });
   after(async () => {
     await files.close();
-    rmSync(dir, { recursive: true, force: true });
+    await temp.remove();
   });
   const lastValue = async (path: string) => {
     const data = await files.fetch(path, NOW - 600, NOW, { now: NOW });

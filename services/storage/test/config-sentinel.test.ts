@@ -1,15 +1,16 @@
 /** The [global] redis_sentinel* keys: defaults, parsing, errors naming the key, the client options they give. */
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
 import { ConfigError } from '../../../common/config/index.js';
+import { tempDir } from '../../../common/testing/temp-dir.js';
 import { loadStorageConfig, parseSentinelAddress, printableConfig, sentinelAddresses } from '../src/config.js';
 import { redisOptions } from '../src/index/redis-client.js';
 
-const dir = mkdtempSync(join(tmpdir(), 'numeter-config-sentinel-'));
-after(() => rmSync(dir, { recursive: true, force: true }));
+const temp = await tempDir('config-sentinel');
+const dir = temp.dir;
+after(() => temp.remove());
 
 function writeConfig(name: string, lines: string[]): string {
   const file = join(dir, name);

@@ -1,22 +1,21 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { test } from 'node:test';
+import { after, test } from 'node:test';
 import { DEFAULT_HEARTBEAT_SECONDS } from '../../../common/bus/src/defaults.js';
 import { ConfigError } from '../../../common/config/index.js';
+import { tempDir } from '../../../common/testing/temp-dir.js';
 import { amqpUrl, bindingsFor, legacyAmqpUrl, loadStorageConfig, parseHostList, printableConfig } from '../src/config.js';
 import { ORIGINAL_ARCHIVES, RetentionRules, RetentionRulesError } from '../src/persist/retention-rules.js';
 
+const temp = await tempDir('config');
+after(() => temp.remove());
+
+/** Calls `fn` with `text` written to `name` in the test's temp dir (each test its own names). */
 function withFile(name: string, text: string, fn: (file: string) => void): void {
-  const dir = mkdtempSync(join(tmpdir(), 'numeter-config-'));
-  try {
-    const file = join(dir, name);
-    writeFileSync(file, text);
-    fn(file);
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
+  const file = join(temp.dir, name);
+  writeFileSync(file, text);
+  fn(file);
 }
 
 test('the original numeter_storage.cfg is read as is (inline ; comments, db, md5 chars) and env overrides it', () => {

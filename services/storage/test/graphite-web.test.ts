@@ -5,8 +5,6 @@
  * names, tags, timestamps and values (1e-6 relative) must be the same. One server start.
  */
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import {
@@ -17,6 +15,7 @@ import {
   startGraphiteWeb,
   writeWithPythonWhisper,
 } from '../../../common/testing/graphite-web.js';
+import { type TempDir, tempDir } from '../../../common/testing/temp-dir.js';
 import { hostDirectory, seriesFile } from '../src/files/layout.js';
 import { type Fixture, NOW, startFixture } from './api-fixtures.js';
 
@@ -257,11 +256,13 @@ function sameValue(a: number | null, b: number | null): boolean {
 describe('query engine against graphite-web 1.1.8 (same files, same answers)', () => {
   let fx: Fixture;
   let gw: GraphiteWeb;
+  let temp: TempDir | undefined;
   let work: string;
 
   before(async () => {
     fx = await startFixture();
-    work = mkdtempSync(join(tmpdir(), 'numeter-gw-'));
+    temp = await tempDir('gw');
+    work = temp.dir;
     const files: PythonFile[] = [];
     const links: Array<{ path: string; target: string }> = [];
     const first = NOW - (NOW % 60) - 2 * 86_400;
@@ -297,7 +298,7 @@ describe('query engine against graphite-web 1.1.8 (same files, same answers)', (
   after(async () => {
     await gw?.stop();
     await fx?.close();
-    if (work) rmSync(work, { recursive: true, force: true });
+    await temp?.remove();
   });
 
   async function renderBoth(

@@ -8,19 +8,20 @@
 import assert from 'node:assert/strict';
 import { type ChildProcess, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { connect } from 'node:net';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { Redis } from 'ioredis';
 import { freePort } from '../../../common/testing/free-port.js';
+import { type TempDir, tempDir } from '../../../common/testing/temp-dir.js';
 import { loadStorageConfig } from '../src/config.js';
 import { createRedisClient, redisOptions } from '../src/index/redis-client.js';
 
 const MASTER_NAME = `numeter-sentinel-test-${randomBytes(4).toString('hex')}`;
 const KEY_PREFIX = `${MASTER_NAME}:`;
 
+let temp: TempDir | undefined;
 let dir = '';
 let sentinel: ChildProcess | undefined;
 let sentinelPort = 0;
@@ -65,7 +66,8 @@ function configWith(file: string, env: NodeJS.ProcessEnv = {}) {
 }
 
 before(async () => {
-  dir = mkdtempSync(join(tmpdir(), 'numeter-sentinel-'));
+  temp = await tempDir('sentinel');
+  dir = temp.dir;
   sentinelPort = await freePort();
   const conf = join(dir, 'sentinel.conf');
   writeFileSync(
@@ -104,7 +106,7 @@ after(async () => {
     sentinel.kill('SIGTERM');
     await exited;
   }
-  if (dir) rmSync(dir, { recursive: true, force: true });
+  await temp?.remove();
 });
 
 function writeConfig(name: string, lines: string[]): string {
