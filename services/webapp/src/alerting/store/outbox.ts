@@ -39,6 +39,17 @@ export function notificationLink(publicUrl: string, host: HostFacts, series: Ale
  * so a recovery reaches whoever got the problem.
  */
 export async function contactsToNotify(db: PoolConnection, hostId: string, previous: AlertState, state: AlertState): Promise<number[]> {
+  return contactsReached(await contactRowsOf(db, hostId), previous, state);
+}
+
+/** An enabled contact that may hear of host H's changes, and the least state it wants to hear of. */
+export interface ContactRow {
+  id: number;
+  minState: AlertState;
+}
+
+/** contactsToNotify's candidates, whatever the change (a batch of changes of one host reads them once). */
+export async function contactRowsOf(db: PoolConnection, hostId: string): Promise<ContactRow[]> {
   const [rows] = await db.query<RowDataPacket[]>(
     `SELECT c.id, c.min_state FROM contacts c
       WHERE c.enabled AND ((c.group_id IS NULL AND c.user_id IS NULL)
@@ -47,8 +58,13 @@ export async function contactsToNotify(db: PoolConnection, hostId: string, previ
       ORDER BY c.id`,
     [hostId, hostId],
   );
+  return rows.map((r) => ({ id: Number(r.id), minState: r.min_state as AlertState }));
+}
+
+/** The contacts of `rows` that a change from `previous` to `state` reaches (see contactsToNotify). */
+export function contactsReached(rows: readonly ContactRow[], previous: AlertState, state: AlertState): number[] {
   const reached = Math.max(severityOf(previous), severityOf(state));
-  return rows.filter((r) => reached >= severityOf(r.min_state as AlertState)).map((r) => Number(r.id));
+  return rows.filter((r) => reached >= severityOf(r.minState)).map((r) => r.id);
 }
 
 export interface OutboxEntry {

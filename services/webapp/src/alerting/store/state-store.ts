@@ -4,7 +4,17 @@ import type { Logger } from '../../../../../common/logging/index.js';
 import { AlertState, type AlertState as AlertStateName, RuleKey, safeName } from '../../../../../common/schemas/index.js';
 import { transaction } from '../../repos/sql.js';
 import type { RestoredState, StateRecord, StateSink } from '../engine/evaluator.js';
-import { contactsToNotify, hostFacts, insertOutboxRows, notificationLink, seriesKeyOf } from './outbox.js';
+import {
+  type ContactRow,
+  contactRowsOf,
+  contactsReached,
+  type HostFacts,
+  hostFacts,
+  insertOutboxRows,
+  notificationLink,
+  seriesKeyOf,
+} from './outbox.js';
+import { WriteQueue } from './write-queue.js';
 
 /** The store was stopped while records were still waiting to be written. */
 export class StateStoreStoppedError extends Error {
@@ -23,28 +33,68 @@ export interface StateStoreOptions {
   maxRetryMs?: number;
   /** `[web] public_url`: notifications link to the series' graph under it (empty: no link). */
   publicUrl?: string;
+  /** Records (or chunks of quiet removals) written per transaction at most. */
+  maxBatch?: number;
+}
+
+/** One write of a batch: a record, or a chunk of quiet removals. */
+interface Unit {
+  ruleKey: string;
+  write(db: PoolConnection, batch: BatchFacts): Promise<void>;
 }
 
 /**
- * Writes the engine's records to MariaDB, one transaction each, in the order they were
- * made: a change upserts alert_states (clearing any acknowledgement), adds its
- * alert_history row and one pending alert_notifications row per contact to tell; a repeat
- * adds rows to the latest history row (unless the state is acknowledged); a flapping change
- * updates the flag. A failed write is retried with backoff until it succeeds or the store
- * stops (then the records' promise rejects and the consumer requeues their messages).
+ * What the writes of one transaction look up again and again (a storm is many series of
+ * few hosts): each host's contacts and facts, read once per batch. Within the transaction,
+ * so a retry reads them again.
+ */
+class BatchFacts {
+  private readonly contacts = new Map<string, Promise<ContactRow[]>>();
+  private readonly hosts = new Map<string, Promise<HostFacts>>();
+  constructor(private readonly db: PoolConnection) {}
+  contactsOf(hostId: string): Promise<ContactRow[]> {
+    let found = this.contacts.get(hostId);
+    if (!found) {
+      found = contactRowsOf(this.db, hostId);
+      this.contacts.set(hostId, found);
+    }
+    return found;
+  }
+  hostOf(hostId: string): Promise<HostFacts> {
+    let found = this.hosts.get(hostId);
+    if (!found) {
+      found = hostFacts(this.db, hostId);
+      this.hosts.set(hostId, found);
+    }
+    return found;
+  }
+}
+
+const DEFAULT_MAX_BATCH = 200;
+
+/**
+ * Writes the engine's records to MariaDB in the order they were made, in batches: what
+ * came while a transaction was being written goes into the next one (at most `maxBatch`
+ * records each), so a storm costs a commit per batch, not per change. A change upserts
+ * alert_states (clearing any acknowledgement), adds its alert_history row and one pending
+ * alert_notifications row per contact to tell; a repeat adds rows to the latest history
+ * row (unless the state is acknowledged); a flapping change updates the flag. A failed
+ * batch is rolled back and retried whole with backoff until it succeeds or the store stops
+ * (then the waiting records' promises reject and the consumer requeues their messages): a
+ * message is acked only once every record it caused is committed.
  */
 export class StateStore implements StateSink {
-  private chain: Promise<void> = Promise.resolve();
+  private readonly queue: WriteQueue<Unit>;
   private stopped = false;
   private wake?: () => void;
   readonly counters = { written: 0, notifications: 0, skippedAcked: 0, writeFailures: 0, closed: 0 };
 
-  constructor(private readonly opts: StateStoreOptions) {}
+  constructor(private readonly opts: StateStoreOptions) {
+    this.queue = new WriteQueue<Unit>({ writeBatch: (units) => this.writeWithRetry(units), maxBatch: opts.maxBatch ?? DEFAULT_MAX_BATCH });
+  }
 
   record(records: StateRecord[]): Promise<void> {
-    const written = this.chain.then(() => this.writeAll(records));
-    this.chain = written.catch(() => undefined);
-    return written;
+    return this.queue.push(this.unitsOf(records));
   }
 
   /** Stops retrying: waiting records reject with StateStoreStoppedError. */
@@ -87,47 +137,54 @@ export class StateStore implements StateSink {
   }
 
   stats(): Record<string, number> {
-    return { ...this.counters };
+    const q = this.queue.counters;
+    return { ...this.counters, batches: q.batches, largestBatch: q.largestBatch, waiting: this.queue.waiting };
   }
 
   /**
-   * Writes `write` after every record handed over before it (the latest values of the
-   * problems, so they never land before the change that made the problem).
+   * Writes `write` after every record handed over before it and before any handed over
+   * after it (the latest values of the problems, so they never land before the change that
+   * made the problem).
    */
   after<T>(write: () => Promise<T>): Promise<T> {
-    const done = this.chain.then(write);
-    this.chain = done.then(
-      () => undefined,
-      () => undefined,
-    );
-    return done;
+    return this.queue.task(write);
   }
 
-  private async writeAll(records: StateRecord[]): Promise<void> {
-    // OK states whose rule went (a rule over many series removed): their rows, if any, go in bulk.
-    const quietRemovals = records.filter((r) => r.event.kind === 'removed' && r.event.previous === 'OK');
-    const quiet = new Set(quietRemovals);
+  /** A record per unit; OK states whose rule went (a rule over many series removed) are deleted in chunks. */
+  private unitsOf(records: StateRecord[]): Unit[] {
+    const units: Unit[] = [];
+    const quietRemovals: StateRecord[] = [];
     for (const record of records) {
-      if (!quiet.has(record)) await this.writeWithRetry(record.ruleKey, (db) => this.writeOne(db, record));
+      if (record.event.kind === 'removed' && record.event.previous === 'OK') quietRemovals.push(record);
+      else units.push({ ruleKey: record.ruleKey, write: (db, batch) => this.writeOne(db, record, batch) });
     }
     for (const [ruleKey, keys] of groupSeriesKeys(quietRemovals))
       for (let i = 0; i < keys.length; i += DELETE_CHUNK) {
         const chunk = keys.slice(i, i + DELETE_CHUNK);
-        await this.writeWithRetry(ruleKey, (db) => deleteStates(db, ruleKey, chunk));
+        units.push({ ruleKey, write: (db) => deleteStates(db, ruleKey, chunk) });
       }
+    return units;
   }
 
-  private async writeWithRetry(ruleKey: string, write: (db: PoolConnection) => Promise<void>): Promise<void> {
+  /** One transaction for the batch, retried whole until it commits or the store stops. */
+  private async writeWithRetry(units: Unit[]): Promise<void> {
     let waitMs = this.opts.firstRetryMs ?? 500;
     for (;;) {
       if (this.stopped) throw new StateStoreStoppedError();
       try {
-        await transaction(this.opts.pool, write);
-        this.counters.written++;
+        await transaction(this.opts.pool, async (db) => {
+          const batch = new BatchFacts(db);
+          for (const unit of units) await unit.write(db, batch);
+        });
+        this.counters.written += units.length;
         return;
       } catch (error) {
         this.counters.writeFailures++;
-        this.opts.logger.warn({ reason: (error as Error).message, ruleKey, waitMs }, 'alert state write failed; retrying');
+        const ruleKey = units[0]?.ruleKey;
+        this.opts.logger.warn(
+          { reason: (error as Error).message, ruleKey, records: units.length, waitMs },
+          'alert state write failed; retrying',
+        );
         await this.pause(waitMs);
         waitMs = Math.min(waitMs * 2, this.opts.maxRetryMs ?? 30_000);
       }
@@ -148,17 +205,17 @@ export class StateStore implements StateSink {
     });
   }
 
-  private async writeOne(db: PoolConnection, record: StateRecord): Promise<void> {
+  private async writeOne(db: PoolConnection, record: StateRecord, batch: BatchFacts): Promise<void> {
     const { event } = record;
     if (event.kind === 'change') {
       const stateId = await this.upsertState(db, record, { clearAck: true, notified: event.notify });
       const historyId = await this.insertHistory(db, stateId, event.previous, record);
-      if (event.notify) await this.notify(db, record, historyId, 0, event.notifiedPrevious);
+      if (event.notify) await this.notify(db, batch, record, historyId, 0, event.notifiedPrevious);
     } else if (event.kind === 'removed') {
-      await this.close(db, record, event.previous, event.notify ? event.notifiedPrevious : null);
+      await this.close(db, batch, record, event.previous, event.notify ? event.notifiedPrevious : null);
     } else if (event.kind === 'flapping') {
       const stateId = await this.upsertState(db, record, { clearAck: false, notified: event.notify });
-      if (event.notify) await this.notifyAgain(db, stateId, record, event.notifiedPrevious);
+      if (event.notify) await this.notifyAgain(db, batch, stateId, record, event.notifiedPrevious);
     } else {
       const [rows] = await db.query<RowDataPacket[]>(
         'SELECT id, acked_at FROM alert_states WHERE rule_key = ? AND series_key = ? FOR UPDATE',
@@ -170,7 +227,7 @@ export class StateStore implements StateSink {
         return;
       }
       await db.query('UPDATE alert_states SET last_notified_at = ? WHERE id = ?', [new Date(record.atMs), rows[0].id]);
-      await this.notifyAgain(db, Number(rows[0].id), record, record.state);
+      await this.notifyAgain(db, batch, Number(rows[0].id), record, record.state);
     }
   }
 
@@ -181,6 +238,7 @@ export class StateStore implements StateSink {
    */
   private async close(
     db: PoolConnection,
+    batch: BatchFacts,
     r: StateRecord,
     previous: AlertStateName,
     notifiedPrevious: AlertStateName | null,
@@ -193,7 +251,7 @@ export class StateStore implements StateSink {
     const stateId = Number(rows[0].id);
     if (previous !== 'OK') {
       const historyId = await this.insertHistory(db, stateId, previous, r);
-      if (notifiedPrevious !== null) await this.notify(db, r, historyId, 0, notifiedPrevious);
+      if (notifiedPrevious !== null) await this.notify(db, batch, r, historyId, 0, notifiedPrevious);
     }
     await db.query('DELETE FROM alert_states WHERE id = ?', [stateId]);
     this.counters.closed++;
@@ -248,7 +306,13 @@ export class StateStore implements StateSink {
   }
 
   /** A notification on the state's latest history row that is not the change itself: a repeat, or the end of flapping. */
-  private async notifyAgain(db: PoolConnection, stateId: number, record: StateRecord, previous: AlertStateName): Promise<void> {
+  private async notifyAgain(
+    db: PoolConnection,
+    batch: BatchFacts,
+    stateId: number,
+    record: StateRecord,
+    previous: AlertStateName,
+  ): Promise<void> {
     const [history] = await db.query<RowDataPacket[]>('SELECT id FROM alert_history WHERE state_id = ? ORDER BY id DESC LIMIT 1', [
       stateId,
     ]);
@@ -258,13 +322,20 @@ export class StateStore implements StateSink {
       'SELECT COALESCE(MAX(repeat_no), 0) + 1 AS n FROM alert_notifications WHERE history_id = ?',
       [historyId],
     );
-    await this.notify(db, record, historyId, Number(next[0].n), previous);
+    await this.notify(db, batch, record, historyId, Number(next[0].n), previous);
   }
 
-  private async notify(db: PoolConnection, r: StateRecord, historyId: number, repeatNo: number, previous: AlertStateName): Promise<void> {
-    const contacts = await contactsToNotify(db, r.series.hostId, previous, r.state);
+  private async notify(
+    db: PoolConnection,
+    batch: BatchFacts,
+    r: StateRecord,
+    historyId: number,
+    repeatNo: number,
+    previous: AlertStateName,
+  ): Promise<void> {
+    const contacts = contactsReached(await batch.contactsOf(r.series.hostId), previous, r.state);
     if (contacts.length === 0) return;
-    const host = await hostFacts(db, r.series.hostId);
+    const host = await batch.hostOf(r.series.hostId);
     const notification = {
       ruleKey: r.ruleKey,
       ruleName: r.ruleName.slice(0, 200),
