@@ -4,6 +4,7 @@ import { type AddressInfo, connect, createServer, type Socket } from 'node:net';
 import { after, describe, test } from 'node:test';
 import { createLogger } from '../../../common/logging/index.js';
 import { type DataMessage, Message, type PluginInfoMessage } from '../../../common/schemas/index.js';
+import { eventually } from '../../../common/testing/eventually.js';
 import { CarbonModule } from '../src/modules/carbon/module.js';
 import { carbonSection } from '../src/modules/carbon/settings.js';
 import { ListenError } from '../src/modules/carbon/tcp-lines.js';
@@ -44,14 +45,6 @@ async function sendTcp(port: number, text: string | Buffer, keepOpen = false): P
   return socket;
 }
 
-async function until(what: string, check: () => boolean, timeoutMs = 5000): Promise<void> {
-  const end = Date.now() + timeoutMs;
-  while (!check()) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 10));
-  }
-}
-
 describe('carbon module', () => {
   const started: CarbonModule[] = [];
   after(async () => {
@@ -70,7 +63,7 @@ describe('carbon module', () => {
       module.ports.tcp,
       `web1.cpu-0.cpu-user 1.5 ${TS}\nweb1.cpu-0.cpu-system 2 ${TS}\nweb1.load.load.shortterm 0.5 ${TS}\nweb2.memory.memory-used 4e9 ${TS}\n`,
     );
-    await until('4 values', () => module.stats().values === 4);
+    await eventually(() => module.stats().values === 4, 5000, '4 values');
     await module.flush();
     for (const m of published) Message.parse(m);
     const kinds = published.map((m) => m.kind);
@@ -94,7 +87,7 @@ describe('carbon module', () => {
     assert.equal(values(published).get(`web2/memory/memory-used@${TS}`), 4e9);
     published.length = 0;
     await sendTcp(module.ports.tcp, `web1.cpu-0.cpu-user 3 ${TS + 1}\n`);
-    await until('1 more value', () => module.stats().values === 5);
+    await eventually(() => module.stats().values === 5, 5000, '1 more value');
     await module.flush();
     assert.deepEqual(
       published.map((m) => m.kind),
@@ -106,10 +99,10 @@ describe('carbon module', () => {
   test('a second value for one second: the first is kept, in the batch and after it was flushed; older seconds still go in', async () => {
     const { module, published } = await startCarbon();
     await sendTcp(module.ports.tcp, `dup.p.v 1 ${TS}\ndup.p.v 2 ${TS}\n`);
-    await until('2 lines', () => module.stats().lines === 2);
+    await eventually(() => module.stats().lines === 2, 5000, '2 lines');
     await module.flush();
     await sendTcp(module.ports.tcp, `dup.p.v 3 ${TS}\ndup.p.v 4 ${TS - 10}\n`);
-    await until('4 lines', () => module.stats().lines === 4);
+    await eventually(() => module.stats().lines === 4, 5000, '4 lines');
     await module.flush();
     const stored = values(published);
     assert.equal(stored.get(`dup/p/v@${TS}`), 1);
@@ -150,7 +143,7 @@ describe('carbon module', () => {
       Buffer.from('good.p.c 3\n'),
     ]);
     const socket = await sendTcp(module.ports.tcp, text, true);
-    await until('the good lines', () => module.stats().values === 3);
+    await eventually(() => module.stats().values === 3, 5000, 'the good lines');
     assert.equal(socket.destroyed, false, 'the connection stays open');
     socket.end();
     await module.flush();
@@ -171,7 +164,7 @@ describe('carbon module', () => {
     const slow = await sendTcp(module.ports.tcp, 'a.b.c 1', true);
     const flood = await sendTcp(module.ports.tcp, 'x'.repeat(10_000), true);
     await sendTcp(module.ports.tcp, 'ok.p.d 1\n');
-    await until('the stalled client closed', () => slow.destroyed || slow.readableEnded, 5000);
+    await eventually(() => slow.destroyed || slow.readableEnded, 5000, 'the stalled client closed');
     assert.equal(module.refusals().incomplete_line_timeout >= 1, true);
     assert.equal(module.refusals().line_too_long, 1, 'the endless line reported once');
     assert.equal(module.stats().values, 1);
@@ -186,7 +179,7 @@ describe('carbon module', () => {
     await new Promise<void>((resolve) => c.on('close', () => resolve()).on('error', () => {}));
     assert.equal(module.refusals().too_many_connections, 1);
     a.write('ok.p.a 1\n');
-    await until('a still works', () => module.stats().values === 1);
+    await eventually(() => module.stats().values === 1, 5000, 'a still works');
     a.destroy();
     b.destroy();
   });
@@ -194,9 +187,9 @@ describe('carbon module', () => {
   test('a flood of bad lines closes that connection only', async () => {
     const { module } = await startCarbon({ max_bad_lines: '10' });
     const bad = await sendTcp(module.ports.tcp, 'bad\n'.repeat(50), true);
-    await until('the flooding client closed', () => bad.destroyed || bad.readableEnded);
+    await eventually(() => bad.destroyed || bad.readableEnded, 5000, 'the flooding client closed');
     await sendTcp(module.ports.tcp, 'ok.p.a 1\n');
-    await until('the good client', () => module.stats().values === 1);
+    await eventually(() => module.stats().values === 1, 5000, 'the good client');
     assert.equal(module.refusals().bad_line_flood, 1);
     bad.destroy();
   });
@@ -208,7 +201,7 @@ describe('carbon module', () => {
       client.send(`u.p.a 1 ${TS}\nbad line here x\nu.p.b 2 ${TS}`, module.ports.udp as number, '127.0.0.1', () => resolve()),
     );
     client.close();
-    await until('2 values', () => module.stats().values === 2);
+    await eventually(() => module.stats().values === 2, 5000, '2 values');
     await module.flush();
     assert.equal(values(published).get(`u/p/b@${TS}`), 2);
     assert.equal(module.refusals().malformed, 1);
@@ -224,7 +217,7 @@ describe('carbon module', () => {
     });
     const lines = Array.from({ length: 20_000 }, (_, i) => `bp.p.v${i % 100} ${i} ${TS + Math.floor(i / 100)}`).join('\n');
     await sendTcp(module.ports.tcp, `${lines}\n`);
-    await until('every line', () => module.stats().values === 20_000, 20_000);
+    await eventually(() => module.stats().values === 20_000, 20_000, 'every line');
     await module.flush();
     assert.equal(values(published).size, 20_000);
     // A chunk already read is finished before the pause takes effect: about 1,000 values per flush, not exactly.

@@ -1,21 +1,23 @@
 import assert from 'node:assert/strict';
 import { createSocket } from 'node:dgram';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import { connect, createServer } from 'node:net';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { decodeMessage, type Message } from '../../../common/schemas/index.js';
 import { freePort } from '../../../common/testing/free-port.js';
+import { type TempDir, tempDir } from '../../../common/testing/temp-dir.js';
 import { runPoller } from './peers/run-poller.js';
 
 /** The poller as an operator runs it, with the carbon and statsd modules, in --simulate mode. */
 describe('numeter-poller with the carbon and statsd modules', () => {
+  let temp: TempDir;
   let dir: string;
   before(async () => {
-    dir = await mkdtemp(join(tmpdir(), 'poller-carbon-'));
+    temp = await tempDir('poller-carbon');
+    dir = temp.dir;
   });
-  after(() => rm(dir, { recursive: true, force: true }));
+  after(() => temp.remove());
 
   const baseEnv = (extra: NodeJS.ProcessEnv): NodeJS.ProcessEnv => ({
     NUMETER_POLLER_GLOBAL_STATE_DIR: join(dir, 'state'),

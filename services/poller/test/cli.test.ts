@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { decodeMessage, type Message } from '../../../common/schemas/index.js';
+import { type TempDir, tempDir } from '../../../common/testing/temp-dir.js';
 import { runPoller } from './peers/run-poller.js';
 
 const logLines = (stderr: string) =>
@@ -13,10 +13,12 @@ const logLines = (stderr: string) =>
     .map((line) => JSON.parse(line) as { msg: string; level: number; [key: string]: unknown });
 
 describe('numeter-poller command line', () => {
+  let temp: TempDir;
   let dir: string;
   let env: NodeJS.ProcessEnv;
   before(async () => {
-    dir = await mkdtemp(join(tmpdir(), 'poller-cli-'));
+    temp = await tempDir('poller-cli');
+    dir = temp.dir;
     env = {
       NUMETER_POLLER_GLOBAL_STATE_DIR: join(dir, 'state'),
       NUMETER_POLLER_GLOBAL_MODULES: 'system|munin',
@@ -26,7 +28,7 @@ describe('numeter-poller command line', () => {
       NUMETER_POLLER_MYINFO_NAME: 'cli-test',
     };
   });
-  after(() => rm(dir, { recursive: true, force: true }));
+  after(() => temp.remove());
 
   it('--once --simulate prints valid v1 messages as JSON lines and logs the failing module without a stack', async () => {
     const run = await runPoller(['--once', '--simulate'], env);

@@ -1,22 +1,23 @@
 import assert from 'node:assert/strict';
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { DEFAULT_HEARTBEAT_SECONDS } from '../../../common/bus/src/defaults.js';
 import { ConfigError } from '../../../common/config/index.js';
+import { tempDir } from '../../../common/testing/temp-dir.js';
 import { resolveHostId } from '../src/config/host-id.js';
 import { parseModuleList } from '../src/config/module-list.js';
 import { amqpUrlOf, loadPollerConfig, printableConfig, rateHeartbeatOf, spoolDirOf } from '../src/config/schema.js';
 
 async function withFile<T>(text: string, run: (file: string) => T | Promise<T>): Promise<T> {
-  const dir = await mkdtemp(join(tmpdir(), 'poller-config-'));
+  const temp = await tempDir('poller-config');
+  const dir = temp.dir;
   try {
     const file = join(dir, 'numeter_poller.cfg');
     await writeFile(file, text);
     return await run(file);
   } finally {
-    await rm(dir, { recursive: true, force: true });
+    await temp.remove();
   }
 }
 
@@ -189,7 +190,8 @@ describe('module list', () => {
 
 describe('host ID', () => {
   it('is generated once, stored in the state directory and reused', async () => {
-    const dir = await mkdtemp(join(tmpdir(), 'poller-hostid-'));
+    const temp = await tempDir('poller-hostid');
+    const dir = temp.dir;
     try {
       const first = await resolveHostId({ configured: '', stateDir: join(dir, 'state'), nowSeconds: () => 1_800_000_000.7 });
       assert.equal(first.source, 'generated');
@@ -207,24 +209,26 @@ describe('host ID', () => {
         source: 'config',
       });
     } finally {
-      await rm(dir, { recursive: true, force: true });
+      await temp.remove();
     }
   });
 
   it('agrees between pollers starting at the same time', async () => {
-    const dir = await mkdtemp(join(tmpdir(), 'poller-hostid-'));
+    const temp = await tempDir('poller-hostid');
+    const dir = temp.dir;
     try {
       const results = await Promise.all(
         [1, 2, 3, 4].map(() => resolveHostId({ configured: '', stateDir: dir, nowSeconds: () => 1_800_000_000 })),
       );
       assert.equal(new Set(results.map((r) => r.hostId)).size, 1);
     } finally {
-      await rm(dir, { recursive: true, force: true });
+      await temp.remove();
     }
   });
 
   it('refuses a damaged host ID file with a clear message', async () => {
-    const dir = await mkdtemp(join(tmpdir(), 'poller-hostid-'));
+    const temp = await tempDir('poller-hostid');
+    const dir = temp.dir;
     try {
       await writeFile(join(dir, 'host_id'), '..\n');
       await assert.rejects(
@@ -232,7 +236,7 @@ describe('host ID', () => {
         /host_id: the stored host ID is made only of dots; fix or remove the file/,
       );
     } finally {
-      await rm(dir, { recursive: true, force: true });
+      await temp.remove();
     }
   });
 });

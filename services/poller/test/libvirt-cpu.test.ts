@@ -1,8 +1,7 @@
 import assert from 'node:assert/strict';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import { type TempDir, tempDir } from '../../../common/testing/temp-dir.js';
 import { cpuPercent } from '../src/modules/libvirt/cpu.js';
 import { LibvirtModule, parseLibvirtSettings } from '../src/modules/libvirt/module.js';
 import type { Collection } from '../src/modules/types.js';
@@ -16,6 +15,7 @@ import { type ReplayVm, replayVirsh } from './peers/libvirt/replay.js';
 const ALPHA = 'aaaaaaaa-0000-4000-8000-000000000001';
 const BETA = 'bbbbbbbb-0000-4000-8000-000000000002';
 const GAMMA = 'cccccccc-0000-4000-8000-000000000003';
+let temp: TempDir;
 let dir: string;
 let vms: ReplayVm[];
 let clockMs: number;
@@ -33,10 +33,11 @@ const poll = (module: LibvirtModule) => module.collect({ nowSeconds: Math.floor(
 
 describe('libvirt CPU percentages between two polls', () => {
   before(async () => {
-    dir = await mkdtemp(join(tmpdir(), 'numeter-libvirt-cpu-'));
+    temp = await tempDir('libvirt-cpu');
+    dir = temp.dir;
   });
   after(async () => {
-    await rm(dir, { recursive: true, force: true });
+    await temp.remove();
   });
 
   const module = () => shared;

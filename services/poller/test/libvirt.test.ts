@@ -1,10 +1,9 @@
 import assert from 'node:assert/strict';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { silentLogger } from '../../../common/logging/index.js';
 import { type DataMessage, type HostInfoMessage, Message } from '../../../common/schemas/index.js';
+import { type TempDir, tempDir } from '../../../common/testing/temp-dir.js';
 import { MemorySink } from '../src/delivery/sinks.js';
 import { LibvirtModule, parseLibvirtSettings } from '../src/modules/libvirt/module.js';
 import type { Collection, PluginDescription } from '../src/modules/types.js';
@@ -16,6 +15,7 @@ const NODE_XML = join(import.meta.dirname, 'fixtures', 'libvirt', 'node.xml');
 const WEB1 = '11111111-1111-4111-8111-111111111111';
 const WEBDOT1 = '33333333-3333-4333-8333-333333333333';
 const DB = '22222222-2222-4222-8222-222222222222';
+let temp: TempDir;
 let dir: string;
 
 const plugin = (c: Collection, name: string, hostId?: string) =>
@@ -27,10 +27,11 @@ const moduleFor = (uri: string, stateName: string, extra: Record<string, string>
 
 describe('libvirt module against virsh and the test driver', () => {
   before(async () => {
-    dir = await mkdtemp(join(tmpdir(), 'numeter-libvirt-'));
+    temp = await tempDir('libvirt');
+    dir = temp.dir;
   });
   after(async () => {
-    await rm(dir, { recursive: true, force: true });
+    await temp.remove();
   });
 
   let first: Collection;

@@ -1,7 +1,6 @@
 import assert from 'node:assert/strict';
-import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
 import { type AddressInfo, createServer, type Server, type Socket } from 'node:net';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
@@ -11,6 +10,7 @@ import { readMuninConf } from '../../../common/munin/index.js';
 import type { DataMessage, HostInfoMessage, Message, PluginInfoMessage } from '../../../common/schemas/index.js';
 import { freePort } from '../../../common/testing/free-port.js';
 import { type RunningMuninNode, startMuninNode } from '../../../common/testing/munin-node.js';
+import { type TempDir, tempDir } from '../../../common/testing/temp-dir.js';
 import { MemorySink } from '../src/delivery/sinks.js';
 import { NODE_POLL_PLUGIN } from '../src/modules/munin/central.js';
 import { createMuninModule, type MuninSettings } from '../src/modules/munin/factory.js';
@@ -114,11 +114,13 @@ const pointsOf = (messages: Message[], hostId: string) =>
 const health = (messages: Message[], hostId: string) => pointsOf(messages, hostId).find((p) => p.plugin === NODE_POLL_PLUGIN)?.values;
 
 describe('munin.conf and node lists', () => {
+  let temp: TempDir;
   let dir: string;
   before(async () => {
-    dir = await mkdtemp(join(tmpdir(), 'numeter-muninconf-'));
+    temp = await tempDir('muninconf');
+    dir = temp.dir;
   });
-  after(async () => rm(dir, { recursive: true, force: true }));
+  after(async () => temp.remove());
 
   it('reads groups, addresses, ports, use_node_name and includedir; each problem names its file and line', async () => {
     await mkdir(join(dir, 'conf.d'));
@@ -200,6 +202,7 @@ describe('munin.conf and node lists', () => {
 });
 
 describe('central munin polling against real munin-nodes', () => {
+  let temp: TempDir;
   let dir: string;
   let nodeA: RunningMuninNode;
   let nodeB: RunningMuninNode;
@@ -208,7 +211,8 @@ describe('central munin polling against real munin-nodes', () => {
   let deadPort: number;
 
   before(async () => {
-    dir = await mkdtemp(join(tmpdir(), 'numeter-central-'));
+    temp = await tempDir('central');
+    dir = temp.dir;
     [nodeA, nodeB] = await Promise.all([
       startMuninNode({
         port: await freePort(),
@@ -227,7 +231,7 @@ describe('central munin polling against real munin-nodes', () => {
   });
   after(async () => {
     await Promise.all([nodeA?.stop(), nodeB?.stop(), garbage?.close(), silent?.close()]);
-    await rm(dir, { recursive: true, force: true });
+    await temp.remove();
   });
 
   const section = (name: string, port: number, extra = '') => `[${name}]\n  address 127.0.0.1\n  port ${port}\n${extra}`;

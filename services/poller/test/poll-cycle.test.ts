@@ -1,12 +1,11 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync } from 'node:fs';
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readFile, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { silentLogger } from '../../../common/logging/index.js';
 import { type DataMessage, type Message, Message as MessageSchema } from '../../../common/schemas/index.js';
+import { type TempDir, tempDir } from '../../../common/testing/temp-dir.js';
 import { MemorySink, type MessageSink } from '../src/delivery/sinks.js';
 import { loadCustomModule } from '../src/modules/custom/load.js';
 import type { Collection, PluginDescription, PollerModule } from '../src/modules/types.js';
@@ -14,9 +13,10 @@ import { PollCycle, type PollCycleOptions } from '../src/polling/poll-cycle.js';
 import { RateStateFile } from '../src/rates/state-file.js';
 
 const SELF = { hostId: 'self-host', name: 'self' };
-const STATE_DIR = mkdtempSync(join(tmpdir(), 'poller-cycle-'));
+const stateTemp = await tempDir('poller-cycle');
+const STATE_DIR = stateTemp.dir;
 let cycles = 0;
-after(() => rm(STATE_DIR, { recursive: true, force: true }));
+after(() => stateTemp.remove());
 
 class ScriptedModule implements PollerModule {
   constructor(
@@ -257,9 +257,11 @@ describe('PollCycle', () => {
 });
 
 describe('custom modules', () => {
+  let temp: TempDir;
   let dir: string;
   before(async () => {
-    dir = await mkdtemp(join(tmpdir(), 'poller-custom-'));
+    temp = await tempDir('poller-custom');
+    dir = temp.dir;
     await writeFile(
       join(dir, 'ups.mjs'),
       `export function createModule(context) {
@@ -282,7 +284,7 @@ export const notAModule = () => 42;
 `,
     );
   });
-  after(() => rm(dir, { recursive: true, force: true }));
+  after(() => temp.remove());
 
   const context = (config: Record<string, string> = {}) => ({
     config,

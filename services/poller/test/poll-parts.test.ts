@@ -1,11 +1,9 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync } from 'node:fs';
-import { rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { silentLogger } from '../../../common/logging/index.js';
 import type { Message } from '../../../common/schemas/index.js';
+import { tempDir } from '../../../common/testing/temp-dir.js';
 import type { MessageSink } from '../src/delivery/sinks.js';
 import type { Collection, CollectRequest, PollerModule } from '../src/modules/types.js';
 import { PollCycle, type PollCycleOptions } from '../src/polling/poll-cycle.js';
@@ -13,9 +11,10 @@ import { RateStateFile } from '../src/rates/state-file.js';
 
 /** Parts a module hands over during a poll (CollectRequest.deliver), as central munin polling does per node. */
 const SELF = { hostId: 'self-host', name: 'self' };
-const STATE_DIR = mkdtempSync(join(tmpdir(), 'poller-parts-'));
+const stateTemp = await tempDir('poller-parts');
+const STATE_DIR = stateTemp.dir;
 let cycles = 0;
-after(() => rm(STATE_DIR, { recursive: true, force: true }));
+after(() => stateTemp.remove());
 
 /** Records each sink call apart, to see what was spooled when. */
 class CallSink implements MessageSink {

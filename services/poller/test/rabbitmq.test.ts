@@ -1,12 +1,11 @@
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import amqp, { type Channel, type ChannelModel } from 'amqplib';
 import { EXCHANGE, EXCHANGE_TYPE } from '../../../common/bus/index.js';
 import { decodeMessage, type Message } from '../../../common/schemas/index.js';
+import { type TempDir, tempDir } from '../../../common/testing/temp-dir.js';
 import { runPoller } from './peers/run-poller.js';
 
 /**
@@ -16,13 +15,15 @@ import { runPoller } from './peers/run-poller.js';
  */
 describe('numeter-poller --once publishes to RabbitMQ', () => {
   const hostId = `poller-it-${randomBytes(6).toString('hex')}`;
+  let temp: TempDir;
   let dir: string;
   let connection: ChannelModel;
   let channel: Channel;
   let queue: string;
 
   before(async () => {
-    dir = await mkdtemp(join(tmpdir(), 'poller-it-'));
+    temp = await tempDir('poller-it');
+    dir = temp.dir;
     connection = await amqp.connect('amqp://guest:guest@127.0.0.1:5672/%2F');
     channel = await connection.createChannel();
     await channel.assertExchange(EXCHANGE, EXCHANGE_TYPE, { durable: true });
@@ -32,7 +33,7 @@ describe('numeter-poller --once publishes to RabbitMQ', () => {
   after(async () => {
     await channel?.deleteQueue(queue).catch(() => {});
     await connection?.close().catch(() => {});
-    await rm(dir, { recursive: true, force: true });
+    await temp.remove();
   });
 
   it('delivers host info, plugin info and data, and leaves the spool empty', async () => {

@@ -1,10 +1,10 @@
 import assert from 'node:assert/strict';
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { silentLogger } from '../../../common/logging/index.js';
 import type { FieldType } from '../../../common/schemas/index.js';
+import { tempDir } from '../../../common/testing/temp-dir.js';
 import { applyRates } from '../src/rates/apply.js';
 import { convertReading, counterDelta, type LastReading, type RateLimits } from '../src/rates/convert.js';
 import { RateStateFile } from '../src/rates/state-file.js';
@@ -71,7 +71,8 @@ describe('counterDelta', () => {
 
 describe('RateStateFile', () => {
   it('survives a restart, is written atomically, and forgets stale readings', async () => {
-    const dir = await mkdtemp(join(tmpdir(), 'poller-rates-'));
+    const temp = await tempDir('poller-rates');
+    const dir = temp.dir;
     try {
       const file = join(dir, 'rates.json');
       const first = new RateStateFile({ file, logger: silentLogger(), forgetAfterSeconds: 1000 });
@@ -90,12 +91,13 @@ describe('RateStateFile', () => {
       ]);
       assert.deepEqual(JSON.parse(await readFile(file, 'utf8')).readings, { 'h\tp\tc': [10_000, 100] });
     } finally {
-      await rm(dir, { recursive: true, force: true });
+      await temp.remove();
     }
   });
 
   it('starts over from a damaged file instead of failing', async () => {
-    const dir = await mkdtemp(join(tmpdir(), 'poller-rates-'));
+    const temp = await tempDir('poller-rates');
+    const dir = temp.dir;
     try {
       const file = join(dir, 'rates.json');
       await writeFile(file, '{not json');
@@ -103,7 +105,7 @@ describe('RateStateFile', () => {
       await state.load();
       assert.equal(state.size, 0);
     } finally {
-      await rm(dir, { recursive: true, force: true });
+      await temp.remove();
     }
   });
 

@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { silentLogger } from '../../../common/logging/index.js';
+import { tempDir } from '../../../common/testing/temp-dir.js';
 import { loadPollerConfig, printableConfig } from '../src/config/schema.js';
 import { createModules } from '../src/modules/registry.js';
 import { parseSnmpSettings, SnmpConfigError } from '../src/modules/snmp/config.js';
@@ -159,7 +159,8 @@ describe('SNMP PDU module against a real snmpd', () => {
 
 describe('registration of the libvirt, snmp and netlatency modules', () => {
   it('builds them from [global] modules with their own sections, and masks SNMP secrets in --print-config', async () => {
-    const dir = await mkdtemp(join(tmpdir(), 'numeter-snmp-config-'));
+    const temp = await tempDir('snmp-config');
+    const dir = temp.dir;
     try {
       const file = join(dir, 'poller.cfg');
       const ini = [
@@ -194,7 +195,7 @@ describe('registration of the libvirt, snmp and netlatency modules', () => {
       const libvirt = await modules[0].collect({ nowSeconds: 1_800_000_000, wantInfo: true });
       assert.deepEqual(libvirt.samples.find((s) => s.plugin === 'libvirt_vcpus')?.values, { test: 2 });
     } finally {
-      await rm(dir, { recursive: true, force: true });
+      await temp.remove();
     }
   });
 });

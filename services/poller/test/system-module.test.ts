@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
-import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import { type TempDir, tempDir } from '../../../common/testing/temp-dir.js';
 import { SystemModule } from '../src/modules/system/module.js';
 import { parseMeminfo } from '../src/modules/system/procfs.js';
 import type { Collection, Sample } from '../src/modules/types.js';
@@ -35,11 +35,13 @@ const SPACE: Record<string, { blocks: number; bsize: number; bavail: number; bfr
 };
 
 describe('system module on a fixture root', () => {
+  let rootTemp: TempDir;
   let root: string;
   let first: Collection;
   let second: Collection;
   before(async () => {
-    root = await mkdtemp(join(tmpdir(), 'poller-system-'));
+    rootTemp = await tempDir('poller-system');
+    root = rootTemp.dir;
     for (const [path, text] of Object.entries(FIXTURE)) {
       await mkdir(dirname(join(root, path)), { recursive: true });
       await writeFile(join(root, path), text);
@@ -52,7 +54,7 @@ describe('system module on a fixture root', () => {
     await writeFile(join(root, 'proc/stat'), stat(1600, 8300));
     second = await module.collect({ nowSeconds: 1_800_000_060, wantInfo: true });
   });
-  after(() => rm(root, { recursive: true, force: true }));
+  after(() => rootTemp.remove());
 
   const valuesOf = (c: Collection, plugin: string): Sample['values'] | undefined => c.samples.find((s) => s.plugin === plugin)?.values;
 
@@ -118,7 +120,8 @@ describe('system module on a fixture root', () => {
   });
 
   it('goes on when a source is missing', async () => {
-    const empty = await mkdtemp(join(tmpdir(), 'poller-system-empty-'));
+    const emptyTemp = await tempDir('poller-system-empty');
+    const empty = emptyTemp.dir;
     try {
       await mkdir(join(empty, 'proc'));
       await writeFile(join(empty, 'proc/loadavg'), FIXTURE['proc/loadavg']);
@@ -129,7 +132,7 @@ describe('system module on a fixture root', () => {
       );
       assert.equal(collection.errors?.length, 6, collection.errors?.join('\n'));
     } finally {
-      await rm(empty, { recursive: true, force: true });
+      await emptyTemp.remove();
     }
   });
 });
