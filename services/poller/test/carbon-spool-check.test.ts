@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, describe, test } from 'node:test';
 import { createLogger } from '../../../common/logging/index.js';
-import { decodeMessage } from '../../../common/schemas/index.js';
+import { decodeMessage, type Message } from '../../../common/schemas/index.js';
 import { tempDir } from '../../../common/testing/temp-dir.js';
 import { SeriesCatalog } from '../src/modules/carbon/batch.js';
 import { FlushLoop } from '../src/modules/carbon/flush-loop.js';
@@ -100,5 +100,55 @@ describe('the columnar batch', () => {
         { plugin: 'p', timestamp: TS + 3, values: { a: 9 } },
       ],
     });
+  });
+});
+
+describe('a flush in parts', () => {
+  test('appends about partValues values at a time, infos first; values arriving between parts join their plugin (this flush if not yet taken, else the next), each exactly once', async () => {
+    const batch = new PointBatch();
+    const catalog = new SeriesCatalog({ maxSeries: 1000, category: 'carbon', source: 'carbon' });
+    const appends: Message[][] = [];
+    const add = (plugin: number, ds: number, ts: number) => {
+      catalog.admit('h', `p${plugin}`, `v${ds}`, () => ({ label: `v${ds}`, type: 'GAUGE' }));
+      assert.ok(batch.add('h', `p${plugin}`, `v${ds}`, ts, plugin * 100 + ds + ts - TS));
+    };
+    for (let plugin = 0; plugin < 6; plugin++) for (let ds = 0; ds < 5; ds++) add(plugin, ds, TS);
+    const loop = new FlushLoop({
+      batch,
+      catalog,
+      publish: async (messages) => {
+        appends.push(messages);
+        // Lines read while this part is being spooled: for a plugin already taken (p0) and one not yet taken (p5).
+        if (appends.length === 1) {
+          add(0, 0, TS + 1);
+          add(5, 0, TS + 1);
+        }
+      },
+      selfHost: 'self',
+      flushIntervalMs: 60_000,
+      refreshSeconds: 3600,
+      maxPointsPerMessage: 500,
+      logger,
+      nowSeconds: () => TS + 2,
+      invalid: () => {},
+      partValues: 10,
+    });
+    await loop.flush();
+    assert.deepEqual(
+      appends.map((messages) => messages.map((m) => (m.kind === 'data' ? m.points.map((p) => p.plugin).join(',') : m.kind))),
+      [['host', 'info', 'info', 'info', 'info', 'info', 'info', 'p0,p1'], ['p2,p3'], ['p4,p5,p5']],
+      'infos with the first part; two plugins (10 values) per part',
+    );
+    const lastPart = appends[2][0];
+    assert.ok(lastPart.kind === 'data');
+    assert.deepEqual(lastPart.points[2], { plugin: 'p5', timestamp: TS + 1, values: { v0: 501 } }, 'p5 was not taken yet: this flush');
+    assert.equal(batch.size, 1, "p0's late value waits for the next flush");
+    assert.equal(loop.counters.valuesSpooled, 31);
+    assert.equal(loop.counters.flushes, 1);
+    await loop.flush();
+    const next = appends[3][0];
+    assert.ok(next.kind === 'data');
+    assert.deepEqual(next.points, [{ plugin: 'p0', timestamp: TS + 1, values: { v0: 1 } }]);
+    assert.equal(loop.counters.valuesSpooled, 32);
   });
 });

@@ -7,10 +7,10 @@ import type { PointBatch } from './point-batch.js';
 
 /**
  * Moves what a listener module accepted into the spool every flush interval: infos of
- * new hosts and plugins first, then the data messages, in one append. A full batch
- * flushes at once (and the listener stops reading until it is taken). Every
- * `refreshSeconds` all infos are published again, so a storage whose index was lost
- * learns them back. A spool failure loses that flush's values, counted and logged.
+ * new hosts and plugins first, then the data messages, in appends of about PART_VALUES
+ * values. A full batch flushes at once (and the listener stops reading until it is
+ * taken). Every `refreshSeconds` all infos are published again, so a storage whose index
+ * was lost learns them back. A spool failure loses that append's values, counted and logged.
  */
 export interface FlushLoopOptions {
   batch: PointBatch;
@@ -29,7 +29,16 @@ export interface FlushLoopOptions {
   /** After each flush: the batch has room again. */
   drained?: () => void;
   invalid(problem: string, values: number): void;
+  /** Values per spool append within a flush. @defaultValue PART_VALUES */
+  partValues?: number;
 }
+
+/**
+ * A flush appends its data in parts of about this many values (≈ 20 messages of a busy
+ * listener): one part at a time lives as objects and JSON, small enough to die young
+ * (the poller runs with a 2 MB young generation), and the sockets are read between parts.
+ */
+export const PART_VALUES = 50_000;
 
 export class FlushLoop {
   private timer: NodeJS.Timeout | undefined;
@@ -39,8 +48,11 @@ export class FlushLoop {
   /** Values of the flush waiting for the spool. */
   private publishing = 0;
   readonly counters = { flushes: 0, messages: 0, valuesSpooled: 0, valuesLost: 0, valuesLostAtStop: 0 };
+  private readonly partValues: number;
 
-  constructor(private readonly options: FlushLoopOptions) {}
+  constructor(private readonly options: FlushLoopOptions) {
+    this.partValues = options.partValues ?? PART_VALUES;
+  }
 
   start(): void {
     if (this.active) return;
@@ -100,22 +112,39 @@ export class FlushLoop {
       if (problem !== null) o.invalid(problem, 0);
       return problem === null;
     });
-    const { messages: data, values } = o.batch.take(o.maxPointsPerMessage);
-    const spooledValues = values;
-    const messages = infos.length === 0 ? data : [...infos, ...data];
-    if (messages.length === 0) return;
-    this.publishing = spooledValues;
+    // The plugins in the batch now, taken part by part (a part's objects and JSON are garbage
+    // before the next is built; the sockets are read between parts); later ones wait for the next flush.
+    let slotsLeft = o.batch.pendingSlots;
+    let first = true;
+    let spooled = false;
+    do {
+      const part = o.batch.take(o.maxPointsPerMessage, slotsLeft, this.partValues);
+      slotsLeft -= part.slots;
+      const withInfos = first && infos.length > 0;
+      const messages = withInfos ? [...infos, ...part.messages] : part.messages;
+      const ok = messages.length > 0 && (await this.publishPart(messages, part.values, withInfos));
+      if (ok && first && refresh) this.lastRefresh = now;
+      spooled ||= ok;
+      first = false;
+    } while (slotsLeft > 0);
+    if (spooled) this.counters.flushes++;
+  }
+
+  /** One append; true when it reached the spool. A failure loses its values (counted, logged) and its infos are sent again. */
+  private async publishPart(messages: Message[], values: number, withInfos: boolean): Promise<boolean> {
+    const o = this.options;
+    this.publishing = values;
     try {
       await o.publish(messages);
-      this.counters.flushes++;
       this.counters.messages += messages.length;
-      this.counters.valuesSpooled += spooledValues;
-      if (refresh) this.lastRefresh = now;
-      o.logger.debug({ messages: messages.length, values: spooledValues }, 'flushed into the spool');
+      this.counters.valuesSpooled += values;
+      o.logger.debug({ messages: messages.length, values }, 'flushed into the spool');
+      return true;
     } catch (error) {
-      this.counters.valuesLost += spooledValues;
-      o.catalog.forgetPublished();
-      o.logger.error({ reason: (error as Error).message, values: spooledValues }, 'cannot spool this flush; its values are lost');
+      this.counters.valuesLost += values;
+      if (withInfos) o.catalog.forgetPublished();
+      o.logger.error({ reason: (error as Error).message, values }, 'cannot spool this flush; its values are lost');
+      return false;
     } finally {
       this.publishing = 0;
     }

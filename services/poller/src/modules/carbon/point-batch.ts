@@ -101,10 +101,24 @@ export class PointBatch {
     return this.values;
   }
 
-  /** Data messages per host (several plugins per message, bounded), and empties the batch. */
-  take(maxPointsPerMessage: number): { messages: Message[]; values: number } {
+  /** Plugins with values in the batch, in the order they got their first one (take() goes in that order). */
+  get pendingSlots(): number {
+    return this.touched.length;
+  }
+
+  /**
+   * Data messages per host (several plugins per message, bounded) of the oldest touched
+   * plugins, at most `maxSlots` of them and about `maxValues` values (whole plugins, at
+   * least one): a flush takes the batch in parts, so that one part at a time is built as
+   * objects and encoded, and the sockets are read in between. Values arriving meanwhile
+   * join their plugin's columns: in this part if it is not taken yet, else the next flush.
+   */
+  take(maxPointsPerMessage: number, maxSlots = Number.POSITIVE_INFINITY, maxValues = Number.POSITIVE_INFINITY): TakenPart {
     const byHost = new Map<string, DataPoint[]>();
-    for (const slot of this.touched) {
+    let values = 0;
+    let slots = 0;
+    while (slots < this.touched.length && slots < maxSlots && (slots === 0 || values < maxValues)) {
+      const slot = this.touched[slots++];
       let list = byHost.get(slot.host);
       if (!list) {
         list = [];
@@ -112,6 +126,7 @@ export class PointBatch {
       }
       pointsOf(slot, list);
       for (const column of slot.touched) {
+        values += column.count;
         if (column.last > column.flushedLast) column.flushedLast = column.last;
         column.count = 0;
         column.seen = null;
@@ -120,11 +135,18 @@ export class PointBatch {
     }
     const messages: Message[] = [];
     for (const [host, points] of byHost) messages.push(...dataMessages(host, splitLarge(points), maxPointsPerMessage, encodedSizeBound));
-    const values = this.values;
-    this.touched = [];
-    this.values = 0;
-    return { messages, values };
+    this.touched = slots === this.touched.length ? [] : this.touched.slice(slots);
+    this.values -= values;
+    return { messages, values, slots };
   }
+}
+
+export interface TakenPart {
+  messages: Message[];
+  /** Values in the messages. */
+  values: number;
+  /** Plugins taken. */
+  slots: number;
 }
 
 /** The slot's points into `out`: by index when its series hold the same seconds, else grouped by second. */
