@@ -110,21 +110,31 @@ export async function populate(deps: AppDeps, storages?: Storage[], options: Pop
     };
     const concurrency = options.concurrency ?? deps.config.storage.populate_concurrency;
     const perBatch = Math.max(1, Math.min(options.hostsPerBatch ?? MAX_HOSTS_PER_LISTS, MAX_HOSTS_PER_LISTS));
-    for (let at = 0; at < hosts.length; at += perBatch) {
-      const batch = hosts.slice(at, at + perBatch);
+    const batches: Host[][] = [];
+    for (let at = 0; at < hosts.length; at += perBatch) batches.push(hosts.slice(at, at + perBatch));
+    // The storage's answers are most of a run (a `/lists` of 200 hosts took 0.6 s at 10,000 hosts
+    // under load): LISTS_IN_FLIGHT batches are read at once, their writes go one batch after another.
+    let written: Promise<void> = Promise.resolve();
+    await forEachBounded(batches, LISTS_IN_FLIGHT, async (batch) => {
       const changed = await readLists(run, batch, concurrency, progress);
-      await populateHosts(run, changed);
-      for (const _ of batch) {
-        progress.hostsDone++;
-        progress.retried = deps.storages.counters.retried;
-        progress.elapsedMs = now() - started;
-        options.onProgress?.({ ...progress });
-      }
-    }
+      written = written.then(async () => {
+        await populateHosts(run, changed);
+        for (const _ of batch) {
+          progress.hostsDone++;
+          progress.retried = deps.storages.counters.retried;
+          progress.elapsedMs = now() - started;
+          options.onProgress?.({ ...progress });
+        }
+      });
+      await written;
+    });
     report.hostsUnchanged += progress.hostsUnchanged;
   }
   return report;
 }
+
+/** Batches whose `/lists` are asked at once (each up to MAX_HOSTS_PER_LISTS hosts). */
+const LISTS_IN_FLIGHT = 3;
 
 export function defaultMultiviewName(host: Host): string {
   return `${host.name} (${host.hostid})`.slice(0, 300);
