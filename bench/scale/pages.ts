@@ -8,8 +8,13 @@ import type { Page } from 'playwright-core';
 
 export interface PageFigures {
   readyMs: number;
+  /** The server's part: navigation start to the document's last byte. */
+  documentMs: number;
   documentBytes: number;
   dataBytes: number;
+  /** JSON requests of the page, and the slowest one (start to end): where a slow page waits. */
+  dataRequests: number;
+  slowestDataMs: number;
   elements: number;
 }
 
@@ -44,9 +49,23 @@ const READY = `() => {
 const FIGURES = `() => {
   const nav = performance.getEntriesByType('navigation')[0];
   let data = 0;
+  let requests = 0;
+  let slowest = 0;
   for (const r of performance.getEntriesByType('resource'))
-    if (r.initiatorType === 'fetch' || r.initiatorType === 'xmlhttprequest') data += r.decodedBodySize;
-  return { readyMs: window.__benchReady, documentBytes: nav.decodedBodySize, dataBytes: data, elements: document.getElementsByTagName('*').length };
+    if (r.initiatorType === 'fetch' || r.initiatorType === 'xmlhttprequest') {
+      data += r.decodedBodySize;
+      requests++;
+      slowest = Math.max(slowest, r.duration);
+    }
+  return {
+    readyMs: window.__benchReady,
+    documentMs: nav.responseEnd,
+    documentBytes: nav.decodedBodySize,
+    dataBytes: data,
+    dataRequests: requests,
+    slowestDataMs: slowest,
+    elements: document.getElementsByTagName('*').length,
+  };
 }`;
 
 export async function login(page: Page, base: string, username: string, password: string): Promise<void> {
