@@ -406,6 +406,15 @@ describe('REST /rest/alerts', () => {
       ).body.field,
       'ends_at',
     );
+    assert.equal(
+      (
+        await write(root, 'post', '/rest/alerts/silences')
+          .send({ host_glob: 'db{1,2.example', field: 'qps', ends_at: '2026-12-03T00:00:00Z' })
+          .expect(400)
+      ).body.field,
+      'host_glob',
+      "a superuser's pattern must be a glob of the rules' language",
+    );
     const glob = SilenceOut.parse(
       (
         await write(root, 'post', '/rest/alerts/silences')

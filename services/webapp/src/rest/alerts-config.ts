@@ -10,6 +10,7 @@ import {
 } from '../../../../common/schemas/index.js';
 import type { Access } from '../access.js';
 import { type DestinationPolicy, destinationPolicy, ownerErrorText } from '../alerting/delivery/destinations.js';
+import { hostGlobProblem } from '../alerting/delivery/silences.js';
 import type { AuthUser } from '../auth/user.js';
 import type { AppDeps } from '../deps.js';
 import { HttpError, ValidationError } from '../http-errors.js';
@@ -214,6 +215,9 @@ async function checkSilenceInput(access: Access, u: AuthUser, s: SilenceIn, now:
     throw new ValidationError('ends_at: a silence lasts at most a year', 'ends_at');
   if (!u.isSuperuser && (s.host_glob === null || !(await access.hostByHostid(u, s.host_glob))))
     throw new ValidationError('host_glob: name one host you may see (its host ID, no wildcards)', 'host_glob');
+  // A superuser's pattern is a glob of the rules' language; a user's exact host ID is matched as it is.
+  const problem = u.isSuperuser && s.host_glob !== null ? hostGlobProblem(s.host_glob) : null;
+  if (problem) throw new ValidationError(`host_glob: ${problem}`, 'host_glob');
   return { startsAt, endsAt: s.ends_at };
 }
 

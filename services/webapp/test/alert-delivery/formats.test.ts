@@ -3,7 +3,7 @@ import { describe, it } from 'node:test';
 import { alertmanagerAlerts, mailContent } from '../../src/alerting/delivery/formats.js';
 import { expandMuninTemplate, notificationScope } from '../../src/alerting/delivery/munin-template.js';
 import { retryDecision } from '../../src/alerting/delivery/retry-policy.js';
-import { matchingSilence, wildcardMatch } from '../../src/alerting/delivery/silences.js';
+import { hostGlobMatches, hostGlobProblem, matchingSilence } from '../../src/alerting/delivery/silences.js';
 import { loadWebappConfig } from '../../src/config.js';
 import { makeNotification } from './world.js';
 
@@ -87,13 +87,18 @@ describe('delivery message forms, retry policy and silence matching', () => {
     assert.deepEqual(old.retry, false);
   });
 
-  it('wildcards: * and ? only, everything else literal, no catastrophic backtracking', () => {
-    assert.ok(wildcardMatch('db*.example', 'db12.example'));
-    assert.ok(wildcardMatch('*', ''));
-    assert.ok(wildcardMatch('w?b*', 'web1'));
-    assert.ok(!wildcardMatch('db*.example', 'web1.example'));
-    assert.ok(!wildcardMatch('[ab]', 'a'), 'brackets are literal');
-    assert.ok(!wildcardMatch(`${'*a'.repeat(100)}b`, 'a'.repeat(300)));
+  it("silences' host globs: the rules' Graphite globs, or the exact name; no catastrophic backtracking", () => {
+    assert.ok(hostGlobMatches('db*.example', 'db12.example'));
+    assert.ok(hostGlobMatches('*', ''));
+    assert.ok(hostGlobMatches('w?b*', 'web1'));
+    assert.ok(!hostGlobMatches('db*.example', 'web1.example'));
+    assert.ok(hostGlobMatches('[ab]', 'a'), 'a class, as in a rule');
+    assert.ok(hostGlobMatches('{web,db}1.example', 'db1.example') && !hostGlobMatches('{web,db}1.example', 'mx1.example'), 'value lists');
+    assert.ok(hostGlobMatches('web{1', 'web{1') && !hostGlobMatches('web{1', 'web1'), 'not a glob: only the name it equals');
+    assert.ok(hostGlobMatches('web[1]', 'web[1]'), 'a host ID with glob characters matches itself');
+    assert.match(String(hostGlobProblem('web{1')), /\{/);
+    assert.equal(hostGlobProblem('db?.exam*'), null);
+    assert.ok(!hostGlobMatches(`${'*a'.repeat(30)}b`, 'a'.repeat(300)), 'a hostile pattern is an automaton, not a backtracking walk');
     const n = makeNotification();
     assert.equal(
       matchingSilence(n, [{ id: 1, ruleKey: null, hostGlob: 'web1', plugin: 'cpu', field: null }])?.id,
