@@ -98,7 +98,7 @@ export async function silenceEditor(deps: AppDeps, user: AuthUser): Promise<Safe
 ${alertTabs('silences')}
 <section class="card"><table class="alert-table" id="silence-list"><thead><tr><th>matches</th><th>from</th><th>until</th><th>by</th><th>comment</th><th></th></tr></thead><tbody></tbody></table>
 <p class="muted" id="list-status" role="status"></p></section>
-<section class="card"><h2>New silence</h2><p class="muted">Notifications that match while it lasts are not sent (recorded as silenced). Empty = any.${user.isSuperuser ? ' Host accepts wildcards (* and ?) and matches the host ID or the host name.' : ' Name one host.'}</p>
+<section class="card"><h2>New silence</h2><p class="muted">Notifications that match while it lasts are not sent (recorded as silenced). Empty = any.${user.isSuperuser ? ' Host accepts the rules&rsquo; globs (*, ?, [a-z], {a,b}) and matches the host ID or the host name.' : ' Name one host.'}</p>
 <form id="silence-form" class="stack editor" data-editor="silences" novalidate>
 <label>Host ID <input name="host_glob" list="host-ids" maxlength="300"></label>${fieldError('host_glob')}
 <div class="pair"><label>Plugin <input name="plugin" maxlength="200"></label><label>Field <input name="field" maxlength="200"></label></div>
