@@ -179,9 +179,26 @@ describe('alerting: durable and honest', () => {
     assert.equal([...service.engine.snapshot().values()].filter((st) => st.series.plugin === 'disk').length, 0);
   });
 
-  test("a host deleted from the webapp: its states end ('host removed') and its munin thresholds go", async () => {
+  test("a host deleted from the webapp: its states end ('host removed'), its munin thresholds and the rules on its sources go", async () => {
     await info(OTHER, 'load', { warning: '5' });
     await eventually(async () => (await rows('SELECT * FROM alert_thresholds WHERE hostid = ?', [OTHER])).length === 1, 10_000, 'thr');
+    // A user rule on one of its sources, with a no-data condition (watched before any point).
+    const definition = (hostId: string) => ({
+      target: { kind: 'source', hostId, plugin: 'load', field: 'load' },
+      warning: { kind: 'above', value: 100 },
+      critical: { kind: 'nodata', minutes: 1 },
+    });
+    const insertRule = (name: string, hostId: string) =>
+      pool.query('INSERT INTO alert_rules (name, enabled, definition, created_at, updated_at) VALUES (?, TRUE, ?, NOW(3), NOW(3))', [
+        name,
+        JSON.stringify(definition(hostId)),
+      ]);
+    await insertRule('other load', OTHER);
+    await insertRule('kept load', HOST);
+    assert.equal(await service.reloadRulesIfChanged(), true);
+    await service.sweepNow();
+    const ruleStates = () => [...service.engine.states()].filter((st) => st.series.hostId === OTHER && st.ruleKey !== 'munin');
+    assert.equal(ruleStates().length, 1, 'the source rule watches its series');
     await point(OTHER, 'load', 7);
     await eventually(async () => (await rows('SELECT * FROM alert_history WHERE hostid = ?', [OTHER])).length === 1, 10_000, 'warning');
     await pool.query('DELETE FROM hosts WHERE hostid = ?', [OTHER]);
@@ -191,7 +208,16 @@ describe('alerting: durable and honest', () => {
     assert.deepEqual({ ...last }, { previous: 'WARNING', state: 'OK', reason: 'host removed' });
     assert.equal((await rows('SELECT * FROM alert_states WHERE hostid = ?', [OTHER])).length, 0);
     assert.equal((await rows('SELECT * FROM alert_thresholds WHERE hostid = ?', [OTHER])).length, 0);
+    assert.deepEqual(
+      (await rows("SELECT name FROM alert_rules WHERE name IN ('other load', 'kept load')")).map((r) => r.name),
+      ['kept load'],
+      'the rule on the deleted host went with it, not the other',
+    );
+    await service.reloadRulesIfChanged();
+    await service.sweepNow();
+    assert.equal(ruleStates().length, 0, 'nothing watches the deleted host again');
     assert.ok((await rows('SELECT * FROM alert_states WHERE hostid = ?', [HOST])).length > 0, 'the other host keeps its states');
+    await pool.query("DELETE FROM alert_rules WHERE name = 'kept load'");
   });
 
   test('munin.conf overrides are re-read when the file changes and on SIGHUP; a re-read with new problems is refused', async () => {

@@ -28,7 +28,7 @@ import { RuleIndex } from './engine/rule-index.js';
 import { MuninConfSource, type Overrides } from './munin-conf-source.js';
 import { Periodic } from './periodic.js';
 import { LatestValueWriter } from './store/latest-values.js';
-import { hostIdsSignature, loadHostIds, loadRules, rulesSignature } from './store/rule-loader.js';
+import { deleteSourceRulesOf, hostIdsSignature, loadHostIds, loadRules, rulesSignature } from './store/rule-loader.js';
 import { StateStore, StateStoreStoppedError } from './store/state-store.js';
 import { loadThresholds, saveThresholds } from './store/thresholds-store.js';
 
@@ -243,9 +243,10 @@ export class AlertService implements Component {
     if (!before) return;
     for (const hostId of before) {
       if (current.has(hostId)) continue;
-      this.logger.info({ hostId }, 'host deleted from the webapp: its alert states end');
       await this.save(this.thresholds.forgetHost(hostId));
       await this.engine.closeHost(hostId);
+      const rules = await deleteSourceRulesOf(this.deps.pool, hostId);
+      this.logger.info({ hostId, rules }, 'host deleted from the webapp: its alert states end, the rules on its sources go');
     }
   }
 

@@ -1,4 +1,4 @@
-import type { Pool, RowDataPacket } from 'mysql2/promise';
+import type { Pool, ResultSetHeader, RowDataPacket } from 'mysql2/promise';
 import { compileGlob } from '../../../../../common/graphite-glob/index.js';
 import { AlertRuleInput, type AlertSeries, describeIssues } from '../../../../../common/schemas/index.js';
 import { type PatternRule, type RuleSet, seriesId } from '../engine/rule-index.js';
@@ -24,6 +24,21 @@ export async function rulesSignature(pool: Pool): Promise<string> {
 export async function hostIdsSignature(pool: Pool): Promise<{ signature: string }> {
   const [rows] = await pool.query<RowDataPacket[]>("SELECT CONCAT(COUNT(*), ':', COALESCE(BIT_XOR(CRC32(hostid)), 0)) AS s FROM hosts");
   return { signature: String(rows[0].s) };
+}
+
+/**
+ * A host deleted from the webapp takes the user rules on its sources with it, as its
+ * sources and plugins go with it (migrations' ON DELETE CASCADE): left, they would watch
+ * series that no longer exist and, with a no-data condition, raise alerts for a host nobody
+ * has. Pattern rules stay (they name no host). Returns the rules deleted.
+ */
+export async function deleteSourceRulesOf(pool: Pool, hostId: string): Promise<number> {
+  const [result] = await pool.query<ResultSetHeader>(
+    `DELETE FROM alert_rules
+      WHERE JSON_VALUE(definition, '$.target.kind') = 'source' AND JSON_VALUE(definition, '$.target.hostId') = ?`,
+    [hostId],
+  );
+  return result.affectedRows;
 }
 
 export async function loadHostIds(pool: Pool): Promise<Set<string>> {
