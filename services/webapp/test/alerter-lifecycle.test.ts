@@ -5,8 +5,12 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import type { Pool } from 'mysql2/promise';
-import { silentLogger } from '../../../common/logging/index.js';
+import amqp from 'amqplib';
+import mysql, { type Pool, type RowDataPacket } from 'mysql2/promise';
+import { pino } from 'pino';
+import { EXCHANGE } from '../../../common/bus/index.js';
+import { type Logger, silentLogger } from '../../../common/logging/index.js';
+import type { HangupSource } from '../../../common/munin/index.js';
 import { eventually } from '../../../common/testing/eventually.js';
 import { createVhost, type Vhost } from '../../../common/testing/rabbitmq-vhost.js';
 import { assertNoResourcesLeft, resourceBaseline } from '../../../common/testing/resources.js';
@@ -16,6 +20,11 @@ import type { WebappConfig } from '../src/config.js';
 import { createPool } from '../src/db/pool.js';
 import { createTestDatabase } from './helpers.js';
 import { runMain } from './run-main.js';
+
+/** A logger whose lines (JSON) land in `lines`. */
+function captureLogger(lines: string[]): Logger {
+  return pino({ level: 'info' }, { write: (line: string) => void lines.push(line) });
+}
 
 describe('alerting engine: the shared lifecycle', () => {
   let vhost: Vhost;
@@ -96,6 +105,90 @@ describe('alerting engine: the shared lifecycle', () => {
       assert.match(run.stderr, /signal received: stopping/);
     } finally {
       await proxy.stop();
+    }
+  });
+
+  it('SIGHUP without munin_conf: the rule tables are checked at once, and the log says there is nothing else', async () => {
+    const listeners = new Set<() => void>();
+    const hangups: HangupSource = { on: (l) => listeners.add(l), off: (l) => listeners.delete(l) };
+    const lines: string[] = [];
+    const engine = new AlertService({
+      config: { ...config, alerting: { ...config.alerting, rules_reload_seconds: 3600, munin_conf: '' } },
+      pool,
+      logger: captureLogger(lines),
+      dispatcher: null,
+      hangups,
+    });
+    await engine.start();
+    try {
+      assert.equal(listeners.size, 1, 'listening for SIGHUP though munin_conf is not set');
+      const reloads = engine.stats().ruleReloads;
+      await pool.query('INSERT INTO alert_rules (name, enabled, definition, created_at, updated_at) VALUES (?, TRUE, ?, NOW(3), NOW(3))', [
+        'hup',
+        JSON.stringify({
+          target: { kind: 'source', hostId: 'hup1', plugin: 'load', field: 'load' },
+          critical: { kind: 'above', value: 1 },
+        }),
+      ]);
+      for (const listener of listeners) listener();
+      await eventually(() => engine.stats().ruleReloads === reloads + 1, 10_000, 'the new rule loaded after the SIGHUP');
+      assert.ok(lines.some((l) => /SIGHUP: no \[alerting\] munin_conf to re-read/.test(l)));
+    } finally {
+      await engine.stop();
+      await pool.query("DELETE FROM alert_rules WHERE name = 'hup'");
+    }
+    assert.equal(listeners.size, 0, 'the stop stops listening');
+  });
+
+  it('stop with the database not answering: inputs first, exits within its deadline; the message in flight is written once', async () => {
+    const engine = new AlertService({ config, pool, logger: silentLogger(), dispatcher: null });
+    await pool.query('INSERT INTO alert_rules (name, enabled, definition, created_at, updated_at) VALUES (?, TRUE, ?, NOW(3), NOW(3))', [
+      'stuck',
+      JSON.stringify({
+        target: { kind: 'pattern', hostGlob: 'stuck1', pluginGlob: '*', fieldGlob: '*' },
+        critical: { kind: 'above', value: 1 },
+      }),
+    ]);
+    await engine.start();
+    await eventually(() => engine.stats().consumer_consumerStarts > 0, 10_000, 'consuming');
+    const locker = await mysql.createConnection({ host: '127.0.0.1', user: 'root', database: db.name });
+    const broker = await amqp.connect(vhost.url);
+    try {
+      // The history table is locked: the change's transaction waits in its INSERT.
+      await locker.query('LOCK TABLES alert_history WRITE');
+      const channel = await broker.createConfirmChannel();
+      const message = {
+        v: 1,
+        kind: 'data',
+        hostId: 'stuck1',
+        points: [{ plugin: 'load', timestamp: Math.floor(Date.now() / 1000), values: { load: 5 } }],
+      };
+      channel.publish(EXCHANGE, 'stuck1', Buffer.from(JSON.stringify(message)), { persistent: true });
+      await channel.waitForConfirms();
+      await eventually(() => engine.stats().consumer_received >= 1, 10_000, 'the message in flight');
+      const started = Date.now();
+      await engine.stop(3000);
+      const tookMs = Date.now() - started;
+      assert.ok(tookMs < 3000 + 2500, `stopped ${tookMs} ms after stop(3000)`);
+    } finally {
+      await locker.query('UNLOCK TABLES');
+      await locker.end();
+    }
+    // The requeued message is evaluated again by the next engine: still one change recorded.
+    const again = new AlertService({ config, pool, logger: silentLogger(), dispatcher: null });
+    await again.start();
+    try {
+      await eventually(() => again.stats().consumer_acked >= 1, 10_000, 'the requeued message, acked');
+      const history = async () =>
+        (await pool.query<RowDataPacket[]>("SELECT previous, state FROM alert_history WHERE hostid = 'stuck1'"))[0].map(
+          (h) => `${h.previous}>${h.state}`,
+        );
+      await eventually(async () => (await history()).length > 0, 10_000, 'the change');
+      assert.deepEqual(await history(), ['OK>CRITICAL']);
+    } finally {
+      await again.stop();
+      await broker.close();
+      await pool.query("DELETE FROM alert_rules WHERE name = 'stuck'");
     }
   });
 });

@@ -14,10 +14,11 @@ import {
   type DeadlineInput,
   Lifecycle,
   prefixedStats,
+  settleWithin,
   systemClock,
 } from '../../../../common/lifecycle/index.js';
 import type { Logger } from '../../../../common/logging/index.js';
-import type { HangupSource } from '../../../../common/munin/index.js';
+import { type HangupSource, processHangup } from '../../../../common/munin/index.js';
 import { decodeMessage, LIMITS, type PluginInfoMessage } from '../../../../common/schemas/index.js';
 import { alertingAmqpUrl, type WebappConfig } from '../config.js';
 import { migrate } from '../db/migrations.js';
@@ -38,11 +39,11 @@ export interface AlertServiceDeps {
   logger: Logger;
   clock?: Clock;
   /**
-   * Started after the engine and stopped before it: the notification dispatcher. Default:
+   * Started after the engine and stopped after it (an output): the notification dispatcher. Default:
    * delivery's NotificationDispatcher on the same pool; null = none (the outbox only fills).
    */
   dispatcher?: Component | null;
-  /** Where SIGHUPs come from (munin.conf is re-read after one); default: the process's. */
+  /** Where SIGHUPs come from (what is configured is re-read after one); default: the process's. */
   hangups?: HangupSource;
 }
 
@@ -73,11 +74,13 @@ export class AlertService implements Component {
   /** The webapp's host IDs at the last check: one gone from it was deleted (its states end). */
   private knownHosts: { signature: string; hostIds: Set<string> } | null = null;
   private signature = '';
-  private readonly counters = { messages: 0, refused: 0, failed: 0, infos: 0, ruleReloads: 0, ruleProblems: 0 };
+  private readonly hangups: HangupSource;
+  private readonly counters = { messages: 0, refused: 0, failed: 0, infos: 0, ruleReloads: 0, ruleProblems: 0, hangups: 0 };
 
   constructor(private readonly deps: AlertServiceDeps) {
     this.clock = deps.clock ?? systemClock;
     this.logger = deps.logger.child({ component: 'alerting' });
+    this.hangups = deps.hangups ?? processHangup;
     const a = deps.config.alerting;
     this.store = new StateStore({ pool: deps.pool, clock: this.clock, logger: this.logger, publicUrl: deps.config.web.public_url.trim() });
     this.engine = new AlertEngine({
@@ -97,7 +100,7 @@ export class AlertService implements Component {
     const timers = { clock: this.clock, logger: this.logger };
     this.sweeper = new Periodic('alert sweep', () => this.engine.sweep(), a.sweep_seconds * 1000, timers);
     this.muninConf = a.munin_conf
-      ? new MuninConfSource(a.munin_conf, a.munin_host_id_format, (problem) => this.logger.warn({ problem }, 'munin.conf'), deps.hangups)
+      ? new MuninConfSource(a.munin_conf, a.munin_host_id_format, (problem) => this.logger.warn({ problem }, 'munin.conf'), this.hangups)
       : null;
     const reload = async () => {
       await this.reloadMuninConfIfChanged();
@@ -187,21 +190,45 @@ export class AlertService implements Component {
     this.sweeper.start();
     this.reloader.start();
     this.valueFlusher.start();
+    this.hangups.on(this.onHangup);
     await this.dispatcher?.start();
   }
 
+  /**
+   * A SIGHUP re-reads what is configured at once, as a reload period would: munin.conf (its
+   * watch saw the signal: read even if unchanged) and the rule tables. Without munin_conf
+   * there is nothing but the rules; the log says so.
+   */
+  private readonly onHangup = (): void => {
+    this.counters.hangups++;
+    if (!this.muninConf) this.logger.info({}, 'SIGHUP: no [alerting] munin_conf to re-read; the rules are checked');
+    void this.reloader.runNow();
+  };
+
+  /**
+   * Inputs first: the consumer takes no more messages and waits for those in flight (their
+   * records are still written, then they are acked), the timers make no more records. Half
+   * of the time left goes to that drain; what the database has not taken by then is dropped
+   * (the store's stop: those messages are requeued, not acked), so a database that is down
+   * does not hold the stop. Then the latest values, after every record; the dispatcher last.
+   */
   private async close(deadline: Deadline): Promise<void> {
-    await this.dispatcher?.stop(deadline);
+    this.hangups.off(this.onHangup);
+    const consumerStopped = this.consumer?.stop(deadline) ?? Promise.resolve();
     await Promise.all([this.sweeper.stop(), this.reloader.stop(), this.valueFlusher.stop()]);
     this.muninConf?.stop();
+    const half = () => deadline.capped(deadline.remainingMs() / 2);
+    await settleWithin(consumerStopped, half());
     // The latest values go with the stop, so a restart shows them (a failure only loses a value).
-    await this.flushLatestValues().catch((error) =>
+    const flushed = this.flushLatestValues().catch((error) =>
       this.logger.warn({ reason: (error as Error).message }, 'latest alert values not written at stop'),
     );
+    if (!(await settleWithin(flushed, half()))) this.logger.warn({}, 'latest alert values not written at stop: the database is too slow');
     // Records still waiting for the database reject, so their messages are requeued, not acked.
     this.store.stop();
-    await this.consumer?.stop(deadline);
+    await consumerStopped;
     this.consumer = undefined;
+    await this.dispatcher?.stop(deadline);
   }
 
   private async handle(message: ConsumedMessage): Promise<Disposition> {
