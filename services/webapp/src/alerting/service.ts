@@ -128,6 +128,7 @@ export class AlertService implements Component {
       ...(this.consumer ? prefixedStats('consumer', this.consumer.stats()) : {}),
       ...(this.dispatcher ? prefixedStats('dispatcher', this.dispatcher.stats()) : {}),
       ...prefixedStats('latest', this.latestValues.counters),
+      ...(this.muninConf ? prefixedStats('muninConf', this.muninConf.counters) : {}),
       sweepFailures: this.sweeper.failures,
       reloadFailures: this.reloader.failures,
       flushFailures: this.valueFlusher.failures,
