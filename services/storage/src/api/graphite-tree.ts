@@ -4,23 +4,6 @@ import type { Catalog } from './catalog.js';
 import { BadParameterError, LimitExceededError } from './errors.js';
 import { compileNode, type NodeMatcher } from './glob.js';
 
-/**
- * Numeter's hosts, plugins and data sources as a Graphite tree, so that a series sent as
- * path P (carbon, StatsD) comes back under P:
- *   - host node: the filtered host ID (`HostIDFiltredName`: the ID without space, `"`,
- *     `/`, `.` and `'`, also the host's directory name), so `web01.example.com` is `web01examplecom`;
- *   - then every `.`-separated part of the plugin name is one level, then every part of the
- *     data-source name: plugin `load.load` with ds `shortterm` is `web1.load.load.shortterm`,
- *     munin multigraph `diskstats_latency.sda` with ds `avgwait` is `h.diskstats_latency.sda.avgwait`.
- * A node can be a leaf and a branch at once (plugin `a` with ds `b` beside plugin `a.b`): find
- * returns both nodes, as graphite-web's store yields both; the routes decide what each format
- * shows. Several (plugin, ds) pairs behind one path (`a.b`/`c` and `a`/`b.c`) are all behind
- * it (render keeps the more complete series). Names that fail the shared safe-name rules
- * (they cannot have files) or hold an empty part (`a..b`: no path can name it) are not in it.
- * Any depth is read in at most three batches of Redis reads whatever the number of hosts
- * (Catalog): hosts, then the plugin names of the matched hosts, then the data sources of
- * the plugins whose parts all matched and that need more levels.
- */
 /** Nodes a path can have: a host, then at most 100 parts of a plugin and 100 of a ds (200-byte names). */
 const MAX_DEPTH = 1 + 2 * (MAX_NAME_BYTES / 2);
 
@@ -65,6 +48,23 @@ interface Found {
   leaves: Leaf[];
 }
 
+/**
+ * Numeter's hosts, plugins and data sources as a Graphite tree, so that a series sent as
+ * path P (carbon, StatsD) comes back under P:
+ *   - host node: the filtered host ID (`HostIDFiltredName`: the ID without space, `"`,
+ *     `/`, `.` and `'`, also the host's directory name), so `web01.example.com` is `web01examplecom`;
+ *   - then every `.`-separated part of the plugin name is one level, then every part of the
+ *     data-source name: plugin `load.load` with ds `shortterm` is `web1.load.load.shortterm`,
+ *     munin multigraph `diskstats_latency.sda` with ds `avgwait` is `h.diskstats_latency.sda.avgwait`.
+ * A node can be a leaf and a branch at once (plugin `a` with ds `b` beside plugin `a.b`): find
+ * returns both nodes, as graphite-web's store yields both; the routes decide what each format
+ * shows. Several (plugin, ds) pairs behind one path (`a.b`/`c` and `a`/`b.c`) are all behind
+ * it (render keeps the more complete series). Names that fail the shared safe-name rules
+ * (they cannot have files) or hold an empty part (`a..b`: no path can name it) are not in it.
+ * Any depth is read in at most three batches of Redis reads whatever the number of hosts
+ * (Catalog): hosts, then the plugin names of the matched hosts, then the data sources of
+ * the plugins whose parts all matched and that need more levels.
+ */
 export class GraphiteTree {
   constructor(
     private readonly catalog: Catalog,

@@ -1,18 +1,5 @@
 import type { HostLocation } from '../index/codecs.js';
 
-/**
- * Pending points per series, between the consumer and the Whisper files. Messages add
- * their points and wait; the cache writes everything pending in one go ("a generation")
- * when `flushPoints` are pending or the oldest has waited `flushIntervalMs`, so points of
- * one series from many messages reach its file in one write. A message's wait ends when
- * its generation is written and indexed, and fails if any of its series failed, so the
- * consumer acks only stored data.
- *
- * Memory is bounded: when `maxPoints` are held (pending plus being written), add() waits
- * for room before taking more, the consumer stops settling, and the broker stops
- * delivering at the prefetch limit: backpressure, never dropping. A single message larger
- * than the limit is still taken when the cache is empty, so it cannot wait forever.
- */
 /** One series (one file). The same object is reused for every point of the series. */
 export interface SeriesRef {
   file: string;
@@ -61,6 +48,19 @@ interface Generation {
   failedAll?: Error;
 }
 
+/**
+ * Pending points per series, between the consumer and the Whisper files. Messages add
+ * their points and wait; the cache writes everything pending in one go ("a generation")
+ * when `flushPoints` are pending or the oldest has waited `flushIntervalMs`, so points of
+ * one series from many messages reach its file in one write. A message's wait ends when
+ * its generation is written and indexed, and fails if any of its series failed, so the
+ * consumer acks only stored data.
+ *
+ * Memory is bounded: when `maxPoints` are held (pending plus being written), add() waits
+ * for room before taking more, the consumer stops settling, and the broker stops
+ * delivering at the prefetch limit: backpressure, never dropping. A single message larger
+ * than the limit is still taken when the cache is empty, so it cannot wait forever.
+ */
 export class WriteCache {
   private current: Generation = newGeneration();
   private writingPoints = 0;

@@ -5,15 +5,15 @@ import { findHostDirectory, readHostMarker } from './host-directories.js';
 import { directories } from './host-scan.js';
 import { containedPath } from './layout.js';
 
+/** How long one walk of the tree's hosts is reused: many requests during a rebuild cost one walk. */
+const HOSTS_REUSE_SECONDS = 10;
+
 /**
  * The file tree read as the index would say it, for the API when the index does not know
  * a host (lost and not rebuilt yet) or a plugin (DS@ empty): every plugin and data source
  * that has a `.wsp` file can be found and read from the files alone. Read-only: the
  * index is refilled by the rebuild, never from here.
  */
-/** How long one walk of the tree's hosts is reused: many requests during a rebuild cost one walk. */
-const HOSTS_REUSE_SECONDS = 10;
-
 export class HostFiles {
   private lastWalk: { at: number; hosts: Promise<Map<string, string>> } | undefined;
 

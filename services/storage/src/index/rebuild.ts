@@ -6,16 +6,6 @@ import { directories, scanHostDirectory } from '../files/host-scan.js';
 import { containedPath } from '../files/layout.js';
 import type { IndexWriter } from './index-writer.js';
 
-/**
- * Rebuilds the Redis index from the file tree `<wsp_path>/<hash>/<host>/<plugin>/<ds>.wsp`
- * after Redis lost it (flushed, new server). The host ID is read from the directory's
- * `.numeter-host.json`; directories written by the original Numeter have none: their
- * filtered name stands for the ID and their marker is written flagged as a guess, which the
- * real host ID replaces when it shows up (HostDirectories). Plugin infos and
- * MyInfo details come back with the pollers' next info refresh (until then the API serves
- * minimal infos from DS@); data is never lost since it is in the files. Only fills what is
- * missing, so it is safe while ingestion runs. At the end the index-complete marker is set.
- */
 export interface RebuildResult {
   hosts: number;
   plugins: number;
@@ -32,6 +22,16 @@ export interface RebuildOptions {
   logger?: Logger;
 }
 
+/**
+ * Rebuilds the Redis index from the file tree `<wsp_path>/<hash>/<host>/<plugin>/<ds>.wsp`
+ * after Redis lost it (flushed, new server). The host ID is read from the directory's
+ * `.numeter-host.json`; directories written by the original Numeter have none: their
+ * filtered name stands for the ID and their marker is written flagged as a guess, which the
+ * real host ID replaces when it shows up (HostDirectories). Plugin infos and
+ * MyInfo details come back with the pollers' next info refresh (until then the API serves
+ * minimal infos from DS@); data is never lost since it is in the files. Only fills what is
+ * missing, so it is safe while ingestion runs. At the end the index-complete marker is set.
+ */
 export async function rebuildIndex(opts: RebuildOptions): Promise<RebuildResult> {
   const result: RebuildResult = { hosts: 0, plugins: 0, dataSources: 0, hostsWithoutMarker: 0 };
   for (const hashDir of await directories(opts.wspRoot)) {

@@ -21,13 +21,6 @@ import type { NewSeriesLimiter } from './series-limits.js';
 
 export type { RefusalKind } from './failures.js';
 
-/**
- * One delivery → one disposition. Ack only once the message's points are in their files
- * and the index is updated; dead-letter (with the reason) what can never be stored; requeue
- * what failed for a reason that may go away (Redis down, disk full). Nothing a poller sends
- * can throw out of here: every failure becomes a disposition.
- */
-
 export interface IngestEvents {
   accepted(kind: MessageKind, points: number): void;
   refused(kind: RefusalKind, reason: string): void;
@@ -62,6 +55,12 @@ interface KnownSeries extends SeriesRef {
 
 const MAX_MEMOISED_SERIES = 1_000_000;
 
+/**
+ * One delivery → one disposition. Ack only once the message's points are in their files
+ * and the index is updated; dead-letter (with the reason) what can never be stored; requeue
+ * what failed for a reason that may go away (Redis down, disk full). Nothing a poller sends
+ * can throw out of here: every failure becomes a disposition.
+ */
 export class MessageHandler {
   /** host → plugin → ds → series. Host locations are memoised objects, so they key well. */
   private readonly known = new Map<HostLocation, Map<string, Map<string, KnownSeries>>>();

@@ -1,13 +1,5 @@
 import { type Clock, wholeSecondsOf } from '../../../../common/lifecycle/index.js';
 
-/**
- * Bounds the series (files) one host, and one plugin of a host, may start per interval.
- * Every new series is a file of its own (about 190 KB with the default archives, sparse
- * or not), so one message naming thousands of data sources would otherwise fill the
- * disk and the inode table. Series whose file exists are never counted: a storage that
- * restarts, or a host that comes back, is not limited. The window is fixed: every count
- * starts again from zero each `intervalSeconds`.
- */
 export interface NewSeriesLimits {
   /** New series per host per interval; 0 = unlimited. */
   perHost: number;
@@ -37,6 +29,14 @@ export interface NewSeriesLimiterOptions {
   onReport?: (report: SeriesLimitReport) => void;
 }
 
+/**
+ * Bounds the series (files) one host, and one plugin of a host, may start per interval.
+ * Every new series is a file of its own (about 190 KB with the default archives, sparse
+ * or not), so one message naming thousands of data sources would otherwise fill the
+ * disk and the inode table. Series whose file exists are never counted: a storage that
+ * restarts, or a host that comes back, is not limited. The window is fixed: every count
+ * starts again from zero each `intervalSeconds`.
+ */
 export class NewSeriesLimiter {
   private windowStart = Number.NEGATIVE_INFINITY;
   /** hostId → series started in this window, and per plugin. */
