@@ -39,6 +39,9 @@ export interface RunServiceOptions {
 
 const SIGNALS: NodeJS.Signals[] = ['SIGTERM', 'SIGINT'];
 
+/** The exitWatchdogMs every service's main.ts sets: what may still hold the process after an orderly stop gets this long. */
+export const EXIT_WATCHDOG_MS = 2000;
+
 /**
  * Runs the components as one service: starts them in order, runs until SIGTERM/SIGINT
  * (or until `run` finishes), then stops them in reverse under one deadline. A second

@@ -1,7 +1,7 @@
 #!/usr/bin/env -S node --max-semi-space-size=2 --heap-growing-percent=100
 import { Command } from 'commander';
 import { ConfigError } from '../../../common/config/index.js';
-import { EXIT_BAD_CONFIG, EXIT_FAILURE, runService } from '../../../common/lifecycle/index.js';
+import { EXIT_BAD_CONFIG, EXIT_FAILURE, EXIT_WATCHDOG_MS, runService } from '../../../common/lifecycle/index.js';
 import { createLogger } from '../../../common/logging/index.js';
 import { DEFAULT_CONFIG_FILE, loadPollerConfig, type PollerConfig, pinoLevel, printableConfig } from './config/schema.js';
 import { buildPoller } from './poller-service.js';
@@ -65,7 +65,7 @@ async function main(options: CliOptions): Promise<number> {
       name: 'poller',
       logger,
       stopDeadlineMs: config.global.stop_deadline * 1000,
-      exitWatchdogMs: 2000,
+      exitWatchdogMs: EXIT_WATCHDOG_MS,
       ...(poller.run && { run: poller.run }),
       summary: poller.summary,
     });

@@ -1,11 +1,11 @@
 #!/usr/bin/env -S node --max-semi-space-size=32
 import { Command } from 'commander';
 import { ConfigError } from '../../../common/config/index.js';
-import { EXIT_BAD_CONFIG, runService } from '../../../common/lifecycle/index.js';
+import { EXIT_BAD_CONFIG, EXIT_WATCHDOG_MS, runService } from '../../../common/lifecycle/index.js';
 import { createLogger } from '../../../common/logging/index.js';
 import { DEFAULT_CONFIG_FILE, loadStorageConfig, pinoLevel, printableConfig, readHostList, type StorageConfig } from './config.js';
 import { type ImportCommandOptions, runMuninImport } from './import/command.js';
-import { STORAGE_EXIT_WATCHDOG_MS, STORAGE_STOP_MS, StorageService } from './storage-service.js';
+import { STORAGE_STOP_MS, StorageService } from './storage-service.js';
 
 /**
  * numeter-storage: reads the configuration, builds the service and runs it (runService)
@@ -93,7 +93,7 @@ async function main(): Promise<number> {
     name: 'storage',
     logger,
     stopDeadlineMs: STORAGE_STOP_MS,
-    exitWatchdogMs: STORAGE_EXIT_WATCHDOG_MS,
+    exitWatchdogMs: EXIT_WATCHDOG_MS,
     summary: () => service.cacheStats(),
   });
 }

@@ -44,9 +44,6 @@ export interface StorageServiceOptions {
 /** The whole stop's deadline when stop() is given none; it also bounds the undo of a failed start. */
 export const STORAGE_STOP_MS = 15_000;
 
-/** After the stop, how long something still holding the event loop may keep the process (runService's watchdog). */
-export const STORAGE_EXIT_WATCHDOG_MS = 2000;
-
 /** The API's share of the stop: requests in progress get this long before their connections close. */
 const API_STOP_MS = 5000;
 

@@ -15,7 +15,7 @@ import { after, before, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import amqp from 'amqplib';
 import { CLOSE_STEP_MS, storageQueueName } from '../../../common/bus/index.js';
-import { Deadline, FORCE_CLOSE_MS } from '../../../common/lifecycle/index.js';
+import { Deadline, EXIT_WATCHDOG_MS, FORCE_CLOSE_MS } from '../../../common/lifecycle/index.js';
 import { silentLogger } from '../../../common/logging/index.js';
 import { freePort } from '../../../common/testing/free-port.js';
 import { ManualClock } from '../../../common/testing/manual-clock.js';
@@ -26,7 +26,7 @@ import { deleteRedisPrefix } from '../../../common/testing/redis-prefix.js';
 import { assertNoResourcesLeft, resourceBaseline } from '../../../common/testing/resources.js';
 import { TcpProxy } from '../../../common/testing/tcp-proxy.js';
 import type { TempDir } from '../../../common/testing/temp-dir.js';
-import { STORAGE_EXIT_WATCHDOG_MS, STORAGE_STOP_MS, StorageService } from '../src/storage-service.js';
+import { STORAGE_STOP_MS, StorageService } from '../src/storage-service.js';
 import { dataMessage, eventually, recentMinute, startPublisher, tempDir, testConfig } from './ingest-fixtures.js';
 
 const MAIN = fileURLToPath(new URL('../src/main.ts', import.meta.url));
@@ -188,7 +188,7 @@ describe('numeter-storage: SIGTERM while the broker hangs', () => {
       assert.equal(code, 0, stderr);
       // The stop deadline, a late step's force-close allowance, then the exit watchdog (the
       // hung connection still holds the event loop) at most: one deadline, not one per step.
-      const boundMs = STORAGE_STOP_MS + FORCE_CLOSE_MS + STORAGE_EXIT_WATCHDOG_MS;
+      const boundMs = STORAGE_STOP_MS + FORCE_CLOSE_MS + EXIT_WATCHDOG_MS;
       assert.ok(tookMs < boundMs + 2000, `exited ${tookMs} ms after SIGTERM (bound ${boundMs} ms)`);
       assert.match(stderr, /signal received: stopping/);
 

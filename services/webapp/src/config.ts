@@ -5,6 +5,8 @@ import { DeliverySection, SmtpSection } from './alerting/delivery/config.js';
 /** Default place of the INI file, as the original `/etc/numeter/numeter_webapp.cfg`. */
 export const DEFAULT_CONFIG_FILE = '/etc/numeter/numeter_webapp.cfg';
 export const ENV_PREFIX = 'NUMETER_WEBAPP';
+/** How long the whole stop of `serve` or `alerter` may take, from the signal. */
+export const STOP_DEADLINE_MS = 10_000;
 
 const Schema = z.object({
   database: z

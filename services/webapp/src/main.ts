@@ -1,10 +1,10 @@
 #!/usr/bin/env node
-import { type Component, runService } from '../../../common/lifecycle/index.js';
+import { type Component, EXIT_WATCHDOG_MS, runService } from '../../../common/lifecycle/index.js';
 import { createLogger } from '../../../common/logging/index.js';
 import { AlertService } from './alerting/service.js';
 import { describeError, type GlobalOptions, readConfig } from './cli/context.js';
 import { buildProgram } from './cli/program.js';
-import { logFile } from './config.js';
+import { logFile, STOP_DEADLINE_MS } from './config.js';
 import { type AppDeps, buildDeps } from './deps.js';
 import { WebappServer } from './server.js';
 
@@ -21,7 +21,7 @@ async function serve(options: GlobalOptions): Promise<void> {
     name: 'webapp',
     logger,
     stopDeadlineMs: STOP_DEADLINE_MS,
-    exitWatchdogMs: 2000,
+    exitWatchdogMs: EXIT_WATCHDOG_MS,
   });
 }
 
@@ -34,7 +34,7 @@ async function alerter(options: GlobalOptions): Promise<void> {
     name: 'alerter',
     logger,
     stopDeadlineMs: STOP_DEADLINE_MS,
-    exitWatchdogMs: 2000,
+    exitWatchdogMs: EXIT_WATCHDOG_MS,
   });
 }
 
@@ -45,9 +45,6 @@ async function alerter(options: GlobalOptions): Promise<void> {
 function sharedDeps(deps: AppDeps): Component {
   return { name: 'deps', start: async () => {}, stop: () => deps.close(), stats: () => ({}) };
 }
-
-/** How long the whole stop may take, from the signal. */
-const STOP_DEADLINE_MS = 10_000;
 
 buildProgram(out, serve, alerter)
   .parseAsync(process.argv)
