@@ -1,7 +1,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { tempDir } from '../../../../../common/testing/temp-dir.js';
 
 /**
  * Debian's real snmpd on udp 127.0.0.1:<port> (never the default 161, never another
@@ -21,7 +21,8 @@ export interface RunningSnmpd {
 }
 
 export async function startSnmpd(port: number): Promise<RunningSnmpd> {
-  const dir = await mkdtemp(join(tmpdir(), 'poller-snmpd-'));
+  const temp = await tempDir('poller-snmpd');
+  const dir = temp.dir;
   const values = join(dir, 'values');
   const state = join(dir, 'state');
   await mkdir(values);
@@ -68,7 +69,7 @@ export async function startSnmpd(port: number): Promise<RunningSnmpd> {
     },
     async stop() {
       await stopChild(child);
-      await rm(dir, { recursive: true, force: true });
+      await temp.remove();
     },
   };
 }
