@@ -164,7 +164,7 @@ describe('numeter-storage: SIGTERM while the broker hangs', () => {
       const running = () => {
         if (closed) throw new Error(`numeter-storage exited: ${stderr}`);
       };
-      await eventually(() => (running(), world.consuming()), 30_000, 'the storage consuming');
+      await eventually(() => (running(), world.consuming()), 60_000, 'the storage consuming');
 
       // A: written and acked before the broker hangs.
       await publish(MINUTES.written);
