@@ -2,7 +2,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { JsonBytes } from '../src/query/json-bytes.js';
-import { applyMaxDataPoints, toJson, toJsonText } from '../src/query/render.js';
+import { applyMaxDataPoints, jsonChunks, toJson, toJsonText } from '../src/query/render.js';
 import { Series } from '../src/query/series.js';
 
 /** express's `json escape`. */
@@ -27,6 +27,34 @@ describe('render JSON text', () => {
       assert.equal(toJsonText(a, noNull), escaped(toJson(b, noNull)));
     }
     assert.ok(!toJsonText(sample(), false).includes('<'));
+  });
+});
+
+describe('render JSON in slices', () => {
+  it('cuts the answer into slices of about sliceBytes that join into the same text, across grids and with noNullPoints', () => {
+    // Three grids (the timestamps of each are written once), full-precision values and gaps.
+    const list = () => [
+      ...sample(),
+      ...[0, 1, 2].map(
+        (k) =>
+          new Series({
+            name: `grid${k}`,
+            start: 60 * (k + 1),
+            end: 60 * (k + 1) + 60 * 400,
+            step: 60,
+            values: Array.from({ length: 400 }, (_, i) => (i % 9 === 0 ? null : 50 + 40 * Math.sin(i / 7 + k))),
+          }),
+      ),
+    ];
+    for (const noNull of [false, true]) {
+      const slices = [...jsonChunks(list(), noNull, 2048)];
+      assert.ok(slices.length > 10, `${slices.length} slices`);
+      assert.ok(
+        slices.slice(0, -1).every((b) => b.length >= 2048 && b.length < 2048 + 1024),
+        slices.map((b) => b.length).join(' '),
+      );
+      assert.equal(Buffer.concat(slices).toString('utf8'), escaped(toJson(list(), noNull)));
+    }
   });
 });
 

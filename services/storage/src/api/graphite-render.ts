@@ -5,7 +5,7 @@ import type { RenderContext } from '../query/define.js';
 import { evaluateTarget } from '../query/evaluator.js';
 import { RenderBudget, type RenderLimits } from '../query/limits.js';
 import { parseTarget } from '../query/parser.js';
-import { applyMaxDataPoints, toCsv, toJsonBytes, toRaw } from '../query/render.js';
+import { applyMaxDataPoints, jsonChunks, toCsv, toRaw } from '../query/render.js';
 import { Series } from '../query/series.js';
 import { parseAtTime } from './attime.js';
 import type { RouteContext } from './context.js';
@@ -63,8 +63,36 @@ export function renderHandler(ctx: RouteContext, tree: GraphiteTree) {
     points.checkAnswer(series.reduce((n, s) => n + Math.ceil(s.data.length / s.valuesPerPoint), 0));
     if (format === 'csv') res.type('text/csv').send(toCsv(series));
     else if (format === 'raw') res.type('text/plain').send(toRaw(series));
-    else res.type('application/json').send(toJsonBytes(series, optionalParam(req, 'noNullPoints') !== undefined));
+    else await sendChunks(res.type('application/json'), jsonChunks(series, optionalParam(req, 'noNullPoints') !== undefined));
   };
+}
+
+/**
+ * A large answer sent in slices (chunked), the event loop free between two: each slice is
+ * written, the socket's buffer drained when it is full, and other callbacks (a /health, a
+ * read's answer) run before the next slice is made. Stops when the client has gone.
+ */
+async function sendChunks(res: Response, chunks: Iterable<Buffer>): Promise<void> {
+  let sent = 0;
+  for (const chunk of chunks) {
+    if (res.destroyed) return;
+    if (sent++ === 0) res.status(200);
+    if (!res.write(chunk)) await drained(res);
+    await new Promise<void>((next) => setImmediate(next));
+  }
+  res.end();
+}
+
+function drained(res: Response): Promise<void> {
+  return new Promise((resolve) => {
+    const done = () => {
+      res.off('drain', done);
+      res.off('close', done);
+      resolve();
+    };
+    res.on('drain', done);
+    res.on('close', done);
+  });
 }
 
 function renderFormat(req: Request): (typeof FORMATS)[number] {

@@ -27,6 +27,19 @@ export class JsonBytes {
     return this.buf.subarray(0, this.pos);
   }
 
+  get length(): number {
+    return this.pos;
+  }
+
+  /** bytes[from, to) of `source` (a few bytes: copied here, cheaper than Buffer.copy's call). */
+  copy(source: Uint8Array, from: number, to: number): void {
+    this.reserve(to - from);
+    const buf = this.buf;
+    let at = this.pos;
+    for (let i = from; i < to; i++) buf[at++] = source[i];
+    this.pos = at;
+  }
+
   /** Text known to be ASCII or not: written as UTF-8. */
   text(value: string): void {
     this.reserve(value.length * 3);
