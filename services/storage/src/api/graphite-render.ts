@@ -15,6 +15,7 @@ import type { GraphiteTree, Leaf } from './graphite-tree.js';
 import { allValues, optionalParam, positiveIntParam } from './params.js';
 import { PointBudget } from './point-budget.js';
 import { readSeries, type SeriesSource, type TimeWindow } from './series.js';
+import { TimeSlice } from './time-slice.js';
 
 /**
  * `/render`: targets parsed, evaluated by the query engine over the whisper files
@@ -63,21 +64,27 @@ export function renderHandler(ctx: RouteContext, tree: GraphiteTree) {
     points.checkAnswer(series.reduce((n, s) => n + Math.ceil(s.data.length / s.valuesPerPoint), 0));
     if (format === 'csv') res.type('text/csv').send(toCsv(series));
     else if (format === 'raw') res.type('text/plain').send(toRaw(series));
-    else await sendChunks(res.type('application/json'), jsonChunks(series, optionalParam(req, 'noNullPoints') !== undefined));
+    else {
+      const spare: Buffer[] = [];
+      await sendChunks(
+        res.type('application/json'),
+        jsonChunks(series, optionalParam(req, 'noNullPoints') !== undefined, undefined, spare),
+        spare,
+      );
+    }
   };
 }
 
 /**
  * A large answer sent in slices (chunked), the event loop free between two: each slice is
  * written, the socket's buffer drained when it is full, and other callbacks (a /health, a
- * read's answer) run before the next slice is made. Stops when the client has gone.
+ * read's answer) run before the next slice is made. Stops when the client has gone. A slice
+ * written to the socket goes back to `spare`, for the next slices to be written into.
  */
-async function sendChunks(res: Response, chunks: Iterable<Buffer>): Promise<void> {
-  let sent = 0;
+async function sendChunks(res: Response, chunks: Iterable<Buffer>, spare: Buffer[]): Promise<void> {
   for (const chunk of chunks) {
     if (res.destroyed) return;
-    if (sent++ === 0) res.status(200);
-    if (!res.write(chunk)) await drained(res);
+    if (!res.write(chunk, () => spare.push(chunk))) await drained(res);
     await new Promise<void>((next) => setImmediate(next));
   }
   res.end();
@@ -202,9 +209,13 @@ function windowClamped(from: number, until: number, now: number): TimeWindow | n
 }
 
 async function sourcesOf(ctx: RouteContext, leaves: Leaf[], hostDir: (host: string) => Promise<string | null>): Promise<SeriesSource[]> {
+  const dirs = new Map<string, string | null>();
+  for (const host of new Set(leaves.map((leaf) => leaf.host))) dirs.set(host, await hostDir(host));
   const sources: SeriesSource[] = [];
+  const slice = new TimeSlice();
   for (const leaf of leaves) {
-    const dir = await hostDir(leaf.host);
+    if (slice.due()) await slice.next();
+    const dir = dirs.get(leaf.host) ?? null;
     if (dir === null) continue;
     try {
       sources.push({ name: leaf.path, path: seriesFile(dir, leaf.plugin, leaf.ds) });

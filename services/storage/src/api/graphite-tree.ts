@@ -3,6 +3,7 @@ import { filteredHostId } from '../files/layout.js';
 import type { Catalog } from './catalog.js';
 import { BadParameterError, LimitExceededError } from './errors.js';
 import { compileNode, type NodeMatcher } from './glob.js';
+import { TimeSlice } from './time-slice.js';
 
 /** Nodes a path can have: a host, then at most 100 parts of a plugin and 100 of a ds (200-byte names). */
 const MAX_DEPTH = 1 + 2 * (MAX_NAME_BYTES / 2);
@@ -103,7 +104,9 @@ export class GraphiteTree {
       else if (withBranches) branches.add(joinPath(match.path, match.nodes, rest.length));
     }
     const sources = needSources.length ? await this.catalog.dataSourcesOf(needSources) : [];
+    const slice = new TimeSlice();
     for (const [i, match] of needSources.entries()) {
+      if (slice.due()) await slice.next();
       const wanted = rest.length - match.nodes.length;
       const matchers = rest.slice(match.nodes.length);
       for (const ds of sources[i]) {
@@ -123,7 +126,9 @@ export class GraphiteTree {
   private async hosts(matcher: NodeMatcher, parameter: string): Promise<HostMatch[]> {
     const out: HostMatch[] = [];
     const seen = new Set<string>();
+    const slice = new TimeSlice();
     for (const host of await this.catalog.hostIds()) {
+      if (slice.due()) await slice.next();
       if (!isSafeName(host)) continue;
       const path = hostNode(host);
       if (!path || !matcher.matches(path)) continue;
@@ -138,7 +143,9 @@ export class GraphiteTree {
   private async plugins(hosts: HostMatch[], rest: NodeMatcher[], parameter: string): Promise<PluginMatch[]> {
     const names = await this.catalog.pluginNamesOf([...new Set(hosts.map((h) => h.host))]);
     const out: PluginMatch[] = [];
+    const slice = new TimeSlice();
     for (const { host, path } of hosts) {
+      if (slice.due()) await slice.next();
       for (const plugin of names.get(host) ?? []) {
         const nodes = nameNodes(plugin);
         if (nodes === null || !prefixMatches(nodes, rest)) continue;

@@ -18,8 +18,10 @@ export class JsonBytes {
   private buf: Buffer;
   private pos = 0;
 
-  constructor(sizeHint = 64 * 1024) {
-    this.buf = Buffer.allocUnsafe(Math.max(1024, sizeHint));
+  /** `reuse`: a buffer whose bytes are no longer needed (an answer's slice already sent), used if big enough. */
+  constructor(sizeHint = 64 * 1024, reuse?: Buffer) {
+    const size = Math.max(1024, sizeHint);
+    this.buf = reuse && reuse.length >= size ? reuse : Buffer.allocUnsafe(size);
   }
 
   /** The bytes written so far (a view, not a copy). */
