@@ -26,6 +26,23 @@ export interface PluginEntry {
 /** Hosts per pipeline: bounds one reply's size while keeping round trips few. */
 const BATCH = 500;
 
+/** HKEYS of every key given, in order (a few ms of the server's time for 1,000 keys). */
+const HKEYS_OF_EACH = `local out = {}
+for i, key in ipairs(KEYS) do out[i] = redis.call('HKEYS', key) end
+return out`;
+
+/** For each pair of keys, HMGET of both with the next fields of ARGV (their count first). */
+const HMGET_OF_EACH = `local out = {}
+local a = 1
+for i = 1, #KEYS, 2 do
+  local n = tonumber(ARGV[a])
+  local fields = {unpack(ARGV, a + 1, a + n)}
+  a = a + n + 1
+  out[#out + 1] = redis.call('HMGET', KEYS[i], unpack(fields))
+  out[#out + 1] = redis.call('HMGET', KEYS[i + 1], unpack(fields))
+end
+return out`;
+
 export class IndexReader {
   constructor(
     private readonly redis: Redis,
@@ -86,16 +103,20 @@ export class IndexReader {
     return out;
   }
 
-  /** Plugin names of each host: INFOS@ fields and DS@ fields together. */
+  /**
+   * Plugin names of each host: INFOS@ fields and DS@ fields together. The HKEYS of a batch
+   * of hosts run in one server-side script: one command per BATCH hosts instead of two per
+   * host (a find over 1,000 hosts spent most of its time building and decoding 2,000
+   * commands on the client).
+   */
   async pluginNamesOf(hosts: readonly string[]): Promise<Map<string, string[]>> {
     const out = new Map<string, string[]>();
     for (let i = 0; i < hosts.length; i += BATCH) {
       const chunk = hosts.slice(i, i + BATCH);
-      const pipeline = this.redis.pipeline();
-      for (const host of chunk) pipeline.hkeys(this.keys.infos(host)).hkeys(this.keys.dataSources(host));
-      const replies = await this.exec(pipeline);
+      const keys = chunk.flatMap((host) => [this.keys.infos(host), this.keys.dataSources(host)]);
+      const replies = (await this.redis.eval(HKEYS_OF_EACH, keys.length, ...keys)) as string[][];
       for (const [j, host] of chunk.entries()) {
-        const names = new Set([...(replies[2 * j] as string[]), ...(replies[2 * j + 1] as string[])]);
+        const names = new Set([...replies[2 * j], ...replies[2 * j + 1]]);
         out.set(host, [...names].sort());
       }
     }
@@ -103,9 +124,9 @@ export class IndexReader {
   }
 
   /**
-   * Both entries of each (host, plugin), in the order asked: one HMGET of INFOS@ and one of
-   * DS@ per host for all its plugins asked (a render over 1,000 plugins of 250 hosts sends
-   * 500 commands, not 2,000), up to BATCH hosts per pipeline.
+   * Both entries of each (host, plugin), in the order asked: an HMGET of INFOS@ and one of
+   * DS@ per host for all its plugins asked, BATCH hosts in one server-side script (a render
+   * over 1,000 plugins of 250 hosts sends 1 command, not 2,000).
    */
   async pluginsOf(pairs: ReadonlyArray<{ host: string; plugin: string }>): Promise<PluginEntry[]> {
     const byHost = new Map<string, number[]>();
@@ -117,16 +138,18 @@ export class IndexReader {
     const out = new Array<PluginEntry>(pairs.length);
     const hosts = [...byHost.keys()];
     for (let i = 0; i < hosts.length; i += BATCH) {
-      const pipeline = this.redis.pipeline();
       const chunk = hosts.slice(i, i + BATCH);
+      const keys: string[] = [];
+      const fields: string[] = [];
       for (const host of chunk) {
         const plugins = (byHost.get(host) as number[]).map((k) => pairs[k].plugin);
-        pipeline.hmget(this.keys.infos(host), ...plugins).hmget(this.keys.dataSources(host), ...plugins);
+        keys.push(this.keys.infos(host), this.keys.dataSources(host));
+        fields.push(String(plugins.length), ...plugins);
       }
-      const replies = await this.exec(pipeline);
+      const replies = (await this.redis.eval(HMGET_OF_EACH, keys.length, ...keys, ...fields)) as Array<Array<string | null>>;
       chunk.forEach((host, j) => {
-        const infos = replies[2 * j] as Array<string | null>;
-        const sources = replies[2 * j + 1] as Array<string | null>;
+        const infos = replies[2 * j];
+        const sources = replies[2 * j + 1];
         (byHost.get(host) as number[]).forEach((k, n) => {
           out[k] = {
             info: infos[n] === null ? null : decodeJsonObject(infos[n] as string),
