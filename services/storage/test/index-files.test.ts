@@ -15,7 +15,7 @@ import { IndexWriter } from '../src/index/index-writer.js';
 import { redisKeys } from '../src/index/keys.js';
 import { LostIndexWatch } from '../src/index/lost-index-watch.js';
 import { rebuildIndex } from '../src/index/rebuild.js';
-import { tempDir } from './ingest-fixtures.js';
+import { eventually, tempDir } from './ingest-fixtures.js';
 
 let redis: Redis;
 let prefix: string;
@@ -181,7 +181,13 @@ test('cleaning marks hosts and plugins unseen for N days, clears marks on return
   assert.equal(await redis.hget(index.keys.hosts, 'stale-host'), null);
   assert.ok(existsSync(alive.dir), 'a host marked less than grace days ago keeps its files');
   assert.equal(await redis.hget(index.keys.deletedHosts, 'alive-host'), alive.dir);
+  // Started, it makes a pass every intervalSeconds on its clock.
+  cleaner.start();
+  const runs = cleaner.stats().runs;
+  await clock.advance(3600_000);
+  await eventually(() => cleaner.stats().runs === runs + 1, 10_000, 'the periodic pass');
   await cleaner.stop();
+  assert.equal(clock.pending, 0, 'stopped: no pass left scheduled');
 });
 
 test('a lost index is noticed by its marker and rebuilt, even when pollers already refilled part of it', async () => {
@@ -196,11 +202,12 @@ test('a lost index is noticed by its marker and rebuilt, even when pollers alrea
       writeFileSync(join(hostDir, 'load', 'load.wsp'), '');
     }
     let rebuilt = 0;
+    const clock = new ManualClock(1_700_000_000_000);
     const watch = new LostIndexWatch({
       index: own,
       wspRoot: root,
       checkEverySeconds: 3600,
-      clock: new ManualClock(1_700_000_000_000),
+      clock,
       onRebuilt: () => rebuilt++,
     });
     assert.equal((await watch.ensureComplete())?.hosts, 2, 'no marker yet: rebuilt at first start');
@@ -216,6 +223,16 @@ test('a lost index is noticed by its marker and rebuilt, even when pollers alrea
     assert.equal(await redis.hget(own.keys.dataSources('quiet.host'), 'load'), '["load"]');
     assert.equal(JSON.parse((await redis.hget(own.keys.hosts, 'talking.host')) ?? '{}').Name, 'talking', 'the real MyInfo is kept');
     assert.equal(await redis.exists(own.keys.indexMarker), 1);
+    // Started, it checks every checkEverySeconds on its clock: a loss is repaired at the next check.
+    watch.start();
+    await deleteRedisPrefix(ownPrefix);
+    await clock.advance(3600_000 - 1);
+    assert.equal(watch.stats().checks, 3, 'no check before the interval');
+    await clock.advance(1);
+    await eventually(() => watch.stats().rebuilds === 3, 10_000, 'the periodic check rebuilt the index');
+    assert.equal(await redis.exists(own.keys.indexMarker), 1);
+    await watch.stop();
+    assert.equal(clock.pending, 0, 'stopped: no check left scheduled');
   } finally {
     await deleteRedisPrefix(ownPrefix);
   }

@@ -1,7 +1,7 @@
 import type { Dirent } from 'node:fs';
 import { readdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import { type Clock, wholeSecondsOf } from '../../../../common/lifecycle/index.js';
+import { type Clock, type TimerHandle, wholeSecondsOf } from '../../../../common/lifecycle/index.js';
 import type { Logger } from '../../../../common/logging/index.js';
 import { containedPath } from '../files/layout.js';
 import type { IndexWriter } from '../index/index-writer.js';
@@ -13,7 +13,7 @@ export interface CleanerOptions {
   removeFiles: boolean;
   graceDays: number;
   intervalSeconds: number;
-  /** Last-seen ages are counted in whole epoch seconds read from it. */
+  /** Last-seen ages are counted in whole epoch seconds read from it, and the passes timed by it. */
   clock: Clock;
   /** Called with each removed `.wsp` path before removal, so open handles are dropped. */
   onFileRemoved?: (file: string) => void;
@@ -38,7 +38,7 @@ export interface CleanResult {
  * Hosts without a last-seen time (indexed by the original) are left alone.
  */
 export class Cleaner {
-  private timer: NodeJS.Timeout | undefined;
+  private timer: TimerHandle | undefined;
   private running: Promise<CleanResult> | undefined;
   private readonly totals: CleanResult & { runs: number; errors: number } = {
     hostsMarked: 0,
@@ -51,19 +51,21 @@ export class Cleaner {
 
   constructor(private readonly opts: CleanerOptions) {}
 
+  /** A pass every `intervalSeconds` (the next one is set when one starts, as an interval would). */
   start(): void {
-    if (this.timer) return;
-    this.timer = setInterval(() => {
+    if (this.timer !== undefined) return;
+    const tick = () => {
+      this.timer = this.opts.clock.setTimeout(tick, this.opts.intervalSeconds * 1000);
       this.runOnce().catch((error: Error) => {
         this.totals.errors++;
         this.opts.logger?.warn({ reason: error.message }, 'cleaning failed; retrying at the next interval');
       });
-    }, this.opts.intervalSeconds * 1000);
-    this.timer.unref();
+    };
+    this.timer = this.opts.clock.setTimeout(tick, this.opts.intervalSeconds * 1000);
   }
 
   async stop(): Promise<void> {
-    if (this.timer) clearInterval(this.timer);
+    if (this.timer !== undefined) this.opts.clock.clearTimeout(this.timer);
     this.timer = undefined;
     await this.running?.catch(() => {});
   }

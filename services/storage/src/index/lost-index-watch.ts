@@ -1,4 +1,4 @@
-import type { Clock } from '../../../../common/lifecycle/index.js';
+import type { Clock, TimerHandle } from '../../../../common/lifecycle/index.js';
 import type { Logger } from '../../../../common/logging/index.js';
 import type { IndexWriter } from './index-writer.js';
 import { type RebuildResult, rebuildIndex } from './rebuild.js';
@@ -7,7 +7,7 @@ export interface LostIndexWatchOptions {
   index: IndexWriter;
   wspRoot: string;
   checkEverySeconds: number;
-  /** The rebuilt index's marker time comes from it. */
+  /** The checks are timed by it, and the rebuilt index's marker time comes from it. */
   clock: Clock;
   onRebuilt: () => void;
   logger?: Logger;
@@ -22,7 +22,7 @@ export interface LostIndexWatchOptions {
  * old index (host locations, data sources already announced).
  */
 export class LostIndexWatch {
-  private timer: NodeJS.Timeout | undefined;
+  private timer: TimerHandle | undefined;
   private running: Promise<RebuildResult> | undefined;
   private readonly counters = { checks: 0, rebuilds: 0, errors: 0 };
 
@@ -30,18 +30,19 @@ export class LostIndexWatch {
 
   /** Periodic checks (the first one is start-up's: call ensureComplete() before consuming). */
   start(): void {
-    if (this.timer) return;
-    this.timer = setInterval(() => {
+    if (this.timer !== undefined) return;
+    const tick = () => {
+      this.timer = this.opts.clock.setTimeout(tick, this.opts.checkEverySeconds * 1000);
       this.ensureComplete().catch((error: Error) => {
         this.counters.errors++;
         this.opts.logger?.warn({ reason: error.message }, 'index check failed; retrying at the next interval');
       });
-    }, this.opts.checkEverySeconds * 1000);
-    this.timer.unref();
+    };
+    this.timer = this.opts.clock.setTimeout(tick, this.opts.checkEverySeconds * 1000);
   }
 
   async stop(): Promise<void> {
-    if (this.timer) clearInterval(this.timer);
+    if (this.timer !== undefined) this.opts.clock.clearTimeout(this.timer);
     this.timer = undefined;
     await this.running?.catch(() => {});
   }
