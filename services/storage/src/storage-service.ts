@@ -101,6 +101,7 @@ export class StorageService implements Component {
       flushPoints: config.cache.flush_points,
       flushIntervalMs: config.cache.flush_interval_ms,
       flush: this.flushWriter.flush,
+      clock: this.clock,
     });
     this.handler = new MessageHandler({
       cache: this.cache,

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { eventually } from '../../../common/testing/eventually.js';
+import { ManualClock } from '../../../common/testing/manual-clock.js';
 import { type PendingSeries, type PointBatch, type SeriesRef, WriteCache } from '../src/cache/write-cache.js';
 
 const host = { hostId: 'h', hash: 'ab', dir: '/wsp/ab/h' };
@@ -54,6 +55,35 @@ test('points of one series from many messages reach one write', async () => {
     ],
   );
   await cache.stop();
+});
+
+test('pending points are written once the oldest has waited flushIntervalMs on the clock, not before', async () => {
+  const clock = new ManualClock();
+  let flushes = 0;
+  const cache = new WriteCache({
+    maxPoints: 1000,
+    flushPoints: 1000,
+    flushIntervalMs: 200,
+    clock,
+    flush: async () => {
+      flushes++;
+      return new Map();
+    },
+  });
+  let written = false;
+  const first = cache.add(batch([point('a', 60)])).then(() => {
+    written = true;
+  });
+  await clock.advance(150);
+  void cache.add(batch([point('a', 120)])); // a later point does not move the flush
+  await clock.advance(49);
+  assert.equal(flushes, 0, 'not before the interval');
+  assert.equal(written, false);
+  await clock.advance(1);
+  await first;
+  assert.equal(flushes, 1, 'one write for both messages');
+  await cache.stop();
+  assert.equal(clock.pending, 0);
 });
 
 test('a failed series fails only the messages that had points in it', async () => {

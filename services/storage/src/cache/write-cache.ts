@@ -1,3 +1,4 @@
+import { type Clock, systemClock, type TimerHandle } from '../../../../common/lifecycle/index.js';
 import type { HostLocation } from '../index/codecs.js';
 
 /** One series (one file). The same object is reused for every point of the series. */
@@ -33,6 +34,8 @@ export interface WriteCacheOptions {
   flushPoints: number;
   flushIntervalMs: number;
   flush: FlushFunction;
+  /** The flush interval is timed by it. @defaultValue systemClock */
+  clock?: Clock;
 }
 
 export class CacheStoppedError extends Error {
@@ -64,13 +67,17 @@ interface Generation {
 export class WriteCache {
   private current: Generation = newGeneration();
   private writingPoints = 0;
-  private timer: NodeJS.Timeout | undefined;
+  private timer: TimerHandle | undefined;
   private flushing: Promise<void> | undefined;
   private roomWaiters: Array<() => void> = [];
   private stopped = false;
   private readonly counters = { pointsAdded: 0, flushes: 0, seriesWritten: 0, backpressureWaits: 0, flushFailures: 0 };
 
-  constructor(private readonly opts: WriteCacheOptions) {}
+  private readonly clock: Clock;
+
+  constructor(private readonly opts: WriteCacheOptions) {
+    this.clock = opts.clock ?? systemClock;
+  }
 
   /** Points held in memory (pending and being written). */
   size(): number {
@@ -124,8 +131,7 @@ export class WriteCache {
     this.stopped = true;
     this.wakeRoomWaiters();
     await this.drain();
-    if (this.timer) clearTimeout(this.timer);
-    this.timer = undefined;
+    this.clearTimer();
   }
 
   stats(): Record<string, number> {
@@ -139,14 +145,18 @@ export class WriteCache {
 
   private scheduleFlush(delayMs: number): void {
     if (this.flushing) return; // the running flush reschedules when it ends
-    if (this.timer && delayMs > 0) return;
-    if (this.timer) clearTimeout(this.timer);
-    this.timer = setTimeout(() => this.startFlush(), delayMs);
+    if (this.timer !== undefined && delayMs > 0) return;
+    this.clearTimer();
+    this.timer = this.clock.setTimeout(() => this.startFlush(), delayMs);
+  }
+
+  private clearTimer(): void {
+    if (this.timer !== undefined) this.clock.clearTimeout(this.timer);
+    this.timer = undefined;
   }
 
   private startFlush(): void {
-    if (this.timer) clearTimeout(this.timer);
-    this.timer = undefined;
+    this.clearTimer();
     this.flushing = this.flushGeneration().finally(() => {
       this.flushing = undefined;
       if (this.current.points > 0) this.scheduleFlush(this.current.points >= this.opts.flushPoints ? 0 : this.opts.flushIntervalMs);

@@ -1,5 +1,4 @@
 import { existsSync } from 'node:fs';
-import { setTimeout as sleep } from 'node:timers/promises';
 import type { ConsumedMessage, Disposition } from '../../../../common/bus/index.js';
 import { type Clock, wholeSecondsOf } from '../../../../common/lifecycle/index.js';
 import {
@@ -33,7 +32,7 @@ export interface MessageHandlerOptions {
   cache: WriteCache;
   hosts: HostDirectories;
   index: IndexWriter;
-  /** Each message's "now" (future and too-old points), in whole epoch seconds, is read from it. */
+  /** Each message's "now" (future and too-old points), in whole epoch seconds, is read from it; the retry pause is timed by it. */
   clock: Clock;
   /** Points this far in the future are still taken (poller clock skew). */
   maxFutureSeconds: number;
@@ -211,7 +210,7 @@ export class MessageHandler {
     }
     const requeue = requeueFor(error);
     this.opts.events?.retried?.(requeue.action === 'requeue' ? (requeue.reason ?? '') : '');
-    await sleep(this.opts.retryDelayMs ?? 1000);
+    await new Promise<void>((resolve) => this.opts.clock.setTimeout(resolve, this.opts.retryDelayMs ?? 1000));
     return requeue;
   }
 }
