@@ -21,7 +21,7 @@ import { repoRoot } from '../../services/webapp/src/pages/assets.js';
 import { populate } from '../../services/webapp/src/populate.js';
 import { hostIdOf, hostNameOf, PLUGINS, RENDERED, SOURCES, startScaleWorld } from '../../services/webapp/test/scale-world.js';
 import { EDITOR, type KeystrokeFigures, login, measureKeystroke, measurePage, type PageFigures } from './pages.js';
-import { type LoopDelay, loopDelayDuring, timed } from './storage-probes.js';
+import { drainBody, type LoopDelay, loopDelayDuring, timed } from './storage-probes.js';
 import { ADMIN, startWebapp } from './world-webapp.js';
 
 const ROOT = repoRoot();
@@ -150,9 +150,9 @@ async function measureStorage(apiUrl: string, figures: Figures): Promise<void> {
     const r = await timed(async () => {
       const res = await fetch(url, { headers });
       status = res.status;
-      const body = await res.arrayBuffer();
-      if (status !== 200) refusal = Buffer.from(body).toString('utf8', 0, 200);
-      return body.byteLength;
+      const body = await drainBody(res);
+      if (status !== 200) refusal = body.head.slice(0, 200);
+      return body.bytes;
     });
     figures.set('render', r.ms);
     figures.set('render.size', r.value);

@@ -14,6 +14,24 @@ export async function timed<T>(fn: () => Promise<T>): Promise<{ ms: number; valu
   return { ms: performance.now() - start, value };
 }
 
+/**
+ * The body's size and its first bytes, read as it comes and dropped: a 429 MB render
+ * concatenated by `arrayBuffer()` held this process's event loop, and with it the `/health`
+ * pinger, for seconds, which the figure then blamed on the storage.
+ */
+export async function drainBody(res: Response): Promise<{ bytes: number; head: string }> {
+  let bytes = 0;
+  let head = '';
+  const reader = (res.body as ReadableStream<Uint8Array> | null)?.getReader();
+  if (!reader) return { bytes, head };
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) return { bytes, head };
+    if (head.length < 200) head += Buffer.from(value.subarray(0, 200)).toString('utf8');
+    bytes += value.length;
+  }
+}
+
 async function probe(path: 'reset' | 'read'): Promise<LoopDelay['loop']> {
   const res = await fetch(`http://127.0.0.1:${process.env.BENCH_LOOP_PROBE_PORT}/${path}`);
   return (await res.json()) as LoopDelay['loop'];
