@@ -76,6 +76,19 @@ describe('Graphite find over many hosts: batched Redis reads', () => {
     await dir.remove();
   });
 
+  async function catalogOver(hosts: number): Promise<{ catalog: Catalog; roundTrips: () => number }> {
+    const prefix = `${uniqueName('tree')}:`;
+    prefixes.push(prefix);
+    const keys = redisKeys(prefix);
+    await buildIndex(redis, keys, hosts);
+    const counting = countingClient(redis);
+    const files = new HostFiles(dir.dir, 2, new ManualClock(1_700_000_000_000));
+    return {
+      catalog: new Catalog(new IndexReader(counting.client, keys), files, dir.dir, silentLogger()),
+      roundTrips: counting.roundTrips,
+    };
+  }
+
   async function findWith(hosts: number, query: string): Promise<{ paths: string[]; roundTrips: number }> {
     const prefix = `${uniqueName('tree')}:`;
     prefixes.push(prefix);
@@ -104,5 +117,16 @@ describe('Graphite find over many hosts: batched Redis reads', () => {
     const leaves = await findWith(1000, 'host-4*.p1.x');
     assert.equal(leaves.paths.length, 111);
     assert.ok(leaves.roundTrips <= 4, `${leaves.roundTrips} round trips`);
+  });
+
+  it("/search's plugins of 1,200 hosts in one round trip per 500 hosts, the same as host by host", async () => {
+    const { catalog, roundTrips } = await catalogOver(1200);
+    const hosts = Array.from({ length: 1200 }, (_, i) => `host-${i}.example`);
+    const batched = await catalog.pluginsOfHosts(hosts);
+    assert.equal(roundTrips(), 3);
+    for (const host of ['host-0.example', 'host-777.example', 'host-1199.example']) {
+      assert.deepEqual(batched.get(host), await catalog.plugins(host));
+    }
+    assert.deepEqual(Object.keys(batched.get('host-5.example') ?? {}), ['p0', 'p1']);
   });
 });

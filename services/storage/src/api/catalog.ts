@@ -3,7 +3,7 @@ import type { Logger } from 'pino';
 import type { HostFiles } from '../files/host-files.js';
 import { containedPath, UnsafePathError } from '../files/layout.js';
 import { decodeJsonObject, encodeHostInfo, type JsonObject, placeholderHostInfo, placeholderPluginInfo } from '../index/codecs.js';
-import type { IndexReader, PluginEntry } from '../index/index-reader.js';
+import type { IndexReader, PluginEntries, PluginEntry } from '../index/index-reader.js';
 import { CorruptIndexError, IndexUnavailableError, NotFoundError, quote } from './errors.js';
 
 export type { JsonObject } from '../index/codecs.js';
@@ -64,11 +64,30 @@ export class Catalog {
 
   /** plugin → info: the stored ones, then minimal ones for plugins known only from DS@ or the files. */
   async plugins(host: string): Promise<Record<string, JsonObject>> {
-    const { infos, dataSources } = await this.call(() => this.index.plugins(host));
+    return this.completePlugins(host, await this.call(() => this.index.plugins(host)));
+  }
+
+  /** plugins() of many hosts with one index round trip per 500 hosts (the files read only for hosts the index has no DS@ of). */
+  async pluginsOfHosts(hosts: readonly string[]): Promise<Map<string, Record<string, JsonObject>>> {
+    const entries = await this.call(() => this.index.pluginsOfHosts(hosts));
+    const none: PluginEntries = { infos: new Map(), dataSources: new Map() };
+    // Hosts whose files must be listed (no DS@ entry): their directories in one round trip too.
+    const dirs = await this.hostDirsOf(hosts.filter((host) => (entries.get(host) ?? none).dataSources.size === 0));
+    const out = new Map<string, Record<string, JsonObject>>();
+    for (const host of hosts) out.set(host, await this.completePlugins(host, entries.get(host) ?? none, dirs.get(host)));
+    return out;
+  }
+
+  /** `dir`: the host's directory when already looked up (undefined: look it up if needed). */
+  private async completePlugins(
+    host: string,
+    { infos, dataSources }: PluginEntries,
+    dir?: string | null,
+  ): Promise<Record<string, JsonObject>> {
     const out = this.validObjects(infos, `plugin of host ${quote(host)}`);
     let fromFiles = dataSources;
     if (dataSources.size === 0) {
-      const dir = await this.hostDir(host);
+      if (dir === undefined) dir = await this.hostDir(host);
       fromFiles = dir === null ? new Map() : await this.files.plugins(dir);
     }
     for (const [plugin, sources] of fromFiles) if (!infos.has(plugin)) out[plugin] = placeholderPluginInfo(plugin, sources);

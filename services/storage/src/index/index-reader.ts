@@ -82,6 +82,21 @@ export class IndexReader {
     return decodePluginEntries(infos as Record<string, string>, sources as Record<string, string>);
   }
 
+  /** plugins() of many hosts, BATCH hosts per pipeline (a /search over 1,000 hosts made 1,000 round trips in a row). */
+  async pluginsOfHosts(hosts: readonly string[]): Promise<Map<string, PluginEntries>> {
+    const out = new Map<string, PluginEntries>();
+    for (let i = 0; i < hosts.length; i += BATCH) {
+      const chunk = hosts.slice(i, i + BATCH);
+      const pipeline = this.redis.pipeline();
+      for (const host of chunk) pipeline.hgetall(this.keys.infos(host)).hgetall(this.keys.dataSources(host));
+      const replies = await this.exec(pipeline);
+      for (const [j, host] of chunk.entries()) {
+        out.set(host, decodePluginEntries(replies[2 * j] as Record<string, string>, replies[2 * j + 1] as Record<string, string>));
+      }
+    }
+    return out;
+  }
+
   async plugin(host: string, plugin: string): Promise<PluginEntry> {
     const [info, sources] = await this.exec(
       this.redis.pipeline().hget(this.keys.infos(host), plugin).hget(this.keys.dataSources(host), plugin),
