@@ -40,6 +40,19 @@ describe('forwarder: spool to a real broker through a TCP proxy that can be cut'
     for (const stop of stops.splice(0)) await stop();
   });
 
+  /** A spool on `dir` forwarded by a publisher on `url`, stopped (forwarder first) after the test. */
+  function forwarding(dir: string, url: string): { spool: Spool; publisher: BusPublisher; forwarder: Forwarder } {
+    const spool = new Spool({ dir, fsync: 'never' });
+    const publisher = new BusPublisher({ url });
+    const forwarder = new Forwarder({ spool, publisher });
+    stops.unshift(async () => {
+      await forwarder.stop(1000);
+      await publisher.stop(1000);
+      await spool.stop();
+    });
+    return { spool, publisher, forwarder };
+  }
+
   /** A storage-like consumer on the direct URL (not through the proxy), recording arrival order. */
   async function storage(queue: string, hostId: string): Promise<{ arrivals: string[]; consumer: BusConsumer }> {
     const arrivals: string[] = [];
@@ -179,14 +192,7 @@ describe('forwarder: spool to a real broker through a TCP proxy that can be cut'
       await spool.stop();
     }
     proxy.restore();
-    const spool = new Spool({ dir: temp.dir, fsync: 'never' });
-    const publisher = new BusPublisher({ url: proxy.url(vhost.name) });
-    const forwarder = new Forwarder({ spool, publisher });
-    stops.unshift(async () => {
-      await forwarder.stop(1000);
-      await publisher.stop(1000);
-      await spool.stop();
-    });
+    const { spool, publisher, forwarder } = forwarding(temp.dir, proxy.url(vhost.name));
     await spool.start();
     assert.equal(spool.stats().records, 30);
     await publisher.start();
@@ -207,14 +213,7 @@ describe('forwarder: spool to a real broker through a TCP proxy that can be cut'
     // Three records as the previous version wrote them, in a segment left on disk.
     const legacy = sent.slice(0, 3).map((message, seq) => encodeRecordV1(seq, Date.now(), encodeMessage(message)));
     await writeFile(join(temp.dir, `${'0'.repeat(16)}.seg`), Buffer.concat(legacy));
-    const spool = new Spool({ dir: temp.dir, fsync: 'never' });
-    const publisher = new BusPublisher({ url: vhost.url });
-    const forwarder = new Forwarder({ spool, publisher });
-    stops.unshift(async () => {
-      await forwarder.stop(1000);
-      await publisher.stop(1000);
-      await spool.stop();
-    });
+    const { spool, publisher, forwarder } = forwarding(temp.dir, vhost.url);
     await spool.start();
     await spool.append(sent.slice(3));
     const arrived: Array<{ id: string; type: string; key: string; body: string }> = [];
